@@ -1,0 +1,134 @@
+//! A one-minute focus timer on the landing page: lets a visitor feel the timer before
+//! signing up. Like the real timer it keeps timestamps, not a ticking counter, so a
+//! background tab never makes it drift.
+
+use std::time::Duration;
+
+use leptos::prelude::*;
+
+use crate::clock::now_ms;
+
+const TOTAL_MS: f64 = 60_000.0;
+/// Circumference of the ring (r = 54).
+const RING: f64 = 339.292;
+
+/// `m:ss` for the remaining milliseconds, rounding up so the display reaches 0:00 only
+/// when the time is really over.
+pub fn format_remaining(ms: f64) -> String {
+    let secs = (ms.max(0.0) / 1000.0).ceil() as u64;
+    format!("{}:{:02}", secs / 60, secs % 60)
+}
+
+#[component]
+pub fn FocusDemo() -> impl IntoView {
+    // Elapsed time is `banked` plus, while running, the time since `started_at`.
+    let started_at = RwSignal::new(None::<f64>);
+    let banked = RwSignal::new(0.0_f64);
+    let now = RwSignal::new(0.0_f64);
+
+    let elapsed = move || {
+        banked.get() + started_at.get().map_or(0.0, |s| (now.get() - s).max(0.0))
+    };
+    let remaining = move || (TOTAL_MS - elapsed()).max(0.0);
+    let running = move || started_at.get().is_some();
+    let done = move || remaining() <= 0.0;
+
+    // Effects run only in the browser: tick while the page is open.
+    Effect::new(move |_| {
+        let handle = set_interval_with_handle(
+            move || {
+                now.set(now_ms());
+                if started_at.get_untracked().is_some() && remaining() <= 0.0 {
+                    banked.set(TOTAL_MS);
+                    started_at.set(None);
+                }
+            },
+            Duration::from_millis(250),
+        )
+        .ok();
+        on_cleanup(move || {
+            if let Some(h) = handle {
+                h.clear();
+            }
+        });
+    });
+
+    let toggle = move |_| {
+        let t = now_ms();
+        now.set(t);
+        match started_at.get_untracked() {
+            Some(s) => {
+                banked.update(|b| *b += t - s);
+                started_at.set(None);
+            }
+            None if done() => {
+                banked.set(0.0);
+                started_at.set(Some(t));
+            }
+            None => started_at.set(Some(t)),
+        }
+    };
+    let reset = move |_| {
+        started_at.set(None);
+        banked.set(0.0);
+    };
+
+    view! {
+        <div class="demo card" role="group" aria-labelledby="demo-title">
+            <h2 id="demo-title" class="visually-hidden">"Try a one-minute focus"</h2>
+            <svg class="demo-ring" viewBox="0 0 120 120" aria-hidden="true">
+                <circle class="track" cx="60" cy="60" r="54" />
+                <circle
+                    class="progress"
+                    cx="60"
+                    cy="60"
+                    r="54"
+                    stroke-dasharray=RING.to_string()
+                    stroke-dashoffset=move || format!("{:.2}", RING * (1.0 - remaining() / TOTAL_MS))
+                />
+            </svg>
+            <p class="demo-time" role="timer" aria-label="Time left" data-testid="demo-time">
+                {move || format_remaining(remaining())}
+            </p>
+            <div class="hero-actions" style="justify-content:center">
+                <button
+                    type="button"
+                    class="button button-primary"
+                    aria-pressed=move || running().to_string()
+                    on:click=toggle
+                >
+                    {move || match (running(), done(), elapsed() > 0.0) {
+                        (true, _, _) => "Pause",
+                        (false, true, _) => "Again",
+                        (false, false, true) => "Resume",
+                        _ => "Start a one-minute focus",
+                    }}
+                </button>
+                <button type="button" class="button button-quiet" on:click=reset>"Reset"</button>
+            </div>
+            <p class="demo-caption" aria-live="polite">
+                {move || if done() {
+                    "Done. That is what a focus session feels like — now imagine 25 minutes."
+                } else {
+                    "Try it: no account needed."
+                }}
+            </p>
+        </div>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::format_remaining;
+
+    #[test]
+    fn formats_and_rounds_up() {
+        assert_eq!(format_remaining(60_000.0), "1:00");
+        assert_eq!(format_remaining(59_001.0), "1:00");
+        assert_eq!(format_remaining(59_000.0), "0:59");
+        assert_eq!(format_remaining(1.0), "0:01");
+        assert_eq!(format_remaining(0.0), "0:00");
+        assert_eq!(format_remaining(-5.0), "0:00");
+        assert_eq!(format_remaining(25.0 * 60_000.0), "25:00");
+    }
+}

@@ -1,0 +1,68 @@
+//! Inline SVG icons (stroke-based, 24×24, `currentColor`), decorative unless labelled.
+
+use leptos::prelude::*;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Icon {
+    Timer,
+    Diary,
+    Letter,
+    Wall,
+    Account,
+    Logo,
+}
+
+#[component]
+pub fn Svg(icon: Icon, #[prop(optional)] class: &'static str) -> impl IntoView {
+    let class = if class.is_empty() { "icon" } else { class };
+    let body = match icon {
+        Icon::Timer => view! {
+            <circle cx="12" cy="13" r="8" />
+            <path d="M12 9v4l2.5 2.5M9 2h6" />
+        }
+        .into_any(),
+        Icon::Diary => view! {
+            <path d="M5 4.5A1.5 1.5 0 0 1 6.5 3H19v16H6.5A1.5 1.5 0 0 0 5 20.5z" />
+            <path d="M5 20.5A1.5 1.5 0 0 0 6.5 22H19v-3M9 7h6M9 11h4" />
+        }
+        .into_any(),
+        Icon::Letter => view! {
+            <rect x="3" y="5" width="18" height="14" rx="2" />
+            <path d="m3.5 6.5 8.5 6 8.5-6" />
+        }
+        .into_any(),
+        Icon::Wall => view! {
+            <rect x="3" y="3" width="7" height="9" rx="1.5" />
+            <rect x="14" y="3" width="7" height="5" rx="1.5" />
+            <rect x="14" y="12" width="7" height="9" rx="1.5" />
+            <rect x="3" y="16" width="7" height="5" rx="1.5" />
+        }
+        .into_any(),
+        Icon::Account => view! {
+            <circle cx="12" cy="8" r="4" />
+            <path d="M4 21c1.5-4 4.5-6 8-6s6.5 2 8 6" />
+        }
+        .into_any(),
+        Icon::Logo => view! {
+            <path d="M12 6c-4.5 0-8 3.4-8 7.7C4 18 7.6 21 12 21s8-3 8-7.3C20 9.4 16.5 6 12 6z" fill="var(--accent)" stroke="none" />
+            <path d="M12 7c0-2 1-3.5 3-4.5" stroke="var(--leaf)" />
+            <path d="M12.5 5.5c1.5-1.6 3.6-1.8 5-1-1 1.6-3 2.3-5 1z" fill="var(--leaf)" stroke="var(--leaf)" />
+        }
+        .into_any(),
+    };
+    view! {
+        <svg
+            class=class
+            viewBox="0 0 24 24"
+            fill="none"
+            stroke="currentColor"
+            stroke-width="1.8"
+            stroke-linecap="round"
+            stroke-linejoin="round"
+            aria-hidden="true"
+            focusable="false"
+        >
+            {body}
+        </svg>
+    }
+}

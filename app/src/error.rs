@@ -1,0 +1,191 @@
+//! Ripen's one error type, shared by server and browser.
+//!
+//! The policy, in one place:
+//! - **User-facing errors** have named variants and constructors ([`AppError::validation`],
+//!   [`AppError::NotFound`], …). Their text is safe to show and validation errors name the field.
+//! - **Everything unexpected** (database, I/O, bugs) goes through [`AppError::internal`], which
+//!   logs the cause together with the request id and gives the browser only a generic message
+//!   plus that id as a reference. SQL text, file paths or stack traces never leave the server:
+//!   there is deliberately no `From<DbErr>` that keeps the message.
+//! - Server functions return `Result<T, AppError>`; the server maps each variant to its HTTP
+//!   status ([`AppError::status`]) in one middleware.
+
+use serde::{Deserialize, Serialize};
+use server_fn::{
+    codec::JsonEncoding,
+    error::{FromServerFnError, ServerFnErrorErr},
+};
+
+/// A problem with one input field.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldError {
+    /// The field's name as the form knows it (e.g. `email`).
+    pub field: String,
+    /// A sentence that tells the user what to change.
+    pub message: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum AppError {
+    /// One or more inputs are invalid. Status 422.
+    #[error("{}", display_fields(.fields))]
+    Validation { fields: Vec<FieldError> },
+    /// The request itself is malformed (e.g. undecodable arguments). Status 400.
+    #[error("The request could not be understood: {message}")]
+    BadRequest { message: String },
+    /// Sign-in required. Status 401.
+    #[error("Please sign in to continue.")]
+    Unauthorized,
+    /// Signed in, but not allowed. Status 403.
+    #[error("You are not allowed to do that.")]
+    Forbidden,
+    /// Missing, or not visible to this user (deliberately the same). Status 404.
+    #[error("We could not find that.")]
+    NotFound,
+    /// Too many attempts. Status 429 with `Retry-After`.
+    #[error("Too many attempts. Please try again in {retry_after_secs} seconds.")]
+    RateLimited { retry_after_secs: u64 },
+    /// Something failed on the server; the details are in the log under `reference`.
+    #[error("Something went wrong on our side. If it keeps happening, quote reference {reference}.")]
+    Internal { reference: String },
+    /// The browser could not reach the server or could not read its answer.
+    #[error("Could not reach Ripen. Check your connection and try again.")]
+    Network,
+}
+
+fn display_fields(fields: &[FieldError]) -> String {
+    fields
+        .iter()
+        .map(|f| format!("{}: {}", f.field, f.message))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+impl AppError {
+    /// A validation error for a single field.
+    pub fn validation(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::Validation {
+            fields: vec![FieldError {
+                field: field.into(),
+                message: message.into(),
+            }],
+        }
+    }
+
+    /// The message for `field`, if this is a validation error that names it.
+    pub fn field_message(&self, field: &str) -> Option<&str> {
+        match self {
+            Self::Validation { fields } => fields
+                .iter()
+                .find(|f| f.field == field)
+                .map(|f| f.message.as_str()),
+            _ => None,
+        }
+    }
+
+    /// The HTTP status this error is answered with.
+    pub fn status(&self) -> u16 {
+        match self {
+            Self::Validation { .. } => 422,
+            Self::BadRequest { .. } => 400,
+            Self::Unauthorized => 401,
+            Self::Forbidden => 403,
+            Self::NotFound => 404,
+            Self::RateLimited { .. } => 429,
+            Self::Internal { .. } => 500,
+            Self::Network => 503,
+        }
+    }
+}
+
+impl FromServerFnError for AppError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        match value {
+            // Problems in what the client sent: safe to describe, they only echo the request.
+            ServerFnErrorErr::Args(_) | ServerFnErrorErr::MissingArg(_) => Self::BadRequest {
+                message: "some arguments were missing or malformed".into(),
+            },
+            // Client-side transport and decoding problems.
+            ServerFnErrorErr::Request(_)
+            | ServerFnErrorErr::Deserialization(_)
+            | ServerFnErrorErr::Serialization(_)
+            | ServerFnErrorErr::UnsupportedRequestMethod(_) => Self::Network,
+            // Anything raised on the server: log it, say nothing specific.
+            other => Self::internal(other),
+        }
+    }
+}
+
+#[cfg(not(feature = "ssr"))]
+impl AppError {
+    /// On the browser there is no log to write to; the reference is empty.
+    pub fn internal(_cause: impl std::fmt::Display) -> Self {
+        Self::Internal {
+            reference: String::new(),
+        }
+    }
+}
+
+#[cfg(feature = "ssr")]
+mod ssr {
+    use super::AppError;
+
+    impl AppError {
+        /// Logs `cause` with the current request id and returns the generic error that the
+        /// browser is allowed to see.
+        pub fn internal(cause: impl std::fmt::Display) -> Self {
+            let reference = crate::server::request_id().unwrap_or_default();
+            tracing::error!(request_id = %reference, error = %cause, "internal error");
+            Self::Internal { reference }
+        }
+    }
+
+    impl From<sea_orm::DbErr> for AppError {
+        fn from(err: sea_orm::DbErr) -> Self {
+            Self::internal(err)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn validation_errors_name_the_field() {
+        let e = AppError::validation("email", "Enter an email address like name@example.com.");
+        assert_eq!(e.status(), 422);
+        assert_eq!(
+            e.field_message("email"),
+            Some("Enter an email address like name@example.com.")
+        );
+        assert!(e.to_string().starts_with("email: "));
+    }
+
+    #[test]
+    fn round_trips_through_the_server_fn_encoding() {
+        let e = AppError::RateLimited {
+            retry_after_secs: 30,
+        };
+        assert_eq!(AppError::de(e.ser()), e);
+    }
+
+    #[test]
+    fn server_side_failures_become_generic() {
+        let e = AppError::from_server_fn_error(ServerFnErrorErr::ServerError(
+            "SELECT * FROM users: no such table".into(),
+        ));
+        assert!(matches!(e, AppError::Internal { .. }));
+        assert!(!e.to_string().contains("SELECT"), "{e}");
+        let body = String::from_utf8(e.ser().to_vec()).unwrap();
+        assert!(!body.contains("SELECT"), "{body}");
+    }
+
+    #[test]
+    fn undecodable_answers_are_reported_as_network_problems() {
+        assert_eq!(AppError::de("<html>".into()), AppError::Network);
+    }
+}

@@ -1,0 +1,71 @@
+//! Ripen's application crate: the UI, the types shared by browser and server, and the
+//! server functions. Built with `ssr` for the server and with `hydrate` for the browser;
+//! server-only code sits in `ssr` modules so SeaORM and friends never reach wasm32.
+
+#![recursion_limit = "256"]
+
+pub mod clock;
+pub mod components;
+pub mod error;
+pub mod pages;
+pub mod routes;
+#[cfg(feature = "ssr")]
+pub mod server;
+pub mod system;
+
+pub use error::{AppError, FieldError};
+
+use leptos::prelude::*;
+use leptos_meta::{Link, Meta, MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_router::components::Router;
+
+/// The HTML document around the app. Rendered on the server only.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1, viewport-fit=cover" />
+                <meta name="color-scheme" content="light dark" />
+                <AutoReload options=options.clone() />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+/// The application: meta tags, router and layout.
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    view! {
+        <Stylesheet id="ripen-css" href="/pkg/ripen.css" />
+        <Link rel="icon" href="/favicon.svg" type_="image/svg+xml" />
+        <Meta name="theme-color" content="#c2410c" />
+        <Meta
+            name="description"
+            content="Ripen: a focus timer, a diary of your days, and letters to your future self."
+        />
+        <Title formatter=|title: String| {
+            if title.is_empty() { "Ripen".to_owned() } else { format!("{title} · Ripen") }
+        } />
+        <Router>
+            <components::layout::Layout>
+                <routes::AppRoutes />
+            </components::layout::Layout>
+        </Router>
+    }
+}
+
+/// Marks the document as hydrated (`<html data-hydrated>`), so tests and styles can tell
+/// server-rendered HTML from a running app.
+pub fn mark_hydrated() {
+    if let Some(root) = document().document_element() {
+        let _ = root.set_attribute("data-hydrated", "true");
+    }
+}

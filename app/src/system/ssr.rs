@@ -1,0 +1,74 @@
+//! Server side of the status area: the `system_setting` table and its queries.
+
+use chrono::Utc;
+use sea_orm::{
+    ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait, Set, Statement,
+};
+
+use super::StatusReport;
+
+pub mod system_setting {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "system_setting")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub key: String,
+        #[sea_orm(column_type = "Text")]
+        pub value: String,
+        pub updated_at: DateTimeWithTimeZone,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+const INSTALLED_AT: &str = "installed_at";
+
+/// Records the first start of this installation; later starts leave it alone.
+pub async fn record_first_start(db: &DatabaseConnection) -> Result<(), DbErr> {
+    let now = Utc::now();
+    let row = system_setting::ActiveModel {
+        key: Set(INSTALLED_AT.to_owned()),
+        value: Set(now.to_rfc3339()),
+        updated_at: Set(now.fixed_offset()),
+    };
+    system_setting::Entity::insert(row)
+        .on_conflict_do_nothing_on([system_setting::Column::Key])
+        .exec(db)
+        .await
+        .map(|_| ())
+}
+
+pub async fn status(db: &DatabaseConnection) -> Result<StatusReport, DbErr> {
+    let backend = db.get_database_backend();
+    let schema_version = db
+        .query_one_raw(Statement::from_string(
+            backend,
+            "SELECT version FROM seaql_migrations ORDER BY version DESC LIMIT 1",
+        ))
+        .await?
+        .map(|row| row.try_get::<String>("", "version"))
+        .transpose()?
+        .unwrap_or_default();
+    let installed_at = system_setting::Entity::find_by_id(INSTALLED_AT)
+        .one(db)
+        .await?
+        .and_then(|s| chrono::DateTime::parse_from_rfc3339(&s.value).ok())
+        .map(|t| t.with_timezone(&Utc));
+    Ok(StatusReport {
+        version: env!("CARGO_PKG_VERSION").to_owned(),
+        database: match backend {
+            DbBackend::Postgres => "PostgreSQL",
+            DbBackend::Sqlite => "SQLite",
+            _ => "other",
+        }
+        .to_owned(),
+        schema_version,
+        installed_at,
+        server_time: Utc::now(),
+    })
+}

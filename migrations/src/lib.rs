@@ -1,0 +1,22 @@
+//! Ripen's database schema, as ordered SeaORM migrations.
+//!
+//! The server applies pending migrations at start-up; `ripen-migrate` (this crate's binary)
+//! runs them by hand: `cargo run -p migrations -- status|up|down|fresh`.
+//! Each migration is written once against SeaQuery's builders so that the same schema is
+//! created on SQLite and PostgreSQL.
+
+// `#[async_trait]` migrations cannot name `SchemaManager<'_>` (the trait binds it early).
+#![allow(elided_lifetimes_in_paths)]
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261123_000001_create_system_setting;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261123_000001_create_system_setting::Migration)]
+    }
+}

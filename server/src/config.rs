@@ -1,0 +1,236 @@
+//! Layered configuration.
+//!
+//! Values come from, in increasing priority:
+//! 1. built-in defaults ([`Config::default`]),
+//! 2. an optional TOML file (`ripen.toml` in the working directory, or the path in
+//!    `RIPEN_CONFIG`),
+//! 3. environment variables prefixed `RIPEN_` (e.g. `RIPEN_LISTEN=0.0.0.0:8080`), plus the
+//!    conventional `DATABASE_URL`, which wins over `RIPEN_DATABASE_URL`.
+//!
+//! Secrets are held in [`SecretString`], whose `Debug` output is redacted, so printing a
+//! `Config` (as the server does at start-up) never shows them.
+
+use std::{net::SocketAddr, path::PathBuf};
+
+use figment::{
+    Figment,
+    providers::{Env, Format, Serialized, Toml},
+};
+use secrecy::{ExposeSecret, SecretString};
+use serde::{Deserialize, Serialize};
+
+/// The server's settings. See `docs/operations.md` for each key.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Address the HTTP server binds to. Port 0 picks a free port (tests do this).
+    pub listen: SocketAddr,
+    /// The public URL users reach Ripen at; used for origin checks, links in emails and
+    /// to decide whether cookies are `Secure` and HSTS is sent.
+    pub site_url: String,
+    /// Directory for the embedded database and uploaded files; created on first run.
+    pub data_dir: PathBuf,
+    /// Database URL (`sqlite://…` or `postgres://…`). Defaults to `<data_dir>/ripen.db`.
+    pub database_url: Option<SecretString>,
+    /// Largest number of pooled database connections.
+    pub database_max_connections: u32,
+    /// Where the compiled site (`pkg/`, static files) lives.
+    pub site_root: PathBuf,
+    /// Whether the built JS/WASM/CSS carry content hashes in their names (cargo-leptos
+    /// `hash-files`); enables year-long caching of `/pkg`.
+    pub hash_files: bool,
+    /// Logging: `pretty` for people, `json` for log collectors.
+    pub log_format: LogFormat,
+    /// A `tracing` filter, e.g. `info,ripen_server=debug`. `RUST_LOG` wins when set.
+    pub log_filter: String,
+    /// Trust the left-most `X-Forwarded-For` address. Only when behind a reverse proxy.
+    pub trust_proxy: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Pretty,
+    Json,
+}
+
+/// Defaults as a serialisable shape (secrets excluded), fed to figment as the lowest layer.
+#[derive(Serialize)]
+struct Defaults {
+    listen: SocketAddr,
+    site_url: String,
+    data_dir: PathBuf,
+    database_max_connections: u32,
+    site_root: PathBuf,
+    hash_files: bool,
+    log_format: LogFormat,
+    log_filter: String,
+    trust_proxy: bool,
+}
+
+impl Default for Defaults {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 3000)),
+            site_url: "http://127.0.0.1:3000".into(),
+            data_dir: PathBuf::from("data"),
+            database_max_connections: 10,
+            site_root: PathBuf::from("target/site"),
+            hash_files: true,
+            log_format: LogFormat::Pretty,
+            log_filter: "info,tower_http=info,sqlx=warn,sea_orm=warn".into(),
+            trust_proxy: false,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("configuration: {0}")]
+    Invalid(String),
+}
+
+impl Config {
+    /// Loads defaults, then the config file, then the environment.
+    pub fn load() -> Result<Self, ConfigError> {
+        let file = std::env::var_os("RIPEN_CONFIG")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from("ripen.toml"));
+        Self::from_figment(
+            Figment::from(Serialized::defaults(Defaults::default()))
+                .merge(Toml::file(file))
+                .merge(Env::prefixed("RIPEN_").ignore(&["config"]))
+                .merge(Env::raw().only(&["database_url"])),
+        )
+    }
+
+    /// Only built-in defaults plus the given overrides; no file, no environment.
+    /// Tests use this so the developer's environment cannot leak in.
+    pub fn defaults_with(overrides: impl Serialize) -> Result<Self, ConfigError> {
+        Self::from_figment(
+            Figment::from(Serialized::defaults(Defaults::default()))
+                .merge(Serialized::defaults(overrides)),
+        )
+    }
+
+    fn from_figment(figment: Figment) -> Result<Self, ConfigError> {
+        let config: Config = figment
+            .extract()
+            .map_err(|e| ConfigError::Invalid(e.to_string()))?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        let url = self.site_url.trim_end_matches('/');
+        if !(url.starts_with("http://") || url.starts_with("https://")) {
+            return Err(ConfigError::Invalid(format!(
+                "site_url must start with http:// or https:// (got {url:?})"
+            )));
+        }
+        if self.database_max_connections == 0 {
+            return Err(ConfigError::Invalid(
+                "database_max_connections must be at least 1".into(),
+            ));
+        }
+        if let Some(db) = &self.database_url {
+            let db = db.expose_secret();
+            if !(db.starts_with("sqlite:") || db.starts_with("postgres://") || db.starts_with("postgresql://")) {
+                return Err(ConfigError::Invalid(
+                    "database_url must be a sqlite: or postgres:// URL".into(),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// The site's origin (`scheme://host[:port]`) without a trailing slash.
+    pub fn site_origin(&self) -> &str {
+        self.site_url.trim_end_matches('/')
+    }
+
+    /// Whether users reach the site over TLS (enables HSTS and `Secure` cookies).
+    pub fn is_https(&self) -> bool {
+        self.site_url.starts_with("https://")
+    }
+
+    /// The database URL to use: the configured one, or the SQLite file in `data_dir`.
+    pub fn database_url(&self) -> SecretString {
+        match &self.database_url {
+            Some(url) => url.clone(),
+            None => SecretString::from(format!(
+                "sqlite://{}?mode=rwc",
+                self.data_dir.join("ripen.db").display()
+            )),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use figment::Jail;
+
+    #[test]
+    fn defaults_point_at_a_sqlite_file_in_the_data_dir() {
+        let c = Config::defaults_with(serde_json::json!({})).unwrap();
+        assert_eq!(c.listen.port(), 3000);
+        assert_eq!(
+            c.database_url().expose_secret(),
+            "sqlite://data/ripen.db?mode=rwc"
+        );
+        assert!(!c.is_https());
+    }
+
+    #[test]
+    fn file_then_environment_override_defaults() {
+        Jail::expect_with(|jail| {
+            jail.create_file(
+                "ripen.toml",
+                r#"
+                    listen = "0.0.0.0:8080"
+                    site_url = "https://ripen.example"
+                    log_format = "json"
+                "#,
+            )?;
+            jail.set_env("RIPEN_LISTEN", "127.0.0.1:9000");
+            jail.set_env("DATABASE_URL", "postgres://ripen:hunter2@db/ripen");
+            let c = Config::load().map_err(|e| e.to_string())?;
+            assert_eq!(c.listen.port(), 9000, "environment wins over the file");
+            assert_eq!(c.site_url, "https://ripen.example", "file wins over defaults");
+            assert_eq!(c.log_format, LogFormat::Json);
+            assert!(c.is_https());
+            assert_eq!(
+                c.database_url().expose_secret(),
+                "postgres://ripen:hunter2@db/ripen"
+            );
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn secrets_never_print() {
+        Jail::expect_with(|jail| {
+            jail.set_env("RIPEN_DATABASE_URL", "postgres://ripen:hunter2@db/ripen");
+            let c = Config::load().map_err(|e| e.to_string())?;
+            let printed = format!("{c:?}");
+            assert!(!printed.contains("hunter2"), "{printed}");
+            assert!(printed.contains("REDACTED"), "{printed}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn invalid_values_name_the_key() {
+        Jail::expect_with(|jail| {
+            jail.set_env("RIPEN_SITE_URL", "ripen.example");
+            let err = Config::load().unwrap_err().to_string();
+            assert!(err.contains("site_url"), "{err}");
+            jail.set_env("RIPEN_SITE_URL", "http://ok");
+            jail.set_env("RIPEN_LISTEN", "not an address");
+            let err = Config::load().unwrap_err().to_string();
+            assert!(err.contains("listen"), "{err}");
+            Ok(())
+        });
+    }
+}

@@ -1,0 +1,223 @@
+//! Ripen's server: configuration, the HTTP router and its middleware, and start-up.
+//!
+//! [`Application::build`] does everything `main` does except waiting for a signal, so the
+//! integration tests start the very same server on port 0.
+
+pub mod config;
+pub mod db;
+pub mod errors;
+pub mod health;
+pub mod security;
+pub mod telemetry;
+
+use std::{future::Future, net::SocketAddr, sync::Arc, time::Duration};
+
+use app::{
+    App,
+    server::{ServerContext, provide_request_context},
+    shell,
+};
+use axum::{Router, extract::FromRef, middleware, routing::get};
+use http::{HeaderName, HeaderValue, Request, header};
+use leptos::prelude::LeptosOptions;
+use leptos_axum::{LeptosRoutes, generate_route_list};
+use sea_orm::DatabaseConnection;
+use tokio::net::TcpListener;
+use tower::ServiceBuilder;
+use tower_http::{
+    catch_panic::CatchPanicLayer,
+    compression::CompressionLayer,
+    request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
+    services::ServeDir,
+    set_header::SetResponseHeaderLayer,
+    trace::{DefaultOnResponse, TraceLayer},
+};
+use tracing::Level;
+
+use crate::{config::Config, security::SecurityPolicy};
+
+/// Shared state of the router; handlers take the parts they need with `State<T>`.
+#[derive(Clone, FromRef)]
+pub struct AppState {
+    pub leptos_options: LeptosOptions,
+    pub db: DatabaseConnection,
+    pub config: Arc<Config>,
+    pub security: SecurityPolicy,
+}
+
+const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// A built, bound, not yet serving Ripen.
+pub struct Application {
+    listener: TcpListener,
+    router: Router,
+    db: DatabaseConnection,
+}
+
+impl Application {
+    /// Connects to the database, migrates it, binds the listener and builds the router.
+    pub async fn build(config: Config) -> anyhow::Result<Self> {
+        let db = db::connect_and_migrate(&config).await?;
+        let listener = TcpListener::bind(config.listen)
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.listen))?;
+        let state = AppState {
+            leptos_options: leptos_options(&config),
+            db: db.clone(),
+            security: SecurityPolicy {
+                https: config.is_https(),
+                allow_live_reload: std::env::var_os("LEPTOS_WATCH").is_some(),
+            },
+            config: Arc::new(config),
+        };
+        Ok(Self {
+            listener,
+            router: router(state),
+            db,
+        })
+    }
+
+    /// The address actually bound (useful with port 0).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener
+            .local_addr()
+            .expect("a bound listener has an address")
+    }
+
+    /// The database connection the server uses.
+    pub fn db(&self) -> &DatabaseConnection {
+        &self.db
+    }
+
+    /// Serves until `shutdown` resolves, then finishes in-flight requests and closes the
+    /// database pool.
+    pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+        axum::serve(
+            self.listener,
+            self.router
+                .into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown)
+        .await?;
+        if let Err(e) = self.db.close_by_ref().await {
+            tracing::warn!(error = %e, "closing the database pool failed");
+        }
+        Ok(())
+    }
+}
+
+/// Leptos's options, derived from Ripen's configuration rather than from cargo-leptos's
+/// environment, so the binary runs the same however it is started.
+pub fn leptos_options(config: &Config) -> LeptosOptions {
+    LeptosOptions::builder()
+        .output_name("ripen")
+        .site_root(config.site_root.to_string_lossy().into_owned())
+        .site_pkg_dir("pkg")
+        .site_addr(config.listen)
+        .hash_files(config.hash_files)
+        .build()
+}
+
+/// The whole HTTP surface of Ripen.
+pub fn router(state: AppState) -> Router {
+    let routes = generate_route_list(App);
+    let ctx = ServerContext {
+        db: state.db.clone(),
+    };
+    let context = move || provide_request_context(ctx.clone());
+    let pkg_cache = if state.config.hash_files {
+        // File names change with their content: cache for a year.
+        HeaderValue::from_static("public, max-age=31536000, immutable")
+    } else {
+        HeaderValue::from_static("no-cache")
+    };
+    let pkg_dir = state.config.site_root.join("pkg");
+
+    Router::new()
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .nest_service(
+            "/pkg",
+            ServiceBuilder::new()
+                .layer(SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, pkg_cache))
+                .service(ServeDir::new(pkg_dir)),
+        )
+        .leptos_routes_with_context(&state, routes, context.clone(), {
+            let options = state.leptos_options.clone();
+            move || shell(options.clone())
+        })
+        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(
+            context, shell,
+        ))
+        .layer(middleware::from_fn(errors::server_fn_status))
+        .layer(middleware::from_fn_with_state(
+            state.security.clone(),
+            security::security_headers,
+        ))
+        .layer(
+            ServiceBuilder::new()
+                .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+                .layer(
+                    TraceLayer::new_for_http()
+                        .make_span_with(|req: &Request<_>| {
+                            let id = req
+                                .headers()
+                                .get(REQUEST_ID)
+                                .and_then(|v| v.to_str().ok())
+                                .unwrap_or("-");
+                            // The path only: query strings may carry tokens.
+                            tracing::info_span!(
+                                "request",
+                                request_id = %id,
+                                method = %req.method(),
+                                path = %req.uri().path(),
+                            )
+                        })
+                        .on_response(DefaultOnResponse::new().level(Level::INFO)),
+                )
+                .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+                .layer(CatchPanicLayer::custom(panic_response))
+                .layer(CompressionLayer::new()),
+        )
+        .with_state(state)
+}
+
+/// A panic becomes a plain 500 with no details; the panic itself is logged.
+fn panic_response(err: Box<dyn std::any::Any + Send + 'static>) -> http::Response<axum::body::Body> {
+    let detail = err
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| err.downcast_ref::<&str>().copied())
+        .unwrap_or("unknown panic");
+    tracing::error!(panic = %detail, "request handler panicked");
+    http::Response::builder()
+        .status(http::StatusCode::INTERNAL_SERVER_ERROR)
+        .header(header::CONTENT_TYPE, "text/plain; charset=utf-8")
+        .body(axum::body::Body::from("Something went wrong on our side."))
+        .expect("static response parts are valid")
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutdown signal received; finishing in-flight requests");
+    // Give load balancers a moment to notice /readyz before connections close.
+    tokio::time::sleep(Duration::from_millis(10)).await;
+}
