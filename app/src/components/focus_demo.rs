@@ -90,7 +90,7 @@ pub fn FocusDemo() -> impl IntoView {
             <p class="demo-time" role="timer" aria-label="Time left" data-testid="demo-time">
                 {move || format_remaining(remaining())}
             </p>
-            <div class="hero-actions" style="justify-content:center">
+            <div class="hero-actions demo-actions">
                 <button
                     type="button"
                     class="button button-primary"

@@ -15,7 +15,7 @@ pub fn NotFound() -> impl IntoView {
         <section class="notice container" aria-labelledby="page-title">
             <p class="code" aria-hidden="true">"404"</p>
             <h1 id="page-title">"This page has not ripened"</h1>
-            <p class="lede" style="margin-inline:auto">
+            <p class="lede notice-lede">
                 "The address may be mistyped, or the page may have moved."
             </p>
             <A href="/" attr:class="button button-primary">"Go to the start"</A>

@@ -10,7 +10,7 @@ pub fn Status() -> impl IntoView {
     let status = Resource::new(|| (), |_| system_status());
     view! {
         <Title text="Status" />
-        <section class="container" aria-labelledby="page-title" style="max-width:40rem">
+        <section class="container narrow" aria-labelledby="page-title">
             <header class="page-head">
                 <h1 id="page-title">"System status"</h1>
             </header>
