@@ -229,7 +229,7 @@ mod tests {
             jail.set_env("RIPEN_SITE_URL", "http://ok");
             jail.set_env("RIPEN_LISTEN", "not an address");
             let err = Config::load().unwrap_err().to_string();
-            assert!(err.contains("listen"), "{err}");
+            assert!(err.contains("LISTEN") && err.contains("RIPEN_"), "{err}");
             Ok(())
         });
     }

@@ -32,3 +32,94 @@ pub async fn server_fn_status(req: Request, next: Next) -> Response {
     parts.headers.remove(header::CONTENT_LENGTH);
     Response::from_parts(parts, Body::from(error.ser()))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::{Router, routing::post};
+    use tower::ServiceExt as _;
+
+    /// A route that fails like a server function does: status 500, the marker header and
+    /// the encoded error as body.
+    fn failing(error: AppError) -> Router {
+        Router::new()
+            .route(
+                "/api/x",
+                post(move || {
+                    let error = error.clone();
+                    async move {
+                        Response::builder()
+                            .status(StatusCode::INTERNAL_SERVER_ERROR)
+                            .header(SERVER_FN_ERROR_HEADER, "/api/x")
+                            .body(Body::from(error.ser()))
+                            .unwrap()
+                    }
+                }),
+            )
+            .layer(axum::middleware::from_fn(server_fn_status))
+    }
+
+    async fn call(router: Router) -> (StatusCode, http::HeaderMap, AppError) {
+        let res = router
+            .oneshot(Request::post("/api/x").body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+        let (parts, body) = res.into_parts();
+        let bytes = axum::body::to_bytes(body, 1 << 16).await.unwrap();
+        (parts.status, parts.headers, serde_json::from_slice(&bytes).unwrap())
+    }
+
+    #[tokio::test]
+    async fn each_error_gets_its_status() {
+        for (error, status) in [
+            (AppError::validation("email", "Enter an email address."), 422),
+            (AppError::Unauthorized, 401),
+            (AppError::Forbidden, 403),
+            (AppError::NotFound, 404),
+            (AppError::Internal { reference: "r".into() }, 500),
+        ] {
+            let (got, _, body) = call(failing(error.clone())).await;
+            assert_eq!(got.as_u16(), status, "{error:?}");
+            assert_eq!(body, error, "the body is kept");
+        }
+    }
+
+    #[tokio::test]
+    async fn rate_limits_say_when_to_retry() {
+        let (status, headers, _) =
+            call(failing(AppError::RateLimited { retry_after_secs: 42 })).await;
+        assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+        assert_eq!(headers[header::RETRY_AFTER], "42");
+    }
+
+    #[tokio::test]
+    async fn foreign_error_bodies_are_replaced_by_a_generic_one() {
+        let router = Router::new()
+            .route(
+                "/api/x",
+                post(|| async {
+                    Response::builder()
+                        .status(StatusCode::INTERNAL_SERVER_ERROR)
+                        .header(SERVER_FN_ERROR_HEADER, "/api/x")
+                        .body(Body::from("error returned from database: no such table: secrets"))
+                        .unwrap()
+                }),
+            )
+            .layer(axum::middleware::from_fn(server_fn_status));
+        let (status, _, body) = call(router).await;
+        assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+        assert!(matches!(body, AppError::Internal { .. }));
+    }
+
+    #[tokio::test]
+    async fn successful_answers_pass_untouched() {
+        let router = Router::new()
+            .route("/api/x", post(|| async { "fine" }))
+            .layer(axum::middleware::from_fn(server_fn_status));
+        let res = router
+            .oneshot(Request::post("/api/x").body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::OK);
+    }
+}

@@ -57,10 +57,16 @@ pub struct Application {
 impl Application {
     /// Connects to the database, migrates it, binds the listener and builds the router.
     pub async fn build(config: Config) -> anyhow::Result<Self> {
-        let db = db::connect_and_migrate(&config).await?;
         let listener = TcpListener::bind(config.listen)
             .await
             .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.listen))?;
+        Self::build_with_listener(config, listener).await
+    }
+
+    /// Like [`Application::build`], on a listener the caller already bound (tests bind port 0
+    /// first so they know the site URL before the server starts).
+    pub async fn build_with_listener(config: Config, listener: TcpListener) -> anyhow::Result<Self> {
+        let db = db::connect_and_migrate(&config).await?;
         let state = AppState {
             leptos_options: leptos_options(&config),
             db: db.clone(),

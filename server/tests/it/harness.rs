@@ -1,0 +1,307 @@
+//! The test harness every integration test uses.
+//!
+//! `TestApp::spawn().await` starts the real server ([`Application`]) on `127.0.0.1:0`
+//! against a fresh database built from the real migrations:
+//! - **SQLite**: a new file in a temporary directory;
+//! - **PostgreSQL**: a new database `ripen_t_<uuid>` on `RIPEN_TEST_PG_URL`
+//!   (default `postgres://postgres@127.0.0.1:5432/postgres`), dropped when the test ends.
+//!
+//! It offers typed HTTP helpers over a client with a cookie jar that sends the site's
+//! `Origin`, like a browser on the site would.
+
+#![allow(dead_code)] // Not every test binary module uses every helper.
+
+use std::{net::SocketAddr, path::PathBuf, sync::Once};
+
+use app::AppError;
+use reqwest::{StatusCode, header};
+use ripen_server::{Application, config::Config, telemetry};
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
+use serde::{Serialize, de::DeserializeOwned};
+use serde_json::{Value, json};
+use server_fn::ServerFn;
+use tokio::{sync::oneshot, task::JoinHandle};
+
+/// Which database engine this test run uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn current() -> Self {
+        match std::env::var("RIPEN_TEST_DB").as_deref() {
+            Ok("postgres") | Ok("postgresql") | Ok("pg") => Self::Postgres,
+            Ok("sqlite") | Err(_) => Self::Sqlite,
+            Ok(other) => panic!("RIPEN_TEST_DB must be sqlite or postgres, not {other:?}"),
+        }
+    }
+}
+
+fn pg_admin_url() -> String {
+    std::env::var("RIPEN_TEST_PG_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned())
+}
+
+/// `postgres://…/postgres` with the database name replaced.
+fn pg_url_for(database: &str) -> String {
+    let admin = pg_admin_url();
+    let base = admin.rsplit_once('/').map_or(admin.as_str(), |(b, _)| b);
+    format!("{base}/{database}")
+}
+
+/// Options for [`TestApp::spawn_with`].
+#[derive(Default)]
+pub struct TestOptions {
+    /// Extra configuration keys (same names as `ripen.toml`).
+    pub config: Value,
+    /// Public URL to configure instead of `http://127.0.0.1:<port>`.
+    pub site_url: Option<String>,
+}
+
+pub struct TestApp {
+    pub addr: SocketAddr,
+    /// `http://127.0.0.1:<port>`
+    pub base: String,
+    /// The site URL the server was configured with (its `Origin`).
+    pub site_url: String,
+    /// A client with a cookie jar, no automatic redirects and the site's `Origin` header.
+    pub client: reqwest::Client,
+    /// A connection of the test's own to the same database, for arranging and asserting.
+    pub db: DatabaseConnection,
+    /// The server's own connection pool (to simulate its database going away).
+    pub server_db: DatabaseConnection,
+    pub backend: Backend,
+    /// The directory served as the site root (`pkg/` lives here).
+    pub site_root: PathBuf,
+    pg_database: Option<String>,
+    shutdown: Option<oneshot::Sender<()>>,
+    server: Option<JoinHandle<std::io::Result<()>>>,
+    _dir: tempfile::TempDir,
+}
+
+static LOGS: Once = Once::new();
+
+impl TestApp {
+    pub async fn spawn() -> Self {
+        Self::spawn_with(TestOptions::default()).await
+    }
+
+    pub async fn spawn_with(options: TestOptions) -> Self {
+        let backend = Backend::current();
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let site_root = dir.path().join("site");
+        std::fs::create_dir_all(site_root.join("pkg")).expect("site root");
+
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind a free port");
+        let addr = listener.local_addr().expect("bound address");
+        let base = format!("http://{addr}");
+        let site_url = options.site_url.clone().unwrap_or_else(|| base.clone());
+
+        let (database_url, pg_database) = match backend {
+            Backend::Sqlite => (
+                format!("sqlite://{}?mode=rwc", dir.path().join("ripen.db").display()),
+                None,
+            ),
+            Backend::Postgres => {
+                let name = format!("ripen_t_{}", uuid::Uuid::new_v4().simple());
+                let admin = Database::connect(pg_admin_url()).await.unwrap_or_else(|e| {
+                    panic!(
+                        "PostgreSQL is unreachable at {} ({e}). The PostgreSQL test run needs it; \
+                         start it or set RIPEN_TEST_PG_URL.",
+                        pg_admin_url()
+                    )
+                });
+                admin
+                    .execute_unprepared(&format!(r#"CREATE DATABASE "{name}""#))
+                    .await
+                    .expect("create the test database");
+                admin.close().await.ok();
+                (pg_url_for(&name), Some(name))
+            }
+        };
+
+        let mut config = json!({
+            "listen": addr.to_string(),
+            "site_url": site_url,
+            "data_dir": dir.path().join("data"),
+            "database_url": database_url,
+            "database_max_connections": 5,
+            "site_root": site_root,
+            "hash_files": false,
+        });
+        if let (Some(extra), Some(map)) = (options.config.as_object(), config.as_object_mut()) {
+            for (k, v) in extra {
+                map.insert(k.clone(), v.clone());
+            }
+        }
+        let config = Config::defaults_with(config).expect("test configuration is valid");
+        LOGS.call_once(|| {
+            if std::env::var_os("RIPEN_TEST_LOG").is_some() {
+                telemetry::init(&config);
+            }
+        });
+
+        let app = Application::build_with_listener(config, listener)
+            .await
+            .expect("the server starts");
+        let server_db = app.db().clone();
+        let (tx, rx) = oneshot::channel::<()>();
+        let server = tokio::spawn(app.run_until(async {
+            let _ = rx.await;
+        }));
+
+        let db = Database::connect(database_url)
+            .await
+            .expect("test connection to the database");
+
+        let mut headers = header::HeaderMap::new();
+        headers.insert(
+            header::ORIGIN,
+            header::HeaderValue::from_str(&site_url).expect("origin header"),
+        );
+        let client = reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .default_headers(headers)
+            .build()
+            .expect("http client");
+
+        Self {
+            addr,
+            base,
+            site_url,
+            client,
+            db,
+            server_db,
+            backend,
+            site_root,
+            pg_database,
+            shutdown: Some(tx),
+            server: Some(server),
+            _dir: dir,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client
+            .get(self.url(path))
+            .send()
+            .await
+            .expect("GET request")
+    }
+
+    /// GET and return status, headers and body text.
+    pub async fn get_text(&self, path: &str) -> (StatusCode, header::HeaderMap, String) {
+        let res = self.get(path).await;
+        let status = res.status();
+        let headers = res.headers().clone();
+        (status, headers, res.text().await.expect("body"))
+    }
+
+    pub async fn post_form(&self, path: &str, form: &impl Serialize) -> reqwest::Response {
+        self.client
+            .post(self.url(path))
+            .form(form)
+            .send()
+            .await
+            .expect("POST request")
+    }
+
+    /// Calls a server function the way the browser does (URL-encoded POST to its path) and
+    /// decodes the answer.
+    pub async fn call<F>(&self, input: F) -> Result<F::Output, AppError>
+    where
+        F: ServerFn<Error = AppError> + Serialize,
+        F::Output: DeserializeOwned,
+    {
+        let (status, _, body) = self.call_raw(input).await;
+        if status.is_success() {
+            Ok(serde_json::from_str(&body)
+                .unwrap_or_else(|e| panic!("undecodable answer ({e}): {body}")))
+        } else {
+            Err(serde_json::from_str(&body)
+                .unwrap_or_else(|e| panic!("undecodable error ({e}), status {status}: {body}")))
+        }
+    }
+
+    /// Calls a server function and returns the raw status, headers and body.
+    pub async fn call_raw<F>(&self, input: F) -> (StatusCode, header::HeaderMap, String)
+    where
+        F: ServerFn + Serialize,
+    {
+        let res = self
+            .client
+            .post(self.url(F::PATH))
+            .header(header::ACCEPT, "application/json")
+            .form(&input)
+            .send()
+            .await
+            .expect("server function request");
+        let status = res.status();
+        let headers = res.headers().clone();
+        (status, headers, res.text().await.expect("body"))
+    }
+
+    /// Takes the database away from the running server: PostgreSQL drops the database
+    /// (terminating its connections); SQLite closes the server's pool.
+    pub async fn make_database_unreachable(&mut self) {
+        match (&self.backend, &self.pg_database) {
+            (Backend::Postgres, Some(name)) => {
+                self.db.clone().close().await.ok();
+                drop_pg_database(name).await;
+                self.pg_database = None;
+            }
+            _ => {
+                self.server_db.close_by_ref().await.expect("close the pool");
+            }
+        }
+    }
+
+    /// Stops the server gracefully and waits for it.
+    pub async fn stop(mut self) {
+        self.stop_server().await;
+    }
+
+    async fn stop_server(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(server) = self.server.take() {
+            let _ = server.await;
+        }
+    }
+}
+
+async fn drop_pg_database(name: &str) {
+    if let Ok(admin) = Database::connect(pg_admin_url()).await {
+        let _ = admin
+            .execute_unprepared(&format!(r#"DROP DATABASE IF EXISTS "{name}" WITH (FORCE)"#))
+            .await;
+        admin.close().await.ok();
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(name) = self.pg_database.take() {
+            // Drop runs outside async; do the clean-up on a thread with its own runtime.
+            let _ = std::thread::spawn(move || {
+                if let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() {
+                    rt.block_on(drop_pg_database(&name));
+                }
+            })
+            .join();
+        }
+    }
+}
