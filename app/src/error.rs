@@ -47,7 +47,9 @@ pub enum AppError {
     #[error("Too many attempts. Please try again in {retry_after_secs} seconds.")]
     RateLimited { retry_after_secs: u64 },
     /// Something failed on the server; the details are in the log under `reference`.
-    #[error("Something went wrong on our side. If it keeps happening, quote reference {reference}.")]
+    #[error(
+        "Something went wrong on our side. If it keeps happening, quote reference {reference}."
+    )]
     Internal { reference: String },
     /// The browser could not reach the server or could not read its answer.
     #[error("Could not reach Ripen. Check your connection and try again.")]

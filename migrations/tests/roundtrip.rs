@@ -8,12 +8,20 @@ use sea_orm_migration::sea_orm::Database;
 async fn migrations_apply_revert_and_reapply() {
     let db = Database::connect("sqlite::memory:").await.unwrap();
     Migrator::up(&db, None).await.unwrap();
-    assert!(Migrator::get_pending_migrations(&db).await.unwrap().is_empty());
+    assert!(
+        Migrator::get_pending_migrations(&db)
+            .await
+            .unwrap()
+            .is_empty()
+    );
     let applied = Migrator::get_applied_migrations(&db).await.unwrap().len();
     assert_eq!(applied, Migrator::migrations().len());
 
     Migrator::down(&db, None).await.unwrap();
-    assert_eq!(Migrator::get_applied_migrations(&db).await.unwrap().len(), 0);
+    assert_eq!(
+        Migrator::get_applied_migrations(&db).await.unwrap().len(),
+        0
+    );
     let manager = sea_orm_migration::SchemaManager::new(&db);
     assert!(!manager.has_table("system_setting").await.unwrap());
 

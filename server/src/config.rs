@@ -135,7 +135,10 @@ impl Config {
         }
         if let Some(db) = &self.database_url {
             let db = db.expose_secret();
-            if !(db.starts_with("sqlite:") || db.starts_with("postgres://") || db.starts_with("postgresql://")) {
+            if !(db.starts_with("sqlite:")
+                || db.starts_with("postgres://")
+                || db.starts_with("postgresql://"))
+            {
                 return Err(ConfigError::Invalid(
                     "database_url must be a sqlite: or postgres:// URL".into(),
                 ));
@@ -197,7 +200,10 @@ mod tests {
             jail.set_env("DATABASE_URL", "postgres://ripen:hunter2@db/ripen");
             let c = Config::load().map_err(|e| e.to_string())?;
             assert_eq!(c.listen.port(), 9000, "environment wins over the file");
-            assert_eq!(c.site_url, "https://ripen.example", "file wins over defaults");
+            assert_eq!(
+                c.site_url, "https://ripen.example",
+                "file wins over defaults"
+            );
             assert_eq!(c.log_format, LogFormat::Json);
             assert!(c.is_https());
             assert_eq!(

@@ -29,7 +29,10 @@ pub fn connect_options(url: &SecretString, max_connections: u32) -> ConnectOptio
 pub async fn connect_and_migrate(config: &Config) -> anyhow::Result<DatabaseConnection> {
     if config.database_url.is_none() {
         std::fs::create_dir_all(&config.data_dir).map_err(|e| {
-            anyhow::anyhow!("cannot create data directory {}: {e}", config.data_dir.display())
+            anyhow::anyhow!(
+                "cannot create data directory {}: {e}",
+                config.data_dir.display()
+            )
         })?;
     }
     let db = Database::connect(connect_options(

@@ -25,9 +25,12 @@ pub async fn server_fn_status(req: Request, next: Next) -> Response {
             .unwrap_or_else(|_| AppError::internal("undecodable server fn error body")),
         Err(e) => AppError::internal(format!("unreadable server fn error body: {e}")),
     };
-    parts.status = StatusCode::from_u16(error.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    parts.status =
+        StatusCode::from_u16(error.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     if let AppError::RateLimited { retry_after_secs } = &error {
-        parts.headers.insert(header::RETRY_AFTER, HeaderValue::from(*retry_after_secs));
+        parts
+            .headers
+            .insert(header::RETRY_AFTER, HeaderValue::from(*retry_after_secs));
     }
     parts.headers.remove(header::CONTENT_LENGTH);
     Response::from_parts(parts, Body::from(error.ser()))
@@ -66,17 +69,29 @@ mod tests {
             .unwrap();
         let (parts, body) = res.into_parts();
         let bytes = axum::body::to_bytes(body, 1 << 16).await.unwrap();
-        (parts.status, parts.headers, serde_json::from_slice(&bytes).unwrap())
+        (
+            parts.status,
+            parts.headers,
+            serde_json::from_slice(&bytes).unwrap(),
+        )
     }
 
     #[tokio::test]
     async fn each_error_gets_its_status() {
         for (error, status) in [
-            (AppError::validation("email", "Enter an email address."), 422),
+            (
+                AppError::validation("email", "Enter an email address."),
+                422,
+            ),
             (AppError::Unauthorized, 401),
             (AppError::Forbidden, 403),
             (AppError::NotFound, 404),
-            (AppError::Internal { reference: "r".into() }, 500),
+            (
+                AppError::Internal {
+                    reference: "r".into(),
+                },
+                500,
+            ),
         ] {
             let (got, _, body) = call(failing(error.clone())).await;
             assert_eq!(got.as_u16(), status, "{error:?}");
@@ -86,8 +101,10 @@ mod tests {
 
     #[tokio::test]
     async fn rate_limits_say_when_to_retry() {
-        let (status, headers, _) =
-            call(failing(AppError::RateLimited { retry_after_secs: 42 })).await;
+        let (status, headers, _) = call(failing(AppError::RateLimited {
+            retry_after_secs: 42,
+        }))
+        .await;
         assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
         assert_eq!(headers[header::RETRY_AFTER], "42");
     }
@@ -101,7 +118,9 @@ mod tests {
                     Response::builder()
                         .status(StatusCode::INTERNAL_SERVER_ERROR)
                         .header(SERVER_FN_ERROR_HEADER, "/api/x")
-                        .body(Body::from("error returned from database: no such table: secrets"))
+                        .body(Body::from(
+                            "error returned from database: no such table: secrets",
+                        ))
                         .unwrap()
                 }),
             )

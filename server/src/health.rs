@@ -13,7 +13,10 @@ pub async fn healthz() -> impl IntoResponse {
 
 pub async fn readyz(State(db): State<DatabaseConnection>) -> impl IntoResponse {
     match tokio::time::timeout(Duration::from_secs(2), db.ping()).await {
-        Ok(Ok(())) => (StatusCode::OK, Json(json!({ "status": "ready", "database": "ok" }))),
+        Ok(Ok(())) => (
+            StatusCode::OK,
+            Json(json!({ "status": "ready", "database": "ok" })),
+        ),
         outcome => {
             let reason = match outcome {
                 Ok(Err(e)) => e.to_string(),

@@ -65,7 +65,10 @@ impl Application {
 
     /// Like [`Application::build`], on a listener the caller already bound (tests bind port 0
     /// first so they know the site URL before the server starts).
-    pub async fn build_with_listener(config: Config, listener: TcpListener) -> anyhow::Result<Self> {
+    pub async fn build_with_listener(
+        config: Config,
+        listener: TcpListener,
+    ) -> anyhow::Result<Self> {
         let db = db::connect_and_migrate(&config).await?;
         let state = AppState {
             leptos_options: leptos_options(&config),
@@ -97,7 +100,10 @@ impl Application {
 
     /// Serves until `shutdown` resolves, then finishes in-flight requests and closes the
     /// database pool.
-    pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+    pub async fn run_until(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
         axum::serve(
             self.listener,
             self.router
@@ -145,16 +151,24 @@ pub fn router(state: AppState) -> Router {
         .nest_service(
             "/pkg",
             ServiceBuilder::new()
-                .layer(SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, pkg_cache))
-                .service(ServeDir::new(pkg_dir)),
+                .layer(SetResponseHeaderLayer::overriding(
+                    header::CACHE_CONTROL,
+                    pkg_cache,
+                ))
+                .service(
+                    ServeDir::new(pkg_dir)
+                        .precompressed_br()
+                        .precompressed_gzip(),
+                ),
         )
         .leptos_routes_with_context(&state, routes, context.clone(), {
             let options = state.leptos_options.clone();
             move || shell(options.clone())
         })
-        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(
-            context, shell,
-        ))
+        .fallback(leptos_axum::file_and_error_handler_with_context::<
+            AppState,
+            _,
+        >(context, shell))
         .layer(middleware::from_fn(errors::server_fn_status))
         .layer(middleware::from_fn_with_state(
             state.security.clone(),
@@ -189,7 +203,9 @@ pub fn router(state: AppState) -> Router {
 }
 
 /// A panic becomes a plain 500 with no details; the panic itself is logged.
-fn panic_response(err: Box<dyn std::any::Any + Send + 'static>) -> http::Response<axum::body::Body> {
+fn panic_response(
+    err: Box<dyn std::any::Any + Send + 'static>,
+) -> http::Response<axum::body::Body> {
     let detail = err
         .downcast_ref::<String>()
         .map(String::as_str)

@@ -71,8 +71,14 @@ pub async fn security_headers(
     if let Ok(v) = HeaderValue::from_str(&content_security_policy(&policy, &nonce)) {
         h.insert(header::CONTENT_SECURITY_POLICY, v);
     }
-    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    );
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     h.insert(
         "cross-origin-opener-policy",
@@ -106,7 +112,10 @@ mod tests {
 
     #[test]
     fn policy_forbids_framing_plugins_and_foreign_scripts() {
-        let p = SecurityPolicy { https: false, allow_live_reload: false };
+        let p = SecurityPolicy {
+            https: false,
+            allow_live_reload: false,
+        };
         let csp = content_security_policy(&p, "abc");
         assert!(csp.contains("script-src 'self' 'nonce-abc' 'wasm-unsafe-eval';"));
         assert!(csp.contains("frame-ancestors 'none'"));

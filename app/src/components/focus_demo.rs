@@ -26,9 +26,7 @@ pub fn FocusDemo() -> impl IntoView {
     let banked = RwSignal::new(0.0_f64);
     let now = RwSignal::new(0.0_f64);
 
-    let elapsed = move || {
-        banked.get() + started_at.get().map_or(0.0, |s| (now.get() - s).max(0.0))
-    };
+    let elapsed = move || banked.get() + started_at.get().map_or(0.0, |s| (now.get() - s).max(0.0));
     let remaining = move || (TOTAL_MS - elapsed()).max(0.0);
     let running = move || started_at.get().is_some();
     let done = move || remaining() <= 0.0;

@@ -33,7 +33,9 @@ impl Area {
         match self {
             Self::Timer => "A pomodoro timer that keeps exact time even when your phone sleeps.",
             Self::Diary => "Habits, a line a day, and a history of how your days really went.",
-            Self::Letters => "Write to the person you will be, and have it delivered on the day you choose.",
+            Self::Letters => {
+                "Write to the person you will be, and have it delivered on the day you choose."
+            }
             Self::Wall => "Letters people chose to share, anonymously, once they were delivered.",
             Self::Account => "Your profile, your devices, and every choice about your data.",
             Self::Privacy => "What Ripen collects, why, for how long, and how you stay in control.",

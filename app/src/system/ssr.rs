@@ -1,9 +1,7 @@
 //! Server side of the status area: the `system_setting` table and its queries.
 
 use chrono::Utc;
-use sea_orm::{
-    ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait, Set, Statement,
-};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait, Set, Statement};
 
 use super::StatusReport;
 

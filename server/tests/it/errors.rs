@@ -17,7 +17,10 @@ async fn server_fn_reads_the_database() {
             Backend::Postgres => "PostgreSQL",
         }
     );
-    assert_eq!(status.schema_version, "m20261123_000001_create_system_setting");
+    assert_eq!(
+        status.schema_version,
+        "m20261123_000001_create_system_setting"
+    );
     assert!(status.installed_at.is_some(), "first start recorded");
 }
 
@@ -31,14 +34,27 @@ async fn a_database_error_reaches_the_browser_as_a_generic_message() {
 
     let (status, headers, body) = app.call_raw(SystemStatus {}).await;
     assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
-    for leak in ["system_setting", "SELECT", "select", "table", "relation", "sqlite", "postgres", "/tmp", "DbErr", "Query"] {
+    for leak in [
+        "system_setting",
+        "SELECT",
+        "select",
+        "table",
+        "relation",
+        "sqlite",
+        "postgres",
+        "/tmp",
+        "DbErr",
+        "Query",
+    ] {
         assert!(!body.contains(leak), "the body leaks {leak:?}: {body}");
     }
     let error: AppError = serde_json::from_str(&body).expect("an AppError");
     let request_id = headers["x-request-id"].to_str().unwrap();
     assert_eq!(
         error,
-        AppError::Internal { reference: request_id.to_owned() },
+        AppError::Internal {
+            reference: request_id.to_owned()
+        },
         "the reference is the request id, which is also in the log"
     );
     assert!(error.to_string().contains(request_id));
@@ -61,5 +77,8 @@ async fn malformed_server_fn_calls_are_refused_without_details() {
         .unwrap();
     assert!(res.status().is_client_error(), "{}", res.status());
     let body = res.text().await.unwrap();
-    assert!(!body.contains("register_explicit"), "no framework internals: {body}");
+    assert!(
+        !body.contains("register_explicit"),
+        "no framework internals: {body}"
+    );
 }

@@ -103,7 +103,10 @@ impl TestApp {
 
         let (database_url, pg_database) = match backend {
             Backend::Sqlite => (
-                format!("sqlite://{}?mode=rwc", dir.path().join("ripen.db").display()),
+                format!(
+                    "sqlite://{}?mode=rwc",
+                    dir.path().join("ripen.db").display()
+                ),
                 None,
             ),
             Backend::Postgres => {
@@ -297,7 +300,10 @@ impl Drop for TestApp {
         if let Some(name) = self.pg_database.take() {
             // Drop runs outside async; do the clean-up on a thread with its own runtime.
             let _ = std::thread::spawn(move || {
-                if let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() {
+                if let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                {
                     rt.block_on(drop_pg_database(&name));
                 }
             })

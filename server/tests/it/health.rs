@@ -17,8 +17,15 @@ async fn ready_while_the_database_answers_and_not_after() {
     let not_ready = app.get("/readyz").await;
     assert_eq!(not_ready.status(), StatusCode::SERVICE_UNAVAILABLE);
     let body = not_ready.text().await.unwrap();
-    assert_eq!(body, r#"{"database":"unreachable","status":"unavailable"}"#, "no error details leak");
+    assert_eq!(
+        body, r#"{"database":"unreachable","status":"unavailable"}"#,
+        "no error details leak"
+    );
 
     let alive = app.get("/healthz").await;
-    assert_eq!(alive.status(), StatusCode::OK, "the process itself is still alive");
+    assert_eq!(
+        alive.status(),
+        StatusCode::OK,
+        "the process itself is still alive"
+    );
 }

@@ -48,8 +48,14 @@ async fn the_binary_prints_its_url_creates_the_sqlite_file_and_stops_on_sigterm(
     assert!(url.starts_with("http://127.0.0.1:"), "{url}");
 
     let body = reqwest::get(&url).await.unwrap().text().await.unwrap();
-    assert!(body.contains("Focus today"), "landing page at the printed URL");
-    assert!(dir.path().join("data/ripen.db").is_file(), "SQLite file created in ./data");
+    assert!(
+        body.contains("Focus today"),
+        "landing page at the printed URL"
+    );
+    assert!(
+        dir.path().join("data/ripen.db").is_file(),
+        "SQLite file created in ./data"
+    );
 
     let status = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
@@ -61,7 +67,10 @@ async fn the_binary_prints_its_url_creates_the_sqlite_file_and_stops_on_sigterm(
         if let Some(exit) = child.try_wait().unwrap() {
             break exit;
         }
-        assert!(Instant::now() < deadline, "ripen did not stop within 10 s of SIGTERM");
+        assert!(
+            Instant::now() < deadline,
+            "ripen did not stop within 10 s of SIGTERM"
+        );
         std::thread::sleep(Duration::from_millis(50));
     };
     assert!(exit.success(), "graceful shutdown exits 0, got {exit}");
@@ -69,5 +78,8 @@ async fn the_binary_prints_its_url_creates_the_sqlite_file_and_stops_on_sigterm(
         reader.join().unwrap();
     }
     let logs: Vec<String> = rx.try_iter().collect();
-    assert!(logs.iter().any(|l| l.contains("shutdown signal received")), "{logs:?}");
+    assert!(
+        logs.iter().any(|l| l.contains("shutdown signal received")),
+        "{logs:?}"
+    );
 }

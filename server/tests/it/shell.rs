@@ -11,13 +11,24 @@ async fn landing_page_is_rendered_on_the_server() {
     let app = TestApp::spawn().await;
     let (status, headers, body) = app.get_text("/").await;
     assert_eq!(status, StatusCode::OK);
-    assert!(headers[header::CONTENT_TYPE].to_str().unwrap().starts_with("text/html"));
+    assert!(
+        headers[header::CONTENT_TYPE]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
     // The content itself, not an empty shell waiting for JavaScript.
-    assert!(body.contains("<h1 id=\"hero-title\">Focus today. Write to who you’ll become.</h1>"), "{body}");
+    assert!(
+        body.contains("<h1 id=\"hero-title\">Focus today. Write to who you’ll become.</h1>"),
+        "{body}"
+    );
     assert!(body.contains("Start a one-minute focus"));
     assert!(body.contains(">1:00<"), "the demo timer is rendered");
     for section in ["/timer", "/diary", "/letters", "/wall", "/account"] {
-        assert!(body.contains(&format!("href=\"{section}\"")), "nav link to {section}");
+        assert!(
+            body.contains(&format!("href=\"{section}\"")),
+            "nav link to {section}"
+        );
     }
     assert!(body.contains("<title>Ripen</title>"));
     // And the code that hydrates it.
@@ -28,12 +39,21 @@ async fn landing_page_is_rendered_on_the_server() {
 #[tokio::test]
 async fn placeholder_areas_say_they_are_coming() {
     let app = TestApp::spawn().await;
-    for (path, title) in [("/timer", "Focus timer"), ("/diary", "Diary"), ("/letters", "Letters"), ("/wall", "Letter wall"), ("/account", "Account")] {
+    for (path, title) in [
+        ("/timer", "Focus timer"),
+        ("/diary", "Diary"),
+        ("/letters", "Letters"),
+        ("/wall", "Letter wall"),
+        ("/account", "Account"),
+    ] {
         let (status, _, body) = app.get_text(path).await;
         assert_eq!(status, StatusCode::OK, "{path}");
         assert!(body.contains(&format!(">{title}</h1>")), "{path}: {body}");
         assert!(body.contains("Coming soon"), "{path}");
-        assert!(body.contains(&format!("<title>{title} · Ripen</title>")), "{path}");
+        assert!(
+            body.contains(&format!("<title>{title} · Ripen</title>")),
+            "{path}"
+        );
     }
 }
 
@@ -42,7 +62,12 @@ async fn unknown_pages_get_a_404_page() {
     let app = TestApp::spawn().await;
     let (status, headers, body) = app.get_text("/this/does/not/exist").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
-    assert!(headers[header::CONTENT_TYPE].to_str().unwrap().starts_with("text/html"));
+    assert!(
+        headers[header::CONTENT_TYPE]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
     assert!(body.contains("This page has not ripened"));
     assert!(headers.contains_key(header::CONTENT_SECURITY_POLICY));
 }
@@ -55,7 +80,10 @@ async fn csp_nonce_matches_every_inline_script_and_changes_per_response() {
     let mut seen = Vec::new();
     for path in ["/", "/status", "/missing"] {
         let (_, headers, body) = app.get_text(path).await;
-        let csp = headers[header::CONTENT_SECURITY_POLICY].to_str().unwrap().to_owned();
+        let csp = headers[header::CONTENT_SECURITY_POLICY]
+            .to_str()
+            .unwrap()
+            .to_owned();
         let nonce = nonce_re.captures(&csp).expect("CSP has a nonce")[1].to_owned();
         assert!(!csp.contains("unsafe-inline"), "{csp}");
         let scripts: Vec<_> = script_re.captures_iter(&body).collect();
@@ -85,7 +113,10 @@ async fn security_headers_on_every_response() {
         assert_eq!(h[header::REFERRER_POLICY], "same-origin", "{path}");
         let csp = h[header::CONTENT_SECURITY_POLICY].to_str().unwrap();
         assert!(csp.contains("frame-ancestors 'none'"), "{path}: {csp}");
-        assert!(!h.contains_key(header::STRICT_TRANSPORT_SECURITY), "no HSTS over http");
+        assert!(
+            !h.contains_key(header::STRICT_TRANSPORT_SECURITY),
+            "no HSTS over http"
+        );
         assert!(h.contains_key("x-request-id"), "{path}");
     }
 }
@@ -98,8 +129,16 @@ async fn hsts_when_the_site_is_served_over_https() {
     })
     .await;
     let (_, h, _) = app.get_text("/").await;
-    assert_eq!(h[header::STRICT_TRANSPORT_SECURITY], "max-age=63072000; includeSubDomains");
-    assert!(h[header::CONTENT_SECURITY_POLICY].to_str().unwrap().contains("upgrade-insecure-requests"));
+    assert_eq!(
+        h[header::STRICT_TRANSPORT_SECURITY],
+        "max-age=63072000; includeSubDomains"
+    );
+    assert!(
+        h[header::CONTENT_SECURITY_POLICY]
+            .to_str()
+            .unwrap()
+            .contains("upgrade-insecure-requests")
+    );
 }
 
 #[tokio::test]
@@ -122,7 +161,11 @@ async fn hashed_assets_are_cached_for_a_year_and_compressed() {
     std::fs::write(app.site_root.join("pkg/ripen.abc123.js"), &js).unwrap();
 
     // A client that shows the encoding instead of undoing it.
-    let raw = reqwest::Client::builder().no_gzip().no_brotli().build().unwrap();
+    let raw = reqwest::Client::builder()
+        .no_gzip()
+        .no_brotli()
+        .build()
+        .unwrap();
     for encoding in ["br", "gzip"] {
         let res = raw
             .get(app.url("/pkg/ripen.abc123.js"))
@@ -131,13 +174,23 @@ async fn hashed_assets_are_cached_for_a_year_and_compressed() {
             .await
             .unwrap();
         assert_eq!(res.status(), StatusCode::OK);
-        assert_eq!(res.headers()[header::CACHE_CONTROL], "public, max-age=31536000, immutable");
+        assert_eq!(
+            res.headers()[header::CACHE_CONTROL],
+            "public, max-age=31536000, immutable"
+        );
         assert_eq!(res.headers()[header::CONTENT_ENCODING], encoding);
         let compressed = res.bytes().await.unwrap();
-        assert!(compressed.len() < js.len() / 10, "{encoding}: {} bytes", compressed.len());
+        assert!(
+            compressed.len() < js.len() / 10,
+            "{encoding}: {} bytes",
+            compressed.len()
+        );
     }
     // The decoding client gets the file back intact.
-    assert_eq!(app.get("/pkg/ripen.abc123.js").await.text().await.unwrap(), js);
+    assert_eq!(
+        app.get("/pkg/ripen.abc123.js").await.text().await.unwrap(),
+        js
+    );
 
     let missing = app.get("/pkg/ripen.nothere.js").await;
     assert_eq!(missing.status(), StatusCode::NOT_FOUND);
