@@ -1,8 +1,8 @@
 import { defineConfig, devices } from "@playwright/test";
 
 // The server is started by scripts/test (a fresh data directory on a free port) and its URL
-// passed in RIPEN_E2E_URL; global-setup.ts waits until it is ready.
-const baseURL = process.env.RIPEN_E2E_URL ?? "http://127.0.0.1:3000";
+// passed in E2E_BASE_URL; global-setup.ts waits until it is ready.
+const baseURL = process.env.E2E_BASE_URL ?? "http://127.0.0.1:3000";
 
 export default defineConfig({
   testDir: "./tests",

@@ -190,6 +190,7 @@ mod tests {
     #[test]
     fn file_then_environment_override_defaults() {
         Jail::expect_with(|jail| {
+            jail.clear_env(); // only what the test sets
             jail.create_file(
                 "ripen.toml",
                 r#"
@@ -219,6 +220,7 @@ mod tests {
     #[test]
     fn secrets_never_print() {
         Jail::expect_with(|jail| {
+            jail.clear_env(); // only what the test sets
             jail.set_env("RIPEN_DATABASE_URL", "postgres://ripen:hunter2@db/ripen");
             let c = Config::load().map_err(|e| e.to_string())?;
             let printed = format!("{c:?}");
@@ -231,6 +233,7 @@ mod tests {
     #[test]
     fn invalid_values_name_the_key() {
         Jail::expect_with(|jail| {
+            jail.clear_env(); // only what the test sets
             jail.set_env("RIPEN_SITE_URL", "ripen.example");
             let err = Config::load().unwrap_err().to_string();
             assert!(err.contains("site_url"), "{err}");

@@ -61,6 +61,7 @@ async fn a_database_error_reaches_the_browser_as_a_generic_message() {
 
     // The status page shows the same generic message.
     let (_, _, page) = app.get_text("/status").await;
+    let page = crate::harness::without_markers(&page);
     assert!(page.contains("Something went wrong on our side"), "{page}");
     assert!(!page.contains("system_setting"));
 }

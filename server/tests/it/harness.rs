@@ -3,7 +3,7 @@
 //! `TestApp::spawn().await` starts the real server ([`Application`]) on `127.0.0.1:0`
 //! against a fresh database built from the real migrations:
 //! - **SQLite**: a new file in a temporary directory;
-//! - **PostgreSQL**: a new database `ripen_t_<uuid>` on `RIPEN_TEST_PG_URL`
+//! - **PostgreSQL**: a new database `ripen_t_<uuid>` on `TEST_PG_URL`
 //!   (default `postgres://postgres@127.0.0.1:5432/postgres`), dropped when the test ends.
 //!
 //! It offers typed HTTP helpers over a client with a cookie jar that sends the site's
@@ -31,16 +31,16 @@ pub enum Backend {
 
 impl Backend {
     pub fn current() -> Self {
-        match std::env::var("RIPEN_TEST_DB").as_deref() {
+        match std::env::var("TEST_DB").as_deref() {
             Ok("postgres") | Ok("postgresql") | Ok("pg") => Self::Postgres,
             Ok("sqlite") | Err(_) => Self::Sqlite,
-            Ok(other) => panic!("RIPEN_TEST_DB must be sqlite or postgres, not {other:?}"),
+            Ok(other) => panic!("TEST_DB must be sqlite or postgres, not {other:?}"),
         }
     }
 }
 
 fn pg_admin_url() -> String {
-    std::env::var("RIPEN_TEST_PG_URL")
+    std::env::var("TEST_PG_URL")
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned())
 }
 
@@ -114,7 +114,7 @@ impl TestApp {
                 let admin = Database::connect(pg_admin_url()).await.unwrap_or_else(|e| {
                     panic!(
                         "PostgreSQL is unreachable at {} ({e}). The PostgreSQL test run needs it; \
-                         start it or set RIPEN_TEST_PG_URL.",
+                         start it or set TEST_PG_URL.",
                         pg_admin_url()
                     )
                 });
@@ -143,7 +143,7 @@ impl TestApp {
         }
         let config = Config::defaults_with(config).expect("test configuration is valid");
         LOGS.call_once(|| {
-            if std::env::var_os("RIPEN_TEST_LOG").is_some() {
+            if std::env::var_os("TEST_LOG").is_some() {
                 telemetry::init(&config);
             }
         });
@@ -310,4 +310,13 @@ impl Drop for TestApp {
             .join();
         }
     }
+}
+
+/// The HTML without Leptos's hydration markers (`<!>`, `<!--…-->`), which sit between
+/// dynamic text and differ between build flavours; tests assert on what users see.
+pub fn without_markers(html: &str) -> String {
+    regex_lite::Regex::new(r"<!(?:--.*?--)?>")
+        .expect("valid regex")
+        .replace_all(html, "")
+        .into_owned()
 }

@@ -1,7 +1,7 @@
 //! Ripen's integration tests: the real server, on a free port, against a fresh database.
 //!
 //! One test binary (faster to link than one per file). The backend comes from
-//! `RIPEN_TEST_DB` (`sqlite`, the default, or `postgres`); `scripts/test` runs this binary
+//! `TEST_DB` (`sqlite`, the default, or `postgres`); `scripts/test` runs this binary
 //! once for each.
 
 mod harness;
