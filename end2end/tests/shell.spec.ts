@@ -113,6 +113,19 @@ test("status page reads the database through a server function", async ({ page }
   await expect(page.getByText(/SQLite · reachable|PostgreSQL · reachable/)).toBeVisible();
 });
 
+test("a server function called from the browser passes the same-origin check", async ({ page }) => {
+  const problems = watchConsole(page);
+  await page.goto("/");
+  await hydrated(page);
+  const call = page.waitForResponse((r) => r.url().endsWith("/api/system/status"));
+  await page.getByRole("link", { name: "Status" }).click();
+  const response = await call;
+  expect(response.status()).toBe(200);
+  expect(response.request().method()).toBe("POST");
+  await expect(page.getByRole("status")).toHaveText("All systems normal.");
+  expect(problems, problems.join("\n")).toEqual([]);
+});
+
 test("dark mode follows the system", async ({ browser }) => {
   const context = await browser.newContext({ colorScheme: "dark" });
   const page = await context.newPage();

@@ -4,6 +4,7 @@
 //! integration tests start the very same server on port 0.
 
 pub mod config;
+pub mod csrf;
 pub mod db;
 pub mod errors;
 pub mod health;
@@ -170,6 +171,10 @@ pub fn router(state: AppState) -> Router {
             _,
         >(context, shell))
         .layer(middleware::from_fn(errors::server_fn_status))
+        .layer(middleware::from_fn_with_state(
+            csrf::SiteOrigin(state.config.site_origin().to_owned()),
+            csrf::verify_origin,
+        ))
         .layer(middleware::from_fn_with_state(
             state.security.clone(),
             security::security_headers,

@@ -6,6 +6,7 @@
 
 mod harness;
 
+mod csrf;
 mod errors;
 mod health;
 mod process;
