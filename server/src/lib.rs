@@ -248,3 +248,32 @@ pub async fn shutdown_signal() {
     // Give load balancers a moment to notice /readyz before connections close.
     tokio::time::sleep(Duration::from_millis(10)).await;
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::body::Body;
+    use tower::ServiceExt as _;
+
+    #[tokio::test]
+    async fn a_panicking_handler_yields_a_generic_500() {
+        let router = Router::new()
+            .route(
+                "/boom",
+                get(|| async {
+                    let path = "/var/lib/ripen/secret.db";
+                    panic!("cannot open {path}: SELECT * FROM users");
+                    #[allow(unreachable_code)]
+                    ""
+                }),
+            )
+            .layer(CatchPanicLayer::custom(panic_response));
+        let res = router
+            .oneshot(http::Request::get("/boom").body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+        assert_eq!(res.status(), http::StatusCode::INTERNAL_SERVER_ERROR);
+        let body = axum::body::to_bytes(res.into_body(), 1024).await.unwrap();
+        assert_eq!(&body[..], b"Something went wrong on our side.");
+    }
+}

@@ -4,6 +4,9 @@
 //! `TEST_DB` (`sqlite`, the default, or `postgres`); `scripts/test` runs this binary
 //! once for each.
 
+// Failing loudly is what a test should do.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod harness;
 
 mod csrf;
