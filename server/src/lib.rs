@@ -11,7 +11,7 @@ pub mod health;
 pub mod security;
 pub mod telemetry;
 
-use std::{future::Future, net::SocketAddr, sync::Arc, time::Duration};
+use std::{future::Future, net::SocketAddr, sync::Arc};
 
 use app::{
     App,
@@ -245,8 +245,6 @@ pub async fn shutdown_signal() {
         () = terminate => {},
     }
     tracing::info!("shutdown signal received; finishing in-flight requests");
-    // Give load balancers a moment to notice /readyz before connections close.
-    tokio::time::sleep(Duration::from_millis(10)).await;
 }
 
 #[cfg(test)]
