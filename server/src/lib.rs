@@ -121,13 +121,27 @@ impl Application {
 
 /// Leptos's options, derived from Ripen's configuration rather than from cargo-leptos's
 /// environment, so the binary runs the same however it is started.
+///
+/// With `hash_files` on, Leptos reads `hash.txt` beside the executable on every render and
+/// panics if it is missing; then pages fall back to plain asset names and a warning says so.
 pub fn leptos_options(config: &Config) -> LeptosOptions {
+    let hash_file = std::env::current_exe()
+        .ok()
+        .and_then(|exe| exe.parent().map(|dir| dir.join("hash.txt")));
+    let hash_files = config.hash_files && hash_file.as_ref().is_some_and(|f| f.is_file());
+    if config.hash_files && !hash_files {
+        tracing::warn!(
+            expected = ?hash_file,
+            "hash_files is on but hash.txt is not beside the executable; \
+             serving plain asset names (deploy hash.txt next to `ripen`)"
+        );
+    }
     LeptosOptions::builder()
         .output_name("ripen")
         .site_root(config.site_root.to_string_lossy().into_owned())
         .site_pkg_dir("pkg")
         .site_addr(config.listen)
-        .hash_files(config.hash_files)
+        .hash_files(hash_files)
         .build()
 }
 

@@ -206,3 +206,17 @@ async fn unhashed_assets_are_revalidated() {
     let res = app.get("/pkg/ripen.js").await;
     assert_eq!(res.headers()[header::CACHE_CONTROL], "no-cache");
 }
+
+#[tokio::test]
+async fn pages_still_render_when_the_hash_file_is_missing() {
+    // Hashed names configured, but no hash.txt beside the (test) executable: Leptos would
+    // panic on every page; the server falls back to plain names and logs a warning.
+    let app = TestApp::spawn_with(TestOptions {
+        config: json!({ "hash_files": true }),
+        ..Default::default()
+    })
+    .await;
+    let (status, _, body) = app.get_text("/").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(without_markers(&body).contains("Focus today"));
+}
