@@ -10,9 +10,7 @@ use axum::{
     middleware::Next,
     response::Response,
 };
-use base64::{Engine as _, engine::general_purpose::URL_SAFE_NO_PAD};
 use http::{HeaderValue, header};
-use rand::RngCore as _;
 
 use app::server::CspNonce;
 
@@ -25,11 +23,9 @@ pub struct SecurityPolicy {
     pub allow_live_reload: bool,
 }
 
-/// A 128-bit random nonce, base64url without padding.
+/// A 128-bit random nonce, base64url without padding (Leptos's own generator).
 pub fn new_nonce() -> String {
-    let mut bytes = [0_u8; 16];
-    rand::rng().fill_bytes(&mut bytes);
-    URL_SAFE_NO_PAD.encode(bytes)
+    leptos::nonce::Nonce::new().to_string()
 }
 
 /// The Content-Security-Policy for a response whose inline scripts carry `nonce`.

@@ -278,7 +278,13 @@ impl TestApp {
             let _ = tx.send(());
         }
         if let Some(server) = self.server.take() {
-            let _ = server.await;
+            // Graceful shutdown waits for open connections; never let a test hang on it.
+            if tokio::time::timeout(std::time::Duration::from_secs(10), server)
+                .await
+                .is_err()
+            {
+                panic!("the server did not shut down within 10 s");
+            }
         }
     }
 }
