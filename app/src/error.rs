@@ -37,6 +37,10 @@ pub enum AppError {
     /// Sign-in required. Status 401.
     #[error("Please sign in to continue.")]
     Unauthorized,
+    /// A sign-in attempt failed. Deliberately one message whether or not the account exists.
+    /// Status 401.
+    #[error("That username or email and password do not match an account.")]
+    InvalidCredentials,
     /// Signed in, but not allowed. Status 403.
     #[error("You are not allowed to do that.")]
     Forbidden,
@@ -91,7 +95,7 @@ impl AppError {
         match self {
             Self::Validation { .. } => 422,
             Self::BadRequest { .. } => 400,
-            Self::Unauthorized => 401,
+            Self::Unauthorized | Self::InvalidCredentials => 401,
             Self::Forbidden => 403,
             Self::NotFound => 404,
             Self::RateLimited { .. } => 429,

@@ -8,6 +8,9 @@ pub mod account;
 pub mod clock;
 pub mod components;
 pub mod error;
+pub mod focus;
+#[cfg(feature = "ssr")]
+pub mod mail;
 pub mod pages;
 pub mod routes;
 #[cfg(feature = "ssr")]

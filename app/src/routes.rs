@@ -7,10 +7,13 @@ use leptos_router::{
 };
 
 use crate::pages::{
+    account::AccountPage,
+    auth::{CheckEmail, ForgotPassword, LoginPage, ResetPasswordPage, Signup, VerifyEmailPage},
     coming_soon::{Area, ComingSoon},
     landing::Landing,
     not_found::NotFound,
     status::Status,
+    timer::TimerPage,
 };
 
 #[component]
@@ -18,11 +21,17 @@ pub fn AppRoutes() -> impl IntoView {
     view! {
         <Routes fallback=NotFound>
             <Route path=path!("/") view=Landing />
-            <Route path=path!("/timer") view=|| view! { <ComingSoon area=Area::Timer /> } />
+            <Route path=path!("/timer") view=TimerPage />
             <Route path=path!("/diary") view=|| view! { <ComingSoon area=Area::Diary /> } />
             <Route path=path!("/letters") view=|| view! { <ComingSoon area=Area::Letters /> } />
             <Route path=path!("/wall") view=|| view! { <ComingSoon area=Area::Wall /> } />
-            <Route path=path!("/account") view=|| view! { <ComingSoon area=Area::Account /> } />
+            <Route path=path!("/account") view=AccountPage />
+            <Route path=path!("/signup") view=Signup />
+            <Route path=path!("/login") view=LoginPage />
+            <Route path=path!("/check-email") view=CheckEmail />
+            <Route path=path!("/forgot-password") view=ForgotPassword />
+            <Route path=path!("/reset-password") view=ResetPasswordPage />
+            <Route path=path!("/verify-email") view=VerifyEmailPage />
             <Route path=path!("/privacy") view=|| view! { <ComingSoon area=Area::Privacy /> } />
             <Route path=path!("/terms") view=|| view! { <ComingSoon area=Area::Terms /> } />
             <Route path=path!("/status") view=Status />

@@ -1,15 +1,32 @@
 //! Server-side context shared by every server function: the one way to reach the database
 //! and the current request. Compiled only with `ssr`.
 
+use std::{net::IpAddr, sync::Arc};
+
 use leptos::prelude::*;
 use sea_orm::DatabaseConnection;
 
-use crate::error::AppError;
+use crate::{account::ssr::Accounts, error::AppError, mail::Mailer};
 
 /// What the server puts into every request's reactive context.
 #[derive(Clone)]
 pub struct ServerContext {
     pub db: DatabaseConnection,
+    pub mailer: Mailer,
+    pub accounts: Arc<Accounts>,
+    pub focus: crate::focus::ssr::FocusHub,
+}
+
+/// The client's address as the server decided it (the peer address, or the left-most
+/// `X-Forwarded-For` entry when configured to trust a proxy), in the request's extensions.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ClientIp(pub IpAddr);
+
+/// The client address of the current request as text (`unknown` if the server set none).
+pub fn client_ip() -> String {
+    use_context::<http::request::Parts>()
+        .and_then(|parts| parts.extensions.get::<ClientIp>().copied())
+        .map_or_else(|| "unknown".to_owned(), |ip| ip.0.to_string())
 }
 
 /// The CSP nonce minted by the server's security-headers middleware for this response,
@@ -48,4 +65,10 @@ pub fn request_id() -> Option<String> {
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned)
     })
+}
+
+/// Whether an HTML checkbox field was ticked (`Some("on")`; API callers may send `true`).
+pub fn ticked(flag: &Option<String>) -> bool {
+    flag.as_deref()
+        .is_some_and(|v| matches!(v.trim(), "on" | "true" | "yes" | "1"))
 }

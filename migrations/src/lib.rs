@@ -11,12 +11,18 @@
 pub use sea_orm_migration::prelude::*;
 
 mod m20261123_000001_create_system_setting;
+mod m20261123_000002_create_accounts;
+mod m20261123_000003_create_focus;
 
 pub struct Migrator;
 
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261123_000001_create_system_setting::Migration)]
+        vec![
+            Box::new(m20261123_000001_create_system_setting::Migration),
+            Box::new(m20261123_000002_create_accounts::Migration),
+            Box::new(m20261123_000003_create_focus::Migration),
+        ]
     }
 }

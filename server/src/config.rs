@@ -12,6 +12,7 @@
 
 use std::{net::SocketAddr, path::PathBuf};
 
+use app::{account::ssr::limiter::AuthLimits, mail::SmtpConfig};
 use figment::{
     Figment,
     providers::{Env, Format, Serialized, Toml},
@@ -45,6 +46,18 @@ pub struct Config {
     pub log_filter: String,
     /// Trust the left-most `X-Forwarded-For` address. Only when behind a reverse proxy.
     pub trust_proxy: bool,
+    /// The `From` of every email Ripen sends.
+    pub mail_from: String,
+    /// SMTP server for outgoing email. Unset (the default): emails are written as `.eml`
+    /// files into `outbox_dir` instead.
+    #[serde(default)]
+    pub smtp: Option<SmtpConfig>,
+    /// Where emails go when no SMTP server is configured. Defaults to `<data_dir>/outbox`.
+    #[serde(default)]
+    pub outbox_dir: Option<PathBuf>,
+    /// Attempt limits of the authentication endpoints.
+    #[serde(default)]
+    pub limits: AuthLimits,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -66,6 +79,7 @@ struct Defaults {
     log_format: LogFormat,
     log_filter: String,
     trust_proxy: bool,
+    mail_from: String,
 }
 
 impl Default for Defaults {
@@ -80,6 +94,7 @@ impl Default for Defaults {
             log_format: LogFormat::Pretty,
             log_filter: "info,tower_http=info,sqlx=warn,sea_orm=warn".into(),
             trust_proxy: false,
+            mail_from: "Ripen <no-reply@ripen.localhost>".into(),
         }
     }
 }
@@ -99,7 +114,7 @@ impl Config {
         Self::from_figment(
             Figment::from(Serialized::defaults(Defaults::default()))
                 .merge(Toml::file(file))
-                .merge(Env::prefixed("RIPEN_").ignore(&["config"]))
+                .merge(Env::prefixed("RIPEN_").ignore(&["config"]).split("__"))
                 .merge(Env::raw().only(&["database_url"])),
         )
     }
@@ -155,6 +170,13 @@ impl Config {
     /// Whether users reach the site over TLS (enables HSTS and `Secure` cookies).
     pub fn is_https(&self) -> bool {
         self.site_url.starts_with("https://")
+    }
+
+    /// Where emails are written when no SMTP server is configured.
+    pub fn outbox_dir(&self) -> PathBuf {
+        self.outbox_dir
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("outbox"))
     }
 
     /// The database URL to use: the configured one, or the SQLite file in `data_dir`.

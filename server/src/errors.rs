@@ -16,7 +16,9 @@ const MAX_ERROR_BODY: usize = 64 * 1024;
 
 pub async fn server_fn_status(req: Request, next: Next) -> Response {
     let res = next.run(req).await;
-    if !res.headers().contains_key(SERVER_FN_ERROR_HEADER) {
+    // A plain (no-JS) form post that failed is answered with a redirect back to the form,
+    // the error encoded in the URL: leave it a redirect.
+    if !res.headers().contains_key(SERVER_FN_ERROR_HEADER) || res.status().is_redirection() {
         return res;
     }
     let (mut parts, body) = res.into_parts();

@@ -3,10 +3,12 @@
 //! [`Application::build`] does everything `main` does except waiting for a signal, so the
 //! integration tests start the very same server on port 0.
 
+pub mod client_ip;
 pub mod config;
 pub mod csrf;
 pub mod db;
 pub mod errors;
+pub mod focus_events;
 pub mod health;
 pub mod security;
 pub mod telemetry;
@@ -15,6 +17,9 @@ use std::{future::Future, net::SocketAddr, sync::Arc};
 
 use app::{
     App,
+    account::ssr::{AccountSettings, Accounts},
+    focus::ssr::FocusHub,
+    mail::Mailer,
     server::{ServerContext, provide_request_context},
     shell,
 };
@@ -42,6 +47,9 @@ use crate::{config::Config, security::SecurityPolicy};
 pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub db: DatabaseConnection,
+    pub mailer: Mailer,
+    pub accounts: Arc<Accounts>,
+    pub focus: FocusHub,
     pub config: Arc<Config>,
     pub security: SecurityPolicy,
 }
@@ -71,9 +79,27 @@ impl Application {
         listener: TcpListener,
     ) -> anyhow::Result<Self> {
         let db = db::connect_and_migrate(&config).await?;
+        let mailer = match &config.smtp {
+            Some(smtp) => Mailer::smtp(smtp, &config.mail_from)?,
+            None => {
+                let dir = config.outbox_dir();
+                tracing::info!(
+                    outbox = %dir.display(),
+                    "no SMTP server configured: emails are written to the outbox directory"
+                );
+                Mailer::outbox(dir, &config.mail_from)?
+            }
+        };
+        let accounts = Arc::new(Accounts::new(AccountSettings::new(
+            config.site_origin(),
+            config.limits,
+        )));
         let state = AppState {
             leptos_options: leptos_options(&config),
             db: db.clone(),
+            mailer,
+            accounts,
+            focus: FocusHub::default(),
             security: SecurityPolicy {
                 https: config.is_https(),
                 allow_live_reload: std::env::var_os("LEPTOS_WATCH").is_some(),
@@ -150,6 +176,9 @@ pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);
     let ctx = ServerContext {
         db: state.db.clone(),
+        mailer: state.mailer.clone(),
+        accounts: state.accounts.clone(),
+        focus: state.focus.clone(),
     };
     let context = move || provide_request_context(ctx.clone());
     let pkg_cache = if state.config.hash_files {
@@ -163,6 +192,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
+        .route("/api/focus/events", get(focus_events::stream))
         .nest_service(
             "/pkg",
             ServiceBuilder::new()
@@ -188,6 +218,10 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn_with_state(
             csrf::SiteOrigin(state.config.site_origin().to_owned()),
             csrf::verify_origin,
+        ))
+        .layer(middleware::from_fn_with_state(
+            client_ip::TrustProxy(state.config.trust_proxy),
+            client_ip::resolve,
         ))
         .layer(middleware::from_fn_with_state(
             state.security.clone(),

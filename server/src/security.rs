@@ -55,6 +55,16 @@ pub fn content_security_policy(policy: &SecurityPolicy, nonce: &str) -> String {
     csp
 }
 
+/// Pages whose URL carries a secret token (reset and verification links) send no referrer
+/// at all, so the token cannot leak to any page they link to; the rest `same-origin`.
+fn referrer_policy(path: &str) -> &'static str {
+    if matches!(path, "/reset-password" | "/verify-email") {
+        "no-referrer"
+    } else {
+        "same-origin"
+    }
+}
+
 pub async fn security_headers(
     State(policy): State<SecurityPolicy>,
     mut req: Request,
@@ -62,6 +72,7 @@ pub async fn security_headers(
 ) -> Response {
     let nonce = new_nonce();
     req.extensions_mut().insert(CspNonce(nonce.clone()));
+    let referrer_policy = referrer_policy(req.uri().path());
     let mut res = next.run(req).await;
     let h = res.headers_mut();
     if let Ok(v) = HeaderValue::from_str(&content_security_policy(&policy, &nonce)) {
@@ -73,7 +84,7 @@ pub async fn security_headers(
     );
     h.insert(
         header::REFERRER_POLICY,
-        HeaderValue::from_static("same-origin"),
+        HeaderValue::from_static(referrer_policy),
     );
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     h.insert(

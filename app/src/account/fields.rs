@@ -83,6 +83,12 @@ impl Email {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// The form used for uniqueness: entirely lower case, so `Ada@x.org` and `ada@x.org`
+    /// cannot hold two accounts (the address as typed is still where mail goes).
+    pub fn canonical(&self) -> String {
+        self.0.to_lowercase()
+    }
 }
 
 /// A phone number in E.164 form: `+`, then 8 to 15 digits, the first not 0. Spaces,

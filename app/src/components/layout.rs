@@ -14,8 +14,30 @@ const SECTIONS: [(&str, &str, Icon); 5] = [
     ("/account", "Account", Icon::Account),
 ];
 
+/// "Log in" for visitors, the username for the signed-in user.
+#[component]
+fn AccountLink() -> impl IntoView {
+    let auth = crate::account::state::use_auth();
+    let label = move || {
+        auth.user
+            .get()
+            .and_then(Result::ok)
+            .flatten()
+            .map_or_else(|| "Log in".to_owned(), |u| u.username)
+    };
+    view! {
+        <A href="/account" attr:class="account-link">
+            <Svg icon=Icon::Account class="icon" />
+            <Transition fallback=|| view! { <span>"Account"</span> }>
+                <span>{label}</span>
+            </Transition>
+        </A>
+    }
+}
+
 #[component]
 pub fn Layout(children: Children) -> impl IntoView {
+    crate::account::state::provide_auth();
     view! {
         <div class="site">
             <a class="skip-link" href="#main">"Skip to content"</a>
@@ -33,10 +55,7 @@ pub fn Layout(children: Children) -> impl IntoView {
                             })
                             .collect_view()}
                     </nav>
-                    <A href="/account" attr:class="account-link">
-                        <Svg icon=Icon::Account class="icon" />
-                        <span>"Account"</span>
-                    </A>
+                    <AccountLink />
                 </div>
             </header>
             <main id="main" tabindex="-1">{children()}</main>

@@ -7,11 +7,9 @@ use leptos_router::components::A;
 /// An area of Ripen that has a place in the navigation but is not built yet.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Area {
-    Timer,
     Diary,
     Letters,
     Wall,
-    Account,
     Privacy,
     Terms,
 }
@@ -19,11 +17,9 @@ pub enum Area {
 impl Area {
     fn title(self) -> &'static str {
         match self {
-            Self::Timer => "Focus timer",
             Self::Diary => "Diary",
             Self::Letters => "Letters",
             Self::Wall => "Letter wall",
-            Self::Account => "Account",
             Self::Privacy => "Privacy policy",
             Self::Terms => "Terms of use",
         }
@@ -31,13 +27,11 @@ impl Area {
 
     fn summary(self) -> &'static str {
         match self {
-            Self::Timer => "A pomodoro timer that keeps exact time even when your phone sleeps.",
             Self::Diary => "Habits, a line a day, and a history of how your days really went.",
             Self::Letters => {
                 "Write to the person you will be, and have it delivered on the day you choose."
             }
             Self::Wall => "Letters people chose to share, anonymously, once they were delivered.",
-            Self::Account => "Your profile, your devices, and every choice about your data.",
             Self::Privacy => "What Ripen collects, why, for how long, and how you stay in control.",
             Self::Terms => "The agreement between you and Ripen, in plain words.",
         }
@@ -45,11 +39,6 @@ impl Area {
 
     fn coming(self) -> &'static [&'static str] {
         match self {
-            Self::Timer => &[
-                "Focus, short and long breaks, with your own durations",
-                "Tasks with estimates, tags and a note after each session",
-                "Live on all your devices at once, and offline",
-            ],
             Self::Diary => &[
                 "Habits on daily, weekly or chosen-day schedules",
                 "A daily note with mood and tags",
@@ -63,11 +52,6 @@ impl Area {
             Self::Wall => &[
                 "Public letters without names or accounts attached",
                 "\u{201c}This touched me\u{201d} and reporting for anything harmful",
-            ],
-            Self::Account => &[
-                "Sign-up with email, secure sessions and device list",
-                "Language, theme and privacy settings",
-                "Export or delete everything, whenever you want",
             ],
             Self::Privacy | Self::Terms => &[
                 "A versioned text you can read before you sign up",

@@ -1,5 +1,8 @@
 //! One module per page.
+pub mod account;
+pub mod auth;
 pub mod coming_soon;
 pub mod landing;
 pub mod not_found;
 pub mod status;
+pub mod timer;

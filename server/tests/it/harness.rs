@@ -51,6 +51,16 @@ fn pg_url_for(database: &str) -> String {
     format!("{base}/{database}")
 }
 
+/// Where the server under test sends email.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub enum MailMode {
+    /// No SMTP configured: `.eml` files in the outbox directory (the product default).
+    #[default]
+    Outbox,
+    /// A real SMTP server process (aiosmtpd) on loopback.
+    Smtp,
+}
+
 /// Options for [`TestApp::spawn_with`].
 #[derive(Default)]
 pub struct TestOptions {
@@ -58,6 +68,7 @@ pub struct TestOptions {
     pub config: Value,
     /// Public URL to configure instead of `http://127.0.0.1:<port>`.
     pub site_url: Option<String>,
+    pub mail: MailMode,
 }
 
 pub struct TestApp {
@@ -75,6 +86,9 @@ pub struct TestApp {
     pub backend: Backend,
     /// The directory served as the site root (`pkg/` lives here).
     pub site_root: PathBuf,
+    /// Where sent email can be read: the SMTP server's Maildir, or the outbox.
+    pub mail_dir: PathBuf,
+    smtp: Option<crate::mail::SmtpServer>,
     pg_database: Option<String>,
     shutdown: Option<oneshot::Sender<()>>,
     server: Option<JoinHandle<std::io::Result<()>>>,
@@ -127,6 +141,12 @@ impl TestApp {
             }
         };
 
+        let smtp =
+            (options.mail == MailMode::Smtp).then(|| crate::mail::SmtpServer::start(dir.path()));
+        let mail_dir = smtp
+            .as_ref()
+            .map_or_else(|| dir.path().join("data/outbox"), |s| s.dir().to_owned());
+
         let mut config = json!({
             "listen": addr.to_string(),
             "site_url": site_url,
@@ -136,6 +156,9 @@ impl TestApp {
             "site_root": site_root,
             "hash_files": false,
         });
+        if let Some(smtp) = &smtp {
+            config["smtp"] = json!({ "host": "127.0.0.1", "port": smtp.port, "tls": "none" });
+        }
         if let (Some(extra), Some(map)) = (options.config.as_object(), config.as_object_mut()) {
             for (k, v) in extra {
                 map.insert(k.clone(), v.clone());
@@ -161,17 +184,7 @@ impl TestApp {
             .await
             .expect("test connection to the database");
 
-        let mut headers = header::HeaderMap::new();
-        headers.insert(
-            header::ORIGIN,
-            header::HeaderValue::from_str(&site_url).expect("origin header"),
-        );
-        let client = reqwest::Client::builder()
-            .cookie_store(true)
-            .redirect(reqwest::redirect::Policy::none())
-            .default_headers(headers)
-            .build()
-            .expect("http client");
+        let client = client_for(&site_url);
 
         Self {
             addr,
@@ -182,11 +195,32 @@ impl TestApp {
             server_db,
             backend,
             site_root,
+            mail_dir,
+            smtp,
             pg_database,
             shutdown: Some(tx),
             server: Some(server),
             _dir: dir,
         }
+    }
+
+    /// Starts a server whose email goes to a real SMTP server.
+    pub async fn spawn_with_smtp() -> Self {
+        Self::spawn_with(TestOptions {
+            mail: MailMode::Smtp,
+            ..TestOptions::default()
+        })
+        .await
+    }
+
+    /// A second browser: its own cookie jar, same `Origin`.
+    pub fn new_client(&self) -> reqwest::Client {
+        client_for(&self.site_url)
+    }
+
+    /// Waits for `count` emails to `to` and returns them, oldest first.
+    pub async fn emails_to(&self, to: &str, count: usize) -> Vec<crate::mail::Received> {
+        crate::mail::wait_for(&self.mail_dir, to, count).await
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -240,14 +274,27 @@ impl TestApp {
     where
         F: ServerFn + Serialize,
     {
-        let res = self
-            .client
+        self.call_as(&self.client, input, &[]).await
+    }
+
+    /// Calls a server function from `client` (another browser), with extra headers.
+    pub async fn call_as<F>(
+        &self,
+        client: &reqwest::Client,
+        input: F,
+        headers: &[(&str, &str)],
+    ) -> (StatusCode, header::HeaderMap, String)
+    where
+        F: ServerFn + Serialize,
+    {
+        let mut req = client
             .post(self.url(F::PATH))
             .header(header::ACCEPT, "application/json")
-            .form(&input)
-            .send()
-            .await
-            .expect("server function request");
+            .form(&input);
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        let res = req.send().await.expect("server function request");
         let status = res.status();
         let headers = res.headers().clone();
         (status, headers, res.text().await.expect("body"))
@@ -287,6 +334,24 @@ impl TestApp {
             }
         }
     }
+}
+
+/// A client like a browser on the site: cookie jar, the site's `Origin`, no redirects
+/// followed (tests look at them).
+fn client_for(site_url: &str) -> reqwest::Client {
+    let mut headers = header::HeaderMap::new();
+    headers.insert(
+        header::ORIGIN,
+        header::HeaderValue::from_str(site_url).expect("origin header"),
+    );
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .default_headers(headers)
+        // A request that never completes fails its own test instead of the whole run.
+        .timeout(std::time::Duration::from_secs(60))
+        .build()
+        .expect("http client")
 }
 
 async fn drop_pg_database(name: &str) {

@@ -8,9 +8,12 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod harness;
+mod mail;
 
+mod accounts;
 mod csrf;
 mod errors;
+mod focus;
 mod health;
 mod process;
 mod shell;

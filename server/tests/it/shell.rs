@@ -41,11 +41,9 @@ async fn landing_page_is_rendered_on_the_server() {
 async fn placeholder_areas_say_they_are_coming() {
     let app = TestApp::spawn().await;
     for (path, title) in [
-        ("/timer", "Focus timer"),
         ("/diary", "Diary"),
         ("/letters", "Letters"),
         ("/wall", "Letter wall"),
-        ("/account", "Account"),
     ] {
         let (status, _, body) = app.get_text(path).await;
         let body = without_markers(&body);

@@ -1,0 +1,107 @@
+//! SeaORM entities of the account tables (see the `create_accounts` migration).
+
+pub mod user_account {
+    use sea_orm::entity::prelude::*;
+
+    /// One account. `password_hash` is an argon2id PHC string; this model is never
+    /// serialised and never sent to the browser (see [`crate::account::UserView`]).
+    #[derive(Clone, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "user_account")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub username: String,
+        #[sea_orm(unique)]
+        pub username_canonical: String,
+        pub email: String,
+        #[sea_orm(unique)]
+        pub email_canonical: String,
+        pub email_verified_at: Option<DateTimeWithTimeZone>,
+        pub phone: Option<String>,
+        #[sea_orm(column_type = "Text")]
+        pub password_hash: String,
+        pub age_confirmed_at: DateTimeWithTimeZone,
+        pub terms_version: String,
+        pub terms_accepted_at: DateTimeWithTimeZone,
+        pub created_at: DateTimeWithTimeZone,
+        pub updated_at: DateTimeWithTimeZone,
+    }
+
+    impl std::fmt::Debug for Model {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            // Deliberately partial: no password hash, email or phone in logs.
+            f.debug_struct("UserAccount")
+                .field("id", &self.id)
+                .field("username", &self.username)
+                .finish_non_exhaustive()
+        }
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod auth_session {
+    use sea_orm::entity::prelude::*;
+
+    /// A signed-in browser. The cookie holds a random token; only its SHA-256 is stored.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "auth_session")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id_hash: String,
+        pub user_id: Uuid,
+        pub created_at: DateTimeWithTimeZone,
+        pub last_seen_at: DateTimeWithTimeZone,
+        /// The absolute end of the session, whatever the activity.
+        pub expires_at: DateTimeWithTimeZone,
+        pub user_agent: Option<String>,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {
+        #[sea_orm(
+            belongs_to = "super::user_account::Entity",
+            from = "Column::UserId",
+            to = "super::user_account::Column::Id",
+            on_delete = "Cascade"
+        )]
+        User,
+    }
+
+    impl Related<super::user_account::Entity> for Entity {
+        fn to() -> RelationDef {
+            Relation::User.def()
+        }
+    }
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod account_token {
+    use sea_orm::entity::prelude::*;
+
+    /// A single-use link token (verify email, reset password), stored as its SHA-256.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "account_token")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub user_id: Uuid,
+        pub purpose: String,
+        #[sea_orm(unique)]
+        pub token_hash: String,
+        /// For email verification: the address being verified (a new one when changing it).
+        pub email: Option<String>,
+        pub created_at: DateTimeWithTimeZone,
+        pub expires_at: DateTimeWithTimeZone,
+        pub used_at: Option<DateTimeWithTimeZone>,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}

@@ -1,0 +1,573 @@
+//! Server side of accounts: the flows behind the server functions in [`super`].
+
+pub mod entities;
+pub mod limiter;
+pub mod password;
+pub mod session;
+pub mod tokens;
+
+use chrono::{Duration, Utc};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, IntoActiveModel, QueryFilter,
+    Set,
+};
+use uuid::Uuid;
+
+use self::{
+    entities::user_account,
+    limiter::{AuthLimits, RateLimiter, Scope},
+    password::PasswordDigest,
+    tokens::Purpose,
+};
+use super::{
+    RegisterInput, UserView,
+    fields::{Email, NewPassword, Phone, Username},
+};
+use crate::{AppError, FieldError, mail::Mailer, mail::templates, server::ServerContext};
+
+/// The version of the terms and privacy policy a new account accepts.
+pub const TERMS_VERSION: &str = "2026-11-23";
+
+/// Account settings derived from the server's configuration.
+#[derive(Debug, Clone)]
+pub struct AccountSettings {
+    /// The configured public URL; every link in an email starts with it (never the `Host`).
+    pub site_url: String,
+    pub secure_cookies: bool,
+    pub session_idle: Duration,
+    pub session_absolute: Duration,
+    pub verify_ttl: Duration,
+    pub reset_ttl: Duration,
+    pub limits: AuthLimits,
+}
+
+impl AccountSettings {
+    pub fn new(site_url: &str, limits: AuthLimits) -> Self {
+        Self {
+            site_url: site_url.trim_end_matches('/').to_owned(),
+            secure_cookies: site_url.starts_with("https://"),
+            session_idle: Duration::days(14),
+            session_absolute: Duration::days(60),
+            verify_ttl: Duration::hours(48),
+            reset_ttl: Duration::minutes(60),
+            limits,
+        }
+    }
+
+    fn link(&self, path: &str) -> String {
+        format!("{}{path}", self.site_url)
+    }
+}
+
+/// Everything the account flows need, shared by all requests.
+pub struct Accounts {
+    pub settings: AccountSettings,
+    pub limiter: RateLimiter,
+}
+
+impl Accounts {
+    pub fn new(settings: AccountSettings) -> Self {
+        password::warm_up();
+        Self {
+            settings,
+            limiter: RateLimiter::default(),
+        }
+    }
+}
+
+/// The pieces of the request context the flows use.
+struct Ctx {
+    db: DatabaseConnection,
+    mailer: Mailer,
+    accounts: std::sync::Arc<Accounts>,
+}
+
+fn ctx() -> Result<Ctx, AppError> {
+    let ServerContext {
+        db,
+        mailer,
+        accounts,
+        ..
+    } = crate::server::server_context()?;
+    Ok(Ctx {
+        db,
+        mailer,
+        accounts,
+    })
+}
+
+fn collect<T>(result: Result<T, AppError>, errors: &mut Vec<FieldError>) -> Option<T> {
+    match result {
+        Ok(v) => Some(v),
+        Err(AppError::Validation { fields }) => {
+            errors.extend(fields);
+            None
+        }
+        Err(_) => None,
+    }
+}
+
+fn view(user: &user_account::Model) -> UserView {
+    UserView {
+        username: user.username.clone(),
+        email: user.email.clone(),
+        email_verified: user.email_verified_at.is_some(),
+        phone: user.phone.clone(),
+    }
+}
+
+/// Sign-up. Answers the same whether or not the email or username is taken: the address
+/// gets an email that says what happened (confirm, or "you already have an account", or
+/// "that username is taken").
+pub async fn register(input: RegisterInput) -> Result<(), AppError> {
+    let mut errors = Vec::new();
+    let username = collect(Username::parse(&input.username), &mut errors);
+    let email = collect(Email::parse(&input.email), &mut errors);
+    let phone = match input.phone.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(p) => collect(Phone::parse(p), &mut errors),
+    };
+    let password = collect(new_password(&input.password), &mut errors);
+    if !crate::server::ticked(&input.age) {
+        errors.push(FieldError {
+            field: "age".into(),
+            message: "Ripen is for people aged 13 or older.".into(),
+        });
+    }
+    if !crate::server::ticked(&input.consent) {
+        errors.push(FieldError {
+            field: "consent".into(),
+            message: "Please read and accept the terms and the privacy policy.".into(),
+        });
+    }
+    let (Some(username), Some(email), Some(password), true) =
+        (username, email, password, errors.is_empty())
+    else {
+        return Err(AppError::Validation { fields: errors });
+    };
+
+    let c = ctx()?;
+    let limits = c.accounts.settings.limits;
+    c.accounts.limiter.take(
+        Scope::Signup,
+        &crate::server::client_ip(),
+        limits.signups_per_client,
+    )?;
+
+    // Hash first, on every path, so the answer takes the same time either way.
+    let digest = password::hash(&password).await?;
+    let settings = &c.accounts.settings;
+
+    if user_account::Entity::find()
+        .filter(user_account::Column::EmailCanonical.eq(email.canonical()))
+        .one(&c.db)
+        .await?
+        .is_some()
+    {
+        c.mailer.send_later(templates::already_registered(
+            email.as_str(),
+            &settings.link("/login"),
+            &settings.link("/forgot-password"),
+        ));
+        return Ok(());
+    }
+    if user_account::Entity::find()
+        .filter(user_account::Column::UsernameCanonical.eq(username.canonical()))
+        .one(&c.db)
+        .await?
+        .is_some()
+    {
+        c.mailer.send_later(templates::username_taken(
+            username.as_str(),
+            email.as_str(),
+            &settings.link("/signup"),
+        ));
+        return Ok(());
+    }
+
+    let now = Utc::now().fixed_offset();
+    let id = Uuid::new_v4();
+    let inserted = user_account::ActiveModel {
+        id: Set(id),
+        username: Set(username.as_str().to_owned()),
+        username_canonical: Set(username.canonical()),
+        email: Set(email.as_str().to_owned()),
+        email_canonical: Set(email.canonical()),
+        email_verified_at: Set(None),
+        phone: Set(phone.map(String::from)),
+        password_hash: Set(digest.into_stored()),
+        age_confirmed_at: Set(now),
+        terms_version: Set(TERMS_VERSION.to_owned()),
+        terms_accepted_at: Set(now),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(&c.db)
+    .await;
+    match inserted {
+        Ok(_) => {}
+        // A concurrent sign-up took the name or address between the checks and the insert.
+        Err(e) if e.sql_err().is_some() => {
+            tracing::info!("sign-up lost a race for a unique username or email");
+            return Ok(());
+        }
+        Err(e) => return Err(e.into()),
+    }
+    send_verification(&c, id, username.as_str(), email.as_str()).await
+}
+
+async fn send_verification(
+    c: &Ctx,
+    user_id: Uuid,
+    username: &str,
+    address: &str,
+) -> Result<(), AppError> {
+    let settings = &c.accounts.settings;
+    let token = tokens::issue(
+        &c.db,
+        user_id,
+        Purpose::VerifyEmail,
+        Some(address.to_owned()),
+        settings.verify_ttl,
+    )
+    .await?;
+    c.mailer.send_later(templates::verify_email(
+        username,
+        address,
+        &settings.link(&format!("/verify-email?token={token}")),
+        settings.verify_ttl.num_hours(),
+    ));
+    Ok(())
+}
+
+/// The longest password the login form accepts; longer input is not hashed at all.
+const MAX_LOGIN_PASSWORD: usize = 1024;
+
+/// Logs in by username or email. Unknown account and wrong password give the same error
+/// after the same work (a dummy hash is verified for unknown accounts).
+pub async fn login(identifier: &str, password: String) -> Result<(), AppError> {
+    let c = ctx()?;
+    let limits = c.accounts.settings.limits;
+    let key = identifier.trim().to_lowercase();
+    let client = crate::server::client_ip();
+    let limiter = &c.accounts.limiter;
+    limiter.check(Scope::LoginAccount, &key, limits.login_failures_per_account)?;
+    limiter.check(
+        Scope::LoginClient,
+        &client,
+        limits.login_failures_per_client,
+    )?;
+    if password.len() > MAX_LOGIN_PASSWORD {
+        return Err(AppError::validation(
+            "password",
+            "That password is too long.",
+        ));
+    }
+
+    let column = if key.contains('@') {
+        user_account::Column::EmailCanonical
+    } else {
+        user_account::Column::UsernameCanonical
+    };
+    let user = user_account::Entity::find()
+        .filter(column.eq(key.clone()))
+        .one(&c.db)
+        .await?;
+    let stored = user
+        .as_ref()
+        .map(|u| PasswordDigest::from_stored(u.password_hash.clone()));
+    let ok = password::verify(password, stored).await?;
+    let (true, Some(user)) = (ok, user) else {
+        limiter.hit(Scope::LoginAccount, &key, limits.login_failures_per_account);
+        limiter.hit(
+            Scope::LoginClient,
+            &client,
+            limits.login_failures_per_client,
+        );
+        return Err(AppError::InvalidCredentials);
+    };
+    limiter.clear(Scope::LoginAccount, &key);
+    session::start(&c.db, &c.accounts.settings, user.id).await
+}
+
+pub async fn logout() -> Result<(), AppError> {
+    let c = ctx()?;
+    session::end_current(&c.db, &c.accounts.settings).await
+}
+
+/// The signed-in user, or `None`.
+pub async fn current_user() -> Result<Option<user_account::Model>, AppError> {
+    let c = ctx()?;
+    Ok(session::current(&c.db, &c.accounts.settings)
+        .await?
+        .map(|(_, user)| user))
+}
+
+pub async fn current_view() -> Result<Option<UserView>, AppError> {
+    Ok(current_user().await?.as_ref().map(view))
+}
+
+/// The signed-in user and their session, or `Unauthorized`.
+pub async fn require_user() -> Result<(entities::auth_session::Model, user_account::Model), AppError>
+{
+    let c = ctx()?;
+    session::current(&c.db, &c.accounts.settings)
+        .await?
+        .ok_or(AppError::Unauthorized)
+}
+
+/// Confirms an email address from its link and signs the user in with a fresh session.
+pub async fn verify_email(token: &str) -> Result<(), AppError> {
+    let c = ctx()?;
+    let (t, user) = redeem(&c, token, Purpose::VerifyEmail).await?;
+    let now = Utc::now().fixed_offset();
+    let mut active = user.clone().into_active_model();
+    if let Some(address) = t.email.as_deref().filter(|a| *a != user.email) {
+        // An email change: the new address becomes the account's once it is confirmed.
+        let new = Email::parse(address)?;
+        if email_taken_by_other(&c.db, &new, user.id).await? {
+            return Err(AppError::validation(
+                "email",
+                "That address now belongs to another account.",
+            ));
+        }
+        active.email = Set(new.as_str().to_owned());
+        active.email_canonical = Set(new.canonical());
+    }
+    active.email_verified_at = Set(Some(now));
+    active.updated_at = Set(now);
+    active.update(&c.db).await?;
+    session::start(&c.db, &c.accounts.settings, user.id).await
+}
+
+/// Uses up a link token and returns it with its account, or the "invalid link" error.
+async fn redeem(
+    c: &Ctx,
+    token: &str,
+    purpose: Purpose,
+) -> Result<(entities::account_token::Model, user_account::Model), AppError> {
+    let Some(t) = tokens::consume(&c.db, token, purpose).await? else {
+        return Err(invalid_link());
+    };
+    let user = user_account::Entity::find_by_id(t.user_id)
+        .one(&c.db)
+        .await?
+        .ok_or_else(invalid_link)?;
+    Ok((t, user))
+}
+
+/// Whether another account than `user_id` already uses this address.
+async fn email_taken_by_other(
+    db: &DatabaseConnection,
+    email: &Email,
+    user_id: Uuid,
+) -> Result<bool, AppError> {
+    Ok(user_account::Entity::find()
+        .filter(user_account::Column::EmailCanonical.eq(email.canonical()))
+        .filter(user_account::Column::Id.ne(user_id))
+        .one(db)
+        .await?
+        .is_some())
+}
+
+/// A new password that passes the length rules and is not a common one.
+fn new_password(raw: &str) -> Result<NewPassword, AppError> {
+    let password = NewPassword::parse(raw)?;
+    password::reject_common(&password)?;
+    Ok(password)
+}
+
+fn invalid_link() -> AppError {
+    AppError::validation(
+        "token",
+        "This link has expired or has already been used. Please ask for a new one.",
+    )
+}
+
+/// Sends a reset link if the address has an account; answers the same either way.
+pub async fn request_password_reset(email: &str) -> Result<(), AppError> {
+    let email = Email::parse(email)?;
+    let c = ctx()?;
+    let limits = c.accounts.settings.limits;
+    let limiter = &c.accounts.limiter;
+    limiter.take(
+        Scope::ResetClient,
+        &crate::server::client_ip(),
+        limits.reset_requests_per_client,
+    )?;
+    limiter.take(
+        Scope::ResetEmail,
+        &email.canonical(),
+        limits.reset_requests_per_email,
+    )?;
+    let user = user_account::Entity::find()
+        .filter(user_account::Column::EmailCanonical.eq(email.canonical()))
+        .one(&c.db)
+        .await?;
+    if let Some(user) = user {
+        let settings = &c.accounts.settings;
+        let token = tokens::issue(
+            &c.db,
+            user.id,
+            Purpose::ResetPassword,
+            None,
+            settings.reset_ttl,
+        )
+        .await?;
+        c.mailer.send_later(templates::reset_password(
+            &user.username,
+            &user.email,
+            &settings.link(&format!("/reset-password?token={token}")),
+            settings.reset_ttl.num_minutes(),
+        ));
+    }
+    Ok(())
+}
+
+/// Sets a new password from a reset link. Every session of the account ends; the user is
+/// not signed in (they log in with the new password).
+pub async fn reset_password(token: &str, raw_password: &str) -> Result<(), AppError> {
+    let password = new_password(raw_password)?;
+    let c = ctx()?;
+    let (_, user) = redeem(&c, token, Purpose::ResetPassword).await?;
+    let digest = password::hash(&password).await?;
+    let now = Utc::now().fixed_offset();
+    let verified = user.email_verified_at.unwrap_or(now);
+    let mut active = user.into_active_model();
+    active.password_hash = Set(digest.into_stored());
+    // The link reached this address: that proves it as well as a verification link would.
+    active.email_verified_at = Set(Some(verified));
+    active.updated_at = Set(now);
+    let user = active.update(&c.db).await?;
+    session::end_all(&c.db, user.id, None).await?;
+    c.accounts
+        .limiter
+        .clear(Scope::LoginAccount, &user.username_canonical);
+    c.accounts
+        .limiter
+        .clear(Scope::LoginAccount, &user.email_canonical);
+    Ok(())
+}
+
+async fn check_current_password(
+    c: &Ctx,
+    user: &user_account::Model,
+    given: String,
+) -> Result<(), AppError> {
+    let limits = c.accounts.settings.limits;
+    let key = format!("user:{}", user.id);
+    c.accounts
+        .limiter
+        .check(Scope::LoginAccount, &key, limits.login_failures_per_account)?;
+    let stored = PasswordDigest::from_stored(user.password_hash.clone());
+    if password::verify(given, Some(stored)).await? {
+        Ok(())
+    } else {
+        c.accounts
+            .limiter
+            .hit(Scope::LoginAccount, &key, limits.login_failures_per_account);
+        Err(AppError::validation(
+            "current_password",
+            "That is not your current password.",
+        ))
+    }
+}
+
+/// Changes the password (the current one is required) and ends every other session.
+pub async fn change_password(current: String, raw_password: &str) -> Result<(), AppError> {
+    let (session, user) = require_user().await?;
+    let password = new_password(raw_password)?;
+    let c = ctx()?;
+    check_current_password(&c, &user, current).await?;
+    let digest = password::hash(&password).await?;
+    let mut active = user.clone().into_active_model();
+    active.password_hash = Set(digest.into_stored());
+    active.updated_at = Set(Utc::now().fixed_offset());
+    active.update(&c.db).await?;
+    session::end_all(&c.db, user.id, Some(&session.id_hash)).await?;
+    c.mailer.send_later(templates::password_changed(
+        &user.username,
+        &user.email,
+        &c.accounts.settings.link("/forgot-password"),
+    ));
+    Ok(())
+}
+
+/// Starts an email change: the new address gets a confirmation link and becomes the
+/// account's address only once it is confirmed. Answers the same if the address is taken.
+pub async fn change_email(new_email: &str, current: String) -> Result<(), AppError> {
+    let (_, user) = require_user().await?;
+    let email = Email::parse(new_email)?;
+    let c = ctx()?;
+    check_current_password(&c, &user, current).await?;
+    let settings = &c.accounts.settings;
+    if email_taken_by_other(&c.db, &email, user.id).await? {
+        c.mailer.send_later(templates::already_registered(
+            email.as_str(),
+            &settings.link("/login"),
+            &settings.link("/forgot-password"),
+        ));
+        return Ok(());
+    }
+    send_verification(&c, user.id, &user.username, email.as_str()).await
+}
+
+/// Sends a new confirmation link to the account's current address.
+pub async fn resend_verification() -> Result<(), AppError> {
+    let (_, user) = require_user().await?;
+    if user.email_verified_at.is_some() {
+        return Ok(());
+    }
+    let c = ctx()?;
+    let limits = c.accounts.settings.limits;
+    c.accounts.limiter.take(
+        Scope::Resend,
+        &user.id.to_string(),
+        limits.verification_resends_per_account,
+    )?;
+    send_verification(&c, user.id, &user.username, &user.email).await
+}
+
+/// Changes the username and phone number.
+pub async fn update_profile(username: &str, phone: Option<&str>) -> Result<UserView, AppError> {
+    let (_, user) = require_user().await?;
+    let mut errors = Vec::new();
+    let username = collect(Username::parse(username), &mut errors);
+    let phone = match phone.map(str::trim) {
+        None | Some("") => Some(None),
+        Some(p) => collect(Phone::parse(p), &mut errors).map(Some),
+    };
+    let (Some(username), Some(phone)) = (username, phone) else {
+        return Err(AppError::Validation { fields: errors });
+    };
+    let c = ctx()?;
+    if username.canonical() != user.username_canonical {
+        let taken = user_account::Entity::find()
+            .filter(user_account::Column::UsernameCanonical.eq(username.canonical()))
+            .one(&c.db)
+            .await?
+            .is_some();
+        if taken {
+            return Err(AppError::validation(
+                Username::FIELD,
+                "That username is taken. Please choose another.",
+            ));
+        }
+    }
+    let mut active = user.into_active_model();
+    active.username = Set(username.as_str().to_owned());
+    active.username_canonical = Set(username.canonical());
+    active.phone = Set(phone.map(String::from));
+    active.updated_at = Set(Utc::now().fixed_offset());
+    let user = active.update(&c.db).await.map_err(|e| {
+        if e.sql_err().is_some() {
+            AppError::validation(
+                Username::FIELD,
+                "That username is taken. Please choose another.",
+            )
+        } else {
+            e.into()
+        }
+    })?;
+    Ok(view(&user))
+}

@@ -1,0 +1,91 @@
+//! Single-use link tokens (email verification, password reset): 256 random bits in the
+//! link, only their SHA-256 in the database, an expiry, and consumption by one atomic
+//! `UPDATE … WHERE used_at IS NULL AND expires_at > now`, so a token works exactly once
+//! even when two requests race.
+
+use chrono::{Duration, Utc};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set,
+    sea_query::Expr,
+};
+use uuid::Uuid;
+
+use super::{entities::account_token, session};
+use crate::AppError;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Purpose {
+    VerifyEmail,
+    ResetPassword,
+}
+
+impl Purpose {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::VerifyEmail => "verify_email",
+            Self::ResetPassword => "reset_password",
+        }
+    }
+}
+
+/// Issues a token for `user_id`; earlier unused tokens of the same purpose stop working.
+pub async fn issue(
+    db: &DatabaseConnection,
+    user_id: Uuid,
+    purpose: Purpose,
+    email: Option<String>,
+    ttl: Duration,
+) -> Result<String, AppError> {
+    let now = Utc::now().fixed_offset();
+    account_token::Entity::update_many()
+        .col_expr(account_token::Column::UsedAt, Expr::value(now))
+        .filter(account_token::Column::UserId.eq(user_id))
+        .filter(account_token::Column::Purpose.eq(purpose.as_str()))
+        .filter(account_token::Column::UsedAt.is_null())
+        .exec(db)
+        .await?;
+    let token = session::random_token()?;
+    account_token::ActiveModel {
+        id: Set(Uuid::new_v4()),
+        user_id: Set(user_id),
+        purpose: Set(purpose.as_str().to_owned()),
+        token_hash: Set(session::digest(&token)),
+        email: Set(email),
+        created_at: Set(now),
+        expires_at: Set(now + ttl),
+        used_at: Set(None),
+    }
+    .insert(db)
+    .await?;
+    Ok(token)
+}
+
+/// Uses up the token if it exists, has this purpose, is unused and unexpired.
+pub async fn consume(
+    db: &DatabaseConnection,
+    raw: &str,
+    purpose: Purpose,
+) -> Result<Option<account_token::Model>, AppError> {
+    let raw = raw.trim();
+    if raw.is_empty() || raw.len() > 128 {
+        return Ok(None);
+    }
+    let hash = session::digest(raw);
+    let now = Utc::now().fixed_offset();
+    let claimed = account_token::Entity::update_many()
+        .col_expr(account_token::Column::UsedAt, Expr::value(now))
+        .filter(account_token::Column::TokenHash.eq(hash.clone()))
+        .filter(account_token::Column::Purpose.eq(purpose.as_str()))
+        .filter(account_token::Column::UsedAt.is_null())
+        .filter(account_token::Column::ExpiresAt.gt(now))
+        .exec(db)
+        .await?
+        .rows_affected;
+    if claimed != 1 {
+        return Ok(None);
+    }
+    Ok(account_token::Entity::find()
+        .filter(account_token::Column::TokenHash.eq(hash))
+        .one(db)
+        .await?)
+}

@@ -1,0 +1,142 @@
+//! Form building blocks: labelled fields that show the server's message for their own
+//! name, and a banner for errors that belong to no field. Used with `ActionForm`, so the
+//! forms post as plain HTML before hydration and update in place after it.
+
+use leptos::prelude::*;
+
+use crate::AppError;
+
+/// The latest result of a server action (`ServerAction::value()`).
+pub trait ActionResult<T>:
+    With<Value = Option<Result<T, AppError>>> + Clone + Send + Sync + 'static
+{
+}
+impl<T, S> ActionResult<T> for S where
+    S: With<Value = Option<Result<T, AppError>>> + Clone + Send + Sync + 'static
+{
+}
+
+/// The message the last answer gave for `field`.
+pub fn field_error<T: 'static>(
+    value: impl ActionResult<T>,
+    field: &'static str,
+) -> Signal<Option<String>> {
+    Signal::derive(move || {
+        value.with(|v| match v {
+            Some(Err(e)) => e.field_message(field).map(str::to_owned),
+            _ => None,
+        })
+    })
+}
+
+/// An error of the last answer that is not about one of `fields` (rate limits, wrong
+/// credentials, server trouble, a field the form does not show).
+pub fn form_error<T: 'static>(
+    value: impl ActionResult<T>,
+    fields: &'static [&'static str],
+) -> Signal<Option<String>> {
+    Signal::derive(move || {
+        value.with(|v| match v {
+            Some(Err(AppError::Validation { fields: errs })) => errs
+                .iter()
+                .find(|f| !fields.contains(&f.field.as_str()))
+                .map(|f| f.message.clone()),
+            Some(Err(e)) => Some(e.to_string()),
+            _ => None,
+        })
+    })
+}
+
+/// Whether the last answer was a success.
+pub fn succeeded<T: 'static>(value: impl ActionResult<T>) -> Signal<bool> {
+    Signal::derive(move || value.with(|v| matches!(v, Some(Ok(_)))))
+}
+
+/// A labelled input with an optional hint and the field's error, wired for screen readers
+/// (`aria-invalid`, `aria-describedby`).
+#[component]
+pub fn Field(
+    label: &'static str,
+    name: &'static str,
+    #[prop(default = "text")] kind: &'static str,
+    #[prop(optional)] autocomplete: &'static str,
+    #[prop(optional)] hint: &'static str,
+    #[prop(optional)] required: bool,
+    #[prop(optional, into)] value: Option<String>,
+    #[prop(into)] error: Signal<Option<String>>,
+) -> impl IntoView {
+    let id = format!("field-{name}");
+    let error_id = format!("{id}-error");
+    let hint_id = format!("{id}-hint");
+    let described = if hint.is_empty() {
+        error_id.clone()
+    } else {
+        format!("{hint_id} {error_id}")
+    };
+    view! {
+        <div class="field" class:has-error=move || error.with(Option::is_some)>
+            <label for=id.clone()>{label}</label>
+            <input
+                id=id
+                name=name
+                type=kind
+                autocomplete=(!autocomplete.is_empty()).then_some(autocomplete)
+                required=required
+                value=value
+                aria-invalid=move || error.with(Option::is_some).then_some("true")
+                aria-describedby=described
+            />
+            {(!hint.is_empty()).then(|| view! { <p class="hint" id=hint_id>{hint}</p> })}
+            <p class="field-error" id=error_id>{move || error.get()}</p>
+        </div>
+    }
+}
+
+/// A checkbox with its label and error.
+#[component]
+pub fn Checkbox(
+    name: &'static str,
+    #[prop(into)] error: Signal<Option<String>>,
+    children: Children,
+) -> impl IntoView {
+    let id = format!("field-{name}");
+    let error_id = format!("{id}-error");
+    view! {
+        <div class="field field-check" class:has-error=move || error.with(Option::is_some)>
+            <input
+                id=id.clone()
+                name=name
+                type="checkbox"
+                aria-invalid=move || error.with(Option::is_some).then_some("true")
+                aria-describedby=error_id.clone()
+            />
+            <label for=id>{children()}</label>
+            <p class="field-error" id=error_id>{move || error.get()}</p>
+        </div>
+    }
+}
+
+/// The banner for errors that belong to no single field.
+#[component]
+pub fn FormAlert(#[prop(into)] error: Signal<Option<String>>) -> impl IntoView {
+    view! {
+        <div class="alert alert-error" role="alert" hidden=move || error.with(Option::is_none)>
+            {move || error.get()}
+        </div>
+    }
+}
+
+/// A submit button that says it is busy while the action runs.
+#[component]
+pub fn Submit(
+    label: &'static str,
+    busy_label: &'static str,
+    #[prop(into)] pending: Signal<bool>,
+    #[prop(default = "button button-primary button-block")] class: &'static str,
+) -> impl IntoView {
+    view! {
+        <button type="submit" class=class disabled=move || pending.get() aria-busy=move || pending.get().then_some("true")>
+            {move || if pending.get() { busy_label } else { label }}
+        </button>
+    }
+}

@@ -1,0 +1,189 @@
+//! The mailer every part of Ripen sends email through (server only).
+//!
+//! Two transports behind one type:
+//! - **SMTP** (lettre, pooled connections) when `[smtp]` is configured: host, port, TLS mode
+//!   (`none`, `starttls`, `tls`) and optional credentials;
+//! - **outbox** otherwise (the default): each message is written as an `.eml` file into a
+//!   directory and logged, so a fresh install works without a mail server and a developer
+//!   can open the links.
+
+pub mod templates;
+
+use std::{path::PathBuf, sync::Arc, time::Duration};
+
+use lettre::{
+    AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor,
+    message::{Mailbox, MultiPart},
+    transport::smtp::authentication::Credentials,
+};
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+
+/// How to reach the SMTP server.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SmtpConfig {
+    pub host: String,
+    /// Defaults to 25 (`none`), 587 (`starttls`) or 465 (`tls`).
+    pub port: Option<u16>,
+    #[serde(default)]
+    pub tls: TlsMode,
+    pub username: Option<String>,
+    pub password: Option<SecretString>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TlsMode {
+    /// Plain SMTP: only for a relay on the same host or a test server.
+    None,
+    /// Upgrade with STARTTLS (required, not opportunistic).
+    #[default]
+    Starttls,
+    /// TLS from the first byte (SMTPS).
+    Tls,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum MailError {
+    #[error("invalid address: {0}")]
+    Address(String),
+    #[error("could not build the message: {0}")]
+    Build(String),
+    #[error("could not send: {0}")]
+    Send(String),
+}
+
+/// One email, in plain text and HTML.
+#[derive(Debug, Clone)]
+pub struct Email {
+    pub to_name: Option<String>,
+    pub to_address: String,
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+}
+
+enum Transport {
+    Smtp(AsyncSmtpTransport<Tokio1Executor>),
+    Outbox {
+        transport: AsyncFileTransport<Tokio1Executor>,
+        dir: PathBuf,
+    },
+}
+
+/// Cheap to clone; shares one connection pool.
+#[derive(Clone)]
+pub struct Mailer {
+    transport: Arc<Transport>,
+    from: Mailbox,
+}
+
+impl std::fmt::Debug for Mailer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let kind = match &*self.transport {
+            Transport::Smtp(_) => "smtp",
+            Transport::Outbox { .. } => "outbox",
+        };
+        f.debug_struct("Mailer")
+            .field("transport", &kind)
+            .field("from", &self.from.to_string())
+            .finish()
+    }
+}
+
+fn parse_from(from: &str) -> Result<Mailbox, MailError> {
+    from.parse()
+        .map_err(|e: lettre::address::AddressError| MailError::Address(e.to_string()))
+}
+
+impl Mailer {
+    /// A pooled SMTP mailer. Connects lazily, on the first message.
+    pub fn smtp(config: &SmtpConfig, from: &str) -> Result<Self, MailError> {
+        let builder = match config.tls {
+            TlsMode::None => {
+                AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&config.host).port(25)
+            }
+            TlsMode::Starttls => AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&config.host)
+                .map_err(|e| MailError::Build(e.to_string()))?,
+            TlsMode::Tls => AsyncSmtpTransport::<Tokio1Executor>::relay(&config.host)
+                .map_err(|e| MailError::Build(e.to_string()))?,
+        };
+        let mut builder = builder.timeout(Some(Duration::from_secs(30)));
+        if let Some(port) = config.port {
+            builder = builder.port(port);
+        }
+        if let (Some(user), Some(pass)) = (&config.username, &config.password) {
+            builder = builder.credentials(Credentials::new(
+                user.clone(),
+                pass.expose_secret().to_owned(),
+            ));
+        }
+        Ok(Self {
+            transport: Arc::new(Transport::Smtp(builder.build())),
+            from: parse_from(from)?,
+        })
+    }
+
+    /// Writes each message as `<uuid>.eml` into `dir` (created if missing).
+    pub fn outbox(dir: PathBuf, from: &str) -> Result<Self, MailError> {
+        std::fs::create_dir_all(&dir).map_err(|e| MailError::Build(e.to_string()))?;
+        Ok(Self {
+            transport: Arc::new(Transport::Outbox {
+                transport: AsyncFileTransport::new(&dir),
+                dir,
+            }),
+            from: parse_from(from)?,
+        })
+    }
+
+    fn build(&self, email: Email) -> Result<Message, MailError> {
+        let address = email
+            .to_address
+            .parse()
+            .map_err(|e: lettre::address::AddressError| MailError::Address(e.to_string()))?;
+        Message::builder()
+            .from(self.from.clone())
+            .to(Mailbox::new(email.to_name, address))
+            .subject(email.subject)
+            .multipart(MultiPart::alternative_plain_html(email.text, email.html))
+            .map_err(|e| MailError::Build(e.to_string()))
+    }
+
+    /// Sends one message. The body is never logged (it may hold a link token).
+    pub async fn send(&self, email: Email) -> Result<(), MailError> {
+        let subject = email.subject.clone();
+        let message = self.build(email)?;
+        match &*self.transport {
+            Transport::Smtp(t) => {
+                t.send(message)
+                    .await
+                    .map_err(|e| MailError::Send(e.to_string()))?;
+                tracing::info!(%subject, "email sent over SMTP");
+            }
+            Transport::Outbox { transport, dir } => {
+                let id = transport
+                    .send(message)
+                    .await
+                    .map_err(|e| MailError::Send(e.to_string()))?;
+                tracing::info!(
+                    %subject,
+                    file = %dir.join(format!("{id}.eml")).display(),
+                    "email written to the outbox (no SMTP server configured)"
+                );
+            }
+        }
+        Ok(())
+    }
+
+    /// Sends in the background, so a request's answer does not depend on (or wait for)
+    /// the mail server; failures are logged.
+    pub fn send_later(&self, email: Email) {
+        let mailer = self.clone();
+        tokio::spawn(async move {
+            if let Err(e) = mailer.send(email).await {
+                tracing::error!(error = %e, "sending an email failed");
+            }
+        });
+    }
+}

@@ -1,0 +1,191 @@
+//! Ripen's account emails, each in plain text and HTML. Everything interpolated into the
+//! HTML is escaped; links are built from the configured site URL, never from the request.
+
+use super::Email;
+
+/// Escapes text for HTML element content and attribute values.
+pub fn escape_html(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// A paragraph list and at most one button, in a simple, widely supported layout.
+struct Body<'a> {
+    greeting: String,
+    paragraphs: Vec<String>,
+    action: Option<(&'a str, &'a str)>,
+    footer: &'a str,
+}
+
+impl Body<'_> {
+    fn text(&self) -> String {
+        let mut out = format!("{}\n\n", self.greeting);
+        for p in &self.paragraphs {
+            out.push_str(p);
+            out.push_str("\n\n");
+        }
+        if let Some((label, url)) = self.action {
+            out.push_str(&format!("{label}:\n{url}\n\n"));
+        }
+        out.push_str("— Ripen\n\n");
+        out.push_str(self.footer);
+        out.push('\n');
+        out
+    }
+
+    fn html(&self) -> String {
+        let mut out = String::from(
+            "<!doctype html><html><body style=\"margin:0;padding:24px;background:#faf7f2;\
+             font-family:-apple-system,Segoe UI,Helvetica,Arial,sans-serif;color:#1f1b16;\">\
+             <div style=\"max-width:520px;margin:0 auto;background:#ffffff;border-radius:12px;\
+             padding:32px;\"><p style=\"font-size:20px;font-weight:600;color:#c2410c;margin:0 0 24px;\">\
+             Ripen</p>",
+        );
+        out.push_str(&format!(
+            "<p style=\"font-size:16px;line-height:1.5;\">{}</p>",
+            escape_html(&self.greeting)
+        ));
+        for p in &self.paragraphs {
+            out.push_str(&format!(
+                "<p style=\"font-size:16px;line-height:1.5;\">{}</p>",
+                escape_html(p)
+            ));
+        }
+        if let Some((label, url)) = self.action {
+            let url = escape_html(url);
+            out.push_str(&format!(
+                "<p style=\"margin:28px 0;\"><a href=\"{url}\" style=\"background:#c2410c;\
+                 color:#ffffff;text-decoration:none;padding:12px 20px;border-radius:8px;\
+                 font-weight:600;display:inline-block;\">{}</a></p>\
+                 <p style=\"font-size:13px;color:#6b6259;word-break:break-all;\">{url}</p>",
+                escape_html(label)
+            ));
+        }
+        out.push_str(&format!(
+            "<p style=\"font-size:13px;color:#6b6259;margin-top:32px;\">{}</p></div></body></html>",
+            escape_html(self.footer)
+        ));
+        out
+    }
+
+    fn into_email(self, to_name: Option<&str>, to_address: &str, subject: &str) -> Email {
+        Email {
+            to_name: to_name.map(str::to_owned),
+            to_address: to_address.to_owned(),
+            subject: subject.to_owned(),
+            text: self.text(),
+            html: self.html(),
+        }
+    }
+}
+
+const NOT_YOU: &str = "If you did not ask for this, you can ignore this email; nothing changes \
+                       unless the link is used.";
+
+pub fn verify_email(username: &str, to: &str, link: &str, hours: i64) -> Email {
+    Body {
+        greeting: format!("Hello {username},"),
+        paragraphs: vec![
+            "Please confirm that this is your email address, so that Ripen can send you your \
+             letters and help you back into your account if you ever lose your password."
+                .into(),
+            format!("The link works once and expires in {hours} hours."),
+        ],
+        action: Some(("Confirm my email", link)),
+        footer: NOT_YOU,
+    }
+    .into_email(Some(username), to, "Confirm your email for Ripen")
+}
+
+pub fn already_registered(to: &str, login_link: &str, reset_link: &str) -> Email {
+    Body {
+        greeting: "Hello,".into(),
+        paragraphs: vec![
+            "Someone, perhaps you, tried to create a Ripen account with this email address. \
+             It already has an account, so no new one was made."
+                .into(),
+            format!("To sign in, go to {login_link}. If you have forgotten your password, you can choose a new one."),
+        ],
+        action: Some(("Reset my password", reset_link)),
+        footer: NOT_YOU,
+    }
+    .into_email(None, to, "You already have a Ripen account")
+}
+
+pub fn username_taken(username: &str, to: &str, signup_link: &str) -> Email {
+    Body {
+        greeting: "Hello,".into(),
+        paragraphs: vec![format!(
+            "Someone, perhaps you, tried to create a Ripen account with this email address and \
+             the username “{username}”. That username is already taken, so no account was \
+             made. Please sign up again with another username."
+        )],
+        action: Some(("Sign up again", signup_link)),
+        footer: NOT_YOU,
+    }
+    .into_email(None, to, "Choose another username for Ripen")
+}
+
+pub fn reset_password(username: &str, to: &str, link: &str, minutes: i64) -> Email {
+    Body {
+        greeting: format!("Hello {username},"),
+        paragraphs: vec![
+            "We received a request to reset the password of your Ripen account.".into(),
+            format!(
+                "The link works once and expires in {minutes} minutes. Choosing a new password \
+                 signs you out on every device."
+            ),
+        ],
+        action: Some(("Choose a new password", link)),
+        footer: NOT_YOU,
+    }
+    .into_email(Some(username), to, "Reset your Ripen password")
+}
+
+pub fn password_changed(username: &str, to: &str, reset_link: &str) -> Email {
+    Body {
+        greeting: format!("Hello {username},"),
+        paragraphs: vec![
+            "The password of your Ripen account was just changed, and your other devices were \
+             signed out."
+                .into(),
+            "If this was not you, reset your password now.".into(),
+        ],
+        action: Some(("Reset my password", reset_link)),
+        footer: "You receive this email because it concerns the security of your account.",
+    }
+    .into_email(Some(username), to, "Your Ripen password was changed")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn interpolated_values_are_escaped_in_html_and_kept_in_text() {
+        let e = verify_email(
+            "<b>ada</b>",
+            "ada@example.com",
+            "https://ripen.example/verify-email?token=a\"b",
+            48,
+        );
+        assert!(e.html.contains("&lt;b&gt;ada&lt;/b&gt;"));
+        assert!(!e.html.contains("<b>ada"));
+        assert!(e.html.contains("token=a&quot;b"));
+        assert!(
+            e.text
+                .contains("https://ripen.example/verify-email?token=a\"b")
+        );
+        assert!(e.text.contains("Hello <b>ada</b>,"));
+    }
+}

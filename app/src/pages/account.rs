@@ -1,0 +1,152 @@
+//! Account settings: profile, email, password, signing out.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::{components::A, hooks::use_query_map};
+
+use crate::{
+    account::{
+        ChangeEmail, ChangePassword, Logout, ResendVerification, UpdateProfile, UserView,
+        state::use_auth,
+    },
+    components::form::{Field, FormAlert, Submit, field_error, form_error, succeeded},
+};
+
+#[component]
+pub fn AccountPage() -> impl IntoView {
+    let auth = use_auth();
+    view! {
+        <Title text="Account" />
+        <section class="container account">
+            <Suspense fallback=|| view! { <p class="muted" role="status">"Loading your account…"</p> }>
+                {move || Suspend::new(async move {
+                    match auth.user.await {
+                        Ok(Some(user)) => view! { <Settings user /> }.into_any(),
+                        Ok(None) => view! { <SignInPrompt /> }.into_any(),
+                        Err(e) => view! { <div class="alert alert-error" role="alert">{e.to_string()}</div> }.into_any(),
+                    }
+                })}
+            </Suspense>
+        </section>
+    }
+}
+
+#[component]
+fn SignInPrompt() -> impl IntoView {
+    view! {
+        <div class="card auth-card">
+            <h1>"Your account"</h1>
+            <p class="auth-lede">"Log in to see your profile, devices and privacy choices."</p>
+            <div class="button-row">
+                <A href="/login" attr:class="button button-primary">"Log in"</A>
+                <A href="/signup" attr:class="button button-quiet">"Create an account"</A>
+            </div>
+        </div>
+    }
+}
+
+#[component]
+fn Settings(user: UserView) -> impl IntoView {
+    let auth = use_auth();
+    let q = use_query_map();
+    let just_verified = move || q.with(|q| q.get("verified").is_some());
+    let profile = ServerAction::<UpdateProfile>::new();
+    let email = ServerAction::<ChangeEmail>::new();
+    let password = ServerAction::<ChangePassword>::new();
+    let resend = ServerAction::<ResendVerification>::new();
+    let logout = ServerAction::<Logout>::new();
+    Effect::new(move |_| {
+        if profile.value().with(|v| matches!(v, Some(Ok(_))))
+            || logout.value().with(|v| matches!(v, Some(Ok(()))))
+        {
+            auth.refresh();
+        }
+    });
+    let pv = profile.value();
+    let ev = email.value();
+    let wv = password.value();
+    let rv = resend.value();
+    view! {
+        <header class="page-head">
+            <p class="eyebrow">"Account"</p>
+            <h1>{format!("Hello, {}", user.username)}</h1>
+        </header>
+        <div class="notice" role="status" hidden=move || !just_verified()>
+            "Your email address is confirmed. Welcome to Ripen."
+        </div>
+        {(!user.email_verified).then(|| view! {
+            <div class="notice notice-warn" role="status">
+                <p>{format!("Please confirm {} with the link we sent you.", user.email)}</p>
+                <ActionForm action=resend attr:class="inline-form">
+                    <Submit label="Send the link again" busy_label="Sending…" pending=resend.pending()
+                        class="button button-quiet" />
+                </ActionForm>
+                <p class="muted" hidden=move || !succeeded(rv).get()>"Sent. Check your inbox."</p>
+                <FormAlert error=form_error(rv, &[]) />
+            </div>
+        })}
+
+        <div class="settings-grid">
+            <section class="card" aria-labelledby="profile-h">
+                <h2 id="profile-h">"Profile"</h2>
+                <ActionForm action=profile attr:class="form" attr:novalidate="">
+                    <FormAlert error=form_error(pv, &["username", "phone"]) />
+                    <Field label="Username" name="username" autocomplete="username" required=true
+                        value=user.username.clone() error=field_error(pv, "username") />
+                    <Field label="Phone (optional)" name="phone" kind="tel" autocomplete="tel"
+                        value=user.phone.clone().unwrap_or_default()
+                        hint="With your country code, e.g. +44 20 7946 0958."
+                        error=field_error(pv, "phone") />
+                    <p class="success" role="status" hidden=move || !succeeded(pv).get()>"Saved."</p>
+                    <Submit label="Save profile" busy_label="Saving…" pending=profile.pending()
+                        class="button button-primary" />
+                </ActionForm>
+            </section>
+
+            <section class="card" aria-labelledby="email-h">
+                <h2 id="email-h">"Email"</h2>
+                <p class="muted">{format!("Currently {}{}.", user.email, if user.email_verified { ", confirmed" } else { ", not confirmed yet" })}</p>
+                <ActionForm action=email attr:class="form" attr:novalidate="">
+                    <FormAlert error=form_error(ev, &["email", "current_password"]) />
+                    <Field label="New email" name="email" kind="email" autocomplete="email" required=true
+                        error=field_error(ev, "email") />
+                    <Field label="Current password" name="current_password" kind="password"
+                        autocomplete="current-password" required=true
+                        error=field_error(ev, "current_password") />
+                    <p class="success" role="status" hidden=move || !succeeded(ev).get()>
+                        "Check the new address: it becomes your account's once you open the link we sent there."
+                    </p>
+                    <Submit label="Change email" busy_label="Sending…" pending=email.pending()
+                        class="button button-primary" />
+                </ActionForm>
+            </section>
+
+            <section class="card" aria-labelledby="password-h">
+                <h2 id="password-h">"Password"</h2>
+                <ActionForm action=password attr:class="form" attr:novalidate="">
+                    <FormAlert error=form_error(wv, &["current_password", "password"]) />
+                    <Field label="Current password" name="current_password" kind="password"
+                        autocomplete="current-password" required=true
+                        error=field_error(wv, "current_password") />
+                    <Field label="New password" name="password" kind="password"
+                        autocomplete="new-password" required=true hint="At least 8 characters."
+                        error=field_error(wv, "password") />
+                    <p class="success" role="status" hidden=move || !succeeded(wv).get()>
+                        "Password changed. Your other devices have been signed out."
+                    </p>
+                    <Submit label="Change password" busy_label="Saving…" pending=password.pending()
+                        class="button button-primary" />
+                </ActionForm>
+            </section>
+
+            <section class="card" aria-labelledby="session-h">
+                <h2 id="session-h">"This device"</h2>
+                <p class="muted">"Signing out ends this session on our server straight away."</p>
+                <ActionForm action=logout attr:class="form">
+                    <Submit label="Log out" busy_label="Logging out…" pending=logout.pending()
+                        class="button button-quiet" />
+                </ActionForm>
+            </section>
+        </div>
+    }
+}

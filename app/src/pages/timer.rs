@@ -1,0 +1,777 @@
+//! `/timer`: the focus timer, its tasks, tags, the end-of-session note and today's history.
+//!
+//! The display is computed from the server's timestamps and the browser's clock corrected
+//! by the server's offset, every 250 ms and whenever the page becomes visible again, so a
+//! background tab or a sleeping phone never shows a drifted time. Changes from other
+//! devices arrive over the event stream.
+
+use std::time::Duration;
+
+use leptos::{ev, prelude::*, task::spawn_local};
+use leptos_meta::Title;
+use leptos_router::components::A;
+use uuid::Uuid;
+
+use crate::{
+    AppError,
+    clock::now_ms,
+    components::{
+        focus_demo::format_remaining,
+        form::{ActionResult, Field, FormAlert, Submit, field_error, form_error},
+    },
+    focus::{
+        AnnotateSession, CreateTag, CreateTask, SOUNDS, SaveSettings, SessionView, TagView,
+        TaskView, TimerSnapshot, browser, complete_task, delete_tag, delete_task,
+        engine::{Phase, Run},
+        get_timer, list_tags, list_tasks, move_task, recent_sessions, set_current_task,
+        timer_command,
+    },
+};
+
+/// Circumference of the ring (r = 54).
+const RING: f64 = 339.292;
+
+/// The page's shared reactive state.
+#[derive(Clone, Copy)]
+struct Timer {
+    snap: RwSignal<TimerSnapshot>,
+    /// Server clock minus browser clock, in ms.
+    offset: RwSignal<f64>,
+    /// The browser clock, refreshed while the page is open.
+    now: RwSignal<f64>,
+    /// What the polite live region says (phase changes, or the time on request).
+    announce: RwSignal<String>,
+    /// Focus sessions just recorded, waiting for a note.
+    to_annotate: RwSignal<Vec<Uuid>>,
+    error: RwSignal<Option<String>>,
+    /// Bumped to refetch tasks and history.
+    data_epoch: RwSignal<u32>,
+}
+
+impl Timer {
+    fn server_now(&self) -> i64 {
+        (self.now.get() + self.offset.get()) as i64
+    }
+
+    fn remaining(&self) -> i64 {
+        let s = self.snap.get();
+        s.state
+            .remaining_ms(self.server_now(), &s.settings.cadence())
+    }
+
+    fn total(&self) -> i64 {
+        let s = self.snap.get();
+        s.settings.cadence().duration_ms(s.state.phase)
+    }
+
+    /// Takes a snapshot from the server unless it is older than the one shown.
+    fn accept(&self, s: TimerSnapshot) {
+        let old = self.snap.get_untracked();
+        if s.version < old.version {
+            return;
+        }
+        self.offset.set(s.server_now as f64 - now_ms());
+        self.now.set(now_ms());
+        if s.state.phase != old.state.phase && s.version > old.version {
+            let finished = matches!(old.state.run, Run::Running { .. });
+            let next = s.state.phase.label();
+            let text = if finished {
+                format!("{} finished. {next} next.", old.state.phase.label())
+            } else {
+                format!("{next}.")
+            };
+            if finished {
+                browser::play_sound(&s.settings.sound, s.settings.volume);
+                if s.settings.notify {
+                    browser::notify("Ripen", &text);
+                }
+            }
+            self.announce.set(text);
+        }
+        if !s.ended.is_empty() {
+            self.to_annotate.set(s.ended.clone());
+            self.data_epoch.update(|e| *e += 1);
+        }
+        self.snap.set(s);
+    }
+
+    fn run(&self, command: &'static str) {
+        let this = *self;
+        spawn_local(async move {
+            match timer_command(command.into(), None).await {
+                Ok(s) => {
+                    this.error.set(None);
+                    this.accept(s);
+                }
+                Err(e) => this.error.set(Some(e.to_string())),
+            }
+        });
+    }
+
+    fn refresh(&self) {
+        let this = *self;
+        spawn_local(async move {
+            if let Ok(s) = get_timer().await {
+                this.accept(s);
+            }
+        });
+    }
+
+    /// The main button's action for the current state.
+    fn toggle(&self) {
+        match self.snap.get_untracked().state.run {
+            Run::Idle => self.run("start"),
+            Run::Running { .. } => self.run("pause"),
+            Run::Paused { .. } => self.run("resume"),
+        }
+    }
+}
+
+#[component]
+pub fn TimerPage() -> impl IntoView {
+    let initial = Resource::new(|| (), |_| get_timer());
+    view! {
+        <Title text="Focus timer" />
+        <section class="container timer-page">
+            <Suspense fallback=|| view! { <p class="muted" role="status">"Loading your timer…"</p> }>
+                {move || Suspend::new(async move {
+                    match initial.await {
+                        Ok(snap) => view! { <FocusTimer snap /> }.into_any(),
+                        Err(AppError::Unauthorized) => view! {
+                            <div class="card auth-card">
+                                <h1>"Focus timer"</h1>
+                                <p class="auth-lede">"Log in to keep your focus sessions, tasks and notes in sync on every device."</p>
+                                <div class="button-row">
+                                    <A href="/login" attr:class="button button-primary">"Log in"</A>
+                                    <A href="/signup" attr:class="button button-quiet">"Create an account"</A>
+                                </div>
+                            </div>
+                        }.into_any(),
+                        Err(e) => view! { <div class="alert alert-error" role="alert">{e.to_string()}</div> }.into_any(),
+                    }
+                })}
+            </Suspense>
+        </section>
+    }
+}
+
+#[component]
+fn FocusTimer(snap: TimerSnapshot) -> impl IntoView {
+    let t = Timer {
+        offset: RwSignal::new(snap.server_now as f64 - now_ms()),
+        now: RwSignal::new(snap.server_now as f64),
+        snap: RwSignal::new(snap),
+        announce: RwSignal::new(String::new()),
+        to_annotate: RwSignal::new(Vec::new()),
+        error: RwSignal::new(None),
+        data_epoch: RwSignal::new(0),
+    };
+    provide_context(t);
+
+    // In the browser: tick, follow other devices, settle a phase at its end, shortcuts.
+    // The version for which the end of the running phase was already reported.
+    let settled_for = StoredValue::new(-1_i64);
+    Effect::new(move |_| {
+        t.now.set(now_ms());
+        let tick = set_interval_with_handle(
+            move || {
+                t.now.set(now_ms());
+                let s = t.snap.get_untracked();
+                if let Run::Running { planned_end, .. } = s.state.run {
+                    let server_now = (now_ms() + t.offset.get_untracked()) as i64;
+                    // Ask the server to complete the phase, once per version.
+                    if server_now >= planned_end && settled_for.get_value() != s.version {
+                        settled_for.set_value(s.version);
+                        t.refresh();
+                    }
+                }
+            },
+            Duration::from_millis(250),
+        )
+        .ok();
+        let visible = window_event_listener(ev::visibilitychange, move |_| t.now.set(now_ms()));
+        let close = browser::live_updates(move |s| t.accept(s));
+        let keys = window_event_listener(ev::keydown, move |e: ev::KeyboardEvent| {
+            if e.ctrl_key() || e.meta_key() || e.alt_key() {
+                return;
+            }
+            let typing = event_target::<web_sys_element::Element>(&e)
+                .tag_name()
+                .to_ascii_lowercase();
+            if matches!(typing.as_str(), "input" | "textarea" | "select" | "button")
+                && e.key() != "?"
+            {
+                return;
+            }
+            match e.key().as_str() {
+                " " => {
+                    e.prevent_default();
+                    t.toggle();
+                }
+                "s" => t.run("skip"),
+                "x" => t.run("stop"),
+                "r" => t.run("reset"),
+                "t" => t.announce.set(format!(
+                    "{} left in {}.",
+                    spoken(t.remaining()),
+                    t.snap.get_untracked().state.phase.label()
+                )),
+                "?" => {
+                    if let Some(h) = document().get_element_by_id("shortcuts") {
+                        let _ = h.toggle_attribute("hidden");
+                    }
+                }
+                _ => {}
+            }
+        });
+        // The stream handle is browser-local (not Send): keep it in local storage.
+        let close = StoredValue::new_local(Some(close));
+        on_cleanup(move || {
+            if let Some(h) = tick {
+                h.clear();
+            }
+            visible.remove();
+            keys.remove();
+            close.update_value(|c| {
+                if let Some(c) = c.take() {
+                    c();
+                }
+            });
+        });
+    });
+
+    let phase = move || t.snap.get().state.phase;
+    let run = move || t.snap.get().state.run;
+    let display = move || format_remaining(t.remaining() as f64);
+    let progress = move || {
+        let total = t.total().max(1) as f64;
+        RING * (t.remaining() as f64 / total)
+    };
+
+    view! {
+        <Title text=move || format!("{} · {}", display(), phase().label()) />
+        <div class="timer-layout">
+            <div class="timer-main card" data-phase=move || phase().as_str()>
+                <div class="phase-tabs" role="group" aria-label="Phase">
+                    {[Phase::Focus, Phase::ShortBreak, Phase::LongBreak]
+                        .into_iter()
+                        .map(|p| view! {
+                            <button
+                                type="button"
+                                class="phase-tab"
+                                aria-pressed=move || (phase() == p).to_string()
+                                disabled=move || !matches!(run(), Run::Idle)
+                                on:click=move |_| {
+                                    let this = t;
+                                    spawn_local(async move {
+                                        match timer_command("select".into(), Some(p.as_str().into())).await {
+                                            Ok(s) => this.accept(s),
+                                            Err(e) => this.error.set(Some(e.to_string())),
+                                        }
+                                    });
+                                }
+                            >
+                                {p.label()}
+                            </button>
+                        })
+                        .collect_view()}
+                </div>
+                <div class="ring-wrap">
+                    <svg class="timer-ring" viewBox="0 0 120 120" aria-hidden="true">
+                        <circle class="track" cx="60" cy="60" r="54" />
+                        <circle class="progress" cx="60" cy="60" r="54"
+                            stroke-dasharray=RING.to_string()
+                            stroke-dashoffset=move || format!("{:.2}", RING - progress()) />
+                    </svg>
+                    <div class="ring-center">
+                        <p class="timer-time" role="timer" aria-label="Time left" data-testid="timer-time">
+                            {display}
+                        </p>
+                        <p class="timer-phase">{move || match run() {
+                            Run::Paused { .. } => format!("{} · paused", phase().label()),
+                            _ => phase().label().to_owned(),
+                        }}</p>
+                    </div>
+                </div>
+                <div class="timer-controls">
+                    <button type="button" class="button button-primary button-large"
+                        aria-keyshortcuts="Space" on:click=move |_| t.toggle()>
+                        {move || match run() {
+                            Run::Idle => "Start",
+                            Run::Running { .. } => "Pause",
+                            Run::Paused { .. } => "Resume",
+                        }}
+                    </button>
+                    <button type="button" class="button button-quiet" aria-keyshortcuts="S"
+                        on:click=move |_| t.run("skip")>"Skip"</button>
+                    <button type="button" class="button button-quiet" aria-keyshortcuts="X"
+                        disabled=move || matches!(run(), Run::Idle)
+                        on:click=move |_| t.run("stop")>"Stop"</button>
+                    <button type="button" class="button button-quiet" aria-keyshortcuts="R"
+                        on:click=move |_| t.run("reset")>"Reset"</button>
+                </div>
+                <p class="sr-announce visually-hidden" aria-live="polite" data-testid="announce">{move || t.announce.get()}</p>
+                <FormAlert error=Signal::derive(move || t.error.get()) />
+                <CurrentTask />
+                <DailyGoal />
+                <button type="button" class="link-button" aria-controls="shortcuts"
+                    on:click=move |_| {
+                        if let Some(h) = document().get_element_by_id("shortcuts") {
+                            let _ = h.toggle_attribute("hidden");
+                        }
+                    }>
+                    "Keyboard shortcuts (?)"
+                </button>
+                <section id="shortcuts" class="shortcuts" role="dialog" aria-label="Keyboard shortcuts" hidden>
+                    <dl>
+                        <dt><kbd>"Space"</kbd></dt><dd>"Start, pause or resume"</dd>
+                        <dt><kbd>"S"</kbd></dt><dd>"Skip to the next phase"</dd>
+                        <dt><kbd>"X"</kbd></dt><dd>"Stop this phase"</dd>
+                        <dt><kbd>"R"</kbd></dt><dd>"Reset the cycle"</dd>
+                        <dt><kbd>"T"</kbd></dt><dd>"Say the time left"</dd>
+                        <dt><kbd>"?"</kbd></dt><dd>"Show or hide this list"</dd>
+                    </dl>
+                </section>
+            </div>
+            <div class="timer-side">
+                <SessionNote />
+                <Tasks />
+                <Tags />
+                <History />
+                <Settings />
+            </div>
+        </div>
+    }
+}
+
+mod web_sys_element {
+    #[cfg(not(feature = "hydrate"))]
+    pub use leptos::web_sys::Element;
+    #[cfg(feature = "hydrate")]
+    pub use web_sys::Element;
+}
+
+fn spoken(ms: i64) -> String {
+    let secs = (ms.max(0) + 999) / 1000;
+    let (m, s) = (secs / 60, secs % 60);
+    match (m, s) {
+        (0, s) => format!("{s} seconds"),
+        (m, 0) => format!("{m} minutes"),
+        (m, s) => format!("{m} minutes {s} seconds"),
+    }
+}
+
+fn use_timer() -> Timer {
+    expect_context::<Timer>()
+}
+
+fn tasks_resource(t: Timer) -> Resource<Result<Vec<TaskView>, AppError>> {
+    Resource::new(move || t.data_epoch.get(), |_| list_tasks())
+}
+
+#[component]
+fn CurrentTask() -> impl IntoView {
+    let t = use_timer();
+    let tasks = tasks_resource(t);
+    view! {
+        <div class="field current-task">
+            <label for="current-task">"Working on"</label>
+            <Transition fallback=|| ()>
+                <select id="current-task" on:change=move |e| {
+                    let v = event_target_value(&e);
+                    spawn_local(async move {
+                        match set_current_task(Some(v)).await {
+                            Ok(s) => t.accept(s),
+                            Err(e) => t.error.set(Some(e.to_string())),
+                        }
+                    });
+                }>
+                    <option value="" selected=move || t.snap.get().task_id.is_none()>"No particular task"</option>
+                    {move || tasks.get().and_then(Result::ok).unwrap_or_default().into_iter()
+                        .filter(|task| task.completed_at.is_none())
+                        .map(|task| {
+                            let id = task.id;
+                            view! {
+                                <option value=id.to_string() selected=move || t.snap.get().task_id == Some(id)>
+                                    {task.title}
+                                </option>
+                            }
+                        })
+                        .collect_view()}
+                </select>
+            </Transition>
+        </div>
+    }
+}
+
+fn local_day_start_ms() -> i64 {
+    #[cfg(feature = "hydrate")]
+    {
+        let d = js_sys::Date::new_0();
+        d.set_hours(0);
+        d.set_minutes(0);
+        d.set_seconds(0);
+        d.set_milliseconds(0);
+        d.get_time() as i64
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        use chrono::Timelike as _;
+        let now = chrono::Utc::now();
+        now.timestamp_millis() - i64::from(now.num_seconds_from_midnight()) * 1000
+    }
+}
+
+fn sessions_resource(t: Timer) -> Resource<Result<Vec<SessionView>, AppError>> {
+    Resource::new(move || t.data_epoch.get(), |_| recent_sessions())
+}
+
+#[component]
+fn DailyGoal() -> impl IntoView {
+    let t = use_timer();
+    let sessions = sessions_resource(t);
+    let done = move || {
+        let start = local_day_start_ms();
+        sessions
+            .get()
+            .and_then(Result::ok)
+            .unwrap_or_default()
+            .iter()
+            .filter(|s| s.completed && s.started_at >= start)
+            .count() as i64
+    };
+    let goal = move || t.snap.get().settings.daily_goal;
+    view! {
+        <Transition fallback=|| ()>
+            <div class="daily-goal">
+                <label for="goal">{move || format!("Today: {} of {} focus sessions", done(), goal())}</label>
+                <progress id="goal" max=move || goal().to_string() value=move || done().min(goal()).to_string()></progress>
+            </div>
+        </Transition>
+    }
+}
+
+#[component]
+fn SessionNote() -> impl IntoView {
+    let t = use_timer();
+    let tasks = tasks_resource(t);
+    let tags = Resource::new(move || t.data_epoch.get(), |_| list_tags());
+    let save = ServerAction::<AnnotateSession>::new();
+    let v = save.value();
+    Effect::new(move |_| {
+        if v.with(|v| matches!(v, Some(Ok(_)))) {
+            t.to_annotate.set(Vec::new());
+            t.data_epoch.update(|e| *e += 1);
+        }
+    });
+    view! {
+        <Show when=move || !t.to_annotate.get().is_empty()>
+            <section class="card session-note" aria-labelledby="note-h">
+                <h2 id="note-h">"Session recorded"</h2>
+                <p class="muted">"Add a note and tags while it is fresh."</p>
+                <ActionForm action=save attr:class="form">
+                    <FormAlert error=form_error(v, &["note"]) />
+                    <input type="hidden" name="id" prop:value=move || t.to_annotate.get().last().map(Uuid::to_string).unwrap_or_default() />
+                    <div class="field">
+                        <label for="session-note">"Note"</label>
+                        <textarea id="session-note" name="note" rows="3" maxlength="2000"></textarea>
+                        <p class="field-error">{move || field_error(v, "note").get()}</p>
+                    </div>
+                    <div class="field">
+                        <label for="session-task">"Task"</label>
+                        <Transition fallback=|| ()>
+                            <select id="session-task" name="task_id">
+                                <option value="">"(unchanged)"</option>
+                                {move || tasks.get().and_then(Result::ok).unwrap_or_default().into_iter()
+                                    .map(|task| view! { <option value=task.id.to_string() selected=move || t.snap.get().task_id == Some(task.id)>{task.title}</option> })
+                                    .collect_view()}
+                            </select>
+                        </Transition>
+                    </div>
+                    <TagPicker tags />
+                    <Submit label="Save note" busy_label="Saving…" pending=save.pending() class="button button-primary" />
+                </ActionForm>
+            </section>
+        </Show>
+    }
+}
+
+/// Tag checkboxes whose ticked ids travel as one comma-separated `tag_ids` field.
+#[component]
+fn TagPicker(tags: Resource<Result<Vec<TagView>, AppError>>) -> impl IntoView {
+    let chosen = RwSignal::new(Vec::<Uuid>::new());
+    let joined = move || {
+        chosen
+            .get()
+            .iter()
+            .map(Uuid::to_string)
+            .collect::<Vec<String>>()
+            .join(",")
+    };
+    view! {
+        <fieldset class="tag-picker">
+            <legend>"Tags"</legend>
+            <input type="hidden" name="tag_ids" prop:value=joined />
+            <Transition fallback=|| ()>
+                {move || {
+                    let list = tags.get().and_then(Result::ok).unwrap_or_default();
+                    if list.is_empty() {
+                        return view! { <p class="muted">"No tags yet: create some below."</p> }.into_any();
+                    }
+                    list.into_iter().map(|tag| {
+                        let id = tag.id;
+                        view! {
+                            <label class="tag-check">
+                                <input type="checkbox" on:change=move |e| {
+                                    let on = event_target_checked(&e);
+                                    chosen.update(|c| {
+                                        c.retain(|x| *x != id);
+                                        if on { c.push(id); }
+                                    });
+                                } />
+                                <TagDot colour=tag.colour.clone() />
+                                {tag.name}
+                            </label>
+                        }
+                    }).collect_view().into_any()
+                }}
+            </Transition>
+        </fieldset>
+    }
+}
+
+#[component]
+fn TagDot(colour: String) -> impl IntoView {
+    view! {
+        <svg class="tag-dot" viewBox="0 0 10 10" aria-hidden="true"><circle cx="5" cy="5" r="5" fill=colour /></svg>
+    }
+}
+
+/// A form ref that is cleared, and the page's data refetched, whenever `value` becomes a
+/// success (the "add another" forms).
+fn refresh_and_clear_on_success<T: 'static>(
+    t: Timer,
+    value: impl ActionResult<T>,
+) -> NodeRef<leptos::html::Form> {
+    let form = NodeRef::<leptos::html::Form>::new();
+    Effect::new(move |_| {
+        if value.with(|v| matches!(v, Some(Ok(_)))) {
+            t.data_epoch.update(|e| *e += 1);
+            if let Some(f) = form.get_untracked() {
+                f.reset();
+            }
+        }
+    });
+    form
+}
+
+#[component]
+fn Tasks() -> impl IntoView {
+    let t = use_timer();
+    let tasks = tasks_resource(t);
+    let create = ServerAction::<CreateTask>::new();
+    let cv = create.value();
+    let form = refresh_and_clear_on_success(t, cv);
+    let act =
+        move |f: std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), AppError>>>>| {
+            spawn_local(async move {
+                match f.await {
+                    Ok(()) => t.data_epoch.update(|e| *e += 1),
+                    Err(e) => t.error.set(Some(e.to_string())),
+                }
+            });
+        };
+    view! {
+        <section class="card" aria-labelledby="tasks-h">
+            <h2 id="tasks-h">"Tasks"</h2>
+            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                <ul class="task-list">
+                    {move || tasks.get().and_then(Result::ok).unwrap_or_default().into_iter().map(|task| {
+                        let id = task.id.to_string();
+                        let done = task.completed_at.is_some();
+                        let (i1, i2, i3, i4) = (id.clone(), id.clone(), id.clone(), id);
+                        view! {
+                            <li class="task" class:done=done>
+                                <label class="task-title">
+                                    <input type="checkbox" checked=done on:change=move |e| {
+                                        let (id, on) = (i1.clone(), event_target_checked(&e));
+                                        act(Box::pin(async move { complete_task(id, on.to_string()).await.map(|_| ()) }));
+                                    } />
+                                    <span>{task.title.clone()}</span>
+                                </label>
+                                <span class="task-count" title="Pomodoros done of estimated">
+                                    {format!("{} / {}", task.actual, task.estimate)}
+                                </span>
+                                <span class="task-actions">
+                                    <button type="button" class="icon-button" aria-label=format!("Move {} up", task.title)
+                                        hidden=done on:click=move |_| {
+                                            let id = i2.clone();
+                                            act(Box::pin(async move { move_task(id, "up".into()).await.map(|_| ()) }));
+                                        }>"↑"</button>
+                                    <button type="button" class="icon-button" aria-label=format!("Move {} down", task.title)
+                                        hidden=done on:click=move |_| {
+                                            let id = i3.clone();
+                                            act(Box::pin(async move { move_task(id, "down".into()).await.map(|_| ()) }));
+                                        }>"↓"</button>
+                                    <button type="button" class="icon-button" aria-label=format!("Delete {}", task.title)
+                                        on:click=move |_| {
+                                            let id = i4.clone();
+                                            act(Box::pin(async move { delete_task(id).await }));
+                                        }>"×"</button>
+                                </span>
+                            </li>
+                        }
+                    }).collect_view()}
+                </ul>
+            </Transition>
+            <ActionForm action=create node_ref=form attr:class="form form-inline">
+                <FormAlert error=form_error(cv, &["title", "estimate"]) />
+                <Field label="New task" name="title" required=true error=field_error(cv, "title") />
+                <Field label="Pomodoros" name="estimate" kind="number" value="1".to_string() error=field_error(cv, "estimate") />
+                <Submit label="Add task" busy_label="Adding…" pending=create.pending() class="button button-quiet" />
+            </ActionForm>
+        </section>
+    }
+}
+
+#[component]
+fn Tags() -> impl IntoView {
+    let t = use_timer();
+    let tags = Resource::new(move || t.data_epoch.get(), |_| list_tags());
+    let create = ServerAction::<CreateTag>::new();
+    let cv = create.value();
+    let form = refresh_and_clear_on_success(t, cv);
+    view! {
+        <section class="card" aria-labelledby="tags-h">
+            <h2 id="tags-h">"Tags"</h2>
+            <Transition fallback=|| ()>
+                <ul class="tag-list">
+                    {move || tags.get().and_then(Result::ok).unwrap_or_default().into_iter().map(|tag| {
+                        let id = tag.id.to_string();
+                        view! {
+                            <li class="tag">
+                                <TagDot colour=tag.colour.clone() />
+                                <span>{tag.name.clone()}</span>
+                                <button type="button" class="icon-button" aria-label=format!("Delete tag {}", tag.name)
+                                    on:click=move |_| {
+                                        let id = id.clone();
+                                        spawn_local(async move {
+                                            match delete_tag(id).await {
+                                                Ok(()) => t.data_epoch.update(|e| *e += 1),
+                                                Err(e) => t.error.set(Some(e.to_string())),
+                                            }
+                                        });
+                                    }>"×"</button>
+                            </li>
+                        }
+                    }).collect_view()}
+                </ul>
+            </Transition>
+            <ActionForm action=create node_ref=form attr:class="form form-inline">
+                <FormAlert error=form_error(cv, &["name", "colour"]) />
+                <Field label="New tag" name="name" required=true error=field_error(cv, "name") />
+                <Field label="Colour" name="colour" kind="color" value="#2f6b4f".to_string() error=field_error(cv, "colour") />
+                <Submit label="Add tag" busy_label="Adding…" pending=create.pending() class="button button-quiet" />
+            </ActionForm>
+        </section>
+    }
+}
+
+fn clock_time(ms: i64) -> String {
+    #[cfg(feature = "hydrate")]
+    {
+        let d = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(ms as f64));
+        format!("{:02}:{:02}", d.get_hours(), d.get_minutes())
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        chrono::DateTime::from_timestamp_millis(ms)
+            .map(|d| d.format("%H:%M").to_string())
+            .unwrap_or_default()
+    }
+}
+
+#[component]
+fn History() -> impl IntoView {
+    let t = use_timer();
+    let sessions = sessions_resource(t);
+    view! {
+        <section class="card" aria-labelledby="history-h">
+            <h2 id="history-h">"Recent sessions"</h2>
+            <Transition fallback=|| ()>
+                {move || {
+                    let list = sessions.get().and_then(Result::ok).unwrap_or_default();
+                    if list.is_empty() {
+                        return view! { <p class="muted">"Your focus sessions will appear here."</p> }.into_any();
+                    }
+                    view! {
+                        <ol class="history" data-testid="history">
+                            {list.into_iter().take(10).map(|s| view! {
+                                <li class="history-item">
+                                    <span class="history-time"><span class="date-local">{clock_time(s.started_at)}</span>"–"{clock_time(s.ended_at)}</span>
+                                    <span class="history-minutes">{format!("{} min", (s.focused_seconds + 30) / 60)}</span>
+                                    {(!s.completed).then(|| view! { <span class="badge">"stopped early"</span> })}
+                                    {s.task_title.map(|title| view! { <span class="history-task">{title}</span> })}
+                                    {s.tags.into_iter().map(|tag| view! { <span class="chip"><TagDot colour=tag.colour />{tag.name}</span> }).collect_view()}
+                                    {s.note.map(|n| view! { <p class="history-note">{n}</p> })}
+                                </li>
+                            }).collect_view()}
+                        </ol>
+                    }.into_any()
+                }}
+            </Transition>
+        </section>
+    }
+}
+
+#[component]
+fn Settings() -> impl IntoView {
+    let t = use_timer();
+    let save = ServerAction::<SaveSettings>::new();
+    let v = save.value();
+    Effect::new(move |_| {
+        if let Some(Ok(s)) = v.get() {
+            t.accept(s);
+        }
+    });
+    let s = t.snap.get_untracked().settings;
+    let num = move |label: &'static str, name: &'static str, value: i64| {
+        view! { <Field label name kind="number" value=value.to_string() error=field_error(v, name) /> }
+    };
+    view! {
+        <details class="card settings">
+            <summary><h2>"Timer settings"</h2></summary>
+            <ActionForm action=save attr:class="form" attr:novalidate="">
+                <FormAlert error=form_error(v, &["focus_min", "short_break_min", "long_break_min", "long_break_every", "volume", "daily_goal", "sound"]) />
+                <div class="form-grid">
+                    {num("Focus (minutes)", "focus_min", s.focus_min)}
+                    {num("Short break (minutes)", "short_break_min", s.short_break_min)}
+                    {num("Long break (minutes)", "long_break_min", s.long_break_min)}
+                    {num("Long break every (sessions)", "long_break_every", s.long_break_every)}
+                    {num("Daily goal (sessions)", "daily_goal", s.daily_goal)}
+                    {num("Volume (0–100)", "volume", s.volume)}
+                </div>
+                <div class="field">
+                    <label for="sound">"End sound"</label>
+                    <select id="sound" name="sound">
+                        {SOUNDS.iter().map(|(id, label)| view! {
+                            <option value=*id selected=s.sound == *id>{*label}</option>
+                        }).collect_view()}
+                    </select>
+                </div>
+                <label class="check"><input type="checkbox" name="auto_start_breaks" checked=s.auto_start_breaks />" Start breaks automatically"</label>
+                <label class="check"><input type="checkbox" name="auto_start_focus" checked=s.auto_start_focus />" Start focus automatically after a break"</label>
+                <label class="check"><input type="checkbox" name="notify" checked=s.notify
+                    on:change=move |e| if event_target_checked(&e) { browser::request_notification_permission() } />
+                    " Notify me when a phase ends"</label>
+                <div class="button-row">
+                    <Submit label="Save settings" busy_label="Saving…" pending=save.pending() class="button button-primary" />
+                    <button type="button" class="button button-quiet" on:click=move |_| {
+                        let s = t.snap.get_untracked().settings;
+                        browser::play_sound(&s.sound, s.volume.max(30));
+                    }>"Test sound"</button>
+                </div>
+            </ActionForm>
+        </details>
+    }
+}

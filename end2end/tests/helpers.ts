@@ -1,0 +1,92 @@
+import { expect, type Page } from "@playwright/test";
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
+
+/** The outbox the server writes emails to (no SMTP server configured in e2e runs). */
+const outbox = process.env.E2E_OUTBOX ?? "";
+
+function decodePart(headers: string, body: string): string {
+  const cte = /content-transfer-encoding:\s*([\w-]+)/i.exec(headers)?.[1]?.toLowerCase();
+  if (cte === "base64") return Buffer.from(body.replace(/\s+/g, ""), "base64").toString("utf8");
+  if (cte === "quoted-printable") {
+    const bytes = body
+      .replace(/=\r?\n/g, "")
+      .replace(/=([0-9A-Fa-f]{2})/g, (_, h) => String.fromCharCode(parseInt(h, 16)));
+    return Buffer.from(bytes, "latin1").toString("utf8");
+  }
+  return body;
+}
+
+/** Decoded text of every MIME part of a raw message. */
+function mimeText(raw: string): string {
+  const boundary = /boundary="?([^";\r\n]+)"?/i.exec(raw)?.[1];
+  if (!boundary) {
+    const [h, ...b] = raw.split(/\r?\n\r?\n/);
+    return decodePart(h, b.join("\n\n"));
+  }
+  return raw
+    .split(`--${boundary}`)
+    .map((part) => {
+      const [h, ...b] = part.split(/\r?\n\r?\n/);
+      return decodePart(h, b.join("\n\n"));
+    })
+    .join("\n");
+}
+
+/** Waits for an email to `to` whose text contains `path`, and returns that link. */
+export async function linkFromOutbox(to: string, path: string, after: number): Promise<string> {
+  expect(outbox, "E2E_OUTBOX must name the server's outbox").not.toBe("");
+  const deadline = Date.now() + 10_000;
+  while (Date.now() < deadline) {
+    const files = readdirSync(outbox)
+      .map((f) => join(outbox, f))
+      .filter((f) => statSync(f).mtimeMs >= after)
+      .sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs);
+    for (const f of files) {
+      const raw = readFileSync(f, "utf8");
+      if (!raw.toLowerCase().includes(`to: ${to}`) && !raw.includes(`<${to}>`)) continue;
+      const m = new RegExp(`https?://[^\\s"<>]*${path}\\?token=[A-Za-z0-9_-]+`).exec(mimeText(raw));
+      if (m) return m[0];
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`no email to ${to} with ${path}`);
+}
+
+export async function hydrated(page: Page) {
+  await expect(page.locator("html")).toHaveAttribute("data-hydrated", "true", { timeout: 15_000 });
+}
+
+
+export const PASSWORD = "plum orchard at dusk";
+
+/** Signs up a fresh user, confirms the address from the outbox, and leaves the page signed in. */
+export async function signUpAndConfirm(page: Page, prefix: string): Promise<string> {
+  const name = `${prefix}${Date.now().toString(36)}${Math.floor(Math.random() * 1000)}`;
+  const email = `${name}@example.com`;
+  const started = Date.now() - 1000;
+  await page.goto("/signup");
+  await hydrated(page);
+  await page.getByLabel("Username").fill(name);
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill(PASSWORD);
+  await page.getByLabel("I am 13 years old or older.").check();
+  await page.getByLabel(/I have read and accept/).check();
+  await page.getByRole("button", { name: "Create account" }).click();
+  await expect(page.getByRole("heading", { name: "Check your email" })).toBeVisible();
+  await page.goto(await linkFromOutbox(email, "/verify-email", started));
+  await hydrated(page);
+  await page.getByRole("button", { name: "Confirm my email" }).click();
+  await expect(page.getByRole("heading", { name: `Hello, ${name}` })).toBeVisible();
+  return name;
+}
+
+/** Logs in an existing user on this page. */
+export async function logIn(page: Page, name: string) {
+  await page.goto("/login");
+  await hydrated(page);
+  await page.getByLabel("Username or email").fill(name);
+  await page.getByLabel("Password").fill(PASSWORD);
+  await page.getByRole("button", { name: "Log in" }).click();
+  await expect(page.getByRole("heading", { name: `Hello, ${name}` })).toBeVisible();
+}
