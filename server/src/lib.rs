@@ -13,7 +13,11 @@ pub mod health;
 pub mod security;
 pub mod telemetry;
 
-use std::{future::Future, net::SocketAddr, sync::Arc};
+use std::{
+    future::Future,
+    net::SocketAddr,
+    sync::{Arc, OnceLock},
+};
 
 use app::{
     App,
@@ -26,7 +30,7 @@ use app::{
 use axum::{Router, extract::FromRef, middleware, routing::get};
 use http::{HeaderName, HeaderValue, Request, header};
 use leptos::prelude::LeptosOptions;
-use leptos_axum::{LeptosRoutes, generate_route_list};
+use leptos_axum::{AxumRouteListing, LeptosRoutes, generate_route_list};
 use sea_orm::DatabaseConnection;
 use tokio::net::TcpListener;
 use tower::ServiceBuilder;
@@ -171,9 +175,21 @@ pub fn leptos_options(config: &Config) -> LeptosOptions {
         .build()
 }
 
+/// The app's route list, generated once per process.
+///
+/// Generating it renders the app with a *process-global* flag set (Leptos's
+/// `SuppressResourceLoad`) that parks every resource first polled meanwhile, in any render
+/// of any app in the process, forever (leptos-rs/leptos#4773). Generating it once, before
+/// any router exists, means no render can ever overlap it, even with many servers in one
+/// process (the integration tests).
+fn route_list() -> Vec<AxumRouteListing> {
+    static ROUTES: OnceLock<Vec<AxumRouteListing>> = OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(App)).clone()
+}
+
 /// The whole HTTP surface of Ripen.
 pub fn router(state: AppState) -> Router {
-    let routes = generate_route_list(App);
+    let routes = route_list();
     let ctx = ServerContext {
         db: state.db.clone(),
         mailer: state.mailer.clone(),

@@ -44,8 +44,17 @@ struct Timer {
     /// Focus sessions just recorded, waiting for a note.
     to_annotate: RwSignal<Vec<Uuid>>,
     error: RwSignal<Option<String>>,
-    /// Bumped to refetch tasks and history.
-    data_epoch: RwSignal<u32>,
+    tasks: RwSignal<Vec<TaskView>>,
+    sessions: RwSignal<Vec<SessionView>>,
+    tags: RwSignal<Vec<TagView>>,
+}
+
+/// What the page needs from the server before it can show the timer.
+struct PageData {
+    snap: TimerSnapshot,
+    tasks: Vec<TaskView>,
+    sessions: Vec<SessionView>,
+    tags: Vec<TagView>,
 }
 
 impl Timer {
@@ -90,9 +99,28 @@ impl Timer {
         }
         if !s.ended.is_empty() {
             self.to_annotate.set(s.ended.clone());
-            self.data_epoch.update(|e| *e += 1);
+            self.reload();
         }
         self.snap.set(s);
+    }
+
+    /// Fetches tasks, recent sessions and tags again (after a change here or elsewhere).
+    ///
+    /// The page loads them once with the timer (see [`TimerPage`]); later refreshes are
+    /// plain browser fetches into signals rather than resources created below a
+    /// `<Suspense>`, which Leptos's server renderer does not handle reliably.
+    fn reload(&self) {
+        let this = *self;
+        spawn_local(async move {
+            match futures::try_join!(list_tasks(), recent_sessions(), list_tags()) {
+                Ok((tasks, sessions, tags)) => {
+                    this.tasks.set(tasks);
+                    this.sessions.set(sessions);
+                    this.tags.set(tags);
+                }
+                Err(e) => this.error.set(Some(e.to_string())),
+            }
+        });
     }
 
     fn run(&self, command: &'static str) {
@@ -129,14 +157,27 @@ impl Timer {
 
 #[component]
 pub fn TimerPage() -> impl IntoView {
-    let initial = Resource::new(|| (), |_| get_timer());
+    // Every resource of the page is created here, above the one <Suspense> that awaits them
+    // all: no resource is ever created while the server renders a suspended subtree.
+    let timer = Resource::new(|| (), |_| get_timer());
+    let tasks = Resource::new(|| (), |_| list_tasks());
+    let sessions = Resource::new(|| (), |_| recent_sessions());
+    let tags = Resource::new(|| (), |_| list_tags());
+    let data = move || async move {
+        Ok::<_, AppError>(PageData {
+            snap: timer.await?,
+            tasks: tasks.await?,
+            sessions: sessions.await?,
+            tags: tags.await?,
+        })
+    };
     view! {
         <Title text="Focus timer" />
         <section class="container timer-page">
             <Suspense fallback=|| view! { <p class="muted" role="status">"Loading your timer…"</p> }>
                 {move || Suspend::new(async move {
-                    match initial.await {
-                        Ok(snap) => view! { <FocusTimer snap /> }.into_any(),
+                    match data().await {
+                        Ok(data) => view! { <FocusTimer data /> }.into_any(),
                         Err(AppError::Unauthorized) => view! {
                             <div class="card auth-card">
                                 <h1>"Focus timer"</h1>
@@ -156,7 +197,8 @@ pub fn TimerPage() -> impl IntoView {
 }
 
 #[component]
-fn FocusTimer(snap: TimerSnapshot) -> impl IntoView {
+fn FocusTimer(data: PageData) -> impl IntoView {
+    let PageData { snap, tasks, sessions, tags } = data;
     let t = Timer {
         offset: RwSignal::new(snap.server_now as f64 - now_ms()),
         now: RwSignal::new(snap.server_now as f64),
@@ -164,7 +206,9 @@ fn FocusTimer(snap: TimerSnapshot) -> impl IntoView {
         announce: RwSignal::new(String::new()),
         to_annotate: RwSignal::new(Vec::new()),
         error: RwSignal::new(None),
-        data_epoch: RwSignal::new(0),
+        tasks: RwSignal::new(tasks),
+        sessions: RwSignal::new(sessions),
+        tags: RwSignal::new(tags),
     };
     provide_context(t);
 
@@ -365,18 +409,12 @@ fn use_timer() -> Timer {
     expect_context::<Timer>()
 }
 
-fn tasks_resource(t: Timer) -> Resource<Result<Vec<TaskView>, AppError>> {
-    Resource::new(move || t.data_epoch.get(), |_| list_tasks())
-}
-
 #[component]
 fn CurrentTask() -> impl IntoView {
     let t = use_timer();
-    let tasks = tasks_resource(t);
     view! {
         <div class="field current-task">
             <label for="current-task">"Working on"</label>
-            <Transition fallback=|| ()>
                 <select id="current-task" on:change=move |e| {
                     let v = event_target_value(&e);
                     spawn_local(async move {
@@ -387,7 +425,7 @@ fn CurrentTask() -> impl IntoView {
                     });
                 }>
                     <option value="" selected=move || t.snap.get().task_id.is_none()>"No particular task"</option>
-                    {move || tasks.get().and_then(Result::ok).unwrap_or_default().into_iter()
+                    {move || t.tasks.get().into_iter()
                         .filter(|task| task.completed_at.is_none())
                         .map(|task| {
                             let id = task.id;
@@ -399,7 +437,6 @@ fn CurrentTask() -> impl IntoView {
                         })
                         .collect_view()}
                 </select>
-            </Transition>
         </div>
     }
 }
@@ -422,46 +459,35 @@ fn local_day_start_ms() -> i64 {
     }
 }
 
-fn sessions_resource(t: Timer) -> Resource<Result<Vec<SessionView>, AppError>> {
-    Resource::new(move || t.data_epoch.get(), |_| recent_sessions())
-}
-
 #[component]
 fn DailyGoal() -> impl IntoView {
     let t = use_timer();
-    let sessions = sessions_resource(t);
     let done = move || {
         let start = local_day_start_ms();
-        sessions
+        t.sessions
             .get()
-            .and_then(Result::ok)
-            .unwrap_or_default()
             .iter()
             .filter(|s| s.completed && s.started_at >= start)
             .count() as i64
     };
     let goal = move || t.snap.get().settings.daily_goal;
     view! {
-        <Transition fallback=|| ()>
             <div class="daily-goal">
                 <label for="goal">{move || format!("Today: {} of {} focus sessions", done(), goal())}</label>
                 <progress id="goal" max=move || goal().to_string() value=move || done().min(goal()).to_string()></progress>
             </div>
-        </Transition>
     }
 }
 
 #[component]
 fn SessionNote() -> impl IntoView {
     let t = use_timer();
-    let tasks = tasks_resource(t);
-    let tags = Resource::new(move || t.data_epoch.get(), |_| list_tags());
     let save = ServerAction::<AnnotateSession>::new();
     let v = save.value();
     Effect::new(move |_| {
         if v.with(|v| matches!(v, Some(Ok(_)))) {
             t.to_annotate.set(Vec::new());
-            t.data_epoch.update(|e| *e += 1);
+            t.reload();
         }
     });
     view! {
@@ -479,16 +505,14 @@ fn SessionNote() -> impl IntoView {
                     </div>
                     <div class="field">
                         <label for="session-task">"Task"</label>
-                        <Transition fallback=|| ()>
                             <select id="session-task" name="task_id">
                                 <option value="">"(unchanged)"</option>
-                                {move || tasks.get().and_then(Result::ok).unwrap_or_default().into_iter()
+                                {move || t.tasks.get().into_iter()
                                     .map(|task| view! { <option value=task.id.to_string() selected=move || t.snap.get().task_id == Some(task.id)>{task.title}</option> })
                                     .collect_view()}
                             </select>
-                        </Transition>
                     </div>
-                    <TagPicker tags />
+                    <TagPicker />
                     <Submit label="Save note" busy_label="Saving…" pending=save.pending() class="button button-primary" />
                 </ActionForm>
             </section>
@@ -498,7 +522,8 @@ fn SessionNote() -> impl IntoView {
 
 /// Tag checkboxes whose ticked ids travel as one comma-separated `tag_ids` field.
 #[component]
-fn TagPicker(tags: Resource<Result<Vec<TagView>, AppError>>) -> impl IntoView {
+fn TagPicker() -> impl IntoView {
+    let t = use_timer();
     let chosen = RwSignal::new(Vec::<Uuid>::new());
     let joined = move || {
         chosen
@@ -512,9 +537,8 @@ fn TagPicker(tags: Resource<Result<Vec<TagView>, AppError>>) -> impl IntoView {
         <fieldset class="tag-picker">
             <legend>"Tags"</legend>
             <input type="hidden" name="tag_ids" prop:value=joined />
-            <Transition fallback=|| ()>
                 {move || {
-                    let list = tags.get().and_then(Result::ok).unwrap_or_default();
+                    let list = t.tags.get();
                     if list.is_empty() {
                         return view! { <p class="muted">"No tags yet: create some below."</p> }.into_any();
                     }
@@ -535,7 +559,6 @@ fn TagPicker(tags: Resource<Result<Vec<TagView>, AppError>>) -> impl IntoView {
                         }
                     }).collect_view().into_any()
                 }}
-            </Transition>
         </fieldset>
     }
 }
@@ -556,7 +579,7 @@ fn refresh_and_clear_on_success<T: 'static>(
     let form = NodeRef::<leptos::html::Form>::new();
     Effect::new(move |_| {
         if value.with(|v| matches!(v, Some(Ok(_)))) {
-            t.data_epoch.update(|e| *e += 1);
+            t.reload();
             if let Some(f) = form.get_untracked() {
                 f.reset();
             }
@@ -568,7 +591,6 @@ fn refresh_and_clear_on_success<T: 'static>(
 #[component]
 fn Tasks() -> impl IntoView {
     let t = use_timer();
-    let tasks = tasks_resource(t);
     let create = ServerAction::<CreateTask>::new();
     let cv = create.value();
     let form = refresh_and_clear_on_success(t, cv);
@@ -576,7 +598,7 @@ fn Tasks() -> impl IntoView {
         move |f: std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), AppError>>>>| {
             spawn_local(async move {
                 match f.await {
-                    Ok(()) => t.data_epoch.update(|e| *e += 1),
+                    Ok(()) => t.reload(),
                     Err(e) => t.error.set(Some(e.to_string())),
                 }
             });
@@ -584,9 +606,8 @@ fn Tasks() -> impl IntoView {
     view! {
         <section class="card" aria-labelledby="tasks-h">
             <h2 id="tasks-h">"Tasks"</h2>
-            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
                 <ul class="task-list">
-                    {move || tasks.get().and_then(Result::ok).unwrap_or_default().into_iter().map(|task| {
+                    {move || t.tasks.get().into_iter().map(|task| {
                         let id = task.id.to_string();
                         let done = task.completed_at.is_some();
                         let (i1, i2, i3, i4) = (id.clone(), id.clone(), id.clone(), id);
@@ -623,7 +644,6 @@ fn Tasks() -> impl IntoView {
                         }
                     }).collect_view()}
                 </ul>
-            </Transition>
             <ActionForm action=create node_ref=form attr:class="form form-inline">
                 <FormAlert error=form_error(cv, &["title", "estimate"]) />
                 <Field label="New task" name="title" required=true error=field_error(cv, "title") />
@@ -637,16 +657,14 @@ fn Tasks() -> impl IntoView {
 #[component]
 fn Tags() -> impl IntoView {
     let t = use_timer();
-    let tags = Resource::new(move || t.data_epoch.get(), |_| list_tags());
     let create = ServerAction::<CreateTag>::new();
     let cv = create.value();
     let form = refresh_and_clear_on_success(t, cv);
     view! {
         <section class="card" aria-labelledby="tags-h">
             <h2 id="tags-h">"Tags"</h2>
-            <Transition fallback=|| ()>
                 <ul class="tag-list">
-                    {move || tags.get().and_then(Result::ok).unwrap_or_default().into_iter().map(|tag| {
+                    {move || t.tags.get().into_iter().map(|tag| {
                         let id = tag.id.to_string();
                         view! {
                             <li class="tag">
@@ -657,7 +675,7 @@ fn Tags() -> impl IntoView {
                                         let id = id.clone();
                                         spawn_local(async move {
                                             match delete_tag(id).await {
-                                                Ok(()) => t.data_epoch.update(|e| *e += 1),
+                                                Ok(()) => t.reload(),
                                                 Err(e) => t.error.set(Some(e.to_string())),
                                             }
                                         });
@@ -666,7 +684,6 @@ fn Tags() -> impl IntoView {
                         }
                     }).collect_view()}
                 </ul>
-            </Transition>
             <ActionForm action=create node_ref=form attr:class="form form-inline">
                 <FormAlert error=form_error(cv, &["name", "colour"]) />
                 <Field label="New tag" name="name" required=true error=field_error(cv, "name") />
@@ -694,13 +711,11 @@ fn clock_time(ms: i64) -> String {
 #[component]
 fn History() -> impl IntoView {
     let t = use_timer();
-    let sessions = sessions_resource(t);
     view! {
         <section class="card" aria-labelledby="history-h">
             <h2 id="history-h">"Recent sessions"</h2>
-            <Transition fallback=|| ()>
                 {move || {
-                    let list = sessions.get().and_then(Result::ok).unwrap_or_default();
+                    let list = t.sessions.get();
                     if list.is_empty() {
                         return view! { <p class="muted">"Your focus sessions will appear here."</p> }.into_any();
                     }
@@ -719,7 +734,6 @@ fn History() -> impl IntoView {
                         </ol>
                     }.into_any()
                 }}
-            </Transition>
         </section>
     }
 }
