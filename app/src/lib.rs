@@ -7,12 +7,15 @@
 pub mod account;
 pub mod clock;
 pub mod components;
+pub mod diary;
 pub mod error;
 pub mod focus;
 #[cfg(feature = "ssr")]
 pub mod mail;
 pub mod pages;
 pub mod routes;
+#[cfg(feature = "ssr")]
+pub mod time;
 #[cfg(feature = "ssr")]
 pub mod server;
 pub mod system;

@@ -10,6 +10,7 @@ use crate::pages::{
     account::AccountPage,
     auth::{CheckEmail, ForgotPassword, LoginPage, ResetPasswordPage, Signup, VerifyEmailPage},
     coming_soon::{Area, ComingSoon},
+    diary::{DiaryPage, HistoryPage, StatsPage},
     landing::Landing,
     not_found::NotFound,
     status::Status,
@@ -22,7 +23,9 @@ pub fn AppRoutes() -> impl IntoView {
         <Routes fallback=NotFound>
             <Route path=path!("/") view=Landing />
             <Route path=path!("/timer") view=TimerPage />
-            <Route path=path!("/diary") view=|| view! { <ComingSoon area=Area::Diary /> } />
+            <Route path=path!("/diary") view=DiaryPage />
+            <Route path=path!("/diary/stats") view=StatsPage />
+            <Route path=path!("/diary/history") view=HistoryPage />
             <Route path=path!("/letters") view=|| view! { <ComingSoon area=Area::Letters /> } />
             <Route path=path!("/wall") view=|| view! { <ComingSoon area=Area::Wall /> } />
             <Route path=path!("/account") view=AccountPage />

@@ -13,6 +13,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261123_000001_create_system_setting;
 mod m20261123_000002_create_accounts;
 mod m20261123_000003_create_focus;
+mod m20261123_000004_create_diary;
 
 pub struct Migrator;
 
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000001_create_system_setting::Migration),
             Box::new(m20261123_000002_create_accounts::Migration),
             Box::new(m20261123_000003_create_focus::Migration),
+            Box::new(m20261123_000004_create_diary::Migration),
         ]
     }
 }

@@ -39,6 +39,10 @@ pub struct RegisterInput {
     /// "I accept the terms and the privacy policy".
     #[serde(default)]
     pub consent: Option<String>,
+    /// The browser's IANA time zone (filled in by the sign-up page's script); UTC if
+    /// missing or unknown. Changeable later in the account settings.
+    #[serde(default)]
+    pub timezone: Option<String>,
 }
 
 /// Creates an account (or, if the email or username is taken, emails the address about
@@ -51,6 +55,7 @@ pub async fn register(
     password: String,
     #[server(default)] age: Option<String>,
     #[server(default)] consent: Option<String>,
+    #[server(default)] timezone: Option<String>,
 ) -> Result<(), AppError> {
     ssr::register(RegisterInput {
         username,
@@ -59,6 +64,7 @@ pub async fn register(
         password,
         age,
         consent,
+        timezone,
     })
     .await?;
     leptos_axum::redirect("/check-email?for=signup");

@@ -1,4 +1,5 @@
 //! Building blocks shared by pages.
+pub mod charts;
 pub mod focus_demo;
 pub mod form;
 pub mod icons;

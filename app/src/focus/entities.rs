@@ -98,6 +98,8 @@ pub mod focus_session {
         #[sea_orm(column_type = "Text", nullable)]
         pub note: Option<String>,
         pub created_at: DateTimeWithTimeZone,
+        /// The day it counts for, decided by the user's time rules when it was recorded.
+        pub day: Date,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

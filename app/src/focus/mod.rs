@@ -123,6 +123,8 @@ pub struct SessionView {
     pub task_id: Option<Uuid>,
     pub task_title: Option<String>,
     pub note: Option<String>,
+    /// The day it counts for (the user's time rules when it was recorded).
+    pub day: chrono::NaiveDate,
     pub tags: Vec<TagView>,
 }
 

@@ -67,7 +67,7 @@ fn now_ms() -> i64 {
 }
 
 /// Ids are opaque to clients: anything that is not one of the caller's is "not found".
-fn parse_id(raw: &str) -> Result<Uuid, AppError> {
+pub(crate) fn parse_id(raw: &str) -> Result<Uuid, AppError> {
     Uuid::parse_str(raw.trim()).map_err(|_| AppError::NotFound)
 }
 
@@ -215,8 +215,17 @@ async fn persist(
         return Ok(None);
     }
     let mut ids = Vec::new();
+    let rule = if ended.is_empty() {
+        None
+    } else {
+        Some(crate::diary::ssr::rule_for(&txn, expected.user_id).await?)
+    };
     for e in ended {
         let id = Uuid::new_v4();
+        // A session counts for the day it started on, by the user's time rules.
+        let day = rule
+            .as_ref()
+            .map_or_else(|| Utc::now().date_naive(), |r| r.day_of(e.started_at));
         focus_session::ActiveModel {
             id: Set(id),
             user_id: Set(expected.user_id),
@@ -227,9 +236,11 @@ async fn persist(
             completed: Set(e.completed),
             note: Set(None),
             created_at: Set(Utc::now().fixed_offset()),
+            day: Set(day),
         }
         .insert(&txn)
         .await?;
+        crate::diary::ssr::refresh_focus_day(&txn, expected.user_id, day).await?;
         ids.push(id);
     }
     let saved = focus_timer::Entity::find_by_id(expected.user_id)
@@ -316,7 +327,7 @@ async fn own_task(
         .ok_or(AppError::NotFound)
 }
 
-async fn own_tag(db: &impl ConnectionTrait, user: Uuid, raw: &str) -> Result<tag::Model, AppError> {
+pub(crate) async fn own_tag(db: &impl ConnectionTrait, user: Uuid, raw: &str) -> Result<tag::Model, AppError> {
     let id = parse_id(raw)?;
     tag::Entity::find_by_id(id)
         .filter(tag::Column::UserId.eq(user))
@@ -744,7 +755,7 @@ pub async fn delete_tag(db: &DatabaseConnection, user: Uuid, id: &str) -> Result
     Ok(())
 }
 
-async fn session_views(
+pub(crate) async fn session_views(
     db: &DatabaseConnection,
     user: Uuid,
     sessions: Vec<focus_session::Model>,
@@ -777,6 +788,7 @@ async fn session_views(
             task_id: s.task_id,
             task_title: s.task_id.and_then(|id| titles.get(&id).cloned()),
             note: s.note,
+            day: s.day,
             tags: links
                 .iter()
                 .filter(|l| l.session_id == s.id)
@@ -853,6 +865,7 @@ pub async fn annotate_session(
         .insert(&txn)
         .await?;
     }
+    crate::diary::ssr::refresh_focus_day(&txn, user, session.day).await?;
     txn.commit().await?;
     session_views(db, user, vec![session])
         .await?

@@ -7,7 +7,6 @@ use leptos_router::components::A;
 /// An area of Ripen that has a place in the navigation but is not built yet.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Area {
-    Diary,
     Letters,
     Wall,
     Privacy,
@@ -17,7 +16,6 @@ pub enum Area {
 impl Area {
     fn title(self) -> &'static str {
         match self {
-            Self::Diary => "Diary",
             Self::Letters => "Letters",
             Self::Wall => "Letter wall",
             Self::Privacy => "Privacy policy",
@@ -27,7 +25,6 @@ impl Area {
 
     fn summary(self) -> &'static str {
         match self {
-            Self::Diary => "Habits, a line a day, and a history of how your days really went.",
             Self::Letters => {
                 "Write to the person you will be, and have it delivered on the day you choose."
             }
@@ -39,11 +36,6 @@ impl Area {
 
     fn coming(self) -> &'static [&'static str] {
         match self {
-            Self::Diary => &[
-                "Habits on daily, weekly or chosen-day schedules",
-                "A daily note with mood and tags",
-                "Streaks, a year heatmap and \u{201c}on this day\u{201d}",
-            ],
             Self::Letters => &[
                 "Title, body and up to five photos",
                 "Delivery from tomorrow to fifty years ahead, exactly once",

@@ -2,6 +2,7 @@
 pub mod account;
 pub mod auth;
 pub mod coming_soon;
+pub mod diary;
 pub mod landing;
 pub mod not_found;
 pub mod status;

@@ -24,6 +24,7 @@ pub fn signup(username: &str, email: &str) -> Register {
         password: PASSWORD.into(),
         age: Some("on".into()),
         consent: Some("on".into()),
+        timezone: None,
     }
 }
 
@@ -159,6 +160,7 @@ async fn bad_fields_are_named_and_common_passwords_refused() {
         password: "password1".into(),
         age: Some("on".into()),
         consent: Some("on".into()),
+        timezone: None,
     };
     let (status, _, body) = app.call_raw(form).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);

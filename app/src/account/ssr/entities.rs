@@ -25,6 +25,10 @@ pub mod user_account {
         pub terms_accepted_at: DateTimeWithTimeZone,
         pub created_at: DateTimeWithTimeZone,
         pub updated_at: DateTimeWithTimeZone,
+        /// IANA time zone name, e.g. `Europe/Berlin`.
+        pub timezone: String,
+        /// Minutes after local midnight at which the user's day starts (0..=720).
+        pub day_boundary_min: i32,
     }
 
     impl std::fmt::Debug for Model {

@@ -146,6 +146,13 @@ pub async fn register(input: RegisterInput) -> Result<(), AppError> {
         return Err(AppError::Validation { fields: errors });
     };
 
+    let timezone = input
+        .timezone
+        .as_deref()
+        .map(str::trim)
+        .filter(|tz| crate::time::is_valid_timezone(tz))
+        .unwrap_or("UTC");
+
     let c = ctx()?;
     let limits = c.accounts.settings.limits;
     c.accounts.limiter.take(
@@ -201,6 +208,8 @@ pub async fn register(input: RegisterInput) -> Result<(), AppError> {
         terms_accepted_at: Set(now),
         created_at: Set(now),
         updated_at: Set(now),
+        timezone: Set(timezone.to_owned()),
+        day_boundary_min: Set(0),
     }
     .insert(&c.db)
     .await;

@@ -1,0 +1,300 @@
+//! The diary: habits and their check-ins, one diary entry per day, the history of every
+//! record (focus sessions too) and the statistics drawn from it.
+//!
+//! Which day an instant belongs to is decided by one function, [`crate::time::DayRule`],
+//! from the user's time zone and day boundary; records keep the day they were made for.
+
+#![allow(clippy::too_many_arguments)]
+
+use chrono::NaiveDate;
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::{
+    AppError,
+    components::charts::{Bar, DayValue},
+    focus::TagView,
+};
+
+pub mod streaks;
+use streaks::{HabitStats, Schedule};
+
+#[cfg(feature = "ssr")]
+pub mod entities;
+#[cfg(feature = "ssr")]
+pub mod markdown;
+#[cfg(feature = "ssr")]
+pub mod ssr;
+
+/// Moods 1–5, worst to best, as shown to the user.
+pub const MOODS: [(i32, &str); 5] = [
+    (1, "Awful"),
+    (2, "Low"),
+    (3, "Okay"),
+    (4, "Good"),
+    (5, "Great"),
+];
+
+pub fn mood_label(mood: i32) -> &'static str {
+    MOODS
+        .iter()
+        .find(|(m, _)| *m == mood)
+        .map_or("", |(_, label)| label)
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HabitView {
+    pub id: Uuid,
+    pub name: String,
+    pub colour: String,
+    pub schedule: Schedule,
+    pub start_day: NaiveDate,
+    pub archived: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CheckinView {
+    pub id: Uuid,
+    pub habit_id: Uuid,
+    pub day: NaiveDate,
+    pub note: Option<String>,
+    pub tags: Vec<TagView>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EntryView {
+    pub id: Uuid,
+    pub day: NaiveDate,
+    /// The Markdown as written.
+    pub body: String,
+    /// `body` rendered to inert HTML on the server.
+    pub html: String,
+    pub mood: Option<i32>,
+    pub tags: Vec<TagView>,
+}
+
+/// One habit on one day: its check-in (if any) and its statistics up to that day.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HabitDay {
+    pub habit: HabitView,
+    pub checkin: Option<CheckinView>,
+    pub stats: HabitStats,
+}
+
+/// Something from the same calendar date in an earlier year.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Memory {
+    pub day: NaiveDate,
+    pub years_ago: i32,
+    /// `entry`, `focus` or `checkin`.
+    pub kind: String,
+    pub text: String,
+}
+
+/// Everything the diary page shows for one day.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DayView {
+    pub day: NaiveDate,
+    /// The user's today (by their time zone and day boundary).
+    pub today: NaiveDate,
+    pub habits: Vec<HabitDay>,
+    pub archived: Vec<HabitView>,
+    pub entry: Option<EntryView>,
+    pub focus_minutes: i64,
+    pub focus_sessions: i64,
+    pub memories: Vec<Memory>,
+    pub tags: Vec<TagView>,
+    /// Check-ins per day over the last 26 weeks up to `today`.
+    pub checkin_heatmap: Vec<DayValue>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TagTotal {
+    pub tag: TagView,
+    pub minutes: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StatsView {
+    pub today: NaiveDate,
+    /// Focus minutes per day over the last 53 weeks.
+    pub focus_heatmap: Vec<DayValue>,
+    pub checkin_heatmap: Vec<DayValue>,
+    pub habits: Vec<(HabitView, HabitStats)>,
+    pub focus_by_day: Vec<Bar>,
+    pub focus_by_week: Vec<Bar>,
+    pub focus_by_month: Vec<Bar>,
+    pub tag_totals: Vec<TagTotal>,
+    pub tasks_by_week: Vec<Bar>,
+    pub total_focus_minutes: i64,
+    pub total_sessions: i64,
+    pub total_checkins: i64,
+    pub entries: i64,
+}
+
+/// One row of the history: a focus session, a check-in or a diary entry.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HistoryItem {
+    pub id: Uuid,
+    /// `focus`, `checkin` or `entry`.
+    pub kind: String,
+    pub day: NaiveDate,
+    /// Habit name, task title or the entry's mood.
+    pub title: String,
+    pub note: Option<String>,
+    pub minutes: Option<i64>,
+    pub tags: Vec<TagView>,
+}
+
+/// The user's time rules as shown in the settings.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TimeSettings {
+    pub timezone: String,
+    /// `HH:MM`.
+    pub day_starts_at: String,
+    pub today: NaiveDate,
+}
+
+/// One day of the diary (`day` as `YYYY-MM-DD`; empty for today).
+#[server(prefix = "/api", endpoint = "diary/day")]
+pub async fn get_diary_day(#[server(default)] day: Option<String>) -> Result<DayView, AppError> {
+    let (db, user) = crate::focus::ssr::caller().await?;
+    ssr::day_view(&db, user, day.as_deref()).await
+}
+
+/// A new habit. `schedule` is `daily`, `times_per_week` (with `times`) or `weekdays`
+/// (with the ticked `mon` … `sun` boxes).
+#[server(prefix = "/api", endpoint = "diary/habit/create")]
+pub async fn create_habit(
+    name: String,
+    #[server(default)] colour: Option<String>,
+    schedule: String,
+    #[server(default)] times: Option<String>,
+    #[server(default)] mon: Option<String>,
+    #[server(default)] tue: Option<String>,
+    #[server(default)] wed: Option<String>,
+    #[server(default)] thu: Option<String>,
+    #[server(default)] fri: Option<String>,
+    #[server(default)] sat: Option<String>,
+    #[server(default)] sun: Option<String>,
+) -> Result<HabitView, AppError> {
+    let (db, user) = crate::focus::ssr::caller().await?;
+    let days = [&mon, &tue, &wed, &thu, &fri, &sat, &sun].map(crate::server::ticked);
+    let schedule = ssr::parse_schedule(&schedule, times.as_deref(), days)?;
+    ssr::create_habit(&db, user, &name, colour.as_deref(), schedule).await
+}
+
+/// Archives (`archived` = `true`) or restores a habit; its check-ins are kept.
+#[server(prefix = "/api", endpoint = "diary/habit/archive")]
+pub async fn archive_habit(id: String, archived: String) -> Result<(), AppError> {
+    let (db, user) = crate::focus::ssr::caller().await?;
+    ssr::archive_habit(&db, user, &id, archived == "true").await
+}
+
+/// Deletes a habit and all its check-ins.
+#[server(prefix = "/api", endpoint = "diary/habit/delete")]
+pub async fn delete_habit(id: String) -> Result<(), AppError> {
+    let (db, user) = crate::focus::ssr::caller().await?;
+    ssr::delete_habit(&db, user, &id).await
+}
+
+/// Checks a habit in for a day (today or a past day), or updates that check-in's note and
+/// tags. `tag_ids` are comma-separated.
+#[server(prefix = "/api", endpoint = "diary/checkin")]
+pub async fn check_in(
+    habit_id: String,
+    day: String,
+    #[server(default)] note: Option<String>,
+    #[server(default)] tag_ids: Option<String>,
+) -> Result<CheckinView, AppError> {
+    let (db, user) = crate::focus::ssr::caller().await?;
+    ssr::check_in(&db, user, &habit_id, &day, note.as_deref(), tag_ids.as_deref()).await
+}
+
+/// Removes the check-in of a habit on a day (undo).
+#[server(prefix = "/api", endpoint = "diary/checkin/undo")]
+pub async fn undo_check_in(habit_id: String, day: String) -> Result<(), AppError> {
+    let (db, user) = crate::focus::ssr::caller().await?;
+    ssr::undo_check_in(&db, user, &habit_id, &day).await
+}
+
+/// Deletes one check-in by id.
+#[server(prefix = "/api", endpoint = "diary/checkin/delete")]
+pub async fn delete_checkin(id: String) -> Result<(), AppError> {
+    let (db, user) = crate::focus::ssr::caller().await?;
+    ssr::delete_checkin(&db, user, &id).await
+}
+
+/// Writes (or rewrites) the diary entry of a day. `mood` is 1–5 or empty.
+#[server(prefix = "/api", endpoint = "diary/entry")]
+pub async fn save_entry(
+    day: String,
+    body: String,
+    #[server(default)] mood: Option<String>,
+    #[server(default)] tag_ids: Option<String>,
+) -> Result<EntryView, AppError> {
+    let (db, user) = crate::focus::ssr::caller().await?;
+    ssr::save_entry(&db, user, &day, &body, mood.as_deref(), tag_ids.as_deref()).await
+}
+
+#[server(prefix = "/api", endpoint = "diary/entry/delete")]
+pub async fn delete_entry(id: String) -> Result<(), AppError> {
+    let (db, user) = crate::focus::ssr::caller().await?;
+    ssr::delete_entry(&db, user, &id).await
+}
+
+/// Deletes one focus session (and updates the day's totals).
+#[server(prefix = "/api", endpoint = "diary/session/delete")]
+pub async fn delete_session(id: String) -> Result<(), AppError> {
+    let (db, user) = crate::focus::ssr::caller().await?;
+    ssr::delete_session(&db, user, &id).await
+}
+
+/// Changes the note of any record of the history (`kind` = `focus`, `checkin`, `entry`).
+#[server(prefix = "/api", endpoint = "diary/note")]
+pub async fn edit_note(kind: String, id: String, note: String) -> Result<(), AppError> {
+    let (db, user) = crate::focus::ssr::caller().await?;
+    ssr::edit_note(&db, user, &kind, &id, &note).await
+}
+
+/// Statistics over all of the user's records.
+#[server(prefix = "/api", endpoint = "diary/stats")]
+pub async fn get_stats() -> Result<StatsView, AppError> {
+    let (db, user) = crate::focus::ssr::caller().await?;
+    ssr::stats(&db, user).await
+}
+
+/// The history, filtered: dates `from`/`to` (inclusive, `YYYY-MM-DD`), a tag id, a habit
+/// id, free text, and `kind` (`focus`, `checkin`, `entry`, or empty for all). Newest first,
+/// at most 200 rows.
+#[server(prefix = "/api", endpoint = "diary/history")]
+pub async fn search_history(
+    #[server(default)] from: Option<String>,
+    #[server(default)] to: Option<String>,
+    #[server(default)] tag: Option<String>,
+    #[server(default)] habit: Option<String>,
+    #[server(default)] q: Option<String>,
+    #[server(default)] kind: Option<String>,
+) -> Result<Vec<HistoryItem>, AppError> {
+    let (db, user) = crate::focus::ssr::caller().await?;
+    let filter = ssr::HistoryFilter::parse(from, to, tag, habit, q, kind)?;
+    ssr::history(&db, user, filter).await
+}
+
+#[server(prefix = "/api", endpoint = "diary/time-settings")]
+pub async fn get_time_settings() -> Result<TimeSettings, AppError> {
+    let (db, user) = crate::focus::ssr::caller().await?;
+    ssr::time_settings(&db, user).await
+}
+
+/// Changes the time zone and the hour the day starts (`HH:MM`, 00:00–12:00). Records
+/// already made keep their days.
+#[server(prefix = "/api", endpoint = "diary/time-settings/save")]
+pub async fn save_time_settings(
+    timezone: String,
+    day_starts_at: String,
+) -> Result<TimeSettings, AppError> {
+    let (db, user) = crate::focus::ssr::caller().await?;
+    ssr::save_time_settings(&db, user, &timezone, &day_starts_at).await
+}
