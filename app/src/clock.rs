@@ -11,3 +11,20 @@ pub fn now_ms() -> f64 {
         chrono::Utc::now().timestamp_millis() as f64
     }
 }
+
+/// The browser's IANA time zone (e.g. `Europe/Berlin`); `None` on the server or if the
+/// browser does not say.
+pub fn browser_timezone() -> Option<String> {
+    #[cfg(feature = "hydrate")]
+    {
+        let format =
+            js_sys::Intl::DateTimeFormat::new(&js_sys::Array::new(), &js_sys::Object::new());
+        js_sys::Reflect::get(&format.resolved_options(), &"timeZone".into())
+            .ok()
+            .and_then(|v| v.as_string())
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        None
+    }
+}

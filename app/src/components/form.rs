@@ -140,3 +140,36 @@ pub fn Submit(
         </button>
     }
 }
+
+/// Text to put between `<textarea>` tags.
+///
+/// Leptos writes a textarea's children into the server's HTML without escaping them (it
+/// treats them like `<script>` contents), so text holding `</textarea>` could close the
+/// element and inject markup. On the server this escapes `&`, `<` and `>` (the browser
+/// decodes them back inside a textarea); in the browser, where text becomes a DOM text
+/// node, it is left as it is.
+pub fn textarea_text(text: &str) -> String {
+    if cfg!(feature = "ssr") {
+        text.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+    } else {
+        text.to_owned()
+    }
+}
+
+#[cfg(all(test, feature = "ssr"))]
+mod tests {
+    use leptos::prelude::*;
+
+    use super::textarea_text;
+
+    #[test]
+    fn textarea_contents_cannot_close_the_element() {
+        let evil = "</textarea><script>alert(1)</script> & more";
+        let html = view! { <textarea>{textarea_text(evil)}</textarea> }.to_html();
+        assert!(!html.contains("<script>"), "{html}");
+        assert_eq!(html.matches("</textarea>").count(), 1, "{html}");
+        assert!(html.contains("&lt;/textarea&gt;&lt;script&gt;alert(1)&lt;/script&gt; &amp; more"));
+    }
+}

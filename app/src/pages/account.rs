@@ -10,18 +10,23 @@ use crate::{
         state::use_auth,
     },
     components::form::{Field, FormAlert, Submit, field_error, form_error, succeeded},
+    diary::{SaveTimeSettings, TimeSettings, get_time_settings},
 };
 
 #[component]
 pub fn AccountPage() -> impl IntoView {
     let auth = use_auth();
+    let time = Resource::new(|| (), |_| get_time_settings());
     view! {
         <Title text="Account" />
         <section class="container account">
             <Suspense fallback=|| view! { <p class="muted" role="status">"Loading your account…"</p> }>
                 {move || Suspend::new(async move {
                     match auth.user.await {
-                        Ok(Some(user)) => view! { <Settings user /> }.into_any(),
+                        Ok(Some(user)) => {
+                            let time = time.await.ok();
+                            view! { <Settings user time /> }.into_any()
+                        }
                         Ok(None) => view! { <SignInPrompt /> }.into_any(),
                         Err(e) => view! { <div class="alert alert-error" role="alert">{e.to_string()}</div> }.into_any(),
                     }
@@ -46,7 +51,7 @@ fn SignInPrompt() -> impl IntoView {
 }
 
 #[component]
-fn Settings(user: UserView) -> impl IntoView {
+fn Settings(user: UserView, time: Option<TimeSettings>) -> impl IntoView {
     let auth = use_auth();
     let q = use_query_map();
     let just_verified = move || q.with(|q| q.get("verified").is_some());
@@ -139,6 +144,8 @@ fn Settings(user: UserView) -> impl IntoView {
                 </ActionForm>
             </section>
 
+            {time.map(|time| view! { <TimeCard time /> })}
+
             <section class="card" aria-labelledby="session-h">
                 <h2 id="session-h">"This device"</h2>
                 <p class="muted">"Signing out ends this session on our server straight away."</p>
@@ -148,5 +155,46 @@ fn Settings(user: UserView) -> impl IntoView {
                 </ActionForm>
             </section>
         </div>
+    }
+}
+
+/// Time zone and the hour the day starts: what "today" means for the diary and the timer.
+#[component]
+fn TimeCard(time: TimeSettings) -> impl IntoView {
+    let save = ServerAction::<SaveTimeSettings>::new();
+    let v = save.value();
+    let zone = RwSignal::new(time.timezone.clone());
+    let device = RwSignal::new(None::<String>);
+    Effect::new(move |_| device.set(crate::clock::browser_timezone()));
+    let today = move || match v.get() {
+        Some(Ok(t)) => t.today,
+        _ => time.today,
+    };
+    view! {
+        <section class="card" aria-labelledby="time-h">
+            <h2 id="time-h">"Days and time zone"</h2>
+            <p class="muted">"Your diary, streaks and daily goal use these. Records you already made keep their days."</p>
+            <ActionForm action=save attr:class="form" attr:novalidate="">
+                <FormAlert error=form_error(v, &["timezone", "day_starts_at"]) />
+                <div class="field" class:has-error=move || field_error(v, "timezone").with(Option::is_some)>
+                    <label for="field-timezone">"Time zone"</label>
+                    <input id="field-timezone" name="timezone" required=true
+                        prop:value=move || zone.get() value=time.timezone.clone()
+                        on:input=move |e| zone.set(event_target_value(&e))
+                        aria-describedby="field-timezone-hint field-timezone-error" />
+                    <p class="hint" id="field-timezone-hint">"An IANA name such as Europe/London or Asia/Shanghai."</p>
+                    <p class="field-error" id="field-timezone-error">{move || field_error(v, "timezone").get()}</p>
+                    {move || device.get().filter(|d| *d != zone.get()).map(|d| {
+                        let label = format!("Use this device's time zone ({d})");
+                        view! { <button type="button" class="link-button" on:click=move |_| zone.set(d.clone())>{label}</button> }
+                    })}
+                </div>
+                <Field label="My day starts at" name="day_starts_at" kind="time" value=time.day_starts_at.clone()
+                    hint="Between 00:00 and 12:00. Night owls: with 04:00, a check-in at 01:30 counts for the day before."
+                    error=field_error(v, "day_starts_at") />
+                <p class="muted" role="status">{move || format!("Today is {} for you.", today().format("%A %-d %B %Y"))}</p>
+                <Submit label="Save" busy_label="Saving…" pending=save.pending() class="button button-primary" />
+            </ActionForm>
+        </section>
     }
 }

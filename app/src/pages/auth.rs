@@ -36,10 +36,15 @@ pub fn Signup() -> impl IntoView {
     let action = ServerAction::<Register>::new();
     let v = action.value();
     const FIELDS: &[&str] = &["username", "email", "phone", "password", "age", "consent"];
+    // The diary's days follow the browser's time zone from the start (UTC without script;
+    // changeable in the account settings).
+    let timezone = RwSignal::new(String::new());
+    Effect::new(move |_| timezone.set(crate::clock::browser_timezone().unwrap_or_default()));
     view! {
         <AuthCard title="Create your account" lede="Focus, keep a diary, and write to your future self.">
             <ActionForm action attr:class="form" attr:novalidate="">
                 <FormAlert error=form_error(v, FIELDS) />
+                <input type="hidden" name="timezone" prop:value=move || timezone.get() />
                 <Field label="Username" name="username" autocomplete="username" required=true
                     hint="3–32 letters, digits, dots, dashes or underscores. Never shown on the public wall."
                     error=field_error(v, "username") />

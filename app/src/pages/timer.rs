@@ -10,11 +10,13 @@ use std::time::Duration;
 use leptos::{ev, prelude::*, task::spawn_local};
 use leptos_meta::Title;
 use leptos_router::components::A;
+use chrono::NaiveDate;
 use uuid::Uuid;
 
 use crate::{
     AppError,
     clock::now_ms,
+    diary::get_time_settings,
     components::{
         focus_demo::format_remaining,
         form::{ActionResult, Field, FormAlert, Submit, field_error, form_error},
@@ -47,6 +49,7 @@ struct Timer {
     tasks: RwSignal<Vec<TaskView>>,
     sessions: RwSignal<Vec<SessionView>>,
     tags: RwSignal<Vec<TagView>>,
+    today: RwSignal<NaiveDate>,
 }
 
 /// What the page needs from the server before it can show the timer.
@@ -55,6 +58,8 @@ struct PageData {
     tasks: Vec<TaskView>,
     sessions: Vec<SessionView>,
     tags: Vec<TagView>,
+    /// The user's today, by their time zone and day boundary.
+    today: NaiveDate,
 }
 
 impl Timer {
@@ -112,11 +117,17 @@ impl Timer {
     fn reload(&self) {
         let this = *self;
         spawn_local(async move {
-            match futures::try_join!(list_tasks(), recent_sessions(), list_tags()) {
-                Ok((tasks, sessions, tags)) => {
+            match futures::try_join!(
+                list_tasks(),
+                recent_sessions(),
+                list_tags(),
+                get_time_settings()
+            ) {
+                Ok((tasks, sessions, tags, time)) => {
                     this.tasks.set(tasks);
                     this.sessions.set(sessions);
                     this.tags.set(tags);
+                    this.today.set(time.today);
                 }
                 Err(e) => this.error.set(Some(e.to_string())),
             }
@@ -163,12 +174,14 @@ pub fn TimerPage() -> impl IntoView {
     let tasks = Resource::new(|| (), |_| list_tasks());
     let sessions = Resource::new(|| (), |_| recent_sessions());
     let tags = Resource::new(|| (), |_| list_tags());
+    let time = Resource::new(|| (), |_| get_time_settings());
     let data = move || async move {
         Ok::<_, AppError>(PageData {
             snap: timer.await?,
             tasks: tasks.await?,
             sessions: sessions.await?,
             tags: tags.await?,
+            today: time.await?.today,
         })
     };
     view! {
@@ -198,7 +211,13 @@ pub fn TimerPage() -> impl IntoView {
 
 #[component]
 fn FocusTimer(data: PageData) -> impl IntoView {
-    let PageData { snap, tasks, sessions, tags } = data;
+    let PageData {
+        snap,
+        tasks,
+        sessions,
+        tags,
+        today,
+    } = data;
     let t = Timer {
         offset: RwSignal::new(snap.server_now as f64 - now_ms()),
         now: RwSignal::new(snap.server_now as f64),
@@ -209,6 +228,7 @@ fn FocusTimer(data: PageData) -> impl IntoView {
         tasks: RwSignal::new(tasks),
         sessions: RwSignal::new(sessions),
         tags: RwSignal::new(tags),
+        today: RwSignal::new(today),
     };
     provide_context(t);
 
@@ -441,33 +461,17 @@ fn CurrentTask() -> impl IntoView {
     }
 }
 
-fn local_day_start_ms() -> i64 {
-    #[cfg(feature = "hydrate")]
-    {
-        let d = js_sys::Date::new_0();
-        d.set_hours(0);
-        d.set_minutes(0);
-        d.set_seconds(0);
-        d.set_milliseconds(0);
-        d.get_time() as i64
-    }
-    #[cfg(not(feature = "hydrate"))]
-    {
-        use chrono::Timelike as _;
-        let now = chrono::Utc::now();
-        now.timestamp_millis() - i64::from(now.num_seconds_from_midnight()) * 1000
-    }
-}
-
 #[component]
 fn DailyGoal() -> impl IntoView {
     let t = use_timer();
+    // Sessions count for the day the server assigned them (the user's time zone and day
+    // boundary), the same rule the diary and its statistics use.
     let done = move || {
-        let start = local_day_start_ms();
+        let today = t.today.get();
         t.sessions
             .get()
             .iter()
-            .filter(|s| s.completed && s.started_at >= start)
+            .filter(|s| s.completed && s.day == today)
             .count() as i64
     };
     let goal = move || t.snap.get().settings.daily_goal;

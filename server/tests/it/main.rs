@@ -12,6 +12,7 @@ mod mail;
 
 mod accounts;
 mod csrf;
+mod diary;
 mod errors;
 mod focus;
 mod health;
