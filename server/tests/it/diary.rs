@@ -549,3 +549,29 @@ async fn time_rules_are_validated_and_decide_the_day_of_new_records() {
     let s = finished_session(&app).await;
     assert_eq!(s.day, rule.day_of(s.started_at));
 }
+
+#[tokio::test]
+async fn diary_pages_render_on_the_server_for_their_owner_only() {
+    let app = TestApp::spawn().await;
+    for path in ["/diary", "/diary/stats", "/diary/history"] {
+        let (status, _, html) = app.get_text(path).await;
+        assert_eq!(status, StatusCode::OK, "{path}");
+        assert!(html.contains("Log in to keep habits"), "{path}: sign-in prompt expected");
+    }
+    verified_user(&app, "ada", "ada@example.com").await;
+    let h = app.call(habit("Morning pages", "daily")).await.unwrap();
+    let t = today(&app).await;
+    app.call(checkin(&h.id.to_string(), t, Some("three pages"))).await.unwrap();
+    finished_session(&app).await;
+
+    let (_, _, html) = app.get_text("/diary").await;
+    assert!(html.contains("Morning pages") && html.contains("streak 1 day"), "{html}");
+    assert!(html.contains(&format!(r#"data-day="{t}" data-value="1""#)), "heatmap cell for today");
+    assert!(html.contains("<title>Diary · Ripen</title>"));
+    let (_, _, html) = app.get_text("/diary/stats").await;
+    assert!(html.contains("Focus this year") && html.contains(r#"data-value="25""#), "{html}");
+    assert!(html.contains("<table class=\"visually-hidden\""), "charts carry a text table");
+    assert!(!html.contains("style="), "no inline styles (CSP)");
+    let (_, _, html) = app.get_text("/diary/history?q=pages").await;
+    assert!(html.contains("three pages") && html.contains("1 record"), "{html}");
+}

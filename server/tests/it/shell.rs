@@ -41,7 +41,6 @@ async fn landing_page_is_rendered_on_the_server() {
 async fn placeholder_areas_say_they_are_coming() {
     let app = TestApp::spawn().await;
     for (path, title) in [
-        ("/diary", "Diary"),
         ("/letters", "Letters"),
         ("/wall", "Letter wall"),
     ] {
