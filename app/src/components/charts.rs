@@ -828,7 +828,7 @@ mod ssr_tests {
                 value: 5,
             },
         ];
-        let html = view! { <Heatmap values=values end=end weeks=53 label="Focus time" unit="min focus" /> }.to_html();
+        let html = Owner::new().with(|| view! { <Heatmap values=values end=end weeks=53 label="Focus time" unit="min focus" /> }.to_html());
 
         // One cell per drawn day (Mon 24 Nov 2025 … Wed 25 Nov 2026), plus five in the legend.
         let days = 52 * 7 + 3;
@@ -886,7 +886,7 @@ mod ssr_tests {
     #[test]
     fn heatmap_without_data_says_so() {
         let values: Vec<DayValue> = Vec::new();
-        let html = view! { <Heatmap values=values end=d(2026, 11, 29) weeks=4 label="Words" unit="words" /> }.to_html();
+        let html = Owner::new().with(|| view! { <Heatmap values=values end=d(2026, 11, 29) weeks=4 label="Words" unit="words" /> }.to_html());
         assert_eq!(html.matches("data-day=").count(), 28);
         assert_eq!(html.matches("class=\"hm-cell hm-l0\"").count(), 28 + 1);
         assert!(
@@ -911,7 +911,7 @@ mod ssr_tests {
                 value: 22.5,
             },
         ];
-        let html = view! { <BarChart bars=bars title="Focus this week" unit="min" /> }.to_html();
+        let html = Owner::new().with(|| view! { <BarChart bars=bars title="Focus this week" unit="min" /> }.to_html());
 
         assert!(
             html.contains("role=\"img\" aria-label=\"Focus this week\""),
@@ -949,12 +949,12 @@ mod ssr_tests {
             label: "<b>x</b>".into(),
             value: 1.0,
         }];
-        let html = view! { <BarChart bars=bars title="T" unit="min" /> }.to_html();
+        let html = Owner::new().with(|| view! { <BarChart bars=bars title="T" unit="min" /> }.to_html());
         assert!(!html.contains("<b>"), "{html}");
         assert!(html.contains("&lt;b&gt;"), "{html}");
 
         let empty: Vec<Bar> = Vec::new();
-        let html = view! { <BarChart bars=empty title="Empty" unit="min" /> }.to_html();
+        let html = Owner::new().with(|| view! { <BarChart bars=empty title="Empty" unit="min" /> }.to_html());
         assert!(html.contains("No data yet"), "{html}");
         assert_eq!(html.matches("class=\"bar\"").count(), 0);
         assert!(html.contains("aria-label=\"Empty\""), "{html}");
