@@ -15,10 +15,10 @@ pub mod mail;
 pub mod pages;
 pub mod routes;
 #[cfg(feature = "ssr")]
-pub mod time;
-#[cfg(feature = "ssr")]
 pub mod server;
 pub mod system;
+#[cfg(feature = "ssr")]
+pub mod time;
 
 pub use error::{AppError, FieldError};
 

@@ -86,7 +86,10 @@ impl MigrationTrait for Migration {
                 "UPDATE focus_session SET day = (to_timestamp(started_at / 1000.0) AT TIME ZONE 'UTC')::date WHERE day IS NULL"
             }
         };
-        manager.get_connection().execute_unprepared(backfill).await?;
+        manager
+            .get_connection()
+            .execute_unprepared(backfill)
+            .await?;
         index(
             manager,
             "ix_focus_session_user_day",
@@ -114,7 +117,14 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        index(manager, "ix_habit_user", Habit::Table, &["user_id", "position"], false).await?;
+        index(
+            manager,
+            "ix_habit_user",
+            Habit::Table,
+            &["user_id", "position"],
+            false,
+        )
+        .await?;
 
         manager
             .create_table(
@@ -135,8 +145,22 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        index(manager, "ux_checkin_habit_day", Checkin::Table, &["habit_id", "day"], true).await?;
-        index(manager, "ix_checkin_user_day", Checkin::Table, &["user_id", "day"], false).await?;
+        index(
+            manager,
+            "ux_checkin_habit_day",
+            Checkin::Table,
+            &["habit_id", "day"],
+            true,
+        )
+        .await?;
+        index(
+            manager,
+            "ix_checkin_user_day",
+            Checkin::Table,
+            &["user_id", "day"],
+            false,
+        )
+        .await?;
 
         manager
             .create_table(
@@ -153,13 +177,27 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        index(manager, "ux_diary_entry_user_day", DiaryEntry::Table, &["user_id", "day"], true)
-            .await?;
+        index(
+            manager,
+            "ux_diary_entry_user_day",
+            DiaryEntry::Table,
+            &["user_id", "day"],
+            true,
+        )
+        .await?;
 
         // Tags of check-ins and entries (tags are the focus timer's, reused across Ripen).
         for (table, owner, owner_table) in [
-            (CheckinTag::Table.into_iden(), "checkin_id", Checkin::Table.into_iden()),
-            (DiaryEntryTag::Table.into_iden(), "entry_id", DiaryEntry::Table.into_iden()),
+            (
+                CheckinTag::Table.into_iden(),
+                "checkin_id",
+                Checkin::Table.into_iden(),
+            ),
+            (
+                DiaryEntryTag::Table.into_iden(),
+                "entry_id",
+                DiaryEntry::Table.into_iden(),
+            ),
         ] {
             manager
                 .create_table(
@@ -167,15 +205,39 @@ impl MigrationTrait for Migration {
                         .table(table.clone())
                         .col(uuid(Alias::new(owner)))
                         .col(uuid(Alias::new("tag_id")))
-                        .primary_key(Index::create().col(Alias::new(owner)).col(Alias::new("tag_id")))
-                        .foreign_key(&mut cascade((table.clone(), Alias::new(owner)), (owner_table, Alias::new("id"))))
-                        .foreign_key(&mut cascade((table.clone(), Alias::new("tag_id")), (Tag::Table, Tag::Id)))
+                        .primary_key(
+                            Index::create()
+                                .col(Alias::new(owner))
+                                .col(Alias::new("tag_id")),
+                        )
+                        .foreign_key(&mut cascade(
+                            (table.clone(), Alias::new(owner)),
+                            (owner_table, Alias::new("id")),
+                        ))
+                        .foreign_key(&mut cascade(
+                            (table.clone(), Alias::new("tag_id")),
+                            (Tag::Table, Tag::Id),
+                        ))
                         .to_owned(),
                 )
                 .await?;
         }
-        index(manager, "ix_checkin_tag_tag", CheckinTag::Table, &["tag_id"], false).await?;
-        index(manager, "ix_diary_entry_tag_tag", DiaryEntryTag::Table, &["tag_id"], false).await?;
+        index(
+            manager,
+            "ix_checkin_tag_tag",
+            CheckinTag::Table,
+            &["tag_id"],
+            false,
+        )
+        .await?;
+        index(
+            manager,
+            "ix_diary_entry_tag_tag",
+            DiaryEntryTag::Table,
+            &["tag_id"],
+            false,
+        )
+        .await?;
 
         // Daily roll-ups of focus sessions (sums of one user's sessions of one day).
         manager
@@ -207,7 +269,10 @@ impl MigrationTrait for Migration {
                             .col(FocusTagDay::TagId),
                     )
                     .foreign_key(&mut user_fk(FocusTagDay::Table, FocusTagDay::UserId))
-                    .foreign_key(&mut cascade((FocusTagDay::Table, FocusTagDay::TagId), (Tag::Table, Tag::Id)))
+                    .foreign_key(&mut cascade(
+                        (FocusTagDay::Table, FocusTagDay::TagId),
+                        (Tag::Table, Tag::Id),
+                    ))
                     .to_owned(),
             )
             .await?;
@@ -245,12 +310,26 @@ impl MigrationTrait for Migration {
                 .await?;
         }
         manager
-            .drop_index(Index::drop().name("ix_focus_session_user_day").table(FocusSession::Table).to_owned())
+            .drop_index(
+                Index::drop()
+                    .name("ix_focus_session_user_day")
+                    .table(FocusSession::Table)
+                    .to_owned(),
+            )
             .await?;
         for (table, col) in [
-            (FocusSession::Table.into_iden(), FocusSession::Day.into_iden()),
-            (UserAccount::Table.into_iden(), UserAccount::DayBoundaryMin.into_iden()),
-            (UserAccount::Table.into_iden(), UserAccount::Timezone.into_iden()),
+            (
+                FocusSession::Table.into_iden(),
+                FocusSession::Day.into_iden(),
+            ),
+            (
+                UserAccount::Table.into_iden(),
+                UserAccount::DayBoundaryMin.into_iden(),
+            ),
+            (
+                UserAccount::Table.into_iden(),
+                UserAccount::Timezone.into_iden(),
+            ),
         ] {
             manager
                 .alter_table(Table::alter().table(table).drop_column(col).to_owned())

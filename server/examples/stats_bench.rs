@@ -23,7 +23,9 @@ use app::{
 };
 use chrono::{Duration as Days, Utc};
 use migrations::{Migrator, MigratorTrait};
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ConnectionTrait, Database, DatabaseConnection, EntityTrait};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ConnectionTrait, Database, DatabaseConnection, EntityTrait,
+};
 use secrecy::SecretString;
 use uuid::Uuid;
 
@@ -34,7 +36,10 @@ const SESSIONS_PER_DAY: i64 = 27;
 struct Lcg(u64);
 impl Lcg {
     fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         self.0 >> 33
     }
     fn chance(&mut self, percent: u64) -> bool {
@@ -134,7 +139,11 @@ async fn generate(db: &DatabaseConnection, years: i64) -> (Uuid, usize) {
         (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
     let mut day = first;
     while day <= today {
-        let start = day.and_hms_opt(6, 0, 0).unwrap().and_utc().timestamp_millis();
+        let start = day
+            .and_hms_opt(6, 0, 0)
+            .unwrap()
+            .and_utc()
+            .timestamp_millis();
         for i in 0..SESSIONS_PER_DAY {
             let id = Uuid::new_v4();
             let started = start + i * 30 * 60_000;
@@ -248,14 +257,28 @@ async fn main() {
             .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
         let name = format!("ripen_bench_{}", Uuid::new_v4().simple());
         let a = Database::connect(&admin).await.unwrap();
-        a.execute_unprepared(&format!("CREATE DATABASE {name}")).await.unwrap();
-        (admin.rsplit_once('/').unwrap().0.to_owned() + "/" + &name, Some((a, name)))
+        a.execute_unprepared(&format!("CREATE DATABASE {name}"))
+            .await
+            .unwrap();
+        (
+            admin.rsplit_once('/').unwrap().0.to_owned() + "/" + &name,
+            Some((a, name)),
+        )
     } else {
-        (format!("sqlite://{}?mode=rwc", dir.path().join("bench.db").display()), None)
+        (
+            format!(
+                "sqlite://{}?mode=rwc",
+                dir.path().join("bench.db").display()
+            ),
+            None,
+        )
     };
-    let db = Database::connect(ripen_server::db::connect_options(&SecretString::from(url), 4))
-        .await
-        .unwrap();
+    let db = Database::connect(ripen_server::db::connect_options(
+        &SecretString::from(url),
+        4,
+    ))
+    .await
+    .unwrap();
     Migrator::up(&db, None).await.unwrap();
 
     println!("backend: {backend}; {RUNS} runs each after 20 warm-up runs; times in ms\n");

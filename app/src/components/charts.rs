@@ -911,7 +911,8 @@ mod ssr_tests {
                 value: 22.5,
             },
         ];
-        let html = Owner::new().with(|| view! { <BarChart bars=bars title="Focus this week" unit="min" /> }.to_html());
+        let html = Owner::new()
+            .with(|| view! { <BarChart bars=bars title="Focus this week" unit="min" /> }.to_html());
 
         assert!(
             html.contains("role=\"img\" aria-label=\"Focus this week\""),
@@ -949,12 +950,14 @@ mod ssr_tests {
             label: "<b>x</b>".into(),
             value: 1.0,
         }];
-        let html = Owner::new().with(|| view! { <BarChart bars=bars title="T" unit="min" /> }.to_html());
+        let html =
+            Owner::new().with(|| view! { <BarChart bars=bars title="T" unit="min" /> }.to_html());
         assert!(!html.contains("<b>"), "{html}");
         assert!(html.contains("&lt;b&gt;"), "{html}");
 
         let empty: Vec<Bar> = Vec::new();
-        let html = Owner::new().with(|| view! { <BarChart bars=empty title="Empty" unit="min" /> }.to_html());
+        let html = Owner::new()
+            .with(|| view! { <BarChart bars=empty title="Empty" unit="min" /> }.to_html());
         assert!(html.contains("No data yet"), "{html}");
         assert_eq!(html.matches("class=\"bar\"").count(), 0);
         assert!(html.contains("aria-label=\"Empty\""), "{html}");

@@ -209,7 +209,15 @@ pub async fn check_in(
     #[server(default)] tag_ids: Option<String>,
 ) -> Result<CheckinView, AppError> {
     let (db, user) = crate::focus::ssr::caller().await?;
-    ssr::check_in(&db, user, &habit_id, &day, note.as_deref(), tag_ids.as_deref()).await
+    ssr::check_in(
+        &db,
+        user,
+        &habit_id,
+        &day,
+        note.as_deref(),
+        tag_ids.as_deref(),
+    )
+    .await
 }
 
 /// Removes the check-in of a habit on a day (undo).

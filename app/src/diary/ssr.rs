@@ -12,9 +12,11 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::{
-    CheckinView, DayView, EntryView, HabitDay, HabitView, HistoryItem, Memory, StatsView,
-    TagTotal, TimeSettings,
-    entities::{checkin, checkin_tag, diary_entry, diary_entry_tag, focus_day, focus_tag_day, habit},
+    CheckinView, DayView, EntryView, HabitDay, HabitView, HistoryItem, Memory, StatsView, TagTotal,
+    TimeSettings,
+    entities::{
+        checkin, checkin_tag, diary_entry, diary_entry_tag, focus_day, focus_tag_day, habit,
+    },
     markdown, mood_label,
     streaks::{HabitStats, Schedule, habit_stats},
 };
@@ -78,7 +80,12 @@ async fn own_tags(
     raw: Option<&str>,
 ) -> Result<Vec<Uuid>, AppError> {
     let mut ids = Vec::new();
-    for part in raw.unwrap_or("").split(',').map(str::trim).filter(|s| !s.is_empty()) {
+    for part in raw
+        .unwrap_or("")
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
         let t = own_tag(db, user, part).await?;
         if !ids.contains(&t.id) {
             ids.push(t.id);
@@ -135,7 +142,11 @@ pub fn parse_schedule(
         }
     };
     schedule.validate().map_err(|msg| {
-        let field = if matches!(schedule, Schedule::Weekdays { .. }) { "days" } else { "times" };
+        let field = if matches!(schedule, Schedule::Weekdays { .. }) {
+            "days"
+        } else {
+            "times"
+        };
         AppError::validation(field, msg)
     })?;
     Ok(schedule)
@@ -196,7 +207,10 @@ pub async fn create_habit(
         return Err(AppError::validation("name", "Give the habit a name."));
     }
     if name.chars().count() > 60 {
-        return Err(AppError::validation("name", "Keep the name under 60 characters."));
+        return Err(AppError::validation(
+            "name",
+            "Keep the name under 60 characters.",
+        ));
     }
     let colour = colour_or_default(colour)?;
     let today = rule_for(db, user).await?.day_of(now_ms());
@@ -254,9 +268,12 @@ async fn set_links<C: ConnectionTrait>(
                 .exec(db)
                 .await?;
             for t in tags {
-                checkin_tag::ActiveModel { checkin_id: Set(owner), tag_id: Set(*t) }
-                    .insert(db)
-                    .await?;
+                checkin_tag::ActiveModel {
+                    checkin_id: Set(owner),
+                    tag_id: Set(*t),
+                }
+                .insert(db)
+                .await?;
             }
         }
         LinkKind::Entry => {
@@ -265,9 +282,12 @@ async fn set_links<C: ConnectionTrait>(
                 .exec(db)
                 .await?;
             for t in tags {
-                diary_entry_tag::ActiveModel { entry_id: Set(owner), tag_id: Set(*t) }
-                    .insert(db)
-                    .await?;
+                diary_entry_tag::ActiveModel {
+                    entry_id: Set(owner),
+                    tag_id: Set(*t),
+                }
+                .insert(db)
+                .await?;
             }
         }
     }
@@ -291,8 +311,11 @@ async fn tags_of(
     if owners.is_empty() {
         return Ok(out);
     }
-    let all: HashMap<Uuid, TagView> =
-        list_tags(db, user).await?.into_iter().map(|t| (t.id, t)).collect();
+    let all: HashMap<Uuid, TagView> = list_tags(db, user)
+        .await?
+        .into_iter()
+        .map(|t| (t.id, t))
+        .collect();
     let pairs: Vec<(Uuid, Uuid)> = match kind {
         LinkKind::Checkin => checkin_tag::Entity::find()
             .filter(checkin_tag::Column::CheckinId.is_in(owners.iter().copied()))
@@ -318,7 +341,13 @@ async fn tags_of(
 }
 
 fn checkin_view(c: checkin::Model, tags: Vec<TagView>) -> CheckinView {
-    CheckinView { id: c.id, habit_id: c.habit_id, day: c.day, note: c.note, tags }
+    CheckinView {
+        id: c.id,
+        habit_id: c.habit_id,
+        day: c.day,
+        note: c.note,
+        tags,
+    }
 }
 
 pub async fn check_in(
@@ -444,7 +473,10 @@ pub async fn save_entry(
         },
     };
     if body.is_empty() && mood.is_none() {
-        return Err(AppError::validation("body", "Write something or pick a mood."));
+        return Err(AppError::validation(
+            "body",
+            "Write something or pick a mood.",
+        ));
     }
     let tags = own_tags(db, user, tag_ids).await?;
     let now = Utc::now().fixed_offset();
@@ -523,15 +555,18 @@ pub async fn refresh_focus_day(
     if sessions.is_empty() {
         return Ok(());
     }
-    let seconds: HashMap<Uuid, i64> =
-        sessions.iter().map(|s| (s.id, i64::from(s.focused_seconds))).collect();
+    let seconds: HashMap<Uuid, i64> = sessions
+        .iter()
+        .map(|s| (s.id, i64::from(s.focused_seconds)))
+        .collect();
     focus_day::ActiveModel {
         user_id: Set(user),
         day: Set(day),
         focus_seconds: Set(seconds.values().sum()),
         sessions: Set(i32::try_from(sessions.len()).unwrap_or(i32::MAX)),
-        completed: Set(i32::try_from(sessions.iter().filter(|s| s.completed).count())
-            .unwrap_or(i32::MAX)),
+        completed: Set(
+            i32::try_from(sessions.iter().filter(|s| s.completed).count()).unwrap_or(i32::MAX),
+        ),
     }
     .insert(db)
     .await?;
@@ -595,7 +630,10 @@ pub async fn edit_note(
             let note = clean_note(Some(note), "note")?;
             let n = checkin::Entity::update_many()
                 .col_expr(checkin::Column::Note, Expr::value(note))
-                .col_expr(checkin::Column::UpdatedAt, Expr::value(Utc::now().fixed_offset()))
+                .col_expr(
+                    checkin::Column::UpdatedAt,
+                    Expr::value(Utc::now().fixed_offset()),
+                )
                 .filter(checkin::Column::Id.eq(id))
                 .filter(checkin::Column::UserId.eq(user))
                 .exec(db)
@@ -656,7 +694,9 @@ fn per_day_counts(days: impl Iterator<Item = NaiveDate>, from: NaiveDate) -> Vec
     for d in days.filter(|d| *d >= from) {
         *map.entry(d).or_default() += 1;
     }
-    map.into_iter().map(|(day, value)| DayValue { day, value }).collect()
+    map.into_iter()
+        .map(|(day, value)| DayValue { day, value })
+        .collect()
 }
 
 fn habit_days(
@@ -672,7 +712,10 @@ fn habit_days(
         .iter()
         .map(|h| {
             let days = by_habit.remove(&h.id).unwrap_or_default();
-            (habit_view(h), habit_stats(schedule_of(h), h.start_day, today, &days))
+            (
+                habit_view(h),
+                habit_stats(schedule_of(h), h.start_day, today, &days),
+            )
         })
         .collect()
 }
@@ -703,7 +746,9 @@ async fn memories(
     habits: &[habit::Model],
 ) -> Result<Vec<Memory>, AppError> {
     let earlier: Vec<(i32, NaiveDate)> = (1..=10)
-        .filter_map(|y| NaiveDate::from_ymd_opt(day.year() - y, day.month(), day.day()).map(|d| (y, d)))
+        .filter_map(|y| {
+            NaiveDate::from_ymd_opt(day.year() - y, day.month(), day.day()).map(|d| (y, d))
+        })
         .collect();
     let dates: Vec<NaiveDate> = earlier.iter().map(|(_, d)| *d).collect();
     let years = |d: NaiveDate| day.year() - d.year();
@@ -714,7 +759,10 @@ async fn memories(
         .all(db)
         .await?
     {
-        let mood = e.mood.map(|m| format!("Mood: {}. ", mood_label(m))).unwrap_or_default();
+        let mood = e
+            .mood
+            .map(|m| format!("Mood: {}. ", mood_label(m)))
+            .unwrap_or_default();
         out.push(Memory {
             day: e.day,
             years_ago: years(e.day),
@@ -793,11 +841,17 @@ pub async fn day_view(
             (c.habit_id, checkin_view(c, t))
         })
         .collect();
-    let (active, archived): (Vec<_>, Vec<_>) =
-        habits.iter().cloned().partition(|h| h.archived_at.is_none());
+    let (active, archived): (Vec<_>, Vec<_>) = habits
+        .iter()
+        .cloned()
+        .partition(|h| h.archived_at.is_none());
     let habit_rows = habit_days(&active, &checkins, today)
         .into_iter()
-        .map(|(habit, stats)| HabitDay { checkin: on_day.remove(&habit.id), habit, stats })
+        .map(|(habit, stats)| HabitDay {
+            checkin: on_day.remove(&habit.id),
+            habit,
+            stats,
+        })
         .collect();
     let entry = match diary_entry::Entity::find()
         .filter(diary_entry::Column::UserId.eq(user))
@@ -806,7 +860,9 @@ pub async fn day_view(
         .await?
     {
         Some(e) => {
-            let t = tags_of(db, user, LinkKind::Entry, &[e.id]).await?.remove(&e.id);
+            let t = tags_of(db, user, LinkKind::Entry, &[e.id])
+                .await?
+                .remove(&e.id);
             Some(entry_view(e, t.unwrap_or_default()))
         }
         None => None,
@@ -854,24 +910,35 @@ pub async fn stats(db: &DatabaseConnection, user: Uuid) -> Result<StatsView, App
     let focus_heatmap = days
         .iter()
         .filter(|d| d.0 >= year_ago && d.1 > 0)
-        .map(|d| DayValue { day: d.0, value: u32::try_from((d.1 + 30) / 60).unwrap_or(u32::MAX) })
+        .map(|d| DayValue {
+            day: d.0,
+            value: u32::try_from((d.1 + 30) / 60).unwrap_or(u32::MAX),
+        })
         .collect();
     let by_day: HashMap<NaiveDate, i64> = days.iter().map(|d| (d.0, d.1)).collect();
     let focus_by_day = (0..14)
         .rev()
         .map(|i| {
             let d = today - Duration::days(i);
-            Bar { label: d.format("%-d %b").to_string(), value: minutes(by_day.get(&d).copied().unwrap_or(0)) }
+            Bar {
+                label: d.format("%-d %b").to_string(),
+                value: minutes(by_day.get(&d).copied().unwrap_or(0)),
+            }
         })
         .collect();
     let this_week = monday_of(today);
-    let mut weeks: BTreeMap<NaiveDate, i64> =
-        (0..12).map(|i| (this_week - Duration::weeks(i), 0)).collect();
+    let mut weeks: BTreeMap<NaiveDate, i64> = (0..12)
+        .map(|i| (this_week - Duration::weeks(i), 0))
+        .collect();
     let mut months: BTreeMap<(i32, u32), i64> = BTreeMap::new();
     let mut ym = (today.year(), today.month());
     for _ in 0..12 {
         months.insert(ym, 0);
-        ym = if ym.1 == 1 { (ym.0 - 1, 12) } else { (ym.0, ym.1 - 1) };
+        ym = if ym.1 == 1 {
+            (ym.0 - 1, 12)
+        } else {
+            (ym.0, ym.1 - 1)
+        };
     }
     for (d, secs, _) in &days {
         if let Some(w) = weeks.get_mut(&monday_of(*d)) {
@@ -883,7 +950,10 @@ pub async fn stats(db: &DatabaseConnection, user: Uuid) -> Result<StatsView, App
     }
     let focus_by_week = weeks
         .iter()
-        .map(|(w, s)| Bar { label: w.format("%-d %b").to_string(), value: minutes(*s) })
+        .map(|(w, s)| Bar {
+            label: w.format("%-d %b").to_string(),
+            value: minutes(*s),
+        })
         .collect();
     let focus_by_month = months
         .iter()
@@ -913,7 +983,10 @@ pub async fn stats(db: &DatabaseConnection, user: Uuid) -> Result<StatsView, App
         .await?
         .into_iter()
         .filter_map(|tag| {
-            per_tag.get(&tag.id).map(|s| TagTotal { minutes: (s + 30) / 60, tag })
+            per_tag.get(&tag.id).map(|s| TagTotal {
+                minutes: (s + 30) / 60,
+                tag,
+            })
         })
         .collect();
     tag_totals.sort_by(|a, b| b.minutes.cmp(&a.minutes).then(a.tag.name.cmp(&b.tag.name)));
@@ -922,8 +995,10 @@ pub async fn stats(db: &DatabaseConnection, user: Uuid) -> Result<StatsView, App
     let habits = habits_of(db, user).await?;
     let checkins = checkin_days(db, user, None).await?;
     let checkin_heatmap = per_day_counts(checkins.iter().map(|(_, d)| *d), year_ago);
-    let active: Vec<habit::Model> =
-        habits.into_iter().filter(|h| h.archived_at.is_none()).collect();
+    let active: Vec<habit::Model> = habits
+        .into_iter()
+        .filter(|h| h.archived_at.is_none())
+        .collect();
     let habit_stats = habit_days(&active, &checkins, today);
 
     // Tasks completed per week (last twelve weeks), by the user's days.
@@ -939,8 +1014,9 @@ pub async fn stats(db: &DatabaseConnection, user: Uuid) -> Result<StatsView, App
         .into_tuple()
         .all(db)
         .await?;
-    let mut task_weeks: BTreeMap<NaiveDate, i64> =
-        (0..12).map(|i| (this_week - Duration::weeks(i), 0)).collect();
+    let mut task_weeks: BTreeMap<NaiveDate, i64> = (0..12)
+        .map(|i| (this_week - Duration::weeks(i), 0))
+        .collect();
     for at in done.into_iter().flatten() {
         let d = rule.day_of(at.timestamp_millis());
         if let Some(w) = task_weeks.get_mut(&monday_of(d)) {
@@ -949,7 +1025,10 @@ pub async fn stats(db: &DatabaseConnection, user: Uuid) -> Result<StatsView, App
     }
     let tasks_by_week = task_weeks
         .iter()
-        .map(|(w, n)| Bar { label: w.format("%-d %b").to_string(), value: *n as f64 })
+        .map(|(w, n)| Bar {
+            label: w.format("%-d %b").to_string(),
+            value: *n as f64,
+        })
         .collect();
 
     let entries = diary_entry::Entity::find()
@@ -1013,12 +1092,18 @@ impl HistoryFilter {
         if let (Some(a), Some(b)) = (f.from, f.to)
             && a > b
         {
-            return Err(AppError::validation("to", "The end date is before the start date."));
+            return Err(AppError::validation(
+                "to",
+                "The end date is before the start date.",
+            ));
         }
         if let Some(k) = &f.kind
             && !matches!(k.as_str(), "focus" | "checkin" | "entry")
         {
-            return Err(AppError::validation("kind", "Choose sessions, check-ins or entries."));
+            return Err(AppError::validation(
+                "kind",
+                "Choose sessions, check-ins or entries.",
+            ));
         }
         Ok(f)
     }
@@ -1122,9 +1207,16 @@ pub async fn history(
         if let Some(p) = f.pattern() {
             q = q.filter(Expr::expr(Func::lower(Expr::col(checkin::Column::Note))).like(p));
         }
-        let rows = q.order_by_desc(checkin::Column::Day).limit(limit).all(db).await?;
-        let names: HashMap<Uuid, String> =
-            habits_of(db, user).await?.into_iter().map(|h| (h.id, h.name)).collect();
+        let rows = q
+            .order_by_desc(checkin::Column::Day)
+            .limit(limit)
+            .all(db)
+            .await?;
+        let names: HashMap<Uuid, String> = habits_of(db, user)
+            .await?
+            .into_iter()
+            .map(|h| (h.id, h.name))
+            .collect();
         let ids: Vec<Uuid> = rows.iter().map(|c| c.id).collect();
         let mut tags = tags_of(db, user, LinkKind::Checkin, &ids).await?;
         for c in rows {
@@ -1161,7 +1253,11 @@ pub async fn history(
         if let Some(p) = f.pattern() {
             q = q.filter(Expr::expr(Func::lower(Expr::col(diary_entry::Column::Body))).like(p));
         }
-        let rows = q.order_by_desc(diary_entry::Column::Day).limit(limit).all(db).await?;
+        let rows = q
+            .order_by_desc(diary_entry::Column::Day)
+            .limit(limit)
+            .all(db)
+            .await?;
         let ids: Vec<Uuid> = rows.iter().map(|e| e.id).collect();
         let mut tags = tags_of(db, user, LinkKind::Entry, &ids).await?;
         for e in rows {
@@ -1169,7 +1265,10 @@ pub async fn history(
                 id: e.id,
                 kind: "entry".into(),
                 day: e.day,
-                title: e.mood.map_or_else(|| "Diary".to_owned(), |m| format!("Diary · {}", mood_label(m))),
+                title: e.mood.map_or_else(
+                    || "Diary".to_owned(),
+                    |m| format!("Diary · {}", mood_label(m)),
+                ),
                 note: Some(e.body),
                 minutes: None,
                 tags: tags.remove(&e.id).unwrap_or_default(),
@@ -1211,7 +1310,13 @@ pub async fn save_time_settings(
     }
     let boundary = chrono::NaiveTime::parse_from_str(day_starts_at.trim(), "%H:%M")
         .ok()
-        .map(|t| i32::try_from(t.signed_duration_since(chrono::NaiveTime::MIN).num_minutes()).unwrap_or(-1))
+        .map(|t| {
+            i32::try_from(
+                t.signed_duration_since(chrono::NaiveTime::MIN)
+                    .num_minutes(),
+            )
+            .unwrap_or(-1)
+        })
         .filter(|m| (0..=MAX_BOUNDARY_MIN).contains(m));
     if boundary.is_none() {
         errors.push(crate::FieldError {

@@ -327,7 +327,11 @@ async fn own_task(
         .ok_or(AppError::NotFound)
 }
 
-pub(crate) async fn own_tag(db: &impl ConnectionTrait, user: Uuid, raw: &str) -> Result<tag::Model, AppError> {
+pub(crate) async fn own_tag(
+    db: &impl ConnectionTrait,
+    user: Uuid,
+    raw: &str,
+) -> Result<tag::Model, AppError> {
     let id = parse_id(raw)?;
     tag::Entity::find_by_id(id)
         .filter(tag::Column::UserId.eq(user))

@@ -280,7 +280,11 @@ fn HabitRow(
     let streak = streak_text(s.current, s.unit);
     let best = streak_text(s.best, s.unit);
     let rate = (s.completion_rate * 100.0).round() as i64;
-    let current_note = h.checkin.as_ref().and_then(|c| c.note.clone()).unwrap_or_default();
+    let current_note = h
+        .checkin
+        .as_ref()
+        .and_then(|c| c.note.clone())
+        .unwrap_or_default();
     view! {
         <li class="habit" class:done=checked data-testid="habit">
             <button type="button" class="habit-check" aria-pressed=checked.to_string()
@@ -329,7 +333,12 @@ fn TagChecks(tags: Vec<TagView>, chosen: Vec<Uuid>) -> impl IntoView {
     }
     let chosen = RwSignal::new(chosen);
     let joined = move || {
-        chosen.get().iter().map(Uuid::to_string).collect::<Vec<_>>().join(",")
+        chosen
+            .get()
+            .iter()
+            .map(Uuid::to_string)
+            .collect::<Vec<_>>()
+            .join(",")
     };
     view! {
         <fieldset class="tag-picker">
@@ -368,7 +377,15 @@ fn NewHabit(refresh: impl Fn() + Copy + Send + Sync + 'static) -> impl IntoView 
         }
     });
     let kind = RwSignal::new("daily".to_owned());
-    let days = [("mon", "Mon"), ("tue", "Tue"), ("wed", "Wed"), ("thu", "Thu"), ("fri", "Fri"), ("sat", "Sat"), ("sun", "Sun")];
+    let days = [
+        ("mon", "Mon"),
+        ("tue", "Tue"),
+        ("wed", "Wed"),
+        ("thu", "Thu"),
+        ("fri", "Fri"),
+        ("sat", "Sat"),
+        ("sun", "Sun"),
+    ];
     view! {
         <details class="new-habit">
             <summary>"New habit"</summary>
@@ -426,7 +443,10 @@ fn EntryCard(
     });
     let body = entry.as_ref().map(|e| e.body.clone()).unwrap_or_default();
     let mood = entry.as_ref().and_then(|e| e.mood);
-    let chosen: Vec<Uuid> = entry.as_ref().map(|e| e.tags.iter().map(|t| t.id).collect()).unwrap_or_default();
+    let chosen: Vec<Uuid> = entry
+        .as_ref()
+        .map(|e| e.tags.iter().map(|t| t.id).collect())
+        .unwrap_or_default();
     let shown = entry.clone();
     let entry_id = entry.as_ref().map(|e| e.id.to_string());
     view! {
@@ -506,7 +526,10 @@ fn Stats(s: StatsView) -> impl IntoView {
         .tag_totals
         .iter()
         .take(8)
-        .map(|t| crate::components::charts::Bar { label: t.tag.name.clone(), value: t.minutes as f64 })
+        .map(|t| crate::components::charts::Bar {
+            label: t.tag.name.clone(),
+            value: t.minutes as f64,
+        })
         .collect();
     view! {
         <ul class="stat-tiles">
@@ -572,7 +595,14 @@ pub fn HistoryPage() -> impl IntoView {
     let items = Resource::new(
         move || {
             (
-                [param("from"), param("to"), param("tag"), param("habit"), param("q"), param("kind")],
+                [
+                    param("from"),
+                    param("to"),
+                    param("tag"),
+                    param("habit"),
+                    param("q"),
+                    param("kind"),
+                ],
                 epoch.get(),
             )
         },
@@ -642,7 +672,8 @@ pub fn HistoryPage() -> impl IntoView {
 fn HistoryList(items: Vec<HistoryItem>, epoch: RwSignal<u32>) -> impl IntoView {
     let error = RwSignal::new(None::<String>);
     if items.is_empty() {
-        return view! { <p class="muted" role="status">"Nothing matches these filters."</p> }.into_any();
+        return view! { <p class="muted" role="status">"Nothing matches these filters."</p> }
+            .into_any();
     }
     let count = items.len();
     view! {
@@ -655,7 +686,11 @@ fn HistoryList(items: Vec<HistoryItem>, epoch: RwSignal<u32>) -> impl IntoView {
 }
 
 #[component]
-fn Record(item: HistoryItem, epoch: RwSignal<u32>, error: RwSignal<Option<String>>) -> impl IntoView {
+fn Record(
+    item: HistoryItem,
+    epoch: RwSignal<u32>,
+    error: RwSignal<Option<String>>,
+) -> impl IntoView {
     let editing = RwSignal::new(false);
     let draft = RwSignal::new(item.note.clone().unwrap_or_default());
     let kind = item.kind.clone();

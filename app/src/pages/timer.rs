@@ -7,20 +7,20 @@
 
 use std::time::Duration;
 
+use chrono::NaiveDate;
 use leptos::{ev, prelude::*, task::spawn_local};
 use leptos_meta::Title;
 use leptos_router::components::A;
-use chrono::NaiveDate;
 use uuid::Uuid;
 
 use crate::{
     AppError,
     clock::now_ms,
-    diary::get_time_settings,
     components::{
         focus_demo::format_remaining,
         form::{ActionResult, Field, FormAlert, Submit, field_error, form_error},
     },
+    diary::get_time_settings,
     focus::{
         AnnotateSession, CreateTag, CreateTask, SOUNDS, SaveSettings, SessionView, TagView,
         TaskView, TimerSnapshot, browser, complete_task, delete_tag, delete_task,

@@ -4,9 +4,9 @@
 use app::{
     AppError,
     diary::{
-        ArchiveHabit, CheckIn, CreateHabit, DeleteCheckin, DeleteEntry, DeleteHabit,
-        DeleteSession, EditNote, GetDiaryDay, GetStats, GetTimeSettings, SaveEntry,
-        SaveTimeSettings, SearchHistory, UndoCheckIn,
+        ArchiveHabit, CheckIn, CreateHabit, DeleteCheckin, DeleteEntry, DeleteHabit, DeleteSession,
+        EditNote, GetDiaryDay, GetStats, GetTimeSettings, SaveEntry, SaveTimeSettings,
+        SearchHistory, UndoCheckIn,
         streaks::{Schedule, StreakUnit},
     },
     focus::{AnnotateSession, CreateTag, GetTimer, RecentSessions, TimerCommand},
@@ -114,11 +114,20 @@ async fn check_in_backfill_undo_edit_and_delete_move_the_streak() {
     .await
     .unwrap();
     let stats = app.call(GetDiaryDay { day: None }).await.unwrap().habits[0].stats;
-    assert_eq!((stats.current, stats.best, stats.done, stats.expected), (1, 1, 2, 3));
+    assert_eq!(
+        (stats.current, stats.best, stats.done, stats.expected),
+        (1, 1, 2, 3)
+    );
 
     // A check-in again for the same day updates it (note), never duplicates it.
-    let c1 = app.call(checkin(&id, t, Some("Around the lake"))).await.unwrap();
-    let c2 = app.call(checkin(&id, t, Some("Around the lake twice"))).await.unwrap();
+    let c1 = app
+        .call(checkin(&id, t, Some("Around the lake")))
+        .await
+        .unwrap();
+    let c2 = app
+        .call(checkin(&id, t, Some("Around the lake twice")))
+        .await
+        .unwrap();
     assert_eq!(c1.id, c2.id);
     // Edit its note from the history, then delete it.
     app.call(EditNote {
@@ -149,7 +158,11 @@ async fn check_in_backfill_undo_edit_and_delete_move_the_streak() {
         .unwrap_err();
     assert!(err.field_message("day").is_some(), "{err:?}");
     let all = app.call(history()).await.unwrap();
-    assert_eq!(all.len(), 1, "only the day before yesterday remains: {all:?}");
+    assert_eq!(
+        all.len(),
+        1,
+        "only the day before yesterday remains: {all:?}"
+    );
 
     // Archive hides it from the day; delete removes it and its check-ins.
     app.call(ArchiveHabit {
@@ -226,10 +239,16 @@ async fn diary_entries_are_one_per_day_and_their_markdown_is_inert() {
     // The page renders the same inert HTML.
     let (status, _, html) = app.get_text("/diary").await;
     assert_eq!(status, StatusCode::OK);
-    assert!(html.contains("&lt;script&gt;alert(1)"), "entry missing from the page");
+    assert!(
+        html.contains("&lt;script&gt;alert(1)"),
+        "entry missing from the page"
+    );
     assert!(!html.contains("<img src=x"));
     if let Some(i) = html.find("<script>alert(1)") {
-        panic!("live script in the page: {}", &html[i.saturating_sub(300)..(i + 100).min(html.len())]);
+        panic!(
+            "live script in the page: {}",
+            &html[i.saturating_sub(300)..(i + 100).min(html.len())]
+        );
     }
     assert!(!html.contains("href=\"javascript:"));
 
@@ -274,7 +293,13 @@ async fn diary_entries_are_one_per_day_and_their_markdown_is_inert() {
     })
     .await
     .unwrap();
-    assert!(app.call(GetDiaryDay { day: None }).await.unwrap().entry.is_none());
+    assert!(
+        app.call(GetDiaryDay { day: None })
+            .await
+            .unwrap()
+            .entry
+            .is_none()
+    );
 }
 
 #[tokio::test]
@@ -283,7 +308,10 @@ async fn every_diary_function_refuses_another_users_ids() {
     verified_user(&app, "ada", "ada@example.com").await;
     let t = today(&app).await;
     let h = app.call(habit("Walk", "daily")).await.unwrap();
-    let c = app.call(checkin(&h.id.to_string(), t, Some("mine"))).await.unwrap();
+    let c = app
+        .call(checkin(&h.id.to_string(), t, Some("mine")))
+        .await
+        .unwrap();
     let e = app
         .call(SaveEntry {
             day: t.to_string(),
@@ -311,7 +339,9 @@ async fn every_diary_function_refuses_another_users_ids() {
 
     // Bob, signed in on another client.
     let bob = app.new_client();
-    let (st, _, _) = app.call_as(&bob, signup("bob", "bob@example.com"), &[]).await;
+    let (st, _, _) = app
+        .call_as(&bob, signup("bob", "bob@example.com"), &[])
+        .await;
     assert_eq!(st, StatusCode::OK);
     let (st, _, _) = app
         .call_as(
@@ -335,44 +365,111 @@ async fn every_diary_function_refuses_another_users_ids() {
     let mut filter_habit = history();
     filter_habit.habit = Some(hid.clone());
     let statuses = vec![
-        ("check_in", app.call_as(&bob, checkin(&hid, t, None), &[]).await.0),
-        ("foreign tag", app.call_as(&bob, with_foreign_tag, &[]).await.0),
+        (
+            "check_in",
+            app.call_as(&bob, checkin(&hid, t, None), &[]).await.0,
+        ),
+        (
+            "foreign tag",
+            app.call_as(&bob, with_foreign_tag, &[]).await.0,
+        ),
         (
             "undo",
-            app.call_as(&bob, UndoCheckIn { habit_id: hid.clone(), day: t.to_string() }, &[])
-                .await
-                .0,
+            app.call_as(
+                &bob,
+                UndoCheckIn {
+                    habit_id: hid.clone(),
+                    day: t.to_string(),
+                },
+                &[],
+            )
+            .await
+            .0,
         ),
         (
             "archive",
-            app.call_as(&bob, ArchiveHabit { id: hid.clone(), archived: "true".into() }, &[])
+            app.call_as(
+                &bob,
+                ArchiveHabit {
+                    id: hid.clone(),
+                    archived: "true".into(),
+                },
+                &[],
+            )
+            .await
+            .0,
+        ),
+        (
+            "delete habit",
+            app.call_as(&bob, DeleteHabit { id: hid.clone() }, &[])
                 .await
                 .0,
         ),
-        ("delete habit", app.call_as(&bob, DeleteHabit { id: hid.clone() }, &[]).await.0),
-        ("delete checkin", app.call_as(&bob, DeleteCheckin { id: cid.clone() }, &[]).await.0),
-        ("delete entry", app.call_as(&bob, DeleteEntry { id: eid.clone() }, &[]).await.0),
-        ("delete session", app.call_as(&bob, DeleteSession { id: sid.clone() }, &[]).await.0),
         (
-            "edit checkin",
-            app.call_as(&bob, EditNote { kind: "checkin".into(), id: cid.clone(), note: "x".into() }, &[])
+            "delete checkin",
+            app.call_as(&bob, DeleteCheckin { id: cid.clone() }, &[])
                 .await
                 .0,
+        ),
+        (
+            "delete entry",
+            app.call_as(&bob, DeleteEntry { id: eid.clone() }, &[])
+                .await
+                .0,
+        ),
+        (
+            "delete session",
+            app.call_as(&bob, DeleteSession { id: sid.clone() }, &[])
+                .await
+                .0,
+        ),
+        (
+            "edit checkin",
+            app.call_as(
+                &bob,
+                EditNote {
+                    kind: "checkin".into(),
+                    id: cid.clone(),
+                    note: "x".into(),
+                },
+                &[],
+            )
+            .await
+            .0,
         ),
         (
             "edit entry",
-            app.call_as(&bob, EditNote { kind: "entry".into(), id: eid.clone(), note: "x".into() }, &[])
-                .await
-                .0,
+            app.call_as(
+                &bob,
+                EditNote {
+                    kind: "entry".into(),
+                    id: eid.clone(),
+                    note: "x".into(),
+                },
+                &[],
+            )
+            .await
+            .0,
         ),
         (
             "edit session",
-            app.call_as(&bob, EditNote { kind: "focus".into(), id: sid.clone(), note: "x".into() }, &[])
-                .await
-                .0,
+            app.call_as(
+                &bob,
+                EditNote {
+                    kind: "focus".into(),
+                    id: sid.clone(),
+                    note: "x".into(),
+                },
+                &[],
+            )
+            .await
+            .0,
         ),
         ("filter by tag", app.call_as(&bob, filter_tag, &[]).await.0),
-        ("filter by habit", app.call_as(&bob, filter_habit, &[]).await.0),
+        (
+            "filter by habit",
+            app.call_as(&bob, filter_habit, &[]).await.0,
+        ),
     ];
     for (what, status) in statuses {
         assert_eq!(status, StatusCode::NOT_FOUND, "{what}");
@@ -382,7 +479,10 @@ async fn every_diary_function_refuses_another_users_ids() {
     assert_eq!(body, "[]");
     let (_, _, body) = app.call_as(&bob, GetStats {}, &[]).await;
     let stats: app::diary::StatsView = serde_json::from_str(&body).unwrap();
-    assert_eq!((stats.total_sessions, stats.total_checkins, stats.entries), (0, 0, 0));
+    assert_eq!(
+        (stats.total_sessions, stats.total_checkins, stats.entries),
+        (0, 0, 0)
+    );
 
     // Ada's records are untouched.
     let all = app.call(history()).await.unwrap();
@@ -458,11 +558,23 @@ async fn history_filters_by_kind_habit_dates_and_text() {
     let app = TestApp::spawn().await;
     verified_user(&app, "ada", "ada@example.com").await;
     let t = today(&app).await;
-    let walk = app.call(habit("Walk", "daily")).await.unwrap().id.to_string();
-    let read = app.call(habit("Read", "daily")).await.unwrap().id.to_string();
+    let walk = app
+        .call(habit("Walk", "daily"))
+        .await
+        .unwrap()
+        .id
+        .to_string();
+    let read = app
+        .call(habit("Read", "daily"))
+        .await
+        .unwrap()
+        .id
+        .to_string();
     for i in 0..5 {
         let d = t - Duration::days(i);
-        app.call(checkin(&walk, d, Some(&format!("walk {i}")))).await.unwrap();
+        app.call(checkin(&walk, d, Some(&format!("walk {i}"))))
+            .await
+            .unwrap();
         if i % 2 == 0 {
             app.call(checkin(&read, d, Some("a novel"))).await.unwrap();
         }
@@ -503,7 +615,13 @@ async fn history_filters_by_kind_habit_dates_and_text() {
     assert!(app.call(f).await.unwrap_err().field_message("to").is_some());
     let mut f = history();
     f.kind = Some("letters".into());
-    assert!(app.call(f).await.unwrap_err().field_message("kind").is_some());
+    assert!(
+        app.call(f)
+            .await
+            .unwrap_err()
+            .field_message("kind")
+            .is_some()
+    );
 }
 
 #[tokio::test]
@@ -520,7 +638,10 @@ async fn time_rules_are_validated_and_decide_the_day_of_new_records() {
     .await
     .unwrap();
     let ts = app.call(GetTimeSettings {}).await.unwrap();
-    assert_eq!((ts.timezone.as_str(), ts.day_starts_at.as_str()), ("Asia/Shanghai", "00:00"));
+    assert_eq!(
+        (ts.timezone.as_str(), ts.day_starts_at.as_str()),
+        ("Asia/Shanghai", "00:00")
+    );
 
     let err = app
         .call(SaveTimeSettings {
@@ -556,22 +677,42 @@ async fn diary_pages_render_on_the_server_for_their_owner_only() {
     for path in ["/diary", "/diary/stats", "/diary/history"] {
         let (status, _, html) = app.get_text(path).await;
         assert_eq!(status, StatusCode::OK, "{path}");
-        assert!(html.contains("Log in to keep habits"), "{path}: sign-in prompt expected");
+        assert!(
+            html.contains("Log in to keep habits"),
+            "{path}: sign-in prompt expected"
+        );
     }
     verified_user(&app, "ada", "ada@example.com").await;
     let h = app.call(habit("Morning pages", "daily")).await.unwrap();
     let t = today(&app).await;
-    app.call(checkin(&h.id.to_string(), t, Some("three pages"))).await.unwrap();
+    app.call(checkin(&h.id.to_string(), t, Some("three pages")))
+        .await
+        .unwrap();
     finished_session(&app).await;
 
     let (_, _, html) = app.get_text("/diary").await;
-    assert!(html.contains("Morning pages") && html.contains("streak 1 day"), "{html}");
-    assert!(html.contains(&format!(r#"data-day="{t}" data-value="1""#)), "heatmap cell for today");
+    assert!(
+        html.contains("Morning pages") && html.contains("streak 1 day"),
+        "{html}"
+    );
+    assert!(
+        html.contains(&format!(r#"data-day="{t}" data-value="1""#)),
+        "heatmap cell for today"
+    );
     assert!(html.contains("<title>Diary · Ripen</title>"));
     let (_, _, html) = app.get_text("/diary/stats").await;
-    assert!(html.contains("Focus this year") && html.contains(r#"data-value="25""#), "{html}");
-    assert!(html.contains("<table class=\"visually-hidden\""), "charts carry a text table");
+    assert!(
+        html.contains("Focus this year") && html.contains(r#"data-value="25""#),
+        "{html}"
+    );
+    assert!(
+        html.contains("<table class=\"visually-hidden\""),
+        "charts carry a text table"
+    );
     assert!(!html.contains("style="), "no inline styles (CSP)");
     let (_, _, html) = app.get_text("/diary/history?q=pages").await;
-    assert!(html.contains("three pages") && html.contains("1 record"), "{html}");
+    assert!(
+        html.contains("three pages") && html.contains("1 record"),
+        "{html}"
+    );
 }
