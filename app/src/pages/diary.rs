@@ -35,7 +35,7 @@ fn long_date(d: NaiveDate) -> String {
 fn sign_in_prompt(what: &'static str) -> impl IntoView {
     view! {
         <div class="card auth-card">
-            <h1>"Your diary"</h1>
+            <h2>"Your diary"</h2>
             <p class="auth-lede">{what}</p>
             <div class="button-row">
                 <A href="/login" attr:class="button button-primary">"Log in"</A>

@@ -12,7 +12,7 @@ use app::{
     focus::{AnnotateSession, CreateTag, GetTimer, RecentSessions, TimerCommand},
     time::DayRule,
 };
-use chrono::{Duration, NaiveDate, Utc};
+use chrono::{Datelike, Duration, NaiveDate, Utc};
 use reqwest::StatusCode;
 use sea_orm::ConnectionTrait;
 
@@ -714,5 +714,52 @@ async fn diary_pages_render_on_the_server_for_their_owner_only() {
     assert!(
         html.contains("three pages") && html.contains("1 record"),
         "{html}"
+    );
+}
+
+#[tokio::test]
+async fn on_this_day_brings_back_the_same_date_in_earlier_years() {
+    let app = TestApp::spawn().await;
+    verified_user(&app, "ada", "ada@example.com").await;
+    let t = today(&app).await;
+    let h = app.call(habit("Swim", "daily")).await.unwrap();
+    // Leap days have no twin in most years; the test date is whatever today is.
+    let Some(last_year) = t.with_year(t.year() - 1) else {
+        return;
+    };
+    let two_years = t.with_year(t.year() - 2).unwrap_or(last_year);
+    app.call(SaveEntry {
+        day: last_year.to_string(),
+        body: "First day at the new job".into(),
+        mood: Some("4".into()),
+        tag_ids: None,
+    })
+    .await
+    .unwrap();
+    app.call(checkin(&h.id.to_string(), two_years, None))
+        .await
+        .unwrap();
+    // Not the same date: not a memory.
+    app.call(SaveEntry {
+        day: (last_year - Duration::days(1)).to_string(),
+        body: "The day before".into(),
+        mood: None,
+        tag_ids: None,
+    })
+    .await
+    .unwrap();
+
+    let day = app.call(GetDiaryDay { day: None }).await.unwrap();
+    let m: Vec<(i32, &str, &str)> = day
+        .memories
+        .iter()
+        .map(|m| (m.years_ago, m.kind.as_str(), m.text.as_str()))
+        .collect();
+    assert_eq!(
+        m,
+        vec![
+            (1, "entry", "Mood: Good. First day at the new job"),
+            (2, "checkin", "Checked in: Swim"),
+        ]
     );
 }
