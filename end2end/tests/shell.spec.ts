@@ -55,14 +55,13 @@ test("navigation between sections happens in the browser, without a reload", asy
   await page.goto("/");
   await hydrated(page);
   await page.evaluate(() => ((window as any).__stillHere = true));
-  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Diary" }).click();
-  await expect(page).toHaveURL(/\/diary$/);
-  await expect(page.getByRole("heading", { level: 1 })).toHaveText("Diary");
-  // Loaded in the browser through a server function: signed out, it asks to log in.
-  await expect(page.getByText("Log in to keep habits")).toBeVisible();
-  await expect(page.getByRole("link", { name: "Diary" }).first()).toHaveAttribute("aria-current", "page");
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Letters" }).click();
+  await expect(page).toHaveURL(/\/letters$/);
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("Letters");
+  await expect(page.getByText("Coming soon")).toBeVisible();
+  await expect(page.getByRole("link", { name: "Letters" }).first()).toHaveAttribute("aria-current", "page");
   expect(await page.evaluate(() => (window as any).__stillHere)).toBe(true);
-  await expect(page).toHaveTitle("Diary · Ripen");
+  await expect(page).toHaveTitle("Letters · Ripen");
   expect(problems, problems.join("\n")).toEqual([]);
 });
 
