@@ -90,7 +90,11 @@ async fn user(db: &DatabaseConnection, name: &str) -> Uuid {
 }
 
 async fn generate(db: &DatabaseConnection, years: i64) -> (Uuid, usize) {
-    let u = user(db, &format!("bench{years}y{}", Uuid::new_v4().simple())).await;
+    let u = user(
+        db,
+        &format!("b{years}{}", &Uuid::new_v4().simple().to_string()[..12]),
+    )
+    .await;
     let mut rng = Lcg(years as u64 * 7919);
     let now = Utc::now();
     let today = now.date_naive();
