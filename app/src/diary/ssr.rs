@@ -27,7 +27,7 @@ use crate::{
     focus::{
         TagView,
         entities::{focus_session, focus_session_tag, task},
-        ssr::{list_tags, own_tag, parse_id},
+        ssr::{list_tags, own_tag, own_tags, parse_id},
     },
     time::{DayRule, MAX_BOUNDARY_MIN, is_valid_timezone},
 };
@@ -71,27 +71,6 @@ fn clean_note(note: Option<&str>, field: &str) -> Result<Option<String>, AppErro
         ));
     }
     Ok(note.map(str::to_owned))
-}
-
-/// The caller's tags named by comma-separated ids (each must be theirs).
-async fn own_tags(
-    db: &impl ConnectionTrait,
-    user: Uuid,
-    raw: Option<&str>,
-) -> Result<Vec<Uuid>, AppError> {
-    let mut ids = Vec::new();
-    for part in raw
-        .unwrap_or("")
-        .split(',')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-    {
-        let t = own_tag(db, user, part).await?;
-        if !ids.contains(&t.id) {
-            ids.push(t.id);
-        }
-    }
-    Ok(ids)
 }
 
 fn colour_or_default(raw: Option<&str>) -> Result<String, AppError> {

@@ -340,6 +340,27 @@ pub(crate) async fn own_tag(
         .ok_or(AppError::NotFound)
 }
 
+/// The caller's tags named by comma-separated ids (each must be theirs), without repeats.
+pub(crate) async fn own_tags(
+    db: &impl ConnectionTrait,
+    user: Uuid,
+    raw: Option<&str>,
+) -> Result<Vec<Uuid>, AppError> {
+    let mut ids = Vec::new();
+    for part in raw
+        .unwrap_or("")
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        let t = own_tag(db, user, part).await?;
+        if !ids.contains(&t.id) {
+            ids.push(t.id);
+        }
+    }
+    Ok(ids)
+}
+
 pub async fn set_current_task(
     db: &DatabaseConnection,
     hub: &FocusHub,
@@ -836,18 +857,7 @@ pub async fn annotate_session(
             "Keep the note under 2,000 characters.",
         ));
     }
-    let mut tags = Vec::new();
-    for raw in tag_ids
-        .unwrap_or("")
-        .split(',')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-    {
-        let t = own_tag(db, user, raw).await?;
-        if !tags.contains(&t.id) {
-            tags.push(t.id);
-        }
-    }
+    let tags = own_tags(db, user, tag_ids).await?;
     let task = match task_id.map(str::trim).filter(|s| !s.is_empty()) {
         Some(raw) => Some(own_task(db, user, raw).await?.id),
         None => session.task_id,

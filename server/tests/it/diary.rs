@@ -17,7 +17,7 @@ use reqwest::StatusCode;
 use sea_orm::ConnectionTrait;
 
 use crate::{
-    accounts::{PASSWORD, signup, verified_user},
+    accounts::{signup, verified_user},
     harness::TestApp,
 };
 
@@ -338,22 +338,7 @@ async fn every_diary_function_refuses_another_users_ids() {
     );
 
     // Bob, signed in on another client.
-    let bob = app.new_client();
-    let (st, _, _) = app
-        .call_as(&bob, signup("bob", "bob@example.com"), &[])
-        .await;
-    assert_eq!(st, StatusCode::OK);
-    let (st, _, _) = app
-        .call_as(
-            &bob,
-            app::account::Login {
-                identifier: "bob".into(),
-                password: PASSWORD.into(),
-            },
-            &[],
-        )
-        .await;
-    assert_eq!(st, StatusCode::OK);
+    let bob = crate::focus::second_user(&app).await;
     let (st, _, body) = app.call_as(&bob, habit("Bob's", "daily"), &[]).await;
     assert_eq!(st, StatusCode::OK);
     let bob_habit: app::diary::HabitView = serde_json::from_str(&body).unwrap();

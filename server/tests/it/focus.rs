@@ -41,7 +41,7 @@ fn settings(focus: &str) -> SaveSettings {
     }
 }
 
-async fn second_user(app: &TestApp) -> reqwest::Client {
+pub async fn second_user(app: &TestApp) -> reqwest::Client {
     let other = app.new_client();
     let (status, _, _) = app
         .call_as(
