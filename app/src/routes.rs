@@ -12,6 +12,7 @@ use crate::pages::{
     coming_soon::{Area, ComingSoon},
     diary::{DiaryPage, HistoryPage, StatsPage},
     landing::Landing,
+    letters::{LetterPage, LettersPage, ReadLetterPage},
     not_found::NotFound,
     status::Status,
     timer::TimerPage,
@@ -26,7 +27,9 @@ pub fn AppRoutes() -> impl IntoView {
             <Route path=path!("/diary") view=DiaryPage />
             <Route path=path!("/diary/stats") view=StatsPage />
             <Route path=path!("/diary/history") view=HistoryPage />
-            <Route path=path!("/letters") view=|| view! { <ComingSoon area=Area::Letters /> } />
+            <Route path=path!("/letters") view=LettersPage />
+            <Route path=path!("/letters/:id") view=LetterPage />
+            <Route path=path!("/l/:token") view=ReadLetterPage />
             <Route path=path!("/wall") view=|| view! { <ComingSoon area=Area::Wall /> } />
             <Route path=path!("/account") view=AccountPage />
             <Route path=path!("/signup") view=Signup />

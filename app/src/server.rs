@@ -15,6 +15,7 @@ pub struct ServerContext {
     pub mailer: Mailer,
     pub accounts: Arc<Accounts>,
     pub focus: crate::focus::ssr::FocusHub,
+    pub letters: Arc<crate::letters::ssr::Letters>,
 }
 
 /// The client's address as the server decided it (the peer address, or the left-most

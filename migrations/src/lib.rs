@@ -14,6 +14,7 @@ mod m20261123_000001_create_system_setting;
 mod m20261123_000002_create_accounts;
 mod m20261123_000003_create_focus;
 mod m20261123_000004_create_diary;
+mod m20261123_000005_create_letters;
 
 pub struct Migrator;
 
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000002_create_accounts::Migration),
             Box::new(m20261123_000003_create_focus::Migration),
             Box::new(m20261123_000004_create_diary::Migration),
+            Box::new(m20261123_000005_create_letters::Migration),
         ]
     }
 }

@@ -12,7 +12,7 @@
 
 use std::{net::SocketAddr, path::PathBuf};
 
-use app::{account::ssr::limiter::AuthLimits, mail::SmtpConfig};
+use app::{account::ssr::limiter::AuthLimits, letters::ssr::LetterConfig, mail::SmtpConfig};
 use figment::{
     Figment,
     providers::{Env, Format, Serialized, Toml},
@@ -58,6 +58,13 @@ pub struct Config {
     /// Attempt limits of the authentication endpoints.
     #[serde(default)]
     pub limits: AuthLimits,
+    /// Letters and their delivery (`[letters]`): minimum lead time, image quota, and the
+    /// scheduler's workers, lease, retries.
+    #[serde(default)]
+    pub letters: LetterConfig,
+    /// Where uploaded images are stored. Defaults to `<data_dir>/uploads`.
+    #[serde(default)]
+    pub uploads_dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -177,6 +184,12 @@ impl Config {
         self.outbox_dir
             .clone()
             .unwrap_or_else(|| self.data_dir.join("outbox"))
+    }
+
+    pub fn uploads_dir(&self) -> PathBuf {
+        self.uploads_dir
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("uploads"))
     }
 
     /// The database URL to use: the configured one, or the SQLite file in `data_dir`.

@@ -10,6 +10,7 @@ pub mod db;
 pub mod errors;
 pub mod focus_events;
 pub mod health;
+pub mod letter_files;
 pub mod security;
 pub mod telemetry;
 
@@ -23,11 +24,22 @@ use app::{
     App,
     account::ssr::{AccountSettings, Accounts},
     focus::ssr::FocusHub,
+    letters::{
+        delivery::Scheduler,
+        sms::LogSms,
+        ssr::Letters,
+        storage::LocalDir,
+    },
     mail::Mailer,
     server::{ServerContext, provide_request_context},
     shell,
 };
-use axum::{Router, extract::FromRef, middleware, routing::get};
+use axum::{
+    Router,
+    extract::{DefaultBodyLimit, FromRef},
+    middleware,
+    routing::{get, post},
+};
 use http::{HeaderName, HeaderValue, Request, header};
 use leptos::prelude::LeptosOptions;
 use leptos_axum::{AxumRouteListing, LeptosRoutes, generate_route_list};
@@ -54,6 +66,7 @@ pub struct AppState {
     pub mailer: Mailer,
     pub accounts: Arc<Accounts>,
     pub focus: FocusHub,
+    pub letters: Arc<Letters>,
     pub config: Arc<Config>,
     pub security: SecurityPolicy,
 }
@@ -65,6 +78,7 @@ pub struct Application {
     listener: TcpListener,
     router: Router,
     db: DatabaseConnection,
+    scheduler: Option<Scheduler>,
 }
 
 impl Application {
@@ -98,12 +112,29 @@ impl Application {
             config.site_origin(),
             config.limits,
         )));
+        let store = LocalDir::new(config.uploads_dir())
+            .map_err(|e| anyhow::anyhow!("cannot create the uploads directory: {e}"))?;
+        let letters = Arc::new(
+            Letters::new(
+                &db,
+                config.letters.clone(),
+                Arc::new(store),
+                Arc::new(LogSms),
+                config.site_origin(),
+            )
+            .await?,
+        );
+        let scheduler = config
+            .letters
+            .deliver
+            .then(|| Scheduler::new(db.clone(), mailer.clone(), letters.clone()));
         let state = AppState {
             leptos_options: leptos_options(&config),
             db: db.clone(),
             mailer,
             accounts,
             focus: FocusHub::default(),
+            letters,
             security: SecurityPolicy {
                 https: config.is_https(),
                 allow_live_reload: std::env::var_os("LEPTOS_WATCH").is_some(),
@@ -114,6 +145,7 @@ impl Application {
             listener,
             router: router(state),
             db,
+            scheduler,
         })
     }
 
@@ -135,13 +167,28 @@ impl Application {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
-        axum::serve(
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        let mut workers = self.scheduler.map(|s| s.spawn(stopped));
+        let served = axum::serve(
             self.listener,
             self.router
                 .into_make_service_with_connect_info::<SocketAddr>(),
         )
         .with_graceful_shutdown(shutdown)
-        .await?;
+        .await;
+        // Senders finish the message in hand; anything they claimed but did not reach is
+        // taken over when its lease expires.
+        let _ = stop.send(true);
+        if let Some(workers) = workers.as_mut()
+            && tokio::time::timeout(std::time::Duration::from_secs(5), async {
+                while workers.join_next().await.is_some() {}
+            })
+            .await
+            .is_err()
+        {
+            workers.abort_all();
+        }
+        served?;
         if let Err(e) = self.db.close_by_ref().await {
             tracing::warn!(error = %e, "closing the database pool failed");
         }
@@ -195,6 +242,7 @@ pub fn router(state: AppState) -> Router {
         mailer: state.mailer.clone(),
         accounts: state.accounts.clone(),
         focus: state.focus.clone(),
+        letters: state.letters.clone(),
     };
     let context = move || provide_request_context(ctx.clone());
     let pkg_cache = if state.config.hash_files {
@@ -209,6 +257,14 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/api/focus/events", get(focus_events::stream))
+        .route(
+            "/api/letters/{id}/images",
+            post(letter_files::upload).layer(DefaultBodyLimit::max(
+                state.letters.config.image_max_bytes + 64 * 1024,
+            )),
+        )
+        .route("/api/letters/images/{id}", get(letter_files::for_author))
+        .route("/l/{token}/images/{id}", get(letter_files::for_link))
         .nest_service(
             "/pkg",
             ServiceBuilder::new()

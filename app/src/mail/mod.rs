@@ -52,6 +52,9 @@ pub enum MailError {
     Build(String),
     #[error("could not send: {0}")]
     Send(String),
+    /// The server refused the message for good (5xx): retrying will not help.
+    #[error("refused by the mail server: {0}")]
+    Rejected(String),
 }
 
 /// One email, in plain text and HTML.
@@ -138,6 +141,10 @@ impl Mailer {
     }
 
     fn build(&self, email: Email) -> Result<Message, MailError> {
+        self.build_with_id(email, None)
+    }
+
+    fn build_with_id(&self, email: Email, message_id: Option<String>) -> Result<Message, MailError> {
         let address = email
             .to_address
             .parse()
@@ -146,20 +153,35 @@ impl Mailer {
             .from(self.from.clone())
             .to(Mailbox::new(email.to_name, address))
             .subject(email.subject)
+            .message_id(message_id)
             .multipart(MultiPart::alternative_plain_html(email.text, email.html))
             .map_err(|e| MailError::Build(e.to_string()))
     }
 
     /// Sends one message. The body is never logged (it may hold a link token).
     pub async fn send(&self, email: Email) -> Result<(), MailError> {
-        let subject = email.subject.clone();
-        let message = self.build(email)?;
+        let message = self.build(email.clone())?;
+        self.deliver(&email.subject, message).await
+    }
+
+    /// Sends one message with a given `Message-ID` (`<…@…>`), so a copy sent again after
+    /// a crash is recognisably the same message.
+    pub async fn send_with_id(&self, email: Email, message_id: &str) -> Result<(), MailError> {
+        let message = self.build_with_id(email.clone(), Some(message_id.to_owned()))?;
+        self.deliver(&email.subject, message).await
+    }
+
+    async fn deliver(&self, subject: &str, message: Message) -> Result<(), MailError> {
         match &*self.transport {
             Transport::Smtp(t) => {
-                t.send(message)
-                    .await
-                    .map_err(|e| MailError::Send(e.to_string()))?;
-                tracing::info!(%subject, "email sent over SMTP");
+                t.send(message).await.map_err(|e| {
+                    if e.is_permanent() {
+                        MailError::Rejected(e.to_string())
+                    } else {
+                        MailError::Send(e.to_string())
+                    }
+                })?;
+                tracing::debug!(%subject, "email sent over SMTP");
             }
             Transport::Outbox { transport, dir } => {
                 let id = transport

@@ -167,6 +167,73 @@ pub fn password_changed(username: &str, to: &str, reset_link: &str) -> Email {
     .into_email(Some(username), to, "Your Ripen password was changed")
 }
 
+/// The letter itself arriving: who it is from, when it was written, an excerpt and the
+/// link that opens it (and its images) without an account.
+pub fn letter_delivered(
+    to_name: Option<&str>,
+    to: &str,
+    from: &str,
+    is_self: bool,
+    written_on: &str,
+    title: &str,
+    excerpt: &str,
+    link: &str,
+) -> Email {
+    let (greeting, intro, subject) = if is_self {
+        (
+            "Hello,".to_owned(),
+            format!("On {written_on} you wrote a letter to your future self. Today is the day it was meant for."),
+            format!("A letter from your past self: {title}"),
+        )
+    } else {
+        (
+            to_name.map_or_else(|| "Hello,".to_owned(), |n| format!("Hello {n},")),
+            format!("{from} wrote you a letter on {written_on} and asked Ripen to deliver it today."),
+            format!("A letter from {from}: {title}"),
+        )
+    };
+    let mut paragraphs = vec![intro, format!("“{title}”")];
+    if !excerpt.is_empty() {
+        paragraphs.push(excerpt.to_owned());
+    }
+    paragraphs.push("The whole letter, with its pictures, is behind the link below. Keep this email: the link is yours alone.".into());
+    Body {
+        greeting,
+        paragraphs,
+        action: Some(("Read the letter", link)),
+        footer: "You receive this email because someone asked Ripen to deliver a letter to this address.",
+    }
+    .into_email(to_name, to, &subject)
+}
+
+/// The author's delivery confirmation.
+pub fn delivery_confirmation(
+    username: &str,
+    to: &str,
+    title: &str,
+    delivered: usize,
+    failed: usize,
+    link: &str,
+) -> Email {
+    let mut paragraphs = vec![format!(
+        "Your letter “{title}” was delivered to {delivered} recipient{}.",
+        if delivered == 1 { "" } else { "s" }
+    )];
+    if failed > 0 {
+        paragraphs.push(format!(
+            "{failed} recipient{} could not be reached; the letter page shows which.",
+            if failed == 1 { "" } else { "s" }
+        ));
+    }
+    Body {
+        greeting: format!("Hello {username},"),
+        paragraphs,
+        action: Some(("See the letter", link)),
+        footer: "You receive this email because you scheduled this letter on Ripen.",
+    }
+    .into_email(Some(username), to, &format!("Delivered: {title}"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -187,5 +254,24 @@ mod tests {
                 .contains("https://ripen.example/verify-email?token=a\"b")
         );
         assert!(e.text.contains("Hello <b>ada</b>,"));
+    }
+
+    #[test]
+    fn letters_escape_everything_the_author_wrote() {
+        let e = letter_delivered(
+            Some("<i>Bo</i>"),
+            "bo@example.com",
+            "ada",
+            false,
+            "1 May 2026",
+            "<script>alert(1)</script>",
+            "a & b",
+            "https://ripen.example/l/tok",
+        );
+        assert!(!e.html.contains("<script>"));
+        assert!(e.html.contains("&lt;script&gt;"));
+        assert!(e.html.contains("a &amp; b"));
+        assert!(e.subject.contains("ada"));
+        assert!(e.text.contains("https://ripen.example/l/tok"));
     }
 }

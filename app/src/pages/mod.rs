@@ -4,6 +4,7 @@ pub mod auth;
 pub mod coming_soon;
 pub mod diary;
 pub mod landing;
+pub mod letters;
 pub mod not_found;
 pub mod status;
 pub mod timer;

@@ -1,0 +1,380 @@
+//! The delivery scheduler: runs inside every server process and sends each due letter
+//! to each recipient once.
+//!
+//! A recipient row is the unit of work. A worker **claims** due rows in one statement
+//! that moves them from `pending` to `sending` under a lease (`lease_owner`,
+//! `lease_until_ms`); on PostgreSQL the candidate rows are locked with
+//! `FOR UPDATE SKIP LOCKED`, so any number of instances share the queue without taking the
+//! same row; on SQLite the statement runs under the database's single writer. After the
+//! SMTP server accepts the message the row becomes `sent`, fenced by the lease owner.
+//! If the process dies in between, the lease expires and another worker (or this process
+//! after its restart) takes the row over. Rows due while no server ran are simply due at
+//! the next start.
+//!
+//! The only window in which a letter can go out twice is between the SMTP server's
+//! acceptance and the `sent` commit (a few milliseconds per message); a copy sent again
+//! after such a crash carries the same `Message-ID` (`<letter.<letter>.<recipient>@host>`),
+//! so mail clients and the tests recognise it as the same message.
+
+use std::{sync::Arc, time::Duration};
+
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, QueryFilter,
+    Statement, Value,
+};
+use tokio::{sync::watch, task::JoinSet};
+use uuid::Uuid;
+
+use super::{
+    entities::{letter, letter_recipient},
+    rules,
+    ssr::{Letters, notify},
+};
+use crate::{
+    AppError,
+    account::ssr::entities::user_account,
+    mail::{MailError, Mailer, templates},
+};
+
+/// What every worker shares.
+#[derive(Clone)]
+pub struct Scheduler {
+    pub db: DatabaseConnection,
+    pub mailer: Mailer,
+    pub letters: Arc<Letters>,
+    /// This process's name in `lease_owner`.
+    pub instance: String,
+}
+
+impl Scheduler {
+    pub fn new(db: DatabaseConnection, mailer: Mailer, letters: Arc<Letters>) -> Self {
+        let id = Uuid::new_v4().simple().to_string();
+        Self {
+            db,
+            mailer,
+            letters,
+            instance: format!("{}-{}", std::process::id(), &id[..12]),
+        }
+    }
+
+    /// Starts the configured number of workers; they stop when `shutdown` turns `true`
+    /// (each finishes the message it is sending; claimed rows it did not reach are
+    /// released when their lease expires).
+    pub fn spawn(self, shutdown: watch::Receiver<bool>) -> JoinSet<()> {
+        let mut set = JoinSet::new();
+        let workers = self.letters.config.workers.max(1);
+        tracing::info!(workers, instance = %self.instance, "letter delivery started");
+        for _ in 0..workers {
+            let me = self.clone();
+            let stop = shutdown.clone();
+            set.spawn(async move { me.worker(stop).await });
+        }
+        set
+    }
+
+    async fn worker(self, mut shutdown: watch::Receiver<bool>) {
+        let poll = Duration::from_millis(self.letters.config.poll_ms.max(10));
+        loop {
+            if *shutdown.borrow() {
+                return;
+            }
+            match self.claim(Utc::now().timestamp_millis()).await {
+                Ok(batch) if !batch.is_empty() => {
+                    for row in batch {
+                        if *shutdown.borrow() {
+                            return;
+                        }
+                        if let Err(e) = self.deliver(row).await {
+                            tracing::error!(error = %e, "a letter delivery step failed");
+                        }
+                    }
+                }
+                Ok(_) => {
+                    tokio::select! {
+                        () = self.letters.wake.notified() => {}
+                        () = tokio::time::sleep(poll) => {}
+                        _ = shutdown.changed() => {}
+                    }
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, "claiming due letters failed");
+                    tokio::time::sleep(poll).await;
+                }
+            }
+        }
+    }
+
+    /// Claims up to `batch` due deliveries (pending and due, or sending with an expired
+    /// lease) of scheduled letters for this process.
+    pub async fn claim(&self, now_ms: i64) -> Result<Vec<letter_recipient::Model>, AppError> {
+        let backend = self.db.get_database_backend();
+        let lock = if backend == DbBackend::Postgres {
+            "FOR UPDATE OF r SKIP LOCKED"
+        } else {
+            ""
+        };
+        let sql = format!(
+            "UPDATE letter_recipient SET status = 'sending', lease_owner = $1, \
+             lease_until_ms = $2, attempts = attempts + 1 \
+             WHERE id IN (SELECT r.id FROM letter_recipient r JOIN letter l ON l.id = r.letter_id \
+               WHERE l.status = 'scheduled' AND ((r.status = 'pending' AND r.next_attempt_ms <= $3) \
+                 OR (r.status = 'sending' AND r.lease_until_ms < $3)) \
+               ORDER BY r.next_attempt_ms LIMIT $4 {lock}) \
+             RETURNING id"
+        );
+        let values: Vec<Value> = vec![
+            self.instance.clone().into(),
+            (now_ms + self.letters.config.lease_secs * 1000).into(),
+            now_ms.into(),
+            i64::try_from(self.letters.config.batch.max(1)).unwrap_or(16).into(),
+        ];
+        let rows = self
+            .db
+            .query_all_raw(Statement::from_sql_and_values(
+                backend,
+                placeholders(backend, &sql),
+                values,
+            ))
+            .await?;
+        let ids = rows
+            .iter()
+            .map(|r| r.try_get::<Uuid>("", "id"))
+            .collect::<Result<Vec<_>, _>>()?;
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut claimed = letter_recipient::Entity::find()
+            .filter(letter_recipient::Column::Id.is_in(ids))
+            .all(&self.db)
+            .await?;
+        claimed.sort_by_key(|r| r.next_attempt_ms);
+        Ok(claimed)
+    }
+
+    /// Sends one claimed delivery and records the outcome.
+    pub async fn deliver(&self, r: letter_recipient::Model) -> Result<(), AppError> {
+        let Some(l) = letter::Entity::find_by_id(r.letter_id).one(&self.db).await? else {
+            return Ok(());
+        };
+        let author = match l.user_id {
+            Some(u) => user_account::Entity::find_by_id(u).one(&self.db).await?,
+            None => None,
+        };
+        let tz: chrono_tz::Tz = l.timezone.parse().unwrap_or(chrono_tz::Tz::UTC);
+        let written_on = DateTime::<Utc>::from_timestamp_millis(l.created_ms)
+            .map(|t| t.with_timezone(&tz).format("%-d %B %Y").to_string())
+            .unwrap_or_default();
+        let from = author
+            .as_ref()
+            .map_or_else(|| "Someone".to_owned(), |a| a.username.clone());
+        let link = self.letters.link(r.id);
+        let email = templates::letter_delivered(
+            r.name.as_deref(),
+            &r.email,
+            &from,
+            r.is_self,
+            &written_on,
+            &l.title,
+            &rules::excerpt(&l.body, 280),
+            &link,
+        );
+        let now = || Utc::now().timestamp_millis();
+        match self.mailer.send_with_id(email, &r.message_id).await {
+            Ok(()) => {
+                let done = letter_recipient::Entity::update_many()
+                    .col_expr(letter_recipient::Column::Status, "sent".into())
+                    .col_expr(letter_recipient::Column::SentMs, now().into())
+                    .col_expr(letter_recipient::Column::LeaseOwner, Option::<String>::None.into())
+                    .col_expr(letter_recipient::Column::LeaseUntilMs, Option::<i64>::None.into())
+                    .col_expr(letter_recipient::Column::LastError, Option::<String>::None.into())
+                    .filter(letter_recipient::Column::Id.eq(r.id))
+                    .filter(letter_recipient::Column::LeaseOwner.eq(self.instance.clone()))
+                    .exec(&self.db)
+                    .await?;
+                if done.rows_affected == 0 {
+                    tracing::warn!(
+                        recipient = %r.id,
+                        "a delivery outlived its lease and was taken over; it may arrive twice \
+                         (with the same Message-ID)"
+                    );
+                    return Ok(());
+                }
+                if l.send_sms
+                    && let Some(phone) = &r.phone
+                {
+                    let text = super::sms::letter_text(&from, &link);
+                    match self.letters.sms.send(phone, &text).await {
+                        Ok(()) => {
+                            letter_recipient::Entity::update_many()
+                                .col_expr(letter_recipient::Column::SmsSentMs, now().into())
+                                .filter(letter_recipient::Column::Id.eq(r.id))
+                                .exec(&self.db)
+                                .await?;
+                        }
+                        Err(e) => tracing::warn!(error = %e, provider = self.letters.sms.name(), "SMS failed"),
+                    }
+                }
+            }
+            Err(e) => {
+                let permanent = matches!(e, MailError::Rejected(_) | MailError::Address(_));
+                let out_of_attempts = r.attempts >= self.letters.config.max_attempts;
+                tracing::warn!(recipient = %r.id, attempt = r.attempts, permanent, error = %e, "letter delivery failed");
+                if permanent || out_of_attempts {
+                    let reason = if permanent {
+                        "The recipient's mail server refused the letter.".to_owned()
+                    } else {
+                        format!("The mail server could not be reached after {} attempts.", r.attempts)
+                    };
+                    self.set_outcome(&r, "failed", None, &reason).await?;
+                } else {
+                    let wait = self.backoff_ms(r.attempts);
+                    self.set_outcome(
+                        &r,
+                        "pending",
+                        Some(now() + wait),
+                        "The mail server could not be reached; Ripen will try again.",
+                    )
+                    .await?;
+                    return Ok(());
+                }
+            }
+        }
+        self.finish_letter(&l, author.as_ref()).await
+    }
+
+    async fn set_outcome(
+        &self,
+        r: &letter_recipient::Model,
+        status: &str,
+        next_attempt_ms: Option<i64>,
+        reason: &str,
+    ) -> Result<(), AppError> {
+        let mut update = letter_recipient::Entity::update_many()
+            .col_expr(letter_recipient::Column::Status, status.into())
+            .col_expr(letter_recipient::Column::LeaseOwner, Option::<String>::None.into())
+            .col_expr(letter_recipient::Column::LeaseUntilMs, Option::<i64>::None.into())
+            .col_expr(letter_recipient::Column::LastError, reason.into());
+        if let Some(at) = next_attempt_ms {
+            update = update.col_expr(letter_recipient::Column::NextAttemptMs, at.into());
+        }
+        update
+            .filter(letter_recipient::Column::Id.eq(r.id))
+            .filter(letter_recipient::Column::LeaseOwner.eq(self.instance.clone()))
+            .exec(&self.db)
+            .await?;
+        Ok(())
+    }
+
+    /// The wait before attempt `attempts + 1`: base × 2^(attempts−1), capped, plus up to
+    /// 10 % jitter so retries of many letters do not arrive together.
+    pub fn backoff_ms(&self, attempts: i32) -> i64 {
+        let cfg = &self.letters.config;
+        let exp = u32::try_from(attempts.saturating_sub(1).clamp(0, 30)).unwrap_or(0);
+        let base = cfg
+            .backoff_base_secs
+            .saturating_mul(1_i64 << exp)
+            .min(cfg.backoff_max_secs)
+            .max(0)
+            * 1000;
+        let mut b = [0u8; 2];
+        let jitter = if getrandom::fill(&mut b).is_ok() {
+            base / 10 * i64::from(u16::from_le_bytes(b)) / i64::from(u16::MAX)
+        } else {
+            0
+        };
+        base + jitter
+    }
+
+    /// When no delivery of the letter is left to do, marks it delivered (or failed, if no
+    /// recipient was reached) — exactly one worker wins this — and tells the author.
+    async fn finish_letter(
+        &self,
+        l: &letter::Model,
+        author: Option<&user_account::Model>,
+    ) -> Result<(), AppError> {
+        let backend = self.db.get_database_backend();
+        let sql = "UPDATE letter SET status = CASE WHEN EXISTS (SELECT 1 FROM letter_recipient \
+                     WHERE letter_id = $1 AND status = 'sent') THEN 'delivered' ELSE 'failed' END, \
+                   delivered_ms = $2, updated_ms = $2 \
+                   WHERE id = $1 AND status = 'scheduled' AND NOT EXISTS (SELECT 1 FROM \
+                     letter_recipient WHERE letter_id = $1 AND status IN ('pending', 'sending'))";
+        let now = Utc::now().timestamp_millis();
+        let done = self
+            .db
+            .execute_raw(Statement::from_sql_and_values(
+                backend,
+                placeholders(backend, sql),
+                [l.id.into(), now.into()],
+            ))
+            .await?;
+        if done.rows_affected() != 1 {
+            return Ok(());
+        }
+        let rows = letter_recipient::Entity::find()
+            .filter(letter_recipient::Column::LetterId.eq(l.id))
+            .all(&self.db)
+            .await?;
+        let sent = rows.iter().filter(|r| r.status == "sent").count();
+        let failed = rows.iter().filter(|r| r.status == "failed").count();
+        let others = rows.iter().any(|r| !r.is_self);
+        let Some(author) = author else {
+            return Ok(());
+        };
+        let (title, body) = if sent > 0 {
+            (
+                format!("Delivered: {}", l.title),
+                if failed > 0 {
+                    format!("Your letter reached {sent} recipient(s); {failed} could not be reached.")
+                } else {
+                    format!("Your letter reached all {sent} recipient(s).")
+                },
+            )
+        } else {
+            (
+                format!("Not delivered: {}", l.title),
+                "No recipient could be reached. Open the letter to see why.".to_owned(),
+            )
+        };
+        let page = format!("/letters/{}", l.id);
+        notify(&self.db, author.id, "letter_delivered", &title, &body, Some(&page)).await?;
+        // A letter only to oneself needs no second email saying it arrived.
+        if others || failed > 0 {
+            let email = templates::delivery_confirmation(
+                &author.username,
+                &author.email,
+                &l.title,
+                sent,
+                failed,
+                &format!("{}{page}", self.letters.site_url),
+            );
+            let id = format!("<letter.{}.confirmation@{}>", l.id.simple(), self.letters.mail_domain());
+            if let Err(e) = self.mailer.send_with_id(email, &id).await {
+                tracing::warn!(error = %e, "the delivery confirmation email failed; the in-app notification stands");
+            }
+        }
+        Ok(())
+    }
+}
+
+/// `$n` placeholders for PostgreSQL, `?n` for SQLite (both numbered, so one may repeat).
+fn placeholders(backend: DbBackend, sql: &str) -> String {
+    match backend {
+        DbBackend::Postgres => sql.to_owned(),
+        _ => sql.replace('$', "?"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sqlite_gets_numbered_question_marks() {
+        assert_eq!(
+            placeholders(DbBackend::Sqlite, "a = $1 AND b = $2 OR c = $1"),
+            "a = ?1 AND b = ?2 OR c = ?1"
+        );
+        assert_eq!(placeholders(DbBackend::Postgres, "a = $1"), "a = $1");
+    }
+}

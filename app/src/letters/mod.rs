@@ -1,0 +1,307 @@
+//! Letters to the future: composed now, delivered by email (and optionally SMS) at a chosen
+//! instant, read through an unguessable link.
+//!
+//! - [`rules`] holds the limits and checks shared by browser and server;
+//! - `ssr` the letter service (drafts, scheduling, editing, cancelling, reading);
+//! - `delivery` the scheduler that claims due deliveries with a lease and sends each once;
+//! - `images` and `storage` the intake and storage of attached images.
+
+#![allow(clippy::too_many_arguments)]
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::AppError;
+
+pub mod rules;
+
+#[cfg(feature = "hydrate")]
+pub mod browser;
+
+#[cfg(feature = "ssr")]
+pub mod delivery;
+#[cfg(feature = "ssr")]
+pub mod entities;
+#[cfg(feature = "ssr")]
+pub mod images;
+#[cfg(feature = "ssr")]
+pub mod sms;
+#[cfg(feature = "ssr")]
+pub mod ssr;
+#[cfg(feature = "ssr")]
+pub mod storage;
+
+/// Where a letter is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LetterStatus {
+    Draft,
+    Scheduled,
+    Delivered,
+    Failed,
+    Cancelled,
+}
+
+impl LetterStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Draft => "draft",
+            Self::Scheduled => "scheduled",
+            Self::Delivered => "delivered",
+            Self::Failed => "failed",
+            Self::Cancelled => "cancelled",
+        }
+    }
+
+    pub fn parse(s: &str) -> Self {
+        match s {
+            "scheduled" => Self::Scheduled,
+            "delivered" => Self::Delivered,
+            "failed" => Self::Failed,
+            "cancelled" => Self::Cancelled,
+            _ => Self::Draft,
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Draft => "Draft",
+            Self::Scheduled => "Scheduled",
+            Self::Delivered => "Delivered",
+            Self::Failed => "Not delivered",
+            Self::Cancelled => "Cancelled",
+        }
+    }
+
+    /// Whether the author may still change the letter.
+    pub fn editable(self) -> bool {
+        matches!(self, Self::Draft | Self::Scheduled | Self::Cancelled)
+    }
+}
+
+/// A recipient as the compose form sends it (`phone` may be empty).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecipientInput {
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub email: String,
+    #[serde(default)]
+    pub phone: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecipientView {
+    pub id: Uuid,
+    pub is_self: bool,
+    pub name: Option<String>,
+    pub email: String,
+    pub phone: Option<String>,
+    /// draft | pending | sending | sent | failed | cancelled
+    pub status: String,
+    pub attempts: i32,
+    pub sent_ms: Option<i64>,
+    pub last_error: Option<String>,
+    pub thanked: bool,
+    pub thanks_note: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImageView {
+    pub id: Uuid,
+    pub url: String,
+    pub width: i32,
+    pub height: i32,
+    pub alt: String,
+    pub bytes: i64,
+}
+
+/// A letter as its author sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LetterView {
+    pub id: Uuid,
+    pub title: String,
+    pub body: String,
+    /// `body` rendered to inert HTML.
+    pub html: String,
+    pub status: LetterStatus,
+    pub deliver_at_ms: Option<i64>,
+    /// The delivery instant in the letter's time zone, `YYYY-MM-DD` and `HH:MM`.
+    pub deliver_date: String,
+    pub deliver_time: String,
+    /// Spelled out for people: local time with zone, and the UTC instant.
+    pub deliver_local: Option<String>,
+    pub deliver_utc: Option<String>,
+    pub timezone: String,
+    pub to_self: bool,
+    pub send_sms: bool,
+    pub public: bool,
+    pub pen_name: Option<String>,
+    pub recipients: Vec<RecipientView>,
+    pub images: Vec<ImageView>,
+    pub created_ms: i64,
+    pub updated_ms: i64,
+    pub delivered_ms: Option<i64>,
+}
+
+/// One row of "my letters".
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LetterSummary {
+    pub id: Uuid,
+    pub title: String,
+    pub status: LetterStatus,
+    pub deliver_at_ms: Option<i64>,
+    pub deliver_local: Option<String>,
+    pub recipients: usize,
+    pub images: usize,
+    pub updated_ms: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NotificationView {
+    pub id: Uuid,
+    pub title: String,
+    pub body: String,
+    pub link: Option<String>,
+    pub created_ms: i64,
+    pub read: bool,
+}
+
+/// The letters page: the caller's letters, unread notifications, and what composing needs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LettersHome {
+    pub letters: Vec<LetterSummary>,
+    pub notifications: Vec<NotificationView>,
+    pub now_ms: i64,
+    pub timezone: String,
+    pub own_email: String,
+    pub email_verified: bool,
+    /// The earliest delivery, in seconds from now (one hour unless configured otherwise).
+    pub min_lead_secs: i64,
+}
+
+/// A delivery instant spelled out before saving.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeliveryPreview {
+    pub local: String,
+    pub utc: String,
+    pub in_words: String,
+}
+
+/// A delivered letter as its recipient reads it through the link.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReadView {
+    pub title: String,
+    pub html: String,
+    pub images: Vec<ImageView>,
+    pub from: String,
+    pub written_on: String,
+    pub delivered_on: String,
+    pub is_self: bool,
+    pub thanked: bool,
+}
+
+/// The caller's letters, notifications and compose settings.
+#[server(prefix = "/api", endpoint = "letters/overview")]
+pub async fn letters_overview() -> Result<LettersHome, AppError> {
+    let (db, user) = crate::focus::ssr::caller().await?;
+    ssr::overview(&db, user).await
+}
+
+#[server(prefix = "/api", endpoint = "letters/get")]
+pub async fn get_letter(id: String) -> Result<LetterView, AppError> {
+    let (db, user) = crate::focus::ssr::caller().await?;
+    ssr::letter_view(&db, user, crate::focus::ssr::parse_id(&id)?).await
+}
+
+/// Saves a letter: a draft (`schedule` empty; autosave) or scheduled for delivery
+/// (`schedule` = `true`; every rule is checked and nothing is stored unless all pass).
+/// `id` empty creates the letter. `recipients` is a JSON array of `{name, email, phone}`.
+#[server(prefix = "/api", endpoint = "letters/save")]
+pub async fn save_letter(
+    #[server(default)] id: Option<String>,
+    title: String,
+    body: String,
+    #[server(default)] deliver_date: Option<String>,
+    #[server(default)] deliver_time: Option<String>,
+    #[server(default)] to_self: Option<String>,
+    #[server(default)] recipients: Option<String>,
+    #[server(default)] send_sms: Option<String>,
+    #[server(default)] public: Option<String>,
+    #[server(default)] pen_name: Option<String>,
+    #[server(default)] schedule: Option<String>,
+) -> Result<LetterView, AppError> {
+    use crate::server::ticked;
+    let (db, user) = crate::focus::ssr::caller().await?;
+    let recipients = rules::parse_recipients_json(recipients.as_deref().unwrap_or(""))?;
+    let form = ssr::LetterForm {
+        title,
+        body,
+        deliver_date: deliver_date.unwrap_or_default(),
+        deliver_time: deliver_time.unwrap_or_default(),
+        to_self: ticked(&to_self),
+        recipients,
+        send_sms: ticked(&send_sms),
+        public: ticked(&public),
+        pen_name: pen_name.unwrap_or_default(),
+    };
+    let id = match id.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(raw) => Some(crate::focus::ssr::parse_id(raw)?),
+    };
+    ssr::save(&db, user, id, form, ticked(&schedule)).await
+}
+
+/// Spells out a delivery date and time in the caller's time zone, with its UTC instant.
+#[server(prefix = "/api", endpoint = "letters/preview-time")]
+pub async fn preview_delivery(
+    deliver_date: String,
+    deliver_time: String,
+) -> Result<DeliveryPreview, AppError> {
+    let (db, user) = crate::focus::ssr::caller().await?;
+    ssr::preview(&db, user, &deliver_date, &deliver_time).await
+}
+
+/// Cancels a scheduled letter (refused once its delivery has begun). It stays, as
+/// "cancelled", and can be edited and scheduled again.
+#[server(prefix = "/api", endpoint = "letters/cancel")]
+pub async fn cancel_letter(id: String) -> Result<LetterView, AppError> {
+    let (db, user) = crate::focus::ssr::caller().await?;
+    ssr::cancel(&db, user, crate::focus::ssr::parse_id(&id)?).await
+}
+
+/// Deletes a letter with its images (refused while it is being delivered).
+#[server(prefix = "/api", endpoint = "letters/delete")]
+pub async fn delete_letter(id: String) -> Result<(), AppError> {
+    let (db, user) = crate::focus::ssr::caller().await?;
+    ssr::delete(&db, user, crate::focus::ssr::parse_id(&id)?).await
+}
+
+/// Removes one image from a letter that can still be edited.
+#[server(prefix = "/api", endpoint = "letters/image/delete")]
+pub async fn delete_image(id: String) -> Result<(), AppError> {
+    let (db, user) = crate::focus::ssr::caller().await?;
+    ssr::delete_image(&db, user, crate::focus::ssr::parse_id(&id)?).await
+}
+
+/// Marks all of the caller's notifications read.
+#[server(prefix = "/api", endpoint = "notifications/read")]
+pub async fn read_notifications() -> Result<(), AppError> {
+    let (db, user) = crate::focus::ssr::caller().await?;
+    ssr::read_notifications(&db, user).await
+}
+
+/// A delivered letter, for whoever holds its link.
+#[server(prefix = "/api", endpoint = "letters/read")]
+pub async fn read_letter(token: String) -> Result<ReadView, AppError> {
+    let db = crate::server::db()?;
+    ssr::read(&db, &token).await
+}
+
+/// The recipient's "thank you" (once; `note` optional, up to 500 characters).
+#[server(prefix = "/api", endpoint = "letters/thank")]
+pub async fn thank_letter(token: String, #[server(default)] note: Option<String>) -> Result<(), AppError> {
+    let db = crate::server::db()?;
+    ssr::thank(&db, &token, note.as_deref().unwrap_or("")).await
+}

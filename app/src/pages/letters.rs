@@ -1,0 +1,774 @@
+//! `/letters` (my letters and notifications), `/letters/:id` (compose, edit, or see a
+//! delivered letter; `new` starts one) and `/l/:token` (a recipient reads a letter).
+//!
+//! Each page creates one resource at its top and reads it in one `<Transition>`; the
+//! editor then works on signals and calls server functions directly.
+
+use leptos::{prelude::*, task::spawn_local};
+use leptos_meta::Title;
+use leptos_router::{
+    components::A,
+    hooks::{use_navigate, use_params_map},
+};
+
+use crate::{
+    AppError,
+    components::form::textarea_text,
+    letters::{
+        ImageView, LetterStatus, LetterSummary, LetterView, LettersHome, ReadView,
+        RecipientInput, RecipientView, cancel_letter, delete_image, delete_letter, get_letter,
+        letters_overview, preview_delivery, read_letter, read_notifications,
+        rules::{self, MAX_IMAGES, MAX_RECIPIENTS},
+        save_letter, thank_letter,
+    },
+};
+
+fn failure(e: AppError) -> AnyView {
+    match e {
+        AppError::Unauthorized => view! {
+            <div class="card auth-card">
+                <h2>"Letters to the future"</h2>
+                <p class="auth-lede">"Log in to write letters to your future self and to people you love, delivered on the day you choose."</p>
+                <div class="button-row">
+                    <A href="/login" attr:class="button button-primary">"Log in"</A>
+                    <A href="/signup" attr:class="button button-quiet">"Create an account"</A>
+                </div>
+            </div>
+        }
+        .into_any(),
+        e => view! { <div class="alert alert-error" role="alert">{e.to_string()}</div> }.into_any(),
+    }
+}
+
+#[component]
+pub fn LettersPage() -> impl IntoView {
+    let epoch = RwSignal::new(0u32);
+    let data = Resource::new(move || epoch.get(), |_| letters_overview());
+    view! {
+        <Title text="Letters" />
+        <section class="container letters-page">
+            <header class="page-head">
+                <h1>"Letters"</h1>
+                <A href="/letters/new" attr:class="button button-primary">"Write a letter"</A>
+            </header>
+            <Transition fallback=|| view! { <p class="muted" role="status">"Loading your letters…"</p> }>
+                {move || Suspend::new(async move {
+                    match data.await {
+                        Ok(v) => view! { <Overview v epoch /> }.into_any(),
+                        Err(e) => failure(e),
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+fn countdown(at: Option<i64>, now: i64) -> String {
+    match at {
+        Some(at) if at > now => format!("arrives in {}", rules::duration_words(at - now)),
+        Some(_) => "on its way".to_owned(),
+        None => "no date yet".to_owned(),
+    }
+}
+
+#[component]
+fn Overview(v: LettersHome, epoch: RwSignal<u32>) -> impl IntoView {
+    let now = v.now_ms;
+    let group = |status: LetterStatus| -> Vec<LetterSummary> {
+        v.letters.iter().filter(|l| l.status == status).cloned().collect()
+    };
+    let sections = [
+        (LetterStatus::Scheduled, "Scheduled"),
+        (LetterStatus::Draft, "Drafts"),
+        (LetterStatus::Delivered, "Delivered"),
+        (LetterStatus::Failed, "Not delivered"),
+        (LetterStatus::Cancelled, "Cancelled"),
+    ]
+    .map(|(status, heading)| (status, heading, group(status)));
+    let empty = v.letters.is_empty();
+    let notifications = v.notifications.clone();
+    view! {
+        {(!notifications.is_empty()).then(|| view! {
+            <section class="card notifications" aria-labelledby="notes-h">
+                <div class="card-head">
+                    <h2 id="notes-h">"News about your letters"</h2>
+                    <button type="button" class="link-button" on:click=move |_| {
+                        spawn_local(async move {
+                            if read_notifications().await.is_ok() {
+                                epoch.update(|e| *e += 1);
+                            }
+                        });
+                    }>"Mark all read"</button>
+                </div>
+                <ul class="notification-list">
+                    {notifications.into_iter().map(|n| view! {
+                        <li>
+                            <strong>{n.title}</strong>
+                            <span>{n.body}</span>
+                            {n.link.map(|href| view! { <A href=href attr:class="link">"Open"</A> })}
+                        </li>
+                    }).collect_view()}
+                </ul>
+            </section>
+        })}
+        {empty.then(|| view! {
+            <div class="card empty-state">
+                <h2>"Write to the person you will be"</h2>
+                <p class="muted">"A letter waits, sealed, until the day you choose: tomorrow, or fifty years from now. Write to yourself, or to someone you love."</p>
+                <A href="/letters/new" attr:class="button button-primary">"Write your first letter"</A>
+            </div>
+        })}
+        {sections.into_iter().filter(|(_, _, list)| !list.is_empty()).map(|(status, heading, list)| view! {
+            <section class="card letter-group" aria-label=heading>
+                <h2>{heading}<span class="count">{list.len()}</span></h2>
+                <ul class="letter-list">
+                    {list.into_iter().map(|l| {
+                        let when = match status {
+                            LetterStatus::Scheduled => countdown(l.deliver_at_ms, now),
+                            _ => l.deliver_local.clone().unwrap_or_default(),
+                        };
+                        let title = if l.title.is_empty() { "Untitled letter".to_owned() } else { l.title.clone() };
+                        view! {
+                            <li class="letter-row">
+                                <A href=format!("/letters/{}", l.id) attr:class="letter-link">
+                                    <span class="letter-title">{title}</span>
+                                    <span class="letter-meta">
+                                        <span class=format!("status status-{}", status.as_str())>{status.label()}</span>
+                                        <span>{when}</span>
+                                        {(l.recipients > 0).then(|| view! { <span>{format!("{} recipient{}", l.recipients, if l.recipients == 1 { "" } else { "s" })}</span> })}
+                                        {(l.images > 0).then(|| view! { <span>{format!("{} image{}", l.images, if l.images == 1 { "" } else { "s" })}</span> })}
+                                    </span>
+                                </A>
+                            </li>
+                        }
+                    }).collect_view()}
+                </ul>
+            </section>
+        }).collect_view()}
+    }
+}
+
+#[component]
+pub fn LetterPage() -> impl IntoView {
+    let params = use_params_map();
+    let id = move || params.with(|p| p.get("id").unwrap_or_default());
+    let data = Resource::new(id, |id| async move {
+        let overview = letters_overview().await?;
+        let letter = if id == "new" {
+            None
+        } else {
+            Some(get_letter(id).await?)
+        };
+        Ok::<_, AppError>((overview, letter))
+    });
+    view! {
+        <Title text="Letter" />
+        <section class="container letter-page">
+            <p class="back"><A href="/letters" attr:class="link">"← All letters"</A></p>
+            <Transition fallback=|| view! { <p class="muted" role="status">"Loading the letter…"</p> }>
+                {move || Suspend::new(async move {
+                    match data.await {
+                        Ok((ov, Some(l))) if !l.status.editable() => view! { <Sent l ov /> }.into_any(),
+                        Ok((ov, l)) => view! { <Editor ov l /> }.into_any(),
+                        Err(e) => failure(e),
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+#[derive(Clone)]
+struct Row {
+    key: u32,
+    name: RwSignal<String>,
+    email: RwSignal<String>,
+    phone: RwSignal<String>,
+}
+
+impl Row {
+    fn new(key: u32, r: Option<&RecipientView>) -> Self {
+        Self {
+            key,
+            name: RwSignal::new(r.and_then(|r| r.name.clone()).unwrap_or_default()),
+            email: RwSignal::new(r.map(|r| r.email.clone()).unwrap_or_default()),
+            phone: RwSignal::new(r.and_then(|r| r.phone.clone()).unwrap_or_default()),
+        }
+    }
+}
+
+fn message_for(errors: RwSignal<Option<AppError>>, field: String) -> Signal<Option<String>> {
+    Signal::derive(move || {
+        errors.with(|e| e.as_ref().and_then(|e| e.field_message(&field).map(str::to_owned)))
+    })
+}
+
+#[component]
+fn FieldMessage(#[prop(into)] id: String, message: Signal<Option<String>>) -> impl IntoView {
+    view! { <p class="field-error" id=id>{move || message.get()}</p> }
+}
+
+#[component]
+fn Editor(ov: LettersHome, l: Option<LetterView>) -> impl IntoView {
+    let id = RwSignal::new(l.as_ref().map(|l| l.id.to_string()));
+    let status = RwSignal::new(l.as_ref().map_or(LetterStatus::Draft, |l| l.status));
+    let title = RwSignal::new(l.as_ref().map(|l| l.title.clone()).unwrap_or_default());
+    let body = RwSignal::new(l.as_ref().map(|l| l.body.clone()).unwrap_or_default());
+    let date = RwSignal::new(l.as_ref().map(|l| l.deliver_date.clone()).unwrap_or_default());
+    let time = RwSignal::new(
+        l.as_ref()
+            .map(|l| l.deliver_time.clone())
+            .filter(|t| !t.is_empty())
+            .unwrap_or_else(|| "09:00".to_owned()),
+    );
+    let to_self = RwSignal::new(l.as_ref().is_none_or(|l| l.to_self));
+    let send_sms = RwSignal::new(l.as_ref().is_some_and(|l| l.send_sms));
+    let public = RwSignal::new(l.as_ref().is_some_and(|l| l.public));
+    let pen_name = RwSignal::new(l.as_ref().and_then(|l| l.pen_name.clone()).unwrap_or_default());
+    let others: Vec<Row> = l
+        .as_ref()
+        .map(|l| {
+            l.recipients
+                .iter()
+                .filter(|r| !r.is_self)
+                .enumerate()
+                .map(|(i, r)| Row::new(u32::try_from(i).unwrap_or(0), Some(r)))
+                .collect()
+        })
+        .unwrap_or_default();
+    let next_key = StoredValue::new(u32::try_from(others.len()).unwrap_or(0));
+    let rows = RwSignal::new(others);
+    let images = RwSignal::new(l.as_ref().map(|l| l.images.clone()).unwrap_or_default());
+    let errors = RwSignal::new(None::<AppError>);
+    let notice = RwSignal::new(None::<String>);
+    let saved_at = RwSignal::new(None::<String>);
+    let busy = RwSignal::new(false);
+    let uploading = RwSignal::new(0u32);
+    let preview = RwSignal::new(None::<Result<String, String>>);
+    let navigate = use_navigate();
+    let tz = ov.timezone.clone();
+    let own_email = ov.own_email.clone();
+    let verified = ov.email_verified;
+    let lead = rules::duration_words(ov.min_lead_secs * 1000);
+
+    let recipients_json = move || {
+        let list: Vec<RecipientInput> = rows
+            .get_untracked()
+            .iter()
+            .map(|r| RecipientInput {
+                name: r.name.get_untracked(),
+                email: r.email.get_untracked(),
+                phone: r.phone.get_untracked(),
+            })
+            .collect();
+        serde_json::to_string(&list).unwrap_or_default()
+    };
+    let tick = |b: bool| b.then(|| "on".to_owned());
+    // Saves (a draft, or scheduling); resolves with the saved letter.
+    let save = move |schedule: bool| async move {
+        let result = save_letter(
+            id.get_untracked(),
+            title.get_untracked(),
+            body.get_untracked(),
+            Some(date.get_untracked()),
+            Some(time.get_untracked()),
+            tick(to_self.get_untracked()),
+            Some(recipients_json()),
+            tick(send_sms.get_untracked()),
+            tick(public.get_untracked()),
+            Some(pen_name.get_untracked()),
+            tick(schedule),
+        )
+        .await;
+        match &result {
+            Ok(v) => {
+                errors.set(None);
+                id.set(Some(v.id.to_string()));
+                status.set(v.status);
+                saved_at.set(Some(if schedule {
+                    "Scheduled".to_owned()
+                } else {
+                    "Draft saved".to_owned()
+                }));
+            }
+            Err(e) => errors.set(Some(e.clone())),
+        }
+        result
+    };
+
+    // Autosave drafts 1.5 s after the last change (never a scheduled letter: its changes
+    // are saved only when the author schedules them again).
+    let generation = StoredValue::new(0u64);
+    let first = StoredValue::new(true);
+    Effect::new(move |_| {
+        let _ = (title.get(), body.get(), date.get(), time.get(), to_self.get(), send_sms.get(), public.get(), pen_name.get());
+        rows.with(|rs| {
+            for r in rs {
+                let _ = (r.name.get(), r.email.get(), r.phone.get());
+            }
+        });
+        if first.get_value() {
+            first.set_value(false);
+            return;
+        }
+        if status.get_untracked() == LetterStatus::Scheduled {
+            saved_at.set(Some("Unsaved changes".to_owned()));
+            return;
+        }
+        generation.update_value(|g| *g += 1);
+        let mine = generation.get_value();
+        saved_at.set(Some("Editing…".to_owned()));
+        set_timeout(
+            move || {
+                if generation.get_value() == mine && !busy.get_untracked() {
+                    spawn_local(async move {
+                        let _ = save(false).await;
+                    });
+                }
+            },
+            std::time::Duration::from_millis(1500),
+        );
+    });
+
+    // The delivery instant spelled out in the author's zone and in UTC.
+    Effect::new(move |_| {
+        let (d, t) = (date.get(), time.get());
+        if d.is_empty() || t.is_empty() {
+            preview.set(None);
+            return;
+        }
+        spawn_local(async move {
+            let p = preview_delivery(d, t).await;
+            preview.set(Some(match p {
+                Ok(p) => Ok(format!("{} · {} · {}", p.local, p.utc, p.in_words)),
+                Err(e) => Err(e
+                    .field_message("deliver_time")
+                    .or(e.field_message("deliver_date"))
+                    .map_or_else(|| e.to_string(), str::to_owned)),
+            }));
+        });
+    });
+
+    let schedule_now = {
+        let navigate = navigate.clone();
+        move |_| {
+            let navigate = navigate.clone();
+            busy.set(true);
+            notice.set(None);
+            spawn_local(async move {
+                if let Ok(v) = save(true).await {
+                    notice.set(Some(format!(
+                        "Scheduled. It will arrive {}.",
+                        v.deliver_local.unwrap_or_default()
+                    )));
+                    navigate(&format!("/letters/{}", v.id), Default::default());
+                }
+                busy.set(false);
+            });
+        }
+    };
+    let save_draft = move |_| {
+        busy.set(true);
+        spawn_local(async move {
+            let _ = save(false).await;
+            busy.set(false);
+        });
+    };
+    let cancel = move |_| {
+        let Some(letter) = id.get_untracked() else { return };
+        busy.set(true);
+        spawn_local(async move {
+            match cancel_letter(letter).await {
+                Ok(v) => {
+                    status.set(v.status);
+                    notice.set(Some("Delivery cancelled. The letter is kept; you can schedule it again.".into()));
+                    errors.set(None);
+                }
+                Err(e) => errors.set(Some(e)),
+            }
+            busy.set(false);
+        });
+    };
+    let remove = {
+        let navigate = navigate.clone();
+        move |_| {
+            let navigate = navigate.clone();
+            let Some(letter) = id.get_untracked() else {
+                navigate("/letters", Default::default());
+                return;
+            };
+            busy.set(true);
+            spawn_local(async move {
+                match delete_letter(letter).await {
+                    Ok(()) => navigate("/letters", Default::default()),
+                    Err(e) => errors.set(Some(e)),
+                }
+                busy.set(false);
+            });
+        }
+    };
+    let on_files = move |ev: leptos::ev::Event| {
+        #[cfg(feature = "hydrate")]
+        {
+            use wasm_bindgen::JsCast;
+            let Some(input) = ev
+                .target()
+                .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
+            else {
+                return;
+            };
+            let Some(files) = input.files() else { return };
+            let list: Vec<web_sys::File> = (0..files.length()).filter_map(|i| files.get(i)).collect();
+            input.set_value("");
+            spawn_local(async move {
+                // Images belong to a saved letter: save the draft first if needed.
+                if id.get_untracked().is_none() && save(false).await.is_err() {
+                    return;
+                }
+                let Some(letter) = id.get_untracked() else { return };
+                for file in list {
+                    uploading.update(|n| *n += 1);
+                    match crate::letters::browser::upload_image(&letter, file).await {
+                        Ok(img) => {
+                            images.update(|v| v.push(img));
+                            errors.set(None);
+                        }
+                        Err(e) => errors.set(Some(e)),
+                    }
+                    uploading.update(|n| *n -= 1);
+                }
+            });
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = ev;
+    };
+
+    let err = move |f: &str| message_for(errors, f.to_owned());
+    let general = Signal::derive(move || {
+        errors.with(|e| match e {
+            Some(AppError::Validation { fields }) => fields
+                .iter()
+                .find(|f| matches!(f.field.as_str(), "letter" | "recipients"))
+                .map(|f| f.message.clone()),
+            Some(e) => Some(e.to_string()),
+            None => None,
+        })
+    });
+    let scheduled = move || status.get() == LetterStatus::Scheduled;
+
+    view! {
+        <header class="page-head">
+            <h1>{move || if id.get().is_none() { "A new letter" } else if scheduled() { "Scheduled letter" } else { "Your letter" }}</h1>
+            <p class="save-state" role="status" aria-live="polite">{move || saved_at.get()}</p>
+        </header>
+        <div class="alert alert-success" role="status" hidden=move || notice.with(Option::is_none)>{move || notice.get()}</div>
+        <div class="alert alert-error" role="alert" hidden=move || general.with(Option::is_none)>{move || general.get()}</div>
+        <form class="letter-form" on:submit=|ev| ev.prevent_default() novalidate>
+            <div class="letter-paper card">
+                <div class="field" class:has-error=move || err("title").with(Option::is_some)>
+                    <label for="letter-title">"Title"</label>
+                    <input id="letter-title" name="title" type="text" maxlength="200" placeholder="Dear future me"
+                        prop:value=move || title.get() on:input=move |ev| title.set(event_target_value(&ev))
+                        aria-describedby="letter-title-error" aria-invalid=move || err("title").with(Option::is_some).then_some("true") />
+                    <FieldMessage id="letter-title-error" message=err("title") />
+                </div>
+                <div class="field" class:has-error=move || err("body").with(Option::is_some)>
+                    <label for="letter-body">"Letter"</label>
+                    <textarea id="letter-body" name="body" rows="14" class="letter-body"
+                        placeholder="What do you hope has changed? What should never change?"
+                        on:input=move |ev| body.set(event_target_value(&ev))
+                        aria-describedby="letter-body-hint letter-body-error"
+                        aria-invalid=move || err("body").with(Option::is_some).then_some("true")
+                    >{textarea_text(&body.get_untracked())}</textarea>
+                    <p class="hint" id="letter-body-hint">{move || format!("Markdown: **bold**, *italic*, lists, links. {} of {} characters.", body.with(|b| b.chars().count()), rules::MAX_BODY_CHARS)}</p>
+                    <FieldMessage id="letter-body-error" message=err("body") />
+                </div>
+                <div class="field" class:has-error=move || err("image").with(Option::is_some)>
+                    <span class="label">"Pictures"</span>
+                    <ul class="image-grid" aria-label="Attached pictures">
+                        <For each=move || images.get() key=|i: &ImageView| i.id let:img>
+                            <li class="image-tile">
+                                <img src=img.url.clone() alt=img.alt.clone() width=img.width height=img.height loading="lazy" />
+                                <button type="button" class="image-remove" aria-label=format!("Remove {}", img.alt)
+                                    on:click=move |_| {
+                                        let image = img.id;
+                                        spawn_local(async move {
+                                            match delete_image(image.to_string()).await {
+                                                Ok(()) => images.update(|v| v.retain(|i| i.id != image)),
+                                                Err(e) => errors.set(Some(e)),
+                                            }
+                                        });
+                                    }>"×"</button>
+                            </li>
+                        </For>
+                    </ul>
+                    <label class="button button-quiet file-button" class:disabled=move || images.with(|i| i.len() >= MAX_IMAGES)>
+                        <input type="file" name="image" accept="image/jpeg,image/png,image/webp" multiple
+                            class="visually-hidden" on:change=on_files
+                            disabled=move || images.with(|i| i.len() >= MAX_IMAGES)
+                            aria-describedby="letter-image-hint letter-image-error" />
+                        "Add pictures"
+                    </label>
+                    <p class="hint" id="letter-image-hint">
+                        {move || if uploading.get() > 0 { "Uploading…".to_owned() } else { format!("Up to {MAX_IMAGES} JPEG, PNG or WebP pictures. Location data is removed.") }}
+                    </p>
+                    <FieldMessage id="letter-image-error" message=err("image") />
+                </div>
+            </div>
+
+            <div class="letter-side">
+                <fieldset class="card">
+                    <legend>"When"</legend>
+                    <div class="field-row">
+                        <div class="field" class:has-error=move || err("deliver_date").with(Option::is_some)>
+                            <label for="letter-date">"Date"</label>
+                            <input id="letter-date" name="deliver_date" type="date" prop:value=move || date.get()
+                                on:input=move |ev| date.set(event_target_value(&ev))
+                                aria-describedby="letter-date-error" />
+                        </div>
+                        <div class="field" class:has-error=move || err("deliver_time").with(Option::is_some)>
+                            <label for="letter-time">"Time"</label>
+                            <input id="letter-time" name="deliver_time" type="time" prop:value=move || time.get()
+                                on:input=move |ev| time.set(event_target_value(&ev))
+                                aria-describedby="letter-date-error" />
+                        </div>
+                    </div>
+                    <p class="hint">{format!("In your time zone, {tz}. At least {lead} and at most {} years ahead.", rules::MAX_YEARS_AHEAD)}</p>
+                    <p class="delivery-preview" aria-live="polite">
+                        {move || match preview.get() {
+                            Some(Ok(text)) => text,
+                            Some(Err(e)) => e,
+                            None => String::new(),
+                        }}
+                    </p>
+                    <p class="field-error" id="letter-date-error">{move || err("deliver_date").get().or_else(|| err("deliver_time").get())}</p>
+                </fieldset>
+
+                <fieldset class="card">
+                    <legend>"To"</legend>
+                    <div class="field field-check" class:has-error=move || err("to_self").with(Option::is_some)>
+                        <input id="letter-to-self" type="checkbox" prop:checked=move || to_self.get()
+                            on:change=move |ev| to_self.set(event_target_checked(&ev)) />
+                        <label for="letter-to-self">{format!("Me ({own_email})")}</label>
+                        <FieldMessage id="letter-to-self-error" message=err("to_self") />
+                    </div>
+                    {(!verified).then(|| view! { <p class="hint">"Confirm your email address (Account) to send letters to yourself."</p> })}
+                    <For each=move || rows.get() key=|r: &Row| r.key let:row>
+                        {
+                            let index = move || rows.with(|rs| rs.iter().position(|r| r.key == row.key).unwrap_or(0));
+                            let f = move |name: &'static str| Signal::derive(move || {
+                                let field = format!("recipients.{}.{name}", index());
+                                errors.with(|e| e.as_ref().and_then(|e| e.field_message(&field).map(str::to_owned)))
+                            });
+                            let key = row.key;
+                            view! {
+                                <div class="recipient" role="group" aria-label=move || format!("Recipient {}", index() + 1)>
+                                    <div class="field" class:has-error=move || f("name").with(Option::is_some)>
+                                        <label for=format!("r{key}-name")>"Name"</label>
+                                        <input id=format!("r{key}-name") type="text" maxlength="100" prop:value=move || row.name.get()
+                                            on:input=move |ev| row.name.set(event_target_value(&ev)) />
+                                        <p class="field-error">{move || f("name").get()}</p>
+                                    </div>
+                                    <div class="field" class:has-error=move || f("email").with(Option::is_some)>
+                                        <label for=format!("r{key}-email")>"Email"</label>
+                                        <input id=format!("r{key}-email") type="email" prop:value=move || row.email.get()
+                                            on:input=move |ev| row.email.set(event_target_value(&ev)) />
+                                        <p class="field-error">{move || f("email").get()}</p>
+                                    </div>
+                                    <div class="field" class:has-error=move || f("phone").with(Option::is_some)>
+                                        <label for=format!("r{key}-phone")>"Phone (optional)"</label>
+                                        <input id=format!("r{key}-phone") type="tel" placeholder="+44 20 7946 0958" prop:value=move || row.phone.get()
+                                            on:input=move |ev| row.phone.set(event_target_value(&ev)) />
+                                        <p class="field-error">{move || f("phone").get()}</p>
+                                    </div>
+                                    <button type="button" class="link-button" on:click=move |_| rows.update(|rs| rs.retain(|r| r.key != key))>"Remove"</button>
+                                </div>
+                            }
+                        }
+                    </For>
+                    <button type="button" class="button button-quiet" disabled=move || rows.with(|r| r.len() >= MAX_RECIPIENTS)
+                        on:click=move |_| {
+                            let key = next_key.get_value();
+                            next_key.set_value(key + 1);
+                            rows.update(|rs| rs.push(Row::new(key, None)));
+                        }>"Add someone"</button>
+                    <div class="field field-check" class:has-error=move || err("send_sms").with(Option::is_some)>
+                        <input id="letter-sms" type="checkbox" prop:checked=move || send_sms.get()
+                            on:change=move |ev| send_sms.set(event_target_checked(&ev)) />
+                        <label for="letter-sms">"Also send a text message to recipients with a phone number"</label>
+                        <FieldMessage id="letter-sms-error" message=err("send_sms") />
+                    </div>
+                </fieldset>
+
+                <fieldset class="card">
+                    <legend>"Who can read it"</legend>
+                    <div class="field field-check">
+                        <input id="letter-public" type="checkbox" prop:checked=move || public.get()
+                            on:change=move |ev| public.set(event_target_checked(&ev)) />
+                        <label for="letter-public">"After delivery, show it on the public letter wall, without my name"</label>
+                    </div>
+                    <div class="field" hidden=move || !public.get() class:has-error=move || err("pen_name").with(Option::is_some)>
+                        <label for="letter-pen">"Pen name (optional)"</label>
+                        <input id="letter-pen" type="text" maxlength="60" placeholder="Anonymous" prop:value=move || pen_name.get()
+                            on:input=move |ev| pen_name.set(event_target_value(&ev)) />
+                        <FieldMessage id="letter-pen-error" message=err("pen_name") />
+                    </div>
+                </fieldset>
+
+                <div class="button-row letter-actions">
+                    <button type="button" class="button button-primary" on:click=schedule_now disabled=move || busy.get()>
+                        {move || if scheduled() { "Save and keep scheduled" } else { "Schedule letter" }}
+                    </button>
+                    <button type="button" class="button button-quiet" on:click=save_draft hidden=scheduled disabled=move || busy.get()>"Save draft"</button>
+                    <button type="button" class="button button-quiet" on:click=cancel hidden=move || !scheduled() disabled=move || busy.get()>"Cancel delivery"</button>
+                    <button type="button" class="button button-danger" on:click=remove disabled=move || busy.get()>"Delete"</button>
+                </div>
+            </div>
+        </form>
+    }
+}
+
+fn recipient_status(r: &RecipientView) -> String {
+    match r.status.as_str() {
+        "sent" => "Delivered".into(),
+        "failed" => format!("Not delivered: {}", r.last_error.clone().unwrap_or_default()),
+        "pending" if r.attempts > 0 => format!("Retrying: {}", r.last_error.clone().unwrap_or_default()),
+        "pending" | "sending" => "Waiting".into(),
+        "cancelled" => "Cancelled".into(),
+        _ => "Draft".into(),
+    }
+}
+
+/// A delivered (or undeliverable) letter, as its author sees it.
+#[component]
+fn Sent(l: LetterView, ov: LettersHome) -> impl IntoView {
+    let _ = ov;
+    let navigate = use_navigate();
+    let error = RwSignal::new(None::<String>);
+    let id = l.id.to_string();
+    view! {
+        <header class="page-head">
+            <h1>{l.title.clone()}</h1>
+            <span class=format!("status status-{}", l.status.as_str())>{l.status.label()}</span>
+        </header>
+        <div class="alert alert-error" role="alert" hidden=move || error.with(Option::is_none)>{move || error.get()}</div>
+        <article class="card letter-paper">
+            <p class="muted">{l.deliver_local.clone().map(|d| format!("Delivered {d}"))}</p>
+            <div class="prose" inner_html=l.html.clone()></div>
+            <ImageGrid images=l.images.clone() />
+        </article>
+        <section class="card" aria-labelledby="recipients-h">
+            <h2 id="recipients-h">"Recipients"</h2>
+            <ul class="recipient-status">
+                {l.recipients.iter().map(|r| {
+                    let who = if r.is_self { "You".to_owned() } else { r.name.clone().unwrap_or_default() };
+                    view! {
+                        <li>
+                            <strong>{who}</strong>" "<span class="muted">{r.email.clone()}</span>
+                            <span class=format!("status status-{}", r.status)>{recipient_status(r)}</span>
+                            {r.thanked.then(|| view! { <p class="thanks">"Said thank you"{r.thanks_note.clone().map(|n| format!(": “{n}”"))}</p> })}
+                        </li>
+                    }
+                }).collect_view()}
+            </ul>
+        </section>
+        <div class="button-row">
+            <button type="button" class="button button-danger" on:click=move |_| {
+                let id = id.clone();
+                let navigate = navigate.clone();
+                spawn_local(async move {
+                    match delete_letter(id).await {
+                        Ok(()) => navigate("/letters", Default::default()),
+                        Err(e) => error.set(Some(e.to_string())),
+                    }
+                });
+            }>"Delete letter"</button>
+        </div>
+    }
+}
+
+#[component]
+fn ImageGrid(images: Vec<ImageView>) -> impl IntoView {
+    (!images.is_empty()).then(|| {
+        view! {
+            <div class="letter-images">
+                {images.into_iter().map(|i| {
+                    let href = i.url.clone();
+                    view! {
+                        <a href=href target="_blank" rel="noopener">
+                            <img src=i.url alt=i.alt width=i.width height=i.height loading="lazy" />
+                        </a>
+                    }
+                }).collect_view()}
+            </div>
+        }
+    })
+}
+
+/// `/l/:token`: the letter for its recipient, no account needed.
+#[component]
+pub fn ReadLetterPage() -> impl IntoView {
+    let params = use_params_map();
+    let token = move || params.with(|p| p.get("token").unwrap_or_default());
+    let data = Resource::new(token, read_letter);
+    view! {
+        <Title text="A letter for you" />
+        <section class="container read-page">
+            <Transition fallback=|| view! { <p class="muted" role="status">"Opening the letter…"</p> }>
+                {move || Suspend::new(async move {
+                    match data.await {
+                        Ok(v) => view! { <Read v token=token() /> }.into_any(),
+                        Err(AppError::NotFound) => view! {
+                            <div class="card empty-state">
+                                <h1>"This letter cannot be opened"</h1>
+                                <p class="muted">"The link is incomplete, or the letter was removed by its author. Check that you copied the whole link from the email."</p>
+                            </div>
+                        }.into_any(),
+                        Err(e) => failure(e),
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+#[component]
+fn Read(v: ReadView, token: String) -> impl IntoView {
+    let thanked = RwSignal::new(v.thanked);
+    let note = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<String>);
+    let can_thank = !v.is_self;
+    view! {
+        <article class="card letter-paper read-letter">
+            <p class="letter-from">{format!("From {} · written {} · delivered {}", v.from, v.written_on, v.delivered_on)}</p>
+            <h1>{v.title.clone()}</h1>
+            <div class="prose" inner_html=v.html.clone()></div>
+            <ImageGrid images=v.images.clone() />
+        </article>
+        {can_thank.then(|| view! {
+            <section class="card thanks-card" aria-labelledby="thanks-h">
+                <h2 id="thanks-h">"Say thank you"</h2>
+                <div hidden=move || thanked.get()>
+                    <div class="field">
+                        <label for="thanks-note">"A few words (optional)"</label>
+                        <textarea id="thanks-note" rows="3" maxlength="500" on:input=move |ev| note.set(event_target_value(&ev))></textarea>
+                    </div>
+                    <p class="field-error" role="alert">{move || error.get()}</p>
+                    <button type="button" class="button button-primary" on:click={
+                        let token = token.clone();
+                        move |_| {
+                            let token = token.clone();
+                            spawn_local(async move {
+                                match thank_letter(token, Some(note.get_untracked())).await {
+                                    Ok(()) => thanked.set(true),
+                                    Err(e) => error.set(Some(e.field_message("note").map_or_else(|| e.to_string(), str::to_owned))),
+                                }
+                            });
+                        }
+                    }>"Send thanks"</button>
+                </div>
+                <p role="status" hidden=move || !thanked.get()>"Your thanks were passed on."</p>
+            </section>
+        })}
+    }
+}

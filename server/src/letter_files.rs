@@ -1,0 +1,120 @@
+//! Letter images over HTTP, outside Leptos (binary bodies):
+//! - `POST /api/letters/{id}/images` (multipart, one file field `image`): adds an image to
+//!   one of the signed-in user's letters; the answer is the image as JSON, or the usual
+//!   JSON error (validation errors name the `image` field);
+//! - `GET /api/letters/images/{id}`: the image, for the letter's author;
+//! - `GET /l/{token}/images/{id}`: the image, for whoever holds the delivered letter's link.
+//!
+//! Images are always served with their stored type, `nosniff`, `Content-Disposition:
+//! inline` with a neutral file name, and private caching only.
+
+use app::{AppError, account::ssr::session, letters::ssr};
+use axum::{
+    Json,
+    extract::{Multipart, Path, State},
+    response::{IntoResponse, Response},
+};
+use http::{HeaderMap, HeaderValue, StatusCode, header};
+use uuid::Uuid;
+
+use crate::AppState;
+
+fn error(e: AppError) -> Response {
+    let status = StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    (status, Json(e)).into_response()
+}
+
+async fn signed_in(state: &AppState, headers: &HeaderMap) -> Result<Uuid, AppError> {
+    match session::current_from_headers(&state.db, &state.accounts.settings, headers).await? {
+        Some((_, user)) => Ok(user.id),
+        None => Err(AppError::Unauthorized),
+    }
+}
+
+pub async fn upload(
+    State(state): State<AppState>,
+    Path(letter): Path<String>,
+    headers: HeaderMap,
+    mut multipart: Multipart,
+) -> Response {
+    let result = async {
+        let user = signed_in(&state, &headers).await?;
+        let letter = Uuid::parse_str(letter.trim()).map_err(|_| AppError::NotFound)?;
+        let too_big = || {
+            AppError::validation(
+                "image",
+                format!(
+                    "The image is larger than {} MB.",
+                    state.letters.config.image_max_bytes / (1024 * 1024)
+                ),
+            )
+        };
+        while let Some(field) = multipart.next_field().await.map_err(|_| too_big())? {
+            if field.name() != Some("image") {
+                continue;
+            }
+            let name = field.file_name().unwrap_or("image").to_owned();
+            let bytes = field.bytes().await.map_err(|_| too_big())?;
+            return ssr::add_image(&state.db, &state.letters, user, letter, &name, bytes.to_vec())
+                .await;
+        }
+        Err(AppError::validation("image", "Choose an image to attach."))
+    }
+    .await;
+    match result {
+        Ok(view) => Json(view).into_response(),
+        Err(e) => error(e),
+    }
+}
+
+fn image_response(mime: String, bytes: Vec<u8>) -> Response {
+    let ext = match mime.as_str() {
+        "image/png" => "png",
+        "image/webp" => "webp",
+        _ => "jpg",
+    };
+    let mut res = bytes.into_response();
+    let h = res.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_str(&mime).unwrap_or(HeaderValue::from_static("application/octet-stream")),
+    );
+    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    if let Ok(v) = HeaderValue::from_str(&format!("inline; filename=\"letter-image.{ext}\"")) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, max-age=3600"));
+    res
+}
+
+pub async fn for_author(
+    State(state): State<AppState>,
+    Path(image): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    let result = async {
+        let user = signed_in(&state, &headers).await?;
+        let image = Uuid::parse_str(image.trim()).map_err(|_| AppError::NotFound)?;
+        ssr::image_for_author(&state.db, &state.letters, user, image).await
+    }
+    .await;
+    match result {
+        Ok((mime, bytes)) => image_response(mime, bytes),
+        Err(e) => error(e),
+    }
+}
+
+pub async fn for_link(
+    State(state): State<AppState>,
+    Path((token, image)): Path<(String, String)>,
+) -> Response {
+    let result = async {
+        let image = Uuid::parse_str(image.trim()).map_err(|_| AppError::NotFound)?;
+        ssr::image_for_token(&state.db, &state.letters, &token, image).await
+    }
+    .await;
+    match result {
+        Ok((mime, bytes)) => image_response(mime, bytes),
+        Err(e) => error(e),
+    }
+}
