@@ -227,8 +227,10 @@ pub fn duration_words(ms: i64) -> String {
     let mins = ms / 60_000;
     let plural = |n: i64, unit: &str| format!("{n} {unit}{}", if n == 1 { "" } else { "s" });
     let days = mins / 1440;
-    if mins < 60 {
-        plural(mins.max(1), "minute")
+    if ms < 60_000 {
+        plural((ms / 1000).max(1), "second")
+    } else if mins < 60 {
+        plural(mins, "minute")
     } else if mins < 1440 {
         plural(mins / 60, "hour")
     } else if days < 60 {

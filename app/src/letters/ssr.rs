@@ -800,17 +800,20 @@ pub async fn add_image(
         .await
         .map_err(AppError::internal)?
         .map_err(|e| AppError::validation("image", e.to_string()))?;
-    let used: Option<i64> = letter_image::Entity::find()
+    // Summed here rather than with SUM(), whose type differs between engines (NUMERIC on
+    // PostgreSQL); a user has at most a few hundred images.
+    let used: i64 = letter_image::Entity::find()
         .select_only()
-        .column_as(letter_image::Column::Bytes.sum(), "total")
+        .column(letter_image::Column::Bytes)
         .filter(letter_image::Column::UserId.eq(user))
-        .into_tuple::<Option<i64>>()
-        .one(db)
+        .into_tuple::<i64>()
+        .all(db)
         .await?
-        .flatten();
+        .into_iter()
+        .sum();
     let size = i64::try_from(processed.bytes.len()).unwrap_or(i64::MAX);
     let quota = i64::try_from(letters.config.quota_bytes).unwrap_or(i64::MAX);
-    if used.unwrap_or(0) + size > quota {
+    if used + size > quota {
         return Err(AppError::validation(
             "image",
             format!(

@@ -223,6 +223,11 @@ impl TestApp {
         crate::mail::wait_for(&self.mail_dir, to, count).await
     }
 
+    /// The server's data directory (database file, outbox, uploads).
+    pub fn data_dir(&self) -> PathBuf {
+        self._dir.path().join("data")
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }

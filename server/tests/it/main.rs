@@ -16,5 +16,6 @@ mod diary;
 mod errors;
 mod focus;
 mod health;
+mod letters;
 mod process;
 mod shell;
