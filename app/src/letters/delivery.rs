@@ -65,15 +65,15 @@ impl Scheduler {
         let mut set = JoinSet::new();
         let workers = self.letters.config.workers.max(1);
         tracing::info!(workers, instance = %self.instance, "letter delivery started");
-        for _ in 0..workers {
+        for index in 0..workers {
             let me = self.clone();
             let stop = shutdown.clone();
-            set.spawn(async move { me.worker(stop).await });
+            set.spawn(async move { me.worker(index, stop).await });
         }
         set
     }
 
-    async fn worker(self, mut shutdown: watch::Receiver<bool>) {
+    async fn worker(self, index: usize, mut shutdown: watch::Receiver<bool>) {
         let poll = Duration::from_millis(self.letters.config.poll_ms.max(10));
         loop {
             if *shutdown.borrow() {
@@ -91,6 +91,11 @@ impl Scheduler {
                     }
                 }
                 Ok(_) => {
+                    if index == 0
+                        && let Err(e) = self.finish_stranded().await
+                    {
+                        tracing::error!(error = %e, "finishing delivered letters failed");
+                    }
                     tokio::select! {
                         () = self.letters.wake.notified() => {}
                         () = tokio::time::sleep(poll) => {}
@@ -284,6 +289,35 @@ impl Scheduler {
             0
         };
         base + jitter
+    }
+
+    /// Letters whose last delivery was recorded by a process that died before it could
+    /// mark the letter itself: finished here, by the first worker of any process, when
+    /// it has nothing else to do.
+    pub async fn finish_stranded(&self) -> Result<(), AppError> {
+        let backend = self.db.get_database_backend();
+        let rows = self
+            .db
+            .query_all_raw(Statement::from_string(
+                backend,
+                "SELECT l.id FROM letter l WHERE l.status = 'scheduled' \
+                 AND EXISTS (SELECT 1 FROM letter_recipient r WHERE r.letter_id = l.id) \
+                 AND NOT EXISTS (SELECT 1 FROM letter_recipient r WHERE r.letter_id = l.id \
+                   AND r.status IN ('pending', 'sending', 'draft', 'cancelled')) LIMIT 100",
+            ))
+            .await?;
+        for row in rows {
+            let id: Uuid = row.try_get("", "id")?;
+            let Some(l) = letter::Entity::find_by_id(id).one(&self.db).await? else {
+                continue;
+            };
+            let author = match l.user_id {
+                Some(u) => user_account::Entity::find_by_id(u).one(&self.db).await?,
+                None => None,
+            };
+            self.finish_letter(&l, author.as_ref()).await?;
+        }
+        Ok(())
     }
 
     /// When no delivery of the letter is left to do, marks it delivered (or failed, if no

@@ -12,6 +12,7 @@ mod mail;
 
 mod accounts;
 mod csrf;
+mod delivery_crash;
 mod diary;
 mod errors;
 mod focus;
