@@ -90,3 +90,20 @@ export async function logIn(page: Page, name: string) {
   await page.getByRole("button", { name: "Log in" }).click();
   await expect(page.getByRole("heading", { name: `Hello, ${name}` })).toBeVisible();
 }
+
+/** Waits (up to `ms`) for an email to `to` carrying a letter link (`/l/<token>`). */
+export async function letterLinkFromOutbox(to: string, after: number, ms: number): Promise<string> {
+  expect(outbox, "E2E_OUTBOX must name the server's outbox").not.toBe("");
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    for (const f of readdirSync(outbox).map((f) => join(outbox, f))) {
+      if (statSync(f).mtimeMs < after) continue;
+      const raw = readFileSync(f, "utf8");
+      if (!raw.toLowerCase().includes(`to: ${to}`) && !raw.includes(`<${to}>`)) continue;
+      const m = /https?:\/\/[^\s"<>]*\/l\/[A-Za-z0-9_-]+/.exec(mimeText(raw));
+      if (m) return m[0];
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`no letter to ${to} within ${ms} ms`);
+}

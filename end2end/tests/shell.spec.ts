@@ -55,13 +55,13 @@ test("navigation between sections happens in the browser, without a reload", asy
   await page.goto("/");
   await hydrated(page);
   await page.evaluate(() => ((window as any).__stillHere = true));
-  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Letters" }).click();
-  await expect(page).toHaveURL(/\/letters$/);
-  await expect(page.getByRole("heading", { level: 1 })).toHaveText("Letters");
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Wall" }).click();
+  await expect(page).toHaveURL(/\/wall$/);
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("Letter wall");
   await expect(page.getByText("Coming soon")).toBeVisible();
-  await expect(page.getByRole("link", { name: "Letters" }).first()).toHaveAttribute("aria-current", "page");
+  await expect(page.getByRole("link", { name: "Wall" }).first()).toHaveAttribute("aria-current", "page");
   expect(await page.evaluate(() => (window as any).__stillHere)).toBe(true);
-  await expect(page).toHaveTitle("Letters · Ripen");
+  await expect(page).toHaveTitle("Letter wall · Ripen");
   expect(problems, problems.join("\n")).toEqual([]);
 });
 

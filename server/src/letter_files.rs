@@ -55,8 +55,15 @@ pub async fn upload(
             }
             let name = field.file_name().unwrap_or("image").to_owned();
             let bytes = field.bytes().await.map_err(|_| too_big())?;
-            return ssr::add_image(&state.db, &state.letters, user, letter, &name, bytes.to_vec())
-                .await;
+            return ssr::add_image(
+                &state.db,
+                &state.letters,
+                user,
+                letter,
+                &name,
+                bytes.to_vec(),
+            )
+            .await;
         }
         Err(AppError::validation("image", "Choose an image to attach."))
     }
@@ -77,13 +84,20 @@ fn image_response(mime: String, bytes: Vec<u8>) -> Response {
     let h = res.headers_mut();
     h.insert(
         header::CONTENT_TYPE,
-        HeaderValue::from_str(&mime).unwrap_or(HeaderValue::from_static("application/octet-stream")),
+        HeaderValue::from_str(&mime)
+            .unwrap_or(HeaderValue::from_static("application/octet-stream")),
     );
-    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
     if let Ok(v) = HeaderValue::from_str(&format!("inline; filename=\"letter-image.{ext}\"")) {
         h.insert(header::CONTENT_DISPOSITION, v);
     }
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, max-age=3600"));
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, max-age=3600"),
+    );
     res
 }
 

@@ -24,12 +24,7 @@ use app::{
     App,
     account::ssr::{AccountSettings, Accounts},
     focus::ssr::FocusHub,
-    letters::{
-        delivery::Scheduler,
-        sms::LogSms,
-        ssr::Letters,
-        storage::LocalDir,
-    },
+    letters::{delivery::Scheduler, sms::LogSms, ssr::Letters, storage::LocalDir},
     mail::Mailer,
     server::{ServerContext, provide_request_context},
     shell,

@@ -31,7 +31,10 @@ pub async fn upload_image(letter: &str, file: File) -> Result<ImageView, AppErro
     if res.ok() {
         serde_json::from_str(&text).map_err(|_| AppError::Network)
     } else if res.status() == 413 {
-        Err(AppError::validation("image", "The image is too large to upload."))
+        Err(AppError::validation(
+            "image",
+            "The image is too large to upload.",
+        ))
     } else {
         Err(serde_json::from_str(&text).unwrap_or(AppError::Network))
     }

@@ -132,7 +132,9 @@ impl Scheduler {
             self.instance.clone().into(),
             (now_ms + self.letters.config.lease_secs * 1000).into(),
             now_ms.into(),
-            i64::try_from(self.letters.config.batch.max(1)).unwrap_or(16).into(),
+            i64::try_from(self.letters.config.batch.max(1))
+                .unwrap_or(16)
+                .into(),
         ];
         let rows = self
             .db
@@ -159,7 +161,10 @@ impl Scheduler {
 
     /// Sends one claimed delivery and records the outcome.
     pub async fn deliver(&self, r: letter_recipient::Model) -> Result<(), AppError> {
-        let Some(l) = letter::Entity::find_by_id(r.letter_id).one(&self.db).await? else {
+        let Some(l) = letter::Entity::find_by_id(r.letter_id)
+            .one(&self.db)
+            .await?
+        else {
             return Ok(());
         };
         let author = match l.user_id {
@@ -190,9 +195,18 @@ impl Scheduler {
                 let done = letter_recipient::Entity::update_many()
                     .col_expr(letter_recipient::Column::Status, "sent".into())
                     .col_expr(letter_recipient::Column::SentMs, now().into())
-                    .col_expr(letter_recipient::Column::LeaseOwner, Option::<String>::None.into())
-                    .col_expr(letter_recipient::Column::LeaseUntilMs, Option::<i64>::None.into())
-                    .col_expr(letter_recipient::Column::LastError, Option::<String>::None.into())
+                    .col_expr(
+                        letter_recipient::Column::LeaseOwner,
+                        Option::<String>::None.into(),
+                    )
+                    .col_expr(
+                        letter_recipient::Column::LeaseUntilMs,
+                        Option::<i64>::None.into(),
+                    )
+                    .col_expr(
+                        letter_recipient::Column::LastError,
+                        Option::<String>::None.into(),
+                    )
                     .filter(letter_recipient::Column::Id.eq(r.id))
                     .filter(letter_recipient::Column::LeaseOwner.eq(self.instance.clone()))
                     .exec(&self.db)
@@ -217,7 +231,9 @@ impl Scheduler {
                                 .exec(&self.db)
                                 .await?;
                         }
-                        Err(e) => tracing::warn!(error = %e, provider = self.letters.sms.name(), "SMS failed"),
+                        Err(e) => {
+                            tracing::warn!(error = %e, provider = self.letters.sms.name(), "SMS failed")
+                        }
                     }
                 }
             }
@@ -229,7 +245,10 @@ impl Scheduler {
                     let reason = if permanent {
                         "The recipient's mail server refused the letter.".to_owned()
                     } else {
-                        format!("The mail server could not be reached after {} attempts.", r.attempts)
+                        format!(
+                            "The mail server could not be reached after {} attempts.",
+                            r.attempts
+                        )
                     };
                     self.set_outcome(&r, "failed", None, &reason).await?;
                 } else {
@@ -257,8 +276,14 @@ impl Scheduler {
     ) -> Result<(), AppError> {
         let mut update = letter_recipient::Entity::update_many()
             .col_expr(letter_recipient::Column::Status, status.into())
-            .col_expr(letter_recipient::Column::LeaseOwner, Option::<String>::None.into())
-            .col_expr(letter_recipient::Column::LeaseUntilMs, Option::<i64>::None.into())
+            .col_expr(
+                letter_recipient::Column::LeaseOwner,
+                Option::<String>::None.into(),
+            )
+            .col_expr(
+                letter_recipient::Column::LeaseUntilMs,
+                Option::<i64>::None.into(),
+            )
             .col_expr(letter_recipient::Column::LastError, reason.into());
         if let Some(at) = next_attempt_ms {
             update = update.col_expr(letter_recipient::Column::NextAttemptMs, at.into());
@@ -359,7 +384,9 @@ impl Scheduler {
             (
                 format!("Delivered: {}", l.title),
                 if failed > 0 {
-                    format!("Your letter reached {sent} recipient(s); {failed} could not be reached.")
+                    format!(
+                        "Your letter reached {sent} recipient(s); {failed} could not be reached."
+                    )
                 } else {
                     format!("Your letter reached all {sent} recipient(s).")
                 },
@@ -371,7 +398,15 @@ impl Scheduler {
             )
         };
         let page = format!("/letters/{}", l.id);
-        notify(&self.db, author.id, "letter_delivered", &title, &body, Some(&page)).await?;
+        notify(
+            &self.db,
+            author.id,
+            "letter_delivered",
+            &title,
+            &body,
+            Some(&page),
+        )
+        .await?;
         // A letter only to oneself needs no second email saying it arrived.
         if others || failed > 0 {
             let email = templates::delivery_confirmation(
@@ -382,7 +417,11 @@ impl Scheduler {
                 failed,
                 &format!("{}{page}", self.letters.site_url),
             );
-            let id = format!("<letter.{}.confirmation@{}>", l.id.simple(), self.letters.mail_domain());
+            let id = format!(
+                "<letter.{}.confirmation@{}>",
+                l.id.simple(),
+                self.letters.mail_domain()
+            );
             if let Err(e) = self.mailer.send_with_id(email, &id).await {
                 tracing::warn!(error = %e, "the delivery confirmation email failed; the in-app notification stands");
             }

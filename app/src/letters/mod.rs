@@ -301,7 +301,10 @@ pub async fn read_letter(token: String) -> Result<ReadView, AppError> {
 
 /// The recipient's "thank you" (once; `note` optional, up to 500 characters).
 #[server(prefix = "/api", endpoint = "letters/thank")]
-pub async fn thank_letter(token: String, #[server(default)] note: Option<String>) -> Result<(), AppError> {
+pub async fn thank_letter(
+    token: String,
+    #[server(default)] note: Option<String>,
+) -> Result<(), AppError> {
     let db = crate::server::db()?;
     ssr::thank(&db, &token, note.as_deref().unwrap_or("")).await
 }

@@ -87,7 +87,10 @@ pub fn body(raw: &str, required: bool) -> Result<String, AppError> {
 pub fn pen_name(raw: &str) -> Result<Option<String>, AppError> {
     let p = raw.trim();
     if p.chars().count() > MAX_PEN_NAME_CHARS {
-        return Err(AppError::validation("pen_name", too_long(MAX_PEN_NAME_CHARS)));
+        return Err(AppError::validation(
+            "pen_name",
+            too_long(MAX_PEN_NAME_CHARS),
+        ));
     }
     if p.chars().any(char::is_control) {
         return Err(AppError::validation(
@@ -111,9 +114,8 @@ pub fn parse_recipients_json(raw: &str) -> Result<Vec<RecipientInput>, AppError>
     if raw.trim().is_empty() {
         return Ok(Vec::new());
     }
-    let list: Vec<RecipientInput> = serde_json::from_str(raw).map_err(|_| {
-        AppError::validation("recipients", "The recipients could not be read.")
-    })?;
+    let list: Vec<RecipientInput> = serde_json::from_str(raw)
+        .map_err(|_| AppError::validation("recipients", "The recipients could not be read."))?;
     // Checked here too so a huge list is refused before anything else looks at it.
     if list.len() > MAX_RECIPIENTS {
         return Err(AppError::validation(
@@ -127,14 +129,13 @@ pub fn parse_recipients_json(raw: &str) -> Result<Vec<RecipientInput>, AppError>
 /// Checks every recipient; `strict` (scheduling) requires name and email, a draft keeps
 /// half-filled rows but still refuses over-long or malformed values.
 pub fn recipients(list: &[RecipientInput], strict: bool) -> Result<Vec<Recipient>, AppError> {
-    let mut problems = Problems::default();
     if list.len() > MAX_RECIPIENTS {
-        problems.add(
+        return Err(AppError::validation(
             "recipients",
             format!("A letter can have at most {MAX_RECIPIENTS} recipients besides you."),
-        );
-        return Err(problems.into_result().unwrap_err());
+        ));
     }
+    let mut problems = Problems::default();
     let mut out = Vec::with_capacity(list.len());
     let mut seen = std::collections::HashSet::new();
     for (i, r) in list.iter().enumerate() {
@@ -161,7 +162,10 @@ pub fn recipients(list: &[RecipientInput], strict: bool) -> Result<Vec<Recipient
                     Some(e.as_str().to_owned())
                 }
                 Err(_) => {
-                    problems.add(field("email"), "Enter an email address like name@example.com.");
+                    problems.add(
+                        field("email"),
+                        "Enter an email address like name@example.com.",
+                    );
                     None
                 }
             }
@@ -265,11 +269,21 @@ mod tests {
         assert_eq!(title("  Hi  ", true).unwrap(), "Hi");
         let e = title(&"x".repeat(201), false).unwrap_err();
         assert!(e.field_message("title").is_some());
-        assert!(title("", true).unwrap_err().field_message("title").is_some());
+        assert!(
+            title("", true)
+                .unwrap_err()
+                .field_message("title")
+                .is_some()
+        );
         assert!(title("", false).is_ok(), "a draft may lack a title");
         let e = body(&"a".repeat(MAX_BODY_CHARS + 1), false).unwrap_err();
         assert!(e.field_message("body").unwrap().contains("50000"));
-        assert!(body(" \n", true).unwrap_err().field_message("body").is_some());
+        assert!(
+            body(" \n", true)
+                .unwrap_err()
+                .field_message("body")
+                .is_some()
+        );
     }
 
     #[test]
@@ -294,7 +308,12 @@ mod tests {
         let many: Vec<_> = (0..=MAX_RECIPIENTS)
             .map(|i| r("N", &format!("n{i}@example.com"), ""))
             .collect();
-        assert!(recipients(&many, true).unwrap_err().field_message("recipients").is_some());
+        assert!(
+            recipients(&many, true)
+                .unwrap_err()
+                .field_message("recipients")
+                .is_some()
+        );
         let json = serde_json::to_string(&many).unwrap();
         assert!(parse_recipients_json(&json).is_err());
         let twice = [r("A", "a@example.com", ""), r("B", "A@EXAMPLE.com", "")];
@@ -326,7 +345,10 @@ mod tests {
     fn spans_read_naturally() {
         assert_eq!(duration_words(3_600_000), "1 hour");
         assert_eq!(duration_words(3 * 86_400_000), "3 days");
-        assert_eq!(duration_words((2 * 365 + 125) * 86_400_000), "2 years and 4 months");
+        assert_eq!(
+            duration_words((2 * 365 + 125) * 86_400_000),
+            "2 years and 4 months"
+        );
     }
 
     #[test]

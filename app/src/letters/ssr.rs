@@ -211,7 +211,9 @@ pub fn local_instant(tz: Tz, date: &str, time: &str) -> Result<i64, AppError> {
         LocalResult::Ambiguous(first, _) => Ok(first.timestamp_millis()),
         LocalResult::None => Err(AppError::validation(
             "deliver_time",
-            format!("{time} does not exist on that day in {tz}: the clocks go forward. Pick another time."),
+            format!(
+                "{time} does not exist on that day in {tz}: the clocks go forward. Pick another time."
+            ),
         )),
     }
 }
@@ -342,7 +344,8 @@ pub async fn save(
     let pen_name = problems.take(rules::pen_name(&form.pen_name));
     let recipients = problems.take(rules::recipients(&form.recipients, schedule));
     let now = now_ms();
-    let has_date = !form.deliver_date.trim().is_empty() || !form.deliver_time.trim().is_empty();
+    // A draft may have a time but no date yet (the form suggests 09:00).
+    let has_date = !form.deliver_date.trim().is_empty();
     let deliver_at = if schedule || has_date {
         problems
             .take(local_instant(tz, &form.deliver_date, &form.deliver_time))
@@ -468,7 +471,11 @@ pub async fn save(
             attempts: Set(0),
             lease_owner: Set(None),
             lease_until_ms: Set(None),
-            message_id: Set(format!("<letter.{}.{}@{domain}>", letter_id.simple(), rid.simple())),
+            message_id: Set(format!(
+                "<letter.{}.{}@{domain}>",
+                letter_id.simple(),
+                rid.simple()
+            )),
             token_hash: Set(schedule.then(|| digest(&letters.link_token(rid)))),
             sent_ms: Set(None),
             sms_sent_ms: Set(None),
@@ -687,7 +694,10 @@ pub async fn preview(
 pub async fn cancel(db: &DatabaseConnection, user: Uuid, id: Uuid) -> Result<LetterView, AppError> {
     let l = own_letter(db, user, id).await?;
     if LetterStatus::parse(&l.status) != LetterStatus::Scheduled {
-        return Err(AppError::validation("letter", "Only a scheduled letter can be cancelled."));
+        return Err(AppError::validation(
+            "letter",
+            "Only a scheduled letter can be cancelled.",
+        ));
     }
     let txn = db.begin().await?;
     letter_recipient::Entity::update_many()
@@ -973,7 +983,10 @@ pub async fn thank(db: &DatabaseConnection, token: &str, note: &str) -> Result<(
     let note = rules::thanks_note(note)?;
     let r = delivered_recipient(db, token).await?;
     if r.is_self {
-        return Err(AppError::validation("note", "This letter is from yourself."));
+        return Err(AppError::validation(
+            "note",
+            "This letter is from yourself.",
+        ));
     }
     let done = letter_recipient::Entity::update_many()
         .col_expr(letter_recipient::Column::ThankedMs, now_ms().into())
@@ -994,7 +1007,15 @@ pub async fn thank(db: &DatabaseConnection, token: &str, note: &str) -> Result<(
             Some(n) => format!("{who} thanked you for “{}”: {n}", l.title),
             None => format!("{who} thanked you for “{}”.", l.title),
         };
-        notify(db, author, "letter_thanks", "A thank-you for your letter", &body, Some(&format!("/letters/{}", l.id))).await?;
+        notify(
+            db,
+            author,
+            "letter_thanks",
+            "A thank-you for your letter",
+            &body,
+            Some(&format!("/letters/{}", l.id)),
+        )
+        .await?;
     }
     Ok(())
 }
@@ -1048,12 +1069,26 @@ mod tests {
     fn local_times_become_instants_with_clock_changes_handled() {
         // 2027-03-28 01:30 does not exist in London (01:00 → 02:00).
         let e = local_instant(LONDON, "2027-03-28", "01:30").unwrap_err();
-        assert!(e.field_message("deliver_time").unwrap().contains("clocks go forward"));
+        assert!(
+            e.field_message("deliver_time")
+                .unwrap()
+                .contains("clocks go forward")
+        );
         // 2027-10-31 01:30 happens twice; the first (BST, UTC+1) is meant.
         let at = local_instant(LONDON, "2027-10-31", "01:30").unwrap();
         assert_eq!(describe(at, LONDON).1, "2027-10-31 00:30 UTC");
-        assert!(local_instant(LONDON, "31/12/2027", "09:00").unwrap_err().field_message("deliver_date").is_some());
-        assert!(local_instant(LONDON, "2027-12-31", "9am").unwrap_err().field_message("deliver_time").is_some());
+        assert!(
+            local_instant(LONDON, "31/12/2027", "09:00")
+                .unwrap_err()
+                .field_message("deliver_date")
+                .is_some()
+        );
+        assert!(
+            local_instant(LONDON, "2027-12-31", "9am")
+                .unwrap_err()
+                .field_message("deliver_time")
+                .is_some()
+        );
         assert_eq!(
             local_instant(LONDON, "2027-01-01", "09:00:30").unwrap() % 60_000,
             30_000
@@ -1063,12 +1098,34 @@ mod tests {
     #[test]
     fn the_delivery_window_is_one_hour_to_fifty_years() {
         let now = 1_800_000_000_000;
-        assert!(check_window(now - 1, now, 3600).unwrap_err().field_message("deliver_date").unwrap().contains("passed"));
-        assert!(check_window(now + 59 * 60_000, now, 3600).unwrap_err().field_message("deliver_date").unwrap().contains("1 hour"));
+        assert!(
+            check_window(now - 1, now, 3600)
+                .unwrap_err()
+                .field_message("deliver_date")
+                .unwrap()
+                .contains("passed")
+        );
+        assert!(
+            check_window(now + 59 * 60_000, now, 3600)
+                .unwrap_err()
+                .field_message("deliver_date")
+                .unwrap()
+                .contains("1 hour")
+        );
         assert!(check_window(now + 3_600_000, now, 3600).is_ok());
-        let fifty = DateTime::<Utc>::from_timestamp_millis(now).unwrap().checked_add_months(chrono::Months::new(600)).unwrap().timestamp_millis();
+        let fifty = DateTime::<Utc>::from_timestamp_millis(now)
+            .unwrap()
+            .checked_add_months(chrono::Months::new(600))
+            .unwrap()
+            .timestamp_millis();
         assert!(check_window(fifty, now, 3600).is_ok());
-        assert!(check_window(fifty + 1, now, 3600).unwrap_err().field_message("deliver_date").unwrap().contains("50 years"));
+        assert!(
+            check_window(fifty + 1, now, 3600)
+                .unwrap_err()
+                .field_message("deliver_date")
+                .unwrap()
+                .contains("50 years")
+        );
     }
 
     #[test]
@@ -1085,6 +1142,9 @@ mod tests {
         let b = public_id().unwrap();
         assert_ne!(a, b);
         assert_eq!(a.len(), 16);
-        assert!(a.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()));
+        assert!(
+            a.chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+        );
     }
 }

@@ -90,7 +90,9 @@ mod tests {
     #[test]
     fn keys_cannot_leave_the_store() {
         assert!(valid_key("0b6c2f1e-8a2d-4c57-9d55-1f3f0f2f9d10.jpg"));
-        for bad in ["../x.jpg", "a/b.png", "..", ".hidden", "a\\b.png", "", "x.", "a b.png"] {
+        for bad in [
+            "../x.jpg", "a/b.png", "..", ".hidden", "a\\b.png", "", "x.", "a b.png",
+        ] {
             assert!(!valid_key(bad), "{bad:?} must be refused");
         }
     }
@@ -103,8 +105,14 @@ mod tests {
         assert_eq!(store.get("abc.png").await.unwrap(), vec![1, 2, 3]);
         store.delete("abc.png").await.unwrap();
         store.delete("abc.png").await.unwrap();
-        assert!(matches!(store.get("abc.png").await, Err(StoreError::NotFound)));
-        assert!(matches!(store.get("../etc.png").await, Err(StoreError::InvalidKey)));
+        assert!(matches!(
+            store.get("abc.png").await,
+            Err(StoreError::NotFound)
+        ));
+        assert!(matches!(
+            store.get("../etc.png").await,
+            Err(StoreError::InvalidKey)
+        ));
         std::fs::remove_dir_all(dir).ok();
     }
 }

@@ -144,7 +144,11 @@ impl Mailer {
         self.build_with_id(email, None)
     }
 
-    fn build_with_id(&self, email: Email, message_id: Option<String>) -> Result<Message, MailError> {
+    fn build_with_id(
+        &self,
+        email: Email,
+        message_id: Option<String>,
+    ) -> Result<Message, MailError> {
         let address = email
             .to_address
             .parse()

@@ -169,6 +169,7 @@ pub fn password_changed(username: &str, to: &str, reset_link: &str) -> Email {
 
 /// The letter itself arriving: who it is from, when it was written, an excerpt and the
 /// link that opens it (and its images) without an account.
+#[allow(clippy::too_many_arguments)]
 pub fn letter_delivered(
     to_name: Option<&str>,
     to: &str,
@@ -182,13 +183,17 @@ pub fn letter_delivered(
     let (greeting, intro, subject) = if is_self {
         (
             "Hello,".to_owned(),
-            format!("On {written_on} you wrote a letter to your future self. Today is the day it was meant for."),
+            format!(
+                "On {written_on} you wrote a letter to your future self. Today is the day it was meant for."
+            ),
             format!("A letter from your past self: {title}"),
         )
     } else {
         (
             to_name.map_or_else(|| "Hello,".to_owned(), |n| format!("Hello {n},")),
-            format!("{from} wrote you a letter on {written_on} and asked Ripen to deliver it today."),
+            format!(
+                "{from} wrote you a letter on {written_on} and asked Ripen to deliver it today."
+            ),
             format!("A letter from {from}: {title}"),
         )
     };

@@ -15,9 +15,9 @@ use crate::{
     AppError,
     components::form::textarea_text,
     letters::{
-        ImageView, LetterStatus, LetterSummary, LetterView, LettersHome, ReadView,
-        RecipientInput, RecipientView, cancel_letter, delete_image, delete_letter, get_letter,
-        letters_overview, preview_delivery, read_letter, read_notifications,
+        ImageView, LetterStatus, LetterSummary, LetterView, LettersHome, ReadView, RecipientInput,
+        RecipientView, cancel_letter, delete_image, delete_letter, get_letter, letters_overview,
+        preview_delivery, read_letter, read_notifications,
         rules::{self, MAX_IMAGES, MAX_RECIPIENTS},
         save_letter, thank_letter,
     },
@@ -75,7 +75,11 @@ fn countdown(at: Option<i64>, now: i64) -> String {
 fn Overview(v: LettersHome, epoch: RwSignal<u32>) -> impl IntoView {
     let now = v.now_ms;
     let group = |status: LetterStatus| -> Vec<LetterSummary> {
-        v.letters.iter().filter(|l| l.status == status).cloned().collect()
+        v.letters
+            .iter()
+            .filter(|l| l.status == status)
+            .cloned()
+            .collect()
     };
     let sections = [
         (LetterStatus::Scheduled, "Scheduled"),
@@ -199,7 +203,10 @@ impl Row {
 
 fn message_for(errors: RwSignal<Option<AppError>>, field: String) -> Signal<Option<String>> {
     Signal::derive(move || {
-        errors.with(|e| e.as_ref().and_then(|e| e.field_message(&field).map(str::to_owned)))
+        errors.with(|e| {
+            e.as_ref()
+                .and_then(|e| e.field_message(&field).map(str::to_owned))
+        })
     })
 }
 
@@ -214,7 +221,11 @@ fn Editor(ov: LettersHome, l: Option<LetterView>) -> impl IntoView {
     let status = RwSignal::new(l.as_ref().map_or(LetterStatus::Draft, |l| l.status));
     let title = RwSignal::new(l.as_ref().map(|l| l.title.clone()).unwrap_or_default());
     let body = RwSignal::new(l.as_ref().map(|l| l.body.clone()).unwrap_or_default());
-    let date = RwSignal::new(l.as_ref().map(|l| l.deliver_date.clone()).unwrap_or_default());
+    let date = RwSignal::new(
+        l.as_ref()
+            .map(|l| l.deliver_date.clone())
+            .unwrap_or_default(),
+    );
     let time = RwSignal::new(
         l.as_ref()
             .map(|l| l.deliver_time.clone())
@@ -224,7 +235,11 @@ fn Editor(ov: LettersHome, l: Option<LetterView>) -> impl IntoView {
     let to_self = RwSignal::new(l.as_ref().is_none_or(|l| l.to_self));
     let send_sms = RwSignal::new(l.as_ref().is_some_and(|l| l.send_sms));
     let public = RwSignal::new(l.as_ref().is_some_and(|l| l.public));
-    let pen_name = RwSignal::new(l.as_ref().and_then(|l| l.pen_name.clone()).unwrap_or_default());
+    let pen_name = RwSignal::new(
+        l.as_ref()
+            .and_then(|l| l.pen_name.clone())
+            .unwrap_or_default(),
+    );
     let others: Vec<Row> = l
         .as_ref()
         .map(|l| {
@@ -301,7 +316,16 @@ fn Editor(ov: LettersHome, l: Option<LetterView>) -> impl IntoView {
     let generation = StoredValue::new(0u64);
     let first = StoredValue::new(true);
     Effect::new(move |_| {
-        let _ = (title.get(), body.get(), date.get(), time.get(), to_self.get(), send_sms.get(), public.get(), pen_name.get());
+        let _ = (
+            title.get(),
+            body.get(),
+            date.get(),
+            time.get(),
+            to_self.get(),
+            send_sms.get(),
+            public.get(),
+            pen_name.get(),
+        );
         rows.with(|rs| {
             for r in rs {
                 let _ = (r.name.get(), r.email.get(), r.phone.get());
@@ -320,7 +344,10 @@ fn Editor(ov: LettersHome, l: Option<LetterView>) -> impl IntoView {
         saved_at.set(Some("Editing…".to_owned()));
         set_timeout(
             move || {
-                if generation.get_value() == mine && !busy.get_untracked() {
+                // The editor may be gone by now (the author navigated away).
+                if generation.try_get_value() == Some(mine)
+                    && busy.try_get_untracked() == Some(false)
+                {
                     spawn_local(async move {
                         let _ = save(false).await;
                     });
@@ -375,13 +402,17 @@ fn Editor(ov: LettersHome, l: Option<LetterView>) -> impl IntoView {
         });
     };
     let cancel = move |_| {
-        let Some(letter) = id.get_untracked() else { return };
+        let Some(letter) = id.get_untracked() else {
+            return;
+        };
         busy.set(true);
         spawn_local(async move {
             match cancel_letter(letter).await {
                 Ok(v) => {
                     status.set(v.status);
-                    notice.set(Some("Delivery cancelled. The letter is kept; you can schedule it again.".into()));
+                    notice.set(Some(
+                        "Delivery cancelled. The letter is kept; you can schedule it again.".into(),
+                    ));
                     errors.set(None);
                 }
                 Err(e) => errors.set(Some(e)),
@@ -418,14 +449,17 @@ fn Editor(ov: LettersHome, l: Option<LetterView>) -> impl IntoView {
                 return;
             };
             let Some(files) = input.files() else { return };
-            let list: Vec<web_sys::File> = (0..files.length()).filter_map(|i| files.get(i)).collect();
+            let list: Vec<web_sys::File> =
+                (0..files.length()).filter_map(|i| files.get(i)).collect();
             input.set_value("");
             spawn_local(async move {
                 // Images belong to a saved letter: save the draft first if needed.
                 if id.get_untracked().is_none() && save(false).await.is_err() {
                     return;
                 }
-                let Some(letter) = id.get_untracked() else { return };
+                let Some(letter) = id.get_untracked() else {
+                    return;
+                };
                 for file in list {
                     uploading.update(|n| *n += 1);
                     match crate::letters::browser::upload_image(&letter, file).await {
@@ -631,8 +665,13 @@ fn Editor(ov: LettersHome, l: Option<LetterView>) -> impl IntoView {
 fn recipient_status(r: &RecipientView) -> String {
     match r.status.as_str() {
         "sent" => "Delivered".into(),
-        "failed" => format!("Not delivered: {}", r.last_error.clone().unwrap_or_default()),
-        "pending" if r.attempts > 0 => format!("Retrying: {}", r.last_error.clone().unwrap_or_default()),
+        "failed" => format!(
+            "Not delivered: {}",
+            r.last_error.clone().unwrap_or_default()
+        ),
+        "pending" if r.attempts > 0 => {
+            format!("Retrying: {}", r.last_error.clone().unwrap_or_default())
+        }
         "pending" | "sending" => "Waiting".into(),
         "cancelled" => "Cancelled".into(),
         _ => "Draft".into(),

@@ -21,7 +21,9 @@ use app::{
 };
 use chrono::Utc;
 use migrations::MigratorTrait;
-use sea_orm::{ActiveValue::Set, ConnectionTrait, Database, DatabaseConnection, EntityTrait, Statement};
+use sea_orm::{
+    ActiveValue::Set, ConnectionTrait, Database, DatabaseConnection, EntityTrait, Statement,
+};
 use uuid::Uuid;
 
 use crate::{harness::Backend, mail::SmtpServer};
@@ -143,8 +145,14 @@ async fn seed(db: &DatabaseConnection) -> Vec<String> {
                 thanks_note: Set(None),
             });
         }
-        letter::Entity::insert_many(letters).exec_without_returning(db).await.unwrap();
-        letter_recipient::Entity::insert_many(recipients).exec_without_returning(db).await.unwrap();
+        letter::Entity::insert_many(letters)
+            .exec_without_returning(db)
+            .await
+            .unwrap();
+        letter_recipient::Entity::insert_many(recipients)
+            .exec_without_returning(db)
+            .await
+            .unwrap();
     }
     ids
 }
@@ -158,7 +166,8 @@ fn received(maildir: &Path) -> HashMap<String, usize> {
         };
         if let Some(id) = raw.lines().find_map(|l| {
             let (k, v) = l.split_once(':')?;
-            k.eq_ignore_ascii_case("message-id").then(|| v.trim().to_owned())
+            k.eq_ignore_ascii_case("message-id")
+                .then(|| v.trim().to_owned())
         }) {
             *out.entry(id).or_default() += 1;
         }
@@ -189,7 +198,10 @@ async fn a_killed_sender_loses_no_letter_and_repeats_none_beyond_its_in_flight_s
     let backend = Backend::current();
     let (url, pg_name) = match backend {
         Backend::Sqlite => (
-            format!("sqlite://{}?mode=rwc", dir.path().join("crash.db").display()),
+            format!(
+                "sqlite://{}?mode=rwc",
+                dir.path().join("crash.db").display()
+            ),
             None,
         ),
         Backend::Postgres => {
@@ -202,7 +214,10 @@ async fn a_killed_sender_loses_no_letter_and_repeats_none_beyond_its_in_flight_s
                 .await
                 .unwrap();
             admin.close().await.ok();
-            let base = admin_url.rsplit_once('/').map_or(admin_url.as_str(), |(b, _)| b).to_owned();
+            let base = admin_url
+                .rsplit_once('/')
+                .map_or(admin_url.as_str(), |(b, _)| b)
+                .to_owned();
             (format!("{base}/{name}"), Some((admin_url, name)))
         }
     };
@@ -214,7 +229,8 @@ async fn a_killed_sender_loses_no_letter_and_repeats_none_beyond_its_in_flight_s
     let maildir: PathBuf = smtp.dir().to_owned();
     let started = Instant::now();
     let first = Instance::start(dir.path(), "a", &url, smtp.port);
-    let second = (backend == Backend::Postgres).then(|| Instance::start(dir.path(), "b", &url, smtp.port));
+    let second =
+        (backend == Backend::Postgres).then(|| Instance::start(dir.path(), "b", &url, smtp.port));
 
     // Kill the first instance mid-run, once a fifth of the letters are out.
     wait_until("a fifth of the letters", 120, async || {
@@ -226,14 +242,23 @@ async fn a_killed_sender_loses_no_letter_and_repeats_none_beyond_its_in_flight_s
     let restarted = Instance::start(dir.path(), "a2", &url, smtp.port);
 
     wait_until("every delivery to be sent", 180, async || {
-        scalar(&db, "SELECT COUNT(*) AS n FROM letter_recipient WHERE status <> 'sent'").await == 0
+        scalar(
+            &db,
+            "SELECT COUNT(*) AS n FROM letter_recipient WHERE status <> 'sent'",
+        )
+        .await
+            == 0
     })
     .await;
     let elapsed = started.elapsed();
     // A letter whose last delivery the killed process recorded, but not the letter's own
     // status, is finished by a surviving worker's sweep.
     wait_until("every letter to be marked delivered", 30, async || {
-        scalar(&db, "SELECT COUNT(*) AS n FROM letter WHERE status = 'delivered'").await
+        scalar(
+            &db,
+            "SELECT COUNT(*) AS n FROM letter WHERE status = 'delivered'",
+        )
+        .await
             == LETTERS as i64
     })
     .await;
@@ -256,7 +281,11 @@ async fn a_killed_sender_loses_no_letter_and_repeats_none_beyond_its_in_flight_s
         "{} extra copies: more than the {WORKERS} sends in flight at the kill ({repeated:?})",
         copies - LETTERS
     );
-    let retried = scalar(&db, "SELECT COUNT(*) AS n FROM letter_recipient WHERE attempts > 1").await;
+    let retried = scalar(
+        &db,
+        "SELECT COUNT(*) AS n FROM letter_recipient WHERE attempts > 1",
+    )
+    .await;
     assert!(
         retried <= (WORKERS * 16) as i64,
         "only the killed instance's claimed rows are retried, not {retried}"

@@ -93,23 +93,44 @@ async fn bad_letters_are_refused_field_by_field_and_nothing_is_stored() {
     verified_user(&app, "ada", "ada@example.com").await;
     let soon = Utc::now() + chrono::Duration::hours(2);
 
-    let past = app.call(letter("Past", Utc::now() - chrono::Duration::minutes(5))).await.unwrap_err();
+    let past = app
+        .call(letter("Past", Utc::now() - chrono::Duration::minutes(5)))
+        .await
+        .unwrap_err();
     assert!(field(&past, "deliver_date").contains("passed"));
-    let too_soon = app.call(letter("Soon", Utc::now() + chrono::Duration::minutes(30))).await.unwrap_err();
+    let too_soon = app
+        .call(letter("Soon", Utc::now() + chrono::Duration::minutes(30)))
+        .await
+        .unwrap_err();
     assert!(field(&too_soon, "deliver_date").contains("1 hour"));
-    let far = app.call(letter("Far", Utc::now() + chrono::Duration::days(365 * 50 + 20))).await.unwrap_err();
+    let far = app
+        .call(letter(
+            "Far",
+            Utc::now() + chrono::Duration::days(365 * 50 + 20),
+        ))
+        .await
+        .unwrap_err();
     assert!(field(&far, "deliver_date").contains("50 years"));
 
     let mut bad = letter("Bad people", soon);
-    bad.recipients = others(&[("Bob", "bob@", ""), ("Cy", "cy@example.com", "0044 12"), ("", "dee@example.com", "")]);
+    bad.recipients = others(&[
+        ("Bob", "bob@", ""),
+        ("Cy", "cy@example.com", "0044 12"),
+        ("", "dee@example.com", ""),
+    ]);
     let e = app.call(bad).await.unwrap_err();
     assert!(field(&e, "recipients.0.email").contains("email address"));
     assert!(field(&e, "recipients.1.phone").contains("country code"));
     assert!(field(&e, "recipients.2.name").contains("name"));
 
     let mut crowd = letter("Crowd", soon);
-    let many: Vec<(String, String)> = (0..11).map(|i| (format!("P{i}"), format!("p{i}@example.com"))).collect();
-    let many: Vec<(&str, &str, &str)> = many.iter().map(|(n, e)| (n.as_str(), e.as_str(), "")).collect();
+    let many: Vec<(String, String)> = (0..11)
+        .map(|i| (format!("P{i}"), format!("p{i}@example.com")))
+        .collect();
+    let many: Vec<(&str, &str, &str)> = many
+        .iter()
+        .map(|(n, e)| (n.as_str(), e.as_str(), ""))
+        .collect();
     crowd.recipients = others(&many);
     assert!(field(&app.call(crowd).await.unwrap_err(), "recipients").contains("at most 10"));
 
@@ -123,9 +144,19 @@ async fn bad_letters_are_refused_field_by_field_and_nothing_is_stored() {
 
     let mut bad_time = letter("Time", soon);
     bad_time.deliver_time = Some("25:61".into());
-    assert!(app.call(bad_time).await.unwrap_err().field_message("deliver_time").is_some());
+    assert!(
+        app.call(bad_time)
+            .await
+            .unwrap_err()
+            .field_message("deliver_time")
+            .is_some()
+    );
 
-    assert_eq!(count(&app, "letter").await, 0, "no failed letter was stored");
+    assert_eq!(
+        count(&app, "letter").await,
+        0,
+        "no failed letter was stored"
+    );
     assert_eq!(count(&app, "letter_recipient").await, 0);
 
     // A draft keeps half-written work; scheduling it later checks everything.
@@ -138,8 +169,17 @@ async fn bad_letters_are_refused_field_by_field_and_nothing_is_stored() {
     let mut schedule = letter("", soon);
     schedule.id = Some(saved.id.to_string());
     assert!(field(&app.call(schedule).await.unwrap_err(), "title").contains("title"));
-    let stored = app.call(GetLetter { id: saved.id.to_string() }).await.unwrap();
-    assert_eq!(stored.status, LetterStatus::Draft, "a refused schedule leaves the draft as it was");
+    let stored = app
+        .call(GetLetter {
+            id: saved.id.to_string(),
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        stored.status,
+        LetterStatus::Draft,
+        "a refused schedule leaves the draft as it was"
+    );
 }
 
 fn png(width: u32, height: u32) -> Vec<u8> {
@@ -154,7 +194,11 @@ fn crc32(bytes: &[u8]) -> u32 {
     for &b in bytes {
         crc ^= u32::from(b);
         for _ in 0..8 {
-            crc = if crc & 1 == 1 { (crc >> 1) ^ 0xEDB8_8320 } else { crc >> 1 };
+            crc = if crc & 1 == 1 {
+                (crc >> 1) ^ 0xEDB8_8320
+            } else {
+                crc >> 1
+            };
         }
     }
     !crc
@@ -177,7 +221,10 @@ async fn upload(
     name: &str,
     bytes: Vec<u8>,
 ) -> (StatusCode, String) {
-    let part = multipart::Part::bytes(bytes).file_name(name.to_owned()).mime_str("image/png").unwrap();
+    let part = multipart::Part::bytes(bytes)
+        .file_name(name.to_owned())
+        .mime_str("image/png")
+        .unwrap();
     let res = client
         .post(app.url(&format!("/api/letters/{letter}/images")))
         .multipart(multipart::Form::new().part("image", part))
@@ -220,40 +267,78 @@ async fn images_are_judged_by_content_stripped_of_metadata_and_private() {
     assert_eq!(count(&app, "letter_image").await, 0);
     assert_eq!(stored_files(&app), 0, "nothing refused reached the disk");
 
-    let photo = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/photo-with-gps.jpg")).unwrap();
-    assert!(photo.windows(6).any(|w| w == b"Exif\0\0"), "the fixture carries EXIF");
+    let photo = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/photo-with-gps.jpg"
+    ))
+    .unwrap();
+    assert!(
+        photo.windows(6).any(|w| w == b"Exif\0\0"),
+        "the fixture carries EXIF"
+    );
     let (status, body) = upload(&app, &app.client, &id, "holiday.jpg", photo).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let img: ImageView = serde_json::from_str(&body).unwrap();
-    assert_eq!((img.width, img.height), (48, 64), "turned upright by its EXIF orientation");
+    assert_eq!(
+        (img.width, img.height),
+        (48, 64),
+        "turned upright by its EXIF orientation"
+    );
 
     let res = app.client.get(app.url(&img.url)).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::OK);
     let h = res.headers().clone();
     assert_eq!(h["content-type"], "image/jpeg");
     assert_eq!(h["x-content-type-options"], "nosniff");
-    assert!(h["content-disposition"].to_str().unwrap().starts_with("inline; filename=\"letter-image.jpg\""));
+    assert!(
+        h["content-disposition"]
+            .to_str()
+            .unwrap()
+            .starts_with("inline; filename=\"letter-image.jpg\"")
+    );
     let served = res.bytes().await.unwrap();
     assert!(!served.windows(4).any(|w| w == b"Exif"), "no EXIF left");
     assert!(image::load_from_memory(&served).is_ok());
-    let on_disk: Vec<_> = std::fs::read_dir(app.data_dir().join("uploads")).unwrap().filter_map(Result::ok).collect();
+    let on_disk: Vec<_> = std::fs::read_dir(app.data_dir().join("uploads"))
+        .unwrap()
+        .filter_map(Result::ok)
+        .collect();
     assert_eq!(on_disk.len(), 1);
     let stored_name = on_disk[0].file_name().to_string_lossy().into_owned();
-    assert!(!stored_name.contains("holiday"), "stored under a name of the server's own");
+    assert!(
+        !stored_name.contains("holiday"),
+        "stored under a name of the server's own"
+    );
 
     // Only the author: another account and a visitor get nothing.
     let bob = second_user(&app).await;
-    assert_eq!(bob.get(app.url(&img.url)).send().await.unwrap().status(), StatusCode::NOT_FOUND);
+    assert_eq!(
+        bob.get(app.url(&img.url)).send().await.unwrap().status(),
+        StatusCode::NOT_FOUND
+    );
     let (status, _) = upload(&app, &bob, &id, "x.png", png(4, 4)).await;
-    assert_eq!(status, StatusCode::NOT_FOUND, "no uploads into another's letter");
+    assert_eq!(
+        status,
+        StatusCode::NOT_FOUND,
+        "no uploads into another's letter"
+    );
     let visitor = app.new_client();
-    assert_eq!(visitor.get(app.url(&img.url)).send().await.unwrap().status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        visitor
+            .get(app.url(&img.url))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::UNAUTHORIZED
+    );
     let (status, _, _) = app.call_as(&bob, GetLetter { id: id.clone() }, &[]).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 
     // At most five images.
     for i in 0..4 {
-        let (status, body) = upload(&app, &app.client, &id, &format!("p{i}.png"), png(16, 16)).await;
+        let (status, body) =
+            upload(&app, &app.client, &id, &format!("p{i}.png"), png(16, 16)).await;
         assert_eq!(status, StatusCode::OK, "{body}");
     }
     let (status, body) = upload(&app, &app.client, &id, "sixth.png", png(16, 16)).await;
@@ -266,7 +351,10 @@ async fn images_are_judged_by_content_stripped_of_metadata_and_private() {
 async fn a_due_letter_arrives_once_by_smtp_and_its_link_opens_it() {
     let app = spawn(MailMode::Smtp, json!({})).await;
     verified_user(&app, "ada", "ada@example.com").await;
-    let mut l = letter("<b>To the orchard</b>", Utc::now() + chrono::Duration::seconds(2));
+    let mut l = letter(
+        "<b>To the orchard</b>",
+        Utc::now() + chrono::Duration::seconds(2),
+    );
     l.recipients = others(&[("Bob Plum", "bob@example.com", "+44 20 7946 0958")]);
     l.send_sms = Some("on".into());
     let saved = app.call(l).await.unwrap();
@@ -276,16 +364,28 @@ async fn a_due_letter_arrives_once_by_smtp_and_its_link_opens_it() {
 
     let to_bob = app.emails_to("bob@example.com", 1).await;
     let to_ada = app.emails_to("ada@example.com", 3).await; // verification, the letter, the confirmation
-    let letter_mail = to_ada.iter().find(|m| m.subject.starts_with("A letter from your past self")).unwrap();
+    let letter_mail = to_ada
+        .iter()
+        .find(|m| m.subject.starts_with("A letter from your past self"))
+        .unwrap();
     assert!(to_ada.iter().any(|m| m.subject.starts_with("Delivered:")));
     let bob_mail = &to_bob[0];
     assert_eq!(bob_mail.subject, "A letter from ada: <b>To the orchard</b>");
-    assert!(bob_mail.text.contains("plum tree"), "an excerpt of the body");
-    assert!(!bob_mail.html.contains("<b>To the orchard"), "the title is escaped in HTML");
+    assert!(
+        bob_mail.text.contains("plum tree"),
+        "an excerpt of the body"
+    );
+    assert!(
+        !bob_mail.html.contains("<b>To the orchard"),
+        "the title is escaped in HTML"
+    );
     let message_id = |m: &mail::Received| {
         m.raw
             .lines()
-            .find_map(|l| l.strip_prefix("Message-ID: ").or_else(|| l.strip_prefix("Message-Id: ")))
+            .find_map(|l| {
+                l.strip_prefix("Message-ID: ")
+                    .or_else(|| l.strip_prefix("Message-Id: "))
+            })
             .unwrap()
             .trim()
             .to_owned()
@@ -297,13 +397,27 @@ async fn a_due_letter_arrives_once_by_smtp_and_its_link_opens_it() {
     tokio::time::sleep(Duration::from_millis(600)).await;
     let all = mail::all_in(&app.mail_dir);
     assert_eq!(all.iter().filter(|m| m.to == "bob@example.com").count(), 1);
-    assert_eq!(all.iter().filter(|m| m.subject.starts_with("A letter from your past self")).count(), 1);
+    assert_eq!(
+        all.iter()
+            .filter(|m| m.subject.starts_with("A letter from your past self"))
+            .count(),
+        1
+    );
 
     let view = app.call(GetLetter { id: id.clone() }).await.unwrap();
     assert_eq!(view.status, LetterStatus::Delivered);
-    assert!(view.recipients.iter().all(|r| r.status == "sent" && r.attempts == 1));
+    assert!(
+        view.recipients
+            .iter()
+            .all(|r| r.status == "sent" && r.attempts == 1)
+    );
     let overview = app.call(LettersOverview {}).await.unwrap();
-    assert!(overview.notifications.iter().any(|n| n.title.starts_with("Delivered:")));
+    assert!(
+        overview
+            .notifications
+            .iter()
+            .any(|n| n.title.starts_with("Delivered:"))
+    );
     let sms: i64 = app
         .db
         .query_one_raw(Statement::from_string(
@@ -324,9 +438,20 @@ async fn a_due_letter_arrives_once_by_smtp_and_its_link_opens_it() {
     let page = visitor.get(&link).send().await.unwrap();
     assert_eq!(page.status(), StatusCode::OK);
     let html = crate::harness::without_markers(&page.text().await.unwrap());
-    assert!(html.contains("&lt;b&gt;To the orchard&lt;/b&gt;"), "title shown, escaped");
+    assert!(
+        html.contains("&lt;b&gt;To the orchard&lt;/b&gt;"),
+        "title shown, escaped"
+    );
     assert!(html.contains("<strong>plum tree</strong>"));
-    let (status, _, body) = app.call_as(&visitor, ReadLetter { token: token.clone() }, &[]).await;
+    let (status, _, body) = app
+        .call_as(
+            &visitor,
+            ReadLetter {
+                token: token.clone(),
+            },
+            &[],
+        )
+        .await;
     assert_eq!(status, StatusCode::OK, "{body}");
 
     // Wrong tokens find nothing; so does a letter's id or the token with a character changed.
@@ -337,12 +462,30 @@ async fn a_due_letter_arrives_once_by_smtp_and_its_link_opens_it() {
         assert_eq!(status, StatusCode::NOT_FOUND);
     }
     // The letter itself stays private: not to visitors, not to other accounts.
-    let (status, _, _) = app.call_as(&visitor, GetLetter { id: id.clone() }, &[]).await;
+    let (status, _, _) = app
+        .call_as(&visitor, GetLetter { id: id.clone() }, &[])
+        .await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
 
     // Bob says thank you, once; Ada hears of it.
-    app.call_as(&visitor, ThankLetter { token: token.clone(), note: Some("It made my day".into()) }, &[]).await;
-    app.call_as(&visitor, ThankLetter { token, note: Some("again".into()) }, &[]).await;
+    app.call_as(
+        &visitor,
+        ThankLetter {
+            token: token.clone(),
+            note: Some("It made my day".into()),
+        },
+        &[],
+    )
+    .await;
+    app.call_as(
+        &visitor,
+        ThankLetter {
+            token,
+            note: Some("again".into()),
+        },
+        &[],
+    )
+    .await;
     let view = app.call(GetLetter { id }).await.unwrap();
     let bob_row = view.recipients.iter().find(|r| !r.is_self).unwrap();
     assert!(bob_row.thanked);
@@ -358,7 +501,8 @@ async fn a_link_opens_only_its_own_letters_images() {
         let mut l = letter(title, Utc::now() + chrono::Duration::seconds(2));
         l.schedule = None;
         let draft = app.call(l).await.unwrap();
-        let (status, body) = upload(&app, &app.client, &draft.id.to_string(), "a.png", png(8, 8)).await;
+        let (status, body) =
+            upload(&app, &app.client, &draft.id.to_string(), "a.png", png(8, 8)).await;
         assert_eq!(status, StatusCode::OK, "{body}");
         let mut l = letter(title, Utc::now() + chrono::Duration::seconds(2));
         l.id = Some(draft.id.to_string());
@@ -367,7 +511,11 @@ async fn a_link_opens_only_its_own_letters_images() {
     }
     let mails = app.emails_to("ada@example.com", 3).await;
     let link_of = |title: &str| {
-        mails.iter().find(|m| m.subject.ends_with(title)).unwrap().link("/l/")
+        mails
+            .iter()
+            .find(|m| m.subject.ends_with(title))
+            .unwrap()
+            .link("/l/")
     };
     let (one, two) = (link_of("One"), link_of("Two"));
     let visitor = app.new_client();
@@ -377,21 +525,49 @@ async fn a_link_opens_only_its_own_letters_images() {
         let visitor = visitor.clone();
         async move { visitor.get(url).send().await.unwrap().status() }
     };
-    assert_eq!(get(format!("{one}/images/{image_one}")).await, StatusCode::OK);
-    assert_eq!(get(format!("{one}/images/{image_two}")).await, StatusCode::NOT_FOUND, "another letter's image");
-    assert_eq!(get(format!("{two}/images/{image_two}")).await, StatusCode::OK);
-    assert_eq!(get(app.url(&format!("/l/nope/images/{image_two}"))).await, StatusCode::NOT_FOUND);
+    assert_eq!(
+        get(format!("{one}/images/{image_one}")).await,
+        StatusCode::OK
+    );
+    assert_eq!(
+        get(format!("{one}/images/{image_two}")).await,
+        StatusCode::NOT_FOUND,
+        "another letter's image"
+    );
+    assert_eq!(
+        get(format!("{two}/images/{image_two}")).await,
+        StatusCode::OK
+    );
+    assert_eq!(
+        get(app.url(&format!("/l/nope/images/{image_two}"))).await,
+        StatusCode::NOT_FOUND
+    );
 }
 
 #[tokio::test]
 async fn a_cancelled_letter_is_never_sent_and_can_be_rescheduled() {
     let app = spawn(MailMode::Outbox, json!({})).await;
     verified_user(&app, "ada", "ada@example.com").await;
-    let saved = app.call(letter("Second thoughts", Utc::now() + chrono::Duration::seconds(3))).await.unwrap();
-    let cancelled = app.call(CancelLetter { id: saved.id.to_string() }).await.unwrap();
+    let saved = app
+        .call(letter(
+            "Second thoughts",
+            Utc::now() + chrono::Duration::seconds(3),
+        ))
+        .await
+        .unwrap();
+    let cancelled = app
+        .call(CancelLetter {
+            id: saved.id.to_string(),
+        })
+        .await
+        .unwrap();
     assert_eq!(cancelled.status, LetterStatus::Cancelled);
     tokio::time::sleep(Duration::from_secs(4)).await;
-    assert_eq!(mail::all_in(&app.mail_dir).len(), 1, "only the verification email");
+    assert_eq!(
+        mail::all_in(&app.mail_dir).len(),
+        1,
+        "only the verification email"
+    );
 
     let mut again = letter("Second thoughts", Utc::now() + chrono::Duration::seconds(2));
     again.id = Some(saved.id.to_string());
@@ -402,7 +578,11 @@ async fn a_cancelled_letter_is_never_sent_and_can_be_rescheduled() {
 #[tokio::test]
 async fn unreachable_mail_servers_are_retried_then_the_letter_is_marked_failed() {
     // Nothing listens on this port.
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let app = TestApp::spawn_with(TestOptions {
         config: json!({
             "smtp": { "host": "127.0.0.1", "port": port, "tls": "none" },
@@ -412,7 +592,9 @@ async fn unreachable_mail_servers_are_retried_then_the_letter_is_marked_failed()
     })
     .await;
     // The account exists and is verified without email (the mail server is down).
-    app.call(crate::accounts::signup("ada", "ada@example.com")).await.unwrap();
+    app.call(crate::accounts::signup("ada", "ada@example.com"))
+        .await
+        .unwrap();
     app.db
         .execute_unprepared("UPDATE user_account SET email_verified_at = created_at")
         .await
@@ -423,7 +605,13 @@ async fn unreachable_mail_servers_are_retried_then_the_letter_is_marked_failed()
     })
     .await
     .unwrap();
-    let saved = app.call(letter("Lost at sea", Utc::now() + chrono::Duration::seconds(2))).await.unwrap();
+    let saved = app
+        .call(letter(
+            "Lost at sea",
+            Utc::now() + chrono::Duration::seconds(2),
+        ))
+        .await
+        .unwrap();
     let id = saved.id.to_string();
     let deadline = std::time::Instant::now() + Duration::from_secs(20);
     let view = loop {
@@ -431,14 +619,27 @@ async fn unreachable_mail_servers_are_retried_then_the_letter_is_marked_failed()
         if v.status != LetterStatus::Scheduled {
             break v;
         }
-        assert!(std::time::Instant::now() < deadline, "still scheduled: {v:?}");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "still scheduled: {v:?}"
+        );
         tokio::time::sleep(Duration::from_millis(200)).await;
     };
     assert_eq!(view.status, LetterStatus::Failed);
     let r = &view.recipients[0];
     assert_eq!(r.status, "failed");
     assert_eq!(r.attempts, 3);
-    assert!(r.last_error.as_deref().unwrap().contains("after 3 attempts"));
+    assert!(
+        r.last_error
+            .as_deref()
+            .unwrap()
+            .contains("after 3 attempts")
+    );
     let overview = app.call(LettersOverview {}).await.unwrap();
-    assert!(overview.notifications.iter().any(|n| n.title.starts_with("Not delivered")));
+    assert!(
+        overview
+            .notifications
+            .iter()
+            .any(|n| n.title.starts_with("Not delivered"))
+    );
 }
