@@ -310,7 +310,7 @@ pub fn router(state: AppState) -> Router {
                                 "request",
                                 request_id = %id,
                                 method = %req.method(),
-                                path = %req.uri().path(),
+                                path = %loggable_path(req.uri().path()),
                             )
                         })
                         .on_response(DefaultOnResponse::new().level(Level::INFO)),
@@ -320,6 +320,18 @@ pub fn router(state: AppState) -> Router {
                 .layer(CompressionLayer::new()),
         )
         .with_state(state)
+}
+
+/// The request path as logged: a letter link's token (`/l/<token>…`) is a credential and
+/// is replaced by `…`.
+pub fn loggable_path(path: &str) -> std::borrow::Cow<'_, str> {
+    match path.strip_prefix("/l/") {
+        Some(rest) => {
+            let tail = rest.find('/').map_or("", |i| &rest[i..]);
+            std::borrow::Cow::Owned(format!("/l/…{tail}"))
+        }
+        None => std::borrow::Cow::Borrowed(path),
+    }
 }
 
 /// A panic becomes a plain 500 with no details; the panic itself is logged.
@@ -367,6 +379,16 @@ mod tests {
     use super::*;
     use axum::body::Body;
     use tower::ServiceExt as _;
+
+    #[test]
+    fn letter_link_tokens_never_reach_the_log() {
+        assert_eq!(loggable_path("/l/SeCrEtToKeN"), "/l/…");
+        assert_eq!(
+            loggable_path("/l/SeCrEtToKeN/images/0b6c2f1e"),
+            "/l/…/images/0b6c2f1e"
+        );
+        assert_eq!(loggable_path("/letters/new"), "/letters/new");
+    }
 
     #[tokio::test]
     async fn a_panicking_handler_yields_a_generic_500() {
