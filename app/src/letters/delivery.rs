@@ -192,26 +192,8 @@ impl Scheduler {
         let now = || Utc::now().timestamp_millis();
         match self.mailer.send_with_id(email, &r.message_id).await {
             Ok(()) => {
-                let done = letter_recipient::Entity::update_many()
-                    .col_expr(letter_recipient::Column::Status, "sent".into())
-                    .col_expr(letter_recipient::Column::SentMs, now().into())
-                    .col_expr(
-                        letter_recipient::Column::LeaseOwner,
-                        Option::<String>::None.into(),
-                    )
-                    .col_expr(
-                        letter_recipient::Column::LeaseUntilMs,
-                        Option::<i64>::None.into(),
-                    )
-                    .col_expr(
-                        letter_recipient::Column::LastError,
-                        Option::<String>::None.into(),
-                    )
-                    .filter(letter_recipient::Column::Id.eq(r.id))
-                    .filter(letter_recipient::Column::LeaseOwner.eq(self.instance.clone()))
-                    .exec(&self.db)
-                    .await?;
-                if done.rows_affected == 0 {
+                let done = self.set_outcome(&r, "sent", None, None).await?;
+                if done == 0 {
                     tracing::warn!(
                         recipient = %r.id,
                         "a delivery outlived its lease and was taken over; it may arrive twice \
@@ -250,14 +232,14 @@ impl Scheduler {
                             r.attempts
                         )
                     };
-                    self.set_outcome(&r, "failed", None, &reason).await?;
+                    self.set_outcome(&r, "failed", None, Some(&reason)).await?;
                 } else {
                     let wait = self.backoff_ms(r.attempts);
                     self.set_outcome(
                         &r,
                         "pending",
                         Some(now() + wait),
-                        "The mail server could not be reached; Ripen will try again.",
+                        Some("The mail server could not be reached; Ripen will try again."),
                     )
                     .await?;
                     return Ok(());
@@ -267,13 +249,16 @@ impl Scheduler {
         self.finish_letter(&l, author.as_ref()).await
     }
 
+    /// Records a delivery's outcome and releases its lease: `sent` (with the time),
+    /// `failed`, or `pending` again at `next_attempt_ms`. Only the lease holder may; the
+    /// answer is how many rows changed (0: the lease was taken over).
     async fn set_outcome(
         &self,
         r: &letter_recipient::Model,
         status: &str,
         next_attempt_ms: Option<i64>,
-        reason: &str,
-    ) -> Result<(), AppError> {
+        reason: Option<&str>,
+    ) -> Result<u64, AppError> {
         let mut update = letter_recipient::Entity::update_many()
             .col_expr(letter_recipient::Column::Status, status.into())
             .col_expr(
@@ -284,16 +269,25 @@ impl Scheduler {
                 letter_recipient::Column::LeaseUntilMs,
                 Option::<i64>::None.into(),
             )
-            .col_expr(letter_recipient::Column::LastError, reason.into());
+            .col_expr(
+                letter_recipient::Column::LastError,
+                reason.map(str::to_owned).into(),
+            );
+        if status == "sent" {
+            update = update.col_expr(
+                letter_recipient::Column::SentMs,
+                Utc::now().timestamp_millis().into(),
+            );
+        }
         if let Some(at) = next_attempt_ms {
             update = update.col_expr(letter_recipient::Column::NextAttemptMs, at.into());
         }
-        update
+        let done = update
             .filter(letter_recipient::Column::Id.eq(r.id))
             .filter(letter_recipient::Column::LeaseOwner.eq(self.instance.clone()))
             .exec(&self.db)
             .await?;
-        Ok(())
+        Ok(done.rows_affected)
     }
 
     /// The wait before attempt `attempts + 1`: base × 2^(attempts−1), capped, plus up to
