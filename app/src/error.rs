@@ -60,6 +60,49 @@ pub enum AppError {
     Network,
 }
 
+/// Collects field errors so a form gets all of them at once.
+#[derive(Default)]
+pub struct FieldErrors(Vec<FieldError>);
+
+impl FieldErrors {
+    pub fn add(&mut self, field: impl Into<String>, message: impl Into<String>) {
+        self.0.push(FieldError {
+            field: field.into(),
+            message: message.into(),
+        });
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The collected errors as one validation error (even if there are none).
+    pub fn into_error(self) -> AppError {
+        AppError::Validation { fields: self.0 }
+    }
+
+    /// The value of `result`, or `None` after keeping its field errors (other errors are
+    /// dropped: a form only reports what the user can fix).
+    pub fn take<T>(&mut self, result: Result<T, AppError>) -> Option<T> {
+        match result {
+            Ok(v) => Some(v),
+            Err(AppError::Validation { fields }) => {
+                self.0.extend(fields);
+                None
+            }
+            Err(_) => None,
+        }
+    }
+
+    pub fn into_result(self) -> Result<(), AppError> {
+        if self.0.is_empty() {
+            Ok(())
+        } else {
+            Err(AppError::Validation { fields: self.0 })
+        }
+    }
+}
+
 fn display_fields(fields: &[FieldError]) -> String {
     fields
         .iter()

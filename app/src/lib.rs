@@ -21,7 +21,7 @@ pub mod system;
 #[cfg(feature = "ssr")]
 pub mod time;
 
-pub use error::{AppError, FieldError};
+pub use error::{AppError, FieldError, FieldErrors};
 
 use leptos::prelude::*;
 use leptos_meta::{HashedStylesheet, Link, Meta, MetaTags, Title, provide_meta_context};

@@ -2,7 +2,7 @@
 //! so before sending) and the server (which decides). Errors name the field.
 
 use crate::{
-    AppError, FieldError,
+    AppError, FieldErrors,
     account::fields::{Email, Phone},
 };
 
@@ -18,39 +18,6 @@ pub const MAX_NAME_CHARS: usize = 100;
 pub const MAX_THANKS_CHARS: usize = 500;
 /// The latest delivery, in years from now (FutureMe's horizon).
 pub const MAX_YEARS_AHEAD: u32 = 50;
-
-/// Collects field errors so a form gets all of them at once.
-#[derive(Default)]
-pub struct Problems(Vec<FieldError>);
-
-impl Problems {
-    pub fn add(&mut self, field: impl Into<String>, message: impl Into<String>) {
-        self.0.push(FieldError {
-            field: field.into(),
-            message: message.into(),
-        });
-    }
-
-    /// Adds the field errors of `result`, if it failed validation.
-    pub fn take<T>(&mut self, result: Result<T, AppError>) -> Option<T> {
-        match result {
-            Ok(v) => Some(v),
-            Err(AppError::Validation { fields }) => {
-                self.0.extend(fields);
-                None
-            }
-            Err(_) => None,
-        }
-    }
-
-    pub fn into_result(self) -> Result<(), AppError> {
-        if self.0.is_empty() {
-            Ok(())
-        } else {
-            Err(AppError::Validation { fields: self.0 })
-        }
-    }
-}
 
 fn too_long(max: usize) -> String {
     format!("Use at most {max} characters.")
@@ -135,7 +102,7 @@ pub fn recipients(list: &[RecipientInput], strict: bool) -> Result<Vec<Recipient
             format!("A letter can have at most {MAX_RECIPIENTS} recipients besides you."),
         ));
     }
-    let mut problems = Problems::default();
+    let mut problems = FieldErrors::default();
     let mut out = Vec::with_capacity(list.len());
     let mut seen = std::collections::HashSet::new();
     for (i, r) in list.iter().enumerate() {

@@ -25,12 +25,12 @@ use super::{
     NotificationView, ReadView, RecipientInput, RecipientView,
     entities::{letter, letter_image, letter_recipient, notification},
     images::{ImageLimits, process},
-    rules::{self, Problems},
+    rules,
     sms::SmsProvider,
     storage::BlobStore,
 };
 use crate::{
-    AppError,
+    AppError, FieldErrors,
     account::ssr::{entities::user_account, session::digest},
     system::ssr::system_setting,
 };
@@ -338,7 +338,7 @@ pub async fn save(
     }
 
     // Every check first; nothing is written unless all pass.
-    let mut problems = Problems::default();
+    let mut problems = FieldErrors::default();
     let title = problems.take(rules::title(&form.title, schedule));
     let body = problems.take(rules::body(&form.body, schedule));
     let pen_name = problems.take(rules::pen_name(&form.pen_name));

@@ -23,7 +23,7 @@ use super::{
     RegisterInput, UserView,
     fields::{Email, NewPassword, Phone, Username},
 };
-use crate::{AppError, FieldError, mail::Mailer, mail::templates, server::ServerContext};
+use crate::{AppError, FieldErrors, mail::Mailer, mail::templates, server::ServerContext};
 
 /// The version of the terms and privacy policy a new account accepts.
 pub const TERMS_VERSION: &str = "2026-11-23";
@@ -96,17 +96,6 @@ fn ctx() -> Result<Ctx, AppError> {
     })
 }
 
-fn collect<T>(result: Result<T, AppError>, errors: &mut Vec<FieldError>) -> Option<T> {
-    match result {
-        Ok(v) => Some(v),
-        Err(AppError::Validation { fields }) => {
-            errors.extend(fields);
-            None
-        }
-        Err(_) => None,
-    }
-}
-
 fn view(user: &user_account::Model) -> UserView {
     UserView {
         username: user.username.clone(),
@@ -120,30 +109,27 @@ fn view(user: &user_account::Model) -> UserView {
 /// gets an email that says what happened (confirm, or "you already have an account", or
 /// "that username is taken").
 pub async fn register(input: RegisterInput) -> Result<(), AppError> {
-    let mut errors = Vec::new();
-    let username = collect(Username::parse(&input.username), &mut errors);
-    let email = collect(Email::parse(&input.email), &mut errors);
+    let mut errors = FieldErrors::default();
+    let username = errors.take(Username::parse(&input.username));
+    let email = errors.take(Email::parse(&input.email));
     let phone = match input.phone.as_deref().map(str::trim) {
         None | Some("") => None,
-        Some(p) => collect(Phone::parse(p), &mut errors),
+        Some(p) => errors.take(Phone::parse(p)),
     };
-    let password = collect(new_password(&input.password), &mut errors);
+    let password = errors.take(new_password(&input.password));
     if !crate::server::ticked(&input.age) {
-        errors.push(FieldError {
-            field: "age".into(),
-            message: "Ripen is for people aged 13 or older.".into(),
-        });
+        errors.add("age", "Ripen is for people aged 13 or older.");
     }
     if !crate::server::ticked(&input.consent) {
-        errors.push(FieldError {
-            field: "consent".into(),
-            message: "Please read and accept the terms and the privacy policy.".into(),
-        });
+        errors.add(
+            "consent",
+            "Please read and accept the terms and the privacy policy.",
+        );
     }
     let (Some(username), Some(email), Some(password), true) =
         (username, email, password, errors.is_empty())
     else {
-        return Err(AppError::Validation { fields: errors });
+        return Err(errors.into_error());
     };
 
     let timezone = input
@@ -540,14 +526,14 @@ pub async fn resend_verification() -> Result<(), AppError> {
 /// Changes the username and phone number.
 pub async fn update_profile(username: &str, phone: Option<&str>) -> Result<UserView, AppError> {
     let (_, user) = require_user().await?;
-    let mut errors = Vec::new();
-    let username = collect(Username::parse(username), &mut errors);
+    let mut errors = FieldErrors::default();
+    let username = errors.take(Username::parse(username));
     let phone = match phone.map(str::trim) {
         None | Some("") => Some(None),
-        Some(p) => collect(Phone::parse(p), &mut errors).map(Some),
+        Some(p) => errors.take(Phone::parse(p)).map(Some),
     };
     let (Some(username), Some(phone)) = (username, phone) else {
-        return Err(AppError::Validation { fields: errors });
+        return Err(errors.into_error());
     };
     let c = ctx()?;
     if username.canonical() != user.username_canonical {
