@@ -18,7 +18,7 @@
 
 use std::{sync::Arc, time::Duration};
 
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, QueryFilter,
     Statement, Value,
@@ -29,7 +29,7 @@ use uuid::Uuid;
 use super::{
     entities::{letter, letter_recipient},
     rules,
-    ssr::{Letters, notify},
+    ssr::{Letters, author_of, long_date, notify, zone},
 };
 use crate::{
     AppError,
@@ -167,14 +167,8 @@ impl Scheduler {
         else {
             return Ok(());
         };
-        let author = match l.user_id {
-            Some(u) => user_account::Entity::find_by_id(u).one(&self.db).await?,
-            None => None,
-        };
-        let tz: chrono_tz::Tz = l.timezone.parse().unwrap_or(chrono_tz::Tz::UTC);
-        let written_on = DateTime::<Utc>::from_timestamp_millis(l.created_ms)
-            .map(|t| t.with_timezone(&tz).format("%-d %B %Y").to_string())
-            .unwrap_or_default();
+        let author = author_of(&self.db, &l).await?;
+        let written_on = long_date(l.created_ms, zone(&l.timezone));
         let from = author
             .as_ref()
             .map_or_else(|| "Someone".to_owned(), |a| a.username.clone());
@@ -330,10 +324,7 @@ impl Scheduler {
             let Some(l) = letter::Entity::find_by_id(id).one(&self.db).await? else {
                 continue;
             };
-            let author = match l.user_id {
-                Some(u) => user_account::Entity::find_by_id(u).one(&self.db).await?,
-                None => None,
-            };
+            let author = author_of(&self.db, &l).await?;
             self.finish_letter(&l, author.as_ref()).await?;
         }
         Ok(())

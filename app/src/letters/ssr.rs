@@ -194,7 +194,8 @@ pub struct LetterForm {
     pub pen_name: String,
 }
 
-fn zone(name: &str) -> Tz {
+/// A letter's time zone (UTC if the stored name is unknown to this build).
+pub(crate) fn zone(name: &str) -> Tz {
     name.parse().unwrap_or(Tz::UTC)
 }
 
@@ -259,7 +260,8 @@ pub fn describe(at_ms: i64, tz: Tz) -> (String, String) {
     )
 }
 
-fn long_date(at_ms: i64, tz: Tz) -> String {
+/// "1 May 2026" in `tz`.
+pub(crate) fn long_date(at_ms: i64, tz: Tz) -> String {
     DateTime::<Utc>::from_timestamp_millis(at_ms)
         .map(|t| t.with_timezone(&tz).format("%-d %B %Y").to_string())
         .unwrap_or_default()
@@ -282,6 +284,43 @@ async fn own_letter(
         .one(db)
         .await?
         .ok_or(AppError::NotFound)
+}
+
+/// The letter's author, if the account still exists.
+pub(crate) async fn author_of(
+    db: &impl ConnectionTrait,
+    l: &letter::Model,
+) -> Result<Option<user_account::Model>, AppError> {
+    Ok(match l.user_id {
+        Some(u) => user_account::Entity::find_by_id(u).one(db).await?,
+        None => None,
+    })
+}
+
+/// An image of one of the caller's letters, with that letter.
+async fn own_image(
+    db: &impl ConnectionTrait,
+    user: Uuid,
+    id: Uuid,
+) -> Result<(letter_image::Model, letter::Model), AppError> {
+    let img = letter_image::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let l = own_letter(db, user, img.letter_id).await?;
+    Ok((img, l))
+}
+
+/// Refuses changes (reported on `field`) to a letter that has been delivered or failed.
+fn ensure_editable(l: &letter::Model, field: &str) -> Result<(), AppError> {
+    if LetterStatus::parse(&l.status).editable() {
+        Ok(())
+    } else {
+        Err(AppError::validation(
+            field,
+            "This letter has been delivered; it can no longer be changed.",
+        ))
+    }
 }
 
 fn public_id() -> Result<String, AppError> {
@@ -322,14 +361,8 @@ pub async fn save(
         .map_or_else(|| account.timezone.clone(), |l| l.timezone.clone());
     let tz = zone(&tz_name);
     if let Some(l) = &existing {
-        let status = LetterStatus::parse(&l.status);
-        if !status.editable() {
-            return Err(AppError::validation(
-                "letter",
-                "This letter has been delivered; it can no longer be changed.",
-            ));
-        }
-        if status == LetterStatus::Scheduled && !schedule {
+        ensure_editable(l, "letter")?;
+        if LetterStatus::parse(&l.status) == LetterStatus::Scheduled && !schedule {
             return Err(AppError::validation(
                 "letter",
                 "This letter is scheduled: save your changes with “Save and schedule”, or cancel it first.",
@@ -789,12 +822,7 @@ pub async fn add_image(
 ) -> Result<ImageView, AppError> {
     let alt = check_file_name(file_name)?;
     let l = own_letter(db, user, letter_id).await?;
-    if !LetterStatus::parse(&l.status).editable() {
-        return Err(AppError::validation(
-            "image",
-            "This letter has been delivered; it can no longer be changed.",
-        ));
-    }
+    ensure_editable(&l, "image")?;
     let count = letter_image::Entity::find()
         .filter(letter_image::Column::LetterId.eq(letter_id))
         .count(db)
@@ -868,11 +896,7 @@ pub async fn image_for_author(
     user: Uuid,
     image: Uuid,
 ) -> Result<(String, Vec<u8>), AppError> {
-    let img = letter_image::Entity::find_by_id(image)
-        .one(db)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    own_letter(db, user, img.letter_id).await?;
+    let (img, _) = own_image(db, user, image).await?;
     blob(letters, img).await
 }
 
@@ -906,17 +930,8 @@ async fn blob(letters: &Letters, img: letter_image::Model) -> Result<(String, Ve
 
 pub async fn delete_image(db: &DatabaseConnection, user: Uuid, id: Uuid) -> Result<(), AppError> {
     let letters = letters()?;
-    let img = letter_image::Entity::find_by_id(id)
-        .one(db)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let l = own_letter(db, user, img.letter_id).await?;
-    if !LetterStatus::parse(&l.status).editable() {
-        return Err(AppError::validation(
-            "image",
-            "This letter has been delivered; it can no longer be changed.",
-        ));
-    }
+    let (img, l) = own_image(db, user, id).await?;
+    ensure_editable(&l, "image")?;
     letter_image::Entity::delete_by_id(id).exec(db).await?;
     if let Err(e) = letters.store.delete(&img.storage_key).await {
         tracing::warn!(error = %e, "deleting an image file failed");
@@ -948,10 +963,7 @@ pub async fn read(db: &DatabaseConnection, token: &str) -> Result<ReadView, AppE
         .one(db)
         .await?
         .ok_or(AppError::NotFound)?;
-    let author = match l.user_id {
-        Some(u) => user_account::Entity::find_by_id(u).one(db).await?,
-        None => None,
-    };
+    let author = author_of(db, &l).await?;
     let tz = zone(&l.timezone);
     let from = if r.is_self {
         "Your past self".to_owned()
@@ -1052,11 +1064,6 @@ pub async fn read_notifications(db: &DatabaseConnection, user: Uuid) -> Result<(
         .exec(db)
         .await?;
     Ok(())
-}
-
-/// Days between an instant and now, for "written N years ago".
-pub fn days_since(ms: i64) -> i64 {
-    (Utc::now() - DateTime::<Utc>::from_timestamp_millis(ms).unwrap_or_default()).num_days()
 }
 
 #[cfg(test)]

@@ -172,7 +172,7 @@ pub fn LetterPage() -> impl IntoView {
             <Transition fallback=|| view! { <p class="muted" role="status">"Loading the letter…"</p> }>
                 {move || Suspend::new(async move {
                     match data.await {
-                        Ok((ov, Some(l))) if !l.status.editable() => view! { <Sent l ov /> }.into_any(),
+                        Ok((_, Some(l))) if !l.status.editable() => view! { <Sent l /> }.into_any(),
                         Ok((ov, l)) => view! { <Editor ov l /> }.into_any(),
                         Err(e) => failure(e),
                     }
@@ -680,8 +680,7 @@ fn recipient_status(r: &RecipientView) -> String {
 
 /// A delivered (or undeliverable) letter, as its author sees it.
 #[component]
-fn Sent(l: LetterView, ov: LettersHome) -> impl IntoView {
-    let _ = ov;
+fn Sent(l: LetterView) -> impl IntoView {
     let navigate = use_navigate();
     let error = RwSignal::new(None::<String>);
     let id = l.id.to_string();
