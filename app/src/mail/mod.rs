@@ -164,15 +164,17 @@ impl Mailer {
 
     /// Sends one message. The body is never logged (it may hold a link token).
     pub async fn send(&self, email: Email) -> Result<(), MailError> {
-        let message = self.build(email.clone())?;
-        self.deliver(&email.subject, message).await
+        let subject = email.subject.clone();
+        let message = self.build(email)?;
+        self.deliver(&subject, message).await
     }
 
     /// Sends one message with a given `Message-ID` (`<…@…>`), so a copy sent again after
     /// a crash is recognisably the same message.
     pub async fn send_with_id(&self, email: Email, message_id: &str) -> Result<(), MailError> {
-        let message = self.build_with_id(email.clone(), Some(message_id.to_owned()))?;
-        self.deliver(&email.subject, message).await
+        let subject = email.subject.clone();
+        let message = self.build_with_id(email, Some(message_id.to_owned()))?;
+        self.deliver(&subject, message).await
     }
 
     async fn deliver(&self, subject: &str, message: Message) -> Result<(), MailError> {
