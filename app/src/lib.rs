@@ -20,6 +20,7 @@ pub mod server;
 pub mod system;
 #[cfg(feature = "ssr")]
 pub mod time;
+pub mod wall;
 
 pub use error::{AppError, FieldError, FieldErrors};
 
@@ -55,10 +56,6 @@ pub fn App() -> impl IntoView {
     view! {
         <Link rel="icon" href="/favicon.svg" type_="image/svg+xml" />
         <Meta name="theme-color" content="#c2410c" />
-        <Meta
-            name="description"
-            content="Ripen: a focus timer, a diary of your days, and letters to your future self."
-        />
         <Title formatter=|title: String| {
             if title.is_empty() { "Ripen".to_owned() } else { format!("{title} · Ripen") }
         } />

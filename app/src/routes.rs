@@ -2,6 +2,7 @@
 
 use leptos::prelude::*;
 use leptos_router::{
+    SsrMode,
     components::{Route, Routes},
     path,
 };
@@ -16,6 +17,7 @@ use crate::pages::{
     not_found::NotFound,
     status::Status,
     timer::TimerPage,
+    wall::{ModerationPage, WallIndexPage, WallLetterPage},
 };
 
 #[component]
@@ -30,7 +32,9 @@ pub fn AppRoutes() -> impl IntoView {
             <Route path=path!("/letters") view=LettersPage />
             <Route path=path!("/letters/:id") view=LetterPage />
             <Route path=path!("/l/:token") view=ReadLetterPage />
-            <Route path=path!("/wall") view=|| view! { <ComingSoon area=Area::Wall /> } />
+            <Route path=path!("/wall") view=WallIndexPage ssr=SsrMode::Async />
+            <Route path=path!("/wall/:id") view=WallLetterPage ssr=SsrMode::Async />
+            <Route path=path!("/admin/moderation") view=ModerationPage />
             <Route path=path!("/account") view=AccountPage />
             <Route path=path!("/signup") view=Signup />
             <Route path=path!("/login") view=LoginPage />

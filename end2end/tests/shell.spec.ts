@@ -58,7 +58,6 @@ test("navigation between sections happens in the browser, without a reload", asy
   await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Wall" }).click();
   await expect(page).toHaveURL(/\/wall$/);
   await expect(page.getByRole("heading", { level: 1 })).toHaveText("Letter wall");
-  await expect(page.getByText("Coming soon")).toBeVisible();
   await expect(page.getByRole("link", { name: "Wall" }).first()).toHaveAttribute("aria-current", "page");
   expect(await page.evaluate(() => (window as any).__stillHere)).toBe(true);
   await expect(page).toHaveTitle("Letter wall · Ripen");

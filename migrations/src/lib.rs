@@ -15,6 +15,7 @@ mod m20261123_000002_create_accounts;
 mod m20261123_000003_create_focus;
 mod m20261123_000004_create_diary;
 mod m20261123_000005_create_letters;
+mod m20261123_000006_create_wall;
 
 pub struct Migrator;
 
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000003_create_focus::Migration),
             Box::new(m20261123_000004_create_diary::Migration),
             Box::new(m20261123_000005_create_letters::Migration),
+            Box::new(m20261123_000006_create_wall::Migration),
         ]
     }
 }

@@ -82,6 +82,7 @@ async fn user(db: &DatabaseConnection, name: &str) -> Uuid {
         updated_at: Set(now),
         timezone: Set("Europe/Berlin".into()),
         day_boundary_min: Set(240),
+        is_admin: Set(false),
     }
     .insert(db)
     .await

@@ -3,10 +3,11 @@
 //!   one of the signed-in user's letters; the answer is the image as JSON, or the usual
 //!   JSON error (validation errors name the `image` field);
 //! - `GET /api/letters/images/{id}`: the image, for the letter's author;
-//! - `GET /l/{token}/images/{id}`: the image, for whoever holds the delivered letter's link.
+//! - `GET /l/{token}/images/{id}`: the image, for whoever holds the delivered letter's link;
+//! - `GET /wall/{public_id}/images/{id}`: the image of a letter on the public wall.
 //!
-//! Images are always served with their stored type, `nosniff`, `Content-Disposition:
-//! inline` with a neutral file name, and private caching only.
+//! Images are always served with their stored type, `nosniff` and `Content-Disposition:
+//! inline` with a neutral file name; private caching, except briefly for wall images.
 
 use app::{AppError, account::ssr::session, letters::ssr};
 use axum::{
@@ -75,6 +76,10 @@ pub async fn upload(
 }
 
 fn image_response(mime: String, bytes: Vec<u8>) -> Response {
+    image_response_cached(mime, bytes, "private, max-age=3600")
+}
+
+fn image_response_cached(mime: String, bytes: Vec<u8>, cache: &'static str) -> Response {
     let ext = match mime.as_str() {
         "image/png" => "png",
         "image/webp" => "webp",
@@ -94,10 +99,7 @@ fn image_response(mime: String, bytes: Vec<u8>) -> Response {
     if let Ok(v) = HeaderValue::from_str(&format!("inline; filename=\"letter-image.{ext}\"")) {
         h.insert(header::CONTENT_DISPOSITION, v);
     }
-    h.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("private, max-age=3600"),
-    );
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
     res
 }
 
@@ -129,6 +131,22 @@ pub async fn for_link(
     .await;
     match result {
         Ok((mime, bytes)) => image_response(mime, bytes),
+        Err(e) => error(e),
+    }
+}
+
+pub async fn for_wall(
+    State(state): State<AppState>,
+    Path((public_id, image)): Path<(String, String)>,
+) -> Response {
+    let result = async {
+        let image = Uuid::parse_str(image.trim()).map_err(|_| AppError::NotFound)?;
+        ssr::image_for_wall(&state.db, &state.letters, &public_id, image).await
+    }
+    .await;
+    match result {
+        // Short, so a letter taken off the wall soon stops being served from caches too.
+        Ok((mime, bytes)) => image_response_cached(mime, bytes, "public, max-age=300"),
         Err(e) => error(e),
     }
 }

@@ -13,6 +13,7 @@ pub mod health;
 pub mod letter_files;
 pub mod security;
 pub mod telemetry;
+pub mod wall;
 
 use std::{
     future::Future,
@@ -260,6 +261,9 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/api/letters/images/{id}", get(letter_files::for_author))
         .route("/l/{token}/images/{id}", get(letter_files::for_link))
+        .route("/wall/{public_id}/images/{id}", get(letter_files::for_wall))
+        .route("/sitemap.xml", get(wall::sitemap))
+        .route("/robots.txt", get(wall::robots))
         .nest_service(
             "/pkg",
             ServiceBuilder::new()
@@ -281,6 +285,10 @@ pub fn router(state: AppState) -> Router {
             AppState,
             _,
         >(context, shell))
+        .layer(middleware::from_fn_with_state(
+            wall::PageCache::default(),
+            wall::page_cache,
+        ))
         .layer(middleware::from_fn(errors::server_fn_status))
         .layer(middleware::from_fn_with_state(
             csrf::SiteOrigin(state.config.site_origin().to_owned()),

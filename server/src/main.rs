@@ -1,9 +1,17 @@
 //! `ripen`: starts the server.
+//!
+//! `ripen admin grant <username>` / `ripen admin revoke <username>` give or take the
+//! moderator role (the wall's moderation queue), using the same configuration.
 
-use ripen_server::{Application, config::Config, shutdown_signal, telemetry};
+use ripen_server::{Application, config::Config, db, shutdown_signal, telemetry};
+
+const USAGE: &str = "usage: ripen                          start the server\n       \
+                     ripen admin grant <username>   make an account a moderator\n       \
+                     ripen admin revoke <username>  take the role away";
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
     let config = match Config::load() {
         Ok(c) => c,
         Err(e) => {
@@ -11,6 +19,21 @@ async fn main() -> std::process::ExitCode {
             return std::process::ExitCode::from(2);
         }
     };
+    match args
+        .iter()
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .as_slice()
+    {
+        [] => {}
+        ["admin", action @ ("grant" | "revoke"), username] => {
+            return admin(&config, *action == "grant", username).await;
+        }
+        _ => {
+            eprintln!("{USAGE}");
+            return std::process::ExitCode::from(2);
+        }
+    }
     telemetry::init(&config);
     tracing::info!(?config, "starting Ripen");
     let app = match Application::build(config.clone()).await {
@@ -30,6 +53,32 @@ async fn main() -> std::process::ExitCode {
         }
         Err(e) => {
             tracing::error!("server error: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn admin(config: &Config, grant: bool, username: &str) -> std::process::ExitCode {
+    let db = match db::connect_and_migrate(config).await {
+        Ok(db) => db,
+        Err(e) => {
+            eprintln!("ripen: {e:#}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    match app::wall::ssr::set_admin(&db, username, grant).await {
+        Ok(()) => {
+            println!(
+                "{username} {} a moderator",
+                if grant { "is now" } else { "is no longer" }
+            );
+            std::process::ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!(
+                "ripen: {}",
+                e.field_message("username").unwrap_or("the change failed")
+            );
             std::process::ExitCode::FAILURE
         }
     }

@@ -141,14 +141,14 @@ pub fn Submit(
     }
 }
 
-/// Text to put between `<textarea>` tags.
+/// Text to put between `<textarea>` tags, or into `<title>` (leptos_meta's `Title`).
 ///
-/// Leptos writes a textarea's children into the server's HTML without escaping them (it
-/// treats them like `<script>` contents), so text holding `</textarea>` could close the
-/// element and inject markup. On the server this escapes `&`, `<` and `>` (the browser
-/// decodes them back inside a textarea); in the browser, where text becomes a DOM text
-/// node, it is left as it is.
-pub fn textarea_text(text: &str) -> String {
+/// Leptos writes the text of these raw-text elements into the server's HTML without
+/// escaping it (it treats them like `<script>` contents), so text holding `</textarea>` or
+/// `</title>` could close the element and inject markup. On the server this escapes `&`,
+/// `<` and `>` (the browser decodes them back in these elements); in the browser, where
+/// text becomes a DOM text node or `document.title`, it is left as it is.
+pub fn raw_text(text: &str) -> String {
     if cfg!(feature = "ssr") {
         text.replace('&', "&amp;")
             .replace('<', "&lt;")
@@ -162,12 +162,15 @@ pub fn textarea_text(text: &str) -> String {
 mod tests {
     use leptos::prelude::*;
 
-    use super::textarea_text;
+    use super::raw_text;
 
     #[test]
     fn textarea_contents_cannot_close_the_element() {
         let evil = "</textarea><script>alert(1)</script> & more";
-        let html = view! { <textarea>{textarea_text(evil)}</textarea> }.to_html();
+        let html = view! { <textarea>{raw_text(evil)}</textarea> }.to_html();
+        assert!(!html.contains("<script>"), "{html}");
+        let title = "</title><script>alert(1)</script>";
+        let html = view! { <title>{raw_text(title)}</title> }.to_html();
         assert!(!html.contains("<script>"), "{html}");
         assert_eq!(html.matches("</textarea>").count(), 1, "{html}");
         assert!(html.contains("&lt;/textarea&gt;&lt;script&gt;alert(1)&lt;/script&gt; &amp; more"));

@@ -16,7 +16,7 @@
 //! after such a crash carries the same `Message-ID` (`<letter.<letter>.<recipient>@host>`),
 //! so mail clients and the tests recognise it as the same message.
 
-use std::{sync::Arc, time::Duration};
+use std::{collections::HashMap, sync::Arc, time::Duration};
 
 use chrono::Utc;
 use sea_orm::{
@@ -36,6 +36,14 @@ use crate::{
     account::ssr::entities::user_account,
     mail::{MailError, Mailer, templates},
 };
+
+/// A delivery this process has claimed, with what its message needs.
+#[derive(Debug, Clone)]
+pub struct Claimed {
+    pub r: letter_recipient::Model,
+    pub l: Arc<letter::Model>,
+    pub author: Option<Arc<user_account::Model>>,
+}
 
 /// What every worker shares.
 #[derive(Clone)]
@@ -75,6 +83,7 @@ impl Scheduler {
 
     async fn worker(self, index: usize, mut shutdown: watch::Receiver<bool>) {
         let poll = Duration::from_millis(self.letters.config.poll_ms.max(10));
+        let mut last_sweep: Option<std::time::Instant> = None;
         loop {
             if *shutdown.borrow() {
                 return;
@@ -91,14 +100,32 @@ impl Scheduler {
                     }
                 }
                 Ok(_) => {
-                    if index == 0
-                        && let Err(e) = self.finish_stranded().await
-                    {
-                        tracing::error!(error = %e, "finishing delivered letters failed");
+                    if index == 0 && last_sweep.is_none_or(|t| t.elapsed() >= SWEEP_EVERY) {
+                        last_sweep = Some(std::time::Instant::now());
+                        if let Err(e) = self.finish_stranded().await {
+                            tracing::error!(error = %e, "finishing delivered letters failed");
+                        }
                     }
+                    // Sleep until the next delivery falls due (so a letter goes out on
+                    // time, not up to a poll late), at most `poll_ms` (expired leases,
+                    // other instances' writes), at least a moment (rows due but locked
+                    // by another instance).
+                    let wait = match self.next_due().await {
+                        Ok(Some(at)) => {
+                            let ms = at
+                                .saturating_sub(Utc::now().timestamp_millis())
+                                .max(MIN_WAIT_MS);
+                            poll.min(Duration::from_millis(u64::try_from(ms).unwrap_or(0)))
+                        }
+                        Ok(None) => poll,
+                        Err(e) => {
+                            tracing::error!(error = %e, "reading the next due letter failed");
+                            poll
+                        }
+                    };
                     tokio::select! {
                         () = self.letters.wake.notified() => {}
-                        () = tokio::time::sleep(poll) => {}
+                        () = tokio::time::sleep(wait) => {}
                         _ = shutdown.changed() => {}
                     }
                 }
@@ -111,8 +138,9 @@ impl Scheduler {
     }
 
     /// Claims up to `batch` due deliveries (pending and due, or sending with an expired
-    /// lease) of scheduled letters for this process.
-    pub async fn claim(&self, now_ms: i64) -> Result<Vec<letter_recipient::Model>, AppError> {
+    /// lease) of scheduled letters for this process, with their letters and authors: one
+    /// statement claims, two more load what the messages need, whatever the batch size.
+    pub async fn claim(&self, now_ms: i64) -> Result<Vec<Claimed>, AppError> {
         let backend = self.db.get_database_backend();
         let lock = if backend == DbBackend::Postgres {
             "FOR UPDATE OF r SKIP LOCKED"
@@ -126,7 +154,7 @@ impl Scheduler {
                WHERE l.status = 'scheduled' AND ((r.status = 'pending' AND r.next_attempt_ms <= $3) \
                  OR (r.status = 'sending' AND r.lease_until_ms < $3)) \
                ORDER BY r.next_attempt_ms LIMIT $4 {lock}) \
-             RETURNING id"
+             RETURNING *"
         );
         let values: Vec<Value> = vec![
             self.instance.clone().into(),
@@ -136,38 +164,63 @@ impl Scheduler {
                 .unwrap_or(16)
                 .into(),
         ];
-        let rows = self
-            .db
-            .query_all_raw(Statement::from_sql_and_values(
+        let mut rows = letter_recipient::Entity::find()
+            .from_raw_sql(Statement::from_sql_and_values(
                 backend,
                 placeholders(backend, &sql),
                 values,
             ))
-            .await?;
-        let ids = rows
-            .iter()
-            .map(|r| r.try_get::<Uuid>("", "id"))
-            .collect::<Result<Vec<_>, _>>()?;
-        if ids.is_empty() {
-            return Ok(Vec::new());
-        }
-        let mut claimed = letter_recipient::Entity::find()
-            .filter(letter_recipient::Column::Id.is_in(ids))
             .all(&self.db)
             .await?;
-        claimed.sort_by_key(|r| r.next_attempt_ms);
-        Ok(claimed)
+        if rows.is_empty() {
+            return Ok(Vec::new());
+        }
+        rows.sort_by_key(|r| r.next_attempt_ms);
+        let letters: HashMap<Uuid, Arc<letter::Model>> = letter::Entity::find()
+            .filter(letter::Column::Id.is_in(rows.iter().map(|r| r.letter_id)))
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|l| (l.id, Arc::new(l)))
+            .collect();
+        let authors: HashMap<Uuid, Arc<user_account::Model>> = user_account::Entity::find()
+            .filter(user_account::Column::Id.is_in(letters.values().filter_map(|l| l.user_id)))
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|u| (u.id, Arc::new(u)))
+            .collect();
+        Ok(rows
+            .into_iter()
+            .filter_map(|r| {
+                let l = letters.get(&r.letter_id)?.clone();
+                let author = l.user_id.and_then(|u| authors.get(&u).cloned());
+                Some(Claimed { r, l, author })
+            })
+            .collect())
+    }
+
+    /// When the next delivery falls due (epoch ms), if any is waiting.
+    async fn next_due(&self) -> Result<Option<i64>, AppError> {
+        let backend = self.db.get_database_backend();
+        let row = self
+            .db
+            .query_one_raw(Statement::from_string(
+                backend,
+                "SELECT MIN(r.next_attempt_ms) AS n FROM letter_recipient r \
+                 JOIN letter l ON l.id = r.letter_id \
+                 WHERE r.status = 'pending' AND l.status = 'scheduled'",
+            ))
+            .await?;
+        Ok(match row {
+            Some(row) => row.try_get::<Option<i64>>("", "n")?,
+            None => None,
+        })
     }
 
     /// Sends one claimed delivery and records the outcome.
-    pub async fn deliver(&self, r: letter_recipient::Model) -> Result<(), AppError> {
-        let Some(l) = letter::Entity::find_by_id(r.letter_id)
-            .one(&self.db)
-            .await?
-        else {
-            return Ok(());
-        };
-        let author = author_of(&self.db, &l).await?;
+    pub async fn deliver(&self, claimed: Claimed) -> Result<(), AppError> {
+        let Claimed { r, l, author } = claimed;
         let written_on = long_date(l.created_ms, zone(&l.timezone));
         let from = author
             .as_ref()
@@ -240,7 +293,7 @@ impl Scheduler {
                 }
             }
         }
-        self.finish_letter(&l, author.as_ref()).await
+        self.finish_letter(&l, author.as_deref()).await
     }
 
     /// Records a delivery's outcome and releases its lease: `sent` (with the time),
@@ -338,30 +391,37 @@ impl Scheduler {
         author: Option<&user_account::Model>,
     ) -> Result<(), AppError> {
         let backend = self.db.get_database_backend();
+        // One statement decides the letter's status (exactly one worker's update matches)
+        // and counts its deliveries for the author's confirmation.
         let sql = "UPDATE letter SET status = CASE WHEN EXISTS (SELECT 1 FROM letter_recipient \
                      WHERE letter_id = $1 AND status = 'sent') THEN 'delivered' ELSE 'failed' END, \
                    delivered_ms = $2, updated_ms = $2 \
                    WHERE id = $1 AND status = 'scheduled' AND NOT EXISTS (SELECT 1 FROM \
-                     letter_recipient WHERE letter_id = $1 AND status IN ('pending', 'sending'))";
+                     letter_recipient WHERE letter_id = $1 AND status IN ('pending', 'sending')) \
+                   RETURNING \
+                     (SELECT COUNT(*) FROM letter_recipient WHERE letter_id = $1 AND status = 'sent') AS sent, \
+                     (SELECT COUNT(*) FROM letter_recipient WHERE letter_id = $1 AND status = 'failed') AS failed, \
+                     (SELECT COUNT(*) FROM letter_recipient WHERE letter_id = $1 AND NOT is_self) AS others";
         let now = Utc::now().timestamp_millis();
-        let done = self
+        let Some(row) = self
             .db
-            .execute_raw(Statement::from_sql_and_values(
+            .query_one_raw(Statement::from_sql_and_values(
                 backend,
                 placeholders(backend, sql),
                 [l.id.into(), now.into()],
             ))
-            .await?;
-        if done.rows_affected() != 1 {
+            .await?
+        else {
             return Ok(());
+        };
+        let count = |name: &str| {
+            row.try_get::<i64>("", name)
+                .map(|n| usize::try_from(n).unwrap_or(0))
+        };
+        let (sent, failed, others) = (count("sent")?, count("failed")?, count("others")? > 0);
+        if l.visibility == "public" && sent > 0 {
+            crate::wall::ssr::changed();
         }
-        let rows = letter_recipient::Entity::find()
-            .filter(letter_recipient::Column::LetterId.eq(l.id))
-            .all(&self.db)
-            .await?;
-        let sent = rows.iter().filter(|r| r.status == "sent").count();
-        let failed = rows.iter().filter(|r| r.status == "failed").count();
-        let others = rows.iter().any(|r| !r.is_self);
         let Some(author) = author else {
             return Ok(());
         };
@@ -414,6 +474,12 @@ impl Scheduler {
         Ok(())
     }
 }
+
+/// How often an idle first worker looks for letters stranded by a crash.
+const SWEEP_EVERY: Duration = Duration::from_secs(5);
+
+/// The shortest idle sleep, for rows that are due but held by another instance.
+const MIN_WAIT_MS: i64 = 20;
 
 /// `$n` placeholders for PostgreSQL, `?n` for SQLite (both numbered, so one may repeat).
 fn placeholders(backend: DbBackend, sql: &str) -> String {

@@ -24,6 +24,8 @@ pub mod letter {
         pub created_ms: i64,
         pub updated_ms: i64,
         pub delivered_ms: Option<i64>,
+        /// Set while a moderator keeps the letter off the wall.
+        pub hidden_ms: Option<i64>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

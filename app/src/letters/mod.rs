@@ -138,6 +138,12 @@ pub struct LetterView {
     pub send_sms: bool,
     pub public: bool,
     pub pen_name: Option<String>,
+    /// Wall topics (keys of [`crate::wall::TOPICS`]).
+    pub topics: Vec<String>,
+    /// Where the letter is on the wall (delivered, public, not hidden), if it is.
+    pub wall_url: Option<String>,
+    /// Hidden from the wall by a moderator.
+    pub hidden: bool,
     pub recipients: Vec<RecipientView>,
     pub images: Vec<ImageView>,
     pub created_ms: i64,
@@ -230,6 +236,7 @@ pub async fn save_letter(
     #[server(default)] send_sms: Option<String>,
     #[server(default)] public: Option<String>,
     #[server(default)] pen_name: Option<String>,
+    #[server(default)] topics: Option<String>,
     #[server(default)] schedule: Option<String>,
 ) -> Result<LetterView, AppError> {
     use crate::server::ticked;
@@ -245,6 +252,7 @@ pub async fn save_letter(
         send_sms: ticked(&send_sms),
         public: ticked(&public),
         pen_name: pen_name.unwrap_or_default(),
+        topics: topics.unwrap_or_default(),
     };
     let id = match id.as_deref().map(str::trim) {
         None | Some("") => None,
@@ -269,6 +277,13 @@ pub async fn preview_delivery(
 pub async fn cancel_letter(id: String) -> Result<LetterView, AppError> {
     let (db, user) = crate::focus::ssr::caller().await?;
     ssr::cancel(&db, user, crate::focus::ssr::parse_id(&id)?).await
+}
+
+/// Shares one of my letters on the wall (`public` = `true`) or takes it down.
+#[server(prefix = "/api", endpoint = "letters/visibility")]
+pub async fn set_letter_public(id: String, public: bool) -> Result<LetterView, AppError> {
+    let (db, user) = crate::focus::ssr::caller().await?;
+    ssr::set_public(&db, user, crate::focus::ssr::parse_id(&id)?, public).await
 }
 
 /// Deletes a letter with its images (refused while it is being delivered).

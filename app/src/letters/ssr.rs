@@ -192,6 +192,8 @@ pub struct LetterForm {
     pub send_sms: bool,
     pub public: bool,
     pub pen_name: String,
+    /// Wall topics (comma-separated keys of [`crate::wall::TOPICS`]).
+    pub topics: String,
 }
 
 /// A letter's time zone (UTC if the stored name is unknown to this build).
@@ -376,6 +378,7 @@ pub async fn save(
     let body = problems.take(rules::body(&form.body, schedule));
     let pen_name = problems.take(rules::pen_name(&form.pen_name));
     let recipients = problems.take(rules::recipients(&form.recipients, schedule));
+    let topics = problems.take(crate::wall::parse_topics(&form.topics));
     let now = now_ms();
     // A draft may have a time but no date yet (the form suggests 09:00).
     let has_date = !form.deliver_date.trim().is_empty();
@@ -417,11 +420,27 @@ pub async fn save(
         }
     }
     problems.into_result()?;
-    let (Some(title), Some(body), Some(pen_name), Some(recipients)) =
-        (title, body, pen_name, recipients)
+    let (Some(title), Some(body), Some(pen_name), Some(recipients), Some(topics)) =
+        (title, body, pen_name, recipients, topics)
     else {
         return Err(AppError::internal("validated letter fields missing"));
     };
+    // Scheduling a public letter publishes it (on delivery): limited per account.
+    let was_public = existing.as_ref().is_some_and(|l| l.visibility == "public")
+        && existing
+            .as_ref()
+            .is_some_and(|l| LetterStatus::parse(&l.status) == LetterStatus::Scheduled);
+    if schedule && form.public && !was_public {
+        crate::wall::ssr::take(
+            crate::account::ssr::limiter::Scope::Publish,
+            user,
+            crate::server::server_context()?
+                .accounts
+                .settings
+                .limits
+                .publishes_per_account,
+        )?;
+    }
 
     let txn = db.begin().await?;
     let letter_id = match &existing {
@@ -461,6 +480,7 @@ pub async fn save(
     } else {
         row.insert(&txn).await?;
     }
+    crate::wall::ssr::set_topics(&txn, letter_id, &topics).await?;
 
     // Replace the recipients that have not started delivery; if any has, the letter is
     // already on its way and stays as it is.
@@ -579,6 +599,10 @@ pub async fn letter_view(
         .all(db)
         .await?;
     let images = images_of(db, l.id).await?;
+    let topics = crate::wall::ssr::topics_of(db, l.id).await?;
+    let on_wall = l.visibility == "public"
+        && l.status == LetterStatus::Delivered.as_str()
+        && l.hidden_ms.is_none();
     let tz = zone(&l.timezone);
     let (deliver_local, deliver_utc, deliver_date, deliver_time) = match l.deliver_at_ms {
         Some(at) => {
@@ -611,6 +635,9 @@ pub async fn letter_view(
         send_sms: l.send_sms,
         public: l.visibility == "public",
         pen_name: l.pen_name,
+        topics,
+        wall_url: on_wall.then(|| format!("/wall/{}", l.public_id)),
+        hidden: l.hidden_ms.is_some(),
         recipients: recipients.into_iter().map(recipient_view).collect(),
         images: images
             .into_iter()
@@ -795,6 +822,39 @@ pub async fn delete(db: &DatabaseConnection, user: Uuid, id: Uuid) -> Result<(),
 
 /// Refuses file names that try to name a path: the name is only shown to the author (as
 /// the default alt text); the stored file gets a name of the server's own.
+/// Shares a letter on the wall or takes it down, at any time; sharing is limited per
+/// account (taking down never is). A delivered letter appears on (or leaves) the wall at
+/// once; a scheduled one when it is delivered.
+pub async fn set_public(
+    db: &DatabaseConnection,
+    user: Uuid,
+    id: Uuid,
+    public: bool,
+) -> Result<LetterView, AppError> {
+    let l = own_letter(db, user, id).await?;
+    if public && l.visibility != "public" {
+        crate::wall::ssr::take(
+            crate::account::ssr::limiter::Scope::Publish,
+            user,
+            crate::server::server_context()?
+                .accounts
+                .settings
+                .limits
+                .publishes_per_account,
+        )?;
+    }
+    letter::Entity::update_many()
+        .col_expr(
+            letter::Column::Visibility,
+            if public { "public" } else { "private" }.into(),
+        )
+        .filter(letter::Column::Id.eq(l.id))
+        .exec(db)
+        .await?;
+    crate::wall::ssr::changed();
+    letter_view(db, user, id).await
+}
+
 pub fn check_file_name(name: &str) -> Result<String, AppError> {
     let n = name.trim();
     if n.contains('/')
@@ -913,6 +973,17 @@ pub async fn image_for_token(
         .one(db)
         .await?
         .ok_or(AppError::NotFound)?;
+    blob(letters, img).await
+}
+
+/// An image of a letter on the public wall (anyone may see it while the letter is there).
+pub async fn image_for_wall(
+    db: &DatabaseConnection,
+    letters: &Letters,
+    public_id: &str,
+    image: Uuid,
+) -> Result<(String, Vec<u8>), AppError> {
+    let img = crate::wall::ssr::image(db, public_id, image).await?;
     blob(letters, img).await
 }
 
@@ -1041,7 +1112,7 @@ pub async fn notify(
     body: &str,
     link: Option<&str>,
 ) -> Result<(), AppError> {
-    notification::ActiveModel {
+    notification::Entity::insert(notification::ActiveModel {
         id: Set(Uuid::new_v4()),
         user_id: Set(user),
         kind: Set(kind.into()),
@@ -1050,8 +1121,8 @@ pub async fn notify(
         link: Set(link.map(str::to_owned)),
         created_ms: Set(now_ms()),
         read_ms: Set(None),
-    }
-    .insert(db)
+    })
+    .exec_without_returning(db)
     .await?;
     Ok(())
 }

@@ -7,8 +7,6 @@ use leptos_router::components::A;
 /// An area of Ripen that has a place in the navigation but is not built yet.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Area {
-    Letters,
-    Wall,
     Privacy,
     Terms,
 }
@@ -16,8 +14,6 @@ pub enum Area {
 impl Area {
     fn title(self) -> &'static str {
         match self {
-            Self::Letters => "Letters",
-            Self::Wall => "Letter wall",
             Self::Privacy => "Privacy policy",
             Self::Terms => "Terms of use",
         }
@@ -25,10 +21,6 @@ impl Area {
 
     fn summary(self) -> &'static str {
         match self {
-            Self::Letters => {
-                "Write to the person you will be, and have it delivered on the day you choose."
-            }
-            Self::Wall => "Letters people chose to share, anonymously, once they were delivered.",
             Self::Privacy => "What Ripen collects, why, for how long, and how you stay in control.",
             Self::Terms => "The agreement between you and Ripen, in plain words.",
         }
@@ -36,15 +28,6 @@ impl Area {
 
     fn coming(self) -> &'static [&'static str] {
         match self {
-            Self::Letters => &[
-                "Title, body and up to five photos",
-                "Delivery from tomorrow to fifty years ahead, exactly once",
-                "Letters to yourself or to people you love",
-            ],
-            Self::Wall => &[
-                "Public letters without names or accounts attached",
-                "\u{201c}This touched me\u{201d} and reporting for anything harmful",
-            ],
             Self::Privacy | Self::Terms => &[
                 "A versioned text you can read before you sign up",
                 "Notice and a new choice whenever something material changes",

@@ -17,7 +17,7 @@ use crate::{
     AppError,
     components::{
         charts::{BarChart, Heatmap},
-        form::{Field, FormAlert, Submit, field_error, form_error, textarea_text},
+        form::{Field, FormAlert, Submit, field_error, form_error, raw_text},
     },
     diary::{
         CheckIn, CreateHabit, DayView, EntryView, HabitDay, HistoryItem, MOODS, SaveEntry,
@@ -313,7 +313,7 @@ fn HabitRow(
                     <input type="hidden" name="day" value=day.to_string() />
                     <div class="field">
                         <label for=format!("note-{id}")>"Note for this day"</label>
-                        <textarea id=format!("note-{id}") name="note" rows="2" maxlength="2000">{textarea_text(&current_note)}</textarea>
+                        <textarea id=format!("note-{id}") name="note" rows="2" maxlength="2000">{raw_text(&current_note)}</textarea>
                         <p class="field-error">{move || field_error(nv, "note").get()}</p>
                     </div>
                     <TagChecks tags=tags.clone() chosen=h.checkin.as_ref().map(|c| c.tags.iter().map(|t| t.id).collect()).unwrap_or_default() />
@@ -486,7 +486,7 @@ fn EntryCard(
                 <div class="field">
                     <label for="entry-body">"What happened today?"</label>
                     <textarea id="entry-body" name="body" rows="8" maxlength="20000"
-                        aria-describedby="entry-hint">{textarea_text(&body)}</textarea>
+                        aria-describedby="entry-hint">{raw_text(&body)}</textarea>
                     <p class="hint" id="entry-hint">"Markdown works: **bold**, *italic*, lists, links."</p>
                     <p class="field-error">{move || field_error(v, "body").get()}</p>
                 </div>

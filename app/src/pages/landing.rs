@@ -1,7 +1,7 @@
 //! `/`: what Ripen is, for a visitor who has never heard of it.
 
 use leptos::prelude::*;
-use leptos_meta::Title;
+use leptos_meta::{Meta, Title};
 use leptos_router::components::A;
 
 use crate::components::{
@@ -13,6 +13,11 @@ use crate::components::{
 pub fn Landing() -> impl IntoView {
     view! {
         <Title text="" />
+        // Pages with their own description (the wall) set it themselves; one per page.
+        <Meta
+            name="description"
+            content="Ripen: a focus timer, a diary of your days, and letters to your future self."
+        />
         <div class="container">
             <section class="hero" aria-labelledby="hero-title">
                 <div>

@@ -13,14 +13,15 @@ use leptos_router::{
 
 use crate::{
     AppError,
-    components::form::textarea_text,
+    components::form::raw_text,
     letters::{
         ImageView, LetterStatus, LetterSummary, LetterView, LettersHome, ReadView, RecipientInput,
         RecipientView, cancel_letter, delete_image, delete_letter, get_letter, letters_overview,
         preview_delivery, read_letter, read_notifications,
         rules::{self, MAX_IMAGES, MAX_RECIPIENTS},
-        save_letter, thank_letter,
+        save_letter, set_letter_public, thank_letter,
     },
+    wall::{MAX_TOPICS, TOPICS},
 };
 
 fn failure(e: AppError) -> AnyView {
@@ -240,6 +241,7 @@ fn Editor(ov: LettersHome, l: Option<LetterView>) -> impl IntoView {
             .and_then(|l| l.pen_name.clone())
             .unwrap_or_default(),
     );
+    let topics = RwSignal::new(l.as_ref().map(|l| l.topics.clone()).unwrap_or_default());
     let others: Vec<Row> = l
         .as_ref()
         .map(|l| {
@@ -292,6 +294,7 @@ fn Editor(ov: LettersHome, l: Option<LetterView>) -> impl IntoView {
             tick(send_sms.get_untracked()),
             tick(public.get_untracked()),
             Some(pen_name.get_untracked()),
+            Some(topics.get_untracked().join(",")),
             tick(schedule),
         )
         .await;
@@ -325,6 +328,7 @@ fn Editor(ov: LettersHome, l: Option<LetterView>) -> impl IntoView {
             send_sms.get(),
             public.get(),
             pen_name.get(),
+            topics.get(),
         );
         rows.with(|rs| {
             for r in rs {
@@ -513,7 +517,7 @@ fn Editor(ov: LettersHome, l: Option<LetterView>) -> impl IntoView {
                         on:input=move |ev| body.set(event_target_value(&ev))
                         aria-describedby="letter-body-hint letter-body-error"
                         aria-invalid=move || err("body").with(Option::is_some).then_some("true")
-                    >{textarea_text(&body.get_untracked())}</textarea>
+                    >{raw_text(&body.get_untracked())}</textarea>
                     <p class="hint" id="letter-body-hint">{move || format!("Markdown: **bold**, *italic*, lists, links. {} of {} characters.", body.with(|b| b.chars().count()), rules::MAX_BODY_CHARS)}</p>
                     <FieldMessage id="letter-body-error" message=err("body") />
                 </div>
@@ -647,6 +651,29 @@ fn Editor(ov: LettersHome, l: Option<LetterView>) -> impl IntoView {
                             on:input=move |ev| pen_name.set(event_target_value(&ev)) />
                         <FieldMessage id="letter-pen-error" message=err("pen_name") />
                     </div>
+                    <fieldset class="tag-picker topic-picker" hidden=move || !public.get()>
+                        <legend>{format!("Topics on the wall (up to {MAX_TOPICS})")}</legend>
+                        {TOPICS.iter().map(|(key, label)| {
+                            let key = (*key).to_owned();
+                            let id = format!("topic-{key}");
+                            let k1 = key.clone();
+                            view! {
+                                <span class="tag-check">
+                                    <input type="checkbox" id=id.clone()
+                                        prop:checked=move || topics.with(|t| t.contains(&k1))
+                                        on:change=move |ev| {
+                                            let on = event_target_checked(&ev);
+                                            topics.update(|t| {
+                                                t.retain(|x| x != &key);
+                                                if on { t.push(key.clone()); }
+                                            });
+                                        } />
+                                    <label for=id>{*label}</label>
+                                </span>
+                            }
+                        }).collect_view()}
+                        <FieldMessage id="letter-topics-error" message=err("topics") />
+                    </fieldset>
                 </fieldset>
 
                 <div class="button-row letter-actions">
@@ -695,6 +722,7 @@ fn Sent(l: LetterView) -> impl IntoView {
             <div class="prose" inner_html=l.html.clone()></div>
             <ImageGrid images=l.images.clone() />
         </article>
+        <WallShare l=l.clone() />
         <section class="card" aria-labelledby="recipients-h">
             <h2 id="recipients-h">"Recipients"</h2>
             <ul class="recipient-status">
@@ -723,6 +751,48 @@ fn Sent(l: LetterView) -> impl IntoView {
             }>"Delete letter"</button>
         </div>
     }
+}
+
+/// Whether a delivered letter is on the wall, with a way to share it or take it down.
+#[component]
+fn WallShare(l: LetterView) -> impl IntoView {
+    let delivered = l.status == LetterStatus::Delivered;
+    let public = RwSignal::new(l.public);
+    let wall_url = RwSignal::new(l.wall_url.clone());
+    let error = RwSignal::new(None::<String>);
+    let hidden_by_moderator = l.hidden;
+    let id = l.id.to_string();
+    let toggle = move |_| {
+        let id = id.clone();
+        let want = !public.get_untracked();
+        spawn_local(async move {
+            match set_letter_public(id, want).await {
+                Ok(v) => {
+                    public.set(v.public);
+                    wall_url.set(v.wall_url);
+                    error.set(None);
+                }
+                Err(e) => error.set(Some(e.to_string())),
+            }
+        });
+    };
+    delivered.then(|| view! {
+        <section class="card wall-share" aria-labelledby="wall-share-h">
+            <h2 id="wall-share-h">"Letter wall"</h2>
+            <p>
+                {move || match (public.get(), wall_url.get()) {
+                    (true, Some(url)) => view! { "Anyone can read it, without your name, on " <a href=url.clone()>"its wall page"</a> "." }.into_any(),
+                    (true, None) if hidden_by_moderator => view! { "A moderator has hidden it from the wall." }.into_any(),
+                    (true, None) => view! { "It is shared on the wall." }.into_any(),
+                    (false, _) => view! { "Only you and its recipients can read it." }.into_any(),
+                }}
+            </p>
+            <p class="field-error" role="alert">{move || error.get()}</p>
+            <button type="button" class="button button-quiet" on:click=toggle>
+                {move || if public.get() { "Take it off the wall" } else { "Share it on the wall" }}
+            </button>
+        </section>
+    })
 }
 
 #[component]

@@ -8,3 +8,4 @@ pub mod letters;
 pub mod not_found;
 pub mod status;
 pub mod timer;
+pub mod wall;

@@ -93,6 +93,7 @@ async fn seed(db: &DatabaseConnection) -> Vec<String> {
         updated_at: Set(now.fixed_offset()),
         timezone: Set("UTC".into()),
         day_boundary_min: Set(0),
+        is_admin: Set(false),
     })
     .exec_without_returning(db)
     .await
@@ -122,6 +123,7 @@ async fn seed(db: &DatabaseConnection) -> Vec<String> {
                 created_ms: Set(due),
                 updated_ms: Set(due),
                 delivered_ms: Set(None),
+                hidden_ms: Set(None),
             });
             recipients.push(letter_recipient::ActiveModel {
                 id: Set(r),

@@ -81,6 +81,8 @@ pub struct TestApp {
     pub client: reqwest::Client,
     /// A connection of the test's own to the same database, for arranging and asserting.
     pub db: DatabaseConnection,
+    /// The database the server uses (for running `ripen` commands against it).
+    pub database_url: String,
     /// The server's own connection pool (to simulate its database going away).
     pub server_db: DatabaseConnection,
     pub backend: Backend,
@@ -180,7 +182,7 @@ impl TestApp {
             let _ = rx.await;
         }));
 
-        let db = Database::connect(database_url)
+        let db = Database::connect(&database_url)
             .await
             .expect("test connection to the database");
 
@@ -192,6 +194,7 @@ impl TestApp {
             site_url,
             client,
             db,
+            database_url,
             server_db,
             backend,
             site_root,

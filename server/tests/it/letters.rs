@@ -52,6 +52,7 @@ fn letter(title: &str, at: chrono::DateTime<Utc>) -> SaveLetter {
         send_sms: None,
         public: None,
         pen_name: None,
+        topics: None,
         schedule: Some("true".into()),
     }
 }

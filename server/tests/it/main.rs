@@ -20,3 +20,4 @@ mod health;
 mod letters;
 mod process;
 mod shell;
+mod wall;

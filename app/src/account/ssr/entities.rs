@@ -29,6 +29,8 @@ pub mod user_account {
         pub timezone: String,
         /// Minutes after local midnight at which the user's day starts (0..=720).
         pub day_boundary_min: i32,
+        /// May moderate the wall (`ripen admin grant <username>`).
+        pub is_admin: bool,
     }
 
     impl std::fmt::Debug for Model {

@@ -1,4 +1,5 @@
-//! Attempt throttling for the authentication endpoints: fixed windows counted in memory,
+//! Attempt throttling for the authentication endpoints and the wall's actions: fixed
+//! windows counted in memory,
 //! keyed by what the attacker varies (the typed account name, the client address).
 //!
 //! In memory means per server process: with several instances behind a load balancer each
@@ -44,6 +45,12 @@ pub struct AuthLimits {
     pub reset_requests_per_email: Limit,
     /// Verification emails re-sent per account.
     pub verification_resends_per_account: Limit,
+    /// Letters made public (on scheduling or afterwards) per account.
+    pub publishes_per_account: Limit,
+    /// Likes and un-likes on the wall per account.
+    pub likes_per_account: Limit,
+    /// Reports of wall letters per account.
+    pub reports_per_account: Limit,
 }
 
 impl Default for AuthLimits {
@@ -55,6 +62,9 @@ impl Default for AuthLimits {
             reset_requests_per_client: Limit::new(10, 60 * 60),
             reset_requests_per_email: Limit::new(3, 60 * 60),
             verification_resends_per_account: Limit::new(5, 60 * 60),
+            publishes_per_account: Limit::new(10, 24 * 60 * 60),
+            likes_per_account: Limit::new(60, 60 * 60),
+            reports_per_account: Limit::new(10, 60 * 60),
         }
     }
 }
@@ -68,6 +78,9 @@ pub enum Scope {
     ResetClient,
     ResetEmail,
     Resend,
+    Publish,
+    Like,
+    Report,
 }
 
 struct Window {

@@ -196,6 +196,7 @@ pub async fn register(input: RegisterInput) -> Result<(), AppError> {
         updated_at: Set(now),
         timezone: Set(timezone.to_owned()),
         day_boundary_min: Set(0),
+        is_admin: Set(false),
     }
     .insert(&c.db)
     .await;

@@ -1,0 +1,412 @@
+//! `/wall` (public letters, newest first), `/wall/:id` (one letter) and
+//! `/admin/moderation` (the moderators' queue).
+//!
+//! The wall pages render on the server in full before they are sent (`SsrMode::Async`),
+//! so each letter's title, description, Open Graph tags and canonical URL are in the HTML
+//! that search engines and link previews read.
+
+use leptos::{prelude::*, task::spawn_local};
+use leptos_meta::{Link, Meta, Title};
+use leptos_router::{
+    components::A,
+    hooks::{use_params_map, use_query_map},
+};
+
+use crate::{
+    AppError,
+    components::form::raw_text,
+    wall::{
+        ModerationItem, REPORT_REASONS, TOPICS, WallCard, WallLetter, WallPage, get_wall_letter,
+        get_wall_page, moderate, moderation_queue, report_letter, toggle_like, topic_label,
+    },
+};
+
+/// Answers 404 for a letter that is not on the wall (the page renders in full before
+/// it is sent, so the status can still change).
+fn not_found_status() {
+    #[cfg(feature = "ssr")]
+    if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
+        res.set_status(http::StatusCode::NOT_FOUND);
+    }
+}
+
+fn topic_href(topic: Option<&str>) -> String {
+    topic.map_or_else(|| "/wall".to_owned(), |t| format!("/wall?topic={t}"))
+}
+
+/// `/wall`: newest public letters, filtered by topic, paged by a keyset cursor.
+#[component]
+pub fn WallIndexPage() -> impl IntoView {
+    let query = use_query_map();
+    let data = Resource::new(
+        move || query.with(|q| (q.get("topic"), q.get("after"))),
+        |(topic, after)| get_wall_page(topic, after),
+    );
+    view! {
+        <section class="container wall-page">
+            <header class="page-head wall-head">
+                <div>
+                    <h1>"Letter wall"</h1>
+                    <p class="muted">"Letters their writers chose to share once they had arrived. Every one is anonymous."</p>
+                </div>
+            </header>
+            <Transition fallback=|| view! { <p class="muted" role="status">"Opening the wall…"</p> }>
+                {move || Suspend::new(async move {
+                    match data.await {
+                        Ok(page) => view! { <Wall page /> }.into_any(),
+                        Err(e) => view! { <div class="alert alert-error" role="alert">{e.to_string()}</div> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+#[component]
+fn Wall(page: WallPage) -> impl IntoView {
+    let current = page.topic.clone();
+    let title = match current.as_deref().and_then(topic_label) {
+        Some(label) => format!("Letters about {}", label.to_lowercase()),
+        None => "Letter wall".to_owned(),
+    };
+    let canonical = format!("{}{}", page.site, topic_href(current.as_deref()));
+    let next = page.next.clone().map(|after| match current.as_deref() {
+        Some(t) => format!("/wall?topic={t}&after={after}"),
+        None => format!("/wall?after={after}"),
+    });
+    let signed_in = page.signed_in;
+    view! {
+        <Title text=title.clone() />
+        <Meta name="description" content="Letters to the future that their writers made public: anonymous, delivered, and read by anyone." />
+        <Meta property="og:title" content=title />
+        <Meta property="og:type" content="website" />
+        <Meta property="og:url" content=canonical.clone() />
+        <Link rel="canonical" href=canonical />
+        <nav class="topic-bar" aria-label="Topics">
+            <A href="/wall" attr:class="chip topic" attr:aria-current=current.is_none().then_some("page")>"All"</A>
+            {TOPICS.iter().map(|(key, label)| {
+                let here = current.as_deref() == Some(*key);
+                view! {
+                    <A href=topic_href(Some(key)) attr:class="chip topic" attr:aria-current=here.then_some("page")>{*label}</A>
+                }
+            }).collect_view()}
+        </nav>
+        {if page.cards.is_empty() {
+            view! {
+                <div class="card empty-state">
+                    <h2>"No letters here yet"</h2>
+                    <p class="muted">"When a writer shares a delivered letter, it appears here."</p>
+                </div>
+            }.into_any()
+        } else {
+            view! {
+                <ol class="wall-list">
+                    {page.cards.into_iter().map(|card| view! { <li><Card card signed_in /></li> }).collect_view()}
+                </ol>
+            }.into_any()
+        }}
+        {next.map(|href| view! {
+            <nav class="wall-more" aria-label="More letters">
+                <a class="button button-quiet" href=href rel="next">"Older letters"</a>
+            </nav>
+        })}
+    }
+}
+
+#[component]
+fn Card(card: WallCard, signed_in: bool) -> impl IntoView {
+    let href = format!("/wall/{}", card.public_id);
+    view! {
+        <article class="card wall-card">
+            <p class="letter-from">{format!("{} · {}", card.signed, card.delivered_on)}</p>
+            <h2><a href=href.clone()>{card.title.clone()}</a></h2>
+            <p class="wall-excerpt">{card.excerpt.clone()}</p>
+            <footer class="wall-card-foot">
+                <span class="muted">{card.waited.clone()}</span>
+                <Topics topics=card.topics.clone() />
+                {(card.images > 0).then(|| view! {
+                    <span class="muted">{format!("{} picture{}", card.images, if card.images == 1 { "" } else { "s" })}</span>
+                })}
+                <Like id=card.public_id.clone() liked=card.liked likes=card.likes signed_in />
+            </footer>
+        </article>
+    }
+}
+
+#[component]
+fn Topics(topics: Vec<String>) -> impl IntoView {
+    (!topics.is_empty()).then(|| {
+        view! {
+            <ul class="topic-list" aria-label="Topics">
+                {topics.into_iter().map(|t| {
+                    let label = topic_label(&t).unwrap_or("").to_owned();
+                    view! { <li><a class="chip" href=topic_href(Some(&t))>{label}</a></li> }
+                }).collect_view()}
+            </ul>
+        }
+    })
+}
+
+/// "This touched me": a toggle for people who are logged in, a count for everyone.
+#[component]
+fn Like(id: String, liked: bool, likes: i64, signed_in: bool) -> impl IntoView {
+    let liked = RwSignal::new(liked);
+    let likes = RwSignal::new(likes);
+    let error = RwSignal::new(None::<String>);
+    let label = move || {
+        let n = likes.get();
+        format!(
+            "{n} {}",
+            if n == 1 {
+                "person was touched"
+            } else {
+                "people were touched"
+            }
+        )
+    };
+    if !signed_in {
+        return view! {
+            <span class="like-count" title="Log in to say a letter touched you">
+                <span aria-hidden="true">"♡ "</span>{label}
+            </span>
+        }
+        .into_any();
+    }
+    view! {
+        <span class="like">
+            <button
+                type="button"
+                class="button button-quiet like-button"
+                aria-pressed=move || if liked.get() { "true" } else { "false" }
+                on:click=move |_| {
+                    let id = id.clone();
+                    spawn_local(async move {
+                        match toggle_like(id).await {
+                            Ok((now, n)) => {
+                                liked.set(now);
+                                likes.set(n);
+                                error.set(None);
+                            }
+                            Err(e) => error.set(Some(e.to_string())),
+                        }
+                    });
+                }
+            >
+                <span aria-hidden="true">{move || if liked.get() { "♥ " } else { "♡ " }}</span>
+                "This touched me"
+            </button>
+            <span class="like-count" aria-live="polite">{label}</span>
+            <span class="field-error" role="alert">{move || error.get()}</span>
+        </span>
+    }
+    .into_any()
+}
+
+/// `/wall/:id`: one public letter.
+#[component]
+pub fn WallLetterPage() -> impl IntoView {
+    let params = use_params_map();
+    let data = Resource::new(
+        move || params.with(|p| p.get("id").unwrap_or_default()),
+        get_wall_letter,
+    );
+    view! {
+        <section class="container read-page wall-letter-page">
+            <p><a href="/wall" class="back-link">"← Letter wall"</a></p>
+            <Transition fallback=|| view! { <p class="muted" role="status">"Opening the letter…"</p> }>
+                {move || Suspend::new(async move {
+                    match data.await {
+                        Ok(v) => view! { <PublicLetter v /> }.into_any(),
+                        Err(AppError::NotFound) => {
+                            not_found_status();
+                            view! {
+                            <Title text="Letter not found" />
+                            <div class="card empty-state">
+                                <h1>"This letter is not on the wall"</h1>
+                                <p class="muted">"Its writer may have taken it down, or the address is incomplete."</p>
+                                <a class="button button-quiet" href="/wall">"See the wall"</a>
+                            </div>
+                        }.into_any()
+                        }
+                        Err(e) => view! { <div class="alert alert-error" role="alert">{e.to_string()}</div> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+#[component]
+fn PublicLetter(v: WallLetter) -> impl IntoView {
+    let card = v.card.clone();
+    let canonical = format!("{}/wall/{}", v.site, card.public_id);
+    view! {
+        <Title text=raw_text(&card.title) />
+        <Meta name="description" content=v.description.clone() />
+        <Meta property="og:title" content=card.title.clone() />
+        <Meta property="og:description" content=v.description.clone() />
+        <Meta property="og:type" content="article" />
+        <Meta property="og:url" content=canonical.clone() />
+        <Link rel="canonical" href=canonical />
+        <article class="card letter-paper read-letter">
+            <p class="letter-from">{format!("{} · written {} · delivered {}", card.signed, card.written_on, card.delivered_on)}</p>
+            <h1>{card.title.clone()}</h1>
+            <p class="muted">{card.waited.clone()}</p>
+            <div class="prose" inner_html=v.html.clone()></div>
+            {(!v.images.is_empty()).then(|| view! {
+                <div class="letter-images">
+                    {v.images.iter().map(|i| view! {
+                        <img src=i.url.clone() alt=i.alt.clone() width=i.width height=i.height loading="lazy" />
+                    }).collect_view()}
+                </div>
+            })}
+            <footer class="wall-card-foot">
+                <Topics topics=card.topics.clone() />
+                <Like id=card.public_id.clone() liked=card.liked likes=card.likes signed_in=v.signed_in />
+            </footer>
+        </article>
+        {if v.signed_in {
+            view! { <Report id=card.public_id.clone() already=v.reported /> }.into_any()
+        } else {
+            view! {
+                <p class="muted wall-login-hint">
+                    <a href="/login">"Log in"</a>" to say this letter touched you, or to report it."
+                </p>
+            }.into_any()
+        }}
+    }
+}
+
+#[component]
+fn Report(id: String, already: bool) -> impl IntoView {
+    let open = RwSignal::new(false);
+    let done = RwSignal::new(already);
+    let reason = RwSignal::new(String::new());
+    let note = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<String>);
+    let send = move |_| {
+        let id = id.clone();
+        spawn_local(async move {
+            let r = report_letter(id, reason.get_untracked(), Some(note.get_untracked())).await;
+            match r {
+                Ok(()) => {
+                    done.set(true);
+                    open.set(false);
+                    error.set(None);
+                }
+                Err(e) => error.set(Some(
+                    e.field_message("reason")
+                        .or_else(|| e.field_message("note"))
+                        .map_or_else(|| e.to_string(), str::to_owned),
+                )),
+            }
+        });
+    };
+    view! {
+        <section class="report-box" aria-labelledby="report-h">
+            <h2 id="report-h" class="visually-hidden">"Report this letter"</h2>
+            <p role="status" hidden=move || !done.get()>"Thank you. A moderator will look at this letter."</p>
+            <button type="button" class="button button-quiet" hidden=move || open.get() || done.get()
+                aria-expanded=move || if open.get() { "true" } else { "false" }
+                on:click=move |_| open.set(true)>"Report this letter"</button>
+            <div class="card report-form" hidden=move || !open.get()>
+                <fieldset class="report-reasons">
+                    <legend>"What is wrong with it?"</legend>
+                    {REPORT_REASONS.iter().map(|(key, label)| view! {
+                        <label class="check">
+                            <input type="radio" name="reason" value=*key
+                                on:change=move |_| reason.set((*key).to_owned()) />
+                            {*label}
+                        </label>
+                    }).collect_view()}
+                </fieldset>
+                <div class="field">
+                    <label for="report-note">"Anything the moderators should know (optional)"</label>
+                    <textarea id="report-note" rows="3" maxlength="500"
+                        on:input=move |ev| note.set(event_target_value(&ev))></textarea>
+                </div>
+                <p class="field-error" role="alert">{move || error.get()}</p>
+                <div class="button-row">
+                    <button type="button" class="button button-primary" on:click=send>"Send report"</button>
+                    <button type="button" class="button button-quiet" on:click=move |_| open.set(false)>"Cancel"</button>
+                </div>
+            </div>
+        </section>
+    }
+}
+
+/// `/admin/moderation`: reported and hidden letters, for admins.
+#[component]
+pub fn ModerationPage() -> impl IntoView {
+    let epoch = RwSignal::new(0u32);
+    let data = Resource::new(move || epoch.get(), |_| moderation_queue());
+    view! {
+        <Title text="Moderation" />
+        <section class="container moderation-page">
+            <header class="page-head"><h1>"Moderation"</h1></header>
+            <Transition fallback=|| view! { <p class="muted" role="status">"Loading the queue…"</p> }>
+                {move || Suspend::new(async move {
+                    match data.await {
+                        Ok(items) if items.is_empty() => view! {
+                            <div class="card empty-state"><p>"Nothing is reported or hidden."</p></div>
+                        }.into_any(),
+                        Ok(items) => view! {
+                            <ul class="moderation-list">
+                                {items.into_iter().map(|item| view! { <li><Moderated item epoch /></li> }).collect_view()}
+                            </ul>
+                        }.into_any(),
+                        Err(AppError::Unauthorized) => view! {
+                            <div class="card empty-state"><p><a href="/login">"Log in"</a>" as a moderator to see the queue."</p></div>
+                        }.into_any(),
+                        Err(AppError::Forbidden) => view! {
+                            <div class="card empty-state"><p>"Only moderators can see this page."</p></div>
+                        }.into_any(),
+                        Err(e) => view! { <div class="alert alert-error" role="alert">{e.to_string()}</div> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+#[component]
+fn Moderated(item: ModerationItem, epoch: RwSignal<u32>) -> impl IntoView {
+    let error = RwSignal::new(None::<String>);
+    let hide = !item.hidden;
+    let id = item.public_id.clone();
+    let act = move |_| {
+        let id = id.clone();
+        spawn_local(async move {
+            match moderate(id, hide).await {
+                Ok(()) => epoch.update(|e| *e += 1),
+                Err(e) => error.set(Some(e.to_string())),
+            }
+        });
+    };
+    view! {
+        <article class="card moderation-item" data-letter=item.public_id.clone()>
+            <header class="moderation-head">
+                <h2>{item.title.clone()}</h2>
+                <span class=if item.hidden { "badge badge-warn" } else { "badge" }>
+                    {if item.hidden { "Hidden" } else { "On the wall" }}
+                </span>
+            </header>
+            <p class="wall-excerpt">{item.excerpt.clone()}</p>
+            <p class="muted">{format!("{} open report{}", item.open_reports, if item.open_reports == 1 { "" } else { "s" })}
+                {item.last_action.clone().map(|a| format!(" · {a}"))}</p>
+            <table class="report-table">
+                <caption class="visually-hidden">"Reports"</caption>
+                <thead><tr><th scope="col">"Reported by"</th><th scope="col">"Reason"</th><th scope="col">"Note"</th><th scope="col">"When"</th></tr></thead>
+                <tbody>
+                    {item.reports.into_iter().map(|r| view! {
+                        <tr><td>{r.reporter}</td><td>{r.reason}</td><td>{r.note}</td><td>{r.when}</td></tr>
+                    }).collect_view()}
+                </tbody>
+            </table>
+            <p class="field-error" role="alert">{move || error.get()}</p>
+            <button type="button" class=if hide { "button button-danger" } else { "button button-quiet" } on:click=act>
+                {if hide { "Hide from the wall" } else { "Show on the wall again" }}
+            </button>
+        </article>
+    }
+}

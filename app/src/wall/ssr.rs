@@ -1,0 +1,619 @@
+//! The wall's queries and actions (server only).
+//!
+//! Every read goes through [`on_wall`] — delivered, public, not hidden — so a private,
+//! undelivered or hidden letter is simply not found. Nothing here selects or returns the
+//! author's account: a card is built from the letter row alone (its pen name, or
+//! "Anonymous").
+
+use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use chrono::Utc;
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, sea_query::OnConflict,
+};
+use uuid::Uuid;
+
+use super::{
+    Cursor, MAX_REPORT_NOTE, ModerationItem, PAGE_SIZE, REPORT_REASONS, ReportView, WallCard,
+    WallImage, WallLetter, WallPage, topic_label,
+};
+use crate::{
+    AppError,
+    account::ssr::{
+        entities::user_account,
+        limiter::{Limit, Scope},
+    },
+    letters::{
+        entities::{letter, letter_image},
+        rules,
+        ssr::{long_date, zone},
+    },
+};
+
+use super::entities::{letter_like, letter_moderation, letter_report, letter_topic};
+
+/// Bumped on every change that alters what the wall shows (a public letter delivered,
+/// hidden, shown, unpublished, liked, or its author's account deleted): the server's
+/// page cache keys on it.
+static GENERATION: AtomicU64 = AtomicU64::new(1);
+
+pub fn generation() -> u64 {
+    GENERATION.load(Ordering::Relaxed)
+}
+
+pub fn changed() {
+    GENERATION.fetch_add(1, Ordering::Relaxed);
+}
+
+/// The signed-in viewer, if any (the wall is public; a broken session is a visitor).
+pub async fn viewer() -> Option<user_account::Model> {
+    crate::account::ssr::current_user().await.ok().flatten()
+}
+
+/// The condition that puts a letter on the wall.
+pub fn on_wall() -> Condition {
+    Condition::all()
+        .add(letter::Column::Visibility.eq("public"))
+        .add(letter::Column::Status.eq("delivered"))
+        .add(letter::Column::HiddenMs.is_null())
+        .add(letter::Column::DeliveredMs.is_not_null())
+}
+
+fn clean_public_id(id: &str) -> Result<&str, AppError> {
+    let id = id.trim();
+    if id.is_empty() || id.len() > 32 || !id.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        return Err(AppError::NotFound);
+    }
+    Ok(id)
+}
+
+/// The wall letter with this public id, or `NotFound`.
+pub async fn find_on_wall(db: &impl ConnectionTrait, id: &str) -> Result<letter::Model, AppError> {
+    letter::Entity::find()
+        .filter(letter::Column::PublicId.eq(clean_public_id(id)?))
+        .filter(on_wall())
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+fn signed(l: &letter::Model) -> String {
+    l.pen_name
+        .as_deref()
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map_or_else(|| "Anonymous".to_owned(), str::to_owned)
+}
+
+/// Cards for these letters, with topics, like counts, the viewer's likes and image counts
+/// (four queries, whatever the number of letters).
+async fn cards(
+    db: &impl ConnectionTrait,
+    viewer: Option<Uuid>,
+    letters: &[letter::Model],
+) -> Result<Vec<WallCard>, AppError> {
+    let ids: Vec<Uuid> = letters.iter().map(|l| l.id).collect();
+    let mut topics: HashMap<Uuid, Vec<String>> = HashMap::new();
+    for t in letter_topic::Entity::find()
+        .filter(letter_topic::Column::LetterId.is_in(ids.clone()))
+        .order_by_asc(letter_topic::Column::Topic)
+        .all(db)
+        .await?
+    {
+        topics.entry(t.letter_id).or_default().push(t.topic);
+    }
+    let likes: HashMap<Uuid, i64> = letter_like::Entity::find()
+        .select_only()
+        .column(letter_like::Column::LetterId)
+        .column_as(letter_like::Column::UserId.count(), "n")
+        .filter(letter_like::Column::LetterId.is_in(ids.clone()))
+        .group_by(letter_like::Column::LetterId)
+        .into_tuple::<(Uuid, i64)>()
+        .all(db)
+        .await?
+        .into_iter()
+        .collect();
+    let liked: HashSet<Uuid> = match viewer {
+        Some(v) => letter_like::Entity::find()
+            .select_only()
+            .column(letter_like::Column::LetterId)
+            .filter(letter_like::Column::UserId.eq(v))
+            .filter(letter_like::Column::LetterId.is_in(ids.clone()))
+            .into_tuple::<Uuid>()
+            .all(db)
+            .await?
+            .into_iter()
+            .collect(),
+        None => HashSet::new(),
+    };
+    let images: HashMap<Uuid, i64> = letter_image::Entity::find()
+        .select_only()
+        .column(letter_image::Column::LetterId)
+        .column_as(letter_image::Column::Id.count(), "n")
+        .filter(letter_image::Column::LetterId.is_in(ids))
+        .group_by(letter_image::Column::LetterId)
+        .into_tuple::<(Uuid, i64)>()
+        .all(db)
+        .await?
+        .into_iter()
+        .collect();
+    Ok(letters
+        .iter()
+        .map(|l| {
+            let tz = zone(&l.timezone);
+            let delivered = l.delivered_ms.unwrap_or(l.created_ms);
+            WallCard {
+                public_id: l.public_id.clone(),
+                title: l.title.clone(),
+                excerpt: rules::excerpt(&l.body, 320),
+                signed: signed(l),
+                written_on: long_date(l.created_ms, tz),
+                delivered_on: long_date(delivered, tz),
+                waited: format!(
+                    "Written {} before it arrived",
+                    rules::duration_words((delivered - l.created_ms).max(0))
+                ),
+                topics: topics.remove(&l.id).unwrap_or_default(),
+                likes: likes.get(&l.id).copied().unwrap_or(0),
+                liked: liked.contains(&l.id),
+                images: usize::try_from(images.get(&l.id).copied().unwrap_or(0)).unwrap_or(0),
+            }
+        })
+        .collect())
+}
+
+/// One page of the wall: newest delivered first, `PAGE_SIZE` letters after `after`.
+/// Keyset pagination on (delivered_ms, public_id): letters delivered meanwhile never
+/// shift a later page, so none repeats and none is skipped.
+pub async fn page(
+    db: &DatabaseConnection,
+    viewer: Option<user_account::Model>,
+    topic: Option<&str>,
+    after: Option<&str>,
+) -> Result<WallPage, AppError> {
+    let topic = match topic.map(str::trim).filter(|t| !t.is_empty()) {
+        Some(t) if topic_label(t).is_some() => Some(t.to_owned()),
+        Some(_) => return Err(AppError::validation("topic", "There is no such topic.")),
+        None => None,
+    };
+    let cursor = after
+        .map(str::trim)
+        .filter(|a| !a.is_empty())
+        .map(Cursor::parse)
+        .transpose()?;
+    let mut q = letter::Entity::find().filter(on_wall());
+    if let Some(c) = &cursor {
+        q = q.filter(
+            Condition::any()
+                .add(letter::Column::DeliveredMs.lt(c.delivered_ms))
+                .add(
+                    Condition::all()
+                        .add(letter::Column::DeliveredMs.eq(c.delivered_ms))
+                        .add(letter::Column::PublicId.lt(c.public_id.clone())),
+                ),
+        );
+    }
+    if let Some(t) = &topic {
+        q = q.filter(
+            letter::Column::Id.in_subquery(
+                sea_orm::sea_query::Query::select()
+                    .column(letter_topic::Column::LetterId)
+                    .from(letter_topic::Entity)
+                    .and_where(letter_topic::Column::Topic.eq(t.clone()))
+                    .to_owned(),
+            ),
+        );
+    }
+    let mut rows = q
+        .order_by_desc(letter::Column::DeliveredMs)
+        .order_by_desc(letter::Column::PublicId)
+        .limit(PAGE_SIZE as u64 + 1)
+        .all(db)
+        .await?;
+    let more = rows.len() > PAGE_SIZE;
+    rows.truncate(PAGE_SIZE);
+    let next = more.then(|| rows.last()).flatten().map(|l| {
+        Cursor {
+            delivered_ms: l.delivered_ms.unwrap_or(0),
+            public_id: l.public_id.clone(),
+        }
+        .encode()
+    });
+    Ok(WallPage {
+        cards: cards(db, viewer.as_ref().map(|v| v.id), &rows).await?,
+        next,
+        topic,
+        signed_in: viewer.is_some(),
+        site: site()?,
+    })
+}
+
+/// One wall letter with its images.
+pub async fn letter(
+    db: &DatabaseConnection,
+    viewer: Option<user_account::Model>,
+    id: &str,
+) -> Result<WallLetter, AppError> {
+    let l = find_on_wall(db, id).await?;
+    let viewer_id = viewer.as_ref().map(|v| v.id);
+    let card = cards(db, viewer_id, std::slice::from_ref(&l))
+        .await?
+        .pop()
+        .ok_or(AppError::NotFound)?;
+    let images = letter_image::Entity::find()
+        .filter(letter_image::Column::LetterId.eq(l.id))
+        .order_by_asc(letter_image::Column::Position)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|i| WallImage {
+            url: format!("/wall/{}/images/{}", l.public_id, i.id),
+            width: i.width,
+            height: i.height,
+            alt: i.alt,
+        })
+        .collect();
+    let reported = match viewer_id {
+        Some(v) => letter_report::Entity::find_by_id((l.id, v))
+            .one(db)
+            .await?
+            .is_some(),
+        None => false,
+    };
+    Ok(WallLetter {
+        description: rules::excerpt(&l.body, 155),
+        html: crate::diary::markdown::render(&l.body),
+        card,
+        images,
+        site: site()?,
+        signed_in: viewer.is_some(),
+        reported,
+    })
+}
+
+/// An image of a wall letter: (storage key, mime), or `NotFound`.
+pub async fn image(
+    db: &DatabaseConnection,
+    public_id: &str,
+    image: Uuid,
+) -> Result<letter_image::Model, AppError> {
+    let l = find_on_wall(db, public_id).await?;
+    letter_image::Entity::find_by_id(image)
+        .filter(letter_image::Column::LetterId.eq(l.id))
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+fn site() -> Result<String, AppError> {
+    Ok(crate::letters::ssr::letters()?
+        .site_url
+        .trim_end_matches('/')
+        .to_owned())
+}
+
+fn limits() -> Result<crate::account::ssr::limiter::AuthLimits, AppError> {
+    Ok(crate::server::server_context()?.accounts.settings.limits)
+}
+
+/// Counts one use of `scope` by `user` against `limit`, or refuses.
+pub fn take(scope: Scope, user: Uuid, limit: Limit) -> Result<(), AppError> {
+    crate::server::server_context()?
+        .accounts
+        .limiter
+        .take(scope, &user.to_string(), limit)
+}
+
+pub async fn toggle_like(
+    db: &DatabaseConnection,
+    user: Uuid,
+    id: &str,
+) -> Result<(bool, i64), AppError> {
+    let l = find_on_wall(db, id).await?;
+    take(Scope::Like, user, limits()?.likes_per_account)?;
+    let removed = letter_like::Entity::delete_by_id((l.id, user))
+        .exec(db)
+        .await?
+        .rows_affected;
+    if removed == 0 {
+        letter_like::Entity::insert(letter_like::ActiveModel {
+            letter_id: Set(l.id),
+            user_id: Set(user),
+            created_ms: Set(Utc::now().timestamp_millis()),
+        })
+        .on_conflict(
+            OnConflict::columns([letter_like::Column::LetterId, letter_like::Column::UserId])
+                .do_nothing()
+                .to_owned(),
+        )
+        .exec_without_returning(db)
+        .await?;
+    }
+    changed();
+    let count = letter_like::Entity::find()
+        .filter(letter_like::Column::LetterId.eq(l.id))
+        .count(db)
+        .await?;
+    Ok((removed == 0, i64::try_from(count).unwrap_or(i64::MAX)))
+}
+
+pub async fn report(
+    db: &DatabaseConnection,
+    user: Uuid,
+    id: &str,
+    reason: &str,
+    note: &str,
+) -> Result<(), AppError> {
+    let l = find_on_wall(db, id).await?;
+    let reason = reason.trim();
+    if !REPORT_REASONS.iter().any(|(k, _)| *k == reason) {
+        return Err(AppError::validation("reason", "Choose a reason."));
+    }
+    let note = note.trim();
+    if note.chars().count() > MAX_REPORT_NOTE {
+        return Err(AppError::validation(
+            "note",
+            format!("Keep the note under {MAX_REPORT_NOTE} characters."),
+        ));
+    }
+    take(Scope::Report, user, limits()?.reports_per_account)?;
+    // One report per person and letter: a repeat replaces the reason and reopens it.
+    letter_report::Entity::insert(letter_report::ActiveModel {
+        letter_id: Set(l.id),
+        user_id: Set(user),
+        reason: Set(reason.to_owned()),
+        note: Set(note.to_owned()),
+        created_ms: Set(Utc::now().timestamp_millis()),
+        resolved_ms: Set(None),
+    })
+    .on_conflict(
+        OnConflict::columns([
+            letter_report::Column::LetterId,
+            letter_report::Column::UserId,
+        ])
+        .update_columns([
+            letter_report::Column::Reason,
+            letter_report::Column::Note,
+            letter_report::Column::CreatedMs,
+            letter_report::Column::ResolvedMs,
+        ])
+        .to_owned(),
+    )
+    .exec_without_returning(db)
+    .await?;
+    Ok(())
+}
+
+async fn require_admin(db: &DatabaseConnection, user: Uuid) -> Result<(), AppError> {
+    let u = user_account::Entity::find_by_id(user)
+        .one(db)
+        .await?
+        .ok_or(AppError::Unauthorized)?;
+    if u.is_admin {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden)
+    }
+}
+
+/// Letters with open reports, then hidden ones; each with who reported what.
+pub async fn queue(db: &DatabaseConnection, user: Uuid) -> Result<Vec<ModerationItem>, AppError> {
+    require_admin(db, user).await?;
+    let reports = letter_report::Entity::find()
+        .order_by_desc(letter_report::Column::CreatedMs)
+        .limit(2000)
+        .all(db)
+        .await?;
+    let mut ids: Vec<Uuid> = reports.iter().map(|r| r.letter_id).collect();
+    ids.extend(
+        letter::Entity::find()
+            .select_only()
+            .column(letter::Column::Id)
+            .filter(letter::Column::HiddenMs.is_not_null())
+            .into_tuple::<Uuid>()
+            .all(db)
+            .await?,
+    );
+    ids.sort_unstable();
+    ids.dedup();
+    let letters = letter::Entity::find()
+        .filter(letter::Column::Id.is_in(ids))
+        .filter(letter::Column::Visibility.eq("public"))
+        .filter(letter::Column::Status.eq("delivered"))
+        .all(db)
+        .await?;
+    let reporter_ids: Vec<Uuid> = reports.iter().map(|r| r.user_id).collect();
+    let names: HashMap<Uuid, String> = user_account::Entity::find()
+        .filter(user_account::Column::Id.is_in(reporter_ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u.username))
+        .collect();
+    let mut last: HashMap<Uuid, letter_moderation::Model> = HashMap::new();
+    for m in letter_moderation::Entity::find()
+        .filter(letter_moderation::Column::LetterId.is_in(letters.iter().map(|l| l.id)))
+        .order_by_asc(letter_moderation::Column::CreatedMs)
+        .all(db)
+        .await?
+    {
+        last.insert(m.letter_id, m);
+    }
+    let admin_ids: Vec<Uuid> = last.values().filter_map(|m| m.admin_id).collect();
+    let admins: HashMap<Uuid, String> = user_account::Entity::find()
+        .filter(user_account::Column::Id.is_in(admin_ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u.username))
+        .collect();
+    let utc = chrono_tz::UTC;
+    let mut items: Vec<ModerationItem> = letters
+        .into_iter()
+        .map(|l| {
+            let mine: Vec<&letter_report::Model> =
+                reports.iter().filter(|r| r.letter_id == l.id).collect();
+            ModerationItem {
+                public_id: l.public_id.clone(),
+                title: l.title.clone(),
+                excerpt: rules::excerpt(&l.body, 400),
+                hidden: l.hidden_ms.is_some(),
+                open_reports: mine.iter().filter(|r| r.resolved_ms.is_none()).count(),
+                reports: mine
+                    .iter()
+                    .map(|r| ReportView {
+                        reporter: names
+                            .get(&r.user_id)
+                            .cloned()
+                            .unwrap_or_else(|| "(deleted account)".into()),
+                        reason: REPORT_REASONS
+                            .iter()
+                            .find(|(k, _)| *k == r.reason)
+                            .map_or_else(|| r.reason.clone(), |(_, label)| (*label).to_owned()),
+                        note: r.note.clone(),
+                        when: long_date(r.created_ms, utc),
+                    })
+                    .collect(),
+                last_action: last.get(&l.id).map(|m| {
+                    format!(
+                        "{} by {} on {}",
+                        if m.action == "hide" {
+                            "Hidden"
+                        } else {
+                            "Shown"
+                        },
+                        m.admin_id
+                            .and_then(|a| admins.get(&a).cloned())
+                            .unwrap_or_else(|| "a former admin".into()),
+                        long_date(m.created_ms, utc)
+                    )
+                }),
+            }
+        })
+        .collect();
+    // Open reports first (most first), then hidden letters.
+    items.sort_by(|a, b| {
+        b.open_reports
+            .cmp(&a.open_reports)
+            .then(a.hidden.cmp(&b.hidden))
+    });
+    Ok(items)
+}
+
+/// Hides a letter from the wall at once (or shows it again), resolving its open reports
+/// and recording who did it.
+pub async fn moderate(
+    db: &DatabaseConnection,
+    user: Uuid,
+    id: &str,
+    hide: bool,
+) -> Result<(), AppError> {
+    require_admin(db, user).await?;
+    let id = clean_public_id(id)?;
+    let l = letter::Entity::find()
+        .filter(letter::Column::PublicId.eq(id))
+        .filter(letter::Column::Visibility.eq("public"))
+        .filter(letter::Column::Status.eq("delivered"))
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let now = Utc::now().timestamp_millis();
+    letter::Entity::update_many()
+        .col_expr(
+            letter::Column::HiddenMs,
+            if hide { Some(now) } else { None::<i64> }.into(),
+        )
+        .filter(letter::Column::Id.eq(l.id))
+        .exec(db)
+        .await?;
+    letter_report::Entity::update_many()
+        .col_expr(letter_report::Column::ResolvedMs, Some(now).into())
+        .filter(letter_report::Column::LetterId.eq(l.id))
+        .filter(letter_report::Column::ResolvedMs.is_null())
+        .exec(db)
+        .await?;
+    letter_moderation::Entity::insert(letter_moderation::ActiveModel {
+        id: Set(Uuid::new_v4()),
+        letter_id: Set(l.id),
+        admin_id: Set(Some(user)),
+        action: Set(if hide { "hide" } else { "show" }.into()),
+        created_ms: Set(now),
+    })
+    .exec_without_returning(db)
+    .await?;
+    changed();
+    tracing::info!(letter = %l.public_id, admin = %user, hide, "wall moderation");
+    Ok(())
+}
+
+/// Grants or revokes the admin role (the server's `ripen admin` command).
+pub async fn set_admin(
+    db: &DatabaseConnection,
+    username: &str,
+    admin: bool,
+) -> Result<(), AppError> {
+    let canonical = username.trim().to_lowercase();
+    let done = user_account::Entity::update_many()
+        .col_expr(user_account::Column::IsAdmin, admin.into())
+        .filter(user_account::Column::UsernameCanonical.eq(canonical))
+        .exec(db)
+        .await?;
+    if done.rows_affected == 0 {
+        return Err(AppError::validation(
+            "username",
+            "There is no account with this username.",
+        ));
+    }
+    Ok(())
+}
+
+/// Every letter on the wall, for `sitemap.xml`: (public id, delivered ms), newest first.
+pub async fn sitemap(db: &DatabaseConnection, max: u64) -> Result<Vec<(String, i64)>, AppError> {
+    Ok(letter::Entity::find()
+        .select_only()
+        .column(letter::Column::PublicId)
+        .column(letter::Column::DeliveredMs)
+        .filter(on_wall())
+        .order_by_desc(letter::Column::DeliveredMs)
+        .limit(max)
+        .into_tuple::<(String, Option<i64>)>()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|(id, at)| (id, at.unwrap_or(0)))
+        .collect())
+}
+
+/// Replaces a letter's topics (when its author saves it).
+pub async fn set_topics(
+    db: &impl ConnectionTrait,
+    letter: Uuid,
+    topics: &[String],
+) -> Result<(), AppError> {
+    letter_topic::Entity::delete_many()
+        .filter(letter_topic::Column::LetterId.eq(letter))
+        .exec(db)
+        .await?;
+    if !topics.is_empty() {
+        letter_topic::Entity::insert_many(topics.iter().map(|t| letter_topic::ActiveModel {
+            letter_id: Set(letter),
+            topic: Set(t.clone()),
+        }))
+        .exec_without_returning(db)
+        .await?;
+    }
+    Ok(())
+}
+
+pub async fn topics_of(db: &impl ConnectionTrait, letter: Uuid) -> Result<Vec<String>, AppError> {
+    Ok(letter_topic::Entity::find()
+        .filter(letter_topic::Column::LetterId.eq(letter))
+        .order_by_asc(letter_topic::Column::Topic)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|t| t.topic)
+        .collect())
+}

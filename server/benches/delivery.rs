@@ -1,0 +1,411 @@
+//! Letter delivery throughput and lag: the release `ripen` binary, its real scheduler and
+//! SMTP client, a real database, and a fast SMTP sink on loopback that records when each
+//! Message-ID arrived.
+//!
+//! Run: `cargo bench -p server --bench delivery` (SQLite), or with
+//! `BENCH_PG_URL=postgres://postgres@127.0.0.1:5432/postgres` for PostgreSQL too.
+//! `BENCH_LETTERS` (default 10,000) and `BENCH_INSTANCES` (PostgreSQL only, default 1)
+//! change the size.
+//!
+//! Two runs per engine:
+//! - **burst**: every letter falls due at the same instant, while the server runs; the
+//!   figure is letters claimed and sent per second (first due instant to last arrival);
+//! - **paced**: letters fall due evenly at a fixed rate (default 1,000/s, `BENCH_RATE`);
+//!   the figure is the lag from each letter's due instant to its arrival, p50/p99/max.
+
+use std::{
+    collections::HashMap,
+    path::Path,
+    process::{Child, Command, Stdio},
+    sync::{Arc, Mutex},
+    time::{Duration, Instant},
+};
+
+use app::{
+    account::ssr::entities::user_account,
+    letters::entities::{letter, letter_recipient},
+};
+use chrono::Utc;
+use migrations::MigratorTrait;
+use sea_orm::{ActiveValue::Set, ConnectionTrait, Database, DatabaseConnection, EntityTrait};
+use tokio::{
+    io::{AsyncBufReadExt, AsyncWriteExt, BufReader},
+    net::TcpListener,
+};
+use uuid::Uuid;
+
+/// Message-ID → arrival instants (epoch ms); more than one means a duplicate.
+type Arrivals = Arc<Mutex<HashMap<String, Vec<i64>>>>;
+
+fn now_ms() -> i64 {
+    Utc::now().timestamp_millis()
+}
+
+/// A minimal SMTP server: accepts every message, keeps only its Message-ID and arrival.
+async fn sink() -> (u16, Arrivals) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let arrivals: Arrivals = Arc::default();
+    let shared = arrivals.clone();
+    tokio::spawn(async move {
+        loop {
+            let Ok((stream, _)) = listener.accept().await else {
+                continue;
+            };
+            let arrivals = shared.clone();
+            tokio::spawn(async move {
+                let (read, mut write) = stream.into_split();
+                let mut lines = BufReader::new(read);
+                let mut line = String::new();
+                if write.write_all(b"220 sink ESMTP\r\n").await.is_err() {
+                    return;
+                }
+                loop {
+                    line.clear();
+                    if lines.read_line(&mut line).await.unwrap_or(0) == 0 {
+                        return;
+                    }
+                    let verb = line.get(..4).unwrap_or("").to_ascii_uppercase();
+                    let reply: &[u8] = match verb.as_str() {
+                        "EHLO" => b"250-sink\r\n250-PIPELINING\r\n250 8BITMIME\r\n",
+                        "DATA" => {
+                            write.write_all(b"354 go ahead\r\n").await.ok();
+                            let mut id = None;
+                            let mut in_headers = true;
+                            loop {
+                                line.clear();
+                                if lines.read_line(&mut line).await.unwrap_or(0) == 0 {
+                                    return;
+                                }
+                                if line == ".\r\n" {
+                                    break;
+                                }
+                                if in_headers {
+                                    if line == "\r\n" {
+                                        in_headers = false;
+                                    } else if let Some((k, v)) = line.split_once(':')
+                                        && k.eq_ignore_ascii_case("message-id")
+                                    {
+                                        id = Some(v.trim().to_owned());
+                                    }
+                                }
+                            }
+                            if let Some(id) = id {
+                                arrivals
+                                    .lock()
+                                    .unwrap()
+                                    .entry(id)
+                                    .or_default()
+                                    .push(now_ms());
+                            }
+                            b"250 queued\r\n"
+                        }
+                        "QUIT" => {
+                            write.write_all(b"221 bye\r\n").await.ok();
+                            return;
+                        }
+                        _ => b"250 ok\r\n",
+                    };
+                    if write.write_all(reply).await.is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    (port, arrivals)
+}
+
+struct Instance(Child);
+
+impl Instance {
+    fn start(dir: &Path, name: &str, database_url: &str, smtp_port: u16) -> Self {
+        let data = dir.join(name);
+        std::fs::create_dir_all(&data).unwrap();
+        let child = Command::new(env!("CARGO_BIN_EXE_ripen"))
+            .current_dir(&data)
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("RIPEN_LISTEN", "127.0.0.1:0")
+            .env("RIPEN_SITE_URL", "http://bench.test")
+            .env("RIPEN_DATA_DIR", &data)
+            .env("RIPEN_DATABASE_URL", database_url)
+            .env("RIPEN_HASH_FILES", "false")
+            .env("RIPEN_LOG_FILTER", "warn")
+            .env("RIPEN_SMTP__HOST", "127.0.0.1")
+            .env("RIPEN_SMTP__PORT", smtp_port.to_string())
+            .env("RIPEN_SMTP__TLS", "none")
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start ripen");
+        Self(child)
+    }
+}
+
+impl Drop for Instance {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+async fn create_user(db: &DatabaseConnection) -> Uuid {
+    let now = Utc::now().fixed_offset();
+    let user = Uuid::new_v4();
+    user_account::Entity::insert(user_account::ActiveModel {
+        id: Set(user),
+        username: Set(format!("bench{}", &user.simple().to_string()[..8])),
+        username_canonical: Set(format!("bench{}", &user.simple().to_string()[..8])),
+        email: Set(format!("{}@bench.test", user.simple())),
+        email_canonical: Set(format!("{}@bench.test", user.simple())),
+        email_verified_at: Set(Some(now)),
+        phone: Set(None),
+        password_hash: Set("x".into()),
+        age_confirmed_at: Set(now),
+        terms_version: Set("bench".into()),
+        terms_accepted_at: Set(now),
+        created_at: Set(now),
+        updated_at: Set(now),
+        timezone: Set("UTC".into()),
+        day_boundary_min: Set(0),
+        is_admin: Set(false),
+    })
+    .exec_without_returning(db)
+    .await
+    .unwrap();
+    user
+}
+
+/// Schedules one letter to the author per entry of `due`; returns Message-ID → due.
+async fn seed(db: &DatabaseConnection, user: Uuid, due: &[i64]) -> HashMap<String, i64> {
+    let mut ids = HashMap::new();
+    for chunk in due.chunks(500) {
+        let mut letters = Vec::new();
+        let mut recipients = Vec::new();
+        for &at in chunk {
+            let (l, r) = (Uuid::new_v4(), Uuid::new_v4());
+            let message_id = format!("<letter.{}.{}@bench.test>", l.simple(), r.simple());
+            ids.insert(message_id.clone(), at);
+            letters.push(letter::ActiveModel {
+                id: Set(l),
+                user_id: Set(Some(user)),
+                public_id: Set(l.simple().to_string()[..16].to_owned()),
+                title: Set("A letter from the past".into()),
+                body: Set("Dear future me,\n\nI hope the work went well. ".repeat(8)),
+                status: Set("scheduled".into()),
+                deliver_at_ms: Set(Some(at)),
+                timezone: Set("UTC".into()),
+                to_self: Set(true),
+                send_sms: Set(false),
+                visibility: Set("private".into()),
+                pen_name: Set(None),
+                created_ms: Set(at - 86_400_000),
+                updated_ms: Set(at - 86_400_000),
+                delivered_ms: Set(None),
+                hidden_ms: Set(None),
+            });
+            recipients.push(letter_recipient::ActiveModel {
+                id: Set(r),
+                letter_id: Set(l),
+                position: Set(0),
+                is_self: Set(true),
+                name: Set(None),
+                email: Set(format!("reader.{}@bench.test", r.simple())),
+                phone: Set(None),
+                status: Set("pending".into()),
+                next_attempt_ms: Set(Some(at)),
+                attempts: Set(0),
+                lease_owner: Set(None),
+                lease_until_ms: Set(None),
+                message_id: Set(message_id),
+                token_hash: Set(None),
+                sent_ms: Set(None),
+                sms_sent_ms: Set(None),
+                last_error: Set(None),
+                thanked_ms: Set(None),
+                thanks_note: Set(None),
+            });
+        }
+        letter::Entity::insert_many(letters)
+            .exec_without_returning(db)
+            .await
+            .unwrap();
+        letter_recipient::Entity::insert_many(recipients)
+            .exec_without_returning(db)
+            .await
+            .unwrap();
+    }
+    ids
+}
+
+fn percentile(sorted: &[i64], p: f64) -> i64 {
+    if sorted.is_empty() {
+        return 0;
+    }
+    let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
+    sorted[rank.clamp(1, sorted.len()) - 1]
+}
+
+struct Outcome {
+    letters_per_s: f64,
+    lag_p50: i64,
+    lag_p99: i64,
+    lag_max: i64,
+    duplicates: usize,
+}
+
+/// Waits until every expected Message-ID has arrived, then measures.
+async fn collect(expected: &HashMap<String, i64>, arrivals: &Arrivals, first_due: i64) -> Outcome {
+    let deadline = Instant::now() + Duration::from_secs(600);
+    loop {
+        let got = arrivals
+            .lock()
+            .unwrap()
+            .keys()
+            .filter(|k| expected.contains_key(*k))
+            .count();
+        if got == expected.len() {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "only {got} of {} letters arrived",
+            expected.len()
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    // Let stragglers (duplicates) land before counting them.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let map = arrivals.lock().unwrap();
+    let mut lags = Vec::with_capacity(expected.len());
+    let mut last = first_due;
+    let mut duplicates = 0;
+    for (id, due) in expected {
+        let times = &map[id];
+        duplicates += times.len() - 1;
+        let first = *times.iter().min().unwrap();
+        last = last.max(first);
+        lags.push(first - due);
+    }
+    lags.sort_unstable();
+    let span = (last - first_due).max(1) as f64 / 1000.0;
+    Outcome {
+        letters_per_s: expected.len() as f64 / span,
+        lag_p50: percentile(&lags, 50.0),
+        lag_p99: percentile(&lags, 99.0),
+        lag_max: *lags.last().unwrap_or(&0),
+        duplicates,
+    }
+}
+
+/// A fresh, migrated database: a SQLite file in `dir`, or a new PostgreSQL database.
+async fn fresh_db(dir: &Path, pg_admin: Option<&str>) -> (String, DatabaseConnection) {
+    let url = match pg_admin {
+        None => format!("sqlite://{}?mode=rwc", dir.join("bench.db").display()),
+        Some(admin_url) => {
+            let name = format!("ripen_bench_{}", Uuid::new_v4().simple());
+            let admin = Database::connect(admin_url).await.unwrap();
+            admin
+                .execute_unprepared(&format!(r#"CREATE DATABASE "{name}""#))
+                .await
+                .unwrap();
+            admin.close().await.ok();
+            let base = admin_url.rsplit_once('/').map_or(admin_url, |(b, _)| b);
+            format!("{base}/{name}")
+        }
+    };
+    let db = Database::connect(&url).await.unwrap();
+    migrations::Migrator::up(&db, None).await.unwrap();
+    (url, db)
+}
+
+async fn drop_pg(admin_url: &str, url: &str) {
+    let Some((_, name)) = url.rsplit_once('/') else {
+        return;
+    };
+    if let Ok(admin) = Database::connect(admin_url).await {
+        let _ = admin
+            .execute_unprepared(&format!(r#"DROP DATABASE IF EXISTS "{name}" WITH (FORCE)"#))
+            .await;
+    }
+}
+
+/// Time for the instances to start (the database is already migrated) and go idle.
+const WARM_UP: Duration = Duration::from_secs(3);
+
+async fn run(engine: &str, pg_admin: Option<&str>, letters: usize, instances: usize, rate: f64) {
+    let dir = tempfile::tempdir().unwrap();
+    let (port, arrivals) = sink().await;
+
+    for kind in ["burst", "paced"] {
+        let run_dir = dir.path().join(kind);
+        std::fs::create_dir_all(&run_dir).unwrap();
+        let (url, db) = fresh_db(&run_dir, pg_admin).await;
+        let user = create_user(&db).await;
+        let servers: Vec<_> = (0..instances)
+            .map(|i| Instance::start(&run_dir, &format!("i{i}"), &url, port))
+            .collect();
+        tokio::time::sleep(WARM_UP).await;
+        // Due a moment after seeding finishes, while the servers run and sit idle.
+        let seeded_by = now_ms() + 4000;
+        let due: Vec<i64> = match kind {
+            "burst" => vec![seeded_by; letters],
+            _ => (0..letters)
+                .map(|i| seeded_by + (i as f64 * 1000.0 / rate) as i64)
+                .collect(),
+        };
+        let expected = seed(&db, user, &due).await;
+        assert!(
+            now_ms() < seeded_by,
+            "seeding took longer than the 4 s head start; lower BENCH_LETTERS"
+        );
+        let out = collect(&expected, &arrivals, seeded_by).await;
+        let label = match kind {
+            "burst" => format!("{letters} due at once"),
+            _ => format!("{letters} due at {rate:.0}/s"),
+        };
+        println!(
+            "{engine:<10} {instances} inst  {label:<24} {:>8.0} letters/s  lag p50 {:>6} ms  \
+             p99 {:>6} ms  max {:>6} ms  duplicates {}",
+            out.letters_per_s, out.lag_p50, out.lag_p99, out.lag_max, out.duplicates
+        );
+        drop(servers);
+        db.close().await.ok();
+        if let Some(admin) = pg_admin {
+            drop_pg(admin, &url).await;
+        }
+    }
+}
+
+#[tokio::main]
+async fn main() {
+    // `cargo bench` passes `--bench`; `cargo test --benches` does not: then only build.
+    if !std::env::args().any(|a| a == "--bench") {
+        return;
+    }
+    let letters: usize = std::env::var("BENCH_LETTERS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(10_000);
+    let instances: usize = std::env::var("BENCH_INSTANCES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1);
+    let rate: f64 = std::env::var("BENCH_RATE")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1000.0);
+    let engines = std::env::var("BENCH_ENGINES").unwrap_or_else(|_| "sqlite,postgres".into());
+    for engine in engines.split(',') {
+        match engine {
+            "sqlite" => run("SQLite", None, letters, 1, rate).await,
+            "postgres" => {
+                let admin = std::env::var("BENCH_PG_URL")
+                    .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
+                run("PostgreSQL", Some(&admin), letters, instances, rate).await;
+            }
+            other => panic!("unknown engine {other}"),
+        }
+    }
+}

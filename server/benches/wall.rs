@@ -1,0 +1,316 @@
+//! `/wall` page 1 with 10,000 public letters: how close the server-rendered page comes to
+//! serving the same bytes from memory, and its latency at half its peak rate.
+//!
+//! Run: `cargo bench -p server --bench wall` (needs `wrk` on the PATH; Debian's package).
+//! `BENCH_ENGINES=sqlite,postgres` (default both), `BENCH_PG_URL`, `BENCH_LETTERS`
+//! (default 10,000), `BENCH_SECS` (each measurement, default 10).
+//!
+//! 1. The release `ripen` binary serves the wall of a fresh database holding the letters.
+//! 2. The bench itself serves page 1's exact bytes from memory with a bare axum handler.
+//! 3. `wrk` (2 threads, 32 connections) measures the peak requests/s of each, one after
+//!    the other; the figure is SSR ÷ static.
+//! 4. An open-loop client sends requests to `/wall` at half the SSR peak for the same time
+//!    and reports p50/p99 latency, measured from each request's scheduled instant (so a
+//!    stall counts against every request it delays).
+
+use std::{
+    path::Path,
+    process::{Child, Command, Stdio},
+    sync::Arc,
+    time::{Duration, Instant},
+};
+
+use app::{account::ssr::entities::user_account, letters::entities::letter};
+use axum::{Router, response::IntoResponse, routing::get};
+use chrono::Utc;
+use migrations::MigratorTrait;
+use sea_orm::{ActiveValue::Set, ConnectionTrait, Database, DatabaseConnection, EntityTrait};
+use uuid::Uuid;
+
+struct Instance(Child);
+
+impl Drop for Instance {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+async fn start(dir: &Path, database_url: &str) -> (Instance, String) {
+    let port = free_port();
+    let child = Command::new(env!("CARGO_BIN_EXE_ripen"))
+        .current_dir(dir)
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("RIPEN_LISTEN", format!("127.0.0.1:{port}"))
+        .env("RIPEN_SITE_URL", format!("http://127.0.0.1:{port}"))
+        .env("RIPEN_DATA_DIR", dir.join("data"))
+        .env("RIPEN_DATABASE_URL", database_url)
+        .env("RIPEN_HASH_FILES", "false")
+        .env("RIPEN_LOG_FILTER", "error")
+        .env("RIPEN_LETTERS__DELIVER", "false")
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("start ripen");
+    let base = format!("http://127.0.0.1:{port}");
+    let client = reqwest::Client::new();
+    for _ in 0..200 {
+        if client
+            .get(format!("{base}/healthz"))
+            .send()
+            .await
+            .is_ok_and(|r| r.status().is_success())
+        {
+            return (Instance(child), base);
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("ripen did not start");
+}
+
+async fn seed(db: &DatabaseConnection, n: usize) {
+    let now = Utc::now();
+    let user = Uuid::new_v4();
+    user_account::Entity::insert(user_account::ActiveModel {
+        id: Set(user),
+        username: Set("writer".into()),
+        username_canonical: Set("writer".into()),
+        email: Set("writer@bench.test".into()),
+        email_canonical: Set("writer@bench.test".into()),
+        email_verified_at: Set(Some(now.fixed_offset())),
+        phone: Set(None),
+        password_hash: Set("x".into()),
+        age_confirmed_at: Set(now.fixed_offset()),
+        terms_version: Set("bench".into()),
+        terms_accepted_at: Set(now.fixed_offset()),
+        created_at: Set(now.fixed_offset()),
+        updated_at: Set(now.fixed_offset()),
+        timezone: Set("UTC".into()),
+        day_boundary_min: Set(0),
+        is_admin: Set(false),
+    })
+    .exec_without_returning(db)
+    .await
+    .unwrap();
+    let base = now.timestamp_millis() - (n as i64) * 60_000;
+    let ids: Vec<usize> = (0..n).collect();
+    for chunk in ids.chunks(500) {
+        letter::Entity::insert_many(chunk.iter().map(|&i| {
+            let id = Uuid::new_v4();
+            let delivered = base + (i as i64) * 60_000;
+            letter::ActiveModel {
+                id: Set(id),
+                user_id: Set(Some(user)),
+                public_id: Set(id.simple().to_string()[..16].to_owned()),
+                title: Set(format!("To whoever I am in {} years", 1 + i % 20)),
+                body: Set(format!(
+                    "Dear future me,\n\nToday I planted letter number {i}. I hope the **garden** \
+                     grew, that you kept walking in the mornings, and that you forgave yourself \
+                     for the things you could not finish. {}",
+                    "Remember the orchard at dusk. ".repeat(6)
+                )),
+                status: Set("delivered".into()),
+                deliver_at_ms: Set(Some(delivered)),
+                timezone: Set("Europe/Berlin".into()),
+                to_self: Set(true),
+                send_sms: Set(false),
+                visibility: Set("public".into()),
+                pen_name: Set((i % 3 == 0).then(|| "A gardener".to_owned())),
+                created_ms: Set(delivered - 5 * 365 * 86_400_000),
+                updated_ms: Set(delivered),
+                delivered_ms: Set(Some(delivered)),
+                hidden_ms: Set(None),
+            }
+        }))
+        .exec_without_returning(db)
+        .await
+        .unwrap();
+    }
+}
+
+/// Requests/s and latency percentiles as `wrk --latency` reports them.
+fn wrk(url: &str, secs: u64) -> (f64, String) {
+    let out = Command::new("wrk")
+        .args(["-t2", "-c32", &format!("-d{secs}s"), "--latency", url])
+        .output()
+        .expect("wrk (Debian package `wrk`) must be installed");
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let rps = text
+        .lines()
+        .find_map(|l| l.strip_prefix("Requests/sec:"))
+        .and_then(|v| v.trim().parse::<f64>().ok())
+        .unwrap_or_else(|| panic!("no Requests/sec in wrk output:\n{text}"));
+    let p99 = text
+        .lines()
+        .find(|l| l.trim_start().starts_with("99%"))
+        .map(|l| l.trim().to_owned())
+        .unwrap_or_default();
+    (rps, p99)
+}
+
+/// Sends GETs at `rate`/s for `secs` over a pool of connections; latency from each
+/// request's scheduled instant. Returns (p50, p99, max, errors).
+async fn paced(url: &str, rate: f64, secs: u64) -> (Duration, Duration, Duration, usize) {
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(256)
+        .build()
+        .unwrap();
+    let total = (rate * secs as f64) as usize;
+    let interval = Duration::from_secs_f64(1.0 / rate);
+    let start = Instant::now() + Duration::from_millis(100);
+    let mut tasks = tokio::task::JoinSet::new();
+    for i in 0..total {
+        let due = start + interval * u32::try_from(i).unwrap();
+        tokio::time::sleep_until(due.into()).await;
+        let client = client.clone();
+        let url = url.to_owned();
+        tasks.spawn(async move {
+            let ok = match client.get(&url).send().await {
+                Ok(r) => r.status().is_success() && r.bytes().await.is_ok(),
+                Err(_) => false,
+            };
+            (due.elapsed(), ok)
+        });
+    }
+    let mut lat = Vec::with_capacity(total);
+    let mut errors = 0;
+    while let Some(r) = tasks.join_next().await {
+        let (d, ok) = r.unwrap();
+        if !ok {
+            errors += 1;
+        }
+        lat.push(d);
+    }
+    lat.sort_unstable();
+    let pick = |p: f64| lat[((p * lat.len() as f64).ceil() as usize).clamp(1, lat.len()) - 1];
+    (pick(0.50), pick(0.99), *lat.last().unwrap(), errors)
+}
+
+async fn fresh_db(dir: &Path, pg_admin: Option<&str>) -> (String, DatabaseConnection) {
+    let url = match pg_admin {
+        None => format!("sqlite://{}?mode=rwc", dir.join("wall.db").display()),
+        Some(admin_url) => {
+            let name = format!("ripen_wall_{}", Uuid::new_v4().simple());
+            let admin = Database::connect(admin_url).await.unwrap();
+            admin
+                .execute_unprepared(&format!(r#"CREATE DATABASE "{name}""#))
+                .await
+                .unwrap();
+            admin.close().await.ok();
+            let base = admin_url.rsplit_once('/').map_or(admin_url, |(b, _)| b);
+            format!("{base}/{name}")
+        }
+    };
+    let db = Database::connect(&url).await.unwrap();
+    migrations::Migrator::up(&db, None).await.unwrap();
+    (url, db)
+}
+
+async fn run(engine: &str, pg_admin: Option<&str>, letters: usize, secs: u64) {
+    let dir = tempfile::tempdir().unwrap();
+    let (url, db) = fresh_db(dir.path(), pg_admin).await;
+    seed(&db, letters).await;
+    let (server, base) = start(dir.path(), &url).await;
+    let page_url = format!("{base}/wall");
+
+    // The exact bytes of page 1, served from memory by a bare axum handler.
+    let page = reqwest::get(&page_url).await.unwrap();
+    let content_type = page.headers()["content-type"].to_str().unwrap().to_owned();
+    let html = Arc::new(page.bytes().await.unwrap());
+    assert!(html.len() > 10_000, "page 1 has its letters");
+    let bytes = html.clone();
+    let app = Router::new().route(
+        "/wall",
+        get(move || {
+            let bytes = bytes.clone();
+            let ct = content_type.clone();
+            async move { ([(http::header::CONTENT_TYPE, ct)], (*bytes).clone()).into_response() }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let static_url = format!("http://{}/wall", listener.local_addr().unwrap());
+    let static_server = tokio::spawn(async move { axum::serve(listener, app).await });
+
+    // Warm both, then measure one after the other.
+    wrk(&page_url, 2);
+    let (ssr_rps, ssr_p99) = wrk(&page_url, secs);
+    let (static_rps, static_p99) = wrk(&static_url, secs);
+    let (p50, p99, max, errors) = paced(&page_url, ssr_rps / 2.0, secs).await;
+    println!(
+        "{engine:<10} {letters} letters, page {} KB: SSR {ssr_rps:>8.0} req/s ({ssr_p99}), \
+         static {static_rps:>8.0} req/s ({static_p99}), ratio {:.0} %; \
+         at {:.0} req/s: p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms, errors {errors}",
+        html.len() / 1024,
+        100.0 * ssr_rps / static_rps,
+        ssr_rps / 2.0,
+        p50.as_secs_f64() * 1000.0,
+        p99.as_secs_f64() * 1000.0,
+        max.as_secs_f64() * 1000.0,
+    );
+
+    // Without the page cache: every request renders (a signed-in reader's cost).
+    let cold = Command::new("wrk")
+        .args([
+            "-t2",
+            "-c32",
+            &format!("-d{secs}s"),
+            "-H",
+            "Cookie: ripen_session=not-a-session",
+            &page_url,
+        ])
+        .output()
+        .unwrap();
+    let cold_rps = String::from_utf8_lossy(&cold.stdout)
+        .lines()
+        .find_map(|l| l.strip_prefix("Requests/sec:").map(|v| v.trim().to_owned()))
+        .unwrap_or_default();
+    println!("{engine:<10} rendering every request (no page cache): {cold_rps} req/s");
+
+    static_server.abort();
+    drop(server);
+    db.close().await.ok();
+    if let Some(admin_url) = pg_admin
+        && let Some((_, name)) = url.rsplit_once('/')
+        && let Ok(admin) = Database::connect(admin_url).await
+    {
+        let _ = admin
+            .execute_unprepared(&format!(r#"DROP DATABASE IF EXISTS "{name}" WITH (FORCE)"#))
+            .await;
+    }
+}
+
+#[tokio::main]
+async fn main() {
+    if !std::env::args().any(|a| a == "--bench") {
+        return;
+    }
+    let letters: usize = std::env::var("BENCH_LETTERS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(10_000);
+    let secs: u64 = std::env::var("BENCH_SECS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(10);
+    let engines = std::env::var("BENCH_ENGINES").unwrap_or_else(|_| "sqlite,postgres".into());
+    for engine in engines.split(',') {
+        match engine {
+            "sqlite" => run("SQLite", None, letters, secs).await,
+            "postgres" => {
+                let admin = std::env::var("BENCH_PG_URL")
+                    .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
+                run("PostgreSQL", Some(&admin), letters, secs).await;
+            }
+            other => panic!("unknown engine {other}"),
+        }
+    }
+}
