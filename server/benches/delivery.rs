@@ -13,6 +13,9 @@
 //! - **paced**: letters fall due evenly at a fixed rate (default 1,000/s, `BENCH_RATE`);
 //!   the figure is the lag from each letter's due instant to its arrival, p50/p99/max.
 
+// A benchmark fails loudly and prints its figures.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)]
+
 use std::{
     collections::HashMap,
     path::Path,

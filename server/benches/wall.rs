@@ -13,6 +13,9 @@
 //!    and reports p50/p99 latency, measured from each request's scheduled instant (so a
 //!    stall counts against every request it delays).
 
+// A benchmark fails loudly and prints its figures.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)]
+
 use std::{
     path::Path,
     process::{Child, Command, Stdio},
@@ -46,21 +49,23 @@ fn free_port() -> u16 {
 
 async fn start(dir: &Path, database_url: &str) -> (Instance, String) {
     let port = free_port();
-    let child = Command::new(env!("CARGO_BIN_EXE_ripen"))
-        .current_dir(dir)
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("RIPEN_LISTEN", format!("127.0.0.1:{port}"))
-        .env("RIPEN_SITE_URL", format!("http://127.0.0.1:{port}"))
-        .env("RIPEN_DATA_DIR", dir.join("data"))
-        .env("RIPEN_DATABASE_URL", database_url)
-        .env("RIPEN_HASH_FILES", "false")
-        .env("RIPEN_LOG_FILTER", "error")
-        .env("RIPEN_LETTERS__DELIVER", "false")
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("start ripen");
+    let instance = Instance(
+        Command::new(env!("CARGO_BIN_EXE_ripen"))
+            .current_dir(dir)
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("RIPEN_LISTEN", format!("127.0.0.1:{port}"))
+            .env("RIPEN_SITE_URL", format!("http://127.0.0.1:{port}"))
+            .env("RIPEN_DATA_DIR", dir.join("data"))
+            .env("RIPEN_DATABASE_URL", database_url)
+            .env("RIPEN_HASH_FILES", "false")
+            .env("RIPEN_LOG_FILTER", "error")
+            .env("RIPEN_LETTERS__DELIVER", "false")
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start ripen"),
+    );
     let base = format!("http://127.0.0.1:{port}");
     let client = reqwest::Client::new();
     for _ in 0..200 {
@@ -70,7 +75,7 @@ async fn start(dir: &Path, database_url: &str) -> (Instance, String) {
             .await
             .is_ok_and(|r| r.status().is_success())
         {
-            return (Instance(child), base);
+            return (instance, base);
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }

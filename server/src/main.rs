@@ -58,6 +58,8 @@ async fn main() -> std::process::ExitCode {
     }
 }
 
+// The command's answer goes to standard output.
+#[allow(clippy::print_stdout)]
 async fn admin(config: &Config, grant: bool, username: &str) -> std::process::ExitCode {
     let db = match db::connect_and_migrate(config).await {
         Ok(db) => db,
