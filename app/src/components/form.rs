@@ -169,9 +169,6 @@ mod tests {
         let evil = "</textarea><script>alert(1)</script> & more";
         let html = view! { <textarea>{raw_text(evil)}</textarea> }.to_html();
         assert!(!html.contains("<script>"), "{html}");
-        let title = "</title><script>alert(1)</script>";
-        let html = view! { <title>{raw_text(title)}</title> }.to_html();
-        assert!(!html.contains("<script>"), "{html}");
         assert_eq!(html.matches("</textarea>").count(), 1, "{html}");
         assert!(html.contains("&lt;/textarea&gt;&lt;script&gt;alert(1)&lt;/script&gt; &amp; more"));
     }
