@@ -516,7 +516,13 @@ async fn sessions_feed_the_daily_rollups_and_statistics() {
     let stats = app.call(GetStats {}).await.unwrap();
     assert_eq!(stats.tag_totals.len(), 1);
     assert_eq!(stats.tag_totals[0].minutes, 25);
-    let day = app.call(GetDiaryDay { day: None }).await.unwrap();
+    // The session's own day (yesterday when this runs just after midnight).
+    let day = app
+        .call(GetDiaryDay {
+            day: Some(s.day.to_string()),
+        })
+        .await
+        .unwrap();
     assert_eq!((day.focus_sessions, day.focus_minutes), (1, 25));
 
     // The history finds it by tag and by text (case-insensitive, `%` literal).
