@@ -426,20 +426,11 @@ pub async fn save(
         return Err(AppError::internal("validated letter fields missing"));
     };
     // Scheduling a public letter publishes it (on delivery): limited per account.
-    let was_public = existing.as_ref().is_some_and(|l| l.visibility == "public")
-        && existing
-            .as_ref()
-            .is_some_and(|l| LetterStatus::parse(&l.status) == LetterStatus::Scheduled);
+    let was_public = existing.as_ref().is_some_and(|l| {
+        l.visibility == "public" && LetterStatus::parse(&l.status) == LetterStatus::Scheduled
+    });
     if schedule && form.public && !was_public {
-        crate::wall::ssr::take(
-            crate::account::ssr::limiter::Scope::Publish,
-            user,
-            crate::server::server_context()?
-                .accounts
-                .settings
-                .limits
-                .publishes_per_account,
-        )?;
+        crate::wall::ssr::take_publish(user)?;
     }
 
     let txn = db.begin().await?;
@@ -833,15 +824,7 @@ pub async fn set_public(
 ) -> Result<LetterView, AppError> {
     let l = own_letter(db, user, id).await?;
     if public && l.visibility != "public" {
-        crate::wall::ssr::take(
-            crate::account::ssr::limiter::Scope::Publish,
-            user,
-            crate::server::server_context()?
-                .accounts
-                .settings
-                .limits
-                .publishes_per_account,
-        )?;
+        crate::wall::ssr::take_publish(user)?;
     }
     letter::Entity::update_many()
         .col_expr(

@@ -299,11 +299,16 @@ fn limits() -> Result<crate::account::ssr::limiter::AuthLimits, AppError> {
 }
 
 /// Counts one use of `scope` by `user` against `limit`, or refuses.
-pub fn take(scope: Scope, user: Uuid, limit: Limit) -> Result<(), AppError> {
+fn take(scope: Scope, user: Uuid, limit: Limit) -> Result<(), AppError> {
     crate::server::server_context()?
         .accounts
         .limiter
         .take(scope, &user.to_string(), limit)
+}
+
+/// Counts one publication (a public letter scheduled, or a letter shared on the wall).
+pub fn take_publish(user: Uuid) -> Result<(), AppError> {
+    take(Scope::Publish, user, limits()?.publishes_per_account)
 }
 
 pub async fn toggle_like(
