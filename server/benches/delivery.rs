@@ -16,6 +16,8 @@
 // A benchmark fails loudly and prints its figures.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)]
 
+mod support;
+
 use std::{
     collections::HashMap,
     path::Path,
@@ -29,8 +31,7 @@ use app::{
     letters::entities::{letter, letter_recipient},
 };
 use chrono::Utc;
-use migrations::MigratorTrait;
-use sea_orm::{ActiveValue::Set, ConnectionTrait, Database, DatabaseConnection, EntityTrait};
+use sea_orm::{ActiveValue::Set, DatabaseConnection, EntityTrait};
 use tokio::{
     io::{AsyncBufReadExt, AsyncWriteExt, BufReader},
     net::TcpListener,
@@ -302,38 +303,6 @@ async fn collect(expected: &HashMap<String, i64>, arrivals: &Arrivals, first_due
     }
 }
 
-/// A fresh, migrated database: a SQLite file in `dir`, or a new PostgreSQL database.
-async fn fresh_db(dir: &Path, pg_admin: Option<&str>) -> (String, DatabaseConnection) {
-    let url = match pg_admin {
-        None => format!("sqlite://{}?mode=rwc", dir.join("bench.db").display()),
-        Some(admin_url) => {
-            let name = format!("ripen_bench_{}", Uuid::new_v4().simple());
-            let admin = Database::connect(admin_url).await.unwrap();
-            admin
-                .execute_unprepared(&format!(r#"CREATE DATABASE "{name}""#))
-                .await
-                .unwrap();
-            admin.close().await.ok();
-            let base = admin_url.rsplit_once('/').map_or(admin_url, |(b, _)| b);
-            format!("{base}/{name}")
-        }
-    };
-    let db = Database::connect(&url).await.unwrap();
-    migrations::Migrator::up(&db, None).await.unwrap();
-    (url, db)
-}
-
-async fn drop_pg(admin_url: &str, url: &str) {
-    let Some((_, name)) = url.rsplit_once('/') else {
-        return;
-    };
-    if let Ok(admin) = Database::connect(admin_url).await {
-        let _ = admin
-            .execute_unprepared(&format!(r#"DROP DATABASE IF EXISTS "{name}" WITH (FORCE)"#))
-            .await;
-    }
-}
-
 /// Time for the instances to start (the database is already migrated) and go idle.
 const WARM_UP: Duration = Duration::from_secs(3);
 
@@ -344,7 +313,7 @@ async fn run(engine: &str, pg_admin: Option<&str>, letters: usize, instances: us
     for kind in ["burst", "paced"] {
         let run_dir = dir.path().join(kind);
         std::fs::create_dir_all(&run_dir).unwrap();
-        let (url, db) = fresh_db(&run_dir, pg_admin).await;
+        let (url, db) = support::fresh_db(&run_dir, pg_admin).await;
         let user = create_user(&db).await;
         let servers: Vec<_> = (0..instances)
             .map(|i| Instance::start(&run_dir, &format!("i{i}"), &url, port))
@@ -375,9 +344,7 @@ async fn run(engine: &str, pg_admin: Option<&str>, letters: usize, instances: us
         );
         drop(servers);
         db.close().await.ok();
-        if let Some(admin) = pg_admin {
-            drop_pg(admin, &url).await;
-        }
+        support::drop_db(pg_admin, &url).await;
     }
 }
 
@@ -387,28 +354,11 @@ async fn main() {
     if !std::env::args().any(|a| a == "--bench") {
         return;
     }
-    let letters: usize = std::env::var("BENCH_LETTERS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(10_000);
-    let instances: usize = std::env::var("BENCH_INSTANCES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(1);
-    let rate: f64 = std::env::var("BENCH_RATE")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(1000.0);
-    let engines = std::env::var("BENCH_ENGINES").unwrap_or_else(|_| "sqlite,postgres".into());
-    for engine in engines.split(',') {
-        match engine {
-            "sqlite" => run("SQLite", None, letters, 1, rate).await,
-            "postgres" => {
-                let admin = std::env::var("BENCH_PG_URL")
-                    .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
-                run("PostgreSQL", Some(&admin), letters, instances, rate).await;
-            }
-            other => panic!("unknown engine {other}"),
-        }
+    let letters = support::setting("BENCH_LETTERS", 10_000_usize);
+    let instances = support::setting("BENCH_INSTANCES", 1_usize);
+    let rate = support::setting("BENCH_RATE", 1000.0_f64);
+    for (engine, pg_admin) in support::engines() {
+        let instances = if pg_admin.is_some() { instances } else { 1 };
+        run(engine, pg_admin.as_deref(), letters, instances, rate).await;
     }
 }

@@ -15,6 +15,8 @@
 // A benchmark fails loudly and prints its figures.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)]
 
+mod support;
+
 use std::{
     path::Path,
     process::{Child, Command, Stdio},
@@ -25,8 +27,7 @@ use std::{
 use app::{account::ssr::entities::user_account, letters::entities::letter};
 use axum::{Router, response::IntoResponse, routing::get};
 use chrono::Utc;
-use migrations::MigratorTrait;
-use sea_orm::{ActiveValue::Set, ConnectionTrait, Database, DatabaseConnection, EntityTrait};
+use sea_orm::{ActiveValue::Set, DatabaseConnection, EntityTrait};
 use uuid::Uuid;
 
 struct Instance(Child);
@@ -201,29 +202,9 @@ fn paced(url: &str, rate: f64, secs: u64, dir: &Path) -> (f64, String, String) {
     (rps, pct("50%"), pct("99%"))
 }
 
-async fn fresh_db(dir: &Path, pg_admin: Option<&str>) -> (String, DatabaseConnection) {
-    let url = match pg_admin {
-        None => format!("sqlite://{}?mode=rwc", dir.join("wall.db").display()),
-        Some(admin_url) => {
-            let name = format!("ripen_wall_{}", Uuid::new_v4().simple());
-            let admin = Database::connect(admin_url).await.unwrap();
-            admin
-                .execute_unprepared(&format!(r#"CREATE DATABASE "{name}""#))
-                .await
-                .unwrap();
-            admin.close().await.ok();
-            let base = admin_url.rsplit_once('/').map_or(admin_url, |(b, _)| b);
-            format!("{base}/{name}")
-        }
-    };
-    let db = Database::connect(&url).await.unwrap();
-    migrations::Migrator::up(&db, None).await.unwrap();
-    (url, db)
-}
-
 async fn run(engine: &str, pg_admin: Option<&str>, letters: usize, secs: u64) {
     let dir = tempfile::tempdir().unwrap();
-    let (url, db) = fresh_db(dir.path(), pg_admin).await;
+    let (url, db) = support::fresh_db(dir.path(), pg_admin).await;
     seed(&db, letters).await;
     let (server, base) = start(dir.path(), &url).await;
     let page_url = format!("{base}/wall");
@@ -280,14 +261,7 @@ async fn run(engine: &str, pg_admin: Option<&str>, letters: usize, secs: u64) {
     static_server.abort();
     drop(server);
     db.close().await.ok();
-    if let Some(admin_url) = pg_admin
-        && let Some((_, name)) = url.rsplit_once('/')
-        && let Ok(admin) = Database::connect(admin_url).await
-    {
-        let _ = admin
-            .execute_unprepared(&format!(r#"DROP DATABASE IF EXISTS "{name}" WITH (FORCE)"#))
-            .await;
-    }
+    support::drop_db(pg_admin, &url).await;
 }
 
 #[tokio::main]
@@ -295,24 +269,9 @@ async fn main() {
     if !std::env::args().any(|a| a == "--bench") {
         return;
     }
-    let letters: usize = std::env::var("BENCH_LETTERS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(10_000);
-    let secs: u64 = std::env::var("BENCH_SECS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(10);
-    let engines = std::env::var("BENCH_ENGINES").unwrap_or_else(|_| "sqlite,postgres".into());
-    for engine in engines.split(',') {
-        match engine {
-            "sqlite" => run("SQLite", None, letters, secs).await,
-            "postgres" => {
-                let admin = std::env::var("BENCH_PG_URL")
-                    .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
-                run("PostgreSQL", Some(&admin), letters, secs).await;
-            }
-            other => panic!("unknown engine {other}"),
-        }
+    let letters = support::setting("BENCH_LETTERS", 10_000_usize);
+    let secs = support::setting("BENCH_SECS", 10_u64);
+    for (engine, pg_admin) in support::engines() {
+        run(engine, pg_admin.as_deref(), letters, secs).await;
     }
 }

@@ -87,6 +87,18 @@ async fn seed(app: &TestApp, author: Uuid, s: Seed<'_>) -> (Uuid, String) {
     (id, public_id)
 }
 
+/// `ripen admin grant <username>` against the test server's database.
+fn ripen_admin(app: &TestApp, username: &str) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_ripen"))
+        .args(["admin", "grant", username])
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("RIPEN_DATABASE_URL", &app.database_url)
+        .env("RIPEN_DATA_DIR", app.data_dir())
+        .output()
+        .unwrap()
+}
+
 async fn page(app: &TestApp, after: Option<String>) -> app::wall::WallPage {
     app.call(GetWallPage { topic: None, after }).await.unwrap()
 }
@@ -463,28 +475,14 @@ async fn likes_reports_and_moderation_work_once_per_person_and_hiding_is_immedia
         app.call(ModerationQueue {}).await.unwrap_err(),
         AppError::Forbidden
     );
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_ripen"))
-        .args(["admin", "grant", "ann"])
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("RIPEN_DATABASE_URL", &app.database_url)
-        .env("RIPEN_DATA_DIR", app.data_dir())
-        .output()
-        .unwrap();
+    let out = ripen_admin(&app, "ann");
     assert!(
         out.status.success(),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(String::from_utf8_lossy(&out.stdout).contains("ann is now a moderator"));
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_ripen"))
-        .args(["admin", "grant", "nobody"])
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("RIPEN_DATABASE_URL", &app.database_url)
-        .env("RIPEN_DATA_DIR", app.data_dir())
-        .output()
-        .unwrap();
+    let out = ripen_admin(&app, "nobody");
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("no account with this username"));
 
