@@ -1,22 +1,23 @@
 //! The mailer every part of Ripen sends email through (server only).
 //!
 //! Two transports behind one type:
-//! - **SMTP** (lettre, pooled connections) when `[smtp]` is configured: host, port, TLS mode
-//!   (`none`, `starttls`, `tls`) and optional credentials;
+//! - **SMTP** when `[smtp]` is configured: host, port, TLS mode (`none`, `starttls`, `tls`)
+//!   and optional credentials. Ripen keeps its own pool of lettre SMTP connections (see
+//!   [`smtp`]) so that it can open them with `TCP_NODELAY`;
 //! - **outbox** otherwise (the default): each message is written as an `.eml` file into a
 //!   directory and logged, so a fresh install works without a mail server and a developer
 //!   can open the links.
 
+mod smtp;
 pub mod templates;
 
-use std::{path::PathBuf, sync::Arc, time::Duration};
+use std::{path::PathBuf, sync::Arc};
 
 use lettre::{
-    AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor,
+    AsyncFileTransport, AsyncTransport, Message, Tokio1Executor,
     message::{Mailbox, MultiPart},
-    transport::smtp::authentication::Credentials,
 };
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::SecretString;
 use serde::Deserialize;
 
 /// How to reach the SMTP server.
@@ -68,7 +69,7 @@ pub struct Email {
 }
 
 enum Transport {
-    Smtp(AsyncSmtpTransport<Tokio1Executor>),
+    Smtp(smtp::Pool),
     Outbox {
         transport: AsyncFileTransport<Tokio1Executor>,
         dir: PathBuf,
@@ -103,27 +104,8 @@ fn parse_from(from: &str) -> Result<Mailbox, MailError> {
 impl Mailer {
     /// A pooled SMTP mailer. Connects lazily, on the first message.
     pub fn smtp(config: &SmtpConfig, from: &str) -> Result<Self, MailError> {
-        let builder = match config.tls {
-            TlsMode::None => {
-                AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&config.host).port(25)
-            }
-            TlsMode::Starttls => AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&config.host)
-                .map_err(|e| MailError::Build(e.to_string()))?,
-            TlsMode::Tls => AsyncSmtpTransport::<Tokio1Executor>::relay(&config.host)
-                .map_err(|e| MailError::Build(e.to_string()))?,
-        };
-        let mut builder = builder.timeout(Some(Duration::from_secs(30)));
-        if let Some(port) = config.port {
-            builder = builder.port(port);
-        }
-        if let (Some(user), Some(pass)) = (&config.username, &config.password) {
-            builder = builder.credentials(Credentials::new(
-                user.clone(),
-                pass.expose_secret().to_owned(),
-            ));
-        }
         Ok(Self {
-            transport: Arc::new(Transport::Smtp(builder.build())),
+            transport: Arc::new(Transport::Smtp(smtp::Pool::new(config)?)),
             from: parse_from(from)?,
         })
     }
@@ -179,14 +161,8 @@ impl Mailer {
 
     async fn deliver(&self, subject: &str, message: Message) -> Result<(), MailError> {
         match &*self.transport {
-            Transport::Smtp(t) => {
-                t.send(message).await.map_err(|e| {
-                    if e.is_permanent() {
-                        MailError::Rejected(e.to_string())
-                    } else {
-                        MailError::Send(e.to_string())
-                    }
-                })?;
+            Transport::Smtp(pool) => {
+                pool.send(&message).await?;
                 tracing::debug!(%subject, "email sent over SMTP");
             }
             Transport::Outbox { transport, dir } => {
