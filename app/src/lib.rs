@@ -14,6 +14,7 @@ pub mod letters;
 #[cfg(feature = "ssr")]
 pub mod mail;
 pub mod pages;
+pub mod privacy;
 pub mod routes;
 #[cfg(feature = "ssr")]
 pub mod server;

@@ -16,6 +16,7 @@ mod m20261123_000003_create_focus;
 mod m20261123_000004_create_diary;
 mod m20261123_000005_create_letters;
 mod m20261123_000006_create_wall;
+mod m20261124_000007_privacy;
 
 pub struct Migrator;
 
@@ -29,6 +30,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000004_create_diary::Migration),
             Box::new(m20261123_000005_create_letters::Migration),
             Box::new(m20261123_000006_create_wall::Migration),
+            Box::new(m20261124_000007_privacy::Migration),
         ]
     }
 }

@@ -174,6 +174,7 @@ async fn create_user(db: &DatabaseConnection) -> Uuid {
         timezone: Set("UTC".into()),
         day_boundary_min: Set(0),
         is_admin: Set(false),
+        deleted_ms: Set(None),
     })
     .exec_without_returning(db)
     .await

@@ -102,6 +102,7 @@ async fn seed(db: &DatabaseConnection, n: usize) {
         timezone: Set("UTC".into()),
         day_boundary_min: Set(0),
         is_admin: Set(false),
+        deleted_ms: Set(None),
     })
     .exec_without_returning(db)
     .await

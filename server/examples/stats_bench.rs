@@ -83,6 +83,7 @@ async fn user(db: &DatabaseConnection, name: &str) -> Uuid {
         timezone: Set("Europe/Berlin".into()),
         day_boundary_min: Set(240),
         is_admin: Set(false),
+        deleted_ms: Set(None),
     }
     .insert(db)
     .await

@@ -75,6 +75,13 @@ pub struct Application {
     router: Router,
     db: DatabaseConnection,
     scheduler: Option<Scheduler>,
+    retention: Retention,
+}
+
+/// What the retention job (`app::privacy::ssr::purge`) needs.
+struct Retention {
+    store: Arc<dyn app::letters::storage::BlobStore>,
+    session_idle: chrono::Duration,
 }
 
 impl Application {
@@ -108,13 +115,19 @@ impl Application {
             config.site_origin(),
             config.limits,
         )));
-        let store = LocalDir::new(config.uploads_dir())
-            .map_err(|e| anyhow::anyhow!("cannot create the uploads directory: {e}"))?;
+        let store: Arc<dyn app::letters::storage::BlobStore> = Arc::new(
+            LocalDir::new(config.uploads_dir())
+                .map_err(|e| anyhow::anyhow!("cannot create the uploads directory: {e}"))?,
+        );
+        let retention = Retention {
+            store: store.clone(),
+            session_idle: accounts.settings.session_idle,
+        };
         let letters = Arc::new(
             Letters::new(
                 &db,
                 config.letters.clone(),
-                Arc::new(store),
+                store,
                 Arc::new(LogSms),
                 config.site_origin(),
             )
@@ -142,6 +155,7 @@ impl Application {
             router: router(state),
             db,
             scheduler,
+            retention,
         })
     }
 
@@ -165,6 +179,11 @@ impl Application {
     ) -> std::io::Result<()> {
         let (stop, stopped) = tokio::sync::watch::channel(false);
         let mut workers = self.scheduler.map(|s| s.spawn(stopped));
+        let retention = app::privacy::ssr::spawn_retention(
+            self.db.clone(),
+            self.retention.store,
+            self.retention.session_idle,
+        );
         let served = axum::serve(
             self.listener,
             self.router
@@ -184,6 +203,7 @@ impl Application {
         {
             workers.abort_all();
         }
+        retention.abort();
         served?;
         if let Err(e) = self.db.close_by_ref().await {
             tracing::warn!(error = %e, "closing the database pool failed");

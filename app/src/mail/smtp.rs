@@ -73,7 +73,9 @@ impl Pool {
             TlsMode::Starttls => Some(TlsParameters::new(config.host.clone()).map_err(build)?),
             TlsMode::None | TlsMode::Tls => None,
         };
-        let rustls = (config.tls == TlsMode::Tls).then(implicit_tls_config).transpose()?;
+        let rustls = (config.tls == TlsMode::Tls)
+            .then(implicit_tls_config)
+            .transpose()?;
         let credentials = match (&config.username, &config.password) {
             (Some(user), Some(pass)) => Some(Credentials::new(
                 user.clone(),
@@ -116,7 +118,9 @@ impl Pool {
                     MailError::Send(e.to_string())
                 })
             }
-            Err(_) => Err(MailError::Send("the mail server did not answer in time".into())),
+            Err(_) => Err(MailError::Send(
+                "the mail server did not answer in time".into(),
+            )),
         }
     }
 
@@ -164,11 +168,15 @@ impl Pool {
         let stream: Box<dyn AsyncTokioStream> = match &self.rustls {
             Some(config) => {
                 let name = tokio_rustls::rustls::pki_types::ServerName::try_from(self.host.clone())
-                    .map_err(|_| MailError::Build("the SMTP host is not a valid DNS name".into()))?;
+                    .map_err(|_| {
+                        MailError::Build("the SMTP host is not a valid DNS name".into())
+                    })?;
                 let tls = tokio_rustls::TlsConnector::from(Arc::clone(config))
                     .connect(name, tcp)
                     .await
-                    .map_err(|e| MailError::Send(format!("TLS with the mail server failed: {e}")))?;
+                    .map_err(|e| {
+                        MailError::Send(format!("TLS with the mail server failed: {e}"))
+                    })?;
                 Box::new(ImplicitTls(tls))
             }
             None => Box::new(tcp),
@@ -179,7 +187,9 @@ impl Pool {
         if let (TlsMode::Starttls, Some(parameters)) = (self.tls, &self.tls_parameters) {
             if !conn.can_starttls() {
                 conn.abort().await;
-                return Err(MailError::Send("the mail server does not offer STARTTLS".into()));
+                return Err(MailError::Send(
+                    "the mail server does not offer STARTTLS".into(),
+                ));
             }
             conn.starttls(parameters.clone(), &self.hello)
                 .await
@@ -206,12 +216,13 @@ fn implicit_tls_config() -> Result<Arc<tokio_rustls::rustls::ClientConfig>, Mail
     use tokio_rustls::rustls;
     let mut roots = rustls::RootCertStore::empty();
     roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
-    let config =
-        rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
-            .with_safe_default_protocol_versions()
-            .map_err(|e| MailError::Build(e.to_string()))?
-            .with_root_certificates(roots)
-            .with_no_client_auth();
+    let config = rustls::ClientConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .map_err(|e| MailError::Build(e.to_string()))?
+    .with_root_certificates(roots)
+    .with_no_client_auth();
     Ok(Arc::new(config))
 }
 

@@ -167,6 +167,28 @@ pub fn password_changed(username: &str, to: &str, reset_link: &str) -> Email {
     .into_email(Some(username), to, "Your Ripen password was changed")
 }
 
+/// The account was closed: what happened, the date everything is erased, and how to undo it.
+pub fn account_closed(username: &str, to: &str, erase_on: &str, login_link: &str) -> Email {
+    Body {
+        greeting: format!("Hello {username},"),
+        paragraphs: vec![
+            "Your Ripen account is closed. You were signed out on every device, and letters \
+             that were waiting to be delivered were cancelled."
+                .into(),
+            format!(
+                "On {erase_on} we erase the account and everything in it for good. Letters you \
+                 shared on the public wall stay there, signed only with their pen name."
+            ),
+            "Changed your mind? Log in before then and your account comes back as it was \
+             (cancelled letters can be scheduled again)."
+                .into(),
+        ],
+        action: Some(("Log in to keep my account", login_link)),
+        footer: "You receive this email because it concerns your account.",
+    }
+    .into_email(Some(username), to, "Your Ripen account is closed")
+}
+
 /// The letter itself arriving: who it is from, when it was written, an excerpt and the
 /// link that opens it (and its images) without an account.
 #[allow(clippy::too_many_arguments)]

@@ -11,12 +11,16 @@ use crate::{
     },
     components::form::{Field, FormAlert, Submit, field_error, form_error, succeeded},
     diary::{SaveTimeSettings, TimeSettings, get_time_settings},
+    privacy::{
+        CloseAccount, DELETION_GRACE_DAYS, DeviceView, EndAllDevices, EndDevice, list_devices,
+    },
 };
 
 #[component]
 pub fn AccountPage() -> impl IntoView {
     let auth = use_auth();
     let time = Resource::new(|| (), |_| get_time_settings());
+    let devices = Resource::new(|| (), |_| list_devices());
     view! {
         <Title text="Account" />
         <section class="container account">
@@ -25,7 +29,8 @@ pub fn AccountPage() -> impl IntoView {
                     match auth.user.await {
                         Ok(Some(user)) => {
                             let time = time.await.ok();
-                            view! { <Settings user time /> }.into_any()
+                            let devices = devices.await.unwrap_or_default();
+                            view! { <Settings user time devices /> }.into_any()
                         }
                         Ok(None) => view! { <SignInPrompt /> }.into_any(),
                         Err(e) => view! { <div class="alert alert-error" role="alert">{e.to_string()}</div> }.into_any(),
@@ -51,7 +56,7 @@ fn SignInPrompt() -> impl IntoView {
 }
 
 #[component]
-fn Settings(user: UserView, time: Option<TimeSettings>) -> impl IntoView {
+fn Settings(user: UserView, time: Option<TimeSettings>, devices: Vec<DeviceView>) -> impl IntoView {
     let auth = use_auth();
     let q = use_query_map();
     let just_verified = move || q.with(|q| q.get("verified").is_some());
@@ -72,90 +77,84 @@ fn Settings(user: UserView, time: Option<TimeSettings>) -> impl IntoView {
     let wv = password.value();
     let rv = resend.value();
     view! {
-        <header class="page-head">
-            <p class="eyebrow">"Account"</p>
-            <h1>{format!("Hello, {}", user.username)}</h1>
-        </header>
-        <div class="notice" role="status" hidden=move || !just_verified()>
-            "Your email address is confirmed. Welcome to Ripen."
-        </div>
-        {(!user.email_verified).then(|| view! {
-            <div class="notice notice-warn" role="status">
-                <p>{format!("Please confirm {} with the link we sent you.", user.email)}</p>
-                <ActionForm action=resend attr:class="inline-form">
-                    <Submit label="Send the link again" busy_label="Sending…" pending=resend.pending()
-                        class="button button-quiet" />
-                </ActionForm>
-                <p class="muted" hidden=move || !succeeded(rv).get()>"Sent. Check your inbox."</p>
-                <FormAlert error=form_error(rv, &[]) />
+            <header class="page-head">
+                <p class="eyebrow">"Account"</p>
+                <h1>{format!("Hello, {}", user.username)}</h1>
+            </header>
+            <div class="notice" role="status" hidden=move || !just_verified()>
+                "Your email address is confirmed. Welcome to Ripen."
             </div>
-        })}
+            {(!user.email_verified).then(|| view! {
+                <div class="notice notice-warn" role="status">
+                    <p>{format!("Please confirm {} with the link we sent you.", user.email)}</p>
+                    <ActionForm action=resend attr:class="inline-form">
+                        <Submit label="Send the link again" busy_label="Sending…" pending=resend.pending()
+                            class="button button-quiet" />
+                    </ActionForm>
+                    <p class="muted" hidden=move || !succeeded(rv).get()>"Sent. Check your inbox."</p>
+                    <FormAlert error=form_error(rv, &[]) />
+                </div>
+            })}
 
-        <div class="settings-grid">
-            <section class="card" aria-labelledby="profile-h">
-                <h2 id="profile-h">"Profile"</h2>
-                <ActionForm action=profile attr:class="form" attr:novalidate="">
-                    <FormAlert error=form_error(pv, &["username", "phone"]) />
-                    <Field label="Username" name="username" autocomplete="username" required=true
-                        value=user.username.clone() error=field_error(pv, "username") />
-                    <Field label="Phone (optional)" name="phone" kind="tel" autocomplete="tel"
-                        value=user.phone.clone().unwrap_or_default()
-                        hint="With your country code, e.g. +44 20 7946 0958."
-                        error=field_error(pv, "phone") />
-                    <p class="success" role="status" hidden=move || !succeeded(pv).get()>"Saved."</p>
-                    <Submit label="Save profile" busy_label="Saving…" pending=profile.pending()
-                        class="button button-primary" />
-                </ActionForm>
-            </section>
+            <div class="settings-grid">
+                <section class="card" aria-labelledby="profile-h">
+                    <h2 id="profile-h">"Profile"</h2>
+                    <ActionForm action=profile attr:class="form" attr:novalidate="">
+                        <FormAlert error=form_error(pv, &["username", "phone"]) />
+                        <Field label="Username" name="username" autocomplete="username" required=true
+                            value=user.username.clone() error=field_error(pv, "username") />
+                        <Field label="Phone (optional)" name="phone" kind="tel" autocomplete="tel"
+                            value=user.phone.clone().unwrap_or_default()
+                            hint="With your country code, e.g. +44 20 7946 0958."
+                            error=field_error(pv, "phone") />
+                        <p class="success" role="status" hidden=move || !succeeded(pv).get()>"Saved."</p>
+                        <Submit label="Save profile" busy_label="Saving…" pending=profile.pending()
+                            class="button button-primary" />
+                    </ActionForm>
+                </section>
 
-            <section class="card" aria-labelledby="email-h">
-                <h2 id="email-h">"Email"</h2>
-                <p class="muted">{format!("Currently {}{}.", user.email, if user.email_verified { ", confirmed" } else { ", not confirmed yet" })}</p>
-                <ActionForm action=email attr:class="form" attr:novalidate="">
-                    <FormAlert error=form_error(ev, &["email", "current_password"]) />
-                    <Field label="New email" name="email" kind="email" autocomplete="email" required=true
-                        error=field_error(ev, "email") />
-                    <Field label="Current password" name="current_password" kind="password"
-                        autocomplete="current-password" required=true
-                        error=field_error(ev, "current_password") />
-                    <p class="success" role="status" hidden=move || !succeeded(ev).get()>
-                        "Check the new address: it becomes your account's once you open the link we sent there."
-                    </p>
-                    <Submit label="Change email" busy_label="Sending…" pending=email.pending()
-                        class="button button-primary" />
-                </ActionForm>
-            </section>
+                <section class="card" aria-labelledby="email-h">
+                    <h2 id="email-h">"Email"</h2>
+                    <p class="muted">{format!("Currently {}{}.", user.email, if user.email_verified { ", confirmed" } else { ", not confirmed yet" })}</p>
+                    <ActionForm action=email attr:class="form" attr:novalidate="">
+                        <FormAlert error=form_error(ev, &["email", "current_password"]) />
+                        <Field label="New email" name="email" kind="email" autocomplete="email" required=true
+                            error=field_error(ev, "email") />
+                        <Field label="Current password" name="current_password" kind="password"
+                            autocomplete="current-password" required=true
+                            error=field_error(ev, "current_password") />
+                        <p class="success" role="status" hidden=move || !succeeded(ev).get()>
+                            "Check the new address: it becomes your account's once you open the link we sent there."
+                        </p>
+                        <Submit label="Change email" busy_label="Sending…" pending=email.pending()
+                            class="button button-primary" />
+                    </ActionForm>
+                </section>
 
-            <section class="card" aria-labelledby="password-h">
-                <h2 id="password-h">"Password"</h2>
-                <ActionForm action=password attr:class="form" attr:novalidate="">
-                    <FormAlert error=form_error(wv, &["current_password", "password"]) />
-                    <Field label="Current password" name="current_password" kind="password"
-                        autocomplete="current-password" required=true
-                        error=field_error(wv, "current_password") />
-                    <Field label="New password" name="password" kind="password"
-                        autocomplete="new-password" required=true hint="At least 8 characters."
-                        error=field_error(wv, "password") />
-                    <p class="success" role="status" hidden=move || !succeeded(wv).get()>
-                        "Password changed. Your other devices have been signed out."
-                    </p>
-                    <Submit label="Change password" busy_label="Saving…" pending=password.pending()
-                        class="button button-primary" />
-                </ActionForm>
-            </section>
+                <section class="card" aria-labelledby="password-h">
+                    <h2 id="password-h">"Password"</h2>
+                    <ActionForm action=password attr:class="form" attr:novalidate="">
+                        <FormAlert error=form_error(wv, &["current_password", "password"]) />
+                        <Field label="Current password" name="current_password" kind="password"
+                            autocomplete="current-password" required=true
+                            error=field_error(wv, "current_password") />
+                        <Field label="New password" name="password" kind="password"
+                            autocomplete="new-password" required=true hint="At least 8 characters."
+                            error=field_error(wv, "password") />
+                        <p class="success" role="status" hidden=move || !succeeded(wv).get()>
+                            "Password changed. Your other devices have been signed out."
+                        </p>
+                        <Submit label="Change password" busy_label="Saving…" pending=password.pending()
+                            class="button button-primary" />
+                    </ActionForm>
+                </section>
 
-            {time.map(|time| view! { <TimeCard time /> })}
+                {time.map(|time| view! { <TimeCard time /> })}
 
-            <section class="card" aria-labelledby="session-h">
-                <h2 id="session-h">"This device"</h2>
-                <p class="muted">"Signing out ends this session on our server straight away."</p>
-                <ActionForm action=logout attr:class="form">
-                    <Submit label="Log out" busy_label="Logging out…" pending=logout.pending()
-                        class="button button-quiet" />
-                </ActionForm>
-            </section>
-        </div>
-    }
+    <Devices devices />
+                <CloseAccountCard />
+            </div>
+        }
 }
 
 /// Time zone and the hour the day starts: what "today" means for the diary and the timer.
@@ -194,6 +193,112 @@ fn TimeCard(time: TimeSettings) -> impl IntoView {
                     error=field_error(v, "day_starts_at") />
                 <p class="muted" role="status">{move || format!("Today is {} for you.", today().format("%A %-d %B %Y"))}</p>
                 <Submit label="Save" busy_label="Saving…" pending=save.pending() class="button button-primary" />
+            </ActionForm>
+        </section>
+    }
+}
+
+/// The signed-in browsers of this account, each of which can be signed out.
+#[component]
+fn Devices(devices: Vec<DeviceView>) -> impl IntoView {
+    let list = RwSignal::new(devices);
+    let end = ServerAction::<EndDevice>::new();
+    let end_all = ServerAction::<EndAllDevices>::new();
+    let auth = use_auth();
+    // After a "sign out", the list is read again; if this browser was the one signed out,
+    // the server says so (401) and the page follows.
+    Effect::new(move |_| {
+        if end.value().with(|v| matches!(v, Some(Ok(())))) {
+            leptos::task::spawn_local(async move {
+                match list_devices().await {
+                    Ok(fresh) => list.set(fresh),
+                    Err(_) => auth.refresh(),
+                }
+            });
+        }
+    });
+    Effect::new(move |_| {
+        if end_all.value().with(|v| matches!(v, Some(Ok(())))) {
+            auth.refresh();
+        }
+    });
+    let ev = end.value();
+    view! {
+        <section class="card card-wide" aria-labelledby="devices-h">
+            <h2 id="devices-h">"Devices"</h2>
+            <p class="muted">
+                "Browsers signed in to your account. The address is the one each last used; only you see it, \
+                 and it is deleted with the session (at most 14 days after its last use)."
+            </p>
+            <FormAlert error=form_error(ev, &[]) />
+            <ul class="device-list" aria-label="Signed-in devices">
+                <For each=move || list.get() key=|d| d.id.clone() let:d>
+                    <li class="device">
+                        <div class="device-what">
+                            <strong>{d.summary.clone()}</strong>
+                            {d.current.then(|| view! { <span class="badge">"This device"</span> })}
+                            <p class="muted device-when">
+                                {format!("Signed in {} · last used {}", d.signed_in, d.last_used)}
+                                {d.ip.clone().map(|ip| format!(" · {ip}"))}
+                            </p>
+                        </div>
+                        <ActionForm action=end attr:class="inline-form">
+                            <input type="hidden" name="id" value=d.id.clone() />
+                            <button type="submit" class="button button-quiet button-small"
+                                aria-label=format!("Sign out {}{}", d.summary, if d.current { " (this device)" } else { "" })>
+                                "Sign out"
+                            </button>
+                        </ActionForm>
+                    </li>
+                </For>
+            </ul>
+            <ActionForm action=end_all attr:class="form">
+                <Submit label="Sign out everywhere" busy_label="Signing out…" pending=end_all.pending()
+                    class="button button-quiet" />
+            </ActionForm>
+        </section>
+    }
+}
+
+/// Closing the account: the page says exactly what happens before anything does.
+#[component]
+fn CloseAccountCard() -> impl IntoView {
+    let close = ServerAction::<CloseAccount>::new();
+    let v = close.value();
+    let auth = use_auth();
+    let navigate = leptos_router::hooks::use_navigate();
+    Effect::new(move |_| {
+        if v.with(|v| matches!(v, Some(Ok(())))) {
+            auth.refresh();
+            navigate("/login?closed=1", Default::default());
+        }
+    });
+    view! {
+        <section class="card card-wide card-danger" aria-labelledby="close-h">
+            <h2 id="close-h">"Close your account"</h2>
+            <p>"When you close your account:"</p>
+            <ul class="consequences">
+                <li>"you are signed out on every device at once, and the account disappears from Ripen;"</li>
+                <li>"letters waiting to be delivered are cancelled (one already being sent finishes);"</li>
+                <li>"letters you shared on the public wall stay there, signed with their pen name and linked to no one;"</li>
+                <li>{format!(
+                    "after {DELETION_GRACE_DAYS} days everything else is erased for good: profile, sessions, tasks, \
+                     focus sessions, check-ins, diary, letters, pictures, likes and reports."
+                )}</li>
+            </ul>
+            <p class="muted">{format!(
+                "Changed your mind? Log in within {DELETION_GRACE_DAYS} days and the account comes back as it was \
+                 (cancelled letters can be scheduled again). Want a copy first? Export your data before closing."
+            )}</p>
+            <ActionForm action=close attr:class="form" attr:novalidate="">
+                <FormAlert error=form_error(v, &["current_password", "confirm"]) />
+                <Field label="Current password" name="current_password" kind="password"
+                    autocomplete="current-password" required=true
+                    error=field_error(v, "current_password") />
+                <Field label="Your username" name="confirm" autocomplete="off" required=true
+                    hint="Type your username to confirm: it is the name after \"Hello\" at the top of this page." error=field_error(v, "confirm") />
+                <Submit label="Close my account" busy_label="Closing…" pending=close.pending()
+                    class="button button-danger" />
             </ActionForm>
         </section>
     }

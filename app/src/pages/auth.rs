@@ -97,8 +97,16 @@ pub fn LoginPage() -> impl IntoView {
         }
     });
     let reset = query("reset");
+    let closed = query("closed");
     view! {
         <AuthCard title="Log in" lede="Welcome back.">
+            <div class="notice" role="status" hidden=move || closed.get().is_none()>
+                {format!(
+                    "Your account is closed and you are signed out everywhere. Changed your mind? \
+                     Log in within {} days and it comes back as it was.",
+                    crate::privacy::DELETION_GRACE_DAYS
+                )}
+            </div>
             <div class="notice" role="status" hidden=move || reset.get().is_none()>
                 "Your password has been changed. Log in with the new one."
             </div>

@@ -21,7 +21,7 @@ use crate::{
     harness::TestApp,
 };
 
-fn habit(name: &str, schedule: &str) -> CreateHabit {
+pub(crate) fn habit(name: &str, schedule: &str) -> CreateHabit {
     CreateHabit {
         name: name.into(),
         colour: Some("#336699".into()),
@@ -37,7 +37,7 @@ fn habit(name: &str, schedule: &str) -> CreateHabit {
     }
 }
 
-fn checkin(habit: &str, day: NaiveDate, note: Option<&str>) -> CheckIn {
+pub(crate) fn checkin(habit: &str, day: NaiveDate, note: Option<&str>) -> CheckIn {
     CheckIn {
         habit_id: habit.into(),
         day: day.to_string(),
@@ -57,13 +57,13 @@ fn history() -> SearchHistory {
     }
 }
 
-async fn today(app: &TestApp) -> NaiveDate {
+pub(crate) async fn today(app: &TestApp) -> NaiveDate {
     app.call(GetDiaryDay { day: None }).await.unwrap().today
 }
 
 /// Runs a 25-minute focus session that "ended" a minute ago, through the timer's own
 /// settling path (the one that writes records and roll-ups).
-async fn finished_session(app: &TestApp) -> app::focus::SessionView {
+pub(crate) async fn finished_session(app: &TestApp) -> app::focus::SessionView {
     app.call(TimerCommand {
         command: "start".into(),
         phase: None,

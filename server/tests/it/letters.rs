@@ -40,7 +40,7 @@ async fn spawn(mail: MailMode, extra: serde_json::Value) -> TestApp {
     .await
 }
 
-fn letter(title: &str, at: chrono::DateTime<Utc>) -> SaveLetter {
+pub(crate) fn letter(title: &str, at: chrono::DateTime<Utc>) -> SaveLetter {
     SaveLetter {
         id: None,
         title: title.into(),
@@ -183,7 +183,7 @@ async fn bad_letters_are_refused_field_by_field_and_nothing_is_stored() {
     );
 }
 
-fn png(width: u32, height: u32) -> Vec<u8> {
+pub(crate) fn png(width: u32, height: u32) -> Vec<u8> {
     let img = image::RgbImage::from_fn(width, height, |x, y| image::Rgb([x as u8, y as u8, 90]));
     let mut out = std::io::Cursor::new(Vec::new());
     img.write_to(&mut out, image::ImageFormat::Png).unwrap();
@@ -215,7 +215,7 @@ fn png_bomb() -> Vec<u8> {
     bytes
 }
 
-async fn upload(
+pub(crate) async fn upload(
     app: &TestApp,
     client: &reqwest::Client,
     letter: &str,
@@ -235,7 +235,7 @@ async fn upload(
     (res.status(), res.text().await.unwrap())
 }
 
-fn stored_files(app: &TestApp) -> usize {
+pub(crate) fn stored_files(app: &TestApp) -> usize {
     std::fs::read_dir(app.data_dir().join("uploads")).map_or(0, |d| d.count())
 }
 

@@ -18,6 +18,7 @@ mod errors;
 mod focus;
 mod health;
 mod letters;
+mod privacy;
 mod process;
 mod shell;
 mod wall;

@@ -31,6 +31,8 @@ pub mod user_account {
         pub day_boundary_min: i32,
         /// May moderate the wall (`ripen admin grant <username>`).
         pub is_admin: bool,
+        /// When the owner closed the account (epoch ms); erased after the grace period.
+        pub deleted_ms: Option<i64>,
     }
 
     impl std::fmt::Debug for Model {
@@ -64,6 +66,9 @@ pub mod auth_session {
         /// The absolute end of the session, whatever the activity.
         pub expires_at: DateTimeWithTimeZone,
         pub user_agent: Option<String>,
+        /// The address the session was last used from; shown to its owner only, and gone
+        /// with the session.
+        pub ip: Option<String>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

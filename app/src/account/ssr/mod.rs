@@ -197,6 +197,7 @@ pub async fn register(input: RegisterInput) -> Result<(), AppError> {
         timezone: Set(timezone.to_owned()),
         day_boundary_min: Set(0),
         is_admin: Set(false),
+        deleted_ms: Set(None),
     }
     .insert(&c.db)
     .await;
@@ -443,6 +444,15 @@ pub async fn reset_password(token: &str, raw_password: &str) -> Result<(), AppEr
         .limiter
         .clear(Scope::LoginAccount, &user.email_canonical);
     Ok(())
+}
+
+/// Checks the signed-in user's password again before a grave action (closing the
+/// account); failures count towards the same limit as logins.
+pub(crate) async fn verify_current_password(
+    user: &user_account::Model,
+    given: String,
+) -> Result<(), AppError> {
+    check_current_password(&ctx()?, user, given).await
 }
 
 async fn check_current_password(

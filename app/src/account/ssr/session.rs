@@ -90,6 +90,15 @@ fn set_cookie(settings: &AccountSettings, value: &str, max_age_secs: i64) {
     }
 }
 
+/// The client's address for the devices list (`None` when the server could not tell).
+fn client_ip() -> Option<String> {
+    let parts = use_context::<http::request::Parts>()?;
+    parts
+        .extensions
+        .get::<crate::server::ClientIp>()
+        .map(|ip| ip.0.to_string())
+}
+
 fn user_agent() -> Option<String> {
     let parts = use_context::<http::request::Parts>()?;
     let ua = parts.headers.get(header::USER_AGENT)?.to_str().ok()?;
@@ -97,7 +106,8 @@ fn user_agent() -> Option<String> {
 }
 
 /// Starts a session for `user_id`: deletes the one the browser presented (so the pre-login
-/// cookie is worthless) and sets a cookie with a fresh id.
+/// cookie is worthless) and sets a cookie with a fresh id. Signing in to an account its owner
+/// closed, within the grace period, restores it.
 pub async fn start(
     db: &DatabaseConnection,
     settings: &AccountSettings,
@@ -108,6 +118,16 @@ pub async fn start(
             .exec(db)
             .await?;
     }
+    let restored = user_account::Entity::update_many()
+        .col_expr(user_account::Column::DeletedMs, Expr::value(None::<i64>))
+        .filter(user_account::Column::Id.eq(user_id))
+        .filter(user_account::Column::DeletedMs.is_not_null())
+        .exec(db)
+        .await?
+        .rows_affected;
+    if restored > 0 {
+        tracing::info!(user = %user_id, "closed account restored by signing in");
+    }
     let token = random_token()?;
     let now = Utc::now();
     auth_session::ActiveModel {
@@ -117,6 +137,7 @@ pub async fn start(
         last_seen_at: Set(now.fixed_offset()),
         expires_at: Set((now + settings.session_absolute).fixed_offset()),
         user_agent: Set(user_agent()),
+        ip: Set(client_ip()),
     }
     .insert(db)
     .await?;
@@ -158,6 +179,10 @@ async fn current_for_token(
     else {
         return Ok(None);
     };
+    if user.deleted_ms.is_some() {
+        // Closing an account ends its sessions; this only guards against a race with it.
+        return Ok(None);
+    }
     let now = Utc::now();
     let idle_deadline = session.last_seen_at + settings.session_idle;
     if now >= session.expires_at || now >= idle_deadline {
@@ -167,14 +192,17 @@ async fn current_for_token(
         return Ok(None);
     }
     if now - session.last_seen_at.with_timezone(&Utc) > Duration::seconds(TOUCH_EVERY_SECS) {
-        auth_session::Entity::update_many()
+        let mut touch = auth_session::Entity::update_many()
             .col_expr(
                 auth_session::Column::LastSeenAt,
                 Expr::value(now.fixed_offset()),
             )
-            .filter(auth_session::Column::IdHash.eq(session.id_hash.clone()))
-            .exec(db)
-            .await?;
+            .filter(auth_session::Column::IdHash.eq(session.id_hash.clone()));
+        // Requests outside Leptos (the event stream) carry no address here: keep the last.
+        if let Some(ip) = client_ip() {
+            touch = touch.col_expr(auth_session::Column::Ip, Expr::value(ip));
+        }
+        touch.exec(db).await?;
     }
     Ok(Some((session, user)))
 }

@@ -1,0 +1,150 @@
+//! Privacy: the signed-in devices of an account, and closing (deleting) the account.
+//!
+//! The rules live in [`ssr`]; the server functions here only check the request shape.
+//! - **Devices**: every session is a row (see `account::ssr::session`); its owner sees a
+//!   summary of the browser, when it signed in, when it was last used and from which
+//!   address, and can end any of them or all at once.
+//! - **Closing the account**: the password is asked again; every session ends at once,
+//!   undelivered letters are cancelled and the account disappears from every page. For
+//!   [`DELETION_GRACE_DAYS`] a login restores it; after that the retention job
+//!   ([`ssr::purge`]) erases the account and every personal row and file. Letters the
+//!   author shared on the wall stay there, signed with their pen name, linked to nobody.
+
+#[cfg(feature = "ssr")]
+pub mod ssr;
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::AppError;
+
+/// Days between closing an account and erasing it, during which a login restores it.
+pub const DELETION_GRACE_DAYS: i64 = 30;
+
+/// One signed-in browser, as its owner sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeviceView {
+    /// Opaque handle for ending the session (the SHA-256 of its cookie, never the cookie).
+    pub id: String,
+    /// E.g. "Firefox on Linux".
+    pub summary: String,
+    /// The address it was last used from.
+    pub ip: Option<String>,
+    /// In the owner's time zone, e.g. "24 Nov 2026, 09:14".
+    pub signed_in: String,
+    pub last_used: String,
+    /// The browser making this request.
+    pub current: bool,
+}
+
+/// The account's signed-in devices, this one first, then the most recently used.
+#[server(prefix = "/api", endpoint = "privacy/devices")]
+pub async fn list_devices() -> Result<Vec<DeviceView>, AppError> {
+    ssr::devices().await
+}
+
+/// Ends one session of the account (this one included: then this browser is signed out).
+#[server(prefix = "/api", endpoint = "privacy/devices/end")]
+pub async fn end_device(id: String) -> Result<(), AppError> {
+    ssr::end_device(&id).await
+}
+
+/// Ends every session of the account, this one included.
+#[server(prefix = "/api", endpoint = "privacy/devices/end-all")]
+pub async fn end_all_devices() -> Result<(), AppError> {
+    ssr::end_all_devices().await
+}
+
+/// Closes the account (see the module docs). `confirm` must be the account's username.
+#[server(prefix = "/api", endpoint = "privacy/close-account")]
+pub async fn close_account(current_password: String, confirm: String) -> Result<(), AppError> {
+    ssr::close_account(current_password, &confirm).await
+}
+
+/// A short, human description of a browser from its `User-Agent`, e.g. "Chrome on Android".
+/// Only the family names are kept: no versions, no device models.
+pub fn device_summary(user_agent: Option<&str>) -> String {
+    let Some(ua) = user_agent.filter(|u| !u.trim().is_empty()) else {
+        return "Unknown browser".to_owned();
+    };
+    let browser = if ua.contains("Edg/") || ua.contains("EdgA/") || ua.contains("EdgiOS/") {
+        "Edge"
+    } else if ua.contains("OPR/") || ua.contains("Opera") {
+        "Opera"
+    } else if ua.contains("SamsungBrowser/") {
+        "Samsung Internet"
+    } else if ua.contains("Firefox/") || ua.contains("FxiOS/") {
+        "Firefox"
+    } else if ua.contains("HeadlessChrome/") {
+        "Headless Chrome"
+    } else if ua.contains("Chrome/") || ua.contains("CriOS/") || ua.contains("Chromium/") {
+        "Chrome"
+    } else if ua.contains("Safari/") && ua.contains("Version/") {
+        "Safari"
+    } else if ua.starts_with("curl/") {
+        "curl"
+    } else {
+        "A browser"
+    };
+    let os = if ua.contains("iPhone") {
+        Some("iPhone")
+    } else if ua.contains("iPad") {
+        Some("iPad")
+    } else if ua.contains("Android") {
+        Some("Android")
+    } else if ua.contains("Windows") {
+        Some("Windows")
+    } else if ua.contains("Mac OS X") || ua.contains("Macintosh") {
+        Some("macOS")
+    } else if ua.contains("CrOS") {
+        Some("ChromeOS")
+    } else if ua.contains("Linux") {
+        Some("Linux")
+    } else {
+        None
+    };
+    match os {
+        Some(os) => format!("{browser} on {os}"),
+        None => browser.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn browsers_are_summarised_by_family_and_system_only() {
+        let cases = [
+            (
+                "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0",
+                "Firefox on Linux",
+            ),
+            (
+                "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36 Edg/131.0.0.0",
+                "Edge on Windows",
+            ),
+            (
+                "Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Mobile/15E148 Safari/604.1",
+                "Safari on iPhone",
+            ),
+            (
+                "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Mobile Safari/537.36",
+                "Chrome on Android",
+            ),
+            (
+                "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Safari/605.1.15",
+                "Safari on macOS",
+            ),
+            ("curl/8.5.0", "curl"),
+        ];
+        for (ua, want) in cases {
+            assert_eq!(device_summary(Some(ua)), want, "{ua}");
+        }
+        assert_eq!(device_summary(None), "Unknown browser");
+        assert_eq!(device_summary(Some("  ")), "Unknown browser");
+        // No version numbers or device models leak into the summary.
+        let pixel = device_summary(Some(cases[3].0));
+        assert!(!pixel.contains("Pixel") && !pixel.contains("131"));
+    }
+}

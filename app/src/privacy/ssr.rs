@@ -1,0 +1,300 @@
+//! Server side of the devices list, account closing and the retention job.
+
+use std::{sync::Arc, time::Duration as StdDuration};
+
+use chrono::{DateTime, Duration, FixedOffset, Utc};
+use sea_orm::{
+    ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    TransactionTrait,
+    sea_query::{Expr, ExprTrait},
+};
+use uuid::Uuid;
+
+use super::{DELETION_GRACE_DAYS, DeviceView, device_summary};
+use crate::{
+    AppError,
+    account::ssr::{
+        entities::{account_token, auth_session, user_account},
+        require_user, session, verify_current_password,
+    },
+    letters::{
+        entities::{letter, letter_image, letter_recipient},
+        storage::BlobStore,
+    },
+    mail::templates,
+    server::server_context,
+};
+
+/// How often the retention job runs.
+const RETENTION_EVERY: StdDuration = StdDuration::from_secs(3600);
+/// Used or expired email links are kept this long (to answer "this link was already used"),
+/// then deleted.
+const SPENT_TOKENS_KEPT_DAYS: i64 = 7;
+
+fn local(at: DateTime<FixedOffset>, timezone: &str) -> String {
+    let tz: chrono_tz::Tz = timezone.parse().unwrap_or(chrono_tz::UTC);
+    at.with_timezone(&tz).format("%-d %b %Y, %H:%M").to_string()
+}
+
+pub async fn devices() -> Result<Vec<DeviceView>, AppError> {
+    let (current, user) = require_user().await?;
+    let db = server_context()?.db;
+    let rows = auth_session::Entity::find()
+        .filter(auth_session::Column::UserId.eq(user.id))
+        .order_by_desc(auth_session::Column::LastSeenAt)
+        .all(&db)
+        .await?;
+    let mut list: Vec<DeviceView> = rows
+        .into_iter()
+        .map(|s| DeviceView {
+            current: s.id_hash == current.id_hash,
+            summary: device_summary(s.user_agent.as_deref()),
+            ip: s.ip,
+            signed_in: local(s.created_at, &user.timezone),
+            last_used: local(s.last_seen_at, &user.timezone),
+            id: s.id_hash,
+        })
+        .collect();
+    list.sort_by_key(|d| !d.current);
+    Ok(list)
+}
+
+pub async fn end_device(id: &str) -> Result<(), AppError> {
+    let (current, user) = require_user().await?;
+    let ctx = server_context()?;
+    if id == current.id_hash {
+        return session::end_current(&ctx.db, &ctx.accounts.settings).await;
+    }
+    // Scoped to the owner: another account's session id ends nothing and says so.
+    let ended = auth_session::Entity::delete_many()
+        .filter(auth_session::Column::IdHash.eq(id))
+        .filter(auth_session::Column::UserId.eq(user.id))
+        .exec(&ctx.db)
+        .await?
+        .rows_affected;
+    if ended == 0 {
+        return Err(AppError::NotFound);
+    }
+    Ok(())
+}
+
+pub async fn end_all_devices() -> Result<(), AppError> {
+    let (_, user) = require_user().await?;
+    let ctx = server_context()?;
+    session::end_current(&ctx.db, &ctx.accounts.settings).await?;
+    session::end_all(&ctx.db, user.id, None).await?;
+    Ok(())
+}
+
+pub async fn close_account(current_password: String, confirm: &str) -> Result<(), AppError> {
+    let (_, user) = require_user().await?;
+    if confirm.trim() != user.username {
+        return Err(AppError::validation(
+            "confirm",
+            "Type your username exactly as shown to confirm.",
+        ));
+    }
+    verify_current_password(&user, current_password).await?;
+    let ctx = server_context()?;
+    let now = Utc::now();
+    close(&ctx.db, user.id, now.timestamp_millis()).await?;
+    session::end_current(&ctx.db, &ctx.accounts.settings).await?;
+    let erase_on = (now + Duration::days(DELETION_GRACE_DAYS))
+        .format("%-d %B %Y")
+        .to_string();
+    let login = format!("{}/login", ctx.accounts.settings.site_url);
+    ctx.mailer.send_later(templates::account_closed(
+        &user.username,
+        &user.email,
+        &erase_on,
+        &login,
+    ));
+    tracing::info!(user = %user.id, "account closed");
+    Ok(())
+}
+
+/// Closes an account at `now_ms`: marks it, ends every session, voids its email links and
+/// cancels its scheduled letters (a delivery already under way finishes).
+pub async fn close(db: &DatabaseConnection, user: Uuid, now_ms: i64) -> Result<(), AppError> {
+    let txn = db.begin().await?;
+    user_account::Entity::update_many()
+        .col_expr(user_account::Column::DeletedMs, Expr::value(now_ms))
+        .filter(user_account::Column::Id.eq(user))
+        .exec(&txn)
+        .await?;
+    auth_session::Entity::delete_many()
+        .filter(auth_session::Column::UserId.eq(user))
+        .exec(&txn)
+        .await?;
+    account_token::Entity::delete_many()
+        .filter(account_token::Column::UserId.eq(user))
+        .exec(&txn)
+        .await?;
+    let scheduled: Vec<Uuid> = letter::Entity::find()
+        .select_only()
+        .column(letter::Column::Id)
+        .filter(letter::Column::UserId.eq(user))
+        .filter(letter::Column::Status.eq("scheduled"))
+        .into_tuple()
+        .all(&txn)
+        .await?;
+    if !scheduled.is_empty() {
+        letter_recipient::Entity::update_many()
+            .col_expr(letter_recipient::Column::Status, Expr::value("cancelled"))
+            .filter(letter_recipient::Column::LetterId.is_in(scheduled.clone()))
+            .filter(letter_recipient::Column::Status.eq("pending"))
+            .exec(&txn)
+            .await?;
+        // A letter with a delivery under way keeps its status; the scheduler settles it.
+        let in_flight: Vec<Uuid> = letter_recipient::Entity::find()
+            .select_only()
+            .column(letter_recipient::Column::LetterId)
+            .filter(letter_recipient::Column::LetterId.is_in(scheduled.clone()))
+            .filter(letter_recipient::Column::Status.is_in(["sending", "sent"]))
+            .into_tuple()
+            .all(&txn)
+            .await?;
+        letter::Entity::update_many()
+            .col_expr(letter::Column::Status, Expr::value("cancelled"))
+            .col_expr(letter::Column::UpdatedMs, Expr::value(now_ms))
+            .filter(letter::Column::Id.is_in(scheduled))
+            .filter(letter::Column::Id.is_not_in(in_flight))
+            .exec(&txn)
+            .await?;
+    }
+    txn.commit().await?;
+    Ok(())
+}
+
+/// What one run of the retention job did.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct PurgeReport {
+    pub accounts_erased: u64,
+    pub files_deleted: u64,
+    pub sessions_ended: u64,
+    pub tokens_deleted: u64,
+}
+
+/// The retention job, at the instant `now` (injected, so tests can move time on):
+/// - erases accounts closed more than [`DELETION_GRACE_DAYS`] ago: their image files, their
+///   letters (except those on the wall, which lose their recipients and their link to the
+///   account), and the account row, which takes every other personal row with it (each
+///   table's foreign key to the account cascades);
+/// - deletes sessions past their idle or absolute limit (and with them the address they
+///   were last used from), and email links spent or expired more than a week ago.
+pub async fn purge(
+    db: &DatabaseConnection,
+    store: &dyn BlobStore,
+    session_idle: Duration,
+    now: DateTime<Utc>,
+) -> Result<PurgeReport, AppError> {
+    let mut report = PurgeReport::default();
+    let cutoff = (now - Duration::days(DELETION_GRACE_DAYS)).timestamp_millis();
+    let closed: Vec<Uuid> = user_account::Entity::find()
+        .select_only()
+        .column(user_account::Column::Id)
+        .filter(user_account::Column::DeletedMs.lte(cutoff))
+        .into_tuple()
+        .all(db)
+        .await?;
+    for user in closed {
+        match erase(db, store, user).await {
+            Ok(files) => {
+                report.accounts_erased += 1;
+                report.files_deleted += files;
+            }
+            // One account's trouble (say, a file that cannot be deleted yet) does not stop
+            // the others; it is tried again on the next run.
+            Err(e) => tracing::warn!(%user, error = %e, "erasing a closed account failed"),
+        }
+    }
+    let now_fixed = now.fixed_offset();
+    report.sessions_ended = auth_session::Entity::delete_many()
+        .filter(
+            auth_session::Column::ExpiresAt
+                .lte(now_fixed)
+                .or(auth_session::Column::LastSeenAt.lte((now - session_idle).fixed_offset())),
+        )
+        .exec(db)
+        .await?
+        .rows_affected;
+    let spent = (now - Duration::days(SPENT_TOKENS_KEPT_DAYS)).fixed_offset();
+    report.tokens_deleted = account_token::Entity::delete_many()
+        .filter(
+            account_token::Column::ExpiresAt
+                .lte(spent)
+                .or(account_token::Column::UsedAt.lte(spent)),
+        )
+        .exec(db)
+        .await?
+        .rows_affected;
+    Ok(report)
+}
+
+/// Erases one closed account; answers how many files it deleted.
+async fn erase(
+    db: &DatabaseConnection,
+    store: &dyn BlobStore,
+    user: Uuid,
+) -> Result<u64, AppError> {
+    let letters = letter::Entity::find()
+        .filter(letter::Column::UserId.eq(user))
+        .all(db)
+        .await?;
+    let (wall, private): (Vec<_>, Vec<_>) = letters
+        .into_iter()
+        .partition(|l| l.visibility == "public" && l.status == "delivered");
+    let private: Vec<Uuid> = private.into_iter().map(|l| l.id).collect();
+    let wall: Vec<Uuid> = wall.into_iter().map(|l| l.id).collect();
+    // Files first: if one cannot be deleted, the rows that name it stay, and the next run
+    // tries again. Pictures of wall letters stay with their letter.
+    let keys: Vec<String> = letter_image::Entity::find()
+        .select_only()
+        .column(letter_image::Column::StorageKey)
+        .filter(letter_image::Column::LetterId.is_in(private.clone()))
+        .into_tuple()
+        .all(db)
+        .await?;
+    for key in &keys {
+        store
+            .delete(key)
+            .await
+            .map_err(|e| AppError::internal(format!("deleting an image file: {e}")))?;
+    }
+    let txn = db.begin().await?;
+    // Recipients are other people's names and addresses: gone, wall letter or not.
+    letter_recipient::Entity::delete_many()
+        .filter(letter_recipient::Column::LetterId.is_in(wall.iter().chain(&private).copied()))
+        .exec(&txn)
+        .await?;
+    letter::Entity::delete_many()
+        .filter(letter::Column::Id.is_in(private))
+        .exec(&txn)
+        .await?;
+    // The rest goes with the account row: sessions, tokens, timer, tasks, tags, focus
+    // sessions, habits, check-ins, diary, notifications, likes and reports cascade;
+    // wall letters and their pictures keep existing with no author (SET NULL).
+    user_account::Entity::delete_by_id(user).exec(&txn).await?;
+    txn.commit().await?;
+    tracing::info!(%user, files = keys.len(), "closed account erased");
+    Ok(keys.len() as u64)
+}
+
+/// Runs [`purge`] now and then every hour until the process ends.
+pub fn spawn_retention(
+    db: DatabaseConnection,
+    store: Arc<dyn BlobStore>,
+    session_idle: Duration,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(RETENTION_EVERY);
+        loop {
+            tick.tick().await;
+            match purge(&db, store.as_ref(), session_idle, Utc::now()).await {
+                Ok(r) if r != PurgeReport::default() => tracing::info!(?r, "retention job ran"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "retention job failed"),
+            }
+        }
+    })
+}

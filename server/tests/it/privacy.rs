@@ -1,0 +1,613 @@
+//! Privacy over HTTP: the devices list (see, end one, end all; nobody else's), closing an
+//! account (password and username asked again; sessions dead at once; letters cancelled;
+//! a login within the grace period restores it) and the retention job, run with an
+//! injected clock, which erases every personal row and file of a closed account while its
+//! wall letters stay, linked to no one.
+
+use app::{
+    AppError,
+    account::{Login, ssr::entities::user_account},
+    diary::SaveEntry,
+    focus::{CreateTag, CreateTask},
+    letters::{
+        GetLetter, SaveLetter,
+        entities::{letter, letter_image},
+    },
+    privacy::{CloseAccount, EndAllDevices, EndDevice, ListDevices, ssr::purge},
+    wall::ToggleLike,
+};
+use chrono::{Duration, Utc};
+use reqwest::StatusCode;
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, Statement, Value,
+};
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::{
+    accounts::{PASSWORD, signup, verified_user},
+    diary::{checkin, finished_session, habit, today},
+    focus::second_user,
+    harness::{TestApp, TestOptions},
+    letters::{letter as scheduled_letter, png, upload},
+};
+
+const IPHONE: &str = "Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Mobile/15E148 Safari/604.1";
+const FIREFOX: &str = "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0";
+
+async fn spawn() -> TestApp {
+    TestApp::spawn_with(TestOptions {
+        config: json!({ "letters": { "min_lead_secs": 1, "poll_ms": 100, "workers": 1 } }),
+        ..TestOptions::default()
+    })
+    .await
+}
+
+/// Signs `username` in from a new browser that calls itself `agent`.
+async fn device(app: &TestApp, username: &str, agent: &str) -> reqwest::Client {
+    let client = app.new_client();
+    let (status, _, body) = app
+        .call_as(
+            &client,
+            Login {
+                identifier: username.into(),
+                password: PASSWORD.into(),
+            },
+            &[("user-agent", agent)],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    client
+}
+
+async fn status_as<F>(app: &TestApp, client: &reqwest::Client, input: F) -> StatusCode
+where
+    F: server_fn::ServerFn + serde::Serialize,
+{
+    app.call_as(client, input, &[]).await.0
+}
+
+fn field(e: &AppError, name: &str) -> bool {
+    e.field_message(name).is_some()
+}
+
+#[tokio::test]
+async fn devices_are_listed_to_their_owner_and_each_or_all_can_be_signed_out() {
+    let app = spawn().await;
+    verified_user(&app, "ann", "ann@example.com").await;
+    let phone = device(&app, "ann", IPHONE).await;
+    let laptop = device(&app, "ann", FIREFOX).await;
+
+    let list = app.call(ListDevices {}).await.unwrap();
+    assert_eq!(list.len(), 3, "{list:?}");
+    assert!(list[0].current, "this browser comes first: {list:?}");
+    assert_eq!(list.iter().filter(|d| d.current).count(), 1);
+    let summaries: Vec<&str> = list.iter().map(|d| d.summary.as_str()).collect();
+    assert!(summaries.contains(&"Safari on iPhone"), "{summaries:?}");
+    assert!(summaries.contains(&"Firefox on Linux"), "{summaries:?}");
+    for d in &list {
+        assert_eq!(d.ip.as_deref(), Some("127.0.0.1"), "{d:?}");
+        assert!(!d.signed_in.is_empty() && !d.last_used.is_empty());
+    }
+    let phone_id = list
+        .iter()
+        .find(|d| d.summary == "Safari on iPhone")
+        .unwrap()
+        .id
+        .clone();
+
+    // Another account sees only its own browser and cannot end ann's.
+    let bob = second_user(&app).await;
+    let (status, _, body) = app.call_as(&bob, ListDevices {}, &[]).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(!body.contains(&phone_id));
+    let bob_list: Vec<app::privacy::DeviceView> = serde_json::from_str(&body).unwrap();
+    assert_eq!(bob_list.len(), 1);
+    assert!(list.iter().all(|d| d.id != bob_list[0].id));
+    assert_eq!(
+        status_as(
+            &app,
+            &bob,
+            EndDevice {
+                id: phone_id.clone()
+            }
+        )
+        .await,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        status_as(&app, &phone, ListDevices {}).await,
+        StatusCode::OK
+    );
+
+    // Ann ends the phone's session: it is signed out at once; the rest go on.
+    app.call(EndDevice { id: phone_id }).await.unwrap();
+    assert_eq!(
+        status_as(&app, &phone, ListDevices {}).await,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(app.call(ListDevices {}).await.unwrap().len(), 2);
+
+    // "Sign out everywhere" from the laptop ends the laptop and this browser too.
+    assert_eq!(
+        status_as(&app, &laptop, EndAllDevices {}).await,
+        StatusCode::OK
+    );
+    assert_eq!(
+        status_as(&app, &laptop, ListDevices {}).await,
+        StatusCode::UNAUTHORIZED
+    );
+    assert!(matches!(
+        app.call(ListDevices {}).await,
+        Err(AppError::Unauthorized)
+    ));
+    // Bob was not touched.
+    assert_eq!(status_as(&app, &bob, ListDevices {}).await, StatusCode::OK);
+}
+
+/// Every `(table, column)` of the schema, with whether the column holds text.
+async fn columns(app: &TestApp) -> Vec<(String, String, bool)> {
+    let backend = app.db.get_database_backend();
+    let sql = match backend {
+        DbBackend::Sqlite => {
+            "SELECT m.name, p.name, p.type FROM sqlite_master m JOIN pragma_table_info(m.name) p \
+             WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' AND m.name <> 'seaql_migrations'"
+        }
+        _ => {
+            "SELECT table_name::text, column_name::text, data_type::text FROM information_schema.columns \
+             WHERE table_schema = current_schema() AND table_name <> 'seaql_migrations'"
+        }
+    };
+    app.db
+        .query_all_raw(Statement::from_string(backend, sql))
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| {
+            let table: String = r.try_get_by_index(0).unwrap();
+            let column: String = r.try_get_by_index(1).unwrap();
+            let kind: String = r.try_get_by_index(2).unwrap();
+            let kind = kind.to_lowercase();
+            let text = kind.contains("char") || kind.contains("text");
+            (table, column, text)
+        })
+        .collect()
+}
+
+async fn count_where(app: &TestApp, table: &str, condition: &str, value: Value) -> i64 {
+    let backend = app.db.get_database_backend();
+    let placeholder = if backend == DbBackend::Postgres {
+        "$1"
+    } else {
+        "?"
+    };
+    let sql = format!(
+        "SELECT COUNT(*) FROM \"{table}\" WHERE {}",
+        condition.replace('?', placeholder)
+    );
+    let row = app
+        .db
+        .query_one_raw(Statement::from_sql_and_values(backend, sql, [value]))
+        .await
+        .unwrap()
+        .unwrap();
+    row.try_get_by_index::<i64>(0).unwrap()
+}
+
+/// Rows of every table whose user-reference column names `user`, by table.
+async fn rows_of(app: &TestApp, user: Uuid) -> Vec<(String, i64)> {
+    let mut out = Vec::new();
+    for (table, column, _) in columns(app).await {
+        if column == "user_id"
+            || column == "admin_id"
+            || (table == "user_account" && column == "id")
+        {
+            let n = count_where(app, &table, &format!("\"{column}\" = ?"), user.into()).await;
+            out.push((table, n));
+        }
+    }
+    out
+}
+
+/// Rows anywhere whose text mentions `needle`, as `table.column`.
+async fn mentions(app: &TestApp, needle: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for (table, column, text) in columns(app).await {
+        if text
+            && count_where(
+                app,
+                &table,
+                &format!("\"{column}\" LIKE ?"),
+                format!("%{needle}%").into(),
+            )
+            .await
+                > 0
+        {
+            out.push(format!("{table}.{column}"));
+        }
+    }
+    out
+}
+
+async fn user_id(app: &TestApp, username: &str) -> Uuid {
+    user_account::Entity::find()
+        .filter(user_account::Column::UsernameCanonical.eq(username))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap()
+        .id
+}
+
+/// Marks a letter delivered as the scheduler would (its recipients sent).
+async fn deliver_now(app: &TestApp, id: Uuid) {
+    let now = Utc::now().timestamp_millis();
+    let backend = app.db.get_database_backend();
+    for sql in [
+        format!("UPDATE letter SET status = 'delivered', delivered_ms = {now} WHERE id = ?"),
+        format!("UPDATE letter_recipient SET status = 'sent', sent_ms = {now} WHERE letter_id = ?"),
+    ] {
+        let sql = if backend == DbBackend::Postgres {
+            sql.replace('?', "$1")
+        } else {
+            sql
+        };
+        app.db
+            .execute_raw(Statement::from_sql_and_values(backend, sql, [id.into()]))
+            .await
+            .unwrap();
+    }
+}
+
+/// A letter (scheduled an hour ahead) with one picture; answers its id and stored file.
+async fn letter_with_image(
+    app: &TestApp,
+    client: &reqwest::Client,
+    title: &str,
+    public: bool,
+) -> (Uuid, String) {
+    let mut input: SaveLetter = scheduled_letter(title, Utc::now() + Duration::hours(2));
+    if public {
+        input.public = Some("on".into());
+        input.pen_name = Some("Gardener".into());
+    }
+    let (status, _, body) = app.call_as(client, input, &[]).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let view: app::letters::LetterView = serde_json::from_str(&body).unwrap();
+    let (status, body) = upload(app, client, &view.id.to_string(), "p.png", png(40, 30)).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let key = letter_image::Entity::find()
+        .filter(letter_image::Column::LetterId.eq(view.id))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap()
+        .storage_key;
+    (view.id, key)
+}
+
+fn file_exists(app: &TestApp, key: &str) -> bool {
+    app.data_dir().join("uploads").join(key).exists()
+}
+
+#[tokio::test]
+async fn closing_an_account_ends_it_at_once_and_the_retention_job_erases_it_after_the_grace_period()
+{
+    let app = spawn().await;
+    verified_user(&app, "ann", "ann@example.com").await;
+    let ann = user_id(&app, "ann").await;
+    let phone = device(&app, "ann", IPHONE).await;
+
+    // Ann's data, of every kind.
+    finished_session(&app).await;
+    app.call(CreateTask {
+        title: "Prune the plum tree".into(),
+        estimate: "2".into(),
+    })
+    .await
+    .unwrap();
+    app.call(CreateTag {
+        name: "garden".into(),
+        colour: "#336699".into(),
+    })
+    .await
+    .unwrap();
+    let h = app.call(habit("Walk", "daily")).await.unwrap();
+    let day = today(&app).await;
+    app.call(checkin(&h.id.to_string(), day, Some("By the river")))
+        .await
+        .unwrap();
+    app.call(SaveEntry {
+        day: day.to_string(),
+        body: "Ann's secret diary line".into(),
+        mood: None,
+        tag_ids: None,
+    })
+    .await
+    .unwrap();
+    let (pending, pending_file) = letter_with_image(&app, &app.client, "Pending", false).await;
+    let (private, private_file) = letter_with_image(&app, &app.client, "Private", false).await;
+    deliver_now(&app, private).await;
+    let (walled, walled_file) = letter_with_image(&app, &app.client, "On the wall", true).await;
+    deliver_now(&app, walled).await;
+    let walled_public_id = letter::Entity::find_by_id(walled)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap()
+        .public_id;
+
+    // Bob's data, which must survive: a wall letter of his that ann likes, and a task.
+    let bob_client = second_user(&app).await;
+    let bob = user_id(&app, "bob").await;
+    app.db
+        .execute_unprepared(
+            "UPDATE user_account SET email_verified_at = created_at WHERE username = 'bob'",
+        )
+        .await
+        .unwrap();
+    let (bobs, bobs_file) = letter_with_image(&app, &bob_client, "Bob's", true).await;
+    deliver_now(&app, bobs).await;
+    let bobs_public_id = letter::Entity::find_by_id(bobs)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap()
+        .public_id;
+    app.call(ToggleLike {
+        id: bobs_public_id.clone(),
+    })
+    .await
+    .unwrap();
+    let (status, _, _) = app
+        .call_as(
+            &bob_client,
+            CreateTask {
+                title: "Bob's task".into(),
+                estimate: "1".into(),
+            },
+            &[],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+
+    let before: Vec<(String, i64)> = rows_of(&app, ann).await;
+    for table in [
+        "user_account",
+        "auth_session",
+        "focus_timer",
+        "focus_session",
+        "task",
+        "tag",
+        "habit",
+        "checkin",
+        "diary_entry",
+        "letter",
+        "letter_image",
+        "letter_like",
+    ] {
+        assert!(
+            before.iter().any(|(t, n)| t == table && *n > 0),
+            "ann should have rows in {table} before: {before:?}"
+        );
+    }
+    let bob_before = rows_of(&app, bob).await;
+
+    // The password and the username are asked again; a wrong one changes nothing.
+    let e = app
+        .call(CloseAccount {
+            current_password: "not it".into(),
+            confirm: "ann".into(),
+        })
+        .await
+        .unwrap_err();
+    assert!(field(&e, "current_password"), "{e:?}");
+    let e = app
+        .call(CloseAccount {
+            current_password: PASSWORD.into(),
+            confirm: "bob".into(),
+        })
+        .await
+        .unwrap_err();
+    assert!(field(&e, "confirm"), "{e:?}");
+    assert_eq!(
+        status_as(&app, &phone, ListDevices {}).await,
+        StatusCode::OK
+    );
+
+    app.call(CloseAccount {
+        current_password: PASSWORD.into(),
+        confirm: "ann".into(),
+    })
+    .await
+    .unwrap();
+
+    // Every session is dead at once; the pending letter is cancelled; the wall letter stays.
+    assert!(matches!(
+        app.call(ListDevices {}).await,
+        Err(AppError::Unauthorized)
+    ));
+    assert_eq!(
+        status_as(&app, &phone, ListDevices {}).await,
+        StatusCode::UNAUTHORIZED
+    );
+    let l = letter::Entity::find_by_id(pending)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(l.status, "cancelled");
+    let recipients = count_where(
+        &app,
+        "letter_recipient",
+        "letter_id = ? AND status <> 'cancelled'",
+        pending.into(),
+    )
+    .await;
+    assert_eq!(recipients, 0);
+    let (status, _, _) = app.get_text(&format!("/wall/{walled_public_id}")).await;
+    assert_eq!(status, StatusCode::OK);
+    let mail = app.emails_to("ann@example.com", 2).await;
+    assert!(
+        mail.iter()
+            .any(|m| m.subject == "Your Ripen account is closed"
+                && m.text.contains("Log in before then")),
+        "{:?}",
+        mail.iter().map(|m| &m.subject).collect::<Vec<_>>()
+    );
+
+    // Day 29: the retention job leaves the closed account alone (a login could restore it).
+    let store = app::letters::storage::LocalDir::new(app.data_dir().join("uploads")).unwrap();
+    let idle = Duration::days(14);
+    let r = purge(&app.db, &store, idle, Utc::now() + Duration::days(29))
+        .await
+        .unwrap();
+    assert_eq!(r.accounts_erased, 0);
+    // Bob's session is past its 14-day idle limit by then: the job deletes it, and with it
+    // the address it was last used from.
+    assert_eq!(r.sessions_ended, 1, "{r:?}");
+    assert!(
+        rows_of(&app, ann)
+            .await
+            .iter()
+            .any(|(t, n)| t == "task" && *n == 1)
+    );
+    assert!(file_exists(&app, &private_file));
+
+    // Day 31: erased. No row anywhere references ann or mentions her address or her words.
+    let r = purge(&app.db, &store, idle, Utc::now() + Duration::days(31))
+        .await
+        .unwrap();
+    assert_eq!(r.accounts_erased, 1);
+    assert_eq!(r.files_deleted, 2, "{r:?}");
+    let after = rows_of(&app, ann).await;
+    assert!(after.iter().all(|(_, n)| *n == 0), "{after:?}");
+    for needle in [
+        "ann@example.com",
+        "secret diary",
+        "By the river",
+        "Prune the plum",
+    ] {
+        assert_eq!(
+            mentions(&app, needle).await,
+            Vec::<String>::new(),
+            "{needle}"
+        );
+    }
+    assert!(!file_exists(&app, &pending_file));
+    assert!(!file_exists(&app, &private_file));
+    // The wall letter stays, with its picture, linked to no one and with no recipients.
+    let l = letter::Entity::find_by_id(walled)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .expect("the wall letter stays");
+    assert_eq!(l.user_id, None);
+    assert!(file_exists(&app, &walled_file));
+    assert_eq!(
+        count_where(&app, "letter_recipient", "letter_id = ?", walled.into()).await,
+        0
+    );
+    assert_eq!(
+        count_where(&app, "letter_image", "letter_id = ?", walled.into()).await,
+        1
+    );
+    let (status, _, body) = app.get_text(&format!("/wall/{walled_public_id}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(body.contains("Gardener") && !body.contains("ann"));
+    assert_eq!(
+        count_where(&app, "auth_session", "1 = ?", 1.into()).await,
+        0
+    );
+
+    // Bob's data is untouched, except that ann's like on his letter is gone.
+    let bob_after = rows_of(&app, bob).await;
+    for (table, n) in &bob_before {
+        let now = bob_after.iter().find(|(t, _)| t == table).unwrap().1;
+        // Sessions past their idle limit and email links long expired go for everyone.
+        if table == "auth_session" || table == "account_token" {
+            continue;
+        }
+        assert_eq!(now, *n, "bob's rows in {table}");
+    }
+    assert!(file_exists(&app, &bobs_file));
+    assert_eq!(
+        count_where(&app, "letter_like", "letter_id = ?", bobs.into()).await,
+        0
+    );
+}
+
+#[tokio::test]
+async fn logging_in_during_the_grace_period_restores_the_account() {
+    let app = spawn().await;
+    verified_user(&app, "ann", "ann@example.com").await;
+    let ann = user_id(&app, "ann").await;
+    let (pending, _) = letter_with_image(&app, &app.client, "Pending", false).await;
+    app.call(CloseAccount {
+        current_password: PASSWORD.into(),
+        confirm: "ann".into(),
+    })
+    .await
+    .unwrap();
+    let closed = user_account::Entity::find_by_id(ann)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(closed.deleted_ms.is_some());
+    // Signing up again with the same address answers like any sign-up and creates nothing.
+    let other = app.new_client();
+    let (status, _, _) = app
+        .call_as(&other, signup("ann2", "ann@example.com"), &[])
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        user_account::Entity::find()
+            .filter(user_account::Column::EmailCanonical.eq("ann@example.com"))
+            .all(&app.db)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+
+    app.call(Login {
+        identifier: "ann".into(),
+        password: PASSWORD.into(),
+    })
+    .await
+    .unwrap();
+    let restored = user_account::Entity::find_by_id(ann)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(restored.deleted_ms, None);
+    assert_eq!(app.call(ListDevices {}).await.unwrap().len(), 1);
+    // Its letter stays cancelled, and can be scheduled again.
+    let view = app
+        .call(GetLetter {
+            id: pending.to_string(),
+        })
+        .await
+        .unwrap();
+    assert_eq!(view.status, app::letters::LetterStatus::Cancelled);
+    // The retention job no longer considers it.
+    let store = app::letters::storage::LocalDir::new(app.data_dir().join("uploads")).unwrap();
+    let r = purge(
+        &app.db,
+        &store,
+        Duration::days(14),
+        Utc::now() + Duration::days(31),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.accounts_erased, 0);
+    assert!(
+        user_account::Entity::find_by_id(ann)
+            .one(&app.db)
+            .await
+            .unwrap()
+            .is_some()
+    );
+}
