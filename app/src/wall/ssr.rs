@@ -429,13 +429,22 @@ pub async fn queue(db: &DatabaseConnection, user: Uuid) -> Result<Vec<Moderation
         .filter(letter::Column::Status.eq("delivered"))
         .all(db)
         .await?;
+    // A closed account is gone from every page, the moderators' included.
+    let shown_name = |u: user_account::Model| {
+        let name = if u.deleted_ms.is_some() {
+            "a closed account".to_owned()
+        } else {
+            u.username
+        };
+        (u.id, name)
+    };
     let reporter_ids: Vec<Uuid> = reports.iter().map(|r| r.user_id).collect();
     let names: HashMap<Uuid, String> = user_account::Entity::find()
         .filter(user_account::Column::Id.is_in(reporter_ids))
         .all(db)
         .await?
         .into_iter()
-        .map(|u| (u.id, u.username))
+        .map(shown_name)
         .collect();
     let mut last: HashMap<Uuid, letter_moderation::Model> = HashMap::new();
     for m in letter_moderation::Entity::find()
@@ -452,7 +461,7 @@ pub async fn queue(db: &DatabaseConnection, user: Uuid) -> Result<Vec<Moderation
         .all(db)
         .await?
         .into_iter()
-        .map(|u| (u.id, u.username))
+        .map(shown_name)
         .collect();
     let utc = chrono_tz::UTC;
     let mut items: Vec<ModerationItem> = letters

@@ -14,7 +14,7 @@ use app::{
         entities::{letter, letter_image},
     },
     privacy::{CloseAccount, EndAllDevices, EndDevice, ListDevices, ssr::purge},
-    wall::ToggleLike,
+    wall::{ModerationQueue, ReportLetter, ToggleLike},
 };
 use chrono::{Duration, Utc};
 use reqwest::StatusCode;
@@ -359,6 +359,13 @@ async fn closing_an_account_ends_it_at_once_and_the_retention_job_erases_it_afte
     })
     .await
     .unwrap();
+    app.call(ReportLetter {
+        id: bobs_public_id.clone(),
+        reason: "personal".into(),
+        note: Some("Ann's report".into()),
+    })
+    .await
+    .unwrap();
     let (status, _, _) = app
         .call_as(
             &bob_client,
@@ -385,6 +392,7 @@ async fn closing_an_account_ends_it_at_once_and_the_retention_job_erases_it_afte
         "letter",
         "letter_image",
         "letter_like",
+        "letter_report",
     ] {
         assert!(
             before.iter().any(|(t, n)| t == table && *n > 0),
@@ -447,6 +455,17 @@ async fn closing_an_account_ends_it_at_once_and_the_retention_job_erases_it_afte
     assert_eq!(recipients, 0);
     let (status, _, _) = app.get_text(&format!("/wall/{walled_public_id}")).await;
     assert_eq!(status, StatusCode::OK);
+    // Gone from the moderators' page too: ann's report is shown as a closed account's.
+    app.db
+        .execute_unprepared("UPDATE user_account SET is_admin = true WHERE username = 'bob'")
+        .await
+        .unwrap();
+    let (status, _, body) = app.call_as(&bob_client, ModerationQueue {}, &[]).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(
+        body.contains("a closed account") && !body.contains("\"ann\""),
+        "{body}"
+    );
     let mail = app.emails_to("ann@example.com", 2).await;
     assert!(
         mail.iter()
@@ -520,7 +539,7 @@ async fn closing_an_account_ends_it_at_once_and_the_retention_job_erases_it_afte
         0
     );
 
-    // Bob's data is untouched, except that ann's like on his letter is gone.
+    // Bob's data is untouched; ann's like and report on his letter are gone.
     let bob_after = rows_of(&app, bob).await;
     for (table, n) in &bob_before {
         let now = bob_after.iter().find(|(t, _)| t == table).unwrap().1;
@@ -531,10 +550,13 @@ async fn closing_an_account_ends_it_at_once_and_the_retention_job_erases_it_afte
         assert_eq!(now, *n, "bob's rows in {table}");
     }
     assert!(file_exists(&app, &bobs_file));
-    assert_eq!(
-        count_where(&app, "letter_like", "letter_id = ?", bobs.into()).await,
-        0
-    );
+    for table in ["letter_like", "letter_report"] {
+        assert_eq!(
+            count_where(&app, table, "letter_id = ?", bobs.into()).await,
+            0,
+            "{table}"
+        );
+    }
 }
 
 #[tokio::test]
