@@ -15,6 +15,7 @@ use crate::pages::{
     landing::Landing,
     letters::{LetterPage, LettersPage, ReadLetterPage},
     not_found::NotFound,
+    policy::PrivacyPage,
     status::Status,
     timer::TimerPage,
     wall::{ModerationPage, WallIndexPage, WallLetterPage},
@@ -42,7 +43,7 @@ pub fn AppRoutes() -> impl IntoView {
             <Route path=path!("/forgot-password") view=ForgotPassword />
             <Route path=path!("/reset-password") view=ResetPasswordPage />
             <Route path=path!("/verify-email") view=VerifyEmailPage />
-            <Route path=path!("/privacy") view=|| view! { <ComingSoon area=Area::Privacy /> } />
+            <Route path=path!("/privacy") view=PrivacyPage />
             <Route path=path!("/terms") view=|| view! { <ComingSoon area=Area::Terms /> } />
             <Route path=path!("/status") view=Status />
         </Routes>

@@ -7,28 +7,25 @@ use leptos_router::components::A;
 /// An area of Ripen that has a place in the navigation but is not built yet.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Area {
-    Privacy,
     Terms,
 }
 
 impl Area {
     fn title(self) -> &'static str {
         match self {
-            Self::Privacy => "Privacy policy",
             Self::Terms => "Terms of use",
         }
     }
 
     fn summary(self) -> &'static str {
         match self {
-            Self::Privacy => "What Ripen collects, why, for how long, and how you stay in control.",
             Self::Terms => "The agreement between you and Ripen, in plain words.",
         }
     }
 
     fn coming(self) -> &'static [&'static str] {
         match self {
-            Self::Privacy | Self::Terms => &[
+            Self::Terms => &[
                 "A versioned text you can read before you sign up",
                 "Notice and a new choice whenever something material changes",
             ],

@@ -6,6 +6,7 @@ pub mod diary;
 pub mod landing;
 pub mod letters;
 pub mod not_found;
+pub mod policy;
 pub mod status;
 pub mod timer;
 pub mod wall;

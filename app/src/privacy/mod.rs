@@ -18,6 +18,11 @@ use serde::{Deserialize, Serialize};
 
 use crate::AppError;
 
+/// The privacy policy's version: an account stores the version it accepted.
+pub const POLICY_VERSION: &str = "2026-11-24";
+/// When [`POLICY_VERSION`] took effect, as shown on the policy page.
+pub const POLICY_DATE: &str = "24 November 2026";
+
 /// Days between closing an account and erasing it, during which a login restores it.
 pub const DELETION_GRACE_DAYS: i64 = 30;
 

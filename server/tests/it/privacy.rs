@@ -633,3 +633,39 @@ async fn logging_in_during_the_grace_period_restores_the_account() {
             .is_some()
     );
 }
+
+#[tokio::test]
+async fn the_policy_page_is_versioned_and_sign_up_records_the_version_accepted() {
+    let app = spawn().await;
+    let (status, _, body) = app.get_text("/privacy").await;
+    let body = crate::harness::without_markers(&body);
+    assert_eq!(status, StatusCode::OK);
+    assert!(body.contains("<title>Privacy policy · Ripen</title>"));
+    assert!(
+        body.contains(&format!(
+            "Version {}, in effect from {}.",
+            app::privacy::POLICY_VERSION,
+            app::privacy::POLICY_DATE
+        )),
+        "{body}"
+    );
+    // The promises the tests in this file keep are the ones the page makes.
+    for promise in [
+        "With the session: at most 14 days after its last use",
+        "deleted 7 days after use or expiry",
+        "For 30 days, logging in brings the account back",
+        "no trackers, no third-party scripts",
+    ] {
+        assert!(body.contains(promise), "{promise}");
+    }
+    assert!(!body.contains("Coming soon"));
+
+    verified_user(&app, "ann", "ann@example.com").await;
+    let ann = user_account::Entity::find()
+        .filter(user_account::Column::UsernameCanonical.eq("ann"))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(ann.terms_version, app::privacy::POLICY_VERSION);
+}

@@ -40,7 +40,7 @@ async fn landing_page_is_rendered_on_the_server() {
 #[tokio::test]
 async fn placeholder_areas_say_they_are_coming() {
     let app = TestApp::spawn().await;
-    for (path, title) in [("/privacy", "Privacy policy"), ("/terms", "Terms of use")] {
+    for (path, title) in [("/terms", "Terms of use")] {
         let (status, _, body) = app.get_text(path).await;
         let body = without_markers(&body);
         assert_eq!(status, StatusCode::OK, "{path}");

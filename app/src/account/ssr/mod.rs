@@ -26,7 +26,7 @@ use super::{
 use crate::{AppError, FieldErrors, mail::Mailer, mail::templates, server::ServerContext};
 
 /// The version of the terms and privacy policy a new account accepts.
-pub const TERMS_VERSION: &str = "2026-11-23";
+pub const TERMS_VERSION: &str = crate::privacy::POLICY_VERSION;
 
 /// Account settings derived from the server's configuration.
 #[derive(Debug, Clone)]

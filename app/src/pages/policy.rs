@@ -1,0 +1,127 @@
+//! Ripen's privacy policy: what is collected, why, who sees it, how long it is kept, and the
+//! rights that come with it. Versioned ([`POLICY_VERSION`]); an account records the version
+//! it accepted. Every promise here is listed in `docs/privacy.md` with the test that keeps it.
+
+use leptos::prelude::*;
+use leptos_meta::{Meta, Title};
+use leptos_router::components::A;
+
+use crate::privacy::{DELETION_GRACE_DAYS, POLICY_DATE, POLICY_VERSION};
+
+/// What is kept, why, and for how long: the policy's retention table.
+const RETENTION: &[(&str, &str, &str)] = &[
+    (
+        "Your account: username, email, phone (optional), password hash",
+        "To let you sign in and to reach you about your account and letters",
+        "Until you close your account, then 30 more days (you can change your mind), then erased",
+    ),
+    (
+        "Tasks, tags, focus sessions, check-ins, notes and diary entries",
+        "To show you your timer, diary, history and statistics on all your devices",
+        "Until you delete them, or as your account",
+    ),
+    (
+        "Letters: title, body, pictures, recipients' names, emails and phones",
+        "To deliver each letter at the time you chose and show it to its recipients",
+        "Until you delete the letter, or as your account; letters on the wall stay there without your name or recipients",
+    ),
+    (
+        "Signed-in devices: a browser summary, sign-in and last-use times, the last IP address",
+        "To keep your account safe and let you sign devices out",
+        "With the session: at most 14 days after its last use",
+    ),
+    (
+        "Email links (confirm address, reset password)",
+        "To confirm it is you",
+        "Stored only hashed; deleted 7 days after use or expiry",
+    ),
+];
+
+#[component]
+pub fn PrivacyPage() -> impl IntoView {
+    view! {
+        <Title text="Privacy policy" />
+        <Meta name="description" content="What Ripen collects, why, for how long, and how you stay in control of it." />
+        <article class="container policy" aria-labelledby="page-title">
+            <header class="page-head">
+                <p class="eyebrow">"Ripen"</p>
+                <h1 id="page-title">"Privacy policy"</h1>
+                <p class="lede">"Your diary and your letters are yours. This is what we keep, why, for how long, and what you can do about it."</p>
+                <p class="muted policy-version">{format!("Version {POLICY_VERSION}, in effect from {POLICY_DATE}.")}</p>
+            </header>
+
+            <section aria-labelledby="p-short">
+                <h2 id="p-short">"In short"</h2>
+                <ul>
+                    <li>"We collect what Ripen needs to work, and nothing to sell: no advertising, no trackers, no third-party scripts."</li>
+                    <li>"Only you see your tasks, diary and private letters. Recipients see the letters sent to them."</li>
+                    <li>"A letter goes on the public wall only if you choose so, and it never names your account."</li>
+                    <li>{format!("You can correct or delete anything, sign devices out, and close your account; after {DELETION_GRACE_DAYS} days it is erased.")}</li>
+                </ul>
+            </section>
+
+            <section aria-labelledby="p-collect">
+                <h2 id="p-collect">"What we collect, why, and for how long"</h2>
+                <div class="table-scroll">
+                    <table class="policy-table">
+                        <thead><tr><th scope="col">"What"</th><th scope="col">"Why"</th><th scope="col">"How long"</th></tr></thead>
+                        <tbody>
+                            {RETENTION.iter().map(|(what, why, how_long)| view! {
+                                <tr><th scope="row">{*what}</th><td>{*why}</td><td>{*how_long}</td></tr>
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                </div>
+                <p>"We do not ask for your birth date: at sign-up you only confirm that you are 13 or older. Ripen is not meant for younger children, and we keep nothing from a sign-up we refuse."</p>
+                <p>"Pictures you attach to letters are re-encoded on upload, which removes their hidden data (camera, location)."</p>
+            </section>
+
+            <section aria-labelledby="p-who">
+                <h2 id="p-who">"Who sees your data"</h2>
+                <ul>
+                    <li>"You, on every device you sign in to."</li>
+                    <li>"The recipients of a letter, through a private link sent to them at delivery."</li>
+                    <li>"Anyone, for letters you share on the wall: the title, text, pictures and the pen name you chose — never your username, email or recipients."</li>
+                    <li>"Moderators, for wall letters that someone reported."</li>
+                    <li>"The email service that carries our messages, and a text-message service if one is set up for letters that ask for it. They receive only what they need to deliver."</li>
+                </ul>
+                <p>"We do not sell or rent your data, and we share it with no one else unless the law requires us to."</p>
+            </section>
+
+            <section aria-labelledby="p-cookies">
+                <h2 id="p-cookies">"Cookies and storage"</h2>
+                <p>"Ripen sets one essential cookie: your session, so you stay signed in. It is HttpOnly (unreadable by scripts) and, over HTTPS, Secure. There are no advertising or tracking cookies."</p>
+            </section>
+
+            <section aria-labelledby="p-rights">
+                <h2 id="p-rights">"Your rights and controls"</h2>
+                <ul>
+                    <li><strong>"See and correct: "</strong>"your profile, email and password in "<A href="/account">"Settings"</A>"; every record in your diary and history."</li>
+                    <li><strong>"Delete: "</strong>"any single focus session, check-in, diary entry or letter, at any time."</li>
+                    <li><strong>"Devices: "</strong>"see where you are signed in, sign any device out, or sign out everywhere."</li>
+                    <li><strong>"Close your account: "</strong>{format!(
+                        "you are signed out everywhere at once and letters waiting to be delivered are cancelled. \
+                         For {DELETION_GRACE_DAYS} days, logging in brings the account back; after that we erase it with \
+                         everything in it. Letters you shared on the wall stay, signed with their pen name only."
+                    )}</li>
+                    <li><strong>"Withdraw consent: "</strong>"you can take a letter off the wall at any time."</li>
+                </ul>
+            </section>
+
+            <section aria-labelledby="p-security">
+                <h2 id="p-security">"How we protect it"</h2>
+                <ul>
+                    <li>"Passwords are stored only as argon2id hashes; session cookies and email links are stored only as hashes, so a copy of the database cannot be used to sign in."</li>
+                    <li>"Everything travels over HTTPS; pages forbid scripts from anywhere else."</li>
+                    <li>"Attempts to guess passwords are limited, and answers never reveal whether an account exists."</li>
+                    <li>"Our logs never contain passwords, link tokens or letter text."</li>
+                </ul>
+            </section>
+
+            <section aria-labelledby="p-changes">
+                <h2 id="p-changes">"Changes to this policy"</h2>
+                <p>"Each version has a number and a date, shown at the top. Your account records the version you accepted. If we change something that matters, we tell you in Ripen and ask again before it applies to you."</p>
+            </section>
+        </article>
+    }
+}
