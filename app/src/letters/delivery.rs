@@ -84,9 +84,16 @@ impl Scheduler {
     async fn worker(self, index: usize, mut shutdown: watch::Receiver<bool>) {
         let poll = Duration::from_millis(self.letters.config.poll_ms.max(10));
         let mut last_sweep: Option<std::time::Instant> = None;
+        let mut last_release: Option<std::time::Instant> = None;
         loop {
             if *shutdown.borrow() {
                 return;
+            }
+            if index == 0 && last_release.is_none_or(|t| t.elapsed() >= RELEASE_EVERY) {
+                last_release = Some(std::time::Instant::now());
+                if let Err(e) = self.release_expired(Utc::now().timestamp_millis()).await {
+                    tracing::error!(error = %e, "releasing expired leases failed");
+                }
             }
             match self.claim(Utc::now().timestamp_millis()).await {
                 Ok(batch) if !batch.is_empty() => {
@@ -137,9 +144,28 @@ impl Scheduler {
         }
     }
 
-    /// Claims up to `batch` due deliveries (pending and due, or sending with an expired
-    /// lease) of scheduled letters for this process, with their letters and authors: one
-    /// statement claims, two more load what the messages need, whatever the batch size.
+    /// Makes deliveries whose lease expired (their sender died or hung) due again, so any
+    /// worker of any process takes them over. Run by each process's first worker once a
+    /// second; the statement finds its rows through the (status, due) index.
+    pub async fn release_expired(&self, now_ms: i64) -> Result<u64, AppError> {
+        let backend = self.db.get_database_backend();
+        let sql = "UPDATE letter_recipient SET status = 'pending', lease_owner = NULL, \
+                   lease_until_ms = NULL WHERE status = 'sending' AND lease_until_ms < $1";
+        let done = self
+            .db
+            .execute_raw(Statement::from_sql_and_values(
+                backend,
+                placeholders(backend, sql),
+                [now_ms.into()],
+            ))
+            .await?;
+        Ok(done.rows_affected())
+    }
+
+    /// Claims up to `batch` due deliveries of scheduled letters for this process, with
+    /// their letters and authors: one statement claims, two more load what the messages
+    /// need, whatever the batch size. The claim walks the (status, due) index in due order,
+    /// so its cost does not grow with the number of deliveries waiting for later.
     pub async fn claim(&self, now_ms: i64) -> Result<Vec<Claimed>, AppError> {
         let backend = self.db.get_database_backend();
         let lock = if backend == DbBackend::Postgres {
@@ -151,8 +177,7 @@ impl Scheduler {
             "UPDATE letter_recipient SET status = 'sending', lease_owner = $1, \
              lease_until_ms = $2, attempts = attempts + 1 \
              WHERE id IN (SELECT r.id FROM letter_recipient r JOIN letter l ON l.id = r.letter_id \
-               WHERE l.status = 'scheduled' AND ((r.status = 'pending' AND r.next_attempt_ms <= $3) \
-                 OR (r.status = 'sending' AND r.lease_until_ms < $3)) \
+               WHERE r.status = 'pending' AND r.next_attempt_ms <= $3 AND l.status = 'scheduled' \
                ORDER BY r.next_attempt_ms LIMIT $4 {lock}) \
              RETURNING *"
         );
@@ -207,9 +232,7 @@ impl Scheduler {
             .db
             .query_one_raw(Statement::from_string(
                 backend,
-                "SELECT MIN(r.next_attempt_ms) AS n FROM letter_recipient r \
-                 JOIN letter l ON l.id = r.letter_id \
-                 WHERE r.status = 'pending' AND l.status = 'scheduled'",
+                "SELECT MIN(next_attempt_ms) AS n FROM letter_recipient WHERE status = 'pending'",
             ))
             .await?;
         Ok(match row {
@@ -477,6 +500,8 @@ impl Scheduler {
 
 /// How often an idle first worker looks for letters stranded by a crash.
 const SWEEP_EVERY: Duration = Duration::from_secs(5);
+/// How often expired leases are released (see [`Scheduler::release_expired`]).
+const RELEASE_EVERY: Duration = Duration::from_secs(1);
 
 /// The shortest idle sleep, for rows that are due but held by another instance.
 const MIN_WAIT_MS: i64 = 20;
