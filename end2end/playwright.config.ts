@@ -4,6 +4,26 @@ import { defineConfig, devices } from "@playwright/test";
 // passed in E2E_BASE_URL; global-setup.ts waits until it is ready.
 const baseURL = process.env.E2E_BASE_URL ?? "http://127.0.0.1:3000";
 
+// Every test but the consent one starts with the privacy dialog already answered
+// ("essential only"), so the dialog does not cover what they click. The version is far in
+// the future so a policy change never brings the dialog back mid-suite. privacy.spec.ts
+// clears this to test a real first visit.
+const answeredConsent = {
+  cookies: [
+    {
+      name: "ripen_consent",
+      value: "00000000-0000-4000-8000-000000000000.9999-12-31.000",
+      domain: new URL(baseURL).hostname,
+      path: "/",
+      expires: -1,
+      httpOnly: true,
+      secure: false,
+      sameSite: "Lax" as const,
+    },
+  ],
+  origins: [],
+};
+
 export default defineConfig({
   testDir: "./tests",
   globalSetup: "./global-setup.ts",
@@ -16,6 +36,7 @@ export default defineConfig({
   reporter: process.env.CI ? [["list"]] : [["list"], ["html", { open: "never" }]],
   use: {
     baseURL,
+    storageState: answeredConsent,
     trace: "retain-on-failure",
     launchOptions: {
       // Debian's chromium; Playwright's own browser download is not possible here.

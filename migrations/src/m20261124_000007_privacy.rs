@@ -3,6 +3,9 @@
 //! - `auth_session.ip`: the address a session was last used from, shown to its owner in the
 //!   devices list. It lives only as long as the session: sessions end after 14 days idle or
 //!   60 days in all, and the retention job deletes ended sessions.
+//! - `consent_record`: every privacy choice made (first-visit dialog or settings): the
+//!   browser's random id, the account if signed in, the policy version and the choices.
+//!   An account's records go with it; anonymous ones are deleted after 13 months.
 //! - `user_account.deleted_ms`: when the owner closed the account. A closed account cannot
 //!   be seen or used; signing in again within the grace period restores it, and after it
 //!   the retention job erases the account and everything that is personal to it.
@@ -40,6 +43,47 @@ impl MigrationTrait for Migration {
             )
             .await?;
         manager
+            .create_table(
+                Table::create()
+                    .table(ConsentRecord::Table)
+                    .col(uuid(ConsentRecord::Id).primary_key())
+                    .col(uuid_null(ConsentRecord::UserId))
+                    .col(string_len(ConsentRecord::AnonId, 36))
+                    .col(string_len(ConsentRecord::PolicyVersion, 32))
+                    .col(boolean(ConsentRecord::Functional))
+                    .col(boolean(ConsentRecord::Statistics))
+                    .col(boolean(ConsentRecord::Improvement))
+                    .col(string_len(ConsentRecord::Source, 16))
+                    .col(big_integer(ConsentRecord::CreatedMs))
+                    .foreign_key(
+                        ForeignKey::create()
+                            .from(ConsentRecord::Table, ConsentRecord::UserId)
+                            .to(UserAccount::Table, UserAccount::Id)
+                            .on_delete(ForeignKeyAction::Cascade),
+                    )
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("ix_consent_record_user")
+                    .table(ConsentRecord::Table)
+                    .col(ConsentRecord::UserId)
+                    .col(ConsentRecord::CreatedMs)
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("ix_consent_record_created")
+                    .table(ConsentRecord::Table)
+                    .col(ConsentRecord::CreatedMs)
+                    .to_owned(),
+            )
+            .await?;
+        manager
             .create_index(
                 Index::create()
                     .name("ix_auth_session_expires")
@@ -52,6 +96,9 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .drop_table(Table::drop().table(ConsentRecord::Table).to_owned())
+            .await?;
         manager
             .drop_index(
                 Index::drop()
@@ -91,7 +138,22 @@ impl MigrationTrait for Migration {
 #[derive(DeriveIden)]
 enum UserAccount {
     Table,
+    Id,
     DeletedMs,
+}
+
+#[derive(DeriveIden)]
+enum ConsentRecord {
+    Table,
+    Id,
+    UserId,
+    AnonId,
+    PolicyVersion,
+    Functional,
+    Statistics,
+    Improvement,
+    Source,
+    CreatedMs,
 }
 
 #[derive(DeriveIden)]

@@ -60,12 +60,19 @@ fn is_wall_page(req: &Request) -> bool {
         && (path == "/wall" || (path.starts_with("/wall/") && !path.contains("/images/")))
 }
 
+const CONSENT_SECURE: &str = "__Host-ripen_consent";
+const CONSENT_PLAIN: &str = "ripen_consent";
+
 fn has_session(headers: &HeaderMap) -> bool {
+    has_cookie(headers, &[session::SECURE_COOKIE, session::PLAIN_COOKIE])
+}
+
+fn has_cookie(headers: &HeaderMap, names: &[&str]) -> bool {
     headers.get_all(header::COOKIE).iter().any(|v| {
         v.to_str().is_ok_and(|c| {
             c.split(';').any(|p| {
                 let name = p.trim().split('=').next().unwrap_or("");
-                name == session::SECURE_COOKIE || name == session::PLAIN_COOKIE
+                names.contains(&name)
             })
         })
     })
@@ -111,10 +118,15 @@ pub async fn page_cache(State(cache): State<PageCache>, req: Request, next: Next
     let Some(nonce) = req.extensions().get::<CspNonce>().map(|n| n.0.clone()) else {
         return next.run(req).await;
     };
-    let key = req
-        .uri()
-        .path_and_query()
-        .map_or_else(|| req.uri().path().to_owned(), |p| p.as_str().to_owned());
+    // Pages differ by whether the visitor has answered the privacy dialog.
+    let answered = has_cookie(req.headers(), &[CONSENT_SECURE, CONSENT_PLAIN]);
+    let key = format!(
+        "{}{}",
+        if answered { "a:" } else { "q:" },
+        req.uri()
+            .path_and_query()
+            .map_or_else(|| req.uri().path(), |p| p.as_str())
+    );
     let generation = app::wall::ssr::generation();
     let req_headers = req.headers().clone();
     let hit = {

@@ -69,6 +69,7 @@ pub fn Layout(children: Children) -> impl IntoView {
                     </nav>
                 </div>
             </footer>
+            <super::consent::ConsentDialog />
             <nav class="tabbar" aria-label="Sections">
                 {SECTIONS
                     .iter()

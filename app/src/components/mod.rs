@@ -1,5 +1,6 @@
 //! Building blocks shared by pages.
 pub mod charts;
+pub mod consent;
 pub mod focus_demo;
 pub mod form;
 pub mod icons;

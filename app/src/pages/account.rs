@@ -9,10 +9,12 @@ use crate::{
         ChangeEmail, ChangePassword, Logout, ResendVerification, UpdateProfile, UserView,
         state::use_auth,
     },
+    components::consent::PrivacyChoices,
     components::form::{Field, FormAlert, Submit, field_error, form_error, succeeded},
     diary::{SaveTimeSettings, TimeSettings, get_time_settings},
     privacy::{
-        CloseAccount, DELETION_GRACE_DAYS, DeviceView, EndAllDevices, EndDevice, list_devices,
+        CloseAccount, ConsentChoices, ConsentRecordView, DELETION_GRACE_DAYS, DeviceView,
+        EndAllDevices, EndDevice, consent_history, get_consent, list_devices,
     },
 };
 
@@ -21,6 +23,8 @@ pub fn AccountPage() -> impl IntoView {
     let auth = use_auth();
     let time = Resource::new(|| (), |_| get_time_settings());
     let devices = Resource::new(|| (), |_| list_devices());
+    let consent = Resource::new(|| (), |_| get_consent());
+    let consent_log = Resource::new(|| (), |_| consent_history());
     view! {
         <Title text="Account" />
         <section class="container account">
@@ -30,7 +34,9 @@ pub fn AccountPage() -> impl IntoView {
                         Ok(Some(user)) => {
                             let time = time.await.ok();
                             let devices = devices.await.unwrap_or_default();
-                            view! { <Settings user time devices /> }.into_any()
+                            let choices = consent.await.map(|c| c.choices).unwrap_or_default();
+                            let history = consent_log.await.unwrap_or_default();
+                            view! { <Settings user time devices choices history /> }.into_any()
                         }
                         Ok(None) => view! { <SignInPrompt /> }.into_any(),
                         Err(e) => view! { <div class="alert alert-error" role="alert">{e.to_string()}</div> }.into_any(),
@@ -56,7 +62,13 @@ fn SignInPrompt() -> impl IntoView {
 }
 
 #[component]
-fn Settings(user: UserView, time: Option<TimeSettings>, devices: Vec<DeviceView>) -> impl IntoView {
+fn Settings(
+    user: UserView,
+    time: Option<TimeSettings>,
+    devices: Vec<DeviceView>,
+    choices: ConsentChoices,
+    history: Vec<ConsentRecordView>,
+) -> impl IntoView {
     let auth = use_auth();
     let q = use_query_map();
     let just_verified = move || q.with(|q| q.get("verified").is_some());
@@ -152,6 +164,7 @@ fn Settings(user: UserView, time: Option<TimeSettings>, devices: Vec<DeviceView>
                 {time.map(|time| view! { <TimeCard time /> })}
 
     <Devices devices />
+            <PrivacyChoices current=choices history />
                 <CloseAccountCard />
             </div>
         }

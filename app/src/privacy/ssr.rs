@@ -14,7 +14,7 @@ use super::{DELETION_GRACE_DAYS, DeviceView, device_summary};
 use crate::{
     AppError,
     account::ssr::{
-        entities::{account_token, auth_session, user_account},
+        entities::{account_token, auth_session, consent_record, user_account},
         require_user, session, verify_current_password,
     },
     letters::{
@@ -173,6 +173,7 @@ pub struct PurgeReport {
     pub files_deleted: u64,
     pub sessions_ended: u64,
     pub tokens_deleted: u64,
+    pub consent_records_deleted: u64,
 }
 
 /// The retention job, at the instant `now` (injected, so tests can move time on):
@@ -181,7 +182,8 @@ pub struct PurgeReport {
 ///   account), and the account row, which takes every other personal row with it (each
 ///   table's foreign key to the account cascades);
 /// - deletes sessions past their idle or absolute limit (and with them the address they
-///   were last used from), and email links spent or expired more than a week ago.
+///   were last used from), email links spent or expired more than a week ago, and anonymous
+///   consent records older than 13 months.
 pub async fn purge(
     db: &DatabaseConnection,
     store: &dyn BlobStore,
@@ -225,6 +227,15 @@ pub async fn purge(
                 .lte(spent)
                 .or(account_token::Column::UsedAt.lte(spent)),
         )
+        .exec(db)
+        .await?
+        .rows_affected;
+    // An account's consent records go with it; anonymous ones outlive their cookie by nothing.
+    let kept_from =
+        (now - Duration::days(super::consent::ANONYMOUS_RECORDS_KEPT_DAYS)).timestamp_millis();
+    report.consent_records_deleted = consent_record::Entity::delete_many()
+        .filter(consent_record::Column::UserId.is_null())
+        .filter(consent_record::Column::CreatedMs.lt(kept_from))
         .exec(db)
         .await?
         .rows_affected;

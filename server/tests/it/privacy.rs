@@ -6,14 +6,20 @@
 
 use app::{
     AppError,
-    account::{Login, ssr::entities::user_account},
+    account::{
+        Login,
+        ssr::entities::{consent_record, user_account},
+    },
     diary::SaveEntry,
     focus::{CreateTag, CreateTask},
     letters::{
         GetLetter, SaveLetter,
         entities::{letter, letter_image},
     },
-    privacy::{CloseAccount, EndAllDevices, EndDevice, ListDevices, ssr::purge},
+    privacy::{
+        CloseAccount, ConsentHistory, EndAllDevices, EndDevice, GetConsent, ListDevices,
+        SaveConsent, ssr::purge,
+    },
     wall::{ModerationQueue, ReportLetter, ToggleLike},
 };
 use chrono::{Duration, Utc};
@@ -668,4 +674,128 @@ async fn the_policy_page_is_versioned_and_sign_up_records_the_version_accepted()
         .unwrap()
         .unwrap();
     assert_eq!(ann.terms_version, app::privacy::POLICY_VERSION);
+}
+
+fn consent(choice: &str, statistics: bool, source: Option<&str>) -> SaveConsent {
+    SaveConsent {
+        choice: choice.into(),
+        functional: None,
+        statistics: statistics.then(|| "on".into()),
+        improvement: None,
+        source: source.map(Into::into),
+    }
+}
+
+#[tokio::test]
+async fn privacy_choices_are_asked_once_recorded_per_browser_and_account_and_asked_again_after_a_material_change()
+ {
+    let app = spawn().await;
+    let dialog = "aria-labelledby=\"consent-h\"";
+    // A first visit gets the dialog, on ordinary pages and on the visitors' cached wall.
+    for path in ["/", "/wall", "/wall"] {
+        let (_, _, body) = app.get_text(path).await;
+        assert!(body.contains(dialog), "{path}");
+    }
+    let e = app.call(consent("maybe", false, None)).await.unwrap_err();
+    assert!(field(&e, "choice"), "{e:?}");
+
+    // An anonymous answer: a record without an account, and an essential HttpOnly cookie.
+    let (status, headers, body) = app.call_raw(consent("custom", true, None)).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let cookie = headers
+        .get_all(reqwest::header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|c| c.starts_with("ripen_consent="))
+        .expect("a consent cookie")
+        .to_owned();
+    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"));
+    assert!(
+        cookie.contains(&format!(".{}.010;", app::privacy::POLICY_VERSION)),
+        "{cookie}"
+    );
+    let records = consent_record::Entity::find().all(&app.db).await.unwrap();
+    assert_eq!(records.len(), 1);
+    let anon = records[0].clone();
+    assert_eq!(anon.user_id, None);
+    assert!(anon.statistics && !anon.functional && !anon.improvement);
+    assert_eq!(anon.policy_version, app::privacy::POLICY_VERSION);
+    assert_eq!(anon.source, "dialog");
+    // Answered: the dialog is gone, from the cached wall page too.
+    for path in ["/", "/wall"] {
+        let (_, _, body) = app.get_text(path).await;
+        assert!(!body.contains(dialog), "{path}");
+    }
+    let state = app.call(GetConsent {}).await.unwrap();
+    assert!(!state.ask);
+    assert!(state.choices.statistics && !state.choices.functional);
+
+    // Signed in, a change in Settings is recorded against the account, same browser id.
+    verified_user(&app, "ann", "ann@example.com").await;
+    let ann = user_id(&app, "ann").await;
+    assert!(app.call(ConsentHistory {}).await.unwrap().is_empty());
+    app.call(consent("all", false, Some("settings")))
+        .await
+        .unwrap();
+    let history = app.call(ConsentHistory {}).await.unwrap();
+    assert_eq!(history.len(), 1);
+    assert_eq!(history[0].source, "settings");
+    assert_eq!(history[0].choices, app::privacy::ConsentChoices::ALL);
+    let mine = consent_record::Entity::find()
+        .filter(consent_record::Column::UserId.eq(ann))
+        .all(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(mine.len(), 1);
+    assert_eq!(mine[0].anon_id, anon.anon_id);
+    // Another account sees none of it.
+    let bob = second_user(&app).await;
+    let (_, _, body) = app.call_as(&bob, ConsentHistory {}, &[]).await;
+    assert_eq!(body, "[]");
+    // On a new browser the account's latest choice stands (no dialog once signed in)…
+    let laptop = device(&app, "ann", FIREFOX).await;
+    let (_, _, body) = app.call_as(&laptop, GetConsent {}, &[]).await;
+    let state: app::privacy::ConsentState = serde_json::from_str(&body).unwrap();
+    assert!(!state.ask, "{state:?}");
+    assert_eq!(state.choices, app::privacy::ConsentChoices::ALL);
+    // …while an account that never answered is asked.
+    let (_, _, body) = app.call_as(&bob, GetConsent {}, &[]).await;
+    assert!(body.contains("\"ask\":true"), "bob never answered: {body}");
+
+    // A choice made under a policy older than the last material change is asked again.
+    let old = format!("ripen_consent={}.2020-01-01.111", Uuid::new_v4());
+    let fresh = app.new_client();
+    let (_, _, body) = app
+        .call_as(&fresh, GetConsent {}, &[("cookie", old.as_str())])
+        .await;
+    let state: app::privacy::ConsentState = serde_json::from_str(&body).unwrap();
+    assert!(state.ask && state.renewal, "{state:?}");
+    let page = fresh
+        .get(app.url("/"))
+        .header("cookie", old.as_str())
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("Our privacy policy changed on"),
+        "renewal notice"
+    );
+
+    // Anonymous records are deleted after 13 months; an account's stay with the account.
+    let store = app::letters::storage::LocalDir::new(app.data_dir().join("uploads")).unwrap();
+    let r = purge(
+        &app.db,
+        &store,
+        Duration::days(14),
+        Utc::now() + Duration::days(396),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.consent_records_deleted, 1);
+    let left = consent_record::Entity::find().all(&app.db).await.unwrap();
+    assert_eq!(left.len(), 1);
+    assert_eq!(left[0].user_id, Some(ann));
 }

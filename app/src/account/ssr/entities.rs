@@ -116,3 +116,30 @@ pub mod account_token {
 
     impl ActiveModelBehavior for ActiveModel {}
 }
+
+pub mod consent_record {
+    use sea_orm::entity::prelude::*;
+
+    /// One privacy choice, as made: by which browser (`anon_id`, a random id in its consent
+    /// cookie), by which account if signed in, under which policy version, and when.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "consent_record")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub user_id: Option<Uuid>,
+        pub anon_id: String,
+        pub policy_version: String,
+        pub functional: bool,
+        pub statistics: bool,
+        pub improvement: bool,
+        /// `dialog` or `settings`.
+        pub source: String,
+        pub created_ms: i64,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}

@@ -75,10 +75,19 @@ pub fn cookie_value(headers: &http::HeaderMap, name: &str) -> Option<String> {
 }
 
 fn set_cookie(settings: &AccountSettings, value: &str, max_age_secs: i64) {
-    let mut cookie = format!(
-        "{}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_secs}",
-        cookie_name(settings.secure_cookies)
+    append_cookie(
+        settings,
+        cookie_name(settings.secure_cookies),
+        value,
+        max_age_secs,
     );
+}
+
+/// Adds a `Set-Cookie` to the response: `HttpOnly; SameSite=Lax; Path=/`, and `Secure`
+/// over https.
+pub fn append_cookie(settings: &AccountSettings, name: &str, value: &str, max_age_secs: i64) {
+    let mut cookie =
+        format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_secs}");
     if settings.secure_cookies {
         cookie.push_str("; Secure");
     }

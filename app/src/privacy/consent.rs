@@ -1,0 +1,251 @@
+//! Consent: the first-visit dialog's answer and later changes in Settings.
+//!
+//! The browser keeps its answer in one essential cookie, `ripen_consent`
+//! (`__Host-ripen_consent` over https): `<anon id>.<policy version>.<three 0/1 flags>`. It is
+//! the record of the choice itself, so it needs no consent; it lives 13 months, after which
+//! the dialog asks again. Every choice is also written to `consent_record` (with the account
+//! when signed in), so a person's history of choices can be shown and proven.
+
+use chrono::Utc;
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+use uuid::Uuid;
+
+use super::{ASK_AGAIN_BEFORE, ConsentChoices, ConsentRecordView, ConsentState, POLICY_VERSION};
+use crate::{
+    AppError,
+    account::ssr::{
+        current_user,
+        entities::{consent_record, user_account},
+        require_user,
+        session::{append_cookie, cookie_value},
+    },
+    server::server_context,
+};
+
+/// 13 months, in seconds.
+pub const COOKIE_MAX_AGE_SECS: i64 = 395 * 86_400;
+/// Anonymous records are deleted after the cookie they prove has expired.
+pub const ANONYMOUS_RECORDS_KEPT_DAYS: i64 = 395;
+
+pub fn cookie_name(secure: bool) -> &'static str {
+    if secure {
+        "__Host-ripen_consent"
+    } else {
+        "ripen_consent"
+    }
+}
+
+/// What a consent cookie says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stored {
+    pub anon_id: String,
+    pub version: String,
+    pub choices: ConsentChoices,
+}
+
+impl Stored {
+    pub fn encode(&self) -> String {
+        let bit = |b: bool| if b { '1' } else { '0' };
+        format!(
+            "{}.{}.{}{}{}",
+            self.anon_id,
+            self.version,
+            bit(self.choices.functional),
+            bit(self.choices.statistics),
+            bit(self.choices.improvement)
+        )
+    }
+
+    /// `None` for anything malformed (then the dialog simply asks again).
+    pub fn decode(value: &str) -> Option<Self> {
+        let mut parts = value.split('.');
+        let (anon, version, flags) = (parts.next()?, parts.next()?, parts.next()?);
+        if parts.next().is_some() {
+            return None;
+        }
+        let anon_id = Uuid::parse_str(anon).ok()?.to_string();
+        let valid_version = version.len() <= 32
+            && !version.is_empty()
+            && version.chars().all(|c| c.is_ascii_digit() || c == '-');
+        let flags: Vec<bool> = flags
+            .chars()
+            .map(|c| match c {
+                '0' => Some(false),
+                '1' => Some(true),
+                _ => None,
+            })
+            .collect::<Option<_>>()?;
+        let [functional, statistics, improvement] = flags[..] else {
+            return None;
+        };
+        valid_version.then(|| Self {
+            anon_id,
+            version: version.to_owned(),
+            choices: ConsentChoices {
+                functional,
+                statistics,
+                improvement,
+            },
+        })
+    }
+}
+
+fn presented() -> Option<Stored> {
+    let ctx = server_context().ok()?;
+    let parts = leptos::prelude::use_context::<http::request::Parts>()?;
+    let value = cookie_value(
+        &parts.headers,
+        cookie_name(ctx.accounts.settings.secure_cookies),
+    )?;
+    Stored::decode(&value)
+}
+
+fn state_of(version: &str, choices: ConsentChoices) -> ConsentState {
+    let outdated = version < ASK_AGAIN_BEFORE;
+    ConsentState {
+        ask: outdated,
+        renewal: outdated,
+        choices,
+    }
+}
+
+pub async fn state() -> Result<ConsentState, AppError> {
+    if let Some(stored) = presented() {
+        return Ok(state_of(&stored.version, stored.choices));
+    }
+    // A signed-in person on a new browser: their account's latest choice stands.
+    if let Some(user) = current_user().await? {
+        let db = server_context()?.db;
+        if let Some(r) = latest(&db, &user).await? {
+            return Ok(state_of(
+                &r.policy_version,
+                ConsentChoices {
+                    functional: r.functional,
+                    statistics: r.statistics,
+                    improvement: r.improvement,
+                },
+            ));
+        }
+    }
+    Ok(ConsentState {
+        ask: true,
+        renewal: false,
+        choices: ConsentChoices::default(),
+    })
+}
+
+async fn latest(
+    db: &sea_orm::DatabaseConnection,
+    user: &user_account::Model,
+) -> Result<Option<consent_record::Model>, AppError> {
+    Ok(consent_record::Entity::find()
+        .filter(consent_record::Column::UserId.eq(user.id))
+        .order_by_desc(consent_record::Column::CreatedMs)
+        .one(db)
+        .await?)
+}
+
+pub async fn save(choices: ConsentChoices, from_settings: bool) -> Result<ConsentState, AppError> {
+    let ctx = server_context()?;
+    let user = current_user().await?;
+    let anon_id = presented().map_or_else(|| Uuid::new_v4().to_string(), |s| s.anon_id);
+    consent_record::ActiveModel {
+        id: Set(Uuid::new_v4()),
+        user_id: Set(user.as_ref().map(|u| u.id)),
+        anon_id: Set(anon_id.clone()),
+        policy_version: Set(POLICY_VERSION.to_owned()),
+        functional: Set(choices.functional),
+        statistics: Set(choices.statistics),
+        improvement: Set(choices.improvement),
+        source: Set(if from_settings { "settings" } else { "dialog" }.to_owned()),
+        created_ms: Set(Utc::now().timestamp_millis()),
+    }
+    .insert(&ctx.db)
+    .await?;
+    let stored = Stored {
+        anon_id,
+        version: POLICY_VERSION.to_owned(),
+        choices,
+    };
+    let settings = &ctx.accounts.settings;
+    append_cookie(
+        settings,
+        cookie_name(settings.secure_cookies),
+        &stored.encode(),
+        COOKIE_MAX_AGE_SECS,
+    );
+    Ok(state_of(POLICY_VERSION, choices))
+}
+
+pub async fn history() -> Result<Vec<ConsentRecordView>, AppError> {
+    let (_, user) = require_user().await?;
+    let db = server_context()?.db;
+    let tz: chrono_tz::Tz = user.timezone.parse().unwrap_or(chrono_tz::UTC);
+    Ok(consent_record::Entity::find()
+        .filter(consent_record::Column::UserId.eq(user.id))
+        .order_by_desc(consent_record::Column::CreatedMs)
+        .all(&db)
+        .await?
+        .into_iter()
+        .map(|r| ConsentRecordView {
+            id: r.id.to_string(),
+            when: chrono::DateTime::from_timestamp_millis(r.created_ms)
+                .unwrap_or_default()
+                .with_timezone(&tz)
+                .format("%-d %b %Y, %H:%M")
+                .to_string(),
+            policy_version: r.policy_version,
+            choices: ConsentChoices {
+                functional: r.functional,
+                statistics: r.statistics,
+                improvement: r.improvement,
+            },
+            source: if r.source == "settings" {
+                "settings"
+            } else {
+                "first visit"
+            }
+            .to_owned(),
+        })
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_cookie_round_trips_and_anything_else_is_ignored() {
+        let s = Stored {
+            anon_id: Uuid::new_v4().to_string(),
+            version: POLICY_VERSION.to_owned(),
+            choices: ConsentChoices {
+                functional: false,
+                statistics: true,
+                improvement: false,
+            },
+        };
+        assert_eq!(Stored::decode(&s.encode()), Some(s.clone()));
+        assert!(s.encode().ends_with(".010"));
+        for bad in [
+            "",
+            "x.2026-11-24.000",
+            &format!("{}.2026-11-24.00", s.anon_id),
+            &format!("{}.2026-11-24.0000", s.anon_id),
+            &format!("{}.2026-11-24.012", s.anon_id),
+            &format!("{}.<script>.000", s.anon_id),
+            &format!("{}..000", s.anon_id),
+            &format!("{}.2026-11-24.000.x", s.anon_id),
+        ] {
+            assert_eq!(Stored::decode(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_choice_under_an_older_policy_is_asked_again() {
+        assert!(!state_of(POLICY_VERSION, ConsentChoices::ALL).ask);
+        let old = state_of("2026-01-01", ConsentChoices::ALL);
+        assert!(old.ask && old.renewal);
+        assert_eq!(old.choices, ConsentChoices::ALL);
+    }
+}
