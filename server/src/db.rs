@@ -24,6 +24,29 @@ pub fn connect_options(url: &SecretString, max_connections: u32) -> ConnectOptio
     opt
 }
 
+/// The letter scheduler's own connections. On PostgreSQL they commit without waiting for
+/// the WAL flush (`synchronous_commit = off`): a scheduler write is a claim or an outcome,
+/// and if PostgreSQL itself crashes, the last few hundred milliseconds of them may be lost —
+/// which means those messages are sent again, with the same Message-ID, never that one is
+/// lost. It is the trade SQLite (WAL, `synchronous = NORMAL`) makes for every write, and it
+/// takes an fsync off the path of each delivered letter. Web requests keep the pool with
+/// full durability. SQLite shares the one pool (one writer anyway).
+pub async fn scheduler_pool(
+    config: &Config,
+    shared: &DatabaseConnection,
+    workers: usize,
+) -> anyhow::Result<DatabaseConnection> {
+    if shared.get_database_backend() != sea_orm::DbBackend::Postgres {
+        return Ok(shared.clone());
+    }
+    let max = u32::try_from(workers + 2).unwrap_or(u32::MAX);
+    let mut opt = connect_options(&config.database_url(), max);
+    opt.map_sqlx_postgres_opts(|o| o.options([("synchronous_commit", "off")]));
+    Database::connect(opt)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot connect the letter scheduler to the database: {e}"))
+}
+
 /// Connects (creating the SQLite file and its directory on first run) and applies every
 /// pending migration.
 pub async fn connect_and_migrate(config: &Config) -> anyhow::Result<DatabaseConnection> {

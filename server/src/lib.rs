@@ -133,10 +133,12 @@ impl Application {
             )
             .await?,
         );
-        let scheduler = config
-            .letters
-            .deliver
-            .then(|| Scheduler::new(db.clone(), mailer.clone(), letters.clone()));
+        let scheduler = if config.letters.deliver {
+            let pool = db::scheduler_pool(&config, &db, config.letters.workers).await?;
+            Some(Scheduler::new(pool, mailer.clone(), letters.clone()))
+        } else {
+            None
+        };
         let state = AppState {
             leptos_options: leptos_options(&config),
             db: db.clone(),
