@@ -6,6 +6,8 @@
 //! - `consent_record`: every privacy choice made (first-visit dialog or settings): the
 //!   browser's random id, the account if signed in, the policy version and the choices.
 //!   An account's records go with it; anonymous ones are deleted after 13 months.
+//! - `page_view_day`: anonymous usage statistics (views per UTC day and page pattern), for
+//!   visitors who allowed them. Nothing in it identifies anyone.
 //! - `user_account.deleted_ms`: when the owner closed the account. A closed account cannot
 //!   be seen or used; signing in again within the grace period restores it, and after it
 //!   the retention job erases the account and everything that is personal to it.
@@ -65,6 +67,17 @@ impl MigrationTrait for Migration {
             )
             .await?;
         manager
+            .create_table(
+                Table::create()
+                    .table(PageViewDay::Table)
+                    .col(string_len(PageViewDay::Day, 10))
+                    .col(string_len(PageViewDay::Page, 64))
+                    .col(big_integer(PageViewDay::Views))
+                    .primary_key(Index::create().col(PageViewDay::Day).col(PageViewDay::Page))
+                    .to_owned(),
+            )
+            .await?;
+        manager
             .create_index(
                 Index::create()
                     .name("ix_consent_record_user")
@@ -96,6 +109,9 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .drop_table(Table::drop().table(PageViewDay::Table).to_owned())
+            .await?;
         manager
             .drop_table(Table::drop().table(ConsentRecord::Table).to_owned())
             .await?;
@@ -161,4 +177,12 @@ enum AuthSession {
     Table,
     Ip,
     ExpiresAt,
+}
+
+#[derive(DeriveIden)]
+enum PageViewDay {
+    Table,
+    Day,
+    Page,
+    Views,
 }

@@ -65,6 +65,13 @@ pub struct Config {
     /// Where uploaded images are stored. Defaults to `<data_dir>/uploads`.
     #[serde(default)]
     pub uploads_dir: Option<PathBuf>,
+    /// How often the anonymous usage counts kept in memory are added to the database.
+    #[serde(default = "default_stats_flush_secs")]
+    pub stats_flush_secs: u64,
+}
+
+fn default_stats_flush_secs() -> u64 {
+    60
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -13,6 +13,7 @@ pub mod health;
 pub mod letter_files;
 pub mod security;
 pub mod telemetry;
+pub mod usage;
 pub mod wall;
 
 use std::{
@@ -65,6 +66,7 @@ pub struct AppState {
     pub letters: Arc<Letters>,
     pub config: Arc<Config>,
     pub security: SecurityPolicy,
+    pub usage: usage::Usage,
 }
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -76,6 +78,8 @@ pub struct Application {
     db: DatabaseConnection,
     scheduler: Option<Scheduler>,
     retention: Retention,
+    usage: usage::Usage,
+    stats_flush: std::time::Duration,
 }
 
 /// What the retention job (`app::privacy::ssr::purge`) needs.
@@ -150,14 +154,19 @@ impl Application {
                 https: config.is_https(),
                 allow_live_reload: std::env::var_os("LEPTOS_WATCH").is_some(),
             },
+            usage: usage::Usage::default(),
             config: Arc::new(config),
         };
+        let usage = state.usage.clone();
+        let stats_flush = std::time::Duration::from_secs(state.config.stats_flush_secs.max(1));
         Ok(Self {
             listener,
             router: router(state),
             db,
             scheduler,
             retention,
+            usage,
+            stats_flush,
         })
     }
 
@@ -181,6 +190,7 @@ impl Application {
     ) -> std::io::Result<()> {
         let (stop, stopped) = tokio::sync::watch::channel(false);
         let mut workers = self.scheduler.map(|s| s.spawn(stopped));
+        let flusher = self.usage.spawn_flusher(self.db.clone(), self.stats_flush);
         let retention = app::privacy::ssr::spawn_retention(
             self.db.clone(),
             self.retention.store,
@@ -206,6 +216,10 @@ impl Application {
             workers.abort_all();
         }
         retention.abort();
+        flusher.abort();
+        if let Err(e) = self.usage.flush(&self.db).await {
+            tracing::warn!(error = %e, "saving usage statistics at shutdown failed");
+        }
         served?;
         if let Err(e) = self.db.close_by_ref().await {
             tracing::warn!(error = %e, "closing the database pool failed");
@@ -310,6 +324,13 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn_with_state(
             wall::PageCache::default(),
             wall::page_cache,
+        ))
+        .layer(middleware::from_fn_with_state(
+            usage::UsageState {
+                usage: state.usage.clone(),
+                secure_cookies: state.config.is_https(),
+            },
+            usage::count,
         ))
         .layer(middleware::from_fn(errors::server_fn_status))
         .layer(middleware::from_fn_with_state(

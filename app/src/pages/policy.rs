@@ -31,6 +31,16 @@ const RETENTION: &[(&str, &str, &str)] = &[
         "With the session: at most 14 days after its last use",
     ),
     (
+        "Your privacy choices: a random browser id, the policy version, your answers, when",
+        "To respect them and to be able to show what you agreed to",
+        "With your account; without an account, 13 months",
+    ),
+    (
+        "Anonymous statistics, only if you allow them: a count of views per day and page",
+        "To learn which parts of Ripen are used",
+        "2 years; they contain nothing about you (no IP address, no identifier)",
+    ),
+    (
         "Email links (confirm address, reset password)",
         "To confirm it is you",
         "Stored only hashed; deleted 7 days after use or expiry",
@@ -90,7 +100,8 @@ pub fn PrivacyPage() -> impl IntoView {
 
             <section aria-labelledby="p-cookies">
                 <h2 id="p-cookies">"Cookies and storage"</h2>
-                <p>"Ripen sets one essential cookie: your session, so you stay signed in. It is HttpOnly (unreadable by scripts) and, over HTTPS, Secure. There are no advertising or tracking cookies."</p>
+                <p>"Ripen sets two essential cookies: your session, so you stay signed in, and your privacy choices, so we do not ask again. Both are HttpOnly (unreadable by scripts) and, over HTTPS, Secure. There are no advertising or tracking cookies."</p>
+                <p>"On your first visit we ask what else you allow: remembering your language and theme, anonymous statistics, and using anonymised data to improve Ripen's features. Nothing is ticked in advance, and until you answer we store nothing optional. You can change your answer at any time in Settings, where you also see every choice you made."</p>
             </section>
 
             <section aria-labelledby="p-rights">
@@ -104,7 +115,7 @@ pub fn PrivacyPage() -> impl IntoView {
                          For {DELETION_GRACE_DAYS} days, logging in brings the account back; after that we erase it with \
                          everything in it. Letters you shared on the wall stay, signed with their pen name only."
                     )}</li>
-                    <li><strong>"Withdraw consent: "</strong>"you can take a letter off the wall at any time."</li>
+                    <li><strong>"Withdraw consent: "</strong>"change your privacy choices in Settings at any time, and take any letter off the wall."</li>
                 </ul>
             </section>
 

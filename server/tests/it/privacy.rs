@@ -799,3 +799,84 @@ async fn privacy_choices_are_asked_once_recorded_per_browser_and_account_and_ask
     assert_eq!(left.len(), 1);
     assert_eq!(left[0].user_id, Some(ann));
 }
+
+#[tokio::test]
+async fn usage_is_counted_only_with_consent_per_day_and_page_pattern_and_identifies_no_one() {
+    let app = TestApp::spawn_with(TestOptions {
+        config: json!({ "stats_flush_secs": 1 }),
+        ..TestOptions::default()
+    })
+    .await;
+    let version = app::privacy::POLICY_VERSION;
+    let yes = format!("ripen_consent={}.{version}.010", Uuid::new_v4());
+    let no = format!("ripen_consent={}.{version}.101", Uuid::new_v4());
+    let get = |path: &'static str, cookie: Option<String>| {
+        let app = &app;
+        async move {
+            let mut req = app.new_client().get(app.url(path));
+            if let Some(c) = cookie {
+                req = req.header("cookie", c);
+            }
+            req.send().await.unwrap().status()
+        }
+    };
+    for _ in 0..3 {
+        assert_eq!(get("/", Some(yes.clone())).await, StatusCode::OK);
+    }
+    // The wall twice: the second answer comes from the visitors' cache and counts too.
+    assert_eq!(get("/wall", Some(yes.clone())).await, StatusCode::OK);
+    assert_eq!(get("/wall", Some(yes.clone())).await, StatusCode::OK);
+    // Not found, not a page, or no consent for statistics: not counted.
+    assert_eq!(
+        get("/wall/0123456789abcdef", Some(yes.clone())).await,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(get("/healthz", Some(yes.clone())).await, StatusCode::OK);
+    for _ in 0..4 {
+        get("/", Some(no.clone())).await;
+        get("/", None).await;
+    }
+
+    let day = Utc::now().format("%Y-%m-%d").to_string();
+    let backend = app.db.get_database_backend();
+    let mut rows = Vec::new();
+    for _ in 0..50 {
+        rows = app
+            .db
+            .query_all_raw(Statement::from_string(
+                backend,
+                "SELECT day, page, views FROM page_view_day ORDER BY page",
+            ))
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|r| {
+                (
+                    r.try_get_by_index::<String>(0).unwrap(),
+                    r.try_get_by_index::<String>(1).unwrap(),
+                    r.try_get_by_index::<i64>(2).unwrap(),
+                )
+            })
+            .collect::<Vec<_>>();
+        if rows.len() == 2 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(
+        rows,
+        vec![
+            (day.clone(), "/".to_owned(), 3),
+            (day.clone(), "/wall".to_owned(), 2)
+        ]
+    );
+    // The table has room for nothing else: no address, no cookie, no account.
+    let mut cols: Vec<String> = columns(&app)
+        .await
+        .into_iter()
+        .filter(|(t, _, _)| t == "page_view_day")
+        .map(|(_, c, _)| c)
+        .collect();
+    cols.sort();
+    assert_eq!(cols, ["day", "page", "views"]);
+}
