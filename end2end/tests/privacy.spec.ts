@@ -68,7 +68,7 @@ test("a first visit asks before anything optional is stored, and the answer is r
 
   // Signed in, Settings shows the choices and their history; a change is recorded too.
   await signUpAndConfirm(page, "consent");
-  const card = page.locator("section", { has: page.getByRole("heading", { name: "Privacy choices" }) });
+  const card = page.getByRole("region", { name: "Privacy choices" });
   // This browser's answer stands; the account has recorded none of its own yet.
   await expect(card.getByLabel(STATISTICS)).toBeChecked();
   await expect(card.getByLabel(FUNCTIONAL)).not.toBeChecked();
@@ -83,7 +83,7 @@ test("a first visit asks before anything optional is stored, and the answer is r
 
   await page.reload();
   await hydrated(page);
-  const again = page.locator("section", { has: page.getByRole("heading", { name: "Privacy choices" }) });
+  const again = page.getByRole("region", { name: "Privacy choices" });
   await expect(again.getByLabel(STATISTICS)).toBeChecked();
   await expect(again.getByLabel(FUNCTIONAL)).toBeChecked();
   await expect(again.getByLabel(IMPROVEMENT)).not.toBeChecked();

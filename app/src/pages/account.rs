@@ -163,7 +163,15 @@ fn Settings(
 
                 {time.map(|time| view! { <TimeCard time /> })}
 
-    <Devices devices />
+    <section class="card" aria-labelledby="session-h">
+                <h2 id="session-h">"This device"</h2>
+                <p class="muted">"Signing out ends this session on our server straight away."</p>
+                <ActionForm action=logout attr:class="form">
+                    <Submit label="Log out" busy_label="Logging out…" pending=logout.pending()
+                        class="button button-quiet" />
+                </ActionForm>
+            </section>
+            <Devices devices />
             <PrivacyChoices current=choices history />
                 <CloseAccountCard />
             </div>
