@@ -10,12 +10,11 @@ use leptos_router::{
 use crate::pages::{
     account::AccountPage,
     auth::{CheckEmail, ForgotPassword, LoginPage, ResetPasswordPage, Signup, VerifyEmailPage},
-    coming_soon::{Area, ComingSoon},
     diary::{DiaryPage, HistoryPage, StatsPage},
     landing::Landing,
     letters::{LetterPage, LettersPage, ReadLetterPage},
     not_found::NotFound,
-    policy::PrivacyPage,
+    policy::{PrivacyPage, TermsPage},
     status::Status,
     timer::TimerPage,
     wall::{ModerationPage, WallIndexPage, WallLetterPage},
@@ -44,7 +43,7 @@ pub fn AppRoutes() -> impl IntoView {
             <Route path=path!("/reset-password") view=ResetPasswordPage />
             <Route path=path!("/verify-email") view=VerifyEmailPage />
             <Route path=path!("/privacy") view=PrivacyPage />
-            <Route path=path!("/terms") view=|| view! { <ComingSoon area=Area::Terms /> } />
+            <Route path=path!("/terms") view=TermsPage />
             <Route path=path!("/status") view=Status />
         </Routes>
     }

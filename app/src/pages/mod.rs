@@ -1,7 +1,6 @@
 //! One module per page.
 pub mod account;
 pub mod auth;
-pub mod coming_soon;
 pub mod diary;
 pub mod landing;
 pub mod letters;

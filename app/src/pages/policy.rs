@@ -136,3 +136,66 @@ pub fn PrivacyPage() -> impl IntoView {
         </article>
     }
 }
+
+/// Ripen's terms of use, versioned with the privacy policy (one version is accepted at
+/// sign-up for both).
+#[component]
+pub fn TermsPage() -> impl IntoView {
+    view! {
+        <Title text="Terms of use" />
+        <Meta name="description" content="The agreement between you and Ripen, in plain words." />
+        <article class="container policy" aria-labelledby="page-title">
+            <header class="page-head">
+                <p class="eyebrow">"Ripen"</p>
+                <h1 id="page-title">"Terms of use"</h1>
+                <p class="lede">"The agreement between you and Ripen, in plain words."</p>
+                <p class="muted policy-version">{format!("Version {POLICY_VERSION}, in effect from {POLICY_DATE}.")}</p>
+            </header>
+
+            <section aria-labelledby="t-account">
+                <h2 id="t-account">"Your account"</h2>
+                <ul>
+                    <li>"You must be 13 or older to have an account."</li>
+                    <li>"Give a real email address: it is how your letters and account messages reach you."</li>
+                    <li>"An account is for one person. Keep your password to yourself; tell us if you think someone else used it, and sign your devices out in Settings."</li>
+                </ul>
+            </section>
+
+            <section aria-labelledby="t-content">
+                <h2 id="t-content">"What you write"</h2>
+                <ul>
+                    <li>"Your tasks, notes, diary and letters remain yours. You allow Ripen to store them, show them to you, and deliver letters to the people you address them to — nothing more."</li>
+                    <li>"When you share a letter on the public wall, you allow Ripen to show it publicly under your pen name until you take it down."</li>
+                    <li>"Do not use Ripen to harass anyone, to send anything unlawful, or to publish other people's personal information. Write to others only if they would expect to hear from you."</li>
+                </ul>
+            </section>
+
+            <section aria-labelledby="t-letters">
+                <h2 id="t-letters">"Letters to the future"</h2>
+                <p>"We deliver each letter at the time you choose, from one hour to 50 years ahead, and tell you when it has arrived. Email can fail for reasons outside our control (a full mailbox, an address that no longer exists): we try again, and if a letter cannot be delivered we show it as not delivered. Please do not rely on Ripen for messages with legal or urgent consequences."</p>
+            </section>
+
+            <section aria-labelledby="t-wall">
+                <h2 id="t-wall">"The public wall"</h2>
+                <p>"Anyone can report a wall letter. Moderators may hide a letter that breaks these terms; hiding removes it from the wall, not from your account. We may close accounts that abuse Ripen or its readers."</p>
+            </section>
+
+            <section aria-labelledby="t-leave">
+                <h2 id="t-leave">"Leaving"</h2>
+                <p>{format!(
+                    "You can close your account at any time in Settings. For {DELETION_GRACE_DAYS} days a login brings it back; \
+                     after that it is erased, as the "
+                )}<A href="/privacy">"privacy policy"</A>" explains."</p>
+            </section>
+
+            <section aria-labelledby="t-service">
+                <h2 id="t-service">"The service"</h2>
+                <ul>
+                    <li>"Ripen is free to use today. If we ever offer paid plans, you will see the price and the terms before you pay, and nothing you already have will be taken away without notice."</li>
+                    <li>"We work to keep Ripen running and your data safe, but we provide it as it is, to the extent the law allows."</li>
+                    <li>"When these terms change in a way that matters, we tell you in Ripen and ask you to accept them again."</li>
+                </ul>
+            </section>
+        </article>
+    }
+}

@@ -38,14 +38,18 @@ async fn landing_page_is_rendered_on_the_server() {
 }
 
 #[tokio::test]
-async fn placeholder_areas_say_they_are_coming() {
+async fn the_legal_pages_are_published_with_their_version() {
     let app = TestApp::spawn().await;
-    for (path, title) in [("/terms", "Terms of use")] {
+    for (path, title) in [("/privacy", "Privacy policy"), ("/terms", "Terms of use")] {
         let (status, _, body) = app.get_text(path).await;
         let body = without_markers(&body);
         assert_eq!(status, StatusCode::OK, "{path}");
         assert!(body.contains(&format!(">{title}</h1>")), "{path}: {body}");
-        assert!(body.contains("Coming soon"), "{path}");
+        assert!(
+            body.contains(&format!("Version {}", app::privacy::POLICY_VERSION)),
+            "{path}"
+        );
+        assert!(!body.contains("Coming soon"), "{path}");
         assert!(
             body.contains(&format!("<title>{title} · Ripen</title>")),
             "{path}"
