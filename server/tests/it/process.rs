@@ -83,3 +83,184 @@ async fn the_binary_prints_its_url_creates_the_sqlite_file_and_stops_on_sigterm(
         "{logs:?}"
     );
 }
+
+/// Posts a server function's form the way the browser does, from the site's origin.
+async fn post<F: server_fn::ServerFn + serde::Serialize>(
+    client: &reqwest::Client,
+    site: &str,
+    input: F,
+) -> reqwest::StatusCode {
+    client
+        .post(format!("{site}{}", F::PATH))
+        .header("origin", site)
+        .header("accept", "application/json")
+        .form(&input)
+        .send()
+        .await
+        .unwrap()
+        .status()
+}
+
+#[tokio::test]
+async fn logs_never_carry_passwords_tokens_cookies_or_letter_text() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let site = format!("http://127.0.0.1:{port}");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ripen"))
+        .current_dir(dir.path())
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("RIPEN_LISTEN", format!("127.0.0.1:{port}"))
+        .env("RIPEN_SITE_URL", &site)
+        .env("RIPEN_LOG_FORMAT", "json")
+        // Ripen's own code at debug level: more than production logs, so a leak shows.
+        .env(
+            "RIPEN_LOG_FILTER",
+            "info,app=debug,server=debug,ripen=debug",
+        )
+        .env("RIPEN_LETTERS__MIN_LEAD_SECS", "1")
+        .stderr(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("start ripen");
+    let (tx, rx) = std::sync::mpsc::channel();
+    let readers = [
+        Box::new(child.stderr.take().unwrap()) as Box<dyn std::io::Read + Send>,
+        Box::new(child.stdout.take().unwrap()) as Box<dyn std::io::Read + Send>,
+    ]
+    .map(|stream| {
+        let tx = tx.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stream).lines().map_while(Result::ok) {
+                let _ = tx.send(line);
+            }
+        })
+    });
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let mut logs = Vec::new();
+    loop {
+        let line = rx
+            .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+            .expect("ripen started in time");
+        let started = line.contains("Ripen is running at");
+        logs.push(line);
+        if started {
+            break;
+        }
+    }
+
+    let client = reqwest::Client::builder()
+        .cookie_store(true)
+        .build()
+        .unwrap();
+    let password = "Secret-Pa55phrase-Orchard";
+    let mut register = crate::accounts::signup("logan", "logan@example.com");
+    register.password = password.into();
+    assert!(post(&client, &site, register).await.is_success());
+    let outbox = dir.path().join("data/outbox");
+    let verify = crate::mail::wait_for(&outbox, "logan@example.com", 1)
+        .await
+        .pop()
+        .unwrap()
+        .token("/verify-email");
+    // The page with the token in its query, as the email's link opens it, then the form.
+    client
+        .get(format!("{site}/verify-email?token={verify}"))
+        .send()
+        .await
+        .unwrap();
+    let verified = client
+        .post(format!(
+            "{site}{}",
+            <app::account::VerifyEmail as server_fn::ServerFn>::PATH
+        ))
+        .header("origin", &site)
+        .header("accept", "application/json")
+        .form(&app::account::VerifyEmail {
+            token: verify.clone(),
+        })
+        .send()
+        .await
+        .unwrap();
+    assert!(verified.status().is_success());
+    let session = verified
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|c| c.strip_prefix("ripen_session="))
+        .and_then(|c| c.split(';').next())
+        .expect("a session cookie")
+        .to_owned();
+    let body = "Dear future me, the plum tree secret is under the third stone.";
+    let mut letter = crate::letters::letter(
+        "A private title",
+        chrono::Utc::now() + chrono::Duration::hours(2),
+    );
+    letter.body = body.into();
+    assert!(post(&client, &site, letter).await.is_success());
+    assert!(
+        post(
+            &client,
+            &site,
+            app::account::RequestPasswordReset {
+                email: "logan@example.com".into()
+            }
+        )
+        .await
+        .is_success()
+    );
+    let reset = crate::mail::wait_for(&outbox, "logan@example.com", 2)
+        .await
+        .pop()
+        .unwrap()
+        .token("/reset-password");
+    client
+        .get(format!("{site}/reset-password?token={reset}"))
+        .send()
+        .await
+        .unwrap();
+    // A signed-in page view: the session cookie travels with it.
+    let account = client.get(format!("{site}/account")).send().await.unwrap();
+    assert!(account.status().is_success());
+    // A wrong password too: failures are logged, the attempt is not.
+    let login = app::account::Login {
+        identifier: "logan".into(),
+        password: "Wrong-Secret-Guess-42".into(),
+    };
+    assert_eq!(
+        post(&reqwest::Client::new(), &site, login).await,
+        reqwest::StatusCode::UNAUTHORIZED
+    );
+
+    Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    child.wait().unwrap();
+    for reader in readers {
+        reader.join().unwrap();
+    }
+    logs.extend(rx.try_iter());
+    let all = logs.join("\n");
+    assert!(
+        all.contains("/verify-email") && all.contains("/api/letters"),
+        "requests are logged (else this test proves nothing): {all}"
+    );
+    for (what, secret) in [
+        ("password", password),
+        ("wrong password", "Wrong-Secret-Guess-42"),
+        ("verification token", verify.as_str()),
+        ("reset token", reset.as_str()),
+        ("session cookie", session.as_str()),
+        ("letter body", "plum tree secret"),
+        ("letter title", "A private title"),
+    ] {
+        assert!(!secret.is_empty());
+        assert!(!all.contains(secret), "the {what} is in the logs");
+    }
+}
