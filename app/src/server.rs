@@ -23,11 +23,16 @@ pub struct ServerContext {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ClientIp(pub IpAddr);
 
-/// The client address of the current request as text (`unknown` if the server set none).
-pub fn client_ip() -> String {
+/// The client address of the current request, if the server decided one.
+pub fn client_addr() -> Option<IpAddr> {
     use_context::<http::request::Parts>()
         .and_then(|parts| parts.extensions.get::<ClientIp>().copied())
-        .map_or_else(|| "unknown".to_owned(), |ip| ip.0.to_string())
+        .map(|ip| ip.0)
+}
+
+/// The client address of the current request as text (`unknown` if the server set none).
+pub fn client_ip() -> String {
+    client_addr().map_or_else(|| "unknown".to_owned(), |ip| ip.to_string())
 }
 
 /// The CSP nonce minted by the server's security-headers middleware for this response,

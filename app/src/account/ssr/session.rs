@@ -101,11 +101,7 @@ pub fn append_cookie(settings: &AccountSettings, name: &str, value: &str, max_ag
 
 /// The client's address for the devices list (`None` when the server could not tell).
 fn client_ip() -> Option<String> {
-    let parts = use_context::<http::request::Parts>()?;
-    parts
-        .extensions
-        .get::<crate::server::ClientIp>()
-        .map(|ip| ip.0.to_string())
+    crate::server::client_addr().map(|ip| ip.to_string())
 }
 
 fn user_agent() -> Option<String> {
