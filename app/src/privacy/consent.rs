@@ -90,6 +90,16 @@ impl Stored {
     }
 }
 
+impl From<&consent_record::Model> for ConsentChoices {
+    fn from(r: &consent_record::Model) -> Self {
+        Self {
+            functional: r.functional,
+            statistics: r.statistics,
+            improvement: r.improvement,
+        }
+    }
+}
+
 fn presented() -> Option<Stored> {
     let ctx = server_context().ok()?;
     let parts = leptos::prelude::use_context::<http::request::Parts>()?;
@@ -117,14 +127,7 @@ pub async fn state() -> Result<ConsentState, AppError> {
     if let Some(user) = current_user().await? {
         let db = server_context()?.db;
         if let Some(r) = latest(&db, &user).await? {
-            return Ok(state_of(
-                &r.policy_version,
-                ConsentChoices {
-                    functional: r.functional,
-                    statistics: r.statistics,
-                    improvement: r.improvement,
-                },
-            ));
+            return Ok(state_of(&r.policy_version, ConsentChoices::from(&r)));
         }
     }
     Ok(ConsentState {
@@ -180,7 +183,6 @@ pub async fn save(choices: ConsentChoices, from_settings: bool) -> Result<Consen
 pub async fn history() -> Result<Vec<ConsentRecordView>, AppError> {
     let (_, user) = require_user().await?;
     let db = server_context()?.db;
-    let tz: chrono_tz::Tz = user.timezone.parse().unwrap_or(chrono_tz::UTC);
     Ok(consent_record::Entity::find()
         .filter(consent_record::Column::UserId.eq(user.id))
         .order_by_desc(consent_record::Column::CreatedMs)
@@ -189,17 +191,14 @@ pub async fn history() -> Result<Vec<ConsentRecordView>, AppError> {
         .into_iter()
         .map(|r| ConsentRecordView {
             id: r.id.to_string(),
-            when: chrono::DateTime::from_timestamp_millis(r.created_ms)
-                .unwrap_or_default()
-                .with_timezone(&tz)
-                .format("%-d %b %Y, %H:%M")
-                .to_string(),
+            when: super::ssr::local(
+                chrono::DateTime::from_timestamp_millis(r.created_ms)
+                    .unwrap_or_default()
+                    .fixed_offset(),
+                &user.timezone,
+            ),
+            choices: ConsentChoices::from(&r),
             policy_version: r.policy_version,
-            choices: ConsentChoices {
-                functional: r.functional,
-                statistics: r.statistics,
-                improvement: r.improvement,
-            },
             source: if r.source == "settings" {
                 "settings"
             } else {

@@ -31,7 +31,8 @@ const RETENTION_EVERY: StdDuration = StdDuration::from_secs(3600);
 /// then deleted.
 const SPENT_TOKENS_KEPT_DAYS: i64 = 7;
 
-fn local(at: DateTime<FixedOffset>, timezone: &str) -> String {
+/// An instant as the privacy pages show it, in the owner's time zone: "24 Nov 2026, 09:14".
+pub(super) fn local(at: DateTime<FixedOffset>, timezone: &str) -> String {
     let tz: chrono_tz::Tz = timezone.parse().unwrap_or(chrono_tz::UTC);
     at.with_timezone(&tz).format("%-d %b %Y, %H:%M").to_string()
 }
