@@ -27,7 +27,7 @@ use axum::{
 use chrono::{DateTime, Utc};
 use http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 
-use app::{account::ssr::session, server::CspNonce};
+use app::{account::ssr::session, privacy::consent, server::CspNonce};
 
 use crate::AppState;
 
@@ -59,9 +59,6 @@ fn is_wall_page(req: &Request) -> bool {
     req.method() == Method::GET
         && (path == "/wall" || (path.starts_with("/wall/") && !path.contains("/images/")))
 }
-
-const CONSENT_SECURE: &str = "__Host-ripen_consent";
-const CONSENT_PLAIN: &str = "ripen_consent";
 
 fn has_session(headers: &HeaderMap) -> bool {
     has_cookie(headers, &[session::SECURE_COOKIE, session::PLAIN_COOKIE])
@@ -119,7 +116,10 @@ pub async fn page_cache(State(cache): State<PageCache>, req: Request, next: Next
         return next.run(req).await;
     };
     // Pages differ by whether the visitor has answered the privacy dialog.
-    let answered = has_cookie(req.headers(), &[CONSENT_SECURE, CONSENT_PLAIN]);
+    let answered = has_cookie(
+        req.headers(),
+        &[consent::cookie_name(true), consent::cookie_name(false)],
+    );
     let key = format!(
         "{}{}",
         if answered { "a:" } else { "q:" },
