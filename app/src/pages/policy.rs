@@ -47,18 +47,33 @@ const RETENTION: &[(&str, &str, &str)] = &[
     ),
 ];
 
+/// The head of a legal page: its title, description, lede and version (shared by the
+/// policy and the terms, which are versioned together).
+#[component]
+fn LegalHeader(
+    title: &'static str,
+    description: &'static str,
+    lede: &'static str,
+) -> impl IntoView {
+    view! {
+        <Title text=title />
+        <Meta name="description" content=description />
+        <header class="page-head">
+            <p class="eyebrow">"Ripen"</p>
+            <h1 id="page-title">{title}</h1>
+            <p class="lede">{lede}</p>
+            <p class="muted policy-version">{format!("Version {POLICY_VERSION}, in effect from {POLICY_DATE}.")}</p>
+        </header>
+    }
+}
+
 #[component]
 pub fn PrivacyPage() -> impl IntoView {
     view! {
-        <Title text="Privacy policy" />
-        <Meta name="description" content="What Ripen collects, why, for how long, and how you stay in control of it." />
         <article class="container policy" aria-labelledby="page-title">
-            <header class="page-head">
-                <p class="eyebrow">"Ripen"</p>
-                <h1 id="page-title">"Privacy policy"</h1>
-                <p class="lede">"Your diary and your letters are yours. This is what we keep, why, for how long, and what you can do about it."</p>
-                <p class="muted policy-version">{format!("Version {POLICY_VERSION}, in effect from {POLICY_DATE}.")}</p>
-            </header>
+            <LegalHeader title="Privacy policy"
+                description="What Ripen collects, why, for how long, and how you stay in control of it."
+                lede="Your diary and your letters are yours. This is what we keep, why, for how long, and what you can do about it." />
 
             <section aria-labelledby="p-short">
                 <h2 id="p-short">"In short"</h2>
@@ -142,15 +157,10 @@ pub fn PrivacyPage() -> impl IntoView {
 #[component]
 pub fn TermsPage() -> impl IntoView {
     view! {
-        <Title text="Terms of use" />
-        <Meta name="description" content="The agreement between you and Ripen, in plain words." />
         <article class="container policy" aria-labelledby="page-title">
-            <header class="page-head">
-                <p class="eyebrow">"Ripen"</p>
-                <h1 id="page-title">"Terms of use"</h1>
-                <p class="lede">"The agreement between you and Ripen, in plain words."</p>
-                <p class="muted policy-version">{format!("Version {POLICY_VERSION}, in effect from {POLICY_DATE}.")}</p>
-            </header>
+            <LegalHeader title="Terms of use"
+                description="The agreement between you and Ripen, in plain words."
+                lede="The agreement between you and Ripen, in plain words." />
 
             <section aria-labelledby="t-account">
                 <h2 id="t-account">"Your account"</h2>
