@@ -6,45 +6,106 @@ use std::{
     time::{Duration, Instant},
 };
 
+/// The `ripen` binary running in `dir`, its stdout and stderr read line by line.
+struct Ripen {
+    child: std::process::Child,
+    lines: std::sync::mpsc::Receiver<String>,
+    readers: Vec<std::thread::JoinHandle<()>>,
+    /// Every line read so far.
+    logs: Vec<String>,
+}
+
+impl Ripen {
+    /// Starts it with a clean environment plus `env`, and waits (up to 30 s) for the line
+    /// that prints its URL; answers the URL.
+    fn start(dir: &std::path::Path, env: &[(&str, &str)]) -> (Self, String) {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_ripen"))
+            .current_dir(dir)
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .envs(env.iter().copied())
+            .stderr(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("start ripen");
+        // The URL is printed on stderr, logs go to stdout; read both line by line.
+        let (tx, lines) = std::sync::mpsc::channel();
+        let streams = [
+            Box::new(child.stderr.take().unwrap()) as Box<dyn std::io::Read + Send>,
+            Box::new(child.stdout.take().unwrap()) as Box<dyn std::io::Read + Send>,
+        ];
+        let readers = streams
+            .into_iter()
+            .map(|stream| {
+                let tx = tx.clone();
+                std::thread::spawn(move || {
+                    for line in BufReader::new(stream).lines().map_while(Result::ok) {
+                        let _ = tx.send(line);
+                    }
+                })
+            })
+            .collect();
+        let mut me = Self {
+            child,
+            lines,
+            readers,
+            logs: Vec::new(),
+        };
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let url = loop {
+            let line = me
+                .lines
+                .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+                .expect("ripen printed its URL in time");
+            let url = line
+                .trim()
+                .strip_prefix("Ripen is running at ")
+                .map(|rest| rest.trim().to_owned());
+            me.logs.push(line);
+            if let Some(url) = url {
+                break url;
+            }
+        };
+        (me, url)
+    }
+
+    /// Sends SIGTERM, waits up to 10 s for the exit, and answers its status and every line
+    /// it wrote.
+    fn stop(mut self) -> (std::process::ExitStatus, Vec<String>) {
+        let status = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let exit = loop {
+            if let Some(exit) = self.child.try_wait().unwrap() {
+                break exit;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "ripen did not stop within 10 s of SIGTERM"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        };
+        for reader in self.readers {
+            reader.join().unwrap();
+        }
+        self.logs.extend(self.lines.try_iter());
+        (exit, self.logs)
+    }
+}
+
 #[tokio::test]
 async fn the_binary_prints_its_url_creates_the_sqlite_file_and_stops_on_sigterm() {
     let dir = tempfile::tempdir().unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_ripen"))
-        .current_dir(dir.path())
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("RIPEN_LISTEN", "127.0.0.1:0")
-        .env("RIPEN_LOG_FORMAT", "json")
-        .stderr(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("start ripen");
-
-    // The URL is printed on stderr, logs go to stdout; read both line by line.
-    let (tx, rx) = std::sync::mpsc::channel();
-    let stderr = child.stderr.take().unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let readers = [
-        Box::new(stderr) as Box<dyn std::io::Read + Send>,
-        Box::new(stdout) as Box<dyn std::io::Read + Send>,
-    ]
-    .map(|stream| {
-        let tx = tx.clone();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stream).lines().map_while(Result::ok) {
-                let _ = tx.send(line);
-            }
-        })
-    });
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let url = loop {
-        let line = rx
-            .recv_timeout(deadline.saturating_duration_since(Instant::now()))
-            .expect("ripen printed its URL in time");
-        if let Some(rest) = line.trim().strip_prefix("Ripen is running at ") {
-            break rest.trim().to_owned();
-        }
-    };
+    let (ripen, url) = Ripen::start(
+        dir.path(),
+        &[
+            ("RIPEN_LISTEN", "127.0.0.1:0"),
+            ("RIPEN_LOG_FORMAT", "json"),
+        ],
+    );
     assert!(url.starts_with("http://127.0.0.1:"), "{url}");
 
     let body = reqwest::get(&url).await.unwrap().text().await.unwrap();
@@ -57,27 +118,8 @@ async fn the_binary_prints_its_url_creates_the_sqlite_file_and_stops_on_sigterm(
         "SQLite file created in ./data"
     );
 
-    let status = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
-    let deadline = Instant::now() + Duration::from_secs(10);
-    let exit = loop {
-        if let Some(exit) = child.try_wait().unwrap() {
-            break exit;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "ripen did not stop within 10 s of SIGTERM"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    };
+    let (exit, logs) = ripen.stop();
     assert!(exit.success(), "graceful shutdown exits 0, got {exit}");
-    for reader in readers {
-        reader.join().unwrap();
-    }
-    let logs: Vec<String> = rx.try_iter().collect();
     assert!(
         logs.iter().any(|l| l.contains("shutdown signal received")),
         "{logs:?}"
@@ -110,48 +152,21 @@ async fn logs_never_carry_passwords_tokens_cookies_or_letter_text() {
         .unwrap()
         .port();
     let site = format!("http://127.0.0.1:{port}");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_ripen"))
-        .current_dir(dir.path())
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("RIPEN_LISTEN", format!("127.0.0.1:{port}"))
-        .env("RIPEN_SITE_URL", &site)
-        .env("RIPEN_LOG_FORMAT", "json")
-        // Ripen's own code at debug level: more than production logs, so a leak shows.
-        .env(
-            "RIPEN_LOG_FILTER",
-            "info,app=debug,server=debug,ripen=debug",
-        )
-        .env("RIPEN_LETTERS__MIN_LEAD_SECS", "1")
-        .stderr(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("start ripen");
-    let (tx, rx) = std::sync::mpsc::channel();
-    let readers = [
-        Box::new(child.stderr.take().unwrap()) as Box<dyn std::io::Read + Send>,
-        Box::new(child.stdout.take().unwrap()) as Box<dyn std::io::Read + Send>,
-    ]
-    .map(|stream| {
-        let tx = tx.clone();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stream).lines().map_while(Result::ok) {
-                let _ = tx.send(line);
-            }
-        })
-    });
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let mut logs = Vec::new();
-    loop {
-        let line = rx
-            .recv_timeout(deadline.saturating_duration_since(Instant::now()))
-            .expect("ripen started in time");
-        let started = line.contains("Ripen is running at");
-        logs.push(line);
-        if started {
-            break;
-        }
-    }
+    let listen = format!("127.0.0.1:{port}");
+    let (ripen, _) = Ripen::start(
+        dir.path(),
+        &[
+            ("RIPEN_LISTEN", &listen),
+            ("RIPEN_SITE_URL", &site),
+            ("RIPEN_LOG_FORMAT", "json"),
+            // Ripen's own code at debug level: more than production logs, so a leak shows.
+            (
+                "RIPEN_LOG_FILTER",
+                "info,app=debug,server=debug,ripen=debug",
+            ),
+            ("RIPEN_LETTERS__MIN_LEAD_SECS", "1"),
+        ],
+    );
 
     let client = reqwest::Client::builder()
         .cookie_store(true)
@@ -237,15 +252,7 @@ async fn logs_never_carry_passwords_tokens_cookies_or_letter_text() {
         reqwest::StatusCode::UNAUTHORIZED
     );
 
-    Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    child.wait().unwrap();
-    for reader in readers {
-        reader.join().unwrap();
-    }
-    logs.extend(rx.try_iter());
+    let (_, logs) = ripen.stop();
     let all = logs.join("\n");
     assert!(
         all.contains("/verify-email") && all.contains("/api/letters"),
