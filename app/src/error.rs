@@ -47,6 +47,9 @@ pub enum AppError {
     /// Missing, or not visible to this user (deliberately the same). Status 404.
     #[error("We could not find that.")]
     NotFound,
+    /// It existed, but its time is over (an expired download link). Status 410.
+    #[error("This link has expired.")]
+    Gone,
     /// Too many attempts. Status 429 with `Retry-After`.
     #[error("Too many attempts. Please try again in {retry_after_secs} seconds.")]
     RateLimited { retry_after_secs: u64 },
@@ -141,6 +144,7 @@ impl AppError {
             Self::Unauthorized | Self::InvalidCredentials => 401,
             Self::Forbidden => 403,
             Self::NotFound => 404,
+            Self::Gone => 410,
             Self::RateLimited { .. } => 429,
             Self::Internal { .. } => 500,
             Self::Network => 503,

@@ -10,6 +10,7 @@ pub mod components;
 pub mod diary;
 pub mod error;
 pub mod focus;
+pub mod format;
 pub mod letters;
 #[cfg(feature = "ssr")]
 pub mod mail;

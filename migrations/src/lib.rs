@@ -17,6 +17,7 @@ mod m20261123_000004_create_diary;
 mod m20261123_000005_create_letters;
 mod m20261123_000006_create_wall;
 mod m20261124_000007_privacy;
+mod m20261124_000008_data_export;
 
 pub struct Migrator;
 
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000005_create_letters::Migration),
             Box::new(m20261123_000006_create_wall::Migration),
             Box::new(m20261124_000007_privacy::Migration),
+            Box::new(m20261124_000008_data_export::Migration),
         ]
     }
 }

@@ -6,6 +6,7 @@
 pub mod client_ip;
 pub mod config;
 pub mod csrf;
+pub mod data_export;
 pub mod db;
 pub mod errors;
 pub mod focus_events;
@@ -298,6 +299,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/letters/images/{id}", get(letter_files::for_author))
         .route("/l/{token}/images/{id}", get(letter_files::for_link))
         .route("/wall/{public_id}/images/{id}", get(letter_files::for_wall))
+        .route("/account/export/{id}", get(data_export::download))
         .route("/sitemap.xml", get(wall::sitemap))
         .route("/robots.txt", get(wall::robots))
         .nest_service(

@@ -157,21 +157,9 @@ pub enum ImageError {
     Corrupt,
 }
 
-/// Sizes as people read them in a form error ("10 MB"); takes a reference because
-/// thiserror hands the field over that way.
+/// thiserror hands the field over by reference.
 fn human_size(bytes: &usize) -> String {
-    const KIB: usize = 1024;
-    const MIB: usize = 1024 * 1024;
-    let bytes = *bytes;
-    if bytes >= MIB && bytes.is_multiple_of(MIB) {
-        format!("{} MB", bytes / MIB)
-    } else if bytes >= MIB {
-        format!("{:.1} MB", bytes as f64 / MIB as f64)
-    } else if bytes >= KIB {
-        format!("{} KB", bytes / KIB)
-    } else {
-        format!("{bytes} bytes")
-    }
+    crate::format::human_size(*bytes as u64)
 }
 
 /// Validates an upload and returns a clean re-encoding of it, or the reason it was refused.

@@ -12,9 +12,11 @@ use crate::{
     components::consent::PrivacyChoices,
     components::form::{Field, FormAlert, Submit, field_error, form_error, succeeded},
     diary::{SaveTimeSettings, TimeSettings, get_time_settings},
+    format::human_size,
     privacy::{
         CloseAccount, ConsentChoices, ConsentRecordView, DELETION_GRACE_DAYS, DeviceView,
-        EndAllDevices, EndDevice, consent_history, get_consent, list_devices,
+        EndAllDevices, EndDevice, ExportView, RequestExport, consent_history, export_status,
+        get_consent, list_devices,
     },
 };
 
@@ -25,6 +27,7 @@ pub fn AccountPage() -> impl IntoView {
     let devices = Resource::new(|| (), |_| list_devices());
     let consent = Resource::new(|| (), |_| get_consent());
     let consent_log = Resource::new(|| (), |_| consent_history());
+    let export = Resource::new(|| (), |_| export_status());
     view! {
         <Title text="Account" />
         <section class="container account">
@@ -36,7 +39,8 @@ pub fn AccountPage() -> impl IntoView {
                             let devices = devices.await.unwrap_or_default();
                             let choices = consent.await.map(|c| c.choices).unwrap_or_default();
                             let history = consent_log.await.unwrap_or_default();
-                            view! { <Settings user time devices choices history /> }.into_any()
+                            let export = export.await.ok().flatten();
+                            view! { <Settings user time devices choices history export /> }.into_any()
                         }
                         Ok(None) => view! { <SignInPrompt /> }.into_any(),
                         Err(e) => view! { <div class="alert alert-error" role="alert">{e.to_string()}</div> }.into_any(),
@@ -68,6 +72,7 @@ fn Settings(
     devices: Vec<DeviceView>,
     choices: ConsentChoices,
     history: Vec<ConsentRecordView>,
+    export: Option<ExportView>,
 ) -> impl IntoView {
     let auth = use_auth();
     let q = use_query_map();
@@ -89,81 +94,81 @@ fn Settings(
     let wv = password.value();
     let rv = resend.value();
     view! {
-            <header class="page-head">
-                <p class="eyebrow">"Account"</p>
-                <h1>{format!("Hello, {}", user.username)}</h1>
-            </header>
-            <div class="notice" role="status" hidden=move || !just_verified()>
-                "Your email address is confirmed. Welcome to Ripen."
+        <header class="page-head">
+            <p class="eyebrow">"Account"</p>
+            <h1>{format!("Hello, {}", user.username)}</h1>
+        </header>
+        <div class="notice" role="status" hidden=move || !just_verified()>
+            "Your email address is confirmed. Welcome to Ripen."
+        </div>
+        {(!user.email_verified).then(|| view! {
+            <div class="notice notice-warn" role="status">
+                <p>{format!("Please confirm {} with the link we sent you.", user.email)}</p>
+                <ActionForm action=resend attr:class="inline-form">
+                    <Submit label="Send the link again" busy_label="Sending…" pending=resend.pending()
+                        class="button button-quiet" />
+                </ActionForm>
+                <p class="muted" hidden=move || !succeeded(rv).get()>"Sent. Check your inbox."</p>
+                <FormAlert error=form_error(rv, &[]) />
             </div>
-            {(!user.email_verified).then(|| view! {
-                <div class="notice notice-warn" role="status">
-                    <p>{format!("Please confirm {} with the link we sent you.", user.email)}</p>
-                    <ActionForm action=resend attr:class="inline-form">
-                        <Submit label="Send the link again" busy_label="Sending…" pending=resend.pending()
-                            class="button button-quiet" />
-                    </ActionForm>
-                    <p class="muted" hidden=move || !succeeded(rv).get()>"Sent. Check your inbox."</p>
-                    <FormAlert error=form_error(rv, &[]) />
-                </div>
-            })}
+        })}
 
-            <div class="settings-grid">
-                <section class="card" aria-labelledby="profile-h">
-                    <h2 id="profile-h">"Profile"</h2>
-                    <ActionForm action=profile attr:class="form" attr:novalidate="">
-                        <FormAlert error=form_error(pv, &["username", "phone"]) />
-                        <Field label="Username" name="username" autocomplete="username" required=true
-                            value=user.username.clone() error=field_error(pv, "username") />
-                        <Field label="Phone (optional)" name="phone" kind="tel" autocomplete="tel"
-                            value=user.phone.clone().unwrap_or_default()
-                            hint="With your country code, e.g. +44 20 7946 0958."
-                            error=field_error(pv, "phone") />
-                        <p class="success" role="status" hidden=move || !succeeded(pv).get()>"Saved."</p>
-                        <Submit label="Save profile" busy_label="Saving…" pending=profile.pending()
-                            class="button button-primary" />
-                    </ActionForm>
-                </section>
+        <div class="settings-grid">
+            <section class="card" aria-labelledby="profile-h">
+                <h2 id="profile-h">"Profile"</h2>
+                <ActionForm action=profile attr:class="form" attr:novalidate="">
+                    <FormAlert error=form_error(pv, &["username", "phone"]) />
+                    <Field label="Username" name="username" autocomplete="username" required=true
+                        value=user.username.clone() error=field_error(pv, "username") />
+                    <Field label="Phone (optional)" name="phone" kind="tel" autocomplete="tel"
+                        value=user.phone.clone().unwrap_or_default()
+                        hint="With your country code, e.g. +44 20 7946 0958."
+                        error=field_error(pv, "phone") />
+                    <p class="success" role="status" hidden=move || !succeeded(pv).get()>"Saved."</p>
+                    <Submit label="Save profile" busy_label="Saving…" pending=profile.pending()
+                        class="button button-primary" />
+                </ActionForm>
+            </section>
 
-                <section class="card" aria-labelledby="email-h">
-                    <h2 id="email-h">"Email"</h2>
-                    <p class="muted">{format!("Currently {}{}.", user.email, if user.email_verified { ", confirmed" } else { ", not confirmed yet" })}</p>
-                    <ActionForm action=email attr:class="form" attr:novalidate="">
-                        <FormAlert error=form_error(ev, &["email", "current_password"]) />
-                        <Field label="New email" name="email" kind="email" autocomplete="email" required=true
-                            error=field_error(ev, "email") />
-                        <Field label="Current password" name="current_password" kind="password"
-                            autocomplete="current-password" required=true
-                            error=field_error(ev, "current_password") />
-                        <p class="success" role="status" hidden=move || !succeeded(ev).get()>
-                            "Check the new address: it becomes your account's once you open the link we sent there."
-                        </p>
-                        <Submit label="Change email" busy_label="Sending…" pending=email.pending()
-                            class="button button-primary" />
-                    </ActionForm>
-                </section>
+            <section class="card" aria-labelledby="email-h">
+                <h2 id="email-h">"Email"</h2>
+                <p class="muted">{format!("Currently {}{}.", user.email, if user.email_verified { ", confirmed" } else { ", not confirmed yet" })}</p>
+                <ActionForm action=email attr:class="form" attr:novalidate="">
+                    <FormAlert error=form_error(ev, &["email", "current_password"]) />
+                    <Field label="New email" name="email" kind="email" autocomplete="email" required=true
+                        error=field_error(ev, "email") />
+                    <Field label="Current password" name="current_password" kind="password"
+                        autocomplete="current-password" required=true
+                        error=field_error(ev, "current_password") />
+                    <p class="success" role="status" hidden=move || !succeeded(ev).get()>
+                        "Check the new address: it becomes your account's once you open the link we sent there."
+                    </p>
+                    <Submit label="Change email" busy_label="Sending…" pending=email.pending()
+                        class="button button-primary" />
+                </ActionForm>
+            </section>
 
-                <section class="card" aria-labelledby="password-h">
-                    <h2 id="password-h">"Password"</h2>
-                    <ActionForm action=password attr:class="form" attr:novalidate="">
-                        <FormAlert error=form_error(wv, &["current_password", "password"]) />
-                        <Field label="Current password" name="current_password" kind="password"
-                            autocomplete="current-password" required=true
-                            error=field_error(wv, "current_password") />
-                        <Field label="New password" name="password" kind="password"
-                            autocomplete="new-password" required=true hint="At least 8 characters."
-                            error=field_error(wv, "password") />
-                        <p class="success" role="status" hidden=move || !succeeded(wv).get()>
-                            "Password changed. Your other devices have been signed out."
-                        </p>
-                        <Submit label="Change password" busy_label="Saving…" pending=password.pending()
-                            class="button button-primary" />
-                    </ActionForm>
-                </section>
+            <section class="card" aria-labelledby="password-h">
+                <h2 id="password-h">"Password"</h2>
+                <ActionForm action=password attr:class="form" attr:novalidate="">
+                    <FormAlert error=form_error(wv, &["current_password", "password"]) />
+                    <Field label="Current password" name="current_password" kind="password"
+                        autocomplete="current-password" required=true
+                        error=field_error(wv, "current_password") />
+                    <Field label="New password" name="password" kind="password"
+                        autocomplete="new-password" required=true hint="At least 8 characters."
+                        error=field_error(wv, "password") />
+                    <p class="success" role="status" hidden=move || !succeeded(wv).get()>
+                        "Password changed. Your other devices have been signed out."
+                    </p>
+                    <Submit label="Change password" busy_label="Saving…" pending=password.pending()
+                        class="button button-primary" />
+                </ActionForm>
+            </section>
 
-                {time.map(|time| view! { <TimeCard time /> })}
+            {time.map(|time| view! { <TimeCard time /> })}
 
-    <section class="card" aria-labelledby="session-h">
+            <section class="card" aria-labelledby="session-h">
                 <h2 id="session-h">"This device"</h2>
                 <p class="muted">"Signing out ends this session on our server straight away."</p>
                 <ActionForm action=logout attr:class="form">
@@ -173,9 +178,85 @@ fn Settings(
             </section>
             <Devices devices />
             <PrivacyChoices current=choices history />
-                <CloseAccountCard />
-            </div>
+            <ExportCard export />
+            <CloseAccountCard />
+        </div>
+    }
+}
+
+/// "Export my data": starts the background build, shows its progress, then the download.
+#[component]
+fn ExportCard(export: Option<ExportView>) -> impl IntoView {
+    let state = RwSignal::new(export);
+    let start = ServerAction::<RequestExport>::new();
+    Effect::new(move |_| {
+        if let Some(Ok(v)) = start.value().get() {
+            state.set(Some(v));
         }
+    });
+    // While a build runs, ask for its progress every second.
+    Effect::new(move |_| {
+        if state.with(|s| s.as_ref().is_some_and(|s| s.status == "building")) {
+            set_timeout(
+                move || {
+                    leptos::task::spawn_local(async move {
+                        if let Ok(fresh) = export_status().await {
+                            state.try_set(fresh);
+                        }
+                    });
+                },
+                std::time::Duration::from_secs(1),
+            );
+        }
+    });
+    let building = move || state.with(|s| s.as_ref().is_some_and(|s| s.status == "building"));
+    let sv = start.value();
+    view! {
+        <section class="card card-wide" aria-labelledby="export-h">
+            <h2 id="export-h">"Export your data"</h2>
+            <p class="muted">
+                "One ZIP file with your profile, settings, privacy choices, devices, tasks, focus sessions, \
+                 check-ins, diary, letters with their pictures, and a README that explains every file. \
+                 Lists come as JSON and as CSV for spreadsheets."
+            </p>
+            <div class="export-state" role="status" aria-live="polite">
+                {move || state.get().map(|e| match e.status.as_str() {
+                    "building" => view! {
+                        <div class="export-progress">
+                            <progress max="100" value=e.progress aria-label="Export progress"></progress>
+                            <p>{format!("Gathering: {} · {}%", e.step, e.progress)}</p>
+                        </div>
+                    }.into_any(),
+                    "ready" => view! {
+                        <div class="export-ready">
+                            <p>{format!(
+                                "Your export of {} is ready{}.",
+                                e.requested,
+                                e.bytes.map(|b| format!(" ({})", human_size(b))).unwrap_or_default()
+                            )}</p>
+                            <a class="button button-primary" href=e.download.clone().unwrap_or_default()
+                                download="" rel="nofollow">"Download the ZIP"</a>
+                            <p class="muted">{format!(
+                                "The link works until {}, and only for you while signed in.",
+                                e.expires.clone().unwrap_or_default()
+                            )}</p>
+                        </div>
+                    }.into_any(),
+                    "expired" => view! {
+                        <p class="muted">"Your last export's download link has ended. Start a new one whenever you like."</p>
+                    }.into_any(),
+                    _ => view! { <p class="alert alert-error">{e.step.clone()}</p> }.into_any(),
+                })}
+            </div>
+            <FormAlert error=form_error(sv, &[]) />
+            <ActionForm action=start attr:class="form">
+                <button type="submit" class="button button-quiet"
+                    disabled=move || building() || start.pending().get()>
+                    {move || if building() || start.pending().get() { "Preparing your export…" } else { "Export my data" }}
+                </button>
+            </ActionForm>
+        </section>
+    }
 }
 
 /// Time zone and the hour the day starts: what "today" means for the diary and the timer.

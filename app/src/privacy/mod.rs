@@ -13,6 +13,10 @@
 #[cfg(feature = "ssr")]
 pub mod consent;
 #[cfg(feature = "ssr")]
+pub mod entities;
+#[cfg(feature = "ssr")]
+pub mod export;
+#[cfg(feature = "ssr")]
 pub mod ssr;
 
 use leptos::prelude::*;
@@ -113,6 +117,38 @@ pub async fn save_consent(
 #[server(prefix = "/api", endpoint = "privacy/consent/history")]
 pub async fn consent_history() -> Result<Vec<ConsentRecordView>, AppError> {
     consent::history().await
+}
+
+/// A data export ("Export my data"), as its owner sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExportView {
+    pub id: String,
+    /// `building`, `ready`, `failed` or `expired`.
+    pub status: String,
+    /// 0..=100 while building.
+    pub progress: u8,
+    /// What is being gathered, in words ("Diary", "Pictures (3 of 12)").
+    pub step: String,
+    /// The archive's size once ready.
+    pub bytes: Option<u64>,
+    /// In the owner's time zone.
+    pub requested: String,
+    /// When the download link ends, in the owner's time zone.
+    pub expires: Option<String>,
+    /// The owner-only download address, while it works.
+    pub download: Option<String>,
+}
+
+/// Starts building a ZIP of everything the account holds (or answers the build under way).
+#[server(prefix = "/api", endpoint = "privacy/export")]
+pub async fn request_export() -> Result<ExportView, AppError> {
+    export::request().await
+}
+
+/// The latest export of the signed-in user, with its progress.
+#[server(prefix = "/api", endpoint = "privacy/export/status")]
+pub async fn export_status() -> Result<Option<ExportView>, AppError> {
+    export::status().await
 }
 
 /// One signed-in browser, as its owner sees it.

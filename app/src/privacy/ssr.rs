@@ -175,6 +175,7 @@ pub struct PurgeReport {
     pub sessions_ended: u64,
     pub tokens_deleted: u64,
     pub consent_records_deleted: u64,
+    pub exports_deleted: u64,
 }
 
 /// The retention job, at the instant `now` (injected, so tests can move time on):
@@ -184,7 +185,7 @@ pub struct PurgeReport {
 ///   table's foreign key to the account cascades);
 /// - deletes sessions past their idle or absolute limit (and with them the address they
 ///   were last used from), email links spent or expired more than a week ago, and anonymous
-///   consent records older than 13 months.
+///   consent records older than 13 months, and data exports whose download link ended.
 pub async fn purge(
     db: &DatabaseConnection,
     store: &dyn BlobStore,
@@ -240,6 +241,8 @@ pub async fn purge(
         .exec(db)
         .await?
         .rows_affected;
+    report.exports_deleted =
+        super::export::remove_expired(db, store, now.timestamp_millis()).await?;
     Ok(report)
 }
 
@@ -273,6 +276,7 @@ async fn erase(
             .await
             .map_err(|e| AppError::internal(format!("deleting an image file: {e}")))?;
     }
+    super::export::remove_all(db, store, user).await?;
     let txn = db.begin().await?;
     // Recipients are other people's names and addresses: gone, wall letter or not.
     letter_recipient::Entity::delete_many()

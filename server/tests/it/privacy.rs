@@ -17,8 +17,8 @@ use app::{
         entities::{letter, letter_image},
     },
     privacy::{
-        CloseAccount, ConsentHistory, EndAllDevices, EndDevice, GetConsent, ListDevices,
-        SaveConsent, ssr::purge,
+        CloseAccount, ConsentHistory, EndAllDevices, EndDevice, ExportStatus, ExportView,
+        GetConsent, ListDevices, RequestExport, SaveConsent, entities::data_export, ssr::purge,
     },
     wall::{ModerationQueue, ReportLetter, ToggleLike},
 };
@@ -26,6 +26,7 @@ use chrono::{Duration, Utc};
 use reqwest::StatusCode;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, Statement, Value,
+    sea_query::Expr,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -265,7 +266,8 @@ async fn deliver_now(app: &TestApp, id: Uuid) {
     }
 }
 
-/// A letter (scheduled an hour ahead) with one picture; answers its id and stored file.
+/// A letter (scheduled an hour ahead) with one picture, as wide as its title is long (so
+/// each picture differs); answers its id and stored file.
 async fn letter_with_image(
     app: &TestApp,
     client: &reqwest::Client,
@@ -280,7 +282,14 @@ async fn letter_with_image(
     let (status, _, body) = app.call_as(client, input, &[]).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let view: app::letters::LetterView = serde_json::from_str(&body).unwrap();
-    let (status, body) = upload(app, client, &view.id.to_string(), "p.png", png(40, 30)).await;
+    let (status, body) = upload(
+        app,
+        client,
+        &view.id.to_string(),
+        "p.png",
+        png(20 + title.len() as u32, 30),
+    )
+    .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let key = letter_image::Entity::find()
         .filter(letter_image::Column::LetterId.eq(view.id))
@@ -296,16 +305,36 @@ fn file_exists(app: &TestApp, key: &str) -> bool {
     app.data_dir().join("uploads").join(key).exists()
 }
 
-#[tokio::test]
-async fn closing_an_account_ends_it_at_once_and_the_retention_job_erases_it_after_the_grace_period()
-{
-    let app = spawn().await;
-    verified_user(&app, "ann", "ann@example.com").await;
-    let ann = user_id(&app, "ann").await;
-    let phone = device(&app, "ann", IPHONE).await;
+/// Ann and Bob, with data of every kind.
+struct World {
+    ann: Uuid,
+    /// Ann's second browser (her first is `app.client`).
+    phone: reqwest::Client,
+    /// Ann's letters, each with one picture: scheduled, delivered privately, on the wall.
+    pending: Uuid,
+    pending_file: String,
+    private: Uuid,
+    private_file: String,
+    walled: Uuid,
+    walled_file: String,
+    walled_public_id: String,
+    bob: Uuid,
+    bob_client: reqwest::Client,
+    /// Bob's wall letter, which ann liked and reported.
+    bobs: Uuid,
+    bobs_file: String,
+}
+
+/// Ann (signed in on `app.client` and a phone): a focus session, a task, a tag, a habit and
+/// a check-in, a diary entry, three letters with pictures, a like and a report, a privacy
+/// choice. Bob: a wall letter, a task and a diary entry.
+async fn world(app: &TestApp) -> World {
+    verified_user(app, "ann", "ann@example.com").await;
+    let ann = user_id(app, "ann").await;
+    let phone = device(app, "ann", IPHONE).await;
 
     // Ann's data, of every kind.
-    finished_session(&app).await;
+    finished_session(app).await;
     app.call(CreateTask {
         title: "Prune the plum tree".into(),
         estimate: "2".into(),
@@ -319,7 +348,7 @@ async fn closing_an_account_ends_it_at_once_and_the_retention_job_erases_it_afte
     .await
     .unwrap();
     let h = app.call(habit("Walk", "daily")).await.unwrap();
-    let day = today(&app).await;
+    let day = today(app).await;
     app.call(checkin(&h.id.to_string(), day, Some("By the river")))
         .await
         .unwrap();
@@ -331,11 +360,11 @@ async fn closing_an_account_ends_it_at_once_and_the_retention_job_erases_it_afte
     })
     .await
     .unwrap();
-    let (pending, pending_file) = letter_with_image(&app, &app.client, "Pending", false).await;
-    let (private, private_file) = letter_with_image(&app, &app.client, "Private", false).await;
-    deliver_now(&app, private).await;
-    let (walled, walled_file) = letter_with_image(&app, &app.client, "On the wall", true).await;
-    deliver_now(&app, walled).await;
+    let (pending, pending_file) = letter_with_image(app, &app.client, "Pending", false).await;
+    let (private, private_file) = letter_with_image(app, &app.client, "Private", false).await;
+    deliver_now(app, private).await;
+    let (walled, walled_file) = letter_with_image(app, &app.client, "On the wall", true).await;
+    deliver_now(app, walled).await;
     let walled_public_id = letter::Entity::find_by_id(walled)
         .one(&app.db)
         .await
@@ -344,16 +373,16 @@ async fn closing_an_account_ends_it_at_once_and_the_retention_job_erases_it_afte
         .public_id;
 
     // Bob's data, which must survive: a wall letter of his that ann likes, and a task.
-    let bob_client = second_user(&app).await;
-    let bob = user_id(&app, "bob").await;
+    let bob_client = second_user(app).await;
+    let bob = user_id(app, "bob").await;
     app.db
         .execute_unprepared(
             "UPDATE user_account SET email_verified_at = created_at WHERE username = 'bob'",
         )
         .await
         .unwrap();
-    let (bobs, bobs_file) = letter_with_image(&app, &bob_client, "Bob's", true).await;
-    deliver_now(&app, bobs).await;
+    let (bobs, bobs_file) = letter_with_image(app, &bob_client, "Bob's", true).await;
+    deliver_now(app, bobs).await;
     let bobs_public_id = letter::Entity::find_by_id(bobs)
         .one(&app.db)
         .await
@@ -384,6 +413,70 @@ async fn closing_an_account_ends_it_at_once_and_the_retention_job_erases_it_afte
         .await;
     assert_eq!(status, StatusCode::OK);
 
+    let (status, _, _) = app
+        .call_as(
+            &bob_client,
+            SaveEntry {
+                day: day.to_string(),
+                body: "Bob's own diary line".into(),
+                mood: None,
+                tag_ids: None,
+            },
+            &[],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    app.call(consent("all", true, Some("settings")))
+        .await
+        .unwrap();
+    World {
+        ann,
+        phone,
+        pending,
+        pending_file,
+        private,
+        private_file,
+        walled,
+        walled_file,
+        walled_public_id,
+        bob,
+        bob_client,
+        bobs,
+        bobs_file,
+    }
+}
+
+#[tokio::test]
+async fn closing_an_account_ends_it_at_once_and_the_retention_job_erases_it_after_the_grace_period()
+{
+    let app = spawn().await;
+    let World {
+        ann,
+        phone,
+        pending,
+        pending_file,
+        private: _,
+        private_file,
+        walled,
+        walled_file,
+        walled_public_id,
+        bob,
+        bob_client,
+        bobs,
+        bobs_file,
+    } = world(&app).await;
+    // An export whose link outlives the grace period, so only erasing the account removes it.
+    let export = finished_export(&app, &app.client).await;
+    let export_file = format!("{}.zip", export.id);
+    data_export::Entity::update_many()
+        .col_expr(
+            data_export::Column::ExpiresMs,
+            Expr::value((Utc::now() + Duration::days(60)).timestamp_millis()),
+        )
+        .filter(data_export::Column::Id.eq(Uuid::parse_str(&export.id).unwrap()))
+        .exec(&app.db)
+        .await
+        .unwrap();
     let before: Vec<(String, i64)> = rows_of(&app, ann).await;
     for table in [
         "user_account",
@@ -498,6 +591,7 @@ async fn closing_an_account_ends_it_at_once_and_the_retention_job_erases_it_afte
             .any(|(t, n)| t == "task" && *n == 1)
     );
     assert!(file_exists(&app, &private_file));
+    assert!(file_exists(&app, &export_file));
 
     // Day 31: erased. No row anywhere references ann or mentions her address or her words.
     let r = purge(&app.db, &store, idle, Utc::now() + Duration::days(31))
@@ -521,6 +615,7 @@ async fn closing_an_account_ends_it_at_once_and_the_retention_job_erases_it_afte
     }
     assert!(!file_exists(&app, &pending_file));
     assert!(!file_exists(&app, &private_file));
+    assert!(!file_exists(&app, &export_file), "her data export goes too");
     // The wall letter stays, with its picture, linked to no one and with no recipients.
     let l = letter::Entity::find_by_id(walled)
         .one(&app.db)
@@ -879,4 +974,263 @@ async fn usage_is_counted_only_with_consent_per_day_and_page_pattern_and_identif
         .collect();
     cols.sort();
     assert_eq!(cols, ["day", "page", "views"]);
+}
+
+/// Asks for an export as `client` and waits for it to be built.
+async fn finished_export(app: &TestApp, client: &reqwest::Client) -> ExportView {
+    let (status, _, body) = app.call_as(client, RequestExport {}, &[]).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let started: ExportView = serde_json::from_str(&body).unwrap();
+    assert!(
+        ["building", "ready"].contains(&started.status.as_str()),
+        "{started:?}"
+    );
+    for _ in 0..300 {
+        let (_, _, body) = app.call_as(client, ExportStatus {}, &[]).await;
+        let now: Option<ExportView> = serde_json::from_str(&body).unwrap();
+        let now = now.expect("the export is listed");
+        assert_eq!(now.id, started.id);
+        match now.status.as_str() {
+            "ready" => return now,
+            "building" => {
+                assert!(now.progress <= 100 && !now.step.is_empty(), "{now:?}");
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            }
+            _ => panic!("the export failed: {now:?}"),
+        }
+    }
+    panic!("the export took longer than 30 s");
+}
+
+/// Every entry of a ZIP, by name.
+fn unzip(bytes: &[u8]) -> std::collections::BTreeMap<String, Vec<u8>> {
+    use std::io::Read;
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).expect("a ZIP archive");
+    let mut out = std::collections::BTreeMap::new();
+    for i in 0..zip.len() {
+        let mut f = zip.by_index(i).unwrap();
+        let mut data = Vec::new();
+        f.read_to_end(&mut data).unwrap();
+        out.insert(f.name().unwrap().into_owned(), data);
+    }
+    out
+}
+
+fn json_list(
+    files: &std::collections::BTreeMap<String, Vec<u8>>,
+    name: &str,
+) -> Vec<serde_json::Value> {
+    let bytes = files
+        .get(name)
+        .unwrap_or_else(|| panic!("{name} is in the archive"));
+    serde_json::from_slice(bytes).unwrap_or_else(|e| panic!("{name}: {e}"))
+}
+
+#[tokio::test]
+async fn a_data_export_holds_every_kind_of_the_owners_data_and_nothing_of_anyone_elses() {
+    let app = spawn().await;
+    let w = world(&app).await;
+    let before = rows_of(&app, w.ann).await;
+    let rows = |table: &str| {
+        before
+            .iter()
+            .find(|(t, _)| t == table)
+            .map_or(0, |(_, n)| *n)
+    };
+
+    let export = finished_export(&app, &app.client).await;
+    assert_eq!(export.progress, 100);
+    let link = export.download.clone().expect("a download link");
+    assert!(
+        export.expires.is_some() && export.bytes.is_some(),
+        "{export:?}"
+    );
+
+    // Only its owner can download it: another account and a visitor cannot.
+    let res = w.bob_client.get(app.url(&link)).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    let res = app.new_client().get(app.url(&link)).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    let (_, _, body) = app.call_as(&w.bob_client, ExportStatus {}, &[]).await;
+    assert_eq!(body, "null", "bob has no export and sees none of ann's");
+
+    let res = app.get(&link).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.headers()["content-type"], "application/zip");
+    assert_eq!(res.headers()["x-content-type-options"], "nosniff");
+    let disposition = res.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        disposition.starts_with("attachment; filename=\"ripen-export-ann-"),
+        "{disposition}"
+    );
+    let bytes = res.bytes().await.unwrap();
+    assert_eq!(Some(bytes.len() as u64), export.bytes);
+    let files = unzip(&bytes);
+    let names: Vec<&String> = files.keys().collect();
+
+    // Every table that refers to an account is in the archive, row for row, or is left out
+    // on purpose (and the README says so). A new table with a user column fails here until
+    // the export covers it.
+    let covered: &[(&str, &str)] = &[
+        ("auth_session", "devices.json"),
+        ("consent_record", "consent.json"),
+        ("task", "tasks.json"),
+        ("tag", "tags.json"),
+        ("focus_session", "focus_sessions.json"),
+        ("focus_day", "focus_days.json"),
+        ("focus_tag_day", "focus_tag_days.json"),
+        ("habit", "habits.json"),
+        ("checkin", "checkins.json"),
+        ("diary_entry", "diary/entries.json"),
+        ("letter", "letters/letters.json"),
+        ("notification", "notifications.json"),
+        ("letter_like", "wall/likes.json"),
+        ("letter_report", "wall/reports.json"),
+        ("letter_moderation", "wall/moderation.json"),
+    ];
+    let single: &[(&str, &str)] = &[
+        ("user_account", "profile.json"),
+        ("focus_timer", "settings.json"),
+    ];
+    let left_out = ["account_token", "data_export", "letter_image"];
+    for (table, _) in &before {
+        assert!(
+            covered.iter().chain(single).any(|(t, _)| t == table)
+                || left_out.contains(&table.as_str()),
+            "table {table} refers to an account but is not in the export"
+        );
+    }
+    for (table, file) in covered {
+        let list = json_list(&files, file);
+        assert_eq!(
+            list.len() as i64,
+            rows(table),
+            "{file} has every row of {table}"
+        );
+        let csv = file.replace(".json", ".csv");
+        assert!(files.contains_key(&csv), "{csv} accompanies {file}");
+    }
+    for (table, file) in single {
+        assert_eq!(rows(table), 1, "{table}");
+        assert!(files.contains_key(*file), "{file}");
+    }
+    for table in [
+        "auth_session",
+        "task",
+        "focus_session",
+        "checkin",
+        "diary_entry",
+        "letter",
+        "letter_like",
+        "letter_report",
+        "consent_record",
+    ] {
+        assert!(
+            rows(table) > 0,
+            "ann has rows in {table}, so its file is not vacuously complete"
+        );
+    }
+
+    // The contents are ann's: her words in the files one would look for them in.
+    let text = |name: &str| String::from_utf8(files[name].clone()).unwrap();
+    assert!(text("profile.json").contains("ann@example.com"));
+    assert!(!text("profile.json").contains("argon2"), "no password hash");
+    assert!(text("settings.json").contains("focus_minutes"));
+    for (file, needle) in [
+        ("tasks.json", "Prune the plum tree"),
+        ("tasks.csv", "Prune the plum tree"),
+        ("tags.csv", "garden"),
+        ("checkins.csv", "By the river"),
+        ("habits.json", "Walk"),
+        ("diary/entries.json", "Ann's secret diary line"),
+        ("devices.csv", "Safari on iPhone"),
+        ("wall/reports.json", "Ann's report"),
+        ("consent.csv", "settings"),
+    ] {
+        assert!(
+            text(file).contains(needle),
+            "{file} should contain {needle:?}"
+        );
+    }
+    let day = today(&app).await;
+    assert!(text(&format!("diary/{day}.md")).contains("Ann's secret diary line"));
+    let letters = json_list(&files, "letters/letters.json");
+    for (id, title, stored) in [
+        (w.pending, "Pending", &w.pending_file),
+        (w.private, "Private", &w.private_file),
+        (w.walled, "On the wall", &w.walled_file),
+    ] {
+        let l = letters
+            .iter()
+            .find(|l| l["id"] == id.to_string())
+            .unwrap_or_else(|| panic!("letter {title}"));
+        assert_eq!(l["title"], title);
+        assert!(!l["recipients"].as_array().unwrap().is_empty(), "{l}");
+        let picture = l["pictures"][0]["file"].as_str().unwrap();
+        let original = std::fs::read(app.data_dir().join("uploads").join(stored)).unwrap();
+        assert_eq!(files[picture], original, "{picture} is the stored picture");
+        assert!(text(&format!("letters/{id}/letter.md")).contains(title));
+    }
+    assert_eq!(letters.len(), 3);
+
+    // The README describes every file in the archive.
+    let readme = text("README.txt");
+    for name in names.iter().filter(|n| n.as_str() != "README.txt") {
+        let described = if let Some(rest) = name.strip_prefix("diary/") {
+            rest == "entries.json" || rest == "entries.csv" || readme.contains("diary/<day>.md")
+        } else if name.starts_with("letters/") && !name.starts_with("letters/letters.") {
+            readme.contains("letters/<id>/letter.md") && readme.contains("picture-<n>")
+        } else {
+            let stem = name.rsplit_once('.').map_or(name.as_str(), |(s, _)| s);
+            readme.contains(stem)
+        };
+        assert!(described, "README.txt does not describe {name}");
+    }
+
+    // Nothing of bob's: not his words, address, letter or picture.
+    let bobs_picture = std::fs::read(app.data_dir().join("uploads").join(&w.bobs_file)).unwrap();
+    for (name, data) in &files {
+        if let Ok(t) = std::str::from_utf8(data) {
+            for needle in ["Bob's", "bob@", &w.bobs.to_string()[..]] {
+                // Ann's like and report name the letter she liked by its id; nothing else may.
+                if needle == w.bobs.to_string() && name.starts_with("wall/") {
+                    continue;
+                }
+                assert!(!t.contains(needle), "{name} mentions {needle:?}");
+            }
+            assert!(!t.contains("Bob's own diary line"));
+        }
+        assert_ne!(data, &bobs_picture, "{name} is bob's picture");
+    }
+
+    // The link ends: after its expiry the download is refused and the retention job deletes
+    // the file and the row.
+    let key = format!("{}.zip", export.id);
+    assert!(file_exists(&app, &key));
+    data_export::Entity::update_many()
+        .col_expr(
+            data_export::Column::ExpiresMs,
+            Expr::value(Utc::now().timestamp_millis() - 1),
+        )
+        .filter(data_export::Column::Id.eq(Uuid::parse_str(&export.id).unwrap()))
+        .exec(&app.db)
+        .await
+        .unwrap();
+    let res = app.get(&link).await;
+    assert_eq!(res.status(), StatusCode::GONE);
+    let expired = app.call(ExportStatus {}).await.unwrap();
+    assert_eq!(expired.map(|v| v.status).as_deref(), Some("expired"));
+    let store = app::letters::storage::LocalDir::new(app.data_dir().join("uploads")).unwrap();
+    let r = purge(&app.db, &store, Duration::days(14), Utc::now())
+        .await
+        .unwrap();
+    assert_eq!(r.exports_deleted, 1, "{r:?}");
+    assert!(!file_exists(&app, &key));
+    assert_eq!(app.call(ExportStatus {}).await.unwrap(), None);
+    // A new export may be asked for at any time.
+    let again = finished_export(&app, &app.client).await;
+    assert_ne!(again.id, export.id);
 }

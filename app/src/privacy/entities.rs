@@ -1,0 +1,33 @@
+//! SeaORM entities of the privacy tables that are not the account's own (see the
+//! `data_export` migration).
+
+pub mod data_export {
+    use sea_orm::entity::prelude::*;
+
+    /// One requested archive of an account's data. `status` is `building`, `ready` or
+    /// `failed`; the file is `storage_key` in the blob store once ready.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "data_export")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub user_id: Uuid,
+        pub status: String,
+        /// 0..=100.
+        pub progress: i32,
+        /// What the builder is doing, in words for the owner.
+        pub step: String,
+        pub storage_key: Option<String>,
+        pub bytes: Option<i64>,
+        pub created_ms: i64,
+        /// Touched at every step: a `building` row that stops changing was interrupted.
+        pub updated_ms: i64,
+        /// The download link's end (set when ready).
+        pub expires_ms: Option<i64>,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
