@@ -11,6 +11,7 @@ mod harness;
 mod mail;
 
 mod accounts;
+mod conformance;
 mod csrf;
 mod delivery_crash;
 mod diary;
