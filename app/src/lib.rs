@@ -15,6 +15,7 @@ pub mod letters;
 #[cfg(feature = "ssr")]
 pub mod mail;
 pub mod pages;
+pub mod prefs;
 pub mod privacy;
 pub mod routes;
 #[cfg(feature = "ssr")]
@@ -32,13 +33,15 @@ use leptos_router::components::Router;
 
 /// The HTML document around the app. Rendered on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    // The theme is decided before the first byte, so the first paint has the right colours.
+    let theme = prefs::current().theme;
     view! {
         <!DOCTYPE html>
-        <html lang="en">
+        <html lang="en" data-theme=theme.as_str()>
             <head>
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1, viewport-fit=cover" />
-                <meta name="color-scheme" content="light dark" />
+                <meta name="color-scheme" content=theme.color_scheme() />
                 <AutoReload options=options.clone() />
                 <HashedStylesheet options=options.clone() id="ripen-css" />
                 <HydrationScripts options />

@@ -18,6 +18,7 @@ mod m20261123_000005_create_letters;
 mod m20261123_000006_create_wall;
 mod m20261124_000007_privacy;
 mod m20261124_000008_data_export;
+mod m20261124_000009_preferences;
 
 pub struct Migrator;
 
@@ -33,6 +34,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000006_create_wall::Migration),
             Box::new(m20261124_000007_privacy::Migration),
             Box::new(m20261124_000008_data_export::Migration),
+            Box::new(m20261124_000009_preferences::Migration),
         ]
     }
 }

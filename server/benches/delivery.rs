@@ -175,6 +175,8 @@ async fn create_user(db: &DatabaseConnection) -> Uuid {
         day_boundary_min: Set(0),
         is_admin: Set(false),
         deleted_ms: Set(None),
+        theme: Set("system".into()),
+        language: Set(None),
     })
     .exec_without_returning(db)
     .await

@@ -103,6 +103,8 @@ async fn seed(db: &DatabaseConnection, n: usize) {
         day_boundary_min: Set(0),
         is_admin: Set(false),
         deleted_ms: Set(None),
+        theme: Set("system".into()),
+        language: Set(None),
     })
     .exec_without_returning(db)
     .await

@@ -84,6 +84,8 @@ async fn user(db: &DatabaseConnection, name: &str) -> Uuid {
         day_boundary_min: Set(240),
         is_admin: Set(false),
         deleted_ms: Set(None),
+        theme: Set("system".into()),
+        language: Set(None),
     }
     .insert(db)
     .await

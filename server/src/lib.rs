@@ -12,6 +12,7 @@ pub mod errors;
 pub mod focus_events;
 pub mod health;
 pub mod letter_files;
+pub mod prefs;
 pub mod security;
 pub mod telemetry;
 pub mod usage;
@@ -326,6 +327,13 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn_with_state(
             wall::PageCache::default(),
             wall::page_cache,
+        ))
+        .layer(middleware::from_fn_with_state(
+            prefs::PrefsState {
+                db: state.db.clone(),
+                accounts: state.accounts.clone(),
+            },
+            prefs::resolve,
         ))
         .layer(middleware::from_fn_with_state(
             usage::UsageState {

@@ -115,14 +115,22 @@ pub async fn page_cache(State(cache): State<PageCache>, req: Request, next: Next
     let Some(nonce) = req.extensions().get::<CspNonce>().map(|n| n.0.clone()) else {
         return next.run(req).await;
     };
-    // Pages differ by whether the visitor has answered the privacy dialog.
+    // Pages differ by whether the visitor has answered the privacy dialog, ...
     let answered = has_cookie(
         req.headers(),
         &[consent::cookie_name(true), consent::cookie_name(false)],
     );
+    // ... and by the theme they are rendered in.
+    let theme = req
+        .extensions()
+        .get::<app::prefs::Prefs>()
+        .copied()
+        .unwrap_or_default()
+        .theme;
     let key = format!(
-        "{}{}",
+        "{}{}:{}",
         if answered { "a:" } else { "q:" },
+        theme.as_str(),
         req.uri()
             .path_and_query()
             .map_or_else(|| req.uri().path(), |p| p.as_str())

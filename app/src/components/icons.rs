@@ -10,6 +10,10 @@ pub enum Icon {
     Wall,
     Account,
     Logo,
+    /// Themes: light, dark, the system's.
+    Sun,
+    Moon,
+    Contrast,
 }
 
 #[component]
@@ -41,6 +45,20 @@ pub fn Svg(icon: Icon, #[prop(optional)] class: &'static str) -> impl IntoView {
         Icon::Account => view! {
             <circle cx="12" cy="8" r="4" />
             <path d="M4 21c1.5-4 4.5-6 8-6s6.5 2 8 6" />
+        }
+        .into_any(),
+        Icon::Sun => view! {
+            <circle cx="12" cy="12" r="4" />
+            <path d="M12 2v2M12 20v2M4.9 4.9l1.4 1.4M17.7 17.7l1.4 1.4M2 12h2M20 12h2M4.9 19.1l1.4-1.4M17.7 6.3l1.4-1.4" />
+        }
+        .into_any(),
+        Icon::Moon => view! {
+            <path d="M20 14.5A8 8 0 1 1 9.5 4a6.5 6.5 0 0 0 10.5 10.5z" />
+        }
+        .into_any(),
+        Icon::Contrast => view! {
+            <circle cx="12" cy="12" r="9" />
+            <path d="M12 3a9 9 0 0 1 0 18z" fill="currentColor" />
         }
         .into_any(),
         Icon::Logo => view! {

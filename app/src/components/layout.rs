@@ -35,6 +35,45 @@ fn AccountLink() -> impl IntoView {
     }
 }
 
+/// Switches the colour theme: system → light → dark. The change shows at once; the server
+/// remembers it where the person allows (see `prefs`). Without the app loaded, the button
+/// is a form that does the same through the server.
+#[component]
+fn ThemeButton() -> impl IntoView {
+    use crate::prefs::{SetTheme, Theme};
+    let theme = RwSignal::new(crate::prefs::current().theme);
+    let save = ServerAction::<SetTheme>::new();
+    let path = <SetTheme as server_fn::ServerFn>::PATH;
+    let icon = move || match theme.get() {
+        Theme::System => Icon::Contrast,
+        Theme::Light => Icon::Sun,
+        Theme::Dark => Icon::Moon,
+    };
+    let label = move || {
+        let t = theme.get();
+        format!(
+            "Theme: {}. Switch to {}",
+            t.label(),
+            t.next().label().to_lowercase()
+        )
+    };
+    view! {
+        <form method="post" action=path class="theme-form"
+            on:submit=move |ev| {
+                ev.prevent_default();
+                let next = theme.get_untracked().next();
+                crate::prefs::apply(next);
+                theme.set(next);
+                save.dispatch(SetTheme { theme: next.as_str().to_owned() });
+            }>
+            <input type="hidden" name="theme" value=move || theme.get().next().as_str() />
+            <button type="submit" class="icon-button" aria-label=label title=label>
+                {move || view! { <Svg icon=icon() /> }}
+            </button>
+        </form>
+    }
+}
+
 #[component]
 pub fn Layout(children: Children) -> impl IntoView {
     crate::account::state::provide_auth();
@@ -55,7 +94,10 @@ pub fn Layout(children: Children) -> impl IntoView {
                             })
                             .collect_view()}
                     </nav>
-                    <AccountLink />
+                    <div class="topbar-end">
+                        <ThemeButton />
+                        <AccountLink />
+                    </div>
                 </div>
             </header>
             <main id="main" tabindex="-1">{children()}</main>

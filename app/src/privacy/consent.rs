@@ -177,6 +177,9 @@ pub async fn save(choices: ConsentChoices, from_settings: bool) -> Result<Consen
         &stored.encode(),
         COOKIE_MAX_AGE_SECS,
     );
+    if !choices.functional {
+        crate::prefs::ssr::forget_in_browser(settings);
+    }
     Ok(state_of(POLICY_VERSION, choices))
 }
 

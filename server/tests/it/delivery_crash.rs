@@ -95,6 +95,8 @@ async fn seed(db: &DatabaseConnection) -> Vec<String> {
         day_boundary_min: Set(0),
         is_admin: Set(false),
         deleted_ms: Set(None),
+        theme: Set("system".into()),
+        language: Set(None),
     })
     .exec_without_returning(db)
     .await

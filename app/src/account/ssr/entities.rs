@@ -33,6 +33,10 @@ pub mod user_account {
         pub is_admin: bool,
         /// When the owner closed the account (epoch ms); erased after the grace period.
         pub deleted_ms: Option<i64>,
+        /// `system`, `light` or `dark`.
+        pub theme: String,
+        /// A language Ripen speaks (`en`, `zh-Hans`), or `None` to follow the browser.
+        pub language: Option<String>,
     }
 
     impl std::fmt::Debug for Model {

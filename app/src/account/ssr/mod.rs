@@ -198,6 +198,9 @@ pub async fn register(input: RegisterInput) -> Result<(), AppError> {
         day_boundary_min: Set(0),
         is_admin: Set(false),
         deleted_ms: Set(None),
+        // What the visitor chose before signing up stays.
+        theme: Set(crate::prefs::current().theme.as_str().to_owned()),
+        language: Set(None),
     }
     .insert(&c.db)
     .await;
