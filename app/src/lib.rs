@@ -60,6 +60,8 @@ pub fn App() -> impl IntoView {
     provide_meta_context();
     view! {
         <Link rel="icon" href="/favicon.svg" type_="image/svg+xml" />
+        <Link rel="manifest" href="/manifest.webmanifest" />
+        <Link rel="apple-touch-icon" href="/icons/apple-touch-icon.png" />
         <Meta name="theme-color" content="#c2410c" />
         <Title formatter=|title: String| {
             if title.is_empty() { "Ripen".to_owned() } else { format!("{title} · Ripen") }

@@ -13,6 +13,7 @@ pub mod focus_events;
 pub mod health;
 pub mod letter_files;
 pub mod prefs;
+pub mod pwa;
 pub mod security;
 pub mod telemetry;
 pub mod usage;
@@ -301,6 +302,10 @@ pub fn router(state: AppState) -> Router {
         .route("/l/{token}/images/{id}", get(letter_files::for_link))
         .route("/wall/{public_id}/images/{id}", get(letter_files::for_wall))
         .route("/account/export/{id}", get(data_export::download))
+        .route(
+            "/sw.js",
+            get(pwa::script).with_state(pwa::ServiceWorker::new(&state.leptos_options)),
+        )
         .route("/sitemap.xml", get(wall::sitemap))
         .route("/robots.txt", get(wall::robots))
         .nest_service(

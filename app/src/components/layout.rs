@@ -112,6 +112,7 @@ pub fn Layout(children: Children) -> impl IntoView {
                 </div>
             </footer>
             <super::consent::ConsentDialog />
+            <super::pwa::AppUpdates />
             <nav class="tabbar" aria-label="Sections">
                 {SECTIONS
                     .iter()

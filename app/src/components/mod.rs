@@ -5,3 +5,4 @@ pub mod focus_demo;
 pub mod form;
 pub mod icons;
 pub mod layout;
+pub mod pwa;

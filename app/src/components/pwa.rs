@@ -1,0 +1,155 @@
+//! The installable app: registers the service worker (`/sw.js`), says when a new version is
+//! ready ("reload" rather than mixing versions), and offers "Install" where the browser
+//! allows it (`beforeinstallprompt`). Everything here runs in the browser only.
+
+use leptos::prelude::*;
+
+#[component]
+pub fn AppUpdates() -> impl IntoView {
+    let update_ready = RwSignal::new(false);
+    // The browser's deferred install prompt, kept as a JS value.
+    let install = RwSignal::new_local(None::<send_wrapper_free::Prompt>);
+    Effect::new(move |_| browser::start(update_ready, install));
+    view! {
+        <div class="app-updates" role="status" aria-live="polite">
+            <Show when=move || update_ready.get()>
+                <div class="toast">
+                    <span>"A new version of Ripen is ready."</span>
+                    <button type="button" class="button button-primary button-small"
+                        on:click=move |_| browser::activate_update()>"Reload"</button>
+                </div>
+            </Show>
+            <Show when=move || install.with(Option::is_some)>
+                <div class="toast">
+                    <span>"Install Ripen for quick access, even offline."</span>
+                    <button type="button" class="button button-primary button-small"
+                        on:click=move |_| {
+                            if let Some(p) = install.get_untracked() {
+                                p.prompt();
+                            }
+                            install.set(None);
+                        }>"Install"</button>
+                    <button type="button" class="button button-quiet button-small"
+                        on:click=move |_| install.set(None)>"Not now"</button>
+                </div>
+            </Show>
+        </div>
+    }
+}
+
+/// A value that only exists in the browser; on the server it is never constructed.
+mod send_wrapper_free {
+    #[derive(Clone)]
+    pub struct Prompt(#[cfg(feature = "hydrate")] pub wasm_bindgen::JsValue);
+
+    impl Prompt {
+        pub fn prompt(&self) {
+            #[cfg(feature = "hydrate")]
+            {
+                use wasm_bindgen::JsCast;
+                if let Ok(f) = js_sys::Reflect::get(&self.0, &"prompt".into())
+                    && let Some(f) = f.dyn_ref::<js_sys::Function>()
+                {
+                    let _ = f.call0(&self.0);
+                }
+            }
+        }
+    }
+}
+
+#[cfg(feature = "hydrate")]
+mod browser {
+    use leptos::prelude::*;
+    use wasm_bindgen::{JsCast, closure::Closure};
+    use web_sys::{ServiceWorkerRegistration, ServiceWorkerState};
+
+    use super::send_wrapper_free::Prompt;
+
+    fn container() -> Option<web_sys::ServiceWorkerContainer> {
+        let nav = window().navigator();
+        // Browsers without service workers (or insecure origins) have no such property.
+        js_sys::Reflect::has(&nav, &"serviceWorker".into())
+            .unwrap_or(false)
+            .then(|| nav.service_worker())
+    }
+
+    pub fn start(update_ready: RwSignal<bool>, install: RwSignal<Option<Prompt>, LocalStorage>) {
+        let on_prompt = Closure::<dyn FnMut(web_sys::Event)>::new(move |e: web_sys::Event| {
+            e.prevent_default();
+            install.set(Some(Prompt(e.into())));
+        });
+        let _ = window().add_event_listener_with_callback(
+            "beforeinstallprompt",
+            on_prompt.as_ref().unchecked_ref(),
+        );
+        on_prompt.forget();
+
+        let Some(sw) = container() else { return };
+        // Once the new worker takes over, load the page again from it.
+        let had_controller = sw.controller().is_some();
+        let on_change = Closure::<dyn FnMut()>::new(move || {
+            if had_controller {
+                let _ = window().location().reload();
+            }
+        });
+        sw.set_oncontrollerchange(Some(on_change.as_ref().unchecked_ref()));
+        on_change.forget();
+
+        let then =
+            Closure::<dyn FnMut(wasm_bindgen::JsValue)>::new(move |reg: wasm_bindgen::JsValue| {
+                let Ok(reg) = reg.dyn_into::<ServiceWorkerRegistration>() else {
+                    return;
+                };
+                // A worker already waiting: a new version was installed earlier.
+                if reg.waiting().is_some() && had_controller {
+                    update_ready.set(true);
+                }
+                let reg2 = reg.clone();
+                let on_found = Closure::<dyn FnMut()>::new(move || {
+                    let Some(worker) = reg2.installing() else {
+                        return;
+                    };
+                    let w = worker.clone();
+                    let on_state = Closure::<dyn FnMut()>::new(move || {
+                        if w.state() == ServiceWorkerState::Installed && had_controller {
+                            update_ready.set(true);
+                        }
+                    });
+                    worker.set_onstatechange(Some(on_state.as_ref().unchecked_ref()));
+                    on_state.forget();
+                });
+                reg.set_onupdatefound(Some(on_found.as_ref().unchecked_ref()));
+                on_found.forget();
+            });
+        let _ = sw.register("/sw.js").then(&then);
+        then.forget();
+    }
+
+    /// Tells the waiting worker to take over; `controllerchange` then reloads the page.
+    pub fn activate_update() {
+        let Some(sw) = container() else { return };
+        let then =
+            Closure::<dyn FnMut(wasm_bindgen::JsValue)>::new(|reg: wasm_bindgen::JsValue| {
+                let Ok(reg) = reg.dyn_into::<ServiceWorkerRegistration>() else {
+                    return;
+                };
+                if let Some(waiting) = reg.waiting() {
+                    let msg = js_sys::Object::new();
+                    let _ = js_sys::Reflect::set(&msg, &"type".into(), &"SKIP_WAITING".into());
+                    let _ = waiting.post_message(&msg);
+                }
+            });
+        let _ = sw.get_registration().then(&then);
+        then.forget();
+    }
+}
+
+#[cfg(not(feature = "hydrate"))]
+mod browser {
+    use leptos::prelude::*;
+
+    use super::send_wrapper_free::Prompt;
+
+    pub fn start(_: RwSignal<bool>, _: RwSignal<Option<Prompt>, LocalStorage>) {}
+    pub fn activate_update() {}
+}
