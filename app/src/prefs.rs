@@ -86,8 +86,7 @@ pub fn current() -> Prefs {
             return *p;
         }
         // Not a page load (a server function): what this browser remembers, if anything.
-        crate::server::server_context()
-            .ok()
+        use_context::<crate::server::ServerContext>()
             .and_then(|ctx| ssr::from_cookie(&ctx.accounts.settings, &parts.headers))
             .map(|theme| Prefs { theme })
             .unwrap_or_default()

@@ -108,6 +108,7 @@ pub fn Layout(children: Children) -> impl IntoView {
                         <A href="/privacy">"Privacy"</A>
                         <A href="/terms">"Terms"</A>
                         <A href="/status">"Status"</A>
+                        <super::pwa::InstallButton />
                     </nav>
                 </div>
             </footer>

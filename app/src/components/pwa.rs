@@ -4,12 +4,11 @@
 
 use leptos::prelude::*;
 
+/// "A new version is ready — Reload", when a new build's service worker is waiting.
 #[component]
 pub fn AppUpdates() -> impl IntoView {
     let update_ready = RwSignal::new(false);
-    // The browser's deferred install prompt, kept as a JS value.
-    let install = RwSignal::new_local(None::<send_wrapper_free::Prompt>);
-    Effect::new(move |_| browser::start(update_ready, install));
+    Effect::new(move |_| browser::start(update_ready));
     view! {
         <div class="app-updates" role="status" aria-live="polite">
             <Show when=move || update_ready.get()>
@@ -19,41 +18,23 @@ pub fn AppUpdates() -> impl IntoView {
                         on:click=move |_| browser::activate_update()>"Reload"</button>
                 </div>
             </Show>
-            <Show when=move || install.with(Option::is_some)>
-                <div class="toast">
-                    <span>"Install Ripen for quick access, even offline."</span>
-                    <button type="button" class="button button-primary button-small"
-                        on:click=move |_| {
-                            if let Some(p) = install.get_untracked() {
-                                p.prompt();
-                            }
-                            install.set(None);
-                        }>"Install"</button>
-                    <button type="button" class="button button-quiet button-small"
-                        on:click=move |_| install.set(None)>"Not now"</button>
-                </div>
-            </Show>
         </div>
     }
 }
 
-/// A value that only exists in the browser; on the server it is never constructed.
-mod send_wrapper_free {
-    #[derive(Clone)]
-    pub struct Prompt(#[cfg(feature = "hydrate")] pub wasm_bindgen::JsValue);
-
-    impl Prompt {
-        pub fn prompt(&self) {
-            #[cfg(feature = "hydrate")]
-            {
-                use wasm_bindgen::JsCast;
-                if let Ok(f) = js_sys::Reflect::get(&self.0, &"prompt".into())
-                    && let Some(f) = f.dyn_ref::<js_sys::Function>()
-                {
-                    let _ = f.call0(&self.0);
-                }
-            }
-        }
+/// "Install the app", shown only where the browser offers installation; never in the way.
+#[component]
+pub fn InstallButton() -> impl IntoView {
+    let available = RwSignal::new(false);
+    Effect::new(move |_| browser::watch_install(available));
+    view! {
+        <Show when=move || available.get()>
+            <button type="button" class="link-button"
+                on:click=move |_| {
+                    browser::prompt_install();
+                    available.set(false);
+                }>"Install the app"</button>
+        </Show>
     }
 }
 
@@ -63,7 +44,35 @@ mod browser {
     use wasm_bindgen::{JsCast, closure::Closure};
     use web_sys::{ServiceWorkerRegistration, ServiceWorkerState};
 
-    use super::send_wrapper_free::Prompt;
+    thread_local! {
+        /// The browser's deferred install prompt (`beforeinstallprompt`), until used.
+        static PROMPT: std::cell::RefCell<Option<wasm_bindgen::JsValue>> =
+            const { std::cell::RefCell::new(None) };
+    }
+
+    pub fn watch_install(available: RwSignal<bool>) {
+        let on_prompt = Closure::<dyn FnMut(web_sys::Event)>::new(move |e: web_sys::Event| {
+            e.prevent_default();
+            PROMPT.with(|p| *p.borrow_mut() = Some(e.into()));
+            available.set(true);
+        });
+        let _ = window().add_event_listener_with_callback(
+            "beforeinstallprompt",
+            on_prompt.as_ref().unchecked_ref(),
+        );
+        on_prompt.forget();
+    }
+
+    pub fn prompt_install() {
+        let Some(event) = PROMPT.with(|p| p.borrow_mut().take()) else {
+            return;
+        };
+        if let Ok(f) = js_sys::Reflect::get(&event, &"prompt".into())
+            && let Some(f) = f.dyn_ref::<js_sys::Function>()
+        {
+            let _ = f.call0(&event);
+        }
+    }
 
     fn container() -> Option<web_sys::ServiceWorkerContainer> {
         let nav = window().navigator();
@@ -73,17 +82,7 @@ mod browser {
             .then(|| nav.service_worker())
     }
 
-    pub fn start(update_ready: RwSignal<bool>, install: RwSignal<Option<Prompt>, LocalStorage>) {
-        let on_prompt = Closure::<dyn FnMut(web_sys::Event)>::new(move |e: web_sys::Event| {
-            e.prevent_default();
-            install.set(Some(Prompt(e.into())));
-        });
-        let _ = window().add_event_listener_with_callback(
-            "beforeinstallprompt",
-            on_prompt.as_ref().unchecked_ref(),
-        );
-        on_prompt.forget();
-
+    pub fn start(update_ready: RwSignal<bool>) {
         let Some(sw) = container() else { return };
         // Once the new worker takes over, load the page again from it.
         let had_controller = sw.controller().is_some();
@@ -148,8 +147,8 @@ mod browser {
 mod browser {
     use leptos::prelude::*;
 
-    use super::send_wrapper_free::Prompt;
-
-    pub fn start(_: RwSignal<bool>, _: RwSignal<Option<Prompt>, LocalStorage>) {}
+    pub fn start(_: RwSignal<bool>) {}
+    pub fn watch_install(_: RwSignal<bool>) {}
+    pub fn prompt_install() {}
     pub fn activate_update() {}
 }
