@@ -22,8 +22,9 @@ use std::{
 
 use chrono::{DateTime, FixedOffset, Utc};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, ExprTrait, QueryFilter,
-    QueryOrder, sea_query::Query,
+    ActiveValue::Set,
+    ColumnTrait, DatabaseConnection, EntityTrait, ExprTrait, QueryFilter, QueryOrder,
+    sea_query::{Query, SelectStatement},
 };
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -600,15 +601,11 @@ async fn build(
     )?;
     let session_tags = links(
         focus_session_tag::Entity::find()
-            .filter(
-                focus_session_tag::Column::SessionId.in_subquery(
-                    Query::select()
-                        .column(focus_session::Column::Id)
-                        .from(focus_session::Entity)
-                        .and_where(focus_session::Column::UserId.eq(user))
-                        .to_owned(),
-                ),
-            )
+            .filter(focus_session_tag::Column::SessionId.in_subquery(owned(
+                focus_session::Column::Id,
+                focus_session::Column::UserId,
+                user,
+            )))
             .all(db)
             .await?
             .into_iter()
@@ -733,15 +730,11 @@ async fn build(
     )?;
     let checkin_tags = links(
         checkin_tag::Entity::find()
-            .filter(
-                checkin_tag::Column::CheckinId.in_subquery(
-                    Query::select()
-                        .column(checkin::Column::Id)
-                        .from(checkin::Entity)
-                        .and_where(checkin::Column::UserId.eq(user))
-                        .to_owned(),
-                ),
-            )
+            .filter(checkin_tag::Column::CheckinId.in_subquery(owned(
+                checkin::Column::Id,
+                checkin::Column::UserId,
+                user,
+            )))
             .all(db)
             .await?
             .into_iter()
@@ -783,15 +776,11 @@ async fn build(
     progress.step(45, "Diary").await?;
     let entry_tags = links(
         diary_entry_tag::Entity::find()
-            .filter(
-                diary_entry_tag::Column::EntryId.in_subquery(
-                    Query::select()
-                        .column(diary_entry::Column::Id)
-                        .from(diary_entry::Entity)
-                        .and_where(diary_entry::Column::UserId.eq(user))
-                        .to_owned(),
-                ),
-            )
+            .filter(diary_entry_tag::Column::EntryId.in_subquery(owned(
+                diary_entry::Column::Id,
+                diary_entry::Column::UserId,
+                user,
+            )))
             .all(db)
             .await?
             .into_iter()
@@ -848,18 +837,13 @@ async fn build(
         .order_by_asc(letter::Column::CreatedMs)
         .all(db)
         .await?;
-    let ids: Vec<Uuid> = letters.iter().map(|l| l.id).collect();
     let mut recipients: HashMap<Uuid, Vec<letter_recipient::Model>> = HashMap::new();
     for r in letter_recipient::Entity::find()
-        .filter(
-            letter_recipient::Column::LetterId.in_subquery(
-                Query::select()
-                    .column(letter::Column::Id)
-                    .from(letter::Entity)
-                    .and_where(letter::Column::UserId.eq(user))
-                    .to_owned(),
-            ),
-        )
+        .filter(letter_recipient::Column::LetterId.in_subquery(owned(
+            letter::Column::Id,
+            letter::Column::UserId,
+            user,
+        )))
         .order_by_asc(letter_recipient::Column::Position)
         .all(db)
         .await?
@@ -868,7 +852,11 @@ async fn build(
     }
     let mut topics: HashMap<Uuid, Vec<String>> = HashMap::new();
     for t in letter_topic::Entity::find()
-        .filter(letter_topic::Column::LetterId.is_in(ids.clone()))
+        .filter(letter_topic::Column::LetterId.in_subquery(owned(
+            letter::Column::Id,
+            letter::Column::UserId,
+            user,
+        )))
         .all(db)
         .await?
     {
@@ -1073,6 +1061,16 @@ async fn build(
     )?;
 
     zip.finish()
+}
+
+/// `SELECT <id> FROM <its table> WHERE <user column> = user`: the ids of the rows `user` owns,
+/// for the rows that hang off them (tags of sessions, recipients of letters, …).
+fn owned<C: ColumnTrait>(id: C, user_column: C, user: Uuid) -> SelectStatement {
+    Query::select()
+        .column(id)
+        .from(id.entity_name())
+        .and_where(user_column.eq(user))
+        .to_owned()
 }
 
 /// Groups link-table pairs by their owner.
