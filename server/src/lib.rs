@@ -237,9 +237,7 @@ impl Application {
 /// With `hash_files` on, Leptos reads `hash.txt` beside the executable on every render and
 /// panics if it is missing; then pages fall back to plain asset names and a warning says so.
 pub fn leptos_options(config: &Config) -> LeptosOptions {
-    let hash_file = std::env::current_exe()
-        .ok()
-        .and_then(|exe| exe.parent().map(|dir| dir.join("hash.txt")));
+    let hash_file = hash_file();
     let hash_files = config.hash_files && hash_file.as_ref().is_some_and(|f| f.is_file());
     if config.hash_files && !hash_files {
         tracing::warn!(
@@ -255,6 +253,13 @@ pub fn leptos_options(config: &Config) -> LeptosOptions {
         .site_addr(config.listen)
         .hash_files(hash_files)
         .build()
+}
+
+/// Where Leptos looks for the bundle's hashes: `hash.txt` beside the executable.
+pub fn hash_file() -> Option<std::path::PathBuf> {
+    std::env::current_exe()
+        .ok()
+        .and_then(|exe| exe.parent().map(|dir| dir.join("hash.txt")))
 }
 
 /// The app's route list, generated once per process.

@@ -34,13 +34,9 @@ impl ServiceWorker {
         let pkg = &options.site_pkg_dir;
         let hashes = options
             .hash_files
-            .then(|| {
-                std::env::current_exe()
-                    .ok()
-                    .and_then(|exe| exe.parent().map(|d| d.join(options.hash_file.as_ref())))
-                    .and_then(|path| std::fs::read_to_string(path).ok())
-            })
-            .flatten();
+            .then(crate::hash_file)
+            .flatten()
+            .and_then(|path| std::fs::read_to_string(path).ok());
         let (files, version) = match hashes {
             Some(text) => {
                 let hash = |kind: &str| {

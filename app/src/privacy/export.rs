@@ -22,8 +22,8 @@ use std::{
 
 use chrono::{DateTime, FixedOffset, Utc};
 use sea_orm::{
-    ActiveValue::Set,
-    ColumnTrait, DatabaseConnection, EntityTrait, ExprTrait, QueryFilter, QueryOrder,
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, ExprTrait, QueryFilter,
+    QueryOrder,
     sea_query::{Query, SelectStatement},
 };
 use serde_json::{Value, json};
@@ -155,20 +155,10 @@ pub async fn request() -> Result<ExportView, AppError> {
         updated_ms: now,
         expires_ms: None,
     };
-    data_export::Entity::insert(data_export::ActiveModel {
-        id: Set(row.id),
-        user_id: Set(row.user_id),
-        status: Set(row.status.clone()),
-        progress: Set(row.progress),
-        step: Set(row.step.clone()),
-        storage_key: Set(None),
-        bytes: Set(None),
-        created_ms: Set(now),
-        updated_ms: Set(now),
-        expires_ms: Set(None),
-    })
-    .exec_without_returning(&ctx.db)
-    .await?;
+    // Every column of the new row, as it is written.
+    data_export::Entity::insert(data_export::ActiveModel::from(row.clone()).reset_all())
+        .exec_without_returning(&ctx.db)
+        .await?;
     let db = ctx.db.clone();
     let store = ctx.letters.store.clone();
     let owner = user.id;
