@@ -25,41 +25,31 @@ pub struct FieldError {
     pub message: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+/// The text of each variant is in the catalogue (`i18n::errors`), in the language of the
+/// request (server) or page (browser) that shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum AppError {
     /// One or more inputs are invalid. Status 422.
-    #[error("{}", display_fields(.fields))]
     Validation { fields: Vec<FieldError> },
     /// The request itself is malformed (e.g. undecodable arguments). Status 400.
-    #[error("The request could not be understood: {message}")]
     BadRequest { message: String },
     /// Sign-in required. Status 401.
-    #[error("Please sign in to continue.")]
     Unauthorized,
     /// A sign-in attempt failed. Deliberately one message whether or not the account exists.
     /// Status 401.
-    #[error("That username or email and password do not match an account.")]
     InvalidCredentials,
     /// Signed in, but not allowed. Status 403.
-    #[error("You are not allowed to do that.")]
     Forbidden,
     /// Missing, or not visible to this user (deliberately the same). Status 404.
-    #[error("We could not find that.")]
     NotFound,
     /// It existed, but its time is over (an expired download link). Status 410.
-    #[error("This link has expired.")]
     Gone,
     /// Too many attempts. Status 429 with `Retry-After`.
-    #[error("Too many attempts. Please try again in {retry_after_secs} seconds.")]
     RateLimited { retry_after_secs: u64 },
     /// Something failed on the server; the details are in the log under `reference`.
-    #[error(
-        "Something went wrong on our side. If it keeps happening, quote reference {reference}."
-    )]
     Internal { reference: String },
     /// The browser could not reach the server or could not read its answer.
-    #[error("Could not reach Ripen. Check your connection and try again.")]
     Network,
 }
 
@@ -106,13 +96,39 @@ impl FieldErrors {
     }
 }
 
-fn display_fields(fields: &[FieldError]) -> String {
-    fields
-        .iter()
-        .map(|f| format!("{}: {}", f.field, f.message))
-        .collect::<Vec<_>>()
-        .join("; ")
+impl std::fmt::Display for AppError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let t = &crate::i18n::t().errors;
+        match self {
+            Self::Validation { fields } => {
+                let text = fields
+                    .iter()
+                    .map(|f| format!("{}: {}", f.field, f.message))
+                    .collect::<Vec<_>>()
+                    .join("; ");
+                f.write_str(&text)
+            }
+            Self::BadRequest { .. } => f.write_str(t.bad_request),
+            Self::Unauthorized => f.write_str(t.unauthorized),
+            Self::InvalidCredentials => f.write_str(t.invalid_credentials),
+            Self::Forbidden => f.write_str(t.forbidden),
+            Self::NotFound => f.write_str(t.not_found),
+            Self::Gone => f.write_str(t.gone),
+            Self::RateLimited { retry_after_secs } => f.write_str(&crate::i18n::fill(
+                t.rate_limited,
+                &[("secs", retry_after_secs)],
+            )),
+            Self::Internal { reference } if reference.is_empty() => f.write_str(t.internal),
+            Self::Internal { reference } => f.write_str(&crate::i18n::fill(
+                t.internal_reference,
+                &[("reference", reference)],
+            )),
+            Self::Network => f.write_str(t.network),
+        }
+    }
 }
+
+impl std::error::Error for AppError {}
 
 impl AppError {
     /// A validation error for a single field.

@@ -11,6 +11,7 @@ pub mod diary;
 pub mod error;
 pub mod focus;
 pub mod format;
+pub mod i18n;
 pub mod letters;
 #[cfg(feature = "ssr")]
 pub mod mail;
@@ -34,10 +35,11 @@ use leptos_router::components::Router;
 /// The HTML document around the app. Rendered on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     // The theme is decided before the first byte, so the first paint has the right colours.
-    let theme = prefs::current().theme;
+    let prefs = prefs::current();
+    let theme = prefs.theme;
     view! {
         <!DOCTYPE html>
-        <html lang="en" data-theme=theme.as_str()>
+        <html lang=prefs.lang.tag() data-theme=theme.as_str()>
             <head>
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1, viewport-fit=cover" />
@@ -64,7 +66,8 @@ pub fn App() -> impl IntoView {
         <Link rel="apple-touch-icon" href="/icons/apple-touch-icon.png" />
         <Meta name="theme-color" content="#c2410c" />
         <Title formatter=|title: String| {
-            if title.is_empty() { "Ripen".to_owned() } else { format!("{title} · Ripen") }
+            let brand = i18n::t().shell.brand;
+            if title.is_empty() { brand.to_owned() } else { format!("{title} · {brand}") }
         } />
         <Router>
             <components::layout::Layout>

@@ -1,6 +1,8 @@
-//! Appearance preferences: the colour theme (light, dark, or the system's).
+//! Appearance preferences: the colour theme (light, dark, or the system's) and the language
+//! (English or Simplified Chinese; where the language comes from is told in `crate::i18n`).
 //!
-//! Where a preference lives, first found wins:
+//! Where the theme lives, first found wins (this browser's choice beats the account's, so
+//! a phone can stay dark while a desktop is light):
 //! 1. the functional cookie `ripen_theme` (`__Host-ripen_theme` over https), set only when
 //!    the browser's privacy choices allow "language and theme";
 //! 2. the signed-in account's setting (`user_account.theme`);
@@ -15,7 +17,7 @@
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::AppError;
+use crate::{AppError, i18n::Lang};
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -51,10 +53,11 @@ impl Theme {
     }
 
     pub fn label(self) -> &'static str {
+        let t = &crate::i18n::t().shell;
         match self {
-            Theme::System => "System",
-            Theme::Light => "Light",
-            Theme::Dark => "Dark",
+            Theme::System => t.theme_system,
+            Theme::Light => t.theme_light,
+            Theme::Dark => t.theme_dark,
         }
     }
 
@@ -72,38 +75,56 @@ impl Theme {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Prefs {
     pub theme: Theme,
+    pub lang: Lang,
 }
 
 /// The current request's preferences (on the server, as the middleware resolved them; in
 /// the browser, as the document was rendered).
 pub fn current() -> Prefs {
+    // The middleware resolved them for every request it saw (pages and server functions);
+    // outside a request (background work) they are the defaults.
     #[cfg(feature = "ssr")]
     {
-        let Some(parts) = use_context::<http::request::Parts>() else {
-            return Prefs::default();
-        };
-        if let Some(p) = parts.extensions.get::<Prefs>() {
-            return *p;
-        }
-        // Not a page load (a server function): what this browser remembers, if anything.
-        use_context::<crate::server::ServerContext>()
-            .and_then(|ctx| ssr::from_cookie(&ctx.accounts.settings, &parts.headers))
-            .map(|theme| Prefs { theme })
+        with_context::<http::request::Parts, _>(|parts| parts.extensions.get::<Prefs>().copied())
+            .flatten()
             .unwrap_or_default()
     }
     #[cfg(not(feature = "ssr"))]
     {
-        Prefs {
-            theme: document_theme().unwrap_or_default(),
-        }
+        browser::prefs()
     }
 }
 
-/// The theme the document carries (`<html data-theme>`).
+/// The document's preferences: `<html data-theme>` may change while the page is open, the
+/// language (`<html lang>`) only with a reload.
 #[cfg(not(feature = "ssr"))]
-fn document_theme() -> Option<Theme> {
-    let root = document().document_element()?;
-    Theme::parse(&root.get_attribute("data-theme")?)
+mod browser {
+    use super::{Lang, Prefs, Theme};
+    use leptos::prelude::document;
+    use std::cell::OnceCell;
+
+    thread_local! {
+        static LANG: OnceCell<Lang> = const { OnceCell::new() };
+    }
+
+    fn attribute(name: &str) -> Option<String> {
+        document().document_element()?.get_attribute(name)
+    }
+
+    pub fn prefs() -> Prefs {
+        Prefs {
+            theme: attribute("data-theme")
+                .and_then(|t| Theme::parse(&t))
+                .unwrap_or_default(),
+            lang: LANG.with(|l| {
+                *l.get_or_init(|| {
+                    attribute("lang")
+                        .and_then(|t| Lang::parse(&t))
+                        .unwrap_or_default()
+                })
+            }),
+        }
+    }
 }
 
 /// Shows `theme` at once, before (and whether or not) the server stores it.
@@ -130,8 +151,25 @@ pub struct ThemeSaved {
 #[server(prefix = "/api", endpoint = "prefs/theme")]
 pub async fn set_theme(theme: String) -> Result<ThemeSaved, AppError> {
     let theme = Theme::parse(&theme)
-        .ok_or_else(|| AppError::validation("theme", "Choose light, dark or system."))?;
+        .ok_or_else(|| AppError::validation("theme", crate::i18n::t().shell.theme_invalid))?;
     ssr::save_theme(theme).await
+}
+
+/// What saving a language did (see [`ThemeSaved`]; a visitor who has not allowed "language
+/// and theme" keeps it until the browser closes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LanguageSaved {
+    pub lang: Lang,
+    pub remembered: bool,
+}
+
+/// Saves the language: on the account when signed in, and in this browser. The page
+/// reloads to show it.
+#[server(prefix = "/api", endpoint = "prefs/language")]
+pub async fn set_language(lang: String) -> Result<LanguageSaved, AppError> {
+    let lang = Lang::parse(&lang)
+        .ok_or_else(|| AppError::validation("lang", crate::i18n::t().shell.language_invalid))?;
+    ssr::save_language(lang).await
 }
 
 #[cfg(feature = "ssr")]
@@ -140,7 +178,7 @@ pub mod ssr {
         ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect, sea_query::Query,
     };
 
-    use super::{Prefs, Theme, ThemeSaved};
+    use super::{Lang, LanguageSaved, Prefs, Theme, ThemeSaved};
     use crate::{
         AppError,
         account::ssr::{
@@ -167,29 +205,54 @@ pub mod ssr {
         cookie_value(headers, theme_cookie(settings.secure_cookies)).and_then(|v| Theme::parse(&v))
     }
 
-    /// The preferences to render a request with (see the module docs for the order).
+    pub fn lang_cookie(secure: bool) -> &'static str {
+        if secure {
+            "__Host-ripen_lang"
+        } else {
+            "ripen_lang"
+        }
+    }
+
+    /// The preferences to render a request with (see the module docs and `crate::i18n`
+    /// for the order). Costs one indexed read when the request carries a session cookie.
     pub async fn resolve(
         db: &DatabaseConnection,
         settings: &AccountSettings,
         headers: &http::HeaderMap,
     ) -> Prefs {
-        if let Some(theme) = from_cookie(settings, headers) {
-            return Prefs { theme };
-        }
-        let Some(token) = cookie_value(headers, cookie_name(settings.secure_cookies)) else {
-            return Prefs::default();
+        let secure = settings.secure_cookies;
+        let (account_theme, account_lang) = match cookie_value(headers, cookie_name(secure)) {
+            Some(token) => account_prefs(db, &token).await,
+            None => (None, None),
         };
-        // One indexed read: the account's theme through its session (expiry is checked
-        // where it matters; a stale session only picks a colour scheme).
-        let theme: Option<String> = user_account::Entity::find()
+        let theme = from_cookie(settings, headers)
+            .or(account_theme)
+            .unwrap_or_default();
+        let lang = account_lang
+            .or_else(|| cookie_value(headers, lang_cookie(secure)).and_then(|v| Lang::parse(&v)))
+            .or_else(|| {
+                headers
+                    .get(http::header::ACCEPT_LANGUAGE)
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(Lang::negotiate)
+            })
+            .unwrap_or_default();
+        Prefs { theme, lang }
+    }
+
+    /// The theme and language of the account whose session `token` is (expiry is checked
+    /// where it matters; a stale session only picks a colour scheme and a language).
+    async fn account_prefs(db: &DatabaseConnection, token: &str) -> (Option<Theme>, Option<Lang>) {
+        let row: Option<(String, Option<String>)> = user_account::Entity::find()
             .select_only()
             .column(user_account::Column::Theme)
+            .column(user_account::Column::Language)
             .filter(
                 user_account::Column::Id.in_subquery(
                     Query::select()
                         .column(auth_session::Column::UserId)
                         .from(auth_session::Entity)
-                        .and_where(auth_session::Column::IdHash.eq(digest(&token)))
+                        .and_where(auth_session::Column::IdHash.eq(digest(token)))
                         .to_owned(),
                 ),
             )
@@ -198,8 +261,9 @@ pub mod ssr {
             .await
             .ok()
             .flatten();
-        Prefs {
-            theme: theme.as_deref().and_then(Theme::parse).unwrap_or_default(),
+        match row {
+            Some((theme, lang)) => (Theme::parse(&theme), lang.as_deref().and_then(Lang::parse)),
+            None => (None, None),
         }
     }
 
@@ -227,9 +291,37 @@ pub mod ssr {
         Ok(ThemeSaved { theme, remembered })
     }
 
+    pub async fn save_language(lang: Lang) -> Result<LanguageSaved, AppError> {
+        let ctx = server_context()?;
+        let mut remembered = false;
+        if let Some(user) = current_user().await? {
+            user_account::Entity::update_many()
+                .col_expr(user_account::Column::Language, lang.tag().into())
+                .filter(user_account::Column::Id.eq(user.id))
+                .exec(&ctx.db)
+                .await?;
+            remembered = true;
+        }
+        let settings = &ctx.accounts.settings;
+        let allowed = crate::privacy::consent::state().await?.choices.functional;
+        // Without consent, a cookie that ends with the browser session: the choice the
+        // person just made, kept only for this visit.
+        append_cookie(
+            settings,
+            lang_cookie(settings.secure_cookies),
+            lang.tag(),
+            if allowed { COOKIE_MAX_AGE_SECS } else { -1 },
+        );
+        Ok(LanguageSaved {
+            lang,
+            remembered: remembered || allowed,
+        })
+    }
+
     /// Deletes the functional cookies (when "language and theme" is withdrawn).
     pub fn forget_in_browser(settings: &AccountSettings) {
         append_cookie(settings, theme_cookie(settings.secure_cookies), "", 0);
+        append_cookie(settings, lang_cookie(settings.secure_cookies), "", 0);
     }
 }
 

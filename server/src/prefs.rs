@@ -1,5 +1,5 @@
-//! Decides each page request's preferences (theme) before rendering, and hands them to the
-//! renderer through the request's extensions (see `app::prefs`).
+//! Decides each request's preferences (theme and language) before rendering or running a
+//! server function, and hands them on through the request's extensions (see `app::prefs`).
 
 use app::{account::ssr::Accounts, prefs};
 use axum::{
@@ -17,18 +17,21 @@ pub struct PrefsState {
     pub accounts: Arc<Accounts>,
 }
 
-/// Only page loads need it: not server functions, files or images.
-fn is_page(req: &Request) -> bool {
+/// Page loads and server functions (whose errors speak the person's language); not the
+/// build's files, images or other static files.
+fn needs_prefs(req: &Request) -> bool {
     let path = req.uri().path();
+    if path.starts_with("/api/") {
+        return true;
+    }
     matches!(*req.method(), Method::GET | Method::HEAD)
-        && !path.starts_with("/api/")
         && !path.starts_with("/pkg/")
         && !path.contains("/images/")
         && !path.contains('.')
 }
 
 pub async fn resolve(State(state): State<PrefsState>, mut req: Request, next: Next) -> Response {
-    if is_page(&req) {
+    if needs_prefs(&req) {
         let p = prefs::ssr::resolve(&state.db, &state.accounts.settings, req.headers()).await;
         req.extensions_mut().insert(p);
     }

@@ -120,17 +120,17 @@ pub async fn page_cache(State(cache): State<PageCache>, req: Request, next: Next
         req.headers(),
         &[consent::cookie_name(true), consent::cookie_name(false)],
     );
-    // ... and by the theme they are rendered in.
-    let theme = req
+    // ... and by the theme and language they are rendered in.
+    let prefs = req
         .extensions()
         .get::<app::prefs::Prefs>()
         .copied()
-        .unwrap_or_default()
-        .theme;
+        .unwrap_or_default();
     let key = format!(
-        "{}{}:{}",
+        "{}{}:{}:{}",
         if answered { "a:" } else { "q:" },
-        theme.as_str(),
+        prefs.theme.as_str(),
+        prefs.lang.tag(),
         req.uri()
             .path_and_query()
             .map_or_else(|| req.uri().path(), |p| p.as_str())

@@ -14,6 +14,8 @@ pub enum Icon {
     Sun,
     Moon,
     Contrast,
+    /// The language switch.
+    Globe,
 }
 
 #[component]
@@ -59,6 +61,11 @@ pub fn Svg(icon: Icon, #[prop(optional)] class: &'static str) -> impl IntoView {
         Icon::Contrast => view! {
             <circle cx="12" cy="12" r="9" />
             <path d="M12 3a9 9 0 0 1 0 18z" fill="currentColor" />
+        }
+        .into_any(),
+        Icon::Globe => view! {
+            <circle cx="12" cy="12" r="9" />
+            <path d="M3 12h18M12 3c2.5 2.5 3.8 5.5 3.8 9s-1.3 6.5-3.8 9c-2.5-2.5-3.8-5.5-3.8-9S9.5 5.5 12 3z" />
         }
         .into_any(),
         Icon::Logo => view! {

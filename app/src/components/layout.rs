@@ -4,15 +4,19 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 
 use super::icons::{Icon, Svg};
+use crate::i18n::{fill, t};
 
 /// The sections of Ripen, in navigation order.
-const SECTIONS: [(&str, &str, Icon); 5] = [
-    ("/timer", "Timer", Icon::Timer),
-    ("/diary", "Diary", Icon::Diary),
-    ("/letters", "Letters", Icon::Letter),
-    ("/wall", "Wall", Icon::Wall),
-    ("/account", "Account", Icon::Account),
-];
+fn sections() -> [(&'static str, &'static str, Icon); 5] {
+    let t = &t().shell;
+    [
+        ("/timer", t.timer, Icon::Timer),
+        ("/diary", t.diary, Icon::Diary),
+        ("/letters", t.letters, Icon::Letter),
+        ("/wall", t.wall, Icon::Wall),
+        ("/account", t.account, Icon::Account),
+    ]
+}
 
 /// "Log in" for visitors, the username for the signed-in user.
 #[component]
@@ -23,12 +27,12 @@ fn AccountLink() -> impl IntoView {
             .get()
             .and_then(Result::ok)
             .flatten()
-            .map_or_else(|| "Log in".to_owned(), |u| u.username)
+            .map_or_else(|| t().shell.log_in.to_owned(), |u| u.username)
     };
     view! {
         <A href="/account" attr:class="account-link">
             <Svg icon=Icon::Account class="icon" />
-            <Transition fallback=|| view! { <span>"Account"</span> }>
+            <Transition fallback=|| view! { <span>{t().shell.account}</span> }>
                 <span>{label}</span>
             </Transition>
         </A>
@@ -50,11 +54,11 @@ fn ThemeButton() -> impl IntoView {
         Theme::Dark => Icon::Moon,
     };
     let label = move || {
-        let t = theme.get();
-        format!(
-            "Theme: {}. Switch to {}",
-            t.label(),
-            t.next().label().to_lowercase()
+        let now = theme.get();
+        let next = now.next().label().to_lowercase();
+        fill(
+            t().shell.theme_button,
+            &[("current", &now.label()), ("next", &next)],
         )
     };
     view! {
@@ -74,23 +78,54 @@ fn ThemeButton() -> impl IntoView {
     }
 }
 
+/// Offers the other language. The page reloads in it: every string on it, and those the
+/// server sends later, follow. Without the app loaded, it is a form that does the same.
+#[component]
+fn LanguageSwitch() -> impl IntoView {
+    use crate::prefs::SetLanguage;
+    let other = crate::i18n::lang().other();
+    let save = ServerAction::<SetLanguage>::new();
+    let path = <SetLanguage as server_fn::ServerFn>::PATH;
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = save.value().get() {
+            let _ = window().location().reload();
+        }
+    });
+    view! {
+        <form method="post" action=path class="lang-form"
+            on:submit=move |ev| {
+                ev.prevent_default();
+                save.dispatch(SetLanguage { lang: other.tag().to_owned() });
+            }>
+            <input type="hidden" name="lang" value=other.tag() />
+            <button type="submit" class="link-button" lang=other.tag()
+                aria-label=format!("{}: {}", t().shell.language, other.native_name())>
+                <Svg icon=Icon::Globe />
+                {other.native_name()}
+            </button>
+        </form>
+    }
+}
+
 #[component]
 pub fn Layout(children: Children) -> impl IntoView {
     crate::account::state::provide_auth();
+    let tx = &t().shell;
     view! {
         <div class="site">
-            <a class="skip-link" href="#main">"Skip to content"</a>
+            <a class="skip-link" href="#main">{tx.skip_to_content}</a>
             <header class="topbar">
                 <div class="container">
-                    <A href="/" attr:class="brand" attr:aria-label="Ripen, home">
+                    <A href="/" attr:class="brand" attr:aria-label=tx.brand_home>
                         <Svg icon=Icon::Logo class="brand-mark" />
-                        <span>"Ripen"</span>
+                        <span>{tx.brand}</span>
                     </A>
-                    <nav class="nav" aria-label="Main">
-                        {SECTIONS[..4]
-                            .iter()
+                    <nav class="nav" aria-label=tx.nav_main>
+                        {sections()
+                            .into_iter()
+                            .take(4)
                             .map(|(href, label, icon)| view! {
-                                <A href=*href><Svg icon=*icon />{*label}</A>
+                                <A href=href><Svg icon=icon />{label}</A>
                             })
                             .collect_view()}
                     </nav>
@@ -103,22 +138,23 @@ pub fn Layout(children: Children) -> impl IntoView {
             <main id="main" tabindex="-1">{children()}</main>
             <footer class="footer">
                 <div class="container">
-                    <span>"Ripen — focus today, write to tomorrow."</span>
-                    <nav aria-label="Legal and service">
-                        <A href="/privacy">"Privacy"</A>
-                        <A href="/terms">"Terms"</A>
-                        <A href="/status">"Status"</A>
+                    <span>{tx.tagline}</span>
+                    <nav aria-label=tx.nav_legal>
+                        <A href="/privacy">{tx.privacy}</A>
+                        <A href="/terms">{tx.terms}</A>
+                        <A href="/status">{tx.status}</A>
+                        <LanguageSwitch />
                         <super::pwa::InstallButton />
                     </nav>
                 </div>
             </footer>
             <super::consent::ConsentDialog />
             <super::pwa::AppUpdates />
-            <nav class="tabbar" aria-label="Sections">
-                {SECTIONS
-                    .iter()
+            <nav class="tabbar" aria-label=tx.nav_sections>
+                {sections()
+                    .into_iter()
                     .map(|(href, label, icon)| view! {
-                        <A href=*href><Svg icon=*icon />{*label}</A>
+                        <A href=href><Svg icon=icon />{label}</A>
                     })
                     .collect_view()}
             </nav>

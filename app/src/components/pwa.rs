@@ -13,9 +13,9 @@ pub fn AppUpdates() -> impl IntoView {
         <div class="app-updates" role="status" aria-live="polite">
             <Show when=move || update_ready.get()>
                 <div class="toast">
-                    <span>"A new version of Ripen is ready."</span>
+                    <span>{crate::i18n::t().shell.update_ready}</span>
                     <button type="button" class="button button-primary button-small"
-                        on:click=move |_| browser::activate_update()>"Reload"</button>
+                        on:click=move |_| browser::activate_update()>{crate::i18n::t().shell.reload}</button>
                 </div>
             </Show>
         </div>
@@ -33,7 +33,7 @@ pub fn InstallButton() -> impl IntoView {
                 on:click=move |_| {
                     browser::prompt_install();
                     available.set(false);
-                }>"Install the app"</button>
+                }>{crate::i18n::t().shell.install}</button>
         </Show>
     }
 }

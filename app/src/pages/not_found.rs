@@ -10,15 +10,14 @@ pub fn NotFound() -> impl IntoView {
     if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
         res.set_status(http::StatusCode::NOT_FOUND);
     }
+    let t = &crate::i18n::t().shell;
     view! {
-        <Title text="Page not found" />
+        <Title text=t.not_found_title />
         <section class="notice container" aria-labelledby="page-title">
             <p class="code" aria-hidden="true">"404"</p>
-            <h1 id="page-title">"This page has not ripened"</h1>
-            <p class="lede notice-lede">
-                "The address may be mistyped, or the page may have moved."
-            </p>
-            <A href="/" attr:class="button button-primary">"Go to the start"</A>
+            <h1 id="page-title">{t.not_found_heading}</h1>
+            <p class="lede notice-lede">{t.not_found_body}</p>
+            <A href="/" attr:class="button button-primary">{t.go_home}</A>
         </section>
     }
 }

@@ -8,26 +8,27 @@ use crate::system::system_status;
 #[component]
 pub fn Status() -> impl IntoView {
     let status = Resource::new(|| (), |_| system_status());
+    let t = &crate::i18n::t().shell;
     view! {
-        <Title text="Status" />
+        <Title text=t.status_title />
         <section class="container narrow" aria-labelledby="page-title">
             <header class="page-head">
-                <h1 id="page-title">"System status"</h1>
+                <h1 id="page-title">{t.status_heading}</h1>
             </header>
-            <Suspense fallback=|| view! { <p aria-busy="true">"Checking…"</p> }>
+            <Suspense fallback=|| view! { <p aria-busy="true">{t.status_checking}</p> }>
                 {move || Suspend::new(async move {
                     match status.await {
                         Ok(s) => view! {
-                            <p class="ok" role="status">"All systems normal."</p>
+                            <p class="ok" role="status">{t.status_ok}</p>
                             <dl class="status-list">
-                                <div><dt>"Version"</dt><dd>{s.version}</dd></div>
-                                <div><dt>"Database"</dt><dd>{format!("{} · reachable", s.database)}</dd></div>
-                                <div><dt>"Schema"</dt><dd>{s.schema_version}</dd></div>
+                                <div><dt>{t.status_version}</dt><dd>{s.version}</dd></div>
+                                <div><dt>{t.status_database}</dt><dd>{crate::i18n::fill(t.status_reachable, &[("engine", &s.database)])}</dd></div>
+                                <div><dt>{t.status_schema}</dt><dd>{s.schema_version}</dd></div>
                                 <div>
-                                    <dt>"Running since"</dt>
+                                    <dt>{t.status_since}</dt>
                                     <dd>{s.installed_at.map(|t| t.format("%Y-%m-%d").to_string()).unwrap_or_else(|| "—".into())}</dd>
                                 </div>
-                                <div><dt>"Server time (UTC)"</dt><dd>{s.server_time.format("%Y-%m-%d %H:%M:%S").to_string()}</dd></div>
+                                <div><dt>{t.status_server_time}</dt><dd>{s.server_time.format("%Y-%m-%d %H:%M:%S").to_string()}</dd></div>
                             </dl>
                         }.into_any(),
                         Err(e) => view! {

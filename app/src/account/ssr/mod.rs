@@ -200,7 +200,7 @@ pub async fn register(input: RegisterInput) -> Result<(), AppError> {
         deleted_ms: Set(None),
         // What the visitor chose before signing up stays.
         theme: Set(crate::prefs::current().theme.as_str().to_owned()),
-        language: Set(None),
+        language: Set(Some(crate::prefs::current().lang.tag().to_owned())),
     }
     .insert(&c.db)
     .await;

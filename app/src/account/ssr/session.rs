@@ -85,9 +85,13 @@ fn set_cookie(settings: &AccountSettings, value: &str, max_age_secs: i64) {
 
 /// Adds a `Set-Cookie` to the response: `HttpOnly; SameSite=Lax; Path=/`, and `Secure`
 /// over https.
+///
+/// A negative `max_age_secs` makes a session cookie (no `Max-Age`: gone when the browser closes).
 pub fn append_cookie(settings: &AccountSettings, name: &str, value: &str, max_age_secs: i64) {
-    let mut cookie =
-        format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_secs}");
+    let mut cookie = format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax");
+    if max_age_secs >= 0 {
+        cookie.push_str(&format!("; Max-Age={max_age_secs}"));
+    }
     if settings.secure_cookies {
         cookie.push_str("; Secure");
     }
