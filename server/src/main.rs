@@ -2,16 +2,25 @@
 //!
 //! `ripen admin grant <username>` / `ripen admin revoke <username>` give or take the
 //! moderator role (the wall's moderation queue), using the same configuration.
+//!
+//! `ripen catalogue <en|zh-Hans>` prints every user-visible text of one language as JSON
+//! (for translators, and for the end-to-end test that looks for untranslated text).
 
 use ripen_server::{Application, config::Config, db, shutdown_signal, telemetry};
 
 const USAGE: &str = "usage: ripen                          start the server\n       \
                      ripen admin grant <username>   make an account a moderator\n       \
-                     ripen admin revoke <username>  take the role away";
+                     ripen admin revoke <username>  take the role away\n       \
+                     ripen catalogue <en|zh-Hans>   print one language's texts as JSON";
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    if let [cmd, lang] = args.as_slice()
+        && cmd == "catalogue"
+    {
+        return catalogue(lang);
+    }
     let config = match Config::load() {
         Ok(c) => c,
         Err(e) => {
@@ -53,6 +62,25 @@ async fn main() -> std::process::ExitCode {
         }
         Err(e) => {
             tracing::error!("server error: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+// The command's answer goes to standard output.
+#[allow(clippy::print_stdout)]
+fn catalogue(tag: &str) -> std::process::ExitCode {
+    let Some(lang) = app::i18n::Lang::parse(tag) else {
+        eprintln!("ripen: unknown language {tag:?} (en or zh-Hans)");
+        return std::process::ExitCode::from(2);
+    };
+    match serde_json::to_string_pretty(lang.texts()) {
+        Ok(json) => {
+            println!("{json}");
+            std::process::ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("ripen: {e}");
             std::process::ExitCode::FAILURE
         }
     }

@@ -1,10 +1,10 @@
-//! The colour theme over HTTP: decided by the server before rendering (no flash), and
-//! remembered only where the person allows it — in the browser with "language and theme"
-//! allowed, on the account when signed in.
+//! The colour theme and the language over HTTP: decided by the server before rendering (no
+//! flash, no English first), and remembered only where the person allows it — in the
+//! browser with "language and theme" allowed, on the account when signed in.
 
 use app::{
     account::Login,
-    prefs::{SetTheme, ThemeSaved},
+    prefs::{LanguageSaved, SetLanguage, SetTheme, ThemeSaved},
     privacy::SaveConsent,
 };
 use reqwest::StatusCode;
@@ -145,4 +145,133 @@ async fn the_theme_is_rendered_by_the_server_and_remembered_only_where_allowed()
         .any(|c| c.starts_with("ripen_theme=;") && c.contains("Max-Age=0"));
     assert!(cleared, "{headers:?}");
     assert_eq!(rendered(&app, c, "/").await.0, "light");
+}
+
+/// A page's `<html lang>` and body, fetched with an optional `Accept-Language`.
+async fn page_lang(
+    app: &TestApp,
+    client: &reqwest::Client,
+    path: &str,
+    accept: Option<&str>,
+) -> (String, String) {
+    let mut req = client.get(app.url(path));
+    if let Some(a) = accept {
+        req = req.header("accept-language", a);
+    }
+    let res = req.send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK, "{path}");
+    let body = res.text().await.unwrap();
+    let from = body.find("<html lang=\"").expect("<html lang>") + "<html lang=\"".len();
+    (body[from..].split('"').next().unwrap().to_owned(), body)
+}
+
+async fn set_language(
+    app: &TestApp,
+    client: &reqwest::Client,
+    lang: &str,
+) -> (LanguageSaved, Option<String>) {
+    let (status, headers, body) = app
+        .call_as(client, SetLanguage { lang: lang.into() }, &[])
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let cookie = headers
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|c| c.starts_with("ripen_lang="))
+        .map(str::to_owned);
+    (serde_json::from_str(&body).unwrap(), cookie)
+}
+
+#[tokio::test]
+async fn the_language_follows_the_account_then_the_browser_then_accept_language() {
+    let app = TestApp::spawn().await;
+    let c = &app.client;
+
+    // Nothing chosen: English, or what the browser asks for.
+    let (lang, body) = page_lang(&app, c, "/timer", None).await;
+    assert_eq!(lang, "en");
+    assert!(body.contains(">Timer<"), "English navigation");
+    let (lang, body) = page_lang(&app, c, "/timer", Some("zh-CN,zh;q=0.9,en;q=0.8")).await;
+    assert_eq!(lang, "zh-Hans");
+    assert!(body.contains(">计时<") && !body.contains(">Timer<"));
+    let (lang, _) = page_lang(&app, c, "/", Some("fr-FR, en;q=0.5, zh;q=0.4")).await;
+    assert_eq!(lang, "en");
+
+    // Server functions answer in the same language: a field error, in Chinese.
+    let (status, _, body) = app
+        .call_as(
+            c,
+            SetTheme {
+                theme: "purple".into(),
+            },
+            &[("accept-language", "zh-CN")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body.contains("\"field\":\"theme\"") && body.contains("请选择"), "{body}");
+
+    // A bad language names its field.
+    let (status, _, body) = app
+        .call_as(c, SetLanguage { lang: "tlh".into() }, &[])
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body.contains("\"field\":\"lang\""), "{body}");
+
+    // A visitor without "language and theme" allowed: kept for this browser session only.
+    let (saved, cookie) = set_language(&app, c, "zh-Hans").await;
+    assert!(!saved.remembered);
+    let cookie = cookie.expect("a language cookie");
+    assert!(
+        cookie.starts_with("ripen_lang=zh-Hans;") && !cookie.contains("Max-Age"),
+        "a session cookie: {cookie}"
+    );
+    assert_eq!(page_lang(&app, c, "/", Some("en")).await.0, "zh-Hans");
+
+    // Allowed: remembered for a year.
+    let (status, _, _) = app.call_as(c, consent(true), &[]).await;
+    assert_eq!(status, StatusCode::OK);
+    let (saved, cookie) = set_language(&app, c, "zh-Hans").await;
+    assert!(saved.remembered);
+    assert!(cookie.unwrap().contains("Max-Age=31536000"));
+    // The wall's visitor page cache keeps the languages apart.
+    assert_eq!(page_lang(&app, c, "/wall", None).await.0, "zh-Hans");
+    let stranger = app.new_client();
+    assert_eq!(page_lang(&app, &stranger, "/wall", None).await.0, "en");
+
+    // Signing up keeps it on the account: another browser, asking for English, gets Chinese.
+    verified_user(&app, "mei", "mei@example.com").await;
+    let laptop = app.new_client();
+    let (status, _, body) = app
+        .call_as(
+            &laptop,
+            Login {
+                identifier: "mei".into(),
+                password: PASSWORD.into(),
+            },
+            &[],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (lang, body) = page_lang(&app, &laptop, "/account", Some("en-US")).await;
+    assert_eq!(lang, "zh-Hans");
+    assert!(body.contains("账户"));
+
+    // Switched to English on the laptop: the account's setting wins over the first
+    // browser's own cookie, which still says Chinese.
+    let (saved, _) = set_language(&app, &laptop, "en").await;
+    assert!(saved.remembered && saved.lang == app::i18n::Lang::En);
+    assert_eq!(page_lang(&app, &laptop, "/timer", None).await.0, "en");
+    assert_eq!(page_lang(&app, c, "/timer", Some("zh")).await.0, "en");
+
+    // Withdrawing "language and theme" deletes the cookie.
+    let (_, headers, _) = app.call_as(c, consent(false), &[]).await;
+    assert!(
+        headers
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .any(|c| c.starts_with("ripen_lang=;") && c.contains("Max-Age=0")),
+        "{headers:?}"
+    );
 }
