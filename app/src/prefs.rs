@@ -87,6 +87,8 @@ pub fn current() -> Prefs {
     {
         with_context::<http::request::Parts, _>(|parts| parts.extensions.get::<Prefs>().copied())
             .flatten()
+            // Plain axum handlers (uploads, downloads) run inside the middleware's scope.
+            .or_else(|| ssr::REQUEST_PREFS.try_with(|p| *p).ok())
             .unwrap_or_default()
     }
     #[cfg(not(feature = "ssr"))]
@@ -188,6 +190,12 @@ pub mod ssr {
         },
         server::server_context,
     };
+
+    tokio::task_local! {
+        /// The preferences of the request being handled, for handlers outside Leptos
+        /// (whose views and server functions read them from the request's extensions).
+        pub static REQUEST_PREFS: Prefs;
+    }
 
     /// A year: the functional cookie outlives no consent (withdrawing it deletes the cookie).
     const COOKIE_MAX_AGE_SECS: i64 = 365 * 86_400;

@@ -17,23 +17,22 @@ pub struct PrefsState {
     pub accounts: Arc<Accounts>,
 }
 
-/// Page loads and server functions (whose errors speak the person's language); not the
-/// build's files, images or other static files.
+/// Page loads, server functions (whose errors speak the person's language) and other
+/// state-changing requests such as uploads; not the build's files, images or other static
+/// files.
 fn needs_prefs(req: &Request) -> bool {
     let path = req.uri().path();
-    if path.starts_with("/api/") {
+    if path.starts_with("/api/") || !matches!(*req.method(), Method::GET | Method::HEAD) {
         return true;
     }
-    matches!(*req.method(), Method::GET | Method::HEAD)
-        && !path.starts_with("/pkg/")
-        && !path.contains("/images/")
-        && !path.contains('.')
+    !path.starts_with("/pkg/") && !path.contains("/images/") && !path.contains('.')
 }
 
 pub async fn resolve(State(state): State<PrefsState>, mut req: Request, next: Next) -> Response {
-    if needs_prefs(&req) {
-        let p = prefs::ssr::resolve(&state.db, &state.accounts.settings, req.headers()).await;
-        req.extensions_mut().insert(p);
+    if !needs_prefs(&req) {
+        return next.run(req).await;
     }
-    next.run(req).await
+    let p = prefs::ssr::resolve(&state.db, &state.accounts.settings, req.headers()).await;
+    req.extensions_mut().insert(p);
+    prefs::ssr::REQUEST_PREFS.scope(p, next.run(req)).await
 }

@@ -18,7 +18,10 @@ impl Username {
         let s = raw.trim();
         let len = s.chars().count();
         if !(3..=32).contains(&len) {
-            return Err(AppError::validation(Self::FIELD, "Use 3 to 32 characters."));
+            return Err(AppError::validation(
+                Self::FIELD,
+                crate::i18n::t().auth.username_length,
+            ));
         }
         if !s
             .chars()
@@ -26,13 +29,13 @@ impl Username {
         {
             return Err(AppError::validation(
                 Self::FIELD,
-                "Use letters, digits, dots, dashes and underscores only.",
+                crate::i18n::t().auth.username_chars,
             ));
         }
         if !s.chars().next().is_some_and(char::is_alphanumeric) {
             return Err(AppError::validation(
                 Self::FIELD,
-                "Start with a letter or a digit.",
+                crate::i18n::t().auth.username_start,
             ));
         }
         Ok(Self(s.to_owned()))
@@ -59,8 +62,7 @@ impl Email {
     pub const FIELD: &'static str = "email";
 
     pub fn parse(raw: &str) -> Result<Self, AppError> {
-        let invalid =
-            || AppError::validation(Self::FIELD, "Enter an email address like name@example.com.");
+        let invalid = || AppError::validation(Self::FIELD, crate::i18n::t().auth.email_invalid);
         let s = raw.trim();
         if s.len() > 254 || s.chars().any(|c| c.is_whitespace() || c.is_control()) {
             return Err(invalid());
@@ -112,7 +114,7 @@ impl Phone {
         if !ok {
             return Err(AppError::validation(
                 Self::FIELD,
-                "Enter the number with its country code, like +44 20 7946 0958.",
+                crate::i18n::t().auth.phone_invalid,
             ));
         }
         Ok(Self(s))
@@ -136,13 +138,13 @@ impl NewPassword {
         if len < 8 {
             return Err(AppError::validation(
                 Self::FIELD,
-                "Use at least 8 characters.",
+                crate::i18n::t().auth.password_too_short,
             ));
         }
         if len > 128 {
             return Err(AppError::validation(
                 Self::FIELD,
-                "Use at most 128 characters.",
+                crate::i18n::t().auth.password_too_long_new,
             ));
         }
         Ok(Self(raw.to_owned()))

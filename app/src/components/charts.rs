@@ -5,13 +5,18 @@
 //! (`.chart`, `.hm-*`, `.bar*`, `.axis*`, `.gridline` in `style/main.css`). Each chart scales
 //! with its container through a `viewBox` and carries a text alternative for screen readers.
 //!
-//! Element ids are derived from the chart's label (not a counter), so server and browser agree
-//! during hydration; give two charts on one page different labels.
+//! Element ids are derived from the chart's label or given `id` (not a counter), so server and
+//! browser agree during hydration; give two charts on one page different ids (a label without
+//! ASCII letters, e.g. a Chinese one, gives no usable id of its own).
+//!
+//! Words, dates and month and weekday names are in the current language (`crate::i18n`).
 
 use std::collections::BTreeMap;
 
-use chrono::{Datelike, Days, NaiveDate};
+use chrono::{Datelike, Days, NaiveDate, Weekday};
 use leptos::prelude::*;
+
+use crate::i18n::{DateStyle, fill, lang, plural, t};
 
 /// One day's total, e.g. minutes of focus.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -74,15 +79,15 @@ fn coord(v: f64) -> String {
 }
 
 fn long_date(day: NaiveDate) -> String {
-    day.format("%a %-d %b %Y").to_string()
+    crate::i18n::date(&day, DateStyle::Medium)
 }
 
-fn plural(n: u64, one: &str, many: &str) -> String {
-    if n == 1 {
-        format!("1 {one}")
-    } else {
-        format!("{n} {many}")
-    }
+/// "{n} weeks", "{n} active days" … in the current language.
+fn count(n: u64, one: &'static str, other: &'static str) -> String {
+    fill(
+        plural(i64::try_from(n).unwrap_or(i64::MAX), one, other),
+        &[("n", &n)],
+    )
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -100,10 +105,6 @@ const HM_LEGEND: f64 = 22.0;
 const HM_MIN_WIDTH: f64 = 150.0;
 /// More weeks than this are not drawn (bounds the work for a bad `weeks`).
 const HM_MAX_WEEKS: u32 = 260;
-
-const MONTHS: [&str; 12] = [
-    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-];
 
 /// One drawn day of the heatmap.
 #[derive(Clone, Debug, PartialEq)]
@@ -178,9 +179,10 @@ pub fn heatmap_cells(values: &[DayValue], end: NaiveDate, weeks: u32) -> Vec<Cel
         .collect()
 }
 
-/// Month labels as (column, name): at the column holding the 1st of each month, plus the
-/// first column's month when there is room before the next label.
+/// Month labels as (column, short name in the current language): at the column holding the
+/// 1st of each month, plus the first column's month when there is room before the next label.
 pub fn month_labels(end: NaiveDate, weeks: u32) -> Vec<(u32, &'static str)> {
+    let months = &t().diary.months;
     let weeks = weeks.clamp(1, HM_MAX_WEEKS);
     let start = heatmap_start(end, weeks);
     let mut labels: Vec<(u32, &'static str)> = Vec::new();
@@ -193,11 +195,11 @@ pub fn month_labels(end: NaiveDate, weeks: u32) -> Vec<(u32, &'static str)> {
             .take_while(|d| *d <= end)
             .find(|d| d.day() == 1);
         if let Some(d) = first_of_month {
-            labels.push((col, MONTHS[d.month0() as usize]));
+            labels.push((col, months[d.month0() as usize]));
         }
     }
     if labels.first().is_none_or(|&(col, _)| col >= 3) {
-        labels.insert(0, (0, MONTHS[start.month0() as usize]));
+        labels.insert(0, (0, months[start.month0() as usize]));
     }
     labels
 }
@@ -228,17 +230,38 @@ pub fn heatmap_stats(cells: &[Cell]) -> HeatmapStats {
 }
 
 /// "{label}: {active} active days in the last {weeks} weeks, {total} {unit} in total;
-/// busiest day {date} with {max} {unit}."
+/// busiest day {date} with {max} {unit}." (in the current language)
 pub fn heatmap_summary(cells: &[Cell], weeks: u32, label: &str, unit: &str) -> String {
+    let tx = &t().diary;
     let stats = heatmap_stats(cells);
-    let period = plural(u64::from(weeks.clamp(1, HM_MAX_WEEKS)), "week", "weeks");
+    let period = count(
+        u64::from(weeks.clamp(1, HM_MAX_WEEKS)),
+        tx.weeks_one,
+        tx.weeks_other,
+    );
     match stats.busiest {
-        None => format!("{label}: no active days in the last {period}."),
-        Some((day, max)) => format!(
-            "{label}: {} in the last {period}, {} {unit} in total; busiest day {} with {max} {unit}.",
-            plural(stats.active_days, "active day", "active days"),
-            stats.total,
-            long_date(day),
+        None => fill(
+            tx.chart_summary_empty,
+            &[("label", &label), ("period", &period)],
+        ),
+        Some((day, max)) => fill(
+            tx.chart_summary,
+            &[
+                ("label", &label),
+                (
+                    "active",
+                    &count(
+                        stats.active_days,
+                        tx.chart_active_one,
+                        tx.chart_active_other,
+                    ),
+                ),
+                ("period", &period),
+                ("total", &stats.total),
+                ("unit", &unit),
+                ("date", &long_date(day)),
+                ("max", &max),
+            ],
         ),
     }
 }
@@ -253,7 +276,8 @@ const HM_HEIGHT: f64 = HM_TOP + 7.0 * HM_STEP + HM_LEGEND;
 /// week of `end`, `weeks` columns (e.g. 53). Each cell has a `<title>` such as
 /// "Mon 23 Nov 2026: 45 min focus" (with `unit = "min focus"`), `data-day`/`data-value`
 /// attributes and a class `hm-cell hm-l0`…`hm-l4` by quartile of the non-zero values. Days
-/// after `end` are not drawn. The SVG is labelled by a visually hidden summary sentence.
+/// after `end` are not drawn. The SVG is labelled by a visually hidden summary sentence, whose
+/// element id comes from `id` if given, else from `label`.
 #[component]
 pub fn Heatmap(
     #[prop(into)] values: Signal<Vec<DayValue>>,
@@ -261,8 +285,10 @@ pub fn Heatmap(
     weeks: u32,
     label: &'static str,
     unit: &'static str,
+    #[prop(optional)] id: Option<&'static str>,
 ) -> impl IntoView {
-    let summary_id = format!("{}-heatmap-summary", slug(label));
+    let tx = &t().diary;
+    let summary_id = format!("{}-heatmap-summary", slug(id.unwrap_or(label)));
     let width = heatmap_width(weeks);
     let view_box = format!("0 0 {} {}", coord(width), coord(HM_HEIGHT));
 
@@ -271,9 +297,10 @@ pub fn Heatmap(
         values.with(|v| heatmap_cells(v, end, weeks))
     };
 
-    let day_labels = [(0.0, "Mon"), (2.0, "Wed"), (4.0, "Fri")]
+    let day_labels = [(0.0, Weekday::Mon), (2.0, Weekday::Wed), (4.0, Weekday::Fri)]
         .into_iter()
-        .map(|(row, name)| {
+        .map(|(row, day)| {
+            let name = crate::i18n::weekday(lang(), day, true);
             view! {
                 <text class="axis-label hm-day" x=coord(HM_LEFT - 4.0) y=coord(HM_TOP + row * HM_STEP + 8.5) text-anchor="end">
                     {name}
@@ -325,7 +352,10 @@ pub fn Heatmap(
                             cells()
                                 .into_iter()
                                 .map(|c| {
-                                    let title = format!("{}: {} {unit}", long_date(c.day), c.value);
+                                    let title = fill(
+                                        tx.chart_cell,
+                                        &[("date", &long_date(c.day)), ("value", &c.value), ("unit", &unit)],
+                                    );
                                     view! {
                                         <rect
                                             class=format!("hm-cell hm-l{}", c.level)
@@ -346,11 +376,11 @@ pub fn Heatmap(
                     </g>
                     <g class="hm-legend">
                         <text class="axis-label" x=coord(legend_cells_x - 4.0) y=coord(legend_y + 8.5) text-anchor="end">
-                            "Less"
+                            {tx.chart_less}
                         </text>
                         {legend}
                         <text class="axis-label" x=coord(legend_more_x) y=coord(legend_y + 8.5) text-anchor="end">
-                            "More"
+                            {tx.chart_more}
                         </text>
                     </g>
                 </svg>
@@ -474,6 +504,7 @@ pub fn BarChart(
     title: &'static str,
     unit: &'static str,
 ) -> impl IntoView {
+    let tx = &t().diary;
     let chart = move || {
         bars.with(|bars| {
             let layout = bar_layout(bars);
@@ -496,7 +527,10 @@ pub fn BarChart(
                 .iter()
                 .zip(bars)
                 .map(|(g, b)| {
-                    let tip = format!("{}: {} {unit}", b.label, format_number(b.value));
+                    let tip = fill(
+                        tx.chart_bar,
+                        &[("label", &b.label), ("value", &format_number(b.value)), ("unit", &unit)],
+                    );
                     view! {
                         <g class="bar-group">
                             <title>{tip}</title>
@@ -514,7 +548,7 @@ pub fn BarChart(
             let empty = bars.is_empty().then(|| {
                 view! {
                     <text class="chart-empty" x=coord(width / 2.0) y=coord(BC_TOP + BC_PLOT_HEIGHT / 2.0) text-anchor="middle">
-                        "No data yet"
+                        {tx.chart_no_data}
                     </text>
                 }
             });
@@ -529,7 +563,7 @@ pub fn BarChart(
                     }
                 })
                 .collect_view();
-            let no_rows = bars.is_empty().then(|| view! { <tr><td colspan="2">"No data yet"</td></tr> });
+            let no_rows = bars.is_empty().then(|| view! { <tr><td colspan="2">{tx.chart_no_data}</td></tr> });
             view! {
                 <svg class="chart chart-bars" viewBox=view_box role="img" aria-label=title>
                     <g class="grid">{grid}</g>
@@ -542,8 +576,8 @@ pub fn BarChart(
                     <caption>{title}</caption>
                     <thead>
                         <tr>
-                            <th scope="col">"Item"</th>
-                            <th scope="col">"Value"</th>
+                            <th scope="col">{tx.chart_item}</th>
+                            <th scope="col">{tx.chart_value}</th>
                         </tr>
                     </thead>
                     <tbody>{rows} {no_rows}</tbody>

@@ -8,28 +8,36 @@
 use leptos::prelude::*;
 use leptos_router::components::A;
 
-use crate::privacy::{
-    ConsentChoices, ConsentRecordView, POLICY_DATE, SaveConsent, consent_history, get_consent,
+use crate::{
+    i18n::{DateStyle, fill},
+    privacy::{
+        ConsentChoices, ConsentRecordView, POLICY_DATE, POLICY_VERSION, SaveConsent,
+        consent_history, get_consent,
+    },
 };
 
-const FUNCTIONAL: &str = "Remember my language and theme";
-const STATISTICS: &str = "Count my visits anonymously (per day and page, no IP address)";
-const IMPROVEMENT: &str = "Let anonymised data help improve Ripen's features";
+/// The day the privacy policy last changed, in the page's language.
+fn policy_date() -> String {
+    chrono::NaiveDate::parse_from_str(POLICY_VERSION, "%Y-%m-%d")
+        .map(|d| crate::i18n::date(&d, DateStyle::Long))
+        .unwrap_or_else(|_| POLICY_DATE.to_owned())
+}
 
 /// The three optional choices as checkboxes, ticked as `current` says.
 #[component]
 fn ChoiceBoxes(prefix: &'static str, current: ConsentChoices) -> impl IntoView {
+    let t = &crate::i18n::t().account;
     let boxes = [
-        ("functional", FUNCTIONAL, current.functional),
-        ("statistics", STATISTICS, current.statistics),
-        ("improvement", IMPROVEMENT, current.improvement),
+        ("functional", t.consent_functional, current.functional),
+        ("statistics", t.consent_statistics, current.statistics),
+        ("improvement", t.consent_improvement, current.improvement),
     ];
     view! {
         <fieldset class="consent-boxes">
-            <legend class="visually-hidden">"Optional uses of your data"</legend>
+            <legend class="visually-hidden">{t.consent_optional_legend}</legend>
             <p class="consent-essential">
-                <span class="badge">"Always on"</span>
-                " Essential: your session and the record of these choices."
+                <span class="badge">{t.always_on}</span>
+                {t.essential_note}
             </p>
             {boxes.into_iter().map(|(name, label, on)| {
                 let id = format!("{prefix}-{name}");
@@ -65,36 +73,32 @@ pub fn ConsentDialog() -> impl IntoView {
 fn ConsentForms(renewal: bool) -> impl IntoView {
     let save = ServerAction::<SaveConsent>::new();
     let answered = move || save.value().with(|v| matches!(v, Some(Ok(_))));
+    let t = &crate::i18n::t().account;
     let lede = if renewal {
-        format!(
-            "Our privacy policy changed on {POLICY_DATE}. Please look at your choices again: \
-             until you answer, Ripen uses only what is essential."
-        )
+        fill(t.consent_renewal, &[("date", &policy_date())])
     } else {
-        "Ripen needs one cookie to keep you signed in. Anything more is up to you, and you can \
-         change your mind any time in Settings."
-            .to_owned()
+        t.consent_intro.to_owned()
     };
     view! {
         <section class="consent" role="dialog" aria-modal="false" aria-labelledby="consent-h"
             aria-describedby="consent-d" hidden=answered>
-            <h2 id="consent-h">"Your privacy choices"</h2>
-            <p id="consent-d">{lede} " " <A href="/privacy">"Privacy policy"</A></p>
+            <h2 id="consent-h">{t.consent_title}</h2>
+            <p id="consent-d">{lede} " " <A href="/privacy">{t.privacy_policy_link}</A></p>
             <div class="consent-actions">
                 <ActionForm action=save attr:class="consent-form">
                     <input type="hidden" name="choice" value="essential" />
-                    <button type="submit" class="button button-consent">"Essential only"</button>
+                    <button type="submit" class="button button-consent">{t.essential_only}</button>
                 </ActionForm>
                 <ActionForm action=save attr:class="consent-form">
                     <input type="hidden" name="choice" value="all" />
-                    <button type="submit" class="button button-consent">"Accept all"</button>
+                    <button type="submit" class="button button-consent">{t.accept_all}</button>
                 </ActionForm>
                 <details class="consent-choose">
-                    <summary class="button button-consent">"Choose…"</summary>
+                    <summary class="button button-consent">{t.choose}</summary>
                     <ActionForm action=save attr:class="form consent-custom">
                         <input type="hidden" name="choice" value="custom" />
                         <ChoiceBoxes prefix="consent" current=ConsentChoices::default() />
-                        <button type="submit" class="button button-primary">"Save my choices"</button>
+                        <button type="submit" class="button button-primary">{t.save_my_choices}</button>
                     </ActionForm>
                 </details>
             </div>
@@ -122,32 +126,35 @@ pub fn PrivacyChoices(current: ConsentChoices, history: Vec<ConsentRecordView>) 
             });
         }
     });
-    let yes_no = |b: bool| if b { "yes" } else { "no" };
+    let t = &crate::i18n::t().account;
+    let yes_no = move |b: bool| if b { t.yes } else { t.no };
     view! {
         <section class="card card-wide" aria-labelledby="consent-settings-h">
-            <h2 id="consent-settings-h">"Privacy choices"</h2>
-            <p class="muted">"What Ripen may do beyond the essential. Nothing here is on unless you turn it on."</p>
+            <h2 id="consent-settings-h">{t.privacy_choices}</h2>
+            <p class="muted">{t.privacy_choices_lede}</p>
             <ActionForm action=save attr:class="form">
                 <input type="hidden" name="choice" value="custom" />
                 <input type="hidden" name="source" value="settings" />
                 <ChoiceBoxes prefix="settings" current />
                 <p class="success" role="status" hidden=move || !save.value().with(|v| matches!(v, Some(Ok(_))))>
-                    "Saved."
+                    {t.saved}
                 </p>
-                <button type="submit" class="button button-primary">"Save choices"</button>
+                <button type="submit" class="button button-primary">{t.save_choices}</button>
             </ActionForm>
-            <h3 class="consent-history-h">"Your choices so far"</h3>
+            <h3 class="consent-history-h">{t.choices_so_far}</h3>
             <Show when=move || history.with(|h| !h.is_empty())
-                fallback=|| view! { <p class="muted">"None recorded for your account yet."</p> }>
+                fallback=move || view! { <p class="muted">{t.no_choices}</p> }>
                 <ol class="consent-history">
                     <For each=move || history.get() key=|r| r.id.clone() let:r>
                         <li>
                             <strong>{r.when.clone()}</strong>
-                            {format!(
-                                " · {} · policy {} · language and theme: {}, statistics: {}, improvement: {}",
-                                r.source, r.policy_version, yes_no(r.choices.functional),
-                                yes_no(r.choices.statistics), yes_no(r.choices.improvement)
-                            )}
+                            {fill(t.consent_record, &[
+                                ("source", &r.source),
+                                ("version", &r.policy_version),
+                                ("functional", &yes_no(r.choices.functional)),
+                                ("statistics", &yes_no(r.choices.statistics)),
+                                ("improvement", &yes_no(r.choices.improvement)),
+                            ])}
                         </li>
                     </For>
                 </ol>

@@ -21,6 +21,7 @@ pub fn format_remaining(ms: f64) -> String {
 
 #[component]
 pub fn FocusDemo() -> impl IntoView {
+    let tr = &crate::i18n::t().timer;
     // Elapsed time is `banked` plus, while running, the time since `started_at`.
     let started_at = RwSignal::new(None::<f64>);
     let banked = RwSignal::new(0.0_f64);
@@ -73,7 +74,7 @@ pub fn FocusDemo() -> impl IntoView {
 
     view! {
         <div class="demo card" role="group" aria-labelledby="demo-title">
-            <h2 id="demo-title" class="visually-hidden">"Try a one-minute focus"</h2>
+            <h2 id="demo-title" class="visually-hidden">{tr.demo_heading}</h2>
             <svg class="demo-ring" viewBox="0 0 120 120" aria-hidden="true">
                 <circle class="track" cx="60" cy="60" r="54" />
                 <circle
@@ -85,7 +86,7 @@ pub fn FocusDemo() -> impl IntoView {
                     stroke-dashoffset=move || format!("{:.2}", RING * (1.0 - remaining() / TOTAL_MS))
                 />
             </svg>
-            <p class="demo-time" role="timer" aria-label="Time left" data-testid="demo-time">
+            <p class="demo-time" role="timer" aria-label=tr.time_left data-testid="demo-time">
                 {move || format_remaining(remaining())}
             </p>
             <div class="hero-actions demo-actions">
@@ -96,20 +97,16 @@ pub fn FocusDemo() -> impl IntoView {
                     on:click=toggle
                 >
                     {move || match (running(), done(), elapsed() > 0.0) {
-                        (true, _, _) => "Pause",
-                        (false, true, _) => "Again",
-                        (false, false, true) => "Resume",
-                        _ => "Start a one-minute focus",
+                        (true, _, _) => tr.pause,
+                        (false, true, _) => tr.demo_again,
+                        (false, false, true) => tr.resume,
+                        _ => tr.demo_start,
                     }}
                 </button>
-                <button type="button" class="button button-quiet" on:click=reset>"Reset"</button>
+                <button type="button" class="button button-quiet" on:click=reset>{tr.reset}</button>
             </div>
             <p class="demo-caption" aria-live="polite">
-                {move || if done() {
-                    "Done. That is what a focus session feels like — now imagine 25 minutes."
-                } else {
-                    "Try it: no account needed."
-                }}
+                {move || if done() { tr.demo_done } else { tr.demo_caption }}
             </p>
         </div>
     }

@@ -27,20 +27,16 @@ pub mod markdown;
 #[cfg(feature = "ssr")]
 pub mod ssr;
 
-/// Moods 1–5, worst to best, as shown to the user.
-pub const MOODS: [(i32, &str); 5] = [
-    (1, "Awful"),
-    (2, "Low"),
-    (3, "Okay"),
-    (4, "Good"),
-    (5, "Great"),
-];
+/// Moods 1–5, worst to best.
+pub const MOODS: [i32; 5] = [1, 2, 3, 4, 5];
 
+/// A mood's name in the current language ("" for a mood outside 1–5).
 pub fn mood_label(mood: i32) -> &'static str {
-    MOODS
-        .iter()
-        .find(|(m, _)| *m == mood)
-        .map_or("", |(_, label)| label)
+    usize::try_from(mood)
+        .ok()
+        .and_then(|m| m.checked_sub(1))
+        .and_then(|i| crate::i18n::t().diary.moods.get(i).copied())
+        .unwrap_or("")
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

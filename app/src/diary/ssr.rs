@@ -29,6 +29,7 @@ use crate::{
         entities::{focus_session, focus_session_tag, task},
         ssr::{list_tags, own_tag, own_tags, parse_id},
     },
+    i18n::{DateStyle, date, fill, plural},
     time::{DayRule, MAX_BOUNDARY_MIN, is_valid_timezone},
 };
 
@@ -51,13 +52,14 @@ pub async fn rule_for(db: &impl ConnectionTrait, user: Uuid) -> Result<DayRule, 
 
 /// A `YYYY-MM-DD` day from a form, not after the user's today.
 fn parse_day(raw: &str, today: NaiveDate, field: &str) -> Result<NaiveDate, AppError> {
+    let t = &crate::i18n::t().diary;
     let day = NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d")
-        .map_err(|_| AppError::validation(field, "Use a date like 2026-11-23."))?;
+        .map_err(|_| AppError::validation(field, t.err_date_format))?;
     if day > today {
-        return Err(AppError::validation(field, "That day has not come yet."));
+        return Err(AppError::validation(field, t.err_future_day));
     }
     if day < NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or(NaiveDate::MIN) {
-        return Err(AppError::validation(field, "Pick a day after 1970."));
+        return Err(AppError::validation(field, t.err_before_1970));
     }
     Ok(day)
 }
@@ -67,7 +69,7 @@ fn clean_note(note: Option<&str>, field: &str) -> Result<Option<String>, AppErro
     if note.is_some_and(|n| n.chars().count() > NOTE_MAX) {
         return Err(AppError::validation(
             field,
-            "Keep the note under 2,000 characters.",
+            crate::i18n::t().diary.err_note_long,
         ));
     }
     Ok(note.map(str::to_owned))
@@ -85,7 +87,7 @@ fn colour_or_default(raw: Option<&str>) -> Result<String, AppError> {
         }
         Some(_) => Err(AppError::validation(
             "colour",
-            "Pick a colour like #2f6b4f.",
+            crate::i18n::t().diary.err_colour,
         )),
     }
 }
@@ -102,7 +104,7 @@ pub fn parse_schedule(
                 .map(str::trim)
                 .unwrap_or("")
                 .parse::<u8>()
-                .map_err(|_| AppError::validation("times", "Enter how many times a week (1–7)."))?;
+                .map_err(|_| AppError::validation("times", crate::i18n::t().diary.err_times))?;
             Schedule::TimesPerWeek { times: n }
         }
         "weekdays" => {
@@ -116,7 +118,7 @@ pub fn parse_schedule(
         _ => {
             return Err(AppError::validation(
                 "schedule",
-                "Choose every day, times a week, or weekdays.",
+                crate::i18n::t().diary.err_schedule,
             ));
         }
     };
@@ -181,15 +183,13 @@ pub async fn create_habit(
     colour: Option<&str>,
     schedule: Schedule,
 ) -> Result<HabitView, AppError> {
+    let t = &crate::i18n::t().diary;
     let name = name.trim();
     if name.is_empty() {
-        return Err(AppError::validation("name", "Give the habit a name."));
+        return Err(AppError::validation("name", t.err_name_empty));
     }
     if name.chars().count() > 60 {
-        return Err(AppError::validation(
-            "name",
-            "Keep the name under 60 characters.",
-        ));
+        return Err(AppError::validation("name", t.err_name_long));
     }
     let colour = colour_or_default(colour)?;
     let today = rule_for(db, user).await?.day_of(now_ms());
@@ -393,7 +393,7 @@ pub async fn undo_check_in(
 ) -> Result<(), AppError> {
     let h = own_habit(db, user, habit_id).await?;
     let day = NaiveDate::parse_from_str(day.trim(), "%Y-%m-%d")
-        .map_err(|_| AppError::validation("day", "Use a date like 2026-11-23."))?;
+        .map_err(|_| AppError::validation("day", crate::i18n::t().diary.err_date_format))?;
     checkin::Entity::delete_many()
         .filter(checkin::Column::UserId.eq(user))
         .filter(checkin::Column::HabitId.eq(h.id))
@@ -435,27 +435,22 @@ pub async fn save_entry(
     mood: Option<&str>,
     tag_ids: Option<&str>,
 ) -> Result<EntryView, AppError> {
+    let t = &crate::i18n::t().diary;
     let today = rule_for(db, user).await?.day_of(now_ms());
     let day = parse_day(day, today, "day")?;
     let body = body.trim();
     if body.chars().count() > BODY_MAX {
-        return Err(AppError::validation(
-            "body",
-            "Keep the entry under 20,000 characters.",
-        ));
+        return Err(AppError::validation("body", t.err_entry_long));
     }
     let mood = match mood.map(str::trim).filter(|m| !m.is_empty()) {
         None => None,
         Some(m) => match m.parse::<i32>() {
             Ok(n @ 1..=5) => Some(n),
-            _ => return Err(AppError::validation("mood", "Pick a mood from 1 to 5.")),
+            _ => return Err(AppError::validation("mood", t.err_mood)),
         },
     };
     if body.is_empty() && mood.is_none() {
-        return Err(AppError::validation(
-            "body",
-            "Write something or pick a mood.",
-        ));
+        return Err(AppError::validation("body", t.err_entry_empty));
     }
     let tags = own_tags(db, user, tag_ids).await?;
     let now = Utc::now().fixed_offset();
@@ -646,7 +641,12 @@ pub async fn edit_note(
             )
             .await?;
         }
-        _ => return Err(AppError::validation("kind", "Unknown kind of record.")),
+        _ => {
+            return Err(AppError::validation(
+                "kind",
+                crate::i18n::t().diary.err_kind,
+            ));
+        }
     }
     Ok(())
 }
@@ -724,6 +724,7 @@ async fn memories(
     day: NaiveDate,
     habits: &[habit::Model],
 ) -> Result<Vec<Memory>, AppError> {
+    let t = &crate::i18n::t().diary;
     let earlier: Vec<(i32, NaiveDate)> = (1..=10)
         .filter_map(|y| {
             NaiveDate::from_ymd_opt(day.year() - y, day.month(), day.day()).map(|d| (y, d))
@@ -740,7 +741,7 @@ async fn memories(
     {
         let mood = e
             .mood
-            .map(|m| format!("Mood: {}. ", mood_label(m)))
+            .map(|m| fill(t.memory_mood, &[("mood", &mood_label(m))]))
             .unwrap_or_default();
         out.push(Memory {
             day: e.day,
@@ -759,11 +760,9 @@ async fn memories(
             day: f.day,
             years_ago: years(f.day),
             kind: "focus".into(),
-            text: format!(
-                "{} focus session{}, {} min",
-                f.sessions,
-                if f.sessions == 1 { "" } else { "s" },
-                (f.focus_seconds + 30) / 60
+            text: fill(
+                plural(f.sessions.into(), t.memory_focus_one, t.memory_focus_other),
+                &[("n", &f.sessions), ("min", &((f.focus_seconds + 30) / 60))],
             ),
         });
     }
@@ -784,7 +783,7 @@ async fn memories(
             day: d,
             years_ago: years(d),
             kind: "checkin".into(),
-            text: format!("Checked in: {}", list.join(", ")),
+            text: fill(t.memory_checked_in, &[("names", &list.join(t.list_sep))]),
         });
     }
     out.sort_by(|a, b| a.years_ago.cmp(&b.years_ago).then(a.kind.cmp(&b.kind)));
@@ -900,7 +899,7 @@ pub async fn stats(db: &DatabaseConnection, user: Uuid) -> Result<StatsView, App
         .map(|i| {
             let d = today - Duration::days(i);
             Bar {
-                label: d.format("%-d %b").to_string(),
+                label: date(&d, DateStyle::DayMonth),
                 value: minutes(by_day.get(&d).copied().unwrap_or(0)),
             }
         })
@@ -930,7 +929,7 @@ pub async fn stats(db: &DatabaseConnection, user: Uuid) -> Result<StatsView, App
     let focus_by_week = weeks
         .iter()
         .map(|(w, s)| Bar {
-            label: w.format("%-d %b").to_string(),
+            label: date(w, DateStyle::DayMonth),
             value: minutes(*s),
         })
         .collect();
@@ -938,7 +937,7 @@ pub async fn stats(db: &DatabaseConnection, user: Uuid) -> Result<StatsView, App
         .iter()
         .map(|((y, m), s)| Bar {
             label: NaiveDate::from_ymd_opt(*y, *m, 1)
-                .map(|d| d.format("%b %y").to_string())
+                .map(|d| date(&d, DateStyle::MonthYear))
                 .unwrap_or_default(),
             value: minutes(*s),
         })
@@ -1005,7 +1004,7 @@ pub async fn stats(db: &DatabaseConnection, user: Uuid) -> Result<StatsView, App
     let tasks_by_week = task_weeks
         .iter()
         .map(|(w, n)| Bar {
-            label: w.format("%-d %b").to_string(),
+            label: date(w, DateStyle::DayMonth),
             value: *n as f64,
         })
         .collect();
@@ -1051,12 +1050,13 @@ impl HistoryFilter {
         q: Option<String>,
         kind: Option<String>,
     ) -> Result<Self, AppError> {
+        let t = &crate::i18n::t().diary;
         let date = |raw: Option<String>, field: &str| -> Result<Option<NaiveDate>, AppError> {
             match raw.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
                 None => Ok(None),
                 Some(s) => NaiveDate::parse_from_str(s, "%Y-%m-%d")
                     .map(Some)
-                    .map_err(|_| AppError::validation(field, "Use a date like 2026-11-23.")),
+                    .map_err(|_| AppError::validation(field, t.err_date_format)),
             }
         };
         let nonempty = |s: Option<String>| s.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
@@ -1071,18 +1071,12 @@ impl HistoryFilter {
         if let (Some(a), Some(b)) = (f.from, f.to)
             && a > b
         {
-            return Err(AppError::validation(
-                "to",
-                "The end date is before the start date.",
-            ));
+            return Err(AppError::validation("to", t.err_date_range));
         }
         if let Some(k) = &f.kind
             && !matches!(k.as_str(), "focus" | "checkin" | "entry")
         {
-            return Err(AppError::validation(
-                "kind",
-                "Choose sessions, check-ins or entries.",
-            ));
+            return Err(AppError::validation("kind", t.err_kind_filter));
         }
         Ok(f)
     }
@@ -1154,7 +1148,9 @@ pub async fn history(
                 id: s.id,
                 kind: "focus".into(),
                 day: s.day,
-                title: v.task_title.unwrap_or_else(|| "Focus session".into()),
+                title: v
+                    .task_title
+                    .unwrap_or_else(|| crate::i18n::t().diary.focus_session.to_owned()),
                 note: v.note,
                 minutes: Some((v.focused_seconds + 30) / 60),
                 tags: v.tags,
@@ -1245,8 +1241,13 @@ pub async fn history(
                 kind: "entry".into(),
                 day: e.day,
                 title: e.mood.map_or_else(
-                    || "Diary".to_owned(),
-                    |m| format!("Diary · {}", mood_label(m)),
+                    || crate::i18n::t().diary.title.to_owned(),
+                    |m| {
+                        fill(
+                            crate::i18n::t().diary.entry_with_mood,
+                            &[("mood", &mood_label(m))],
+                        )
+                    },
                 ),
                 note: Some(e.body),
                 minutes: None,
@@ -1279,12 +1280,13 @@ pub async fn save_time_settings(
     timezone: &str,
     day_starts_at: &str,
 ) -> Result<TimeSettings, AppError> {
+    let t = &crate::i18n::t().diary;
     let mut errors = Vec::new();
     let timezone = timezone.trim();
     if !is_valid_timezone(timezone) {
         errors.push(crate::FieldError {
             field: "timezone".into(),
-            message: "Choose a time zone from the list, like Europe/Berlin.".into(),
+            message: t.err_timezone.into(),
         });
     }
     let boundary = chrono::NaiveTime::parse_from_str(day_starts_at.trim(), "%H:%M")
@@ -1300,7 +1302,7 @@ pub async fn save_time_settings(
     if boundary.is_none() {
         errors.push(crate::FieldError {
             field: "day_starts_at".into(),
-            message: "The day can start between 00:00 and 12:00.".into(),
+            message: t.err_day_start.into(),
         });
     }
     let (Some(boundary), true) = (boundary, errors.is_empty()) else {

@@ -36,7 +36,7 @@
 
 use std::collections::BTreeSet;
 
-use chrono::{Datelike, Days, NaiveDate};
+use chrono::{Datelike, Days, NaiveDate, Weekday};
 
 /// When a habit is meant to be done.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -78,25 +78,32 @@ pub struct HabitStats {
     pub completion_rate: f64,
 }
 
-/// Short English weekday names, Monday first (bit order of [`Schedule::Weekdays`]).
-const WEEKDAY_NAMES: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+/// The weekdays, Monday first (bit order of [`Schedule::Weekdays`]).
+const WEEKDAYS: [Weekday; 7] = [
+    Weekday::Mon,
+    Weekday::Tue,
+    Weekday::Wed,
+    Weekday::Thu,
+    Weekday::Fri,
+    Weekday::Sat,
+    Weekday::Sun,
+];
 /// The valid bits of a weekday mask.
 const ALL_DAYS: u8 = 0b0111_1111;
 const MON_TO_FRI: u8 = 0b0001_1111;
 const SAT_SUN: u8 = 0b0110_0000;
 
 impl Schedule {
-    /// Checks the schedule's parameters; the error message names the problem and can be
-    /// shown next to the form field.
+    /// Checks the schedule's parameters; the error message (in the current language) names
+    /// the problem and can be shown next to the form field.
     pub fn validate(&self) -> Result<(), &'static str> {
+        let t = &crate::i18n::t().diary;
         match *self {
             Schedule::Daily => Ok(()),
             Schedule::TimesPerWeek { times } if (1..=7).contains(&times) => Ok(()),
-            Schedule::TimesPerWeek { .. } => Err("times per week must be 1 to 7"),
-            Schedule::Weekdays { mask } if mask & !ALL_DAYS != 0 => {
-                Err("weekday mask has an unknown bit set")
-            }
-            Schedule::Weekdays { mask: 0 } => Err("choose at least one weekday"),
+            Schedule::TimesPerWeek { .. } => Err(t.err_times_range),
+            Schedule::Weekdays { mask } if mask & !ALL_DAYS != 0 => Err(t.err_weekday_mask),
+            Schedule::Weekdays { mask: 0 } => Err(t.err_no_weekday),
             Schedule::Weekdays { .. } => Ok(()),
         }
     }
@@ -119,26 +126,30 @@ impl Schedule {
         }
     }
 
-    /// A short English description: "Every day", "Once a week", "3 times a week",
-    /// "Weekdays" (Mon–Fri), "Weekends" (Sat + Sun), or the days listed, e.g.
-    /// "Mon, Wed, Fri". A weekday schedule with all seven days reads "Every day".
+    /// A short description in the current language: "Every day", "Once a week",
+    /// "3 times a week", "Weekdays" (Mon–Fri), "Weekends" (Sat + Sun), or the days listed,
+    /// e.g. "Mon, Wed, Fri". A weekday schedule with all seven days reads "Every day".
     pub fn describe(&self) -> String {
+        let lang = crate::i18n::lang();
+        let t = &lang.texts().diary;
         match *self {
-            Schedule::Daily => "Every day".to_owned(),
-            Schedule::TimesPerWeek { times: 1 } => "Once a week".to_owned(),
-            Schedule::TimesPerWeek { times } => format!("{times} times a week"),
+            Schedule::Daily => t.every_day.to_owned(),
+            Schedule::TimesPerWeek { times: 1 } => t.once_a_week.to_owned(),
+            Schedule::TimesPerWeek { times } => {
+                crate::i18n::fill(t.times_per_week, &[("n", &times)])
+            }
             Schedule::Weekdays { mask } => match mask & ALL_DAYS {
-                ALL_DAYS => "Every day".to_owned(),
-                MON_TO_FRI => "Weekdays".to_owned(),
-                SAT_SUN => "Weekends".to_owned(),
-                0 => "No days".to_owned(),
-                mask => WEEKDAY_NAMES
+                ALL_DAYS => t.every_day.to_owned(),
+                MON_TO_FRI => t.weekdays.to_owned(),
+                SAT_SUN => t.weekends.to_owned(),
+                0 => t.no_days.to_owned(),
+                mask => WEEKDAYS
                     .iter()
                     .enumerate()
                     .filter(|(i, _)| mask & (1 << i) != 0)
-                    .map(|(_, name)| *name)
+                    .map(|(_, day)| crate::i18n::weekday(lang, *day, true))
                     .collect::<Vec<_>>()
-                    .join(", "),
+                    .join(t.list_sep),
             },
         }
     }

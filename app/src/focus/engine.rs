@@ -37,10 +37,11 @@ impl Phase {
     }
 
     pub fn label(self) -> &'static str {
+        let t = &crate::i18n::t().timer;
         match self {
-            Self::Focus => "Focus",
-            Self::ShortBreak => "Short break",
-            Self::LongBreak => "Long break",
+            Self::Focus => t.phase_focus,
+            Self::ShortBreak => t.phase_short_break,
+            Self::LongBreak => t.phase_long_break,
         }
     }
 }
@@ -147,8 +148,20 @@ pub enum Command {
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TimerError {
-    #[error("That is not possible while the timer is {0}.")]
+    /// The timer's status: `idle`, `running` or `paused`.
+    #[error("{}", not_now_message(.0))]
     NotNow(&'static str),
+}
+
+/// The refusal in the current language.
+fn not_now_message(status: &str) -> String {
+    let t = &crate::i18n::t().timer;
+    let status = match status {
+        "running" => t.status_running,
+        "paused" => t.status_paused,
+        _ => t.status_idle,
+    };
+    crate::i18n::fill(t.not_now, &[("status", &status)])
 }
 
 impl TimerState {

@@ -44,12 +44,19 @@ pub struct FocusSettings {
 }
 
 /// The built-in end sounds (synthesised in the browser, no files to download).
-pub const SOUNDS: [(&str, &str); 4] = [
-    ("bell", "Bell"),
-    ("wood", "Wood block"),
-    ("digital", "Digital"),
-    ("none", "No sound"),
-];
+pub const SOUNDS: [&str; 4] = ["bell", "wood", "digital", "none"];
+
+/// A sound's name in the current language (the id itself if it is not one of [`SOUNDS`]).
+pub fn sound_label(id: &str) -> &str {
+    let t = &crate::i18n::t().timer;
+    match id {
+        "bell" => t.sound_bell,
+        "wood" => t.sound_wood,
+        "digital" => t.sound_digital,
+        "none" => t.sound_none,
+        other => other,
+    }
+}
 
 impl Default for FocusSettings {
     fn default() -> Self {

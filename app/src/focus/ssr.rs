@@ -294,10 +294,15 @@ pub async fn command(
         ("select", None) => {
             return Err(AppError::validation(
                 "phase",
-                "Choose focus, short_break or long_break.",
+                crate::i18n::t().timer.choose_phase,
             ));
         }
-        _ => return Err(AppError::validation("command", "Unknown timer command.")),
+        _ => {
+            return Err(AppError::validation(
+                "command",
+                crate::i18n::t().timer.unknown_command,
+            ));
+        }
     };
     for _ in 0..RETRIES {
         let m = load(db, user).await?;
@@ -407,35 +412,43 @@ pub struct SettingsForm {
 
 /// Validates the settings; every bad field is named.
 pub fn parse_settings(f: SettingsForm) -> Result<FocusSettings, AppError> {
+    let t = &crate::i18n::t().timer;
     let mut errors = Vec::new();
-    let mut int = |field: &'static str, raw: &str, lo: i64, hi: i64, unit: &str| -> i64 {
+    // `message`: one of the `range*` texts.
+    let mut int = |field: &'static str, raw: &str, lo: i64, hi: i64, message: &str| -> i64 {
         match raw.trim().parse::<i64>() {
             Ok(v) if (lo..=hi).contains(&v) => v,
             _ => {
                 errors.push(FieldError {
                     field: field.into(),
-                    message: format!("Enter a whole number from {lo} to {hi}{unit}."),
+                    message: crate::i18n::fill(message, &[("lo", &lo), ("hi", &hi)]),
                 });
                 lo
             }
         }
     };
     let settings = FocusSettings {
-        focus_min: int("focus_min", &f.focus_min, 1, 180, " minutes"),
-        short_break_min: int("short_break_min", &f.short_break_min, 1, 180, " minutes"),
-        long_break_min: int("long_break_min", &f.long_break_min, 1, 180, " minutes"),
-        long_break_every: int("long_break_every", &f.long_break_every, 1, 12, ""),
+        focus_min: int("focus_min", &f.focus_min, 1, 180, t.range_minutes),
+        short_break_min: int(
+            "short_break_min",
+            &f.short_break_min,
+            1,
+            180,
+            t.range_minutes,
+        ),
+        long_break_min: int("long_break_min", &f.long_break_min, 1, 180, t.range_minutes),
+        long_break_every: int("long_break_every", &f.long_break_every, 1, 12, t.range),
         auto_start_breaks: ticked(&f.auto_start_breaks),
         auto_start_focus: ticked(&f.auto_start_focus),
         sound: f.sound.trim().to_owned(),
-        volume: int("volume", &f.volume, 0, 100, ""),
+        volume: int("volume", &f.volume, 0, 100, t.range),
         notify: ticked(&f.notify),
-        daily_goal: int("daily_goal", &f.daily_goal, 1, 48, " sessions"),
+        daily_goal: int("daily_goal", &f.daily_goal, 1, 48, t.range_sessions),
     };
-    if !SOUNDS.iter().any(|(id, _)| *id == settings.sound) {
+    if !SOUNDS.contains(&settings.sound.as_str()) {
         errors.push(FieldError {
             field: "sound".into(),
-            message: "Choose one of the listed sounds.".into(),
+            message: t.choose_sound.into(),
         });
     }
     if errors.is_empty() {
@@ -467,11 +480,15 @@ pub async fn save_settings(
 }
 
 fn task_title(raw: &str) -> Result<String, AppError> {
+    let tx = &crate::i18n::t().timer;
     let t = raw.trim();
     match t.chars().count() {
-        0 => Err(AppError::validation("title", "Give the task a name.")),
+        0 => Err(AppError::validation("title", tx.task_name_required)),
         1..=200 => Ok(t.to_owned()),
-        _ => Err(AppError::validation("title", "Use at most 200 characters.")),
+        _ => Err(AppError::validation(
+            "title",
+            crate::i18n::fill(tx.too_long, &[("n", &200)]),
+        )),
     }
 }
 
@@ -484,7 +501,7 @@ fn estimate(raw: &str) -> Result<i32, AppError> {
         Ok(v) if (0..=99).contains(&v) => Ok(v),
         _ => Err(AppError::validation(
             "estimate",
-            "Enter a number of pomodoros from 0 to 99.",
+            crate::i18n::t().timer.estimate_invalid,
         )),
     }
 }
@@ -673,7 +690,12 @@ pub async fn move_task(
         "down" => q
             .filter(task::Column::Position.gt(t.position))
             .order_by_asc(task::Column::Position),
-        _ => return Err(AppError::validation("direction", "Use up or down.")),
+        _ => {
+            return Err(AppError::validation(
+                "direction",
+                crate::i18n::t().timer.direction_invalid,
+            ));
+        }
     };
     if let Some(other) = q.one(db).await? {
         let txn = db.begin().await?;
@@ -709,11 +731,15 @@ pub async fn list_tags(db: &DatabaseConnection, user: Uuid) -> Result<Vec<TagVie
 }
 
 fn tag_name(raw: &str) -> Result<String, AppError> {
+    let t = &crate::i18n::t().timer;
     let n = raw.trim();
     match n.chars().count() {
-        0 => Err(AppError::validation("name", "Give the tag a name.")),
+        0 => Err(AppError::validation("name", t.tag_name_required)),
         1..=32 => Ok(n.to_owned()),
-        _ => Err(AppError::validation("name", "Use at most 32 characters.")),
+        _ => Err(AppError::validation(
+            "name",
+            crate::i18n::fill(t.too_long, &[("n", &32)]),
+        )),
     }
 }
 
@@ -725,7 +751,7 @@ fn colour(raw: &str) -> Result<String, AppError> {
     } else {
         Err(AppError::validation(
             "colour",
-            "Pick a colour like #2f6b4f.",
+            crate::i18n::t().timer.colour_invalid,
         ))
     }
 }
@@ -737,7 +763,7 @@ pub async fn create_tag(
     col: &str,
 ) -> Result<TagView, AppError> {
     let (name, col) = both(tag_name(name), colour(col))?;
-    let duplicate = || AppError::validation("name", "You already have a tag with that name.");
+    let duplicate = || AppError::validation("name", crate::i18n::t().timer.tag_exists);
     let canonical = name.to_lowercase();
     let exists = tag::Entity::find()
         .filter(tag::Column::UserId.eq(user))
@@ -854,7 +880,7 @@ pub async fn annotate_session(
     if note.is_some_and(|n| n.chars().count() > 2000) {
         return Err(AppError::validation(
             "note",
-            "Keep the note under 2,000 characters.",
+            crate::i18n::t().timer.note_too_long,
         ));
     }
     let tags = own_tags(db, user, tag_ids).await?;

@@ -1,14 +1,156 @@
-//! The mail area's texts. Each field: the English and the Chinese value below.
+//! The mail area's texts: every email's subject, greeting, paragraphs, button and footer
+//! (see `crate::mail::templates`). Each field: the English and the Chinese value below.
 
 use serde::Serialize;
 
 #[derive(Debug, Serialize)]
 pub struct Mail {
-    pub title: &'static str,
+    /// The greeting of an email to someone whose name we know: `{name}`.
+    pub hello_name: &'static str,
+    /// The greeting when we do not know the name.
+    pub hello: &'static str,
+    /// The footer of emails that carry a link the person may not have asked for.
+    pub not_you: &'static str,
+    pub verify_subject: &'static str,
+    pub verify_body: &'static str,
+    /// `{hours}`: how long the link is valid.
+    pub verify_expiry: &'static str,
+    pub verify_action: &'static str,
+    pub already_subject: &'static str,
+    pub already_body: &'static str,
+    /// `{link}`: the login page's address.
+    pub already_sign_in: &'static str,
+    /// The button of the "already registered" and "password changed" emails.
+    pub reset_my_password: &'static str,
+    pub taken_subject: &'static str,
+    /// `{username}`: the username that was taken.
+    pub taken_body: &'static str,
+    pub taken_action: &'static str,
+    pub reset_subject: &'static str,
+    pub reset_body: &'static str,
+    /// `{minutes}`: how long the link is valid.
+    pub reset_expiry: &'static str,
+    pub reset_action: &'static str,
+    pub changed_subject: &'static str,
+    pub changed_body: &'static str,
+    pub changed_not_you: &'static str,
+    pub security_footer: &'static str,
+    pub closed_subject: &'static str,
+    pub closed_body: &'static str,
+    /// `{date}`: the day the account is erased.
+    pub closed_erase: &'static str,
+    pub closed_undo: &'static str,
+    pub closed_action: &'static str,
+    pub account_footer: &'static str,
+    /// A letter to oneself arriving: `{title}` the letter's title.
+    pub delivered_self_subject: &'static str,
+    /// `{date}`: the day the letter was written.
+    pub delivered_self_intro: &'static str,
+    /// A letter from someone else arriving: `{from}` the author, `{title}` the letter's title.
+    pub delivered_subject: &'static str,
+    /// `{from}`: the author; `{date}`: the day the letter was written.
+    pub delivered_intro: &'static str,
+    pub delivered_link: &'static str,
+    pub delivered_action: &'static str,
+    pub delivered_footer: &'static str,
+    /// The author's delivery confirmation: `{title}` the letter's title.
+    pub confirm_subject: &'static str,
+    /// `{title}`: the letter's title; `{n}`: how many recipients it reached (one / other).
+    pub confirm_delivered_one: &'static str,
+    pub confirm_delivered_other: &'static str,
+    /// `{n}`: how many recipients it could not reach (one / other).
+    pub confirm_failed_one: &'static str,
+    pub confirm_failed_other: &'static str,
+    pub confirm_action: &'static str,
+    pub confirm_footer: &'static str,
 }
 
-pub const EN: Mail = Mail { title: "Mail" };
+pub const EN: Mail = Mail {
+    hello_name: "Hello {name},",
+    hello: "Hello,",
+    not_you: "If you did not ask for this, you can ignore this email; nothing changes unless the link is used.",
+    verify_subject: "Confirm your email for Ripen",
+    verify_body: "Please confirm that this is your email address, so that Ripen can send you your letters and help you back into your account if you ever lose your password.",
+    verify_expiry: "The link works once and expires in {hours} hours.",
+    verify_action: "Confirm my email",
+    already_subject: "You already have a Ripen account",
+    already_body: "Someone, perhaps you, tried to create a Ripen account with this email address. It already has an account, so no new one was made.",
+    already_sign_in: "To sign in, go to {link}. If you have forgotten your password, you can choose a new one.",
+    reset_my_password: "Reset my password",
+    taken_subject: "Choose another username for Ripen",
+    taken_body: "Someone, perhaps you, tried to create a Ripen account with this email address and the username “{username}”. That username is already taken, so no account was made. Please sign up again with another username.",
+    taken_action: "Sign up again",
+    reset_subject: "Reset your Ripen password",
+    reset_body: "We received a request to reset the password of your Ripen account.",
+    reset_expiry: "The link works once and expires in {minutes} minutes. Choosing a new password signs you out on every device.",
+    reset_action: "Choose a new password",
+    changed_subject: "Your Ripen password was changed",
+    changed_body: "The password of your Ripen account was just changed, and your other devices were signed out.",
+    changed_not_you: "If this was not you, reset your password now.",
+    security_footer: "You receive this email because it concerns the security of your account.",
+    closed_subject: "Your Ripen account is closed",
+    closed_body: "Your Ripen account is closed. You were signed out on every device, and letters that were waiting to be delivered were cancelled.",
+    closed_erase: "On {date} we erase the account and everything in it for good. Letters you shared on the public wall stay there, signed only with their pen name.",
+    closed_undo: "Changed your mind? Log in before then and your account comes back as it was (cancelled letters can be scheduled again).",
+    closed_action: "Log in to keep my account",
+    account_footer: "You receive this email because it concerns your account.",
+    delivered_self_subject: "A letter from your past self: {title}",
+    delivered_self_intro: "On {date} you wrote a letter to your future self. Today is the day it was meant for.",
+    delivered_subject: "A letter from {from}: {title}",
+    delivered_intro: "{from} wrote you a letter on {date} and asked Ripen to deliver it today.",
+    delivered_link: "The whole letter, with its pictures, is behind the link below. Keep this email: the link is yours alone.",
+    delivered_action: "Read the letter",
+    delivered_footer: "You receive this email because someone asked Ripen to deliver a letter to this address.",
+    confirm_subject: "Delivered: {title}",
+    confirm_delivered_one: "Your letter “{title}” was delivered to {n} recipient.",
+    confirm_delivered_other: "Your letter “{title}” was delivered to {n} recipients.",
+    confirm_failed_one: "{n} recipient could not be reached; the letter page shows which.",
+    confirm_failed_other: "{n} recipients could not be reached; the letter page shows which.",
+    confirm_action: "See the letter",
+    confirm_footer: "You receive this email because you scheduled this letter on Ripen.",
+};
 
 pub const ZH: Mail = Mail {
-    title: "Mail（待译）",
+    hello_name: "{name}，你好：",
+    hello: "你好：",
+    not_you: "如果这不是你本人的操作，可以忽略这封邮件；只要不使用其中的链接，一切都不会改变。",
+    verify_subject: "请验证你在 Ripen 使用的邮箱",
+    verify_body: "请确认这是你的邮箱地址。这样，Ripen 才能把信件寄给你，并在你忘记密码时帮你找回账户。",
+    verify_expiry: "该链接只能使用一次，{hours} 小时后失效。",
+    verify_action: "验证我的邮箱",
+    already_subject: "你已经有 Ripen 账户了",
+    already_body: "有人（也许是你）尝试用这个邮箱地址注册 Ripen 账户。该邮箱已有账户，因此没有创建新账户。",
+    already_sign_in: "请访问 {link} 登录。如果你忘记了密码，可以设置一个新密码。",
+    reset_my_password: "重置我的密码",
+    taken_subject: "请为 Ripen 账户换一个用户名",
+    taken_body: "有人（也许是你）尝试用这个邮箱地址和用户名“{username}”注册 Ripen 账户。该用户名已被占用，因此没有创建账户。请换一个用户名重新注册。",
+    taken_action: "重新注册",
+    reset_subject: "重置你的 Ripen 密码",
+    reset_body: "我们收到了重置你的 Ripen 账户密码的请求。",
+    reset_expiry: "该链接只能使用一次，{minutes} 分钟后失效。设置新密码后，你将在所有设备上退出登录。",
+    reset_action: "设置新密码",
+    changed_subject: "你的 Ripen 密码已更改",
+    changed_body: "你的 Ripen 账户密码刚刚已更改，你的其他设备均已退出登录。",
+    changed_not_you: "如果这不是你本人的操作，请立即重置密码。",
+    security_footer: "你收到这封邮件，是因为它涉及你的账户安全。",
+    closed_subject: "你的 Ripen 账户已关闭",
+    closed_body: "你的 Ripen 账户已关闭。你已在所有设备上退出登录，待寄出的信件均已取消。",
+    closed_erase: "{date}，我们将永久删除该账户及其中的全部内容。你分享到公开信件墙上的信会继续保留，仅署其笔名。",
+    closed_undo: "改变主意了？只要在此之前登录，你的账户就会恢复原样（已取消的信件可以重新安排寄出）。",
+    closed_action: "登录以保留我的账户",
+    account_footer: "你收到这封邮件，是因为它与你的账户有关。",
+    delivered_self_subject: "一封来自过去的你的信：{title}",
+    delivered_self_intro: "{date}，你给未来的自己写了一封信。今天，就是它要送达的日子。",
+    delivered_subject: "一封来自 {from} 的信：{title}",
+    delivered_intro: "{from} 在{date}给你写了一封信，并请 Ripen 在今天送达。",
+    delivered_link: "点击下方链接，即可阅读整封信及其中的图片。请保留这封邮件：这个链接只属于你。",
+    delivered_action: "阅读这封信",
+    delivered_footer: "你收到这封邮件，是因为有人请 Ripen 将一封信送达这个地址。",
+    confirm_subject: "已送达：{title}",
+    confirm_delivered_one: "你的信“{title}”已送达 {n} 位收件人。",
+    confirm_delivered_other: "你的信“{title}”已送达 {n} 位收件人。",
+    confirm_failed_one: "有 {n} 位收件人未能送达，可在信件页面查看是哪一位。",
+    confirm_failed_other: "有 {n} 位收件人未能送达，可在信件页面查看是哪几位。",
+    confirm_action: "查看这封信",
+    confirm_footer: "你收到这封邮件，是因为你在 Ripen 上安排寄出了这封信。",
 };

@@ -56,6 +56,8 @@ pub struct Shell {
     pub cancel: &'static str,
     pub delete: &'static str,
     pub close: &'static str,
+    /// A size below a kilobyte ("12 bytes"); larger ones are "KB"/"MB" in both languages.
+    pub size_bytes: &'static str,
 }
 
 pub const EN: Shell = Shell {
@@ -107,6 +109,7 @@ pub const EN: Shell = Shell {
     cancel: "Cancel",
     delete: "Delete",
     close: "Close",
+    size_bytes: "{n} bytes",
 };
 
 pub const ZH: Shell = Shell {
@@ -158,4 +161,5 @@ pub const ZH: Shell = Shell {
     cancel: "取消",
     delete: "删除",
     close: "关闭",
+    size_bytes: "{n} 字节",
 };

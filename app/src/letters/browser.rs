@@ -33,7 +33,7 @@ pub async fn upload_image(letter: &str, file: File) -> Result<ImageView, AppErro
     } else if res.status() == 413 {
         Err(AppError::validation(
             "image",
-            "The image is too large to upload.",
+            crate::i18n::t().letters.image_too_large_upload,
         ))
     } else {
         Err(serde_json::from_str(&text).unwrap_or(AppError::Network))

@@ -29,11 +29,12 @@ use uuid::Uuid;
 use super::{
     entities::{letter, letter_recipient},
     rules,
-    ssr::{Letters, author_of, long_date, notify, zone},
+    ssr::{Letters, account_lang, author_of, long_date_in, notify, zone},
 };
 use crate::{
     AppError,
     account::ssr::entities::user_account,
+    i18n::{Lang, fill},
     mail::{MailError, Mailer, templates},
 };
 
@@ -278,12 +279,17 @@ impl Scheduler {
     /// Sends one claimed delivery and records the outcome.
     pub async fn deliver(&self, claimed: Claimed) -> Result<(), AppError> {
         let Claimed { r, l, author } = claimed;
-        let written_on = long_date(l.created_ms, zone(&l.timezone));
+        // No request here: the letter, its text and the reasons stored for the author
+        // speak the author's language.
+        let lang = author.as_deref().map_or(Lang::default(), account_lang);
+        let t = &lang.texts().letters;
+        let written_on = long_date_in(lang, l.created_ms, zone(&l.timezone));
         let from = author
             .as_ref()
-            .map_or_else(|| "Someone".to_owned(), |a| a.username.clone());
+            .map_or_else(|| t.someone.to_owned(), |a| a.username.clone());
         let link = self.letters.link(r.id);
         let email = templates::letter_delivered(
+            lang,
             r.name.as_deref(),
             &r.email,
             &from,
@@ -308,7 +314,7 @@ impl Scheduler {
                 if l.send_sms
                     && let Some(phone) = &r.phone
                 {
-                    let text = super::sms::letter_text(&from, &link);
+                    let text = super::sms::letter_text(lang, &from, &link);
                     match self.letters.sms.send(phone, &text).await {
                         Ok(()) => {
                             letter_recipient::Entity::update_many()
@@ -329,23 +335,15 @@ impl Scheduler {
                 tracing::warn!(recipient = %r.id, attempt = r.attempts, permanent, error = %e, "letter delivery failed");
                 if permanent || out_of_attempts {
                     let reason = if permanent {
-                        "The recipient's mail server refused the letter.".to_owned()
+                        t.fail_refused.to_owned()
                     } else {
-                        format!(
-                            "The mail server could not be reached after {} attempts.",
-                            r.attempts
-                        )
+                        fill(t.fail_unreachable, &[("n", &r.attempts)])
                     };
                     self.set_outcome(&r, "failed", None, Some(&reason)).await?;
                 } else {
                     let wait = self.backoff_ms(r.attempts);
-                    self.set_outcome(
-                        &r,
-                        "pending",
-                        Some(now() + wait),
-                        Some("The mail server could not be reached; Ripen will try again."),
-                    )
-                    .await?;
+                    self.set_outcome(&r, "pending", Some(now() + wait), Some(t.retry_unreachable))
+                        .await?;
                     return Ok(());
                 }
             }
@@ -482,21 +480,22 @@ impl Scheduler {
         let Some(author) = author else {
             return Ok(());
         };
+        // The notification is stored, and the email sent, in the author's language.
+        let lang = account_lang(author);
+        let t = &lang.texts().letters;
         let (title, body) = if sent > 0 {
             (
-                format!("Delivered: {}", l.title),
+                fill(t.delivered_title, &[("title", &l.title)]),
                 if failed > 0 {
-                    format!(
-                        "Your letter reached {sent} recipient(s); {failed} could not be reached."
-                    )
+                    fill(t.delivered_partial, &[("sent", &sent), ("failed", &failed)])
                 } else {
-                    format!("Your letter reached all {sent} recipient(s).")
+                    fill(t.delivered_all, &[("sent", &sent)])
                 },
             )
         } else {
             (
-                format!("Not delivered: {}", l.title),
-                "No recipient could be reached. Open the letter to see why.".to_owned(),
+                fill(t.failed_title, &[("title", &l.title)]),
+                t.failed_body.to_owned(),
             )
         };
         let page = format!("/letters/{}", l.id);
@@ -512,6 +511,7 @@ impl Scheduler {
         // A letter only to oneself needs no second email saying it arrived.
         if others || failed > 0 {
             let email = templates::delivery_confirmation(
+                lang,
                 &author.username,
                 &author.email,
                 &l.title,

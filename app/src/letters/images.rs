@@ -127,25 +127,22 @@ impl std::fmt::Debug for ProcessedImage {
     }
 }
 
-/// Why an upload was refused. The messages are shown to the user next to the form field,
-/// so they say what to change and nothing about our internals.
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+/// Why an upload was refused. The messages (its `Display`, in the current language) are
+/// shown to the user next to the form field, so they say what to change and nothing about
+/// our internals.
+#[derive(Debug, PartialEq, Eq)]
 pub enum ImageError {
     /// The file is bigger than `max_bytes`; checked before anything else.
-    #[error("The image is larger than {}.", human_size(.max_bytes))]
     TooLarge {
         /// The limit that was exceeded, for the message.
         max_bytes: usize,
     },
     /// The magic bytes are not JPEG, PNG or WebP (SVG, HTML, GIF, text, an empty file…).
-    #[error("Only JPEG, PNG and WebP images can be attached.")]
     NotAnImage,
     /// It starts like an image but also carries markup, a script or another file format,
     /// the shape of a polyglot meant to be executed if ever served with the wrong type.
-    #[error("This file is not a plain image.")]
     Polyglot,
     /// The header declares more pixels than the limits allow; decided before decoding.
-    #[error("The image is too large ({width} × {height} pixels).")]
     TooManyPixels {
         /// Declared width.
         width: u32,
@@ -153,14 +150,30 @@ pub enum ImageError {
         height: u32,
     },
     /// The file could not be decoded (truncated, damaged, or an unsupported variant).
-    #[error("The image could not be read.")]
     Corrupt,
 }
 
-/// thiserror hands the field over by reference.
-fn human_size(bytes: &usize) -> String {
-    crate::format::human_size(*bytes as u64)
+impl std::fmt::Display for ImageError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        use crate::i18n::fill;
+        let t = &crate::i18n::t().letters;
+        match self {
+            Self::TooLarge { max_bytes } => f.write_str(&fill(
+                t.image_larger_than,
+                &[("size", &crate::format::human_size(*max_bytes as u64))],
+            )),
+            Self::NotAnImage => f.write_str(t.image_wrong_type),
+            Self::Polyglot => f.write_str(t.image_polyglot),
+            Self::TooManyPixels { width, height } => f.write_str(&fill(
+                t.image_too_many_pixels,
+                &[("width", width), ("height", height)],
+            )),
+            Self::Corrupt => f.write_str(t.image_corrupt),
+        }
+    }
 }
+
+impl std::error::Error for ImageError {}
 
 /// Validates an upload and returns a clean re-encoding of it, or the reason it was refused.
 ///

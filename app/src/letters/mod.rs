@@ -64,13 +64,15 @@ impl LetterStatus {
         }
     }
 
+    /// The status's name in the current language.
     pub fn label(self) -> &'static str {
+        let t = &crate::i18n::t().letters;
         match self {
-            Self::Draft => "Draft",
-            Self::Scheduled => "Scheduled",
-            Self::Delivered => "Delivered",
-            Self::Failed => "Not delivered",
-            Self::Cancelled => "Cancelled",
+            Self::Draft => t.status_draft,
+            Self::Scheduled => t.status_scheduled,
+            Self::Delivered => t.status_delivered,
+            Self::Failed => t.status_failed,
+            Self::Cancelled => t.status_cancelled,
         }
     }
 

@@ -4,6 +4,7 @@
 use crate::{
     AppError, FieldErrors,
     account::fields::{Email, Phone},
+    i18n::{fill, plural, t},
 };
 
 use super::RecipientInput;
@@ -20,7 +21,7 @@ pub const MAX_THANKS_CHARS: usize = 500;
 pub const MAX_YEARS_AHEAD: u32 = 50;
 
 fn too_long(max: usize) -> String {
-    format!("Use at most {max} characters.")
+    fill(t().letters.use_at_most, &[("max", &max)])
 }
 
 /// Title: required to schedule, at most 200 characters. Returned trimmed.
@@ -30,7 +31,10 @@ pub fn title(raw: &str, required: bool) -> Result<String, AppError> {
         return Err(AppError::validation("title", too_long(MAX_TITLE_CHARS)));
     }
     if required && t.is_empty() {
-        return Err(AppError::validation("title", "Give the letter a title."));
+        return Err(AppError::validation(
+            "title",
+            crate::i18n::t().letters.title_required,
+        ));
     }
     Ok(t.to_owned())
 }
@@ -41,11 +45,14 @@ pub fn body(raw: &str, required: bool) -> Result<String, AppError> {
     if n > MAX_BODY_CHARS {
         return Err(AppError::validation(
             "body",
-            format!("The letter is {n} characters long; the limit is {MAX_BODY_CHARS}."),
+            fill(
+                t().letters.body_too_long,
+                &[("n", &n), ("max", &MAX_BODY_CHARS)],
+            ),
         ));
     }
     if required && raw.trim().is_empty() {
-        return Err(AppError::validation("body", "Write something first."));
+        return Err(AppError::validation("body", t().letters.body_required));
     }
     Ok(raw.to_owned())
 }
@@ -62,7 +69,7 @@ pub fn pen_name(raw: &str) -> Result<Option<String>, AppError> {
     if p.chars().any(char::is_control) {
         return Err(AppError::validation(
             "pen_name",
-            "Use a single line without control characters.",
+            t().letters.pen_name_single_line,
         ));
     }
     Ok((!p.is_empty()).then(|| p.to_owned()))
@@ -82,12 +89,12 @@ pub fn parse_recipients_json(raw: &str) -> Result<Vec<RecipientInput>, AppError>
         return Ok(Vec::new());
     }
     let list: Vec<RecipientInput> = serde_json::from_str(raw)
-        .map_err(|_| AppError::validation("recipients", "The recipients could not be read."))?;
+        .map_err(|_| AppError::validation("recipients", t().letters.recipients_unreadable))?;
     // Checked here too so a huge list is refused before anything else looks at it.
     if list.len() > MAX_RECIPIENTS {
         return Err(AppError::validation(
             "recipients",
-            format!("A letter can have at most {MAX_RECIPIENTS} recipients besides you."),
+            fill(t().letters.too_many_recipients, &[("max", &MAX_RECIPIENTS)]),
         ));
     }
     Ok(list)
@@ -99,7 +106,7 @@ pub fn recipients(list: &[RecipientInput], strict: bool) -> Result<Vec<Recipient
     if list.len() > MAX_RECIPIENTS {
         return Err(AppError::validation(
             "recipients",
-            format!("A letter can have at most {MAX_RECIPIENTS} recipients besides you."),
+            fill(t().letters.too_many_recipients, &[("max", &MAX_RECIPIENTS)]),
         ));
     }
     let mut problems = FieldErrors::default();
@@ -116,7 +123,7 @@ pub fn recipients(list: &[RecipientInput], strict: bool) -> Result<Vec<Recipient
         if name.chars().count() > MAX_NAME_CHARS || name.chars().any(char::is_control) {
             problems.add(field("name"), too_long(MAX_NAME_CHARS));
         } else if strict && name.is_empty() {
-            problems.add(field("name"), "Enter the recipient's name.");
+            problems.add(field("name"), t().letters.recipient_name_required);
         }
         let email = if email.is_empty() && !strict {
             Some(String::new())
@@ -124,15 +131,12 @@ pub fn recipients(list: &[RecipientInput], strict: bool) -> Result<Vec<Recipient
             match Email::parse(email) {
                 Ok(e) => {
                     if !seen.insert(e.as_str().to_lowercase()) {
-                        problems.add(field("email"), "This address is already a recipient.");
+                        problems.add(field("email"), t().letters.recipient_duplicate);
                     }
                     Some(e.as_str().to_owned())
                 }
                 Err(_) => {
-                    problems.add(
-                        field("email"),
-                        "Enter an email address like name@example.com.",
-                    );
+                    problems.add(field("email"), t().letters.recipient_email_invalid);
                     None
                 }
             }
@@ -143,10 +147,7 @@ pub fn recipients(list: &[RecipientInput], strict: bool) -> Result<Vec<Recipient
             match Phone::parse(phone) {
                 Ok(p) => Some(Some(p.as_str().to_owned())),
                 Err(_) => {
-                    problems.add(
-                        field("phone"),
-                        "Enter the number with its country code, like +44 20 7946 0958.",
-                    );
+                    problems.add(field("phone"), t().letters.recipient_phone_invalid);
                     None
                 }
             }
@@ -193,28 +194,32 @@ pub fn excerpt(body: &str, max_chars: usize) -> String {
     out
 }
 
-/// "1 hour", "3 days", "2 years and 4 months": the rough size of a span.
+/// "1 hour", "3 days", "2 years and 4 months": the rough size of a span, in the current
+/// language.
 pub fn duration_words(ms: i64) -> String {
+    let t = &t().letters;
     let mins = ms / 60_000;
-    let plural = |n: i64, unit: &str| format!("{n} {unit}{}", if n == 1 { "" } else { "s" });
+    let unit =
+        |n: i64, one: &'static str, other: &'static str| fill(plural(n, one, other), &[("n", &n)]);
     let days = mins / 1440;
     if ms < 60_000 {
-        plural((ms / 1000).max(1), "second")
+        unit((ms / 1000).max(1), t.span_second_one, t.span_second_other)
     } else if mins < 60 {
-        plural(mins, "minute")
+        unit(mins, t.span_minute_one, t.span_minute_other)
     } else if mins < 1440 {
-        plural(mins / 60, "hour")
+        unit(mins / 60, t.span_hour_one, t.span_hour_other)
     } else if days < 60 {
-        plural(days, "day")
+        unit(days, t.span_day_one, t.span_day_other)
     } else if days < 730 {
-        plural(days / 30, "month")
+        unit(days / 30, t.span_month_one, t.span_month_other)
     } else {
-        let years = days / 365;
+        let years = unit(days / 365, t.span_year_one, t.span_year_other);
         let months = (days % 365) / 30;
         if months == 0 {
-            plural(years, "year")
+            years
         } else {
-            format!("{} and {}", plural(years, "year"), plural(months, "month"))
+            let months = unit(months, t.span_month_one, t.span_month_other);
+            fill(t.span_and, &[("years", &years), ("months", &months)])
         }
     }
 }

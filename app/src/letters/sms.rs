@@ -39,11 +39,14 @@ impl SmsProvider for LogSms {
     }
 }
 
-/// The text of a letter's SMS: who it is from and the link (160 GSM characters or fewer
-/// for typical site URLs).
-pub fn letter_text(from: &str, link: &str) -> String {
+/// The text of a letter's SMS in `lang`: who it is from and the link (160 GSM characters
+/// or fewer for typical site URLs).
+pub fn letter_text(lang: crate::i18n::Lang, from: &str, link: &str) -> String {
     let from: String = from.chars().take(40).collect();
-    format!("{from} sent you a letter through Ripen: {link}")
+    crate::i18n::fill(
+        lang.texts().letters.sms_text,
+        &[("from", &from), ("link", &link)],
+    )
 }
 
 #[cfg(test)]
@@ -58,7 +61,7 @@ mod tests {
 
     #[test]
     fn the_text_carries_the_link() {
-        let t = letter_text("Ada", "https://ripen.example/l/abc");
+        let t = letter_text(crate::i18n::Lang::En, "Ada", "https://ripen.example/l/abc");
         assert!(t.ends_with("https://ripen.example/l/abc"));
     }
 }

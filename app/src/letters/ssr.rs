@@ -32,6 +32,7 @@ use super::{
 use crate::{
     AppError, FieldErrors,
     account::ssr::{entities::user_account, session::digest},
+    i18n::{DateStyle, Lang, date_in, fill, t},
     system::ssr::system_setting,
 };
 
@@ -205,17 +206,18 @@ pub(crate) fn zone(name: &str) -> Tz {
 /// an error; a repeated one means its first occurrence.
 pub fn local_instant(tz: Tz, date: &str, time: &str) -> Result<i64, AppError> {
     let d = NaiveDate::parse_from_str(date.trim(), "%Y-%m-%d")
-        .map_err(|_| AppError::validation("deliver_date", "Pick a date."))?;
+        .map_err(|_| AppError::validation("deliver_date", t().letters.pick_date))?;
     let t = NaiveTime::parse_from_str(time.trim(), "%H:%M:%S")
         .or_else(|_| NaiveTime::parse_from_str(time.trim(), "%H:%M"))
-        .map_err(|_| AppError::validation("deliver_time", "Pick a time, like 09:00."))?;
+        .map_err(|_| AppError::validation("deliver_time", t().letters.pick_time))?;
     match tz.from_local_datetime(&d.and_time(t)) {
         LocalResult::Single(dt) => Ok(dt.timestamp_millis()),
         LocalResult::Ambiguous(first, _) => Ok(first.timestamp_millis()),
         LocalResult::None => Err(AppError::validation(
             "deliver_time",
-            format!(
-                "{time} does not exist on that day in {tz}: the clocks go forward. Pick another time."
+            fill(
+                crate::i18n::t().letters.time_skipped,
+                &[("time", &time), ("zone", &tz)],
             ),
         )),
     }
@@ -226,11 +228,11 @@ pub fn check_window(at_ms: i64, now_ms: i64, min_lead_secs: i64) -> Result<(), A
     let earliest = now_ms + min_lead_secs * 1000;
     if at_ms < earliest {
         let msg = if at_ms <= now_ms {
-            "That moment has already passed. Pick a time in the future.".to_owned()
+            t().letters.time_passed.to_owned()
         } else {
-            format!(
-                "Pick a time at least {} from now.",
-                rules::duration_words(min_lead_secs * 1000)
+            fill(
+                t().letters.min_lead,
+                &[("span", &rules::duration_words(min_lead_secs * 1000))],
             )
         };
         return Err(AppError::validation("deliver_date", msg));
@@ -241,31 +243,52 @@ pub fn check_window(at_ms: i64, now_ms: i64, min_lead_secs: i64) -> Result<(), A
     if at_ms > latest {
         return Err(AppError::validation(
             "deliver_date",
-            format!(
-                "Ripen delivers letters up to {} years ahead.",
-                rules::MAX_YEARS_AHEAD
-            ),
+            fill(t().letters.max_ahead, &[("years", &rules::MAX_YEARS_AHEAD)]),
         ));
     }
     Ok(())
 }
 
-/// (local, UTC) descriptions of an instant.
+/// (local, UTC) descriptions of an instant; the local one in the current language
+/// ("Friday 1 May 2026, 09:00 (Europe/London)").
 pub fn describe(at_ms: i64, tz: Tz) -> (String, String) {
     let Some(utc) = DateTime::<Utc>::from_timestamp_millis(at_ms) else {
         return (String::new(), String::new());
     };
     let local = utc.with_timezone(&tz);
+    let lang = crate::i18n::lang();
     (
-        format!("{} ({tz})", local.format("%A %-d %B %Y, %H:%M")),
+        fill(
+            lang.texts().letters.local_when,
+            &[
+                ("date", &date_in(lang, &local, DateStyle::Full)),
+                ("time", &local.format("%H:%M")),
+                ("zone", &tz),
+            ],
+        ),
         format!("{} UTC", utc.format("%Y-%m-%d %H:%M")),
     )
 }
 
-/// "1 May 2026" in `tz`.
+/// "1 May 2026" in `tz`, in the current language.
 pub(crate) fn long_date(at_ms: i64, tz: Tz) -> String {
+    long_date_in(crate::i18n::lang(), at_ms, tz)
+}
+
+/// "1 May 2026" in `tz`, in `lang`.
+pub(crate) fn long_date_in(lang: Lang, at_ms: i64, tz: Tz) -> String {
     DateTime::<Utc>::from_timestamp_millis(at_ms)
-        .map(|t| t.with_timezone(&tz).format("%-d %B %Y").to_string())
+        .map(|at| date_in(lang, &at.with_timezone(&tz), DateStyle::Long))
+        .unwrap_or_default()
+}
+
+/// The language an account reads Ripen in (for notifications and emails sent without a
+/// request): its setting, else English.
+pub(crate) fn account_lang(account: &user_account::Model) -> Lang {
+    account
+        .language
+        .as_deref()
+        .and_then(Lang::parse)
         .unwrap_or_default()
 }
 
@@ -318,10 +341,7 @@ fn ensure_editable(l: &letter::Model, field: &str) -> Result<(), AppError> {
     if LetterStatus::parse(&l.status).editable() {
         Ok(())
     } else {
-        Err(AppError::validation(
-            field,
-            "This letter has been delivered; it can no longer be changed.",
-        ))
+        Err(AppError::validation(field, t().letters.not_editable))
     }
 }
 
@@ -367,7 +387,7 @@ pub async fn save(
         if LetterStatus::parse(&l.status) == LetterStatus::Scheduled && !schedule {
             return Err(AppError::validation(
                 "letter",
-                "This letter is scheduled: save your changes with “Save and schedule”, or cancel it first.",
+                t().letters.scheduled_save_first,
             ));
         }
     }
@@ -397,26 +417,17 @@ pub async fn save(
     if schedule {
         let others = recipients.as_ref().map_or(0, Vec::len);
         if !form.to_self && others == 0 {
-            problems.add(
-                "recipients",
-                "Choose who receives the letter: yourself, someone else, or both.",
-            );
+            problems.add("recipients", t().letters.choose_recipients);
         }
         if form.to_self && account.email_verified_at.is_none() {
-            problems.add(
-                "to_self",
-                "Verify your email address first, so the letter can reach you.",
-            );
+            problems.add("to_self", t().letters.verify_email_first);
         }
         if form.send_sms
             && !recipients
                 .as_ref()
                 .is_some_and(|r| r.iter().any(|r| r.phone.is_some()))
         {
-            problems.add(
-                "send_sms",
-                "Add a phone number to a recipient to send a text message.",
-            );
+            problems.add("send_sms", t().letters.sms_needs_phone);
         }
     }
     problems.into_result()?;
@@ -488,7 +499,7 @@ pub async fn save(
         txn.rollback().await?;
         return Err(AppError::validation(
             "letter",
-            "Delivery of this letter has begun; it can no longer be changed.",
+            t().letters.delivery_begun_change,
         ));
     }
     let domain = letters.mail_domain();
@@ -730,9 +741,12 @@ pub async fn preview(
     let (local, utc) = describe(at, tz);
     let delta = at - now_ms();
     let in_words = if delta <= 0 {
-        "in the past".to_owned()
+        t().letters.in_past.to_owned()
     } else {
-        format!("in {}", rules::duration_words(delta))
+        fill(
+            t().letters.in_span,
+            &[("span", &rules::duration_words(delta))],
+        )
     };
     Ok(DeliveryPreview {
         local,
@@ -747,7 +761,7 @@ pub async fn cancel(db: &DatabaseConnection, user: Uuid, id: Uuid) -> Result<Let
     if LetterStatus::parse(&l.status) != LetterStatus::Scheduled {
         return Err(AppError::validation(
             "letter",
-            "Only a scheduled letter can be cancelled.",
+            t().letters.only_scheduled_cancel,
         ));
     }
     let txn = db.begin().await?;
@@ -766,7 +780,7 @@ pub async fn cancel(db: &DatabaseConnection, user: Uuid, id: Uuid) -> Result<Let
         txn.rollback().await?;
         return Err(AppError::validation(
             "letter",
-            "Delivery of this letter has begun; it can no longer be cancelled.",
+            t().letters.delivery_begun_cancel,
         ));
     }
     letter::Entity::update_many()
@@ -796,10 +810,7 @@ pub async fn delete(db: &DatabaseConnection, user: Uuid, id: Uuid) -> Result<(),
         .await?;
     if sending > 0 {
         txn.rollback().await?;
-        return Err(AppError::validation(
-            "letter",
-            "This letter is being delivered right now. Try again in a minute.",
-        ));
+        return Err(AppError::validation("letter", t().letters.being_delivered));
     }
     letter::Entity::delete_by_id(id).exec(&txn).await?;
     txn.commit().await?;
@@ -846,10 +857,7 @@ pub fn check_file_name(name: &str) -> Result<String, AppError> {
         || n.chars().any(char::is_control)
         || n.chars().count() > 200
     {
-        return Err(AppError::validation(
-            "image",
-            "The file name must be a plain name, without folders or “..”.",
-        ));
+        return Err(AppError::validation("image", t().letters.bad_file_name));
     }
     Ok(n.to_owned())
 }
@@ -873,7 +881,7 @@ pub async fn add_image(
     if count >= rules::MAX_IMAGES as u64 {
         return Err(AppError::validation(
             "image",
-            format!("A letter can hold at most {} images.", rules::MAX_IMAGES),
+            fill(t().letters.too_many_images, &[("max", &rules::MAX_IMAGES)]),
         ));
     }
     let limits = letters.image_limits();
@@ -897,9 +905,9 @@ pub async fn add_image(
     if used + size > quota {
         return Err(AppError::validation(
             "image",
-            format!(
-                "Your images would use more than your {} MB of storage. Remove some first.",
-                letters.config.quota_bytes / (1024 * 1024)
+            fill(
+                t().letters.quota,
+                &[("mb", &(letters.config.quota_bytes / (1024 * 1024)))],
             ),
         ));
     }
@@ -1020,9 +1028,9 @@ pub async fn read(db: &DatabaseConnection, token: &str) -> Result<ReadView, AppE
     let author = author_of(db, &l).await?;
     let tz = zone(&l.timezone);
     let from = if r.is_self {
-        "Your past self".to_owned()
+        t().letters.from_past_self.to_owned()
     } else {
-        author.map_or_else(|| "Someone who wrote to you".to_owned(), |a| a.username)
+        author.map_or_else(|| t().letters.from_someone.to_owned(), |a| a.username)
     };
     let images = images_of(db, l.id)
         .await?
@@ -1049,10 +1057,7 @@ pub async fn thank(db: &DatabaseConnection, token: &str, note: &str) -> Result<(
     let note = rules::thanks_note(note)?;
     let r = delivered_recipient(db, token).await?;
     if r.is_self {
-        return Err(AppError::validation(
-            "note",
-            "This letter is from yourself.",
-        ));
+        return Err(AppError::validation("note", t().letters.thank_self));
     }
     let done = letter_recipient::Entity::update_many()
         .col_expr(letter_recipient::Column::ThankedMs, now_ms().into())
@@ -1066,18 +1071,23 @@ pub async fn thank(db: &DatabaseConnection, token: &str, note: &str) -> Result<(
     }
     let l = letter::Entity::find_by_id(r.letter_id).one(db).await?;
     if let Some(l) = l
-        && let Some(author) = l.user_id
+        && let Some(author) = author_of(db, &l).await?
     {
-        let who = r.name.clone().unwrap_or_else(|| "A recipient".into());
+        // Stored for the author to read later: in the author's language.
+        let t = &account_lang(&author).texts().letters;
+        let who = r.name.clone().unwrap_or_else(|| t.a_recipient.into());
         let body = match &note {
-            Some(n) => format!("{who} thanked you for “{}”: {n}", l.title),
-            None => format!("{who} thanked you for “{}”.", l.title),
+            Some(n) => fill(
+                t.thanks_body_note,
+                &[("who", &who), ("title", &l.title), ("note", n)],
+            ),
+            None => fill(t.thanks_body, &[("who", &who), ("title", &l.title)]),
         };
         notify(
             db,
-            author,
+            author.id,
             "letter_thanks",
-            "A thank-you for your letter",
+            t.thanks_title,
             &body,
             Some(&format!("/letters/{}", l.id)),
         )

@@ -2,6 +2,7 @@
 //! HTML is escaped; links are built from the configured site URL, never from the request.
 
 use super::Email;
+use crate::i18n::{Lang, fill, mail::Mail, plural};
 
 /// Escapes text for HTML element content and attribute values.
 pub fn escape_html(s: &str) -> String {
@@ -21,6 +22,8 @@ pub fn escape_html(s: &str) -> String {
 
 /// A paragraph list and at most one button, in a simple, widely supported layout.
 struct Body<'a> {
+    /// The language it is written in, for `<html lang>`.
+    lang: Lang,
     greeting: String,
     paragraphs: Vec<String>,
     action: Option<(&'a str, &'a str)>,
@@ -44,12 +47,13 @@ impl Body<'_> {
     }
 
     fn html(&self) -> String {
-        let mut out = String::from(
-            "<!doctype html><html><body style=\"margin:0;padding:24px;background:#faf7f2;\
+        let mut out = format!(
+            "<!doctype html><html lang=\"{}\"><body style=\"margin:0;padding:24px;background:#faf7f2;\
              font-family:-apple-system,Segoe UI,Helvetica,Arial,sans-serif;color:#1f1b16;\">\
              <div style=\"max-width:520px;margin:0 auto;background:#ffffff;border-radius:12px;\
              padding:32px;\"><p style=\"font-size:20px;font-weight:600;color:#c2410c;margin:0 0 24px;\">\
              Ripen</p>",
+            self.lang.tag()
         );
         out.push_str(&format!(
             "<p style=\"font-size:16px;line-height:1.5;\">{}</p>",
@@ -89,110 +93,110 @@ impl Body<'_> {
     }
 }
 
-const NOT_YOU: &str = "If you did not ask for this, you can ignore this email; nothing changes \
-                       unless the link is used.";
+/// "Hello {name}," in `t`'s language.
+fn hello(t: &Mail, name: &str) -> String {
+    fill(t.hello_name, &[("name", &name)])
+}
+
+/// The language of the request being answered, and its texts.
+fn request_lang() -> (Lang, &'static Mail) {
+    let lang = crate::i18n::lang();
+    (lang, &lang.texts().mail)
+}
 
 pub fn verify_email(username: &str, to: &str, link: &str, hours: i64) -> Email {
+    let (lang, t) = request_lang();
     Body {
-        greeting: format!("Hello {username},"),
+        lang,
+        greeting: hello(t, username),
         paragraphs: vec![
-            "Please confirm that this is your email address, so that Ripen can send you your \
-             letters and help you back into your account if you ever lose your password."
-                .into(),
-            format!("The link works once and expires in {hours} hours."),
+            t.verify_body.into(),
+            fill(t.verify_expiry, &[("hours", &hours)]),
         ],
-        action: Some(("Confirm my email", link)),
-        footer: NOT_YOU,
+        action: Some((t.verify_action, link)),
+        footer: t.not_you,
     }
-    .into_email(Some(username), to, "Confirm your email for Ripen")
+    .into_email(Some(username), to, t.verify_subject)
 }
 
 pub fn already_registered(to: &str, login_link: &str, reset_link: &str) -> Email {
+    let (lang, t) = request_lang();
     Body {
-        greeting: "Hello,".into(),
+        lang,
+        greeting: t.hello.into(),
         paragraphs: vec![
-            "Someone, perhaps you, tried to create a Ripen account with this email address. \
-             It already has an account, so no new one was made."
-                .into(),
-            format!("To sign in, go to {login_link}. If you have forgotten your password, you can choose a new one."),
+            t.already_body.into(),
+            fill(t.already_sign_in, &[("link", &login_link)]),
         ],
-        action: Some(("Reset my password", reset_link)),
-        footer: NOT_YOU,
+        action: Some((t.reset_my_password, reset_link)),
+        footer: t.not_you,
     }
-    .into_email(None, to, "You already have a Ripen account")
+    .into_email(None, to, t.already_subject)
 }
 
 pub fn username_taken(username: &str, to: &str, signup_link: &str) -> Email {
+    let (lang, t) = request_lang();
     Body {
-        greeting: "Hello,".into(),
-        paragraphs: vec![format!(
-            "Someone, perhaps you, tried to create a Ripen account with this email address and \
-             the username “{username}”. That username is already taken, so no account was \
-             made. Please sign up again with another username."
-        )],
-        action: Some(("Sign up again", signup_link)),
-        footer: NOT_YOU,
+        lang,
+        greeting: t.hello.into(),
+        paragraphs: vec![fill(t.taken_body, &[("username", &username)])],
+        action: Some((t.taken_action, signup_link)),
+        footer: t.not_you,
     }
-    .into_email(None, to, "Choose another username for Ripen")
+    .into_email(None, to, t.taken_subject)
 }
 
 pub fn reset_password(username: &str, to: &str, link: &str, minutes: i64) -> Email {
+    let (lang, t) = request_lang();
     Body {
-        greeting: format!("Hello {username},"),
+        lang,
+        greeting: hello(t, username),
         paragraphs: vec![
-            "We received a request to reset the password of your Ripen account.".into(),
-            format!(
-                "The link works once and expires in {minutes} minutes. Choosing a new password \
-                 signs you out on every device."
-            ),
+            t.reset_body.into(),
+            fill(t.reset_expiry, &[("minutes", &minutes)]),
         ],
-        action: Some(("Choose a new password", link)),
-        footer: NOT_YOU,
+        action: Some((t.reset_action, link)),
+        footer: t.not_you,
     }
-    .into_email(Some(username), to, "Reset your Ripen password")
+    .into_email(Some(username), to, t.reset_subject)
 }
 
 pub fn password_changed(username: &str, to: &str, reset_link: &str) -> Email {
+    let (lang, t) = request_lang();
     Body {
-        greeting: format!("Hello {username},"),
-        paragraphs: vec![
-            "The password of your Ripen account was just changed, and your other devices were \
-             signed out."
-                .into(),
-            "If this was not you, reset your password now.".into(),
-        ],
-        action: Some(("Reset my password", reset_link)),
-        footer: "You receive this email because it concerns the security of your account.",
+        lang,
+        greeting: hello(t, username),
+        paragraphs: vec![t.changed_body.into(), t.changed_not_you.into()],
+        action: Some((t.reset_my_password, reset_link)),
+        footer: t.security_footer,
     }
-    .into_email(Some(username), to, "Your Ripen password was changed")
+    .into_email(Some(username), to, t.changed_subject)
 }
 
-/// The account was closed: what happened, the date everything is erased, and how to undo it.
+/// The account was closed: what happened, the date everything is erased (`erase_on`, already
+/// written in the request's language), and how to undo it.
 pub fn account_closed(username: &str, to: &str, erase_on: &str, login_link: &str) -> Email {
+    let (lang, t) = request_lang();
     Body {
-        greeting: format!("Hello {username},"),
+        lang,
+        greeting: hello(t, username),
         paragraphs: vec![
-            "Your Ripen account is closed. You were signed out on every device, and letters \
-             that were waiting to be delivered were cancelled."
-                .into(),
-            format!(
-                "On {erase_on} we erase the account and everything in it for good. Letters you \
-                 shared on the public wall stay there, signed only with their pen name."
-            ),
-            "Changed your mind? Log in before then and your account comes back as it was \
-             (cancelled letters can be scheduled again)."
-                .into(),
+            t.closed_body.into(),
+            fill(t.closed_erase, &[("date", &erase_on)]),
+            t.closed_undo.into(),
         ],
-        action: Some(("Log in to keep my account", login_link)),
-        footer: "You receive this email because it concerns your account.",
+        action: Some((t.closed_action, login_link)),
+        footer: t.account_footer,
     }
-    .into_email(Some(username), to, "Your Ripen account is closed")
+    .into_email(Some(username), to, t.closed_subject)
 }
 
-/// The letter itself arriving: who it is from, when it was written, an excerpt and the
-/// link that opens it (and its images) without an account.
+/// The letter itself arriving, in the recipient's language `lang`: who it is from, when it
+/// was written (`written_on`, already written in `lang`), an excerpt and the link that opens
+/// it (and its images) without an account.
 #[allow(clippy::too_many_arguments)]
 pub fn letter_delivered(
+    lang: Lang,
     to_name: Option<&str>,
     to: &str,
     from: &str,
@@ -202,39 +206,38 @@ pub fn letter_delivered(
     excerpt: &str,
     link: &str,
 ) -> Email {
+    let t = &lang.texts().mail;
     let (greeting, intro, subject) = if is_self {
         (
-            "Hello,".to_owned(),
-            format!(
-                "On {written_on} you wrote a letter to your future self. Today is the day it was meant for."
-            ),
-            format!("A letter from your past self: {title}"),
+            t.hello.to_owned(),
+            fill(t.delivered_self_intro, &[("date", &written_on)]),
+            fill(t.delivered_self_subject, &[("title", &title)]),
         )
     } else {
         (
-            to_name.map_or_else(|| "Hello,".to_owned(), |n| format!("Hello {n},")),
-            format!(
-                "{from} wrote you a letter on {written_on} and asked Ripen to deliver it today."
-            ),
-            format!("A letter from {from}: {title}"),
+            to_name.map_or_else(|| t.hello.to_owned(), |n| hello(t, n)),
+            fill(t.delivered_intro, &[("from", &from), ("date", &written_on)]),
+            fill(t.delivered_subject, &[("from", &from), ("title", &title)]),
         )
     };
     let mut paragraphs = vec![intro, format!("“{title}”")];
     if !excerpt.is_empty() {
         paragraphs.push(excerpt.to_owned());
     }
-    paragraphs.push("The whole letter, with its pictures, is behind the link below. Keep this email: the link is yours alone.".into());
+    paragraphs.push(t.delivered_link.into());
     Body {
+        lang,
         greeting,
         paragraphs,
-        action: Some(("Read the letter", link)),
-        footer: "You receive this email because someone asked Ripen to deliver a letter to this address.",
+        action: Some((t.delivered_action, link)),
+        footer: t.delivered_footer,
     }
     .into_email(to_name, to, &subject)
 }
 
-/// The author's delivery confirmation.
+/// The author's delivery confirmation, in the author's language `lang`.
 pub fn delivery_confirmation(
+    lang: Lang,
     username: &str,
     to: &str,
     title: &str,
@@ -242,23 +245,33 @@ pub fn delivery_confirmation(
     failed: usize,
     link: &str,
 ) -> Email {
-    let mut paragraphs = vec![format!(
-        "Your letter “{title}” was delivered to {delivered} recipient{}.",
-        if delivered == 1 { "" } else { "s" }
+    let t = &lang.texts().mail;
+    let mut paragraphs = vec![fill(
+        plural(
+            delivered as i64,
+            t.confirm_delivered_one,
+            t.confirm_delivered_other,
+        ),
+        &[("title", &title), ("n", &delivered)],
     )];
     if failed > 0 {
-        paragraphs.push(format!(
-            "{failed} recipient{} could not be reached; the letter page shows which.",
-            if failed == 1 { "" } else { "s" }
+        paragraphs.push(fill(
+            plural(failed as i64, t.confirm_failed_one, t.confirm_failed_other),
+            &[("n", &failed)],
         ));
     }
     Body {
-        greeting: format!("Hello {username},"),
+        lang,
+        greeting: hello(t, username),
         paragraphs,
-        action: Some(("See the letter", link)),
-        footer: "You receive this email because you scheduled this letter on Ripen.",
+        action: Some((t.confirm_action, link)),
+        footer: t.confirm_footer,
     }
-    .into_email(Some(username), to, &format!("Delivered: {title}"))
+    .into_email(
+        Some(username),
+        to,
+        &fill(t.confirm_subject, &[("title", &title)]),
+    )
 }
 
 #[cfg(test)]
@@ -286,6 +299,7 @@ mod tests {
     #[test]
     fn letters_escape_everything_the_author_wrote() {
         let e = letter_delivered(
+            Lang::En,
             Some("<i>Bo</i>"),
             "bo@example.com",
             "ada",
@@ -300,5 +314,26 @@ mod tests {
         assert!(e.html.contains("a &amp; b"));
         assert!(e.subject.contains("ada"));
         assert!(e.text.contains("https://ripen.example/l/tok"));
+    }
+
+    #[test]
+    fn background_emails_speak_the_language_they_are_given() {
+        let e = delivery_confirmation(
+            Lang::ZhHans,
+            "ada",
+            "ada@example.com",
+            "花园",
+            2,
+            1,
+            "https://ripen.example/letters/1",
+        );
+        assert_eq!(e.subject, "已送达：花园");
+        assert!(e.html.starts_with("<!doctype html><html lang=\"zh-Hans\">"));
+        assert!(e.text.starts_with("ada，你好："));
+        assert!(e.text.contains("已送达 2 位收件人"));
+        let e = delivery_confirmation(Lang::En, "ada", "ada@example.com", "Garden", 1, 0, "x");
+        assert_eq!(e.subject, "Delivered: Garden");
+        assert!(e.html.starts_with("<!doctype html><html lang=\"en\">"));
+        assert!(e.text.contains("was delivered to 1 recipient."));
     }
 }

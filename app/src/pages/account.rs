@@ -13,6 +13,7 @@ use crate::{
     components::form::{Field, FormAlert, Submit, field_error, form_error, succeeded},
     diary::{SaveTimeSettings, TimeSettings, get_time_settings},
     format::human_size,
+    i18n::{DateStyle, fill},
     privacy::{
         CloseAccount, ConsentChoices, ConsentRecordView, DELETION_GRACE_DAYS, DeviceView,
         EndAllDevices, EndDevice, ExportView, RequestExport, consent_history, export_status,
@@ -28,10 +29,11 @@ pub fn AccountPage() -> impl IntoView {
     let consent = Resource::new(|| (), |_| get_consent());
     let consent_log = Resource::new(|| (), |_| consent_history());
     let export = Resource::new(|| (), |_| export_status());
+    let t = &crate::i18n::t().account;
     view! {
-        <Title text="Account" />
+        <Title text=crate::i18n::t().shell.account />
         <section class="container account">
-            <Suspense fallback=|| view! { <p class="muted" role="status">"Loading your account…"</p> }>
+            <Suspense fallback=move || view! { <p class="muted" role="status">{t.loading}</p> }>
                 {move || Suspend::new(async move {
                     match auth.user.await {
                         Ok(Some(user)) => {
@@ -53,13 +55,15 @@ pub fn AccountPage() -> impl IntoView {
 
 #[component]
 fn SignInPrompt() -> impl IntoView {
+    let tx = crate::i18n::t();
+    let t = &tx.account;
     view! {
         <div class="card auth-card">
-            <h1>"Your account"</h1>
-            <p class="auth-lede">"Log in to see your profile, devices and privacy choices."</p>
+            <h1>{t.signin_heading}</h1>
+            <p class="auth-lede">{t.signin_lede}</p>
             <div class="button-row">
-                <A href="/login" attr:class="button button-primary">"Log in"</A>
-                <A href="/signup" attr:class="button button-quiet">"Create an account"</A>
+                <A href="/login" attr:class="button button-primary">{tx.shell.log_in}</A>
+                <A href="/signup" attr:class="button button-quiet">{tx.auth.create_an_account}</A>
             </div>
         </div>
     }
@@ -93,86 +97,92 @@ fn Settings(
     let ev = email.value();
     let wv = password.value();
     let rv = resend.value();
+    let tx = crate::i18n::t();
+    let (t, ta) = (&tx.account, &tx.auth);
     view! {
         <header class="page-head">
-            <p class="eyebrow">"Account"</p>
-            <h1>{format!("Hello, {}", user.username)}</h1>
+            <p class="eyebrow">{tx.shell.account}</p>
+            <h1>{fill(t.hello, &[("name", &user.username)])}</h1>
         </header>
         <div class="notice" role="status" hidden=move || !just_verified()>
-            "Your email address is confirmed. Welcome to Ripen."
+            {t.verified_notice}
         </div>
         {(!user.email_verified).then(|| view! {
             <div class="notice notice-warn" role="status">
-                <p>{format!("Please confirm {} with the link we sent you.", user.email)}</p>
+                <p>{fill(t.confirm_prompt, &[("email", &user.email)])}</p>
                 <ActionForm action=resend attr:class="inline-form">
-                    <Submit label="Send the link again" busy_label="Sending…" pending=resend.pending()
+                    <Submit label=t.send_again busy_label=ta.sending pending=resend.pending()
                         class="button button-quiet" />
                 </ActionForm>
-                <p class="muted" hidden=move || !succeeded(rv).get()>"Sent. Check your inbox."</p>
+                <p class="muted" hidden=move || !succeeded(rv).get()>{t.sent_check_inbox}</p>
                 <FormAlert error=form_error(rv, &[]) />
             </div>
         })}
 
         <div class="settings-grid">
             <section class="card" aria-labelledby="profile-h">
-                <h2 id="profile-h">"Profile"</h2>
+                <h2 id="profile-h">{t.profile}</h2>
                 <ActionForm action=profile attr:class="form" attr:novalidate="">
                     <FormAlert error=form_error(pv, &["username", "phone"]) />
-                    <Field label="Username" name="username" autocomplete="username" required=true
+                    <Field label=ta.username name="username" autocomplete="username" required=true
                         value=user.username.clone() error=field_error(pv, "username") />
-                    <Field label="Phone (optional)" name="phone" kind="tel" autocomplete="tel"
+                    <Field label=ta.phone_optional name="phone" kind="tel" autocomplete="tel"
                         value=user.phone.clone().unwrap_or_default()
-                        hint="With your country code, e.g. +44 20 7946 0958."
+                        hint=ta.phone_hint
                         error=field_error(pv, "phone") />
-                    <p class="success" role="status" hidden=move || !succeeded(pv).get()>"Saved."</p>
-                    <Submit label="Save profile" busy_label="Saving…" pending=profile.pending()
+                    <p class="success" role="status" hidden=move || !succeeded(pv).get()>{t.saved}</p>
+                    <Submit label=t.save_profile busy_label=tx.shell.saving pending=profile.pending()
                         class="button button-primary" />
                 </ActionForm>
             </section>
 
             <section class="card" aria-labelledby="email-h">
-                <h2 id="email-h">"Email"</h2>
-                <p class="muted">{format!("Currently {}{}.", user.email, if user.email_verified { ", confirmed" } else { ", not confirmed yet" })}</p>
+                <h2 id="email-h">{ta.email}</h2>
+                <p class="muted">{fill(
+                    if user.email_verified { t.email_confirmed } else { t.email_unconfirmed },
+                    &[("email", &user.email)],
+                )}</p>
                 <ActionForm action=email attr:class="form" attr:novalidate="">
                     <FormAlert error=form_error(ev, &["email", "current_password"]) />
-                    <Field label="New email" name="email" kind="email" autocomplete="email" required=true
+                    <Field label=t.new_email name="email" kind="email" autocomplete="email" required=true
                         error=field_error(ev, "email") />
-                    <Field label="Current password" name="current_password" kind="password"
+                    <Field label=t.current_password name="current_password" kind="password"
                         autocomplete="current-password" required=true
                         error=field_error(ev, "current_password") />
                     <p class="success" role="status" hidden=move || !succeeded(ev).get()>
-                        "Check the new address: it becomes your account's once you open the link we sent there."
+                        {t.email_change_sent}
                     </p>
-                    <Submit label="Change email" busy_label="Sending…" pending=email.pending()
+                    <Submit label=t.change_email busy_label=ta.sending pending=email.pending()
                         class="button button-primary" />
                 </ActionForm>
             </section>
 
             <section class="card" aria-labelledby="password-h">
-                <h2 id="password-h">"Password"</h2>
+                <h2 id="password-h">{ta.password}</h2>
                 <ActionForm action=password attr:class="form" attr:novalidate="">
                     <FormAlert error=form_error(wv, &["current_password", "password"]) />
-                    <Field label="Current password" name="current_password" kind="password"
+                    <Field label=t.current_password name="current_password" kind="password"
                         autocomplete="current-password" required=true
                         error=field_error(wv, "current_password") />
-                    <Field label="New password" name="password" kind="password"
-                        autocomplete="new-password" required=true hint="At least 8 characters."
+                    <Field label=ta.new_password name="password" kind="password"
+                        autocomplete="new-password" required=true hint=ta.password_hint
                         error=field_error(wv, "password") />
                     <p class="success" role="status" hidden=move || !succeeded(wv).get()>
-                        "Password changed. Your other devices have been signed out."
+                        {t.password_changed}
                     </p>
-                    <Submit label="Change password" busy_label="Saving…" pending=password.pending()
+                    <Submit label=t.change_password busy_label=tx.shell.saving pending=password.pending()
                         class="button button-primary" />
                 </ActionForm>
             </section>
 
             {time.map(|time| view! { <TimeCard time /> })}
+            <LanguageCard />
 
             <section class="card" aria-labelledby="session-h">
-                <h2 id="session-h">"This device"</h2>
-                <p class="muted">"Signing out ends this session on our server straight away."</p>
+                <h2 id="session-h">{t.this_device}</h2>
+                <p class="muted">{t.this_device_lede}</p>
                 <ActionForm action=logout attr:class="form">
-                    <Submit label="Log out" busy_label="Logging out…" pending=logout.pending()
+                    <Submit label=t.log_out busy_label=t.logging_out pending=logout.pending()
                         class="button button-quiet" />
                 </ActionForm>
             </section>
@@ -211,39 +221,38 @@ fn ExportCard(export: Option<ExportView>) -> impl IntoView {
     });
     let building = move || state.with(|s| s.as_ref().is_some_and(|s| s.status == "building"));
     let sv = start.value();
+    let t = &crate::i18n::t().account;
     view! {
         <section class="card card-wide" aria-labelledby="export-h">
-            <h2 id="export-h">"Export your data"</h2>
-            <p class="muted">
-                "One ZIP file with your profile, settings, privacy choices, devices, tasks, focus sessions, \
-                 check-ins, diary, letters with their pictures, and a README that explains every file. \
-                 Lists come as JSON and as CSV for spreadsheets."
-            </p>
+            <h2 id="export-h">{t.export_heading}</h2>
+            <p class="muted">{t.export_lede}</p>
             <div class="export-state" role="status" aria-live="polite">
                 {move || state.get().map(|e| match e.status.as_str() {
                     "building" => view! {
                         <div class="export-progress">
-                            <progress max="100" value=e.progress aria-label="Export progress"></progress>
-                            <p>{format!("Gathering: {} · {}%", e.step, e.progress)}</p>
+                            <progress max="100" value=e.progress aria-label=t.export_progress_label></progress>
+                            <p>{fill(t.export_gathering, &[("step", &e.step), ("percent", &e.progress)])}</p>
                         </div>
                     }.into_any(),
                     "ready" => view! {
                         <div class="export-ready">
-                            <p>{format!(
-                                "Your export of {} is ready{}.",
-                                e.requested,
-                                e.bytes.map(|b| format!(" ({})", human_size(b))).unwrap_or_default()
-                            )}</p>
+                            <p>{match e.bytes {
+                                Some(b) => fill(
+                                    t.export_ready_size,
+                                    &[("when", &e.requested), ("size", &human_size(b))],
+                                ),
+                                None => fill(t.export_ready, &[("when", &e.requested)]),
+                            }}</p>
                             <a class="button button-primary" href=e.download.clone().unwrap_or_default()
-                                download="" rel="nofollow">"Download the ZIP"</a>
-                            <p class="muted">{format!(
-                                "The link works until {}, and only for you while signed in.",
-                                e.expires.clone().unwrap_or_default()
+                                download="" rel="nofollow">{t.download_zip}</a>
+                            <p class="muted">{fill(
+                                t.export_link_until,
+                                &[("when", &e.expires.clone().unwrap_or_default())],
                             )}</p>
                         </div>
                     }.into_any(),
                     "expired" => view! {
-                        <p class="muted">"Your last export's download link has ended. Start a new one whenever you like."</p>
+                        <p class="muted">{t.export_expired}</p>
                     }.into_any(),
                     _ => view! { <p class="alert alert-error">{e.step.clone()}</p> }.into_any(),
                 })}
@@ -252,7 +261,7 @@ fn ExportCard(export: Option<ExportView>) -> impl IntoView {
             <ActionForm action=start attr:class="form">
                 <button type="submit" class="button button-quiet"
                     disabled=move || building() || start.pending().get()>
-                    {move || if building() || start.pending().get() { "Preparing your export…" } else { "Export my data" }}
+                    {move || if building() || start.pending().get() { t.export_preparing } else { t.export_start }}
                 </button>
             </ActionForm>
         </section>
@@ -271,30 +280,32 @@ fn TimeCard(time: TimeSettings) -> impl IntoView {
         Some(Ok(t)) => t.today,
         _ => time.today,
     };
+    let tx = crate::i18n::t();
+    let t = &tx.account;
     view! {
         <section class="card" aria-labelledby="time-h">
-            <h2 id="time-h">"Days and time zone"</h2>
-            <p class="muted">"Your diary, streaks and daily goal use these. Records you already made keep their days."</p>
+            <h2 id="time-h">{t.time_heading}</h2>
+            <p class="muted">{t.time_lede}</p>
             <ActionForm action=save attr:class="form" attr:novalidate="">
                 <FormAlert error=form_error(v, &["timezone", "day_starts_at"]) />
                 <div class="field" class:has-error=move || field_error(v, "timezone").with(Option::is_some)>
-                    <label for="field-timezone">"Time zone"</label>
+                    <label for="field-timezone">{t.time_zone}</label>
                     <input id="field-timezone" name="timezone" required=true
                         prop:value=move || zone.get() value=time.timezone.clone()
                         on:input=move |e| zone.set(event_target_value(&e))
                         aria-describedby="field-timezone-hint field-timezone-error" />
-                    <p class="hint" id="field-timezone-hint">"An IANA name such as Europe/London or Asia/Shanghai."</p>
+                    <p class="hint" id="field-timezone-hint">{t.time_zone_hint}</p>
                     <p class="field-error" id="field-timezone-error">{move || field_error(v, "timezone").get()}</p>
                     {move || device.get().filter(|d| *d != zone.get()).map(|d| {
-                        let label = format!("Use this device's time zone ({d})");
+                        let label = fill(t.use_device_zone, &[("zone", &d)]);
                         view! { <button type="button" class="link-button" on:click=move |_| zone.set(d.clone())>{label}</button> }
                     })}
                 </div>
-                <Field label="My day starts at" name="day_starts_at" kind="time" value=time.day_starts_at.clone()
-                    hint="Between 00:00 and 12:00. Night owls: with 04:00, a check-in at 01:30 counts for the day before."
+                <Field label=t.day_starts_at name="day_starts_at" kind="time" value=time.day_starts_at.clone()
+                    hint=t.day_starts_hint
                     error=field_error(v, "day_starts_at") />
-                <p class="muted" role="status">{move || format!("Today is {} for you.", today().format("%A %-d %B %Y"))}</p>
-                <Submit label="Save" busy_label="Saving…" pending=save.pending() class="button button-primary" />
+                <p class="muted" role="status">{move || fill(t.today_is, &[("date", &crate::i18n::date(&today(), DateStyle::Full))])}</p>
+                <Submit label=tx.shell.save busy_label=tx.shell.saving pending=save.pending() class="button button-primary" />
             </ActionForm>
         </section>
     }
@@ -325,37 +336,38 @@ fn Devices(devices: Vec<DeviceView>) -> impl IntoView {
         }
     });
     let ev = end.value();
+    let t = &crate::i18n::t().account;
     view! {
         <section class="card card-wide" aria-labelledby="devices-h">
-            <h2 id="devices-h">"Devices"</h2>
-            <p class="muted">
-                "Browsers signed in to your account. The address is the one each last used; only you see it, \
-                 and it is deleted with the session (at most 14 days after its last use)."
-            </p>
+            <h2 id="devices-h">{t.devices_heading}</h2>
+            <p class="muted">{t.devices_lede}</p>
             <FormAlert error=form_error(ev, &[]) />
-            <ul class="device-list" aria-label="Signed-in devices">
+            <ul class="device-list" aria-label=t.devices_list_label>
                 <For each=move || list.get() key=|d| d.id.clone() let:d>
                     <li class="device">
                         <div class="device-what">
                             <strong>{d.summary.clone()}</strong>
-                            {d.current.then(|| view! { <span class="badge">"This device"</span> })}
+                            {d.current.then(|| view! { <span class="badge">{t.this_device}</span> })}
                             <p class="muted device-when">
-                                {format!("Signed in {} · last used {}", d.signed_in, d.last_used)}
+                                {fill(t.device_when, &[("signed_in", &d.signed_in), ("last_used", &d.last_used)])}
                                 {d.ip.clone().map(|ip| format!(" · {ip}"))}
                             </p>
                         </div>
                         <ActionForm action=end attr:class="inline-form">
                             <input type="hidden" name="id" value=d.id.clone() />
                             <button type="submit" class="button button-quiet button-small"
-                                aria-label=format!("Sign out {}{}", d.summary, if d.current { " (this device)" } else { "" })>
-                                "Sign out"
+                                aria-label=fill(
+                                    if d.current { t.sign_out_this_device } else { t.sign_out_device },
+                                    &[("device", &d.summary)],
+                                )>
+                                {t.sign_out}
                             </button>
                         </ActionForm>
                     </li>
                 </For>
             </ul>
             <ActionForm action=end_all attr:class="form">
-                <Submit label="Sign out everywhere" busy_label="Signing out…" pending=end_all.pending()
+                <Submit label=t.sign_out_everywhere busy_label=t.signing_out pending=end_all.pending()
                     class="button button-quiet" />
             </ActionForm>
         </section>
@@ -375,33 +387,71 @@ fn CloseAccountCard() -> impl IntoView {
             navigate("/login?closed=1", Default::default());
         }
     });
+    let t = &crate::i18n::t().account;
     view! {
         <section class="card card-wide card-danger" aria-labelledby="close-h">
-            <h2 id="close-h">"Close your account"</h2>
-            <p>"When you close your account:"</p>
+            <h2 id="close-h">{t.close_heading}</h2>
+            <p>{t.close_intro}</p>
             <ul class="consequences">
-                <li>"you are signed out on every device at once, and the account disappears from Ripen;"</li>
-                <li>"letters waiting to be delivered are cancelled (one already being sent finishes);"</li>
-                <li>"letters you shared on the public wall stay there, signed with their pen name and linked to no one;"</li>
-                <li>{format!(
-                    "after {DELETION_GRACE_DAYS} days everything else is erased for good: profile, sessions, tasks, \
-                     focus sessions, check-ins, diary, letters, pictures, likes and reports."
-                )}</li>
+                <li>{t.close_signed_out}</li>
+                <li>{t.close_letters_cancelled}</li>
+                <li>{t.close_wall_stays}</li>
+                <li>{fill(t.close_erased_after, &[("days", &DELETION_GRACE_DAYS)])}</li>
             </ul>
-            <p class="muted">{format!(
-                "Changed your mind? Log in within {DELETION_GRACE_DAYS} days and the account comes back as it was \
-                 (cancelled letters can be scheduled again). Want a copy first? Export your data before closing."
-            )}</p>
+            <p class="muted">{fill(t.close_undo, &[("days", &DELETION_GRACE_DAYS)])}</p>
             <ActionForm action=close attr:class="form" attr:novalidate="">
                 <FormAlert error=form_error(v, &["current_password", "confirm"]) />
-                <Field label="Current password" name="current_password" kind="password"
+                <Field label=t.current_password name="current_password" kind="password"
                     autocomplete="current-password" required=true
                     error=field_error(v, "current_password") />
-                <Field label="Your username" name="confirm" autocomplete="off" required=true
-                    hint="Type your username to confirm: it is the name after \"Hello\" at the top of this page." error=field_error(v, "confirm") />
-                <Submit label="Close my account" busy_label="Closing…" pending=close.pending()
+                <Field label=t.confirm_username name="confirm" autocomplete="off" required=true
+                    hint=t.confirm_username_hint error=field_error(v, "confirm") />
+                <Submit label=t.close_my_account busy_label=t.closing pending=close.pending()
                     class="button button-danger" />
             </ActionForm>
+        </section>
+    }
+}
+
+/// The language of the pages (and of the emails Ripen sends): saved on the account, then
+/// the page reloads in it. Without the app loaded, it is a plain form that does the same.
+#[component]
+fn LanguageCard() -> impl IntoView {
+    use crate::{i18n::Lang, prefs::SetLanguage};
+    let tx = crate::i18n::t();
+    let current = crate::i18n::lang();
+    let choice = RwSignal::new(current.tag().to_owned());
+    let save = ServerAction::<SetLanguage>::new();
+    let path = <SetLanguage as server_fn::ServerFn>::PATH;
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = save.value().get() {
+            let _ = window().location().reload();
+        }
+    });
+    view! {
+        <section class="card" aria-labelledby="language-h">
+            <h2 id="language-h">{tx.shell.language}</h2>
+            <p class="muted">{tx.account.language_lede}</p>
+            <form method="post" action=path class="form"
+                on:submit=move |ev| {
+                    ev.prevent_default();
+                    save.dispatch(SetLanguage { lang: choice.get_untracked() });
+                }>
+                <FormAlert error=form_error(save.value(), &[]) />
+                <div class="field">
+                    <label for="field-lang">{tx.shell.language}</label>
+                    <select id="field-lang" name="lang"
+                        on:change=move |e| choice.set(event_target_value(&e))>
+                        {Lang::ALL.into_iter().map(|l| view! {
+                            <option value=l.tag() lang=l.tag() selected={l == current}>
+                                {l.native_name()}
+                            </option>
+                        }).collect_view()}
+                    </select>
+                </div>
+                <Submit label=tx.shell.save busy_label=tx.shell.saving pending=save.pending()
+                    class="button button-primary" />
+            </form>
         </section>
     }
 }

@@ -40,30 +40,31 @@ pub fn Signup() -> impl IntoView {
     // changeable in the account settings).
     let timezone = RwSignal::new(String::new());
     Effect::new(move |_| timezone.set(crate::clock::browser_timezone().unwrap_or_default()));
+    let t = &crate::i18n::t().auth;
     view! {
-        <AuthCard title="Create your account" lede="Focus, keep a diary, and write to your future self.">
+        <AuthCard title=t.signup_title lede=t.signup_lede>
             <ActionForm action attr:class="form" attr:novalidate="">
                 <FormAlert error=form_error(v, FIELDS) />
                 <input type="hidden" name="timezone" prop:value=move || timezone.get() />
-                <Field label="Username" name="username" autocomplete="username" required=true
-                    hint="3–32 letters, digits, dots, dashes or underscores. Never shown on the public wall."
+                <Field label=t.username name="username" autocomplete="username" required=true
+                    hint=t.username_hint
                     error=field_error(v, "username") />
-                <Field label="Email" name="email" kind="email" autocomplete="email" required=true
+                <Field label=t.email name="email" kind="email" autocomplete="email" required=true
                     error=field_error(v, "email") />
-                <Field label="Phone (optional)" name="phone" kind="tel" autocomplete="tel"
-                    hint="With your country code, e.g. +44 20 7946 0958."
+                <Field label=t.phone_optional name="phone" kind="tel" autocomplete="tel"
+                    hint=t.phone_hint
                     error=field_error(v, "phone") />
-                <Field label="Password" name="password" kind="password" autocomplete="new-password" required=true
-                    hint="At least 8 characters. A few words you will remember make a strong one."
+                <Field label=t.password name="password" kind="password" autocomplete="new-password" required=true
+                    hint=t.password_hint_signup
                     error=field_error(v, "password") />
-                <Checkbox name="age" error=field_error(v, "age")>"I am 13 years old or older."</Checkbox>
+                <Checkbox name="age" error=field_error(v, "age")>{t.age_check}</Checkbox>
                 <Checkbox name="consent" error=field_error(v, "consent")>
-                    "I have read and accept the " <A href="/terms">"terms of use"</A> " and the "
-                    <A href="/privacy">"privacy policy"</A> "."
+                    {t.consent_prefix} <A href="/terms">{t.terms_of_use}</A> {t.consent_and}
+                    <A href="/privacy">{t.privacy_policy}</A> {t.consent_suffix}
                 </Checkbox>
-                <Submit label="Create account" busy_label="Creating your account…" pending=action.pending() />
+                <Submit label=t.create_account busy_label=t.creating_account pending=action.pending() />
             </ActionForm>
-            <p class="auth-switch">"Already have an account? " <A href="/login">"Log in"</A></p>
+            <p class="auth-switch">{t.have_account} <A href="/login">{crate::i18n::t().shell.log_in}</A></p>
         </AuthCard>
     }
 }
@@ -71,17 +72,18 @@ pub fn Signup() -> impl IntoView {
 #[component]
 pub fn CheckEmail() -> impl IntoView {
     let purpose = query("for");
+    let t = &crate::i18n::t().auth;
     view! {
-        <AuthCard title="Check your email" lede="">
+        <AuthCard title=t.check_email_title lede="">
             <div class="notice" role="status">
                 {move || if purpose.get().as_deref() == Some("reset") {
-                    "If an account uses that address, a link to choose a new password is on its way. It works once, for one hour."
+                    t.check_email_reset
                 } else {
-                    "We have sent a message to the address you gave. Open the link in it to confirm your address and start using Ripen."
+                    t.check_email_signup
                 }}
             </div>
-            <p class="muted">"Nothing after a few minutes? Check your spam folder, or try again."</p>
-            <p class="auth-switch"><A href="/login">"Back to log in"</A></p>
+            <p class="muted">{t.check_email_nothing}</p>
+            <p class="auth-switch"><A href="/login">{t.back_to_login}</A></p>
         </AuthCard>
     }
 }
@@ -98,29 +100,29 @@ pub fn LoginPage() -> impl IntoView {
     });
     let reset = query("reset");
     let closed = query("closed");
+    let t = &crate::i18n::t().auth;
     view! {
-        <AuthCard title="Log in" lede="Welcome back.">
+        <AuthCard title=crate::i18n::t().shell.log_in lede=t.login_lede>
             <div class="notice" role="status" hidden=move || closed.get().is_none()>
-                {format!(
-                    "Your account is closed and you are signed out everywhere. Changed your mind? \
-                     Log in within {} days and it comes back as it was.",
-                    crate::privacy::DELETION_GRACE_DAYS
+                {crate::i18n::fill(
+                    t.account_closed_notice,
+                    &[("days", &crate::privacy::DELETION_GRACE_DAYS)],
                 )}
             </div>
             <div class="notice" role="status" hidden=move || reset.get().is_none()>
-                "Your password has been changed. Log in with the new one."
+                {t.password_changed_notice}
             </div>
             <ActionForm action attr:class="form" attr:novalidate="">
                 <FormAlert error=form_error(v, &["identifier", "password"]) />
-                <Field label="Username or email" name="identifier" autocomplete="username" required=true
+                <Field label=t.identifier name="identifier" autocomplete="username" required=true
                     error=field_error(v, "identifier") />
-                <Field label="Password" name="password" kind="password" autocomplete="current-password" required=true
+                <Field label=t.password name="password" kind="password" autocomplete="current-password" required=true
                     error=field_error(v, "password") />
-                <Submit label="Log in" busy_label="Logging in…" pending=action.pending() />
+                <Submit label=crate::i18n::t().shell.log_in busy_label=t.logging_in pending=action.pending() />
             </ActionForm>
             <p class="auth-switch">
-                <A href="/forgot-password">"Forgot your password?"</A>
-                " · " <A href="/signup">"Create an account"</A>
+                <A href="/forgot-password">{t.forgot_password}</A>
+                " · " <A href="/signup">{t.create_an_account}</A>
             </p>
         </AuthCard>
     }
@@ -130,15 +132,16 @@ pub fn LoginPage() -> impl IntoView {
 pub fn ForgotPassword() -> impl IntoView {
     let action = ServerAction::<RequestPasswordReset>::new();
     let v = action.value();
+    let t = &crate::i18n::t().auth;
     view! {
-        <AuthCard title="Forgot your password?" lede="Enter your account's email address and we will send you a link to choose a new one.">
+        <AuthCard title=t.forgot_password lede=t.forgot_lede>
             <ActionForm action attr:class="form" attr:novalidate="">
                 <FormAlert error=form_error(v, &["email"]) />
-                <Field label="Email" name="email" kind="email" autocomplete="email" required=true
+                <Field label=t.email name="email" kind="email" autocomplete="email" required=true
                     error=field_error(v, "email") />
-                <Submit label="Send the link" busy_label="Sending…" pending=action.pending() />
+                <Submit label=t.send_link busy_label=t.sending pending=action.pending() />
             </ActionForm>
-            <p class="auth-switch"><A href="/login">"Back to log in"</A></p>
+            <p class="auth-switch"><A href="/login">{t.back_to_login}</A></p>
         </AuthCard>
     }
 }
@@ -148,18 +151,19 @@ pub fn ResetPasswordPage() -> impl IntoView {
     let action = ServerAction::<ResetPassword>::new();
     let v = action.value();
     let token = query("token");
+    let t = &crate::i18n::t().auth;
     view! {
-        <AuthCard title="Choose a new password" lede="After this, every device signed in to your account is signed out.">
+        <AuthCard title=t.reset_title lede=t.reset_lede>
             <ActionForm action attr:class="form" attr:novalidate="">
                 <FormAlert error=form_error(v, &["password"]) />
                 <input type="hidden" name="token" prop:value=move || token.get().unwrap_or_default()
                     value=token.get_untracked().unwrap_or_default() />
-                <Field label="New password" name="password" kind="password" autocomplete="new-password" required=true
-                    hint="At least 8 characters."
+                <Field label=t.new_password name="password" kind="password" autocomplete="new-password" required=true
+                    hint=t.password_hint
                     error=field_error(v, "password") />
-                <Submit label="Set the new password" busy_label="Saving…" pending=action.pending() />
+                <Submit label=t.set_new_password busy_label=crate::i18n::t().shell.saving pending=action.pending() />
             </ActionForm>
-            <p class="auth-switch"><A href="/forgot-password">"Ask for a new link"</A></p>
+            <p class="auth-switch"><A href="/forgot-password">{t.ask_new_link}</A></p>
         </AuthCard>
     }
 }
@@ -175,13 +179,14 @@ pub fn VerifyEmailPage() -> impl IntoView {
             auth.refresh();
         }
     });
+    let t = &crate::i18n::t().auth;
     view! {
-        <AuthCard title="Confirm your email" lede="One click and your address is confirmed; you will be logged in.">
+        <AuthCard title=t.verify_title lede=t.verify_lede>
             <ActionForm action attr:class="form">
                 <FormAlert error=form_error(v, &[]) />
                 <input type="hidden" name="token" prop:value=move || token.get().unwrap_or_default()
                     value=token.get_untracked().unwrap_or_default() />
-                <Submit label="Confirm my email" busy_label="Confirming…" pending=action.pending() />
+                <Submit label=t.confirm_email busy_label=t.confirming pending=action.pending() />
             </ActionForm>
         </AuthCard>
     }

@@ -4,7 +4,7 @@
 //! Each page creates its one resource at the top and reads it in one `<Transition>`;
 //! changes bump an epoch that refetches it, so check-ins show up without a reload.
 
-use chrono::{Duration, NaiveDate};
+use chrono::{Duration, NaiveDate, Weekday};
 use leptos::{prelude::*, task::spawn_local};
 use leptos_meta::Title;
 use leptos_router::{
@@ -26,20 +26,22 @@ use crate::{
         streaks::StreakUnit, undo_check_in,
     },
     focus::TagView,
+    i18n::{DateStyle, fill, plural},
 };
 
 fn long_date(d: NaiveDate) -> String {
-    d.format("%A %-d %B %Y").to_string()
+    crate::i18n::date(&d, DateStyle::Full)
 }
 
 fn sign_in_prompt(what: &'static str) -> impl IntoView {
+    let t = crate::i18n::t();
     view! {
         <div class="card auth-card">
-            <h2>"Your diary"</h2>
+            <h2>{t.diary.your_diary}</h2>
             <p class="auth-lede">{what}</p>
             <div class="button-row">
-                <A href="/login" attr:class="button button-primary">"Log in"</A>
-                <A href="/signup" attr:class="button button-quiet">"Create an account"</A>
+                <A href="/login" attr:class="button button-primary">{t.shell.log_in}</A>
+                <A href="/signup" attr:class="button button-quiet">{t.diary.create_account}</A>
             </div>
         </div>
     }
@@ -47,37 +49,36 @@ fn sign_in_prompt(what: &'static str) -> impl IntoView {
 
 fn failure(e: AppError) -> AnyView {
     match e {
-        AppError::Unauthorized => sign_in_prompt(
-            "Log in to keep habits, a daily diary and your focus history in one place.",
-        )
-        .into_any(),
+        AppError::Unauthorized => sign_in_prompt(crate::i18n::t().diary.sign_in_lede).into_any(),
         e => view! { <div class="alert alert-error" role="alert">{e.to_string()}</div> }.into_any(),
     }
 }
 
 #[component]
 fn DiaryNav(current: &'static str) -> impl IntoView {
+    let t = &crate::i18n::t().diary;
     let item = move |href: &'static str, label: &'static str, key: &'static str| {
         view! {
             <A href=href attr:class="subnav-link" attr:aria-current=(current == key).then_some("page")>{label}</A>
         }
     };
     view! {
-        <nav class="subnav" aria-label="Diary">
-            {item("/diary", "Day", "day")}
-            {item("/diary/stats", "Statistics", "stats")}
-            {item("/diary/history", "History", "history")}
+        <nav class="subnav" aria-label=t.title>
+            {item("/diary", t.nav_day, "day")}
+            {item("/diary/stats", t.stats_title, "stats")}
+            {item("/diary/history", t.history_title, "history")}
         </nav>
     }
 }
 
 /// What a streak reads as ("5 days", "1 week").
 fn streak_text(n: u32, unit: StreakUnit) -> String {
+    let t = &crate::i18n::t().diary;
     let (one, many) = match unit {
-        StreakUnit::Days => ("day", "days"),
-        StreakUnit::Weeks => ("week", "weeks"),
+        StreakUnit::Days => (t.days_one, t.days_other),
+        StreakUnit::Weeks => (t.weeks_one, t.weeks_other),
     };
-    format!("{n} {}", if n == 1 { one } else { many })
+    fill(plural(n.into(), one, many), &[("n", &n)])
 }
 
 #[component]
@@ -86,14 +87,15 @@ pub fn DiaryPage() -> impl IntoView {
     let epoch = RwSignal::new(0u32);
     let day = move || q.with(|q| q.get("day"));
     let data = Resource::new(move || (day(), epoch.get()), |(d, _)| get_diary_day(d));
+    let t = &crate::i18n::t().diary;
     view! {
-        <Title text="Diary" />
+        <Title text=t.title />
         <section class="container diary-page">
             <header class="page-head">
-                <h1>"Diary"</h1>
+                <h1>{t.title}</h1>
                 <DiaryNav current="day" />
             </header>
-            <Transition fallback=|| view! { <p class="muted" role="status">"Loading your day…"</p> }>
+            <Transition fallback=move || view! { <p class="muted" role="status">{t.loading_day}</p> }>
                 {move || Suspend::new(async move {
                     match data.await {
                         Ok(v) => view! { <Day v epoch /> }.into_any(),
@@ -113,31 +115,33 @@ fn Day(v: DayView, epoch: RwSignal<u32>) -> impl IntoView {
     let is_today = v.day == v.today;
     let error = RwSignal::new(None::<String>);
     let day = v.day;
+    let tt = crate::i18n::t();
+    let t = &tt.diary;
     view! {
         <div class="day-head">
-            <A href=format!("/diary?day={prev}") attr:class="button button-quiet" attr:aria-label="Previous day">"←"</A>
+            <A href=format!("/diary?day={prev}") attr:class="button button-quiet" attr:aria-label=t.previous_day>"←"</A>
             <h2 class="day-title">
                 {long_date(v.day)}
-                {is_today.then(|| view! { <span class="badge">"Today"</span> })}
+                {is_today.then(|| view! { <span class="badge">{t.today}</span> })}
             </h2>
             {match next {
-                Some(n) => view! { <A href=format!("/diary?day={n}") attr:class="button button-quiet" attr:aria-label="Next day">"→"</A> }.into_any(),
+                Some(n) => view! { <A href=format!("/diary?day={n}") attr:class="button button-quiet" attr:aria-label=t.next_day>"→"</A> }.into_any(),
                 None => view! { <span class="button-placeholder"></span> }.into_any(),
             }}
             <Form method="GET" action="/diary" attr:class="day-jump">
-                <label for="jump-day" class="visually-hidden">"Go to day"</label>
+                <label for="jump-day" class="visually-hidden">{t.go_to_day}</label>
                 <input id="jump-day" type="date" name="day" value=v.day.to_string() max=v.today.to_string() />
-                <button type="submit" class="button button-quiet">"Go"</button>
+                <button type="submit" class="button button-quiet">{t.go}</button>
             </Form>
-            {(!is_today).then(|| view! { <A href="/diary" attr:class="link-button">"Back to today"</A> })}
+            {(!is_today).then(|| view! { <A href="/diary" attr:class="link-button">{t.back_to_today}</A> })}
         </div>
         <FormAlert error=Signal::derive(move || error.get()) />
         <div class="diary-layout">
             <div class="diary-main">
                 <section class="card" aria-labelledby="habits-h">
-                    <h2 id="habits-h">"Habits"</h2>
+                    <h2 id="habits-h">{t.habits}</h2>
                     {if v.habits.is_empty() {
-                        view! { <p class="muted">"No habits yet. Add one below: a walk, reading, no phone after ten…"</p> }.into_any()
+                        view! { <p class="muted">{t.no_habits_hint}</p> }.into_any()
                     } else {
                         view! {
                             <ul class="habit-list">
@@ -148,7 +152,7 @@ fn Day(v: DayView, epoch: RwSignal<u32>) -> impl IntoView {
                     <NewHabit refresh />
                     {(!v.archived.is_empty()).then(|| view! {
                         <details class="archived">
-                            <summary>{format!("Archived habits ({})", v.archived.len())}</summary>
+                            <summary>{fill(t.archived_habits, &[("n", &v.archived.len())])}</summary>
                             <ul class="plain-list">
                                 {v.archived.into_iter().map(|h| {
                                     let (id1, id2) = (h.id.to_string(), h.id.to_string());
@@ -163,17 +167,17 @@ fn Day(v: DayView, epoch: RwSignal<u32>) -> impl IntoView {
                                                         Err(e) => error.set(Some(e.to_string())),
                                                     }
                                                 });
-                                            }>"Restore"</button>
+                                            }>{t.restore}</button>
                                             <button type="button" class="button button-danger" on:click=move |_| {
                                                 let id = id2.clone();
-                                                if !confirm("Delete this habit and all its check-ins?") { return; }
+                                                if !confirm(t.confirm_delete_habit) { return; }
                                                 spawn_local(async move {
                                                     match delete_habit(id).await {
                                                         Ok(()) => refresh(),
                                                         Err(e) => error.set(Some(e.to_string())),
                                                     }
                                                 });
-                                            }>"Delete"</button>
+                                            }>{tt.shell.delete}</button>
                                         </li>
                                     }
                                 }).collect_view()}
@@ -185,25 +189,25 @@ fn Day(v: DayView, epoch: RwSignal<u32>) -> impl IntoView {
             </div>
             <div class="diary-side">
                 <section class="card" aria-labelledby="day-focus-h">
-                    <h2 id="day-focus-h">"Focus"</h2>
-                    <p class="big-number">{format!("{} min", v.focus_minutes)}</p>
-                    <p class="muted">{format!("{} focus session{} on this day", v.focus_sessions, if v.focus_sessions == 1 { "" } else { "s" })}</p>
+                    <h2 id="day-focus-h">{t.focus}</h2>
+                    <p class="big-number">{fill(t.minutes, &[("n", &v.focus_minutes)])}</p>
+                    <p class="muted">{fill(plural(v.focus_sessions, t.sessions_on_day_one, t.sessions_on_day_other), &[("n", &v.focus_sessions)])}</p>
                 </section>
                 <section class="card" aria-labelledby="heat-h">
-                    <h2 id="heat-h">"Check-ins"</h2>
-                    <Heatmap values=v.checkin_heatmap end=v.today weeks=26 label="Check-ins" unit="check-ins" />
+                    <h2 id="heat-h">{t.checkins}</h2>
+                    <Heatmap values=v.checkin_heatmap end=v.today weeks=26 label=t.checkins unit=t.checkins_unit id="check-ins" />
                 </section>
                 <section class="card" aria-labelledby="otd-h">
-                    <h2 id="otd-h">"On this day"</h2>
+                    <h2 id="otd-h">{t.on_this_day}</h2>
                     {if v.memories.is_empty() {
-                        view! { <p class="muted">"Nothing from this date in earlier years yet. Come back next year."</p> }.into_any()
+                        view! { <p class="muted">{t.no_memories}</p> }.into_any()
                     } else {
                         view! {
                             <ul class="memories">
                                 {v.memories.into_iter().map(|m| view! {
                                     <li class="memory">
                                         <p class="memory-when">
-                                            <A href=format!("/diary?day={}", m.day)>{format!("{} year{} ago", m.years_ago, if m.years_ago == 1 { "" } else { "s" })}</A>
+                                            <A href=format!("/diary?day={}", m.day)>{fill(plural(m.years_ago.into(), t.years_ago_one, t.years_ago_other), &[("n", &m.years_ago)])}</A>
                                         </p>
                                         <p>{m.text}</p>
                                     </li>
@@ -285,10 +289,12 @@ fn HabitRow(
         .as_ref()
         .and_then(|c| c.note.clone())
         .unwrap_or_default();
+    let tt = crate::i18n::t();
+    let t = &tt.diary;
     view! {
         <li class="habit" class:done=checked data-testid="habit">
             <button type="button" class="habit-check" aria-pressed=checked.to_string()
-                aria-label=format!("{} {name}", if checked { "Undo check-in of" } else { "Check in" })
+                aria-label=fill(if checked { t.undo_check_in_named } else { t.check_in_named }, &[("name", &name)])
                 on:click=toggle>
                 <svg viewBox="0 0 24 24" aria-hidden="true" class="habit-tick">
                     <circle cx="12" cy="12" r="10" fill=if checked { h.habit.colour.clone() } else { "none".to_owned() } stroke=h.habit.colour.clone() stroke-width="2" />
@@ -299,27 +305,27 @@ fn HabitRow(
                 <p class="habit-name">{h.habit.name.clone()}</p>
                 <p class="muted habit-meta">
                     {h.habit.schedule.describe()}
-                    " · "<span data-testid="streak">{format!("streak {streak}")}</span>
-                    {format!(" · best {best} · {rate}% done")}
+                    " · "<span data-testid="streak">{fill(t.streak_label, &[("streak", &streak)])}</span>
+                    {fill(t.habit_meta, &[("best", &best), ("rate", &rate)])}
                 </p>
                 {h.checkin.as_ref().and_then(|c| c.note.clone()).map(|n| view! { <p class="habit-note">{n}</p> })}
                 {h.checkin.as_ref().map(|c| c.tags.iter().map(|t| view! { <span class="chip">{t.name.clone()}</span> }).collect_view())}
             </div>
             <details class="habit-more">
-                <summary aria-label=format!("More for {}", h.habit.name)>"⋯"</summary>
+                <summary aria-label=fill(t.more_for, &[("name", &h.habit.name)])>"⋯"</summary>
                 <ActionForm action=note attr:class="form">
                     <FormAlert error=form_error(nv, &["note", "day"]) />
                     <input type="hidden" name="habit_id" value=id.clone() />
                     <input type="hidden" name="day" value=day.to_string() />
                     <div class="field">
-                        <label for=format!("note-{id}")>"Note for this day"</label>
+                        <label for=format!("note-{id}")>{t.note_for_day}</label>
                         <textarea id=format!("note-{id}") name="note" rows="2" maxlength="2000">{raw_text(&current_note)}</textarea>
                         <p class="field-error">{move || field_error(nv, "note").get()}</p>
                     </div>
                     <TagChecks tags=tags.clone() chosen=h.checkin.as_ref().map(|c| c.tags.iter().map(|t| t.id).collect()).unwrap_or_default() />
-                    <Submit label="Check in with note" busy_label="Saving…" pending=note.pending() class="button button-quiet" />
+                    <Submit label=t.check_in_with_note busy_label=tt.shell.saving pending=note.pending() class="button button-quiet" />
                 </ActionForm>
-                <button type="button" class="link-button" on:click=archive>"Archive habit"</button>
+                <button type="button" class="link-button" on:click=archive>{t.archive_habit}</button>
             </details>
         </li>
     }
@@ -328,8 +334,9 @@ fn HabitRow(
 /// Tag checkboxes whose ticked ids travel as one comma-separated `tag_ids` field.
 #[component]
 fn TagChecks(tags: Vec<TagView>, chosen: Vec<Uuid>) -> impl IntoView {
+    let t = &crate::i18n::t().diary;
     if tags.is_empty() {
-        return view! { <p class="muted">"Tags you create on the timer page can label records here."</p> }.into_any();
+        return view! { <p class="muted">{t.tags_hint}</p> }.into_any();
     }
     let chosen = RwSignal::new(chosen);
     let joined = move || {
@@ -342,7 +349,7 @@ fn TagChecks(tags: Vec<TagView>, chosen: Vec<Uuid>) -> impl IntoView {
     };
     view! {
         <fieldset class="tag-picker">
-            <legend>"Tags"</legend>
+            <legend>{t.tags}</legend>
             <input type="hidden" name="tag_ids" prop:value=joined value=joined />
             {tags.into_iter().map(|tag| {
                 let id = tag.id;
@@ -377,25 +384,28 @@ fn NewHabit(refresh: impl Fn() + Copy + Send + Sync + 'static) -> impl IntoView 
         }
     });
     let kind = RwSignal::new("daily".to_owned());
+    let lang = crate::i18n::lang();
+    let t = &lang.texts().diary;
     let days = [
-        ("mon", "Mon"),
-        ("tue", "Tue"),
-        ("wed", "Wed"),
-        ("thu", "Thu"),
-        ("fri", "Fri"),
-        ("sat", "Sat"),
-        ("sun", "Sun"),
-    ];
+        ("mon", Weekday::Mon),
+        ("tue", Weekday::Tue),
+        ("wed", Weekday::Wed),
+        ("thu", Weekday::Thu),
+        ("fri", Weekday::Fri),
+        ("sat", Weekday::Sat),
+        ("sun", Weekday::Sun),
+    ]
+    .map(|(name, day)| (name, crate::i18n::weekday(lang, day, true)));
     view! {
         <details class="new-habit">
-            <summary>"New habit"</summary>
+            <summary>{t.new_habit}</summary>
             <ActionForm action=create node_ref=form attr:class="form">
                 <FormAlert error=form_error(v, &["name", "colour", "schedule", "times", "days"]) />
-                <Field label="Name" name="name" required=true error=field_error(v, "name") />
-                <Field label="Colour" name="colour" kind="color" value="#2f6b4f".to_string() error=field_error(v, "colour") />
+                <Field label=t.name name="name" required=true error=field_error(v, "name") />
+                <Field label=t.colour name="colour" kind="color" value="#2f6b4f".to_string() error=field_error(v, "colour") />
                 <fieldset class="schedule">
-                    <legend>"How often"</legend>
-                    {[("daily", "Every day"), ("times_per_week", "Times a week"), ("weekdays", "On chosen days")].into_iter().map(|(value, label)| view! {
+                    <legend>{t.how_often}</legend>
+                    {[("daily", t.every_day), ("times_per_week", t.times_a_week), ("weekdays", t.on_chosen_days)].into_iter().map(|(value, label)| view! {
                         <label class="check">
                             <input type="radio" name="schedule" value=value checked=value == "daily"
                                 on:change=move |_| kind.set(value.to_owned()) />
@@ -403,23 +413,23 @@ fn NewHabit(refresh: impl Fn() + Copy + Send + Sync + 'static) -> impl IntoView 
                         </label>
                     }).collect_view()}
                     <div class="field schedule-times">
-                        <label for="habit-times">"Times a week"</label>
+                        <label for="habit-times">{t.times_a_week_label}</label>
                         <input id="habit-times" name="times" type="number" min="1" max="7" value="3" />
                         <p class="field-error">{move || field_error(v, "times").get()}</p>
                     </div>
-                    <div class="weekday-picks" role="group" aria-label="Days">
+                    <div class="weekday-picks" role="group" aria-label=t.days>
                         {days.into_iter().map(|(name, label)| view! {
                             <label class="tag-check"><input type="checkbox" name=name />{label}</label>
                         }).collect_view()}
                     </div>
                     <p class="field-error">{move || field_error(v, "days").get()}</p>
                     <p class="hint">{move || match kind.get().as_str() {
-                        "times_per_week" => "Streaks count weeks in which you reached the number.",
-                        "weekdays" => "Only the ticked days count; the others never break a streak.",
-                        _ => "Streaks count days in a row.",
+                        "times_per_week" => t.hint_times,
+                        "weekdays" => t.hint_weekdays,
+                        _ => t.hint_daily,
                     }}</p>
                 </fieldset>
-                <Submit label="Add habit" busy_label="Adding…" pending=create.pending() class="button button-primary" />
+                <Submit label=t.add_habit busy_label=t.adding pending=create.pending() class="button button-primary" />
             </ActionForm>
         </details>
     }
@@ -449,26 +459,28 @@ fn EntryCard(
         .unwrap_or_default();
     let shown = entry.clone();
     let entry_id = entry.as_ref().map(|e| e.id.to_string());
+    let tt = crate::i18n::t();
+    let t = &tt.diary;
     view! {
         <section class="card entry-card" aria-labelledby="entry-h">
-            <h2 id="entry-h">"Diary entry"</h2>
+            <h2 id="entry-h">{t.diary_entry}</h2>
             {shown.map(|e| view! {
                 <div class="entry" hidden=move || editing.get() data-testid="entry">
-                    {e.mood.map(|m| view! { <p class="mood-shown">{format!("Mood: {}", mood_label(m))}</p> })}
+                    {e.mood.map(|m| view! { <p class="mood-shown">{fill(t.mood_shown, &[("mood", &mood_label(m))])}</p> })}
                     <div class="prose" inner_html=e.html></div>
                     <p>{e.tags.into_iter().map(|t| view! { <span class="chip">{t.name}</span> }).collect_view()}</p>
                     <div class="button-row">
-                        <button type="button" class="button button-quiet" on:click=move |_| editing.set(true)>"Edit"</button>
+                        <button type="button" class="button button-quiet" on:click=move |_| editing.set(true)>{t.edit}</button>
                         <button type="button" class="button button-danger" on:click=move |_| {
                             let Some(id) = entry_id.clone() else { return };
-                            if !confirm("Delete this diary entry?") { return; }
+                            if !confirm(t.confirm_delete_entry) { return; }
                             spawn_local(async move {
                                 match delete_entry(id).await {
                                     Ok(()) => refresh(),
                                     Err(e) => error.set(Some(e.to_string())),
                                 }
                             });
-                        }>"Delete"</button>
+                        }>{tt.shell.delete}</button>
                     </div>
                 </div>
             })}
@@ -476,22 +488,22 @@ fn EntryCard(
                 <FormAlert error=form_error(v, &["body", "mood", "day"]) />
                 <input type="hidden" name="day" value=day.to_string() />
                 <fieldset class="mood-picker">
-                    <legend>"Mood"</legend>
-                    <label class="mood-option"><input type="radio" name="mood" value="" checked=mood.is_none() />"None"</label>
-                    {MOODS.iter().map(|(m, label)| view! {
-                        <label class="mood-option"><input type="radio" name="mood" value=m.to_string() checked=mood == Some(*m) />{*label}</label>
+                    <legend>{t.mood}</legend>
+                    <label class="mood-option"><input type="radio" name="mood" value="" checked=mood.is_none() />{t.mood_none}</label>
+                    {MOODS.iter().map(|m| view! {
+                        <label class="mood-option"><input type="radio" name="mood" value=m.to_string() checked=mood == Some(*m) />{mood_label(*m)}</label>
                     }).collect_view()}
                     <p class="field-error">{move || field_error(v, "mood").get()}</p>
                 </fieldset>
                 <div class="field">
-                    <label for="entry-body">"What happened today?"</label>
+                    <label for="entry-body">{t.what_happened}</label>
                     <textarea id="entry-body" name="body" rows="8" maxlength="20000"
                         aria-describedby="entry-hint">{raw_text(&body)}</textarea>
-                    <p class="hint" id="entry-hint">"Markdown works: **bold**, *italic*, lists, links."</p>
+                    <p class="hint" id="entry-hint">{t.entry_hint}</p>
                     <p class="field-error">{move || field_error(v, "body").get()}</p>
                 </div>
                 <TagChecks tags chosen />
-                <Submit label="Save entry" busy_label="Saving…" pending=save.pending() class="button button-primary" />
+                <Submit label=t.save_entry busy_label=tt.shell.saving pending=save.pending() class="button button-primary" />
             </ActionForm>
         </section>
     }
@@ -500,14 +512,15 @@ fn EntryCard(
 #[component]
 pub fn StatsPage() -> impl IntoView {
     let stats = Resource::new(|| (), |_| get_stats());
+    let t = &crate::i18n::t().diary;
     view! {
-        <Title text="Statistics" />
+        <Title text=t.stats_title />
         <section class="container stats-page">
             <header class="page-head">
-                <h1>"Statistics"</h1>
+                <h1>{t.stats_title}</h1>
                 <DiaryNav current="stats" />
             </header>
-            <Transition fallback=|| view! { <p class="muted" role="status">"Adding things up…"</p> }>
+            <Transition fallback=move || view! { <p class="muted" role="status">{t.adding_up}</p> }>
                 {move || Suspend::new(async move {
                     match stats.await {
                         Ok(s) => view! { <Stats s /> }.into_any(),
@@ -531,30 +544,31 @@ fn Stats(s: StatsView) -> impl IntoView {
             value: t.minutes as f64,
         })
         .collect();
+    let t = &crate::i18n::t().diary;
     view! {
         <ul class="stat-tiles">
-            <li class="card tile"><span class="big-number">{format!("{hours} h")}</span><span class="muted">"focused in total"</span></li>
-            <li class="card tile"><span class="big-number">{s.total_sessions}</span><span class="muted">"focus sessions"</span></li>
-            <li class="card tile"><span class="big-number">{s.total_checkins}</span><span class="muted">"check-ins"</span></li>
-            <li class="card tile"><span class="big-number">{s.entries}</span><span class="muted">"diary entries"</span></li>
+            <li class="card tile"><span class="big-number">{fill(t.hours, &[("n", &hours)])}</span><span class="muted">{t.focused_total}</span></li>
+            <li class="card tile"><span class="big-number">{s.total_sessions}</span><span class="muted">{t.tile_sessions}</span></li>
+            <li class="card tile"><span class="big-number">{s.total_checkins}</span><span class="muted">{t.tile_checkins}</span></li>
+            <li class="card tile"><span class="big-number">{s.entries}</span><span class="muted">{t.tile_entries}</span></li>
         </ul>
         <section class="card" aria-labelledby="focus-year-h">
-            <h2 id="focus-year-h">"Focus this year"</h2>
-            <Heatmap values=s.focus_heatmap end=s.today weeks=53 label="Focus minutes" unit="min" />
+            <h2 id="focus-year-h">{t.focus_this_year}</h2>
+            <Heatmap values=s.focus_heatmap end=s.today weeks=53 label=t.focus_minutes unit=t.min_unit id="focus-minutes" />
         </section>
         <section class="card" aria-labelledby="checkin-year-h">
-            <h2 id="checkin-year-h">"Check-ins this year"</h2>
-            <Heatmap values=s.checkin_heatmap end=s.today weeks=53 label="Check-ins per day" unit="check-ins" />
+            <h2 id="checkin-year-h">{t.checkins_this_year}</h2>
+            <Heatmap values=s.checkin_heatmap end=s.today weeks=53 label=t.checkins_per_day unit=t.checkins_unit id="check-ins-per-day" />
         </section>
         <section class="card" aria-labelledby="habits-stats-h">
-            <h2 id="habits-stats-h">"Habits"</h2>
+            <h2 id="habits-stats-h">{t.habits}</h2>
             {if s.habits.is_empty() {
-                view! { <p class="muted">"No habits yet."</p> }.into_any()
+                view! { <p class="muted">{t.no_habits}</p> }.into_any()
             } else {
                 view! {
                     <div class="table-wrap">
                         <table class="data-table">
-                            <thead><tr><th scope="col">"Habit"</th><th scope="col">"Schedule"</th><th scope="col">"Current streak"</th><th scope="col">"Best"</th><th scope="col">"Done"</th></tr></thead>
+                            <thead><tr><th scope="col">{t.col_habit}</th><th scope="col">{t.col_schedule}</th><th scope="col">{t.col_current}</th><th scope="col">{t.col_best}</th><th scope="col">{t.col_done}</th></tr></thead>
                             <tbody>
                                 {s.habits.into_iter().map(|(h, st)| view! {
                                     <tr>
@@ -562,7 +576,7 @@ fn Stats(s: StatsView) -> impl IntoView {
                                         <td>{h.schedule.describe()}</td>
                                         <td>{streak_text(st.current, st.unit)}</td>
                                         <td>{streak_text(st.best, st.unit)}</td>
-                                        <td>{format!("{}% ({} of {})", (st.completion_rate * 100.0).round() as i64, st.done, st.expected)}</td>
+                                        <td>{fill(t.done_rate, &[("rate", &((st.completion_rate * 100.0).round() as i64)), ("done", &st.done), ("expected", &st.expected)])}</td>
                                     </tr>
                                 }).collect_view()}
                             </tbody>
@@ -572,17 +586,17 @@ fn Stats(s: StatsView) -> impl IntoView {
             }}
         </section>
         <div class="chart-grid">
-            <section class="card"><BarChart bars=s.focus_by_day title="Focus minutes, last 14 days" unit="min" /></section>
-            <section class="card"><BarChart bars=s.focus_by_week title="Focus minutes per week" unit="min" /></section>
-            <section class="card"><BarChart bars=s.focus_by_month title="Focus minutes per month" unit="min" /></section>
+            <section class="card"><BarChart bars=s.focus_by_day title=t.chart_focus_days unit=t.min_unit /></section>
+            <section class="card"><BarChart bars=s.focus_by_week title=t.chart_focus_weeks unit=t.min_unit /></section>
+            <section class="card"><BarChart bars=s.focus_by_month title=t.chart_focus_months unit=t.min_unit /></section>
             <section class="card">
                 {if tag_bars.is_empty() {
-                    view! { <h2>"Focus by tag"</h2><p class="muted">"Tag your focus sessions to see where the time goes."</p> }.into_any()
+                    view! { <h2>{t.focus_by_tag}</h2><p class="muted">{t.focus_by_tag_hint}</p> }.into_any()
                 } else {
-                    view! { <BarChart bars=tag_bars title="Focus minutes by tag, last 12 months" unit="min" /> }.into_any()
+                    view! { <BarChart bars=tag_bars title=t.chart_focus_tags unit=t.min_unit /> }.into_any()
                 }}
             </section>
-            <section class="card"><BarChart bars=s.tasks_by_week title="Tasks completed per week" unit="tasks" /></section>
+            <section class="card"><BarChart bars=s.tasks_by_week title=t.chart_tasks_weeks unit=t.tasks_unit /></section>
         </div>
     }
 }
@@ -611,14 +625,15 @@ pub fn HistoryPage() -> impl IntoView {
     // The filter form's choices (tags and habits) come with today's diary data.
     let day = Resource::new(|| (), |_| get_diary_day(None));
     let value = move |k: &'static str| param(k).unwrap_or_default();
+    let t = &crate::i18n::t().diary;
     view! {
-        <Title text="History" />
+        <Title text=t.history_title />
         <section class="container history-page">
             <header class="page-head">
-                <h1>"History"</h1>
+                <h1>{t.history_title}</h1>
                 <DiaryNav current="history" />
             </header>
-            <Transition fallback=|| view! { <p class="muted" role="status">"Searching…"</p> }>
+            <Transition fallback=move || view! { <p class="muted" role="status">{t.searching}</p> }>
                 {move || Suspend::new(async move {
                     let (items, day) = (items.await, day.await);
                     let (items, day) = match (items, day) {
@@ -629,35 +644,35 @@ pub fn HistoryPage() -> impl IntoView {
                     view! {
                         <Form method="GET" action="/diary/history" attr:class="card form history-filter">
                             <div class="filter-grid">
-                                <div class="field"><label for="f-from">"From"</label><input id="f-from" type="date" name="from" value=value("from") /></div>
-                                <div class="field"><label for="f-to">"To"</label><input id="f-to" type="date" name="to" value=value("to") /></div>
+                                <div class="field"><label for="f-from">{t.from}</label><input id="f-from" type="date" name="from" value=value("from") /></div>
+                                <div class="field"><label for="f-to">{t.to}</label><input id="f-to" type="date" name="to" value=value("to") /></div>
                                 <div class="field">
-                                    <label for="f-kind">"Kind"</label>
+                                    <label for="f-kind">{t.kind}</label>
                                     <select id="f-kind" name="kind">
-                                        {[("", "Everything"), ("focus", "Focus sessions"), ("checkin", "Check-ins"), ("entry", "Diary entries")].into_iter().map(|(k, label)| view! {
+                                        {[("", t.kind_all), ("focus", t.kind_focus), ("checkin", t.checkins), ("entry", t.kind_entries)].into_iter().map(|(k, label)| view! {
                                             <option value=k selected=value("kind") == k>{label}</option>
                                         }).collect_view()}
                                     </select>
                                 </div>
                                 <div class="field">
-                                    <label for="f-tag">"Tag"</label>
+                                    <label for="f-tag">{t.tag}</label>
                                     <select id="f-tag" name="tag">
-                                        <option value="">"Any tag"</option>
+                                        <option value="">{t.any_tag}</option>
                                         {day.tags.iter().map(|t| view! { <option value=t.id.to_string() selected=value("tag") == t.id.to_string()>{t.name.clone()}</option> }).collect_view()}
                                     </select>
                                 </div>
                                 <div class="field">
-                                    <label for="f-habit">"Habit"</label>
+                                    <label for="f-habit">{t.col_habit}</label>
                                     <select id="f-habit" name="habit">
-                                        <option value="">"Any habit"</option>
+                                        <option value="">{t.any_habit}</option>
                                         {habits.iter().map(|h| view! { <option value=h.id.to_string() selected=value("habit") == h.id.to_string()>{h.name.clone()}</option> }).collect_view()}
                                     </select>
                                 </div>
-                                <div class="field"><label for="f-q">"Text"</label><input id="f-q" type="search" name="q" value=value("q") /></div>
+                                <div class="field"><label for="f-q">{t.text}</label><input id="f-q" type="search" name="q" value=value("q") /></div>
                             </div>
                             <div class="button-row">
-                                <button type="submit" class="button button-primary">"Filter"</button>
-                                <A href="/diary/history" attr:class="button button-quiet">"Clear"</A>
+                                <button type="submit" class="button button-primary">{t.filter}</button>
+                                <A href="/diary/history" attr:class="button button-quiet">{t.clear}</A>
                             </div>
                         </Form>
                         <HistoryList items epoch />
@@ -671,18 +686,24 @@ pub fn HistoryPage() -> impl IntoView {
 #[component]
 fn HistoryList(items: Vec<HistoryItem>, epoch: RwSignal<u32>) -> impl IntoView {
     let error = RwSignal::new(None::<String>);
+    let t = &crate::i18n::t().diary;
     if items.is_empty() {
-        return view! { <p class="muted" role="status">"Nothing matches these filters."</p> }
-            .into_any();
+        return view! { <p class="muted" role="status">{t.no_matches}</p> }.into_any();
     }
     let count = items.len();
+    let records = plural(
+        i64::try_from(count).unwrap_or(i64::MAX),
+        t.records_one,
+        t.records_other,
+    );
     view! {
-        <p class="muted" role="status">{format!("{count} record{}", if count == 1 { "" } else { "s" })}</p>
+        <p class="muted" role="status">{fill(records, &[("n", &count)])}</p>
         <FormAlert error=Signal::derive(move || error.get()) />
         <ol class="history-records" data-testid="records">
             {items.into_iter().map(|item| view! { <Record item epoch error /> }).collect_view()}
         </ol>
-    }.into_any()
+    }
+    .into_any()
 }
 
 #[component]
@@ -695,10 +716,12 @@ fn Record(
     let draft = RwSignal::new(item.note.clone().unwrap_or_default());
     let kind = item.kind.clone();
     let id = item.id.to_string();
+    let tt = crate::i18n::t();
+    let t = &tt.diary;
     let label = match kind.as_str() {
-        "focus" => "Focus",
-        "checkin" => "Check-in",
-        _ => "Diary",
+        "focus" => t.focus,
+        "checkin" => t.badge_checkin,
+        _ => t.title,
     };
     let save = {
         let (kind, id) = (kind.clone(), id.clone());
@@ -719,7 +742,7 @@ fn Record(
     let remove = {
         let (kind, id) = (kind.clone(), id.clone());
         move |_| {
-            if !confirm("Delete this record? This cannot be undone.") {
+            if !confirm(t.confirm_delete_record) {
                 return;
             }
             let (kind, id) = (kind.clone(), id.clone());
@@ -741,23 +764,23 @@ fn Record(
         <li class="record" data-kind=kind.clone()>
             <div class="record-head">
                 <span class="badge">{label}</span>
-                <A href=format!("/diary?day={}", item.day)>{item.day.format("%a %-d %b %Y").to_string()}</A>
+                <A href=format!("/diary?day={}", item.day)>{crate::i18n::date(&item.day, DateStyle::Medium)}</A>
                 <span class="record-title">{item.title.clone()}</span>
-                {item.minutes.map(|m| view! { <span class="muted">{format!("{m} min")}</span> })}
+                {item.minutes.map(|m| view! { <span class="muted">{fill(t.minutes, &[("n", &m)])}</span> })}
             </div>
             {item.tags.iter().map(|t| view! { <span class="chip">{t.name.clone()}</span> }).collect_view()}
             <p class="record-note" hidden=move || editing.get()>{item.note.clone()}</p>
             <form class="form record-edit" hidden=move || !editing.get() on:submit=save>
-                <label for=field_id.clone()>{if kind == "entry" { "Entry text" } else { "Note" }}</label>
+                <label for=field_id.clone()>{if kind == "entry" { t.entry_text } else { t.note }}</label>
                 <textarea id=field_id rows="3" prop:value=move || draft.get() on:input=move |e| draft.set(event_target_value(&e))></textarea>
                 <div class="button-row">
-                    <button type="submit" class="button button-primary">"Save"</button>
-                    <button type="button" class="button button-quiet" on:click=move |_| editing.set(false)>"Cancel"</button>
+                    <button type="submit" class="button button-primary">{tt.shell.save}</button>
+                    <button type="button" class="button button-quiet" on:click=move |_| editing.set(false)>{tt.shell.cancel}</button>
                 </div>
             </form>
             <div class="button-row record-actions" hidden=move || editing.get()>
-                <button type="button" class="link-button" on:click=move |_| editing.set(true)>"Edit"</button>
-                <button type="button" class="link-button danger" on:click=remove>"Delete"</button>
+                <button type="button" class="link-button" on:click=move |_| editing.set(true)>{t.edit}</button>
+                <button type="button" class="link-button danger" on:click=remove>{tt.shell.delete}</button>
             </div>
         </li>
     }

@@ -11,58 +11,58 @@ use crate::components::{
 
 #[component]
 pub fn Landing() -> impl IntoView {
+    let t = &crate::i18n::t().landing;
     view! {
         <Title text="" />
         // Pages with their own description (the wall) set it themselves; one per page.
         <Meta
             name="description"
-            content="Ripen: a focus timer, a diary of your days, and letters to your future self."
+            content=t.description
         />
         <div class="container">
             <section class="hero" aria-labelledby="hero-title">
                 <div>
-                    <span class="eyebrow">"Focus · Diary · Letters"</span>
-                    <h1 id="hero-title">"Focus today. Write to who you\u{2019}ll become."</h1>
+                    <span class="eyebrow">{t.eyebrow}</span>
+                    <h1 id="hero-title">{t.hero_title}</h1>
                     <p class="lede">
-                        "Ripen is a calm place to do deep work in pomodoros, keep an honest diary of your days, "
-                        "and write letters that reach your future self on the day you choose."
+                        {t.hero_lede}
                     </p>
                     <div class="hero-actions">
-                        <A href="/timer" attr:class="button button-primary">"Start focusing"</A>
-                        <A href="/letters" attr:class="button button-quiet">"Write a letter"</A>
+                        <A href="/timer" attr:class="button button-primary">{t.start_focusing}</A>
+                        <A href="/letters" attr:class="button button-quiet">{t.write_letter}</A>
                     </div>
                 </div>
                 <FocusDemo />
             </section>
 
-            <section class="features" aria-label="What Ripen does">
+            <section class="features" aria-label=t.features_label>
                 <article class="feature card">
                     <Svg icon=Icon::Timer />
-                    <h3>"A timer that never drifts"</h3>
-                    <p>"Pomodoros with tasks, tags and notes, kept to the second across your phone, laptop and a sleeping screen."</p>
+                    <h3>{t.timer_title}</h3>
+                    <p>{t.timer_body}</p>
                 </article>
                 <article class="feature card">
                     <Svg icon=Icon::Diary />
-                    <h3>"A diary that adds up"</h3>
-                    <p>"Check in on habits, write a line a day, and watch streaks, heatmaps and \u{201c}on this day\u{201d} tell your story."</p>
+                    <h3>{t.diary_title}</h3>
+                    <p>{t.diary_body}</p>
                 </article>
                 <article class="feature card">
                     <Svg icon=Icon::Letter />
-                    <h3>"Letters across the years"</h3>
-                    <p>"Words and photos delivered from tomorrow to fifty years ahead — exactly once, to you or to someone you love."</p>
+                    <h3>{t.letters_title}</h3>
+                    <p>{t.letters_body}</p>
                 </article>
             </section>
 
             <section class="promise card" aria-labelledby="promise-title">
                 <div>
-                    <span class="eyebrow">"Our promise"</span>
-                    <h2 id="promise-title">"Your days are yours"</h2>
+                    <span class="eyebrow">{t.promise_eyebrow}</span>
+                    <h2 id="promise-title">{t.promise_title}</h2>
                 </div>
                 <ul>
-                    <li>"We collect only what Ripen needs to work, and ask before anything else."</li>
-                    <li>"No ads, no trackers, no selling or sharing your data."</li>
-                    <li>"Export everything in open formats, or delete your account, whenever you like."</li>
-                    <li>"Letters you make public appear without your name, ever."</li>
+                    <li>{t.promise_collect}</li>
+                    <li>{t.promise_no_ads}</li>
+                    <li>{t.promise_export}</li>
+                    <li>{t.promise_anonymous}</li>
                 </ul>
             </section>
         </div>

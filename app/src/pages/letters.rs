@@ -14,6 +14,7 @@ use leptos_router::{
 use crate::{
     AppError,
     components::form::raw_text,
+    i18n::{fill, plural},
     letters::{
         ImageView, LetterStatus, LetterSummary, LetterView, LettersHome, ReadView, RecipientInput,
         RecipientView, cancel_letter, delete_image, delete_letter, get_letter, letters_overview,
@@ -21,18 +22,19 @@ use crate::{
         rules::{self, MAX_IMAGES, MAX_RECIPIENTS},
         save_letter, set_letter_public, thank_letter,
     },
-    wall::{MAX_TOPICS, TOPICS},
+    wall::{MAX_TOPICS, TOPICS, topic_label},
 };
 
 fn failure(e: AppError) -> AnyView {
+    let t = &crate::i18n::t().letters;
     match e {
         AppError::Unauthorized => view! {
             <div class="card auth-card">
-                <h2>"Letters to the future"</h2>
-                <p class="auth-lede">"Log in to write letters to your future self and to people you love, delivered on the day you choose."</p>
+                <h2>{t.auth_heading}</h2>
+                <p class="auth-lede">{t.auth_lede}</p>
                 <div class="button-row">
-                    <A href="/login" attr:class="button button-primary">"Log in"</A>
-                    <A href="/signup" attr:class="button button-quiet">"Create an account"</A>
+                    <A href="/login" attr:class="button button-primary">{crate::i18n::t().shell.log_in}</A>
+                    <A href="/signup" attr:class="button button-quiet">{t.create_account}</A>
                 </div>
             </div>
         }
@@ -43,16 +45,17 @@ fn failure(e: AppError) -> AnyView {
 
 #[component]
 pub fn LettersPage() -> impl IntoView {
+    let t = &crate::i18n::t().letters;
     let epoch = RwSignal::new(0u32);
     let data = Resource::new(move || epoch.get(), |_| letters_overview());
     view! {
-        <Title text="Letters" />
+        <Title text=t.title />
         <section class="container letters-page">
             <header class="page-head">
-                <h1>"Letters"</h1>
-                <A href="/letters/new" attr:class="button button-primary">"Write a letter"</A>
+                <h1>{t.title}</h1>
+                <A href="/letters/new" attr:class="button button-primary">{t.write_letter}</A>
             </header>
-            <Transition fallback=|| view! { <p class="muted" role="status">"Loading your letters…"</p> }>
+            <Transition fallback=move || view! { <p class="muted" role="status">{t.loading_letters}</p> }>
                 {move || Suspend::new(async move {
                     match data.await {
                         Ok(v) => view! { <Overview v epoch /> }.into_any(),
@@ -65,15 +68,17 @@ pub fn LettersPage() -> impl IntoView {
 }
 
 fn countdown(at: Option<i64>, now: i64) -> String {
+    let t = &crate::i18n::t().letters;
     match at {
-        Some(at) if at > now => format!("arrives in {}", rules::duration_words(at - now)),
-        Some(_) => "on its way".to_owned(),
-        None => "no date yet".to_owned(),
+        Some(at) if at > now => fill(t.arrives_in, &[("span", &rules::duration_words(at - now))]),
+        Some(_) => t.on_its_way.to_owned(),
+        None => t.no_date.to_owned(),
     }
 }
 
 #[component]
 fn Overview(v: LettersHome, epoch: RwSignal<u32>) -> impl IntoView {
+    let t = &crate::i18n::t().letters;
     let now = v.now_ms;
     let group = |status: LetterStatus| -> Vec<LetterSummary> {
         v.letters
@@ -83,11 +88,11 @@ fn Overview(v: LettersHome, epoch: RwSignal<u32>) -> impl IntoView {
             .collect()
     };
     let sections = [
-        (LetterStatus::Scheduled, "Scheduled"),
-        (LetterStatus::Draft, "Drafts"),
-        (LetterStatus::Delivered, "Delivered"),
-        (LetterStatus::Failed, "Not delivered"),
-        (LetterStatus::Cancelled, "Cancelled"),
+        (LetterStatus::Scheduled, t.status_scheduled),
+        (LetterStatus::Draft, t.group_drafts),
+        (LetterStatus::Delivered, t.status_delivered),
+        (LetterStatus::Failed, t.status_failed),
+        (LetterStatus::Cancelled, t.status_cancelled),
     ]
     .map(|(status, heading)| (status, heading, group(status)));
     let empty = v.letters.is_empty();
@@ -96,21 +101,21 @@ fn Overview(v: LettersHome, epoch: RwSignal<u32>) -> impl IntoView {
         {(!notifications.is_empty()).then(|| view! {
             <section class="card notifications" aria-labelledby="notes-h">
                 <div class="card-head">
-                    <h2 id="notes-h">"News about your letters"</h2>
+                    <h2 id="notes-h">{t.news_heading}</h2>
                     <button type="button" class="link-button" on:click=move |_| {
                         spawn_local(async move {
                             if read_notifications().await.is_ok() {
                                 epoch.update(|e| *e += 1);
                             }
                         });
-                    }>"Mark all read"</button>
+                    }>{t.mark_all_read}</button>
                 </div>
                 <ul class="notification-list">
                     {notifications.into_iter().map(|n| view! {
                         <li>
                             <strong>{n.title}</strong>
                             <span>{n.body}</span>
-                            {n.link.map(|href| view! { <A href=href attr:class="link">"Open"</A> })}
+                            {n.link.map(|href| view! { <A href=href attr:class="link">{t.open}</A> })}
                         </li>
                     }).collect_view()}
                 </ul>
@@ -118,9 +123,9 @@ fn Overview(v: LettersHome, epoch: RwSignal<u32>) -> impl IntoView {
         })}
         {empty.then(|| view! {
             <div class="card empty-state">
-                <h2>"Write to the person you will be"</h2>
-                <p class="muted">"A letter waits, sealed, until the day you choose: tomorrow, or fifty years from now. Write to yourself, or to someone you love."</p>
-                <A href="/letters/new" attr:class="button button-primary">"Write your first letter"</A>
+                <h2>{t.empty_heading}</h2>
+                <p class="muted">{t.empty_body}</p>
+                <A href="/letters/new" attr:class="button button-primary">{t.write_first}</A>
             </div>
         })}
         {sections.into_iter().filter(|(_, _, list)| !list.is_empty()).map(|(status, heading, list)| view! {
@@ -132,7 +137,7 @@ fn Overview(v: LettersHome, epoch: RwSignal<u32>) -> impl IntoView {
                             LetterStatus::Scheduled => countdown(l.deliver_at_ms, now),
                             _ => l.deliver_local.clone().unwrap_or_default(),
                         };
-                        let title = if l.title.is_empty() { "Untitled letter".to_owned() } else { l.title.clone() };
+                        let title = if l.title.is_empty() { t.untitled.to_owned() } else { l.title.clone() };
                         view! {
                             <li class="letter-row">
                                 <A href=format!("/letters/{}", l.id) attr:class="letter-link">
@@ -140,8 +145,8 @@ fn Overview(v: LettersHome, epoch: RwSignal<u32>) -> impl IntoView {
                                     <span class="letter-meta">
                                         <span class=format!("status status-{}", status.as_str())>{status.label()}</span>
                                         <span>{when}</span>
-                                        {(l.recipients > 0).then(|| view! { <span>{format!("{} recipient{}", l.recipients, if l.recipients == 1 { "" } else { "s" })}</span> })}
-                                        {(l.images > 0).then(|| view! { <span>{format!("{} image{}", l.images, if l.images == 1 { "" } else { "s" })}</span> })}
+                                        {(l.recipients > 0).then(|| view! { <span>{fill(plural(l.recipients as i64, t.recipients_one, t.recipients_other), &[("n", &l.recipients)])}</span> })}
+                                        {(l.images > 0).then(|| view! { <span>{fill(plural(l.images as i64, t.images_one, t.images_other), &[("n", &l.images)])}</span> })}
                                     </span>
                                 </A>
                             </li>
@@ -155,6 +160,7 @@ fn Overview(v: LettersHome, epoch: RwSignal<u32>) -> impl IntoView {
 
 #[component]
 pub fn LetterPage() -> impl IntoView {
+    let t = &crate::i18n::t().letters;
     let params = use_params_map();
     let id = move || params.with(|p| p.get("id").unwrap_or_default());
     let data = Resource::new(id, |id| async move {
@@ -167,10 +173,10 @@ pub fn LetterPage() -> impl IntoView {
         Ok::<_, AppError>((overview, letter))
     });
     view! {
-        <Title text="Letter" />
+        <Title text=t.letter_page_title />
         <section class="container letter-page">
-            <p class="back"><A href="/letters" attr:class="link">"← All letters"</A></p>
-            <Transition fallback=|| view! { <p class="muted" role="status">"Loading the letter…"</p> }>
+            <p class="back"><A href="/letters" attr:class="link">{t.all_letters}</A></p>
+            <Transition fallback=move || view! { <p class="muted" role="status">{t.loading_letter}</p> }>
                 {move || Suspend::new(async move {
                     match data.await {
                         Ok((_, Some(l))) if !l.status.editable() => view! { <Sent l /> }.into_any(),
@@ -218,6 +224,7 @@ fn FieldMessage(#[prop(into)] id: String, message: Signal<Option<String>>) -> im
 
 #[component]
 fn Editor(ov: LettersHome, l: Option<LetterView>) -> impl IntoView {
+    let t = &crate::i18n::t().letters;
     let id = RwSignal::new(l.as_ref().map(|l| l.id.to_string()));
     let status = RwSignal::new(l.as_ref().map_or(LetterStatus::Draft, |l| l.status));
     let title = RwSignal::new(l.as_ref().map(|l| l.title.clone()).unwrap_or_default());
@@ -304,9 +311,9 @@ fn Editor(ov: LettersHome, l: Option<LetterView>) -> impl IntoView {
                 id.set(Some(v.id.to_string()));
                 status.set(v.status);
                 saved_at.set(Some(if schedule {
-                    "Scheduled".to_owned()
+                    t.saved_scheduled.to_owned()
                 } else {
-                    "Draft saved".to_owned()
+                    t.draft_saved.to_owned()
                 }));
             }
             Err(e) => errors.set(Some(e.clone())),
@@ -340,12 +347,12 @@ fn Editor(ov: LettersHome, l: Option<LetterView>) -> impl IntoView {
             return;
         }
         if status.get_untracked() == LetterStatus::Scheduled {
-            saved_at.set(Some("Unsaved changes".to_owned()));
+            saved_at.set(Some(t.unsaved.to_owned()));
             return;
         }
         generation.update_value(|g| *g += 1);
         let mine = generation.get_value();
-        saved_at.set(Some("Editing…".to_owned()));
+        saved_at.set(Some(t.editing.to_owned()));
         set_timeout(
             move || {
                 // The editor may be gone by now (the author navigated away).
@@ -388,9 +395,9 @@ fn Editor(ov: LettersHome, l: Option<LetterView>) -> impl IntoView {
             notice.set(None);
             spawn_local(async move {
                 if let Ok(v) = save(true).await {
-                    notice.set(Some(format!(
-                        "Scheduled. It will arrive {}.",
-                        v.deliver_local.unwrap_or_default()
+                    notice.set(Some(fill(
+                        t.scheduled_notice,
+                        &[("when", &v.deliver_local.unwrap_or_default())],
                     )));
                     navigate(&format!("/letters/{}", v.id), Default::default());
                 }
@@ -414,9 +421,7 @@ fn Editor(ov: LettersHome, l: Option<LetterView>) -> impl IntoView {
             match cancel_letter(letter).await {
                 Ok(v) => {
                     status.set(v.status);
-                    notice.set(Some(
-                        "Delivery cancelled. The letter is kept; you can schedule it again.".into(),
-                    ));
+                    notice.set(Some(t.cancelled_notice.into()));
                     errors.set(None);
                 }
                 Err(e) => errors.set(Some(e)),
@@ -496,7 +501,7 @@ fn Editor(ov: LettersHome, l: Option<LetterView>) -> impl IntoView {
 
     view! {
         <header class="page-head">
-            <h1>{move || if id.get().is_none() { "A new letter" } else if scheduled() { "Scheduled letter" } else { "Your letter" }}</h1>
+            <h1>{move || if id.get().is_none() { t.new_letter } else if scheduled() { t.scheduled_letter } else { t.your_letter }}</h1>
             <p class="save-state" role="status" aria-live="polite">{move || saved_at.get()}</p>
         </header>
         <div class="alert alert-success" role="status" hidden=move || notice.with(Option::is_none)>{move || notice.get()}</div>
@@ -504,30 +509,30 @@ fn Editor(ov: LettersHome, l: Option<LetterView>) -> impl IntoView {
         <form class="letter-form" on:submit=|ev| ev.prevent_default() novalidate>
             <div class="letter-paper card">
                 <div class="field" class:has-error=move || err("title").with(Option::is_some)>
-                    <label for="letter-title">"Title"</label>
-                    <input id="letter-title" name="title" type="text" maxlength="200" placeholder="Dear future me"
+                    <label for="letter-title">{t.field_title}</label>
+                    <input id="letter-title" name="title" type="text" maxlength="200" placeholder=t.title_placeholder
                         prop:value=move || title.get() on:input=move |ev| title.set(event_target_value(&ev))
                         aria-describedby="letter-title-error" aria-invalid=move || err("title").with(Option::is_some).then_some("true") />
                     <FieldMessage id="letter-title-error" message=err("title") />
                 </div>
                 <div class="field" class:has-error=move || err("body").with(Option::is_some)>
-                    <label for="letter-body">"Letter"</label>
+                    <label for="letter-body">{t.field_body}</label>
                     <textarea id="letter-body" name="body" rows="14" class="letter-body"
-                        placeholder="What do you hope has changed? What should never change?"
+                        placeholder=t.body_placeholder
                         on:input=move |ev| body.set(event_target_value(&ev))
                         aria-describedby="letter-body-hint letter-body-error"
                         aria-invalid=move || err("body").with(Option::is_some).then_some("true")
                     >{raw_text(&body.get_untracked())}</textarea>
-                    <p class="hint" id="letter-body-hint">{move || format!("Markdown: **bold**, *italic*, lists, links. {} of {} characters.", body.with(|b| b.chars().count()), rules::MAX_BODY_CHARS)}</p>
+                    <p class="hint" id="letter-body-hint">{move || fill(t.body_hint, &[("count", &body.with(|b| b.chars().count())), ("max", &rules::MAX_BODY_CHARS)])}</p>
                     <FieldMessage id="letter-body-error" message=err("body") />
                 </div>
                 <div class="field" class:has-error=move || err("image").with(Option::is_some)>
-                    <span class="label">"Pictures"</span>
-                    <ul class="image-grid" aria-label="Attached pictures">
+                    <span class="label">{t.pictures}</span>
+                    <ul class="image-grid" aria-label=t.attached_pictures>
                         <For each=move || images.get() key=|i: &ImageView| i.id let:img>
                             <li class="image-tile">
                                 <img src=img.url.clone() alt=img.alt.clone() width=img.width height=img.height loading="lazy" />
-                                <button type="button" class="image-remove" aria-label=format!("Remove {}", img.alt)
+                                <button type="button" class="image-remove" aria-label=fill(t.remove_image, &[("name", &img.alt)])
                                     on:click=move |_| {
                                         let image = img.id;
                                         spawn_local(async move {
@@ -545,10 +550,10 @@ fn Editor(ov: LettersHome, l: Option<LetterView>) -> impl IntoView {
                             class="visually-hidden" on:change=on_files
                             disabled=move || images.with(|i| i.len() >= MAX_IMAGES)
                             aria-describedby="letter-image-hint letter-image-error" />
-                        "Add pictures"
+                        {t.add_pictures}
                     </label>
                     <p class="hint" id="letter-image-hint">
-                        {move || if uploading.get() > 0 { "Uploading…".to_owned() } else { format!("Up to {MAX_IMAGES} JPEG, PNG or WebP pictures. Location data is removed.") }}
+                        {move || if uploading.get() > 0 { t.uploading.to_owned() } else { fill(t.images_hint, &[("max", &MAX_IMAGES)]) }}
                     </p>
                     <FieldMessage id="letter-image-error" message=err("image") />
                 </div>
@@ -556,22 +561,22 @@ fn Editor(ov: LettersHome, l: Option<LetterView>) -> impl IntoView {
 
             <div class="letter-side">
                 <fieldset class="card">
-                    <legend>"When"</legend>
+                    <legend>{t.when}</legend>
                     <div class="field-row">
                         <div class="field" class:has-error=move || err("deliver_date").with(Option::is_some)>
-                            <label for="letter-date">"Date"</label>
+                            <label for="letter-date">{t.date}</label>
                             <input id="letter-date" name="deliver_date" type="date" prop:value=move || date.get()
                                 on:input=move |ev| date.set(event_target_value(&ev))
                                 aria-describedby="letter-date-error" />
                         </div>
                         <div class="field" class:has-error=move || err("deliver_time").with(Option::is_some)>
-                            <label for="letter-time">"Time"</label>
+                            <label for="letter-time">{t.time}</label>
                             <input id="letter-time" name="deliver_time" type="time" prop:value=move || time.get()
                                 on:input=move |ev| time.set(event_target_value(&ev))
                                 aria-describedby="letter-date-error" />
                         </div>
                     </div>
-                    <p class="hint">{format!("In your time zone, {tz}. At least {lead} and at most {} years ahead.", rules::MAX_YEARS_AHEAD)}</p>
+                    <p class="hint">{fill(t.when_hint, &[("zone", &tz), ("lead", &lead), ("years", &rules::MAX_YEARS_AHEAD)])}</p>
                     <p class="delivery-preview" aria-live="polite">
                         {move || match preview.get() {
                             Some(Ok(text)) => text,
@@ -583,14 +588,14 @@ fn Editor(ov: LettersHome, l: Option<LetterView>) -> impl IntoView {
                 </fieldset>
 
                 <fieldset class="card">
-                    <legend>"To"</legend>
+                    <legend>{t.to}</legend>
                     <div class="field field-check" class:has-error=move || err("to_self").with(Option::is_some)>
                         <input id="letter-to-self" type="checkbox" prop:checked=move || to_self.get()
                             on:change=move |ev| to_self.set(event_target_checked(&ev)) />
-                        <label for="letter-to-self">{format!("Me ({own_email})")}</label>
+                        <label for="letter-to-self">{fill(t.me, &[("email", &own_email)])}</label>
                         <FieldMessage id="letter-to-self-error" message=err("to_self") />
                     </div>
-                    {(!verified).then(|| view! { <p class="hint">"Confirm your email address (Account) to send letters to yourself."</p> })}
+                    {(!verified).then(|| view! { <p class="hint">{t.confirm_email_hint}</p> })}
                     <For each=move || rows.get() key=|r: &Row| r.key let:row>
                         {
                             let index = move || rows.with(|rs| rs.iter().position(|r| r.key == row.key).unwrap_or(0));
@@ -600,26 +605,26 @@ fn Editor(ov: LettersHome, l: Option<LetterView>) -> impl IntoView {
                             });
                             let key = row.key;
                             view! {
-                                <div class="recipient" role="group" aria-label=move || format!("Recipient {}", index() + 1)>
+                                <div class="recipient" role="group" aria-label=move || fill(t.recipient_n, &[("n", &(index() + 1))])>
                                     <div class="field" class:has-error=move || f("name").with(Option::is_some)>
-                                        <label for=format!("r{key}-name")>"Name"</label>
+                                        <label for=format!("r{key}-name")>{t.name}</label>
                                         <input id=format!("r{key}-name") type="text" maxlength="100" prop:value=move || row.name.get()
                                             on:input=move |ev| row.name.set(event_target_value(&ev)) />
                                         <p class="field-error">{move || f("name").get()}</p>
                                     </div>
                                     <div class="field" class:has-error=move || f("email").with(Option::is_some)>
-                                        <label for=format!("r{key}-email")>"Email"</label>
+                                        <label for=format!("r{key}-email")>{t.email}</label>
                                         <input id=format!("r{key}-email") type="email" prop:value=move || row.email.get()
                                             on:input=move |ev| row.email.set(event_target_value(&ev)) />
                                         <p class="field-error">{move || f("email").get()}</p>
                                     </div>
                                     <div class="field" class:has-error=move || f("phone").with(Option::is_some)>
-                                        <label for=format!("r{key}-phone")>"Phone (optional)"</label>
+                                        <label for=format!("r{key}-phone")>{t.phone_optional}</label>
                                         <input id=format!("r{key}-phone") type="tel" placeholder="+44 20 7946 0958" prop:value=move || row.phone.get()
                                             on:input=move |ev| row.phone.set(event_target_value(&ev)) />
                                         <p class="field-error">{move || f("phone").get()}</p>
                                     </div>
-                                    <button type="button" class="link-button" on:click=move |_| rows.update(|rs| rs.retain(|r| r.key != key))>"Remove"</button>
+                                    <button type="button" class="link-button" on:click=move |_| rows.update(|rs| rs.retain(|r| r.key != key))>{t.remove}</button>
                                 </div>
                             }
                         }
@@ -629,31 +634,32 @@ fn Editor(ov: LettersHome, l: Option<LetterView>) -> impl IntoView {
                             let key = next_key.get_value();
                             next_key.set_value(key + 1);
                             rows.update(|rs| rs.push(Row::new(key, None)));
-                        }>"Add someone"</button>
+                        }>{t.add_someone}</button>
                     <div class="field field-check" class:has-error=move || err("send_sms").with(Option::is_some)>
                         <input id="letter-sms" type="checkbox" prop:checked=move || send_sms.get()
                             on:change=move |ev| send_sms.set(event_target_checked(&ev)) />
-                        <label for="letter-sms">"Also send a text message to recipients with a phone number"</label>
+                        <label for="letter-sms">{t.also_sms}</label>
                         <FieldMessage id="letter-sms-error" message=err("send_sms") />
                     </div>
                 </fieldset>
 
                 <fieldset class="card">
-                    <legend>"Who can read it"</legend>
+                    <legend>{t.who_can_read}</legend>
                     <div class="field field-check">
                         <input id="letter-public" type="checkbox" prop:checked=move || public.get()
                             on:change=move |ev| public.set(event_target_checked(&ev)) />
-                        <label for="letter-public">"After delivery, show it on the public letter wall, without my name"</label>
+                        <label for="letter-public">{t.public_label}</label>
                     </div>
                     <div class="field" hidden=move || !public.get() class:has-error=move || err("pen_name").with(Option::is_some)>
-                        <label for="letter-pen">"Pen name (optional)"</label>
-                        <input id="letter-pen" type="text" maxlength="60" placeholder="Anonymous" prop:value=move || pen_name.get()
+                        <label for="letter-pen">{t.pen_name_optional}</label>
+                        <input id="letter-pen" type="text" maxlength="60" placeholder=crate::i18n::t().wall.anonymous prop:value=move || pen_name.get()
                             on:input=move |ev| pen_name.set(event_target_value(&ev)) />
                         <FieldMessage id="letter-pen-error" message=err("pen_name") />
                     </div>
                     <fieldset class="tag-picker topic-picker" hidden=move || !public.get()>
-                        <legend>{format!("Topics on the wall (up to {MAX_TOPICS})")}</legend>
-                        {TOPICS.iter().map(|(key, label)| {
+                        <legend>{fill(t.topics_legend, &[("max", &MAX_TOPICS)])}</legend>
+                        {TOPICS.iter().map(|key| {
+                            let label = topic_label(key);
                             let key = (*key).to_owned();
                             let id = format!("topic-{key}");
                             let k1 = key.clone();
@@ -668,7 +674,7 @@ fn Editor(ov: LettersHome, l: Option<LetterView>) -> impl IntoView {
                                                 if on { t.push(key.clone()); }
                                             });
                                         } />
-                                    <label for=id>{*label}</label>
+                                    <label for=id>{label}</label>
                                 </span>
                             }
                         }).collect_view()}
@@ -678,11 +684,11 @@ fn Editor(ov: LettersHome, l: Option<LetterView>) -> impl IntoView {
 
                 <div class="button-row letter-actions">
                     <button type="button" class="button button-primary" on:click=schedule_now disabled=move || busy.get()>
-                        {move || if scheduled() { "Save and keep scheduled" } else { "Schedule letter" }}
+                        {move || if scheduled() { t.save_keep_scheduled } else { t.schedule }}
                     </button>
-                    <button type="button" class="button button-quiet" on:click=save_draft hidden=scheduled disabled=move || busy.get()>"Save draft"</button>
-                    <button type="button" class="button button-quiet" on:click=cancel hidden=move || !scheduled() disabled=move || busy.get()>"Cancel delivery"</button>
-                    <button type="button" class="button button-danger" on:click=remove disabled=move || busy.get()>"Delete"</button>
+                    <button type="button" class="button button-quiet" on:click=save_draft hidden=scheduled disabled=move || busy.get()>{t.save_draft}</button>
+                    <button type="button" class="button button-quiet" on:click=cancel hidden=move || !scheduled() disabled=move || busy.get()>{t.cancel_delivery}</button>
+                    <button type="button" class="button button-danger" on:click=remove disabled=move || busy.get()>{crate::i18n::t().shell.delete}</button>
                 </div>
             </div>
         </form>
@@ -690,24 +696,22 @@ fn Editor(ov: LettersHome, l: Option<LetterView>) -> impl IntoView {
 }
 
 fn recipient_status(r: &RecipientView) -> String {
+    let t = &crate::i18n::t().letters;
+    let reason = r.last_error.clone().unwrap_or_default();
     match r.status.as_str() {
-        "sent" => "Delivered".into(),
-        "failed" => format!(
-            "Not delivered: {}",
-            r.last_error.clone().unwrap_or_default()
-        ),
-        "pending" if r.attempts > 0 => {
-            format!("Retrying: {}", r.last_error.clone().unwrap_or_default())
-        }
-        "pending" | "sending" => "Waiting".into(),
-        "cancelled" => "Cancelled".into(),
-        _ => "Draft".into(),
+        "sent" => t.status_delivered.into(),
+        "failed" => fill(t.recipient_failed, &[("reason", &reason)]),
+        "pending" if r.attempts > 0 => fill(t.recipient_retrying, &[("reason", &reason)]),
+        "pending" | "sending" => t.recipient_waiting.into(),
+        "cancelled" => t.status_cancelled.into(),
+        _ => t.status_draft.into(),
     }
 }
 
 /// A delivered (or undeliverable) letter, as its author sees it.
 #[component]
 fn Sent(l: LetterView) -> impl IntoView {
+    let t = &crate::i18n::t().letters;
     let navigate = use_navigate();
     let error = RwSignal::new(None::<String>);
     let id = l.id.to_string();
@@ -718,21 +722,21 @@ fn Sent(l: LetterView) -> impl IntoView {
         </header>
         <div class="alert alert-error" role="alert" hidden=move || error.with(Option::is_none)>{move || error.get()}</div>
         <article class="card letter-paper">
-            <p class="muted">{l.deliver_local.clone().map(|d| format!("Delivered {d}"))}</p>
+            <p class="muted">{l.deliver_local.clone().map(|d| fill(t.delivered_when, &[("when", &d)]))}</p>
             <div class="prose" inner_html=l.html.clone()></div>
             <ImageGrid images=l.images.clone() />
         </article>
         <WallShare l=l.clone() />
         <section class="card" aria-labelledby="recipients-h">
-            <h2 id="recipients-h">"Recipients"</h2>
+            <h2 id="recipients-h">{t.recipients}</h2>
             <ul class="recipient-status">
                 {l.recipients.iter().map(|r| {
-                    let who = if r.is_self { "You".to_owned() } else { r.name.clone().unwrap_or_default() };
+                    let who = if r.is_self { t.you.to_owned() } else { r.name.clone().unwrap_or_default() };
                     view! {
                         <li>
                             <strong>{who}</strong>" "<span class="muted">{r.email.clone()}</span>
                             <span class=format!("status status-{}", r.status)>{recipient_status(r)}</span>
-                            {r.thanked.then(|| view! { <p class="thanks">"Said thank you"{r.thanks_note.clone().map(|n| format!(": “{n}”"))}</p> })}
+                            {r.thanked.then(|| view! { <p class="thanks">{r.thanks_note.clone().map_or_else(|| t.said_thanks.to_owned(), |n| fill(t.said_thanks_note, &[("note", &n)]))}</p> })}
                         </li>
                     }
                 }).collect_view()}
@@ -748,7 +752,7 @@ fn Sent(l: LetterView) -> impl IntoView {
                         Err(e) => error.set(Some(e.to_string())),
                     }
                 });
-            }>"Delete letter"</button>
+            }>{t.delete_letter}</button>
         </div>
     }
 }
@@ -756,6 +760,7 @@ fn Sent(l: LetterView) -> impl IntoView {
 /// Whether a delivered letter is on the wall, with a way to share it or take it down.
 #[component]
 fn WallShare(l: LetterView) -> impl IntoView {
+    let t = &crate::i18n::t().letters;
     let delivered = l.status == LetterStatus::Delivered;
     let public = RwSignal::new(l.public);
     let wall_url = RwSignal::new(l.wall_url.clone());
@@ -778,18 +783,18 @@ fn WallShare(l: LetterView) -> impl IntoView {
     };
     delivered.then(|| view! {
         <section class="card wall-share" aria-labelledby="wall-share-h">
-            <h2 id="wall-share-h">"Letter wall"</h2>
+            <h2 id="wall-share-h">{t.letter_wall}</h2>
             <p>
                 {move || match (public.get(), wall_url.get()) {
-                    (true, Some(url)) => view! { "Anyone can read it, without your name, on " <a href=url.clone()>"its wall page"</a> "." }.into_any(),
-                    (true, None) if hidden_by_moderator => view! { "A moderator has hidden it from the wall." }.into_any(),
-                    (true, None) => view! { "It is shared on the wall." }.into_any(),
-                    (false, _) => view! { "Only you and its recipients can read it." }.into_any(),
+                    (true, Some(url)) => view! { {t.share_public_before} <a href=url.clone()>{t.share_public_link}</a> {t.share_public_after} }.into_any(),
+                    (true, None) if hidden_by_moderator => view! { {t.share_hidden} }.into_any(),
+                    (true, None) => view! { {t.share_shared} }.into_any(),
+                    (false, _) => view! { {t.share_private} }.into_any(),
                 }}
             </p>
             <p class="field-error" role="alert">{move || error.get()}</p>
             <button type="button" class="button button-quiet" on:click=toggle>
-                {move || if public.get() { "Take it off the wall" } else { "Share it on the wall" }}
+                {move || if public.get() { t.take_off_wall } else { t.share_on_wall }}
             </button>
         </section>
     })
@@ -816,20 +821,21 @@ fn ImageGrid(images: Vec<ImageView>) -> impl IntoView {
 /// `/l/:token`: the letter for its recipient, no account needed.
 #[component]
 pub fn ReadLetterPage() -> impl IntoView {
+    let t = &crate::i18n::t().letters;
     let params = use_params_map();
     let token = move || params.with(|p| p.get("token").unwrap_or_default());
     let data = Resource::new(token, read_letter);
     view! {
-        <Title text="A letter for you" />
+        <Title text=t.read_title />
         <section class="container read-page">
-            <Transition fallback=|| view! { <p class="muted" role="status">"Opening the letter…"</p> }>
+            <Transition fallback=move || view! { <p class="muted" role="status">{t.opening_letter}</p> }>
                 {move || Suspend::new(async move {
                     match data.await {
                         Ok(v) => view! { <Read v token=token() /> }.into_any(),
                         Err(AppError::NotFound) => view! {
                             <div class="card empty-state">
-                                <h1>"This letter cannot be opened"</h1>
-                                <p class="muted">"The link is incomplete, or the letter was removed by its author. Check that you copied the whole link from the email."</p>
+                                <h1>{t.cannot_open}</h1>
+                                <p class="muted">{t.cannot_open_body}</p>
                             </div>
                         }.into_any(),
                         Err(e) => failure(e),
@@ -842,23 +848,24 @@ pub fn ReadLetterPage() -> impl IntoView {
 
 #[component]
 fn Read(v: ReadView, token: String) -> impl IntoView {
+    let t = &crate::i18n::t().letters;
     let thanked = RwSignal::new(v.thanked);
     let note = RwSignal::new(String::new());
     let error = RwSignal::new(None::<String>);
     let can_thank = !v.is_self;
     view! {
         <article class="card letter-paper read-letter">
-            <p class="letter-from">{format!("From {} · written {} · delivered {}", v.from, v.written_on, v.delivered_on)}</p>
+            <p class="letter-from">{fill(t.read_from, &[("from", &v.from), ("written", &v.written_on), ("delivered", &v.delivered_on)])}</p>
             <h1>{v.title.clone()}</h1>
             <div class="prose" inner_html=v.html.clone()></div>
             <ImageGrid images=v.images.clone() />
         </article>
         {can_thank.then(|| view! {
             <section class="card thanks-card" aria-labelledby="thanks-h">
-                <h2 id="thanks-h">"Say thank you"</h2>
+                <h2 id="thanks-h">{t.say_thanks}</h2>
                 <div hidden=move || thanked.get()>
                     <div class="field">
-                        <label for="thanks-note">"A few words (optional)"</label>
+                        <label for="thanks-note">{t.few_words}</label>
                         <textarea id="thanks-note" rows="3" maxlength="500" on:input=move |ev| note.set(event_target_value(&ev))></textarea>
                     </div>
                     <p class="field-error" role="alert">{move || error.get()}</p>
@@ -873,9 +880,9 @@ fn Read(v: ReadView, token: String) -> impl IntoView {
                                 }
                             });
                         }
-                    }>"Send thanks"</button>
+                    }>{t.send_thanks}</button>
                 </div>
-                <p role="status" hidden=move || !thanked.get()>"Your thanks were passed on."</p>
+                <p role="status" hidden=move || !thanked.get()>{t.thanks_sent}</p>
             </section>
         })}
     }

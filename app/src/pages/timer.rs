@@ -26,8 +26,9 @@ use crate::{
         TaskView, TimerSnapshot, browser, complete_task, delete_tag, delete_task,
         engine::{Phase, Run},
         get_timer, list_tags, list_tasks, move_task, recent_sessions, set_current_task,
-        timer_command,
+        sound_label, timer_command,
     },
+    i18n::fill,
 };
 
 /// Circumference of the ring (r = 54).
@@ -88,16 +89,20 @@ impl Timer {
         self.now.set(now_ms());
         if s.state.phase != old.state.phase && s.version > old.version {
             let finished = matches!(old.state.run, Run::Running { .. });
+            let tr = &crate::i18n::t().timer;
             let next = s.state.phase.label();
             let text = if finished {
-                format!("{} finished. {next} next.", old.state.phase.label())
+                fill(
+                    tr.phase_finished,
+                    &[("done", &old.state.phase.label()), ("next", &next)],
+                )
             } else {
-                format!("{next}.")
+                fill(tr.phase_now, &[("phase", &next)])
             };
             if finished {
                 browser::play_sound(&s.settings.sound, s.settings.volume);
                 if s.settings.notify {
-                    browser::notify("Ripen", &text);
+                    browser::notify(crate::i18n::t().shell.brand, &text);
                 }
             }
             self.announce.set(text);
@@ -175,6 +180,8 @@ pub fn TimerPage() -> impl IntoView {
     let sessions = Resource::new(|| (), |_| recent_sessions());
     let tags = Resource::new(|| (), |_| list_tags());
     let time = Resource::new(|| (), |_| get_time_settings());
+    let tr = &crate::i18n::t().timer;
+    let shell = &crate::i18n::t().shell;
     let data = move || async move {
         Ok::<_, AppError>(PageData {
             snap: timer.await?,
@@ -185,19 +192,19 @@ pub fn TimerPage() -> impl IntoView {
         })
     };
     view! {
-        <Title text="Focus timer" />
+        <Title text=tr.title />
         <section class="container timer-page">
-            <Suspense fallback=|| view! { <p class="muted" role="status">"Loading your timer…"</p> }>
+            <Suspense fallback=move || view! { <p class="muted" role="status">{tr.loading}</p> }>
                 {move || Suspend::new(async move {
                     match data().await {
                         Ok(data) => view! { <FocusTimer data /> }.into_any(),
                         Err(AppError::Unauthorized) => view! {
                             <div class="card auth-card">
-                                <h1>"Focus timer"</h1>
-                                <p class="auth-lede">"Log in to keep your focus sessions, tasks and notes in sync on every device."</p>
+                                <h1>{tr.title}</h1>
+                                <p class="auth-lede">{tr.auth_lede}</p>
                                 <div class="button-row">
-                                    <A href="/login" attr:class="button button-primary">"Log in"</A>
-                                    <A href="/signup" attr:class="button button-quiet">"Create an account"</A>
+                                    <A href="/login" attr:class="button button-primary">{shell.log_in}</A>
+                                    <A href="/signup" attr:class="button button-quiet">{tr.create_account}</A>
                                 </div>
                             </div>
                         }.into_any(),
@@ -231,6 +238,7 @@ fn FocusTimer(data: PageData) -> impl IntoView {
         today: RwSignal::new(today),
     };
     provide_context(t);
+    let tr = &crate::i18n::t().timer;
 
     // In the browser: tick, follow other devices, settle a phase at its end, shortcuts.
     // The version for which the end of the running phase was already reported.
@@ -275,10 +283,12 @@ fn FocusTimer(data: PageData) -> impl IntoView {
                 "s" => t.run("skip"),
                 "x" => t.run("stop"),
                 "r" => t.run("reset"),
-                "t" => t.announce.set(format!(
-                    "{} left in {}.",
-                    spoken(t.remaining()),
-                    t.snap.get_untracked().state.phase.label()
+                "t" => t.announce.set(fill(
+                    tr.time_left_in,
+                    &[
+                        ("time", &spoken(t.remaining())),
+                        ("phase", &t.snap.get_untracked().state.phase.label()),
+                    ],
                 )),
                 "?" => {
                     if let Some(h) = document().get_element_by_id("shortcuts") {
@@ -316,7 +326,7 @@ fn FocusTimer(data: PageData) -> impl IntoView {
         <Title text=move || format!("{} · {}", display(), phase().label()) />
         <div class="timer-layout">
             <div class="timer-main card" data-phase=move || phase().as_str()>
-                <div class="phase-tabs" role="group" aria-label="Phase">
+                <div class="phase-tabs" role="group" aria-label=tr.phase_group>
                     {[Phase::Focus, Phase::ShortBreak, Phase::LongBreak]
                         .into_iter()
                         .map(|p| view! {
@@ -348,11 +358,11 @@ fn FocusTimer(data: PageData) -> impl IntoView {
                             stroke-dashoffset=move || format!("{:.2}", RING - progress()) />
                     </svg>
                     <div class="ring-center">
-                        <p class="timer-time" role="timer" aria-label="Time left" data-testid="timer-time">
+                        <p class="timer-time" role="timer" aria-label=tr.time_left data-testid="timer-time">
                             {display}
                         </p>
                         <p class="timer-phase">{move || match run() {
-                            Run::Paused { .. } => format!("{} · paused", phase().label()),
+                            Run::Paused { .. } => fill(tr.phase_paused, &[("phase", &phase().label())]),
                             _ => phase().label().to_owned(),
                         }}</p>
                     </div>
@@ -361,18 +371,18 @@ fn FocusTimer(data: PageData) -> impl IntoView {
                     <button type="button" class="button button-primary button-large"
                         aria-keyshortcuts="Space" on:click=move |_| t.toggle()>
                         {move || match run() {
-                            Run::Idle => "Start",
-                            Run::Running { .. } => "Pause",
-                            Run::Paused { .. } => "Resume",
+                            Run::Idle => tr.start,
+                            Run::Running { .. } => tr.pause,
+                            Run::Paused { .. } => tr.resume,
                         }}
                     </button>
                     <button type="button" class="button button-quiet" aria-keyshortcuts="S"
-                        on:click=move |_| t.run("skip")>"Skip"</button>
+                        on:click=move |_| t.run("skip")>{tr.skip}</button>
                     <button type="button" class="button button-quiet" aria-keyshortcuts="X"
                         disabled=move || matches!(run(), Run::Idle)
-                        on:click=move |_| t.run("stop")>"Stop"</button>
+                        on:click=move |_| t.run("stop")>{tr.stop}</button>
                     <button type="button" class="button button-quiet" aria-keyshortcuts="R"
-                        on:click=move |_| t.run("reset")>"Reset"</button>
+                        on:click=move |_| t.run("reset")>{tr.reset}</button>
                 </div>
                 <p class="sr-announce visually-hidden" aria-live="polite" data-testid="announce">{move || t.announce.get()}</p>
                 <FormAlert error=Signal::derive(move || t.error.get()) />
@@ -384,16 +394,16 @@ fn FocusTimer(data: PageData) -> impl IntoView {
                             let _ = h.toggle_attribute("hidden");
                         }
                     }>
-                    "Keyboard shortcuts (?)"
+                    {tr.shortcuts_button}
                 </button>
-                <section id="shortcuts" class="shortcuts" role="dialog" aria-label="Keyboard shortcuts" hidden>
+                <section id="shortcuts" class="shortcuts" role="dialog" aria-label=tr.shortcuts hidden>
                     <dl>
-                        <dt><kbd>"Space"</kbd></dt><dd>"Start, pause or resume"</dd>
-                        <dt><kbd>"S"</kbd></dt><dd>"Skip to the next phase"</dd>
-                        <dt><kbd>"X"</kbd></dt><dd>"Stop this phase"</dd>
-                        <dt><kbd>"R"</kbd></dt><dd>"Reset the cycle"</dd>
-                        <dt><kbd>"T"</kbd></dt><dd>"Say the time left"</dd>
-                        <dt><kbd>"?"</kbd></dt><dd>"Show or hide this list"</dd>
+                        <dt><kbd>{tr.key_space}</kbd></dt><dd>{tr.shortcut_toggle}</dd>
+                        <dt><kbd>"S"</kbd></dt><dd>{tr.shortcut_skip}</dd>
+                        <dt><kbd>"X"</kbd></dt><dd>{tr.shortcut_stop}</dd>
+                        <dt><kbd>"R"</kbd></dt><dd>{tr.shortcut_reset}</dd>
+                        <dt><kbd>"T"</kbd></dt><dd>{tr.shortcut_time}</dd>
+                        <dt><kbd>"?"</kbd></dt><dd>{tr.shortcut_help}</dd>
                     </dl>
                 </section>
             </div>
@@ -416,12 +426,24 @@ mod web_sys_element {
 }
 
 fn spoken(ms: i64) -> String {
+    let tr = &crate::i18n::t().timer;
     let secs = (ms.max(0) + 999) / 1000;
     let (m, s) = (secs / 60, secs % 60);
+    let minutes = || {
+        let form = crate::i18n::plural(m, tr.spoken_minutes_one, tr.spoken_minutes);
+        fill(form, &[("m", &m)])
+    };
+    let seconds = || {
+        let form = crate::i18n::plural(s, tr.spoken_seconds_one, tr.spoken_seconds);
+        fill(form, &[("s", &s)])
+    };
     match (m, s) {
-        (0, s) => format!("{s} seconds"),
-        (m, 0) => format!("{m} minutes"),
-        (m, s) => format!("{m} minutes {s} seconds"),
+        (0, _) => seconds(),
+        (_, 0) => minutes(),
+        _ => fill(
+            tr.spoken_minutes_seconds,
+            &[("minutes", &minutes()), ("seconds", &seconds())],
+        ),
     }
 }
 
@@ -432,9 +454,10 @@ fn use_timer() -> Timer {
 #[component]
 fn CurrentTask() -> impl IntoView {
     let t = use_timer();
+    let tr = &crate::i18n::t().timer;
     view! {
         <div class="field current-task">
-            <label for="current-task">"Working on"</label>
+            <label for="current-task">{tr.working_on}</label>
                 <select id="current-task" on:change=move |e| {
                     let v = event_target_value(&e);
                     spawn_local(async move {
@@ -444,7 +467,7 @@ fn CurrentTask() -> impl IntoView {
                         }
                     });
                 }>
-                    <option value="" selected=move || t.snap.get().task_id.is_none()>"No particular task"</option>
+                    <option value="" selected=move || t.snap.get().task_id.is_none()>{tr.no_task}</option>
                     {move || t.tasks.get().into_iter()
                         .filter(|task| task.completed_at.is_none())
                         .map(|task| {
@@ -464,6 +487,7 @@ fn CurrentTask() -> impl IntoView {
 #[component]
 fn DailyGoal() -> impl IntoView {
     let t = use_timer();
+    let tr = &crate::i18n::t().timer;
     // Sessions count for the day the server assigned them (the user's time zone and day
     // boundary), the same rule the diary and its statistics use.
     let done = move || {
@@ -477,7 +501,7 @@ fn DailyGoal() -> impl IntoView {
     let goal = move || t.snap.get().settings.daily_goal;
     view! {
             <div class="daily-goal">
-                <label for="goal">{move || format!("Today: {} of {} focus sessions", done(), goal())}</label>
+                <label for="goal">{move || fill(tr.daily_goal, &[("done", &done()), ("goal", &goal())])}</label>
                 <progress id="goal" max=move || goal().to_string() value=move || done().min(goal()).to_string()></progress>
             </div>
     }
@@ -486,6 +510,8 @@ fn DailyGoal() -> impl IntoView {
 #[component]
 fn SessionNote() -> impl IntoView {
     let t = use_timer();
+    let tr = &crate::i18n::t().timer;
+    let shell = &crate::i18n::t().shell;
     let save = ServerAction::<AnnotateSession>::new();
     let v = save.value();
     Effect::new(move |_| {
@@ -497,27 +523,27 @@ fn SessionNote() -> impl IntoView {
     view! {
         <Show when=move || !t.to_annotate.get().is_empty()>
             <section class="card session-note" aria-labelledby="note-h">
-                <h2 id="note-h">"Session recorded"</h2>
-                <p class="muted">"Add a note and tags while it is fresh."</p>
+                <h2 id="note-h">{tr.session_recorded}</h2>
+                <p class="muted">{tr.session_note_lede}</p>
                 <ActionForm action=save attr:class="form">
                     <FormAlert error=form_error(v, &["note"]) />
                     <input type="hidden" name="id" prop:value=move || t.to_annotate.get().last().map(Uuid::to_string).unwrap_or_default() />
                     <div class="field">
-                        <label for="session-note">"Note"</label>
+                        <label for="session-note">{tr.note}</label>
                         <textarea id="session-note" name="note" rows="3" maxlength="2000"></textarea>
                         <p class="field-error">{move || field_error(v, "note").get()}</p>
                     </div>
                     <div class="field">
-                        <label for="session-task">"Task"</label>
+                        <label for="session-task">{tr.task}</label>
                             <select id="session-task" name="task_id">
-                                <option value="">"(unchanged)"</option>
+                                <option value="">{tr.unchanged}</option>
                                 {move || t.tasks.get().into_iter()
                                     .map(|task| view! { <option value=task.id.to_string() selected=move || t.snap.get().task_id == Some(task.id)>{task.title}</option> })
                                     .collect_view()}
                             </select>
                     </div>
                     <TagPicker />
-                    <Submit label="Save note" busy_label="Saving…" pending=save.pending() class="button button-primary" />
+                    <Submit label=tr.save_note busy_label=shell.saving pending=save.pending() class="button button-primary" />
                 </ActionForm>
             </section>
         </Show>
@@ -528,6 +554,7 @@ fn SessionNote() -> impl IntoView {
 #[component]
 fn TagPicker() -> impl IntoView {
     let t = use_timer();
+    let tr = &crate::i18n::t().timer;
     let chosen = RwSignal::new(Vec::<Uuid>::new());
     let joined = move || {
         chosen
@@ -539,12 +566,12 @@ fn TagPicker() -> impl IntoView {
     };
     view! {
         <fieldset class="tag-picker">
-            <legend>"Tags"</legend>
+            <legend>{tr.tags}</legend>
             <input type="hidden" name="tag_ids" prop:value=joined />
                 {move || {
                     let list = t.tags.get();
                     if list.is_empty() {
-                        return view! { <p class="muted">"No tags yet: create some below."</p> }.into_any();
+                        return view! { <p class="muted">{tr.no_tags}</p> }.into_any();
                     }
                     list.into_iter().map(|tag| {
                         let id = tag.id;
@@ -595,6 +622,7 @@ fn refresh_and_clear_on_success<T: 'static>(
 #[component]
 fn Tasks() -> impl IntoView {
     let t = use_timer();
+    let tr = &crate::i18n::t().timer;
     let create = ServerAction::<CreateTask>::new();
     let cv = create.value();
     let form = refresh_and_clear_on_success(t, cv);
@@ -609,7 +637,7 @@ fn Tasks() -> impl IntoView {
         };
     view! {
         <section class="card" aria-labelledby="tasks-h">
-            <h2 id="tasks-h">"Tasks"</h2>
+            <h2 id="tasks-h">{tr.tasks}</h2>
                 <ul class="task-list">
                     {move || t.tasks.get().into_iter().map(|task| {
                         let id = task.id.to_string();
@@ -624,21 +652,21 @@ fn Tasks() -> impl IntoView {
                                     } />
                                     <span>{task.title.clone()}</span>
                                 </label>
-                                <span class="task-count" title="Pomodoros done of estimated">
+                                <span class="task-count" title=tr.pomodoros_title>
                                     {format!("{} / {}", task.actual, task.estimate)}
                                 </span>
                                 <span class="task-actions">
-                                    <button type="button" class="icon-button" aria-label=format!("Move {} up", task.title)
+                                    <button type="button" class="icon-button" aria-label=fill(tr.move_up, &[("title", &task.title)])
                                         hidden=done on:click=move |_| {
                                             let id = i2.clone();
                                             act(Box::pin(async move { move_task(id, "up".into()).await.map(|_| ()) }));
                                         }>"↑"</button>
-                                    <button type="button" class="icon-button" aria-label=format!("Move {} down", task.title)
+                                    <button type="button" class="icon-button" aria-label=fill(tr.move_down, &[("title", &task.title)])
                                         hidden=done on:click=move |_| {
                                             let id = i3.clone();
                                             act(Box::pin(async move { move_task(id, "down".into()).await.map(|_| ()) }));
                                         }>"↓"</button>
-                                    <button type="button" class="icon-button" aria-label=format!("Delete {}", task.title)
+                                    <button type="button" class="icon-button" aria-label=fill(tr.delete_task, &[("title", &task.title)])
                                         on:click=move |_| {
                                             let id = i4.clone();
                                             act(Box::pin(async move { delete_task(id).await }));
@@ -650,9 +678,9 @@ fn Tasks() -> impl IntoView {
                 </ul>
             <ActionForm action=create node_ref=form attr:class="form form-inline">
                 <FormAlert error=form_error(cv, &["title", "estimate"]) />
-                <Field label="New task" name="title" required=true error=field_error(cv, "title") />
-                <Field label="Pomodoros" name="estimate" kind="number" value="1".to_string() error=field_error(cv, "estimate") />
-                <Submit label="Add task" busy_label="Adding…" pending=create.pending() class="button button-quiet" />
+                <Field label=tr.new_task name="title" required=true error=field_error(cv, "title") />
+                <Field label=tr.pomodoros name="estimate" kind="number" value="1".to_string() error=field_error(cv, "estimate") />
+                <Submit label=tr.add_task busy_label=tr.adding pending=create.pending() class="button button-quiet" />
             </ActionForm>
         </section>
     }
@@ -661,12 +689,13 @@ fn Tasks() -> impl IntoView {
 #[component]
 fn Tags() -> impl IntoView {
     let t = use_timer();
+    let tr = &crate::i18n::t().timer;
     let create = ServerAction::<CreateTag>::new();
     let cv = create.value();
     let form = refresh_and_clear_on_success(t, cv);
     view! {
         <section class="card" aria-labelledby="tags-h">
-            <h2 id="tags-h">"Tags"</h2>
+            <h2 id="tags-h">{tr.tags}</h2>
                 <ul class="tag-list">
                     {move || t.tags.get().into_iter().map(|tag| {
                         let id = tag.id.to_string();
@@ -674,7 +703,7 @@ fn Tags() -> impl IntoView {
                             <li class="tag">
                                 <TagDot colour=tag.colour.clone() />
                                 <span>{tag.name.clone()}</span>
-                                <button type="button" class="icon-button" aria-label=format!("Delete tag {}", tag.name)
+                                <button type="button" class="icon-button" aria-label=fill(tr.delete_tag, &[("name", &tag.name)])
                                     on:click=move |_| {
                                         let id = id.clone();
                                         spawn_local(async move {
@@ -690,9 +719,9 @@ fn Tags() -> impl IntoView {
                 </ul>
             <ActionForm action=create node_ref=form attr:class="form form-inline">
                 <FormAlert error=form_error(cv, &["name", "colour"]) />
-                <Field label="New tag" name="name" required=true error=field_error(cv, "name") />
-                <Field label="Colour" name="colour" kind="color" value="#2f6b4f".to_string() error=field_error(cv, "colour") />
-                <Submit label="Add tag" busy_label="Adding…" pending=create.pending() class="button button-quiet" />
+                <Field label=tr.new_tag name="name" required=true error=field_error(cv, "name") />
+                <Field label=tr.colour name="colour" kind="color" value="#2f6b4f".to_string() error=field_error(cv, "colour") />
+                <Submit label=tr.add_tag busy_label=tr.adding pending=create.pending() class="button button-quiet" />
             </ActionForm>
         </section>
     }
@@ -715,21 +744,22 @@ fn clock_time(ms: i64) -> String {
 #[component]
 fn History() -> impl IntoView {
     let t = use_timer();
+    let tr = &crate::i18n::t().timer;
     view! {
         <section class="card" aria-labelledby="history-h">
-            <h2 id="history-h">"Recent sessions"</h2>
+            <h2 id="history-h">{tr.history}</h2>
                 {move || {
                     let list = t.sessions.get();
                     if list.is_empty() {
-                        return view! { <p class="muted">"Your focus sessions will appear here."</p> }.into_any();
+                        return view! { <p class="muted">{tr.history_empty}</p> }.into_any();
                     }
                     view! {
                         <ol class="history" data-testid="history">
                             {list.into_iter().take(10).map(|s| view! {
                                 <li class="history-item">
                                     <span class="history-time"><span class="date-local">{clock_time(s.started_at)}</span>"–"{clock_time(s.ended_at)}</span>
-                                    <span class="history-minutes">{format!("{} min", (s.focused_seconds + 30) / 60)}</span>
-                                    {(!s.completed).then(|| view! { <span class="badge">"stopped early"</span> })}
+                                    <span class="history-minutes">{fill(tr.minutes_short, &[("n", &((s.focused_seconds + 30) / 60))])}</span>
+                                    {(!s.completed).then(|| view! { <span class="badge">{tr.stopped_early}</span> })}
                                     {s.task_title.map(|title| view! { <span class="history-task">{title}</span> })}
                                     {s.tags.into_iter().map(|tag| view! { <span class="chip"><TagDot colour=tag.colour />{tag.name}</span> }).collect_view()}
                                     {s.note.map(|n| view! { <p class="history-note">{n}</p> })}
@@ -745,6 +775,8 @@ fn History() -> impl IntoView {
 #[component]
 fn Settings() -> impl IntoView {
     let t = use_timer();
+    let tr = &crate::i18n::t().timer;
+    let shell = &crate::i18n::t().shell;
     let save = ServerAction::<SaveSettings>::new();
     let v = save.value();
     Effect::new(move |_| {
@@ -758,36 +790,36 @@ fn Settings() -> impl IntoView {
     };
     view! {
         <details class="card settings">
-            <summary><h2>"Timer settings"</h2></summary>
+            <summary><h2>{tr.settings}</h2></summary>
             <ActionForm action=save attr:class="form" attr:novalidate="">
                 <FormAlert error=form_error(v, &["focus_min", "short_break_min", "long_break_min", "long_break_every", "volume", "daily_goal", "sound"]) />
                 <div class="form-grid">
-                    {num("Focus (minutes)", "focus_min", s.focus_min)}
-                    {num("Short break (minutes)", "short_break_min", s.short_break_min)}
-                    {num("Long break (minutes)", "long_break_min", s.long_break_min)}
-                    {num("Long break every (sessions)", "long_break_every", s.long_break_every)}
-                    {num("Daily goal (sessions)", "daily_goal", s.daily_goal)}
-                    {num("Volume (0–100)", "volume", s.volume)}
+                    {num(tr.focus_minutes, "focus_min", s.focus_min)}
+                    {num(tr.short_break_minutes, "short_break_min", s.short_break_min)}
+                    {num(tr.long_break_minutes, "long_break_min", s.long_break_min)}
+                    {num(tr.long_break_every, "long_break_every", s.long_break_every)}
+                    {num(tr.daily_goal_sessions, "daily_goal", s.daily_goal)}
+                    {num(tr.volume, "volume", s.volume)}
                 </div>
                 <div class="field">
-                    <label for="sound">"End sound"</label>
+                    <label for="sound">{tr.end_sound}</label>
                     <select id="sound" name="sound">
-                        {SOUNDS.iter().map(|(id, label)| view! {
-                            <option value=*id selected=s.sound == *id>{*label}</option>
+                        {SOUNDS.iter().map(|id| view! {
+                            <option value=*id selected=s.sound == *id>{sound_label(id)}</option>
                         }).collect_view()}
                     </select>
                 </div>
-                <label class="check"><input type="checkbox" name="auto_start_breaks" checked=s.auto_start_breaks />" Start breaks automatically"</label>
-                <label class="check"><input type="checkbox" name="auto_start_focus" checked=s.auto_start_focus />" Start focus automatically after a break"</label>
+                <label class="check"><input type="checkbox" name="auto_start_breaks" checked=s.auto_start_breaks />" "{tr.auto_start_breaks}</label>
+                <label class="check"><input type="checkbox" name="auto_start_focus" checked=s.auto_start_focus />" "{tr.auto_start_focus}</label>
                 <label class="check"><input type="checkbox" name="notify" checked=s.notify
                     on:change=move |e| if event_target_checked(&e) { browser::request_notification_permission() } />
-                    " Notify me when a phase ends"</label>
+                    " "{tr.notify}</label>
                 <div class="button-row">
-                    <Submit label="Save settings" busy_label="Saving…" pending=save.pending() class="button button-primary" />
+                    <Submit label=tr.save_settings busy_label=shell.saving pending=save.pending() class="button button-primary" />
                     <button type="button" class="button button-quiet" on:click=move |_| {
                         let s = t.snap.get_untracked().settings;
                         browser::play_sound(&s.sound, s.volume.max(30));
-                    }>"Test sound"</button>
+                    }>{tr.test_sound}</button>
                 </div>
             </ActionForm>
         </details>

@@ -15,9 +15,11 @@ use leptos_router::{
 use crate::{
     AppError,
     components::form::raw_text,
+    i18n::{fill, plural},
     wall::{
         ModerationItem, REPORT_REASONS, TOPICS, WallCard, WallLetter, WallPage, get_wall_letter,
-        get_wall_page, moderate, moderation_queue, report_letter, toggle_like, topic_label,
+        get_wall_page, moderate, moderation_queue, reason_label, report_letter, toggle_like,
+        topic_label,
     },
 };
 
@@ -37,6 +39,7 @@ fn topic_href(topic: Option<&str>) -> String {
 /// `/wall`: newest public letters, filtered by topic, paged by a keyset cursor.
 #[component]
 pub fn WallIndexPage() -> impl IntoView {
+    let t = &crate::i18n::t().wall;
     let query = use_query_map();
     let data = Resource::new(
         move || query.with(|q| (q.get("topic"), q.get("after"))),
@@ -46,11 +49,11 @@ pub fn WallIndexPage() -> impl IntoView {
         <section class="container wall-page">
             <header class="page-head wall-head">
                 <div>
-                    <h1>"Letter wall"</h1>
-                    <p class="muted">"Letters their writers chose to share once they had arrived. Every one is anonymous."</p>
+                    <h1>{t.title}</h1>
+                    <p class="muted">{t.lede}</p>
                 </div>
             </header>
-            <Transition fallback=|| view! { <p class="muted" role="status">"Opening the wall…"</p> }>
+            <Transition fallback=move || view! { <p class="muted" role="status">{t.opening}</p> }>
                 {move || Suspend::new(async move {
                     match data.await {
                         Ok(page) => view! { <Wall page /> }.into_any(),
@@ -64,10 +67,11 @@ pub fn WallIndexPage() -> impl IntoView {
 
 #[component]
 fn Wall(page: WallPage) -> impl IntoView {
+    let t = &crate::i18n::t().wall;
     let current = page.topic.clone();
     let title = match current.as_deref().and_then(topic_label) {
-        Some(label) => format!("Letters about {}", label.to_lowercase()),
-        None => "Letter wall".to_owned(),
+        Some(label) => fill(t.about_topic, &[("topic", &label.to_lowercase())]),
+        None => t.title.to_owned(),
     };
     let canonical = format!("{}{}", page.site, topic_href(current.as_deref()));
     let next = page.next.clone().map(|after| match current.as_deref() {
@@ -77,25 +81,25 @@ fn Wall(page: WallPage) -> impl IntoView {
     let signed_in = page.signed_in;
     view! {
         <Title text=title.clone() />
-        <Meta name="description" content="Letters to the future that their writers made public: anonymous, delivered, and read by anyone." />
+        <Meta name="description" content=t.meta_description />
         <Meta property="og:title" content=title />
         <Meta property="og:type" content="website" />
         <Meta property="og:url" content=canonical.clone() />
         <Link rel="canonical" href=canonical />
-        <nav class="topic-bar" aria-label="Topics">
-            <A href="/wall" attr:class="chip topic" attr:aria-current=current.is_none().then_some("page")>"All"</A>
-            {TOPICS.iter().map(|(key, label)| {
+        <nav class="topic-bar" aria-label=t.topics>
+            <A href="/wall" attr:class="chip topic" attr:aria-current=current.is_none().then_some("page")>{t.all}</A>
+            {TOPICS.iter().map(|key| {
                 let here = current.as_deref() == Some(*key);
                 view! {
-                    <A href=topic_href(Some(key)) attr:class="chip topic" attr:aria-current=here.then_some("page")>{*label}</A>
+                    <A href=topic_href(Some(key)) attr:class="chip topic" attr:aria-current=here.then_some("page")>{topic_label(key)}</A>
                 }
             }).collect_view()}
         </nav>
         {if page.cards.is_empty() {
             view! {
                 <div class="card empty-state">
-                    <h2>"No letters here yet"</h2>
-                    <p class="muted">"When a writer shares a delivered letter, it appears here."</p>
+                    <h2>{t.empty_heading}</h2>
+                    <p class="muted">{t.empty_body}</p>
                 </div>
             }.into_any()
         } else {
@@ -106,8 +110,8 @@ fn Wall(page: WallPage) -> impl IntoView {
             }.into_any()
         }}
         {next.map(|href| view! {
-            <nav class="wall-more" aria-label="More letters">
-                <a class="button button-quiet" href=href rel="next">"Older letters"</a>
+            <nav class="wall-more" aria-label=t.more_letters>
+                <a class="button button-quiet" href=href rel="next">{t.older}</a>
             </nav>
         })}
     }
@@ -115,6 +119,7 @@ fn Wall(page: WallPage) -> impl IntoView {
 
 #[component]
 fn Card(card: WallCard, signed_in: bool) -> impl IntoView {
+    let t = &crate::i18n::t().wall;
     let href = format!("/wall/{}", card.public_id);
     view! {
         <article class="card wall-card">
@@ -125,7 +130,7 @@ fn Card(card: WallCard, signed_in: bool) -> impl IntoView {
                 <span class="muted">{card.waited.clone()}</span>
                 <Topics topics=card.topics.clone() />
                 {(card.images > 0).then(|| view! {
-                    <span class="muted">{format!("{} picture{}", card.images, if card.images == 1 { "" } else { "s" })}</span>
+                    <span class="muted">{fill(plural(card.images as i64, t.pictures_one, t.pictures_other), &[("n", &card.images)])}</span>
                 })}
                 <Like id=card.public_id.clone() liked=card.liked likes=card.likes signed_in />
             </footer>
@@ -135,12 +140,13 @@ fn Card(card: WallCard, signed_in: bool) -> impl IntoView {
 
 #[component]
 fn Topics(topics: Vec<String>) -> impl IntoView {
+    let t = &crate::i18n::t().wall;
     (!topics.is_empty()).then(|| {
         view! {
-            <ul class="topic-list" aria-label="Topics">
-                {topics.into_iter().map(|t| {
-                    let label = topic_label(&t).unwrap_or("").to_owned();
-                    view! { <li><a class="chip" href=topic_href(Some(&t))>{label}</a></li> }
+            <ul class="topic-list" aria-label=t.topics>
+                {topics.into_iter().map(|key| {
+                    let label = topic_label(&key).unwrap_or("").to_owned();
+                    view! { <li><a class="chip" href=topic_href(Some(&key))>{label}</a></li> }
                 }).collect_view()}
             </ul>
         }
@@ -150,23 +156,17 @@ fn Topics(topics: Vec<String>) -> impl IntoView {
 /// "This touched me": a toggle for people who are logged in, a count for everyone.
 #[component]
 fn Like(id: String, liked: bool, likes: i64, signed_in: bool) -> impl IntoView {
+    let t = &crate::i18n::t().wall;
     let liked = RwSignal::new(liked);
     let likes = RwSignal::new(likes);
     let error = RwSignal::new(None::<String>);
     let label = move || {
         let n = likes.get();
-        format!(
-            "{n} {}",
-            if n == 1 {
-                "person was touched"
-            } else {
-                "people were touched"
-            }
-        )
+        fill(plural(n, t.touched_one, t.touched_other), &[("n", &n)])
     };
     if !signed_in {
         return view! {
-            <span class="like-count" title="Log in to say a letter touched you">
+            <span class="like-count" title=t.like_login_hint>
                 <span aria-hidden="true">"♡ "</span>{label}
             </span>
         }
@@ -193,7 +193,7 @@ fn Like(id: String, liked: bool, likes: i64, signed_in: bool) -> impl IntoView {
                 }
             >
                 <span aria-hidden="true">{move || if liked.get() { "♥ " } else { "♡ " }}</span>
-                "This touched me"
+                {t.touched_me}
             </button>
             <span class="like-count" aria-live="polite">{label}</span>
             <span class="field-error" role="alert">{move || error.get()}</span>
@@ -205,6 +205,7 @@ fn Like(id: String, liked: bool, likes: i64, signed_in: bool) -> impl IntoView {
 /// `/wall/:id`: one public letter.
 #[component]
 pub fn WallLetterPage() -> impl IntoView {
+    let t = &crate::i18n::t().wall;
     let params = use_params_map();
     let data = Resource::new(
         move || params.with(|p| p.get("id").unwrap_or_default()),
@@ -212,19 +213,19 @@ pub fn WallLetterPage() -> impl IntoView {
     );
     view! {
         <section class="container read-page wall-letter-page">
-            <p><a href="/wall" class="back-link">"← Letter wall"</a></p>
-            <Transition fallback=|| view! { <p class="muted" role="status">"Opening the letter…"</p> }>
+            <p><a href="/wall" class="back-link">{t.back}</a></p>
+            <Transition fallback=|| view! { <p class="muted" role="status">{crate::i18n::t().letters.opening_letter}</p> }>
                 {move || Suspend::new(async move {
                     match data.await {
                         Ok(v) => view! { <PublicLetter v /> }.into_any(),
                         Err(AppError::NotFound) => {
                             not_found_status();
                             view! {
-                            <Title text="Letter not found" />
+                            <Title text=t.not_found_title />
                             <div class="card empty-state">
-                                <h1>"This letter is not on the wall"</h1>
-                                <p class="muted">"Its writer may have taken it down, or the address is incomplete."</p>
-                                <a class="button button-quiet" href="/wall">"See the wall"</a>
+                                <h1>{t.not_found_heading}</h1>
+                                <p class="muted">{t.not_found_body}</p>
+                                <a class="button button-quiet" href="/wall">{t.see_wall}</a>
                             </div>
                         }.into_any()
                         }
@@ -238,6 +239,7 @@ pub fn WallLetterPage() -> impl IntoView {
 
 #[component]
 fn PublicLetter(v: WallLetter) -> impl IntoView {
+    let t = &crate::i18n::t().wall;
     let card = v.card.clone();
     let canonical = format!("{}/wall/{}", v.site, card.public_id);
     view! {
@@ -249,7 +251,7 @@ fn PublicLetter(v: WallLetter) -> impl IntoView {
         <Meta property="og:url" content=canonical.clone() />
         <Link rel="canonical" href=canonical />
         <article class="card letter-paper read-letter">
-            <p class="letter-from">{format!("{} · written {} · delivered {}", card.signed, card.written_on, card.delivered_on)}</p>
+            <p class="letter-from">{fill(t.signed_line, &[("signed", &card.signed), ("written", &card.written_on), ("delivered", &card.delivered_on)])}</p>
             <h1>{card.title.clone()}</h1>
             <p class="muted">{card.waited.clone()}</p>
             <div class="prose" inner_html=v.html.clone()></div>
@@ -270,7 +272,7 @@ fn PublicLetter(v: WallLetter) -> impl IntoView {
         } else {
             view! {
                 <p class="muted wall-login-hint">
-                    <a href="/login">"Log in"</a>" to say this letter touched you, or to report it."
+                    <a href="/login">{crate::i18n::t().shell.log_in}</a>{t.login_hint_rest}
                 </p>
             }.into_any()
         }}
@@ -279,6 +281,7 @@ fn PublicLetter(v: WallLetter) -> impl IntoView {
 
 #[component]
 fn Report(id: String, already: bool) -> impl IntoView {
+    let t = &crate::i18n::t().wall;
     let open = RwSignal::new(false);
     let done = RwSignal::new(already);
     let reason = RwSignal::new(String::new());
@@ -304,31 +307,31 @@ fn Report(id: String, already: bool) -> impl IntoView {
     };
     view! {
         <section class="report-box" aria-labelledby="report-h">
-            <h2 id="report-h" class="visually-hidden">"Report this letter"</h2>
-            <p role="status" hidden=move || !done.get()>"Thank you. A moderator will look at this letter."</p>
+            <h2 id="report-h" class="visually-hidden">{t.report}</h2>
+            <p role="status" hidden=move || !done.get()>{t.report_thanks}</p>
             <button type="button" class="button button-quiet" hidden=move || open.get() || done.get()
                 aria-expanded=move || if open.get() { "true" } else { "false" }
-                on:click=move |_| open.set(true)>"Report this letter"</button>
+                on:click=move |_| open.set(true)>{t.report}</button>
             <div class="card report-form" hidden=move || !open.get()>
                 <fieldset class="report-reasons">
-                    <legend>"What is wrong with it?"</legend>
-                    {REPORT_REASONS.iter().map(|(key, label)| view! {
+                    <legend>{t.report_legend}</legend>
+                    {REPORT_REASONS.iter().map(|key| view! {
                         <label class="check">
                             <input type="radio" name="reason" value=*key
                                 on:change=move |_| reason.set((*key).to_owned()) />
-                            {*label}
+                            {reason_label(key)}
                         </label>
                     }).collect_view()}
                 </fieldset>
                 <div class="field">
-                    <label for="report-note">"Anything the moderators should know (optional)"</label>
+                    <label for="report-note">{t.report_note}</label>
                     <textarea id="report-note" rows="3" maxlength="500"
                         on:input=move |ev| note.set(event_target_value(&ev))></textarea>
                 </div>
                 <p class="field-error" role="alert">{move || error.get()}</p>
                 <div class="button-row">
-                    <button type="button" class="button button-primary" on:click=send>"Send report"</button>
-                    <button type="button" class="button button-quiet" on:click=move |_| open.set(false)>"Cancel"</button>
+                    <button type="button" class="button button-primary" on:click=send>{t.send_report}</button>
+                    <button type="button" class="button button-quiet" on:click=move |_| open.set(false)>{crate::i18n::t().shell.cancel}</button>
                 </div>
             </div>
         </section>
@@ -338,17 +341,18 @@ fn Report(id: String, already: bool) -> impl IntoView {
 /// `/admin/moderation`: reported and hidden letters, for admins.
 #[component]
 pub fn ModerationPage() -> impl IntoView {
+    let t = &crate::i18n::t().wall;
     let epoch = RwSignal::new(0u32);
     let data = Resource::new(move || epoch.get(), |_| moderation_queue());
     view! {
-        <Title text="Moderation" />
+        <Title text=t.moderation />
         <section class="container moderation-page">
-            <header class="page-head"><h1>"Moderation"</h1></header>
-            <Transition fallback=|| view! { <p class="muted" role="status">"Loading the queue…"</p> }>
+            <header class="page-head"><h1>{t.moderation}</h1></header>
+            <Transition fallback=move || view! { <p class="muted" role="status">{t.loading_queue}</p> }>
                 {move || Suspend::new(async move {
                     match data.await {
                         Ok(items) if items.is_empty() => view! {
-                            <div class="card empty-state"><p>"Nothing is reported or hidden."</p></div>
+                            <div class="card empty-state"><p>{t.queue_empty}</p></div>
                         }.into_any(),
                         Ok(items) => view! {
                             <ul class="moderation-list">
@@ -356,10 +360,10 @@ pub fn ModerationPage() -> impl IntoView {
                             </ul>
                         }.into_any(),
                         Err(AppError::Unauthorized) => view! {
-                            <div class="card empty-state"><p><a href="/login">"Log in"</a>" as a moderator to see the queue."</p></div>
+                            <div class="card empty-state"><p><a href="/login">{crate::i18n::t().shell.log_in}</a>{t.queue_login_rest}</p></div>
                         }.into_any(),
                         Err(AppError::Forbidden) => view! {
-                            <div class="card empty-state"><p>"Only moderators can see this page."</p></div>
+                            <div class="card empty-state"><p>{t.moderators_only}</p></div>
                         }.into_any(),
                         Err(e) => view! { <div class="alert alert-error" role="alert">{e.to_string()}</div> }.into_any(),
                     }
@@ -371,6 +375,7 @@ pub fn ModerationPage() -> impl IntoView {
 
 #[component]
 fn Moderated(item: ModerationItem, epoch: RwSignal<u32>) -> impl IntoView {
+    let t = &crate::i18n::t().wall;
     let error = RwSignal::new(None::<String>);
     let hide = !item.hidden;
     let id = item.public_id.clone();
@@ -388,15 +393,15 @@ fn Moderated(item: ModerationItem, epoch: RwSignal<u32>) -> impl IntoView {
             <header class="moderation-head">
                 <h2>{item.title.clone()}</h2>
                 <span class=if item.hidden { "badge badge-warn" } else { "badge" }>
-                    {if item.hidden { "Hidden" } else { "On the wall" }}
+                    {if item.hidden { t.hidden } else { t.on_the_wall }}
                 </span>
             </header>
             <p class="wall-excerpt">{item.excerpt.clone()}</p>
-            <p class="muted">{format!("{} open report{}", item.open_reports, if item.open_reports == 1 { "" } else { "s" })}
+            <p class="muted">{fill(plural(item.open_reports as i64, t.open_reports_one, t.open_reports_other), &[("n", &item.open_reports)])}
                 {item.last_action.clone().map(|a| format!(" · {a}"))}</p>
             <table class="report-table">
-                <caption class="visually-hidden">"Reports"</caption>
-                <thead><tr><th scope="col">"Reported by"</th><th scope="col">"Reason"</th><th scope="col">"Note"</th><th scope="col">"When"</th></tr></thead>
+                <caption class="visually-hidden">{t.reports}</caption>
+                <thead><tr><th scope="col">{t.reported_by}</th><th scope="col">{t.reason}</th><th scope="col">{t.note}</th><th scope="col">{t.when}</th></tr></thead>
                 <tbody>
                     {item.reports.into_iter().map(|r| view! {
                         <tr><td>{r.reporter}</td><td>{r.reason}</td><td>{r.note}</td><td>{r.when}</td></tr>
@@ -405,7 +410,7 @@ fn Moderated(item: ModerationItem, epoch: RwSignal<u32>) -> impl IntoView {
             </table>
             <p class="field-error" role="alert">{move || error.get()}</p>
             <button type="button" class=if hide { "button button-danger" } else { "button button-quiet" } on:click=act>
-                {if hide { "Hide from the wall" } else { "Show on the wall again" }}
+                {if hide { t.hide } else { t.show_again }}
             </button>
         </article>
     }

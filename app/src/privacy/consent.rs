@@ -185,6 +185,7 @@ pub async fn save(choices: ConsentChoices, from_settings: bool) -> Result<Consen
 
 pub async fn history() -> Result<Vec<ConsentRecordView>, AppError> {
     let (_, user) = require_user().await?;
+    let t = &crate::i18n::t().account;
     let db = server_context()?.db;
     Ok(consent_record::Entity::find()
         .filter(consent_record::Column::UserId.eq(user.id))
@@ -203,9 +204,9 @@ pub async fn history() -> Result<Vec<ConsentRecordView>, AppError> {
             choices: ConsentChoices::from(&r),
             policy_version: r.policy_version,
             source: if r.source == "settings" {
-                "settings"
+                t.source_settings
             } else {
-                "first visit"
+                t.source_first_visit
             }
             .to_owned(),
         })

@@ -41,6 +41,7 @@ use crate::{
         checkin, checkin_tag, diary_entry, diary_entry_tag, focus_day, focus_tag_day, habit,
     },
     focus::entities::{focus_session, focus_session_tag, focus_timer, tag, task},
+    i18n::{Lang, account::Account as AccountTexts, fill},
     letters::{
         entities::{letter, letter_image, letter_recipient, notification},
         storage::BlobStore,
@@ -98,7 +99,7 @@ pub fn view(row: &data_export::Model, timezone: &str, now: i64) -> ExportView {
         status: status.to_owned(),
         progress: row.progress.clamp(0, 100) as u8,
         step: if stalled {
-            "Interrupted. Please start a new export.".to_owned()
+            crate::i18n::t().account.export_interrupted.to_owned()
         } else {
             row.step.clone()
         },
@@ -142,13 +143,22 @@ pub async fn request() -> Result<ExportView, AppError> {
         return Ok(view(&row, &user.timezone, now));
     }
     remove_all(&ctx.db, ctx.letters.store.as_ref(), user.id).await?;
+    // The build runs after this request: its progress steps and the "ready" notification
+    // speak the account's language, or else the one this request was made in.
+    let texts = &user
+        .language
+        .as_deref()
+        .and_then(Lang::parse)
+        .unwrap_or_else(crate::i18n::lang)
+        .texts()
+        .account;
     let id = Uuid::new_v4();
     let row = data_export::Model {
         id,
         user_id: user.id,
         status: "building".into(),
         progress: 0,
-        step: "Starting".into(),
+        step: texts.step_starting.into(),
         storage_key: None,
         bytes: None,
         created_ms: now,
@@ -163,14 +173,11 @@ pub async fn request() -> Result<ExportView, AppError> {
     let store = ctx.letters.store.clone();
     let owner = user.id;
     tokio::spawn(async move {
-        if let Err(e) = run(&db, store, owner, id).await {
+        if let Err(e) = run(&db, store, owner, id, texts).await {
             tracing::warn!(export = %id, error = %e, "data export failed");
             let _ = data_export::Entity::update_many()
                 .col_expr(data_export::Column::Status, "failed".into())
-                .col_expr(
-                    data_export::Column::Step,
-                    "Something went wrong. Please try again.".into(),
-                )
+                .col_expr(data_export::Column::Step, texts.export_failed.into())
                 .col_expr(data_export::Column::UpdatedMs, now_ms().into())
                 .filter(data_export::Column::Id.eq(id))
                 .exec(&db)
@@ -271,10 +278,11 @@ pub async fn download(
     Ok((name, bytes))
 }
 
-/// Records the builder's progress on its row.
+/// Records the builder's progress on its row, in the owner's words.
 struct Progress<'a> {
     db: &'a DatabaseConnection,
     id: Uuid,
+    texts: &'static AccountTexts,
 }
 
 impl Progress<'_> {
@@ -295,10 +303,11 @@ async fn run(
     store: Arc<dyn BlobStore>,
     user: Uuid,
     id: Uuid,
+    texts: &'static AccountTexts,
 ) -> Result<(), AppError> {
-    let progress = Progress { db, id };
+    let progress = Progress { db, id, texts };
     let bytes = build(db, store.as_ref(), user, &progress).await?;
-    progress.step(98, "Saving the archive").await?;
+    progress.step(98, texts.step_saving).await?;
     let key = format!("{id}.zip");
     let size = bytes.len() as i64;
     store
@@ -306,12 +315,13 @@ async fn run(
         .await
         .map_err(|e| AppError::internal(format!("storing an export: {e}")))?;
     // The notification first: once the row says "ready", the owner may look for it.
+    let body = fill(texts.export_ready_body, &[("days", &EXPORT_KEPT_DAYS)]);
     if let Err(e) = crate::letters::ssr::notify(
         db,
         user,
         "export",
-        "Your data export is ready",
-        &format!("Download it from your account settings within {EXPORT_KEPT_DAYS} days."),
+        texts.export_ready_title,
+        &body,
         Some("/account#export-h"),
     )
     .await
@@ -322,7 +332,7 @@ async fn run(
     data_export::Entity::update_many()
         .col_expr(data_export::Column::Status, "ready".into())
         .col_expr(data_export::Column::Progress, 100.into())
-        .col_expr(data_export::Column::Step, "Ready".into())
+        .col_expr(data_export::Column::Step, texts.step_ready.into())
         .col_expr(data_export::Column::StorageKey, key.into())
         .col_expr(data_export::Column::Bytes, size.into())
         .col_expr(data_export::Column::UpdatedMs, now.into())
@@ -436,7 +446,7 @@ async fn build(
     zip.file("README.txt", README.as_bytes(), true)?;
 
     // Profile, settings, privacy choices and devices.
-    progress.step(5, "Your profile and settings").await?;
+    progress.step(5, progress.texts.step_profile).await?;
     let account = user_account::Entity::find_by_id(user)
         .one(db)
         .await?
@@ -538,7 +548,7 @@ async fn build(
     )?;
 
     // Focus: tasks, tags, sessions and the daily totals.
-    progress.step(15, "Tasks and focus sessions").await?;
+    progress.step(15, progress.texts.step_tasks).await?;
     let tags = tag::Entity::find()
         .filter(tag::Column::UserId.eq(user))
         .order_by_asc(tag::Column::CreatedAt)
@@ -679,7 +689,7 @@ async fn build(
     )?;
 
     // Check-ins.
-    progress.step(30, "Check-ins").await?;
+    progress.step(30, progress.texts.step_checkins).await?;
     let habits = habit::Entity::find()
         .filter(habit::Column::UserId.eq(user))
         .order_by_asc(habit::Column::Position)
@@ -763,7 +773,7 @@ async fn build(
     )?;
 
     // Diary: one Markdown file per day, and the list.
-    progress.step(45, "Diary").await?;
+    progress.step(45, progress.texts.step_diary).await?;
     let entry_tags = links(
         diary_entry_tag::Entity::find()
             .filter(diary_entry_tag::Column::EntryId.in_subquery(owned(
@@ -821,7 +831,7 @@ async fn build(
     )?;
 
     // Letters, their recipients and pictures.
-    progress.step(60, "Letters").await?;
+    progress.step(60, progress.texts.step_letters).await?;
     let letters = letter::Entity::find()
         .filter(letter::Column::UserId.eq(user))
         .order_by_asc(letter::Column::CreatedMs)
@@ -861,9 +871,11 @@ async fn build(
     let total = images.len();
     for (n, image) in images.into_iter().enumerate() {
         let step = 60 + (35 * n / total.max(1)) as i32;
-        progress
-            .step(step, &format!("Pictures ({} of {total})", n + 1))
-            .await?;
+        let what = fill(
+            progress.texts.step_pictures,
+            &[("n", &(n + 1)), ("total", &total)],
+        );
+        progress.step(step, &what).await?;
         let ext = match image.mime.as_str() {
             "image/png" => "png",
             "image/webp" => "webp",
@@ -987,7 +999,7 @@ async fn build(
     )?;
 
     // The wall, and notifications.
-    progress.step(95, "Wall activity and notifications").await?;
+    progress.step(95, progress.texts.step_wall).await?;
     let likes: Vec<Value> = letter_like::Entity::find()
         .filter(letter_like::Column::UserId.eq(user))
         .order_by_asc(letter_like::Column::CreatedMs)

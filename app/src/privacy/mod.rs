@@ -74,7 +74,7 @@ pub struct ConsentRecordView {
     pub when: String,
     pub policy_version: String,
     pub choices: ConsentChoices,
-    /// "first visit" or "settings".
+    /// "first visit" or "settings", in the request's language.
     pub source: String,
 }
 
@@ -105,7 +105,7 @@ pub async fn save_consent(
         _ => {
             return Err(AppError::validation(
                 "choice",
-                "Choose essential only, accept all, or your own choices.",
+                crate::i18n::t().account.consent_choice_invalid,
             ));
         }
     };
@@ -194,8 +194,14 @@ pub async fn close_account(current_password: String, confirm: String) -> Result<
 /// A short, human description of a browser from its `User-Agent`, e.g. "Chrome on Android".
 /// Only the family names are kept: no versions, no device models.
 pub fn device_summary(user_agent: Option<&str>) -> String {
+    device_summary_in(crate::i18n::Lang::En, user_agent)
+}
+
+/// [`device_summary`] in `lang` (the browser and system names stay as they are).
+pub fn device_summary_in(lang: crate::i18n::Lang, user_agent: Option<&str>) -> String {
+    let t = &lang.texts().account;
     let Some(ua) = user_agent.filter(|u| !u.trim().is_empty()) else {
-        return "Unknown browser".to_owned();
+        return t.device_unknown.to_owned();
     };
     let browser = if ua.contains("Edg/") || ua.contains("EdgA/") || ua.contains("EdgiOS/") {
         "Edge"
@@ -214,7 +220,7 @@ pub fn device_summary(user_agent: Option<&str>) -> String {
     } else if ua.starts_with("curl/") {
         "curl"
     } else {
-        "A browser"
+        t.device_a_browser
     };
     let os = if ua.contains("iPhone") {
         Some("iPhone")
@@ -234,7 +240,7 @@ pub fn device_summary(user_agent: Option<&str>) -> String {
         None
     };
     match os {
-        Some(os) => format!("{browser} on {os}"),
+        Some(os) => crate::i18n::fill(t.device_on, &[("browser", &browser), ("os", &os)]),
         None => browser.to_owned(),
     }
 }

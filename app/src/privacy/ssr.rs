@@ -10,7 +10,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::{DELETION_GRACE_DAYS, DeviceView, device_summary};
+use super::{DELETION_GRACE_DAYS, DeviceView, device_summary_in};
 use crate::{
     AppError,
     account::ssr::{
@@ -31,10 +31,19 @@ const RETENTION_EVERY: StdDuration = StdDuration::from_secs(3600);
 /// then deleted.
 const SPENT_TOKENS_KEPT_DAYS: i64 = 7;
 
-/// An instant as the privacy pages show it, in the owner's time zone: "24 Nov 2026, 09:14".
+/// An instant as the privacy pages show it, in the owner's time zone and the request's
+/// language: "24 Nov 2026, 09:14" · "2026年11月24日 09:14".
 pub(super) fn local(at: DateTime<FixedOffset>, timezone: &str) -> String {
     let tz: chrono_tz::Tz = timezone.parse().unwrap_or(chrono_tz::UTC);
-    at.with_timezone(&tz).format("%-d %b %Y, %H:%M").to_string()
+    let at = at.with_timezone(&tz);
+    match crate::i18n::lang() {
+        crate::i18n::Lang::En => at.format("%-d %b %Y, %H:%M").to_string(),
+        lang => format!(
+            "{} {}",
+            crate::i18n::date_in(lang, &at, crate::i18n::DateStyle::Long),
+            at.format("%H:%M")
+        ),
+    }
 }
 
 pub async fn devices() -> Result<Vec<DeviceView>, AppError> {
@@ -49,7 +58,7 @@ pub async fn devices() -> Result<Vec<DeviceView>, AppError> {
         .into_iter()
         .map(|s| DeviceView {
             current: s.id_hash == current.id_hash,
-            summary: device_summary(s.user_agent.as_deref()),
+            summary: device_summary_in(crate::i18n::lang(), s.user_agent.as_deref()),
             ip: s.ip,
             signed_in: local(s.created_at, &user.timezone),
             last_used: local(s.last_seen_at, &user.timezone),
@@ -92,7 +101,7 @@ pub async fn close_account(current_password: String, confirm: &str) -> Result<()
     if confirm.trim() != user.username {
         return Err(AppError::validation(
             "confirm",
-            "Type your username exactly as shown to confirm.",
+            crate::i18n::t().account.close_confirm_mismatch,
         ));
     }
     verify_current_password(&user, current_password).await?;
@@ -100,9 +109,10 @@ pub async fn close_account(current_password: String, confirm: &str) -> Result<()
     let now = Utc::now();
     close(&ctx.db, user.id, now.timestamp_millis()).await?;
     session::end_current(&ctx.db, &ctx.accounts.settings).await?;
-    let erase_on = (now + Duration::days(DELETION_GRACE_DAYS))
-        .format("%-d %B %Y")
-        .to_string();
+    let erase_on = crate::i18n::date(
+        &(now + Duration::days(DELETION_GRACE_DAYS)),
+        crate::i18n::DateStyle::Long,
+    );
     let login = format!("{}/login", ctx.accounts.settings.site_url);
     ctx.mailer.send_later(templates::account_closed(
         &user.username,

@@ -17,32 +17,54 @@ pub mod ssr;
 
 /// Letters per wall page.
 pub const PAGE_SIZE: usize = 20;
-/// Topics an author may give a public letter (at most [`MAX_TOPICS`]).
-pub const TOPICS: &[(&str, &str)] = &[
-    ("hope", "Hope"),
-    ("love", "Love"),
-    ("family", "Family"),
-    ("friendship", "Friendship"),
-    ("work", "Work"),
-    ("growth", "Growth"),
-    ("health", "Health"),
-    ("gratitude", "Gratitude"),
-    ("advice", "Advice"),
-    ("loss", "Loss"),
+/// Topics an author may give a public letter (at most [`MAX_TOPICS`]); [`topic_label`]
+/// names them.
+pub const TOPICS: &[&str] = &[
+    "hope",
+    "love",
+    "family",
+    "friendship",
+    "work",
+    "growth",
+    "health",
+    "gratitude",
+    "advice",
+    "loss",
 ];
 pub const MAX_TOPICS: usize = 3;
-/// Why someone reports a letter.
-pub const REPORT_REASONS: &[(&str, &str)] = &[
-    ("personal", "It reveals someone's personal information"),
-    ("hateful", "It is hateful or harassing"),
-    ("sexual", "It is sexual or violent"),
-    ("spam", "It is spam or advertising"),
-    ("other", "Something else"),
-];
+/// Why someone reports a letter; [`reason_label`] names them.
+pub const REPORT_REASONS: &[&str] = &["personal", "hateful", "sexual", "spam", "other"];
 pub const MAX_REPORT_NOTE: usize = 500;
 
+/// A topic's name in the current language, if `key` is a topic.
 pub fn topic_label(key: &str) -> Option<&'static str> {
-    TOPICS.iter().find(|(k, _)| *k == key).map(|(_, l)| *l)
+    let t = &crate::i18n::t().wall;
+    Some(match key {
+        "hope" => t.topic_hope,
+        "love" => t.topic_love,
+        "family" => t.topic_family,
+        "friendship" => t.topic_friendship,
+        "work" => t.topic_work,
+        "growth" => t.topic_growth,
+        "health" => t.topic_health,
+        "gratitude" => t.topic_gratitude,
+        "advice" => t.topic_advice,
+        "loss" => t.topic_loss,
+        _ => return None,
+    })
+}
+
+/// A report reason's description in the current language, if `key` is a reason.
+pub fn reason_label(key: &str) -> Option<&'static str> {
+    let t = &crate::i18n::t().wall;
+    Some(match key {
+        "personal" => t.reason_personal,
+        "hateful" => t.reason_hateful,
+        "sexual" => t.reason_sexual,
+        "spam" => t.reason_spam,
+        "other" => t.reason_other,
+        _ => return None,
+    })
 }
 
 /// Parses a comma-separated topic list: known keys only, no repeats, at most
@@ -53,7 +75,7 @@ pub fn parse_topics(raw: &str) -> Result<Vec<String>, AppError> {
         if topic_label(key).is_none() {
             return Err(AppError::validation(
                 "topics",
-                "Choose topics from the list.",
+                crate::i18n::t().wall.topics_unknown,
             ));
         }
         if !out.iter().any(|t| t == key) {
@@ -63,7 +85,10 @@ pub fn parse_topics(raw: &str) -> Result<Vec<String>, AppError> {
     if out.len() > MAX_TOPICS {
         return Err(AppError::validation(
             "topics",
-            format!("Choose at most {MAX_TOPICS} topics."),
+            crate::i18n::fill(
+                crate::i18n::t().wall.topics_too_many,
+                &[("max", &MAX_TOPICS)],
+            ),
         ));
     }
     Ok(out)
@@ -83,7 +108,7 @@ impl Cursor {
     }
 
     pub fn parse(raw: &str) -> Result<Self, AppError> {
-        let bad = || AppError::validation("after", "This page link is not valid.");
+        let bad = || AppError::validation("after", crate::i18n::t().wall.bad_cursor);
         let (ms, id) = raw.split_once('-').ok_or_else(bad)?;
         let delivered_ms = ms.parse::<i64>().map_err(|_| bad())?;
         if id.is_empty() || id.len() > 32 || !id.bytes().all(|b| b.is_ascii_alphanumeric()) {

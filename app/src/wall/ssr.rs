@@ -17,7 +17,7 @@ use uuid::Uuid;
 
 use super::{
     Cursor, MAX_REPORT_NOTE, ModerationItem, PAGE_SIZE, REPORT_REASONS, ReportView, WallCard,
-    WallImage, WallLetter, WallPage, topic_label,
+    WallImage, WallLetter, WallPage, reason_label, topic_label,
 };
 use crate::{
     AppError,
@@ -25,6 +25,7 @@ use crate::{
         entities::user_account,
         limiter::{Limit, Scope},
     },
+    i18n::{fill, t},
     letters::{
         entities::{letter, letter_image},
         rules,
@@ -84,7 +85,7 @@ fn signed(l: &letter::Model) -> String {
         .as_deref()
         .map(str::trim)
         .filter(|p| !p.is_empty())
-        .map_or_else(|| "Anonymous".to_owned(), str::to_owned)
+        .map_or_else(|| t().wall.anonymous.to_owned(), str::to_owned)
 }
 
 /// Cards for these letters, with topics, like counts, the viewer's likes and image counts
@@ -151,9 +152,12 @@ async fn cards(
                 signed: signed(l),
                 written_on: long_date(l.created_ms, tz),
                 delivered_on: long_date(delivered, tz),
-                waited: format!(
-                    "Written {} before it arrived",
-                    rules::duration_words((delivered - l.created_ms).max(0))
+                waited: fill(
+                    t().wall.waited,
+                    &[(
+                        "span",
+                        &rules::duration_words((delivered - l.created_ms).max(0)),
+                    )],
                 ),
                 topics: topics.remove(&l.id).unwrap_or_default(),
                 likes: likes.get(&l.id).copied().unwrap_or(0),
@@ -175,7 +179,7 @@ pub async fn page(
 ) -> Result<WallPage, AppError> {
     let topic = match topic.map(str::trim).filter(|t| !t.is_empty()) {
         Some(t) if topic_label(t).is_some() => Some(t.to_owned()),
-        Some(_) => return Err(AppError::validation("topic", "There is no such topic.")),
+        Some(_) => return Err(AppError::validation("topic", t().wall.no_such_topic)),
         None => None,
     };
     let cursor = after
@@ -353,14 +357,14 @@ pub async fn report(
 ) -> Result<(), AppError> {
     let l = find_on_wall(db, id).await?;
     let reason = reason.trim();
-    if !REPORT_REASONS.iter().any(|(k, _)| *k == reason) {
-        return Err(AppError::validation("reason", "Choose a reason."));
+    if !REPORT_REASONS.contains(&reason) {
+        return Err(AppError::validation("reason", t().wall.choose_reason));
     }
     let note = note.trim();
     if note.chars().count() > MAX_REPORT_NOTE {
         return Err(AppError::validation(
             "note",
-            format!("Keep the note under {MAX_REPORT_NOTE} characters."),
+            fill(t().wall.note_too_long, &[("max", &MAX_REPORT_NOTE)]),
         ));
     }
     take(Scope::Report, user, limits()?.reports_per_account)?;
@@ -432,7 +436,7 @@ pub async fn queue(db: &DatabaseConnection, user: Uuid) -> Result<Vec<Moderation
     // A closed account is gone from every page, the moderators' included.
     let shown_name = |u: user_account::Model| {
         let name = if u.deleted_ms.is_some() {
-            "a closed account".to_owned()
+            t().wall.closed_account.to_owned()
         } else {
             u.username
         };
@@ -481,27 +485,25 @@ pub async fn queue(db: &DatabaseConnection, user: Uuid) -> Result<Vec<Moderation
                         reporter: names
                             .get(&r.user_id)
                             .cloned()
-                            .unwrap_or_else(|| "(deleted account)".into()),
-                        reason: REPORT_REASONS
-                            .iter()
-                            .find(|(k, _)| *k == r.reason)
-                            .map_or_else(|| r.reason.clone(), |(_, label)| (*label).to_owned()),
+                            .unwrap_or_else(|| t().wall.deleted_account.into()),
+                        reason: reason_label(&r.reason)
+                            .map_or_else(|| r.reason.clone(), str::to_owned),
                         note: r.note.clone(),
                         when: long_date(r.created_ms, utc),
                     })
                     .collect(),
                 last_action: last.get(&l.id).map(|m| {
-                    format!(
-                        "{} by {} on {}",
+                    let admin = m
+                        .admin_id
+                        .and_then(|a| admins.get(&a).cloned())
+                        .unwrap_or_else(|| t().wall.former_admin.into());
+                    fill(
                         if m.action == "hide" {
-                            "Hidden"
+                            t().wall.last_hidden
                         } else {
-                            "Shown"
+                            t().wall.last_shown
                         },
-                        m.admin_id
-                            .and_then(|a| admins.get(&a).cloned())
-                            .unwrap_or_else(|| "a former admin".into()),
-                        long_date(m.created_ms, utc)
+                        &[("admin", &admin), ("date", &long_date(m.created_ms, utc))],
                     )
                 }),
             }
@@ -575,10 +577,7 @@ pub async fn set_admin(
         .exec(db)
         .await?;
     if done.rows_affected == 0 {
-        return Err(AppError::validation(
-            "username",
-            "There is no account with this username.",
-        ));
+        return Err(AppError::validation("username", t().wall.no_such_user));
     }
     Ok(())
 }

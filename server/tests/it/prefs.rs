@@ -209,7 +209,10 @@ async fn the_language_follows_the_account_then_the_browser_then_accept_language(
         )
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(body.contains("\"field\":\"theme\"") && body.contains("请选择"), "{body}");
+    assert!(
+        body.contains("\"field\":\"theme\"") && body.contains("请选择"),
+        "{body}"
+    );
 
     // A bad language names its field.
     let (status, _, body) = app

@@ -118,13 +118,10 @@ pub async fn register(input: RegisterInput) -> Result<(), AppError> {
     };
     let password = errors.take(new_password(&input.password));
     if !crate::server::ticked(&input.age) {
-        errors.add("age", "Ripen is for people aged 13 or older.");
+        errors.add("age", crate::i18n::t().auth.age_required);
     }
     if !crate::server::ticked(&input.consent) {
-        errors.add(
-            "consent",
-            "Please read and accept the terms and the privacy policy.",
-        );
+        errors.add("consent", crate::i18n::t().auth.consent_required);
     }
     let (Some(username), Some(email), Some(password), true) =
         (username, email, password, errors.is_empty())
@@ -260,7 +257,7 @@ pub async fn login(identifier: &str, password: String) -> Result<(), AppError> {
     if password.len() > MAX_LOGIN_PASSWORD {
         return Err(AppError::validation(
             "password",
-            "That password is too long.",
+            crate::i18n::t().auth.password_too_long,
         ));
     }
 
@@ -328,7 +325,7 @@ pub async fn verify_email(token: &str) -> Result<(), AppError> {
         if email_taken_by_other(&c.db, &new, user.id).await? {
             return Err(AppError::validation(
                 "email",
-                "That address now belongs to another account.",
+                crate::i18n::t().auth.email_taken_now,
             ));
         }
         active.email = Set(new.as_str().to_owned());
@@ -378,10 +375,7 @@ fn new_password(raw: &str) -> Result<NewPassword, AppError> {
 }
 
 fn invalid_link() -> AppError {
-    AppError::validation(
-        "token",
-        "This link has expired or has already been used. Please ask for a new one.",
-    )
+    AppError::validation("token", crate::i18n::t().auth.link_invalid)
 }
 
 /// Sends a reset link if the address has an account; answers the same either way.
@@ -477,7 +471,7 @@ async fn check_current_password(
             .hit(Scope::LoginAccount, &key, limits.login_failures_per_account);
         Err(AppError::validation(
             "current_password",
-            "That is not your current password.",
+            crate::i18n::t().auth.wrong_current_password,
         ))
     }
 }
@@ -559,7 +553,7 @@ pub async fn update_profile(username: &str, phone: Option<&str>) -> Result<UserV
         if taken {
             return Err(AppError::validation(
                 Username::FIELD,
-                "That username is taken. Please choose another.",
+                crate::i18n::t().auth.username_taken,
             ));
         }
     }
@@ -570,10 +564,7 @@ pub async fn update_profile(username: &str, phone: Option<&str>) -> Result<UserV
     active.updated_at = Set(Utc::now().fixed_offset());
     let user = active.update(&c.db).await.map_err(|e| {
         if e.sql_err().is_some() {
-            AppError::validation(
-                Username::FIELD,
-                "That username is taken. Please choose another.",
-            )
+            AppError::validation(Username::FIELD, crate::i18n::t().auth.username_taken)
         } else {
             e.into()
         }

@@ -58,7 +58,7 @@ pub fn reject_common(password: &NewPassword) -> Result<(), AppError> {
     if COMMON.contains(lowered.as_str()) {
         return Err(AppError::validation(
             NewPassword::FIELD,
-            "This password is one of the most common ones and easy to guess. Please choose another.",
+            crate::i18n::t().auth.password_common,
         ));
     }
     Ok(())
