@@ -332,7 +332,8 @@ pub fn Heatmap(
             <p id=summary_id.clone() class="visually-hidden" aria-hidden="true">
                 {move || heatmap_summary(&cells(), weeks, label, unit)}
             </p>
-            <div class="chart-scroll">
+            // Wider than a phone: scrollable, so reachable and scrollable by keyboard too.
+            <div class="chart-scroll" tabindex="0" role="group" aria-label=label>
                 <svg class="chart chart-heatmap" viewBox=view_box role="img" aria-labelledby=summary_id>
                     <g class="hm-months">
                         {move || {

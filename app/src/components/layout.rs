@@ -107,13 +107,29 @@ fn LanguageSwitch() -> impl IntoView {
     }
 }
 
+/// Moves keyboard focus to the page's content (the router would otherwise treat `#main`
+/// as a navigation and leave focus on the link).
+fn skip_to_main(ev: leptos::ev::MouseEvent) {
+    ev.prevent_default();
+    #[cfg(feature = "hydrate")]
+    {
+        use leptos::wasm_bindgen::JsCast;
+        if let Some(main) = document()
+            .get_element_by_id("main")
+            .and_then(|m| m.dyn_into::<leptos::web_sys::HtmlElement>().ok())
+        {
+            let _ = main.focus();
+        }
+    }
+}
+
 #[component]
 pub fn Layout(children: Children) -> impl IntoView {
     crate::account::state::provide_auth();
     let tx = &t().shell;
     view! {
         <div class="site">
-            <a class="skip-link" href="#main">{tx.skip_to_content}</a>
+            <a class="skip-link" href="#main" on:click=skip_to_main>{tx.skip_to_content}</a>
             <header class="topbar">
                 <div class="container">
                     <A href="/" attr:class="brand" attr:aria-label=tx.brand_home>
