@@ -165,6 +165,18 @@ pub struct LanguageSaved {
     pub remembered: bool,
 }
 
+/// The action that saves a language, and reloads the page in it once saved (every string
+/// on the page, and those the server sends later, follow).
+pub fn use_save_language() -> ServerAction<SetLanguage> {
+    let save = ServerAction::<SetLanguage>::new();
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = save.value().get() {
+            let _ = window().location().reload();
+        }
+    });
+    save
+}
+
 /// Saves the language: on the account when signed in, and in this browser. The page
 /// reloads to show it.
 #[server(prefix = "/api", endpoint = "prefs/language")]

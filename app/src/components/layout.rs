@@ -84,13 +84,8 @@ fn ThemeButton() -> impl IntoView {
 fn LanguageSwitch() -> impl IntoView {
     use crate::prefs::SetLanguage;
     let other = crate::i18n::lang().other();
-    let save = ServerAction::<SetLanguage>::new();
+    let save = crate::prefs::use_save_language();
     let path = <SetLanguage as server_fn::ServerFn>::PATH;
-    Effect::new(move |_| {
-        if let Some(Ok(_)) = save.value().get() {
-            let _ = window().location().reload();
-        }
-    });
     view! {
         <form method="post" action=path class="lang-form"
             on:submit=move |ev| {

@@ -421,13 +421,8 @@ fn LanguageCard() -> impl IntoView {
     let tx = crate::i18n::t();
     let current = crate::i18n::lang();
     let choice = RwSignal::new(current.tag().to_owned());
-    let save = ServerAction::<SetLanguage>::new();
+    let save = crate::prefs::use_save_language();
     let path = <SetLanguage as server_fn::ServerFn>::PATH;
-    Effect::new(move |_| {
-        if let Some(Ok(_)) = save.value().get() {
-            let _ = window().location().reload();
-        }
-    });
     view! {
         <section class="card" aria-labelledby="language-h">
             <h2 id="language-h">{tx.shell.language}</h2>

@@ -56,6 +56,23 @@ async fn set_theme(
     (serde_json::from_str(&body).unwrap(), cookie)
 }
 
+/// A new browser, logged in as `username`.
+async fn logged_in_browser(app: &TestApp, username: &str) -> reqwest::Client {
+    let browser = app.new_client();
+    let (status, _, body) = app
+        .call_as(
+            &browser,
+            Login {
+                identifier: username.into(),
+                password: PASSWORD.into(),
+            },
+            &[],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    browser
+}
+
 fn consent(functional: bool) -> SaveConsent {
     SaveConsent {
         choice: "custom".into(),
@@ -112,18 +129,7 @@ async fn the_theme_is_rendered_by_the_server_and_remembered_only_where_allowed()
 
     // Signing up keeps it on the account; another browser of the account renders it too.
     verified_user(&app, "ann", "ann@example.com").await;
-    let laptop = app.new_client();
-    let (status, _, body) = app
-        .call_as(
-            &laptop,
-            Login {
-                identifier: "ann".into(),
-                password: PASSWORD.into(),
-            },
-            &[],
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
+    let laptop = logged_in_browser(&app, "ann").await;
     assert_eq!(rendered(&app, &laptop, "/timer").await.0, "dark");
 
     // Changed on the laptop (no theme cookie there): the account remembers it.
@@ -244,18 +250,7 @@ async fn the_language_follows_the_account_then_the_browser_then_accept_language(
 
     // Signing up keeps it on the account: another browser, asking for English, gets Chinese.
     verified_user(&app, "mei", "mei@example.com").await;
-    let laptop = app.new_client();
-    let (status, _, body) = app
-        .call_as(
-            &laptop,
-            Login {
-                identifier: "mei".into(),
-                password: PASSWORD.into(),
-            },
-            &[],
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
+    let laptop = logged_in_browser(&app, "mei").await;
     let (lang, body) = page_lang(&app, &laptop, "/account", Some("en-US")).await;
     assert_eq!(lang, "zh-Hans");
     assert!(body.contains("账户"));
