@@ -287,17 +287,27 @@ pub mod ssr {
         }
     }
 
+    /// Stores a preference on the signed-in account; `false` for a visitor.
+    async fn save_on_account(
+        db: &DatabaseConnection,
+        column: user_account::Column,
+        value: &str,
+    ) -> Result<bool, AppError> {
+        let Some(user) = current_user().await? else {
+            return Ok(false);
+        };
+        user_account::Entity::update_many()
+            .col_expr(column, value.into())
+            .filter(user_account::Column::Id.eq(user.id))
+            .exec(db)
+            .await?;
+        Ok(true)
+    }
+
     pub async fn save_theme(theme: Theme) -> Result<ThemeSaved, AppError> {
         let ctx = server_context()?;
-        let mut remembered = false;
-        if let Some(user) = current_user().await? {
-            user_account::Entity::update_many()
-                .col_expr(user_account::Column::Theme, theme.as_str().into())
-                .filter(user_account::Column::Id.eq(user.id))
-                .exec(&ctx.db)
-                .await?;
-            remembered = true;
-        }
+        let mut remembered =
+            save_on_account(&ctx.db, user_account::Column::Theme, theme.as_str()).await?;
         let settings = &ctx.accounts.settings;
         if crate::privacy::consent::state().await?.choices.functional {
             append_cookie(
@@ -313,15 +323,8 @@ pub mod ssr {
 
     pub async fn save_language(lang: Lang) -> Result<LanguageSaved, AppError> {
         let ctx = server_context()?;
-        let mut remembered = false;
-        if let Some(user) = current_user().await? {
-            user_account::Entity::update_many()
-                .col_expr(user_account::Column::Language, lang.tag().into())
-                .filter(user_account::Column::Id.eq(user.id))
-                .exec(&ctx.db)
-                .await?;
-            remembered = true;
-        }
+        let remembered =
+            save_on_account(&ctx.db, user_account::Column::Language, lang.tag()).await?;
         let settings = &ctx.accounts.settings;
         let allowed = crate::privacy::consent::state().await?.choices.functional;
         // Without consent, a cookie that ends with the browser session: the choice the

@@ -292,21 +292,5 @@ pub fn date(d: &impl Datelike, style: DateStyle) -> String {
     date_in(lang(), d, style)
 }
 
-/// A whole number with the language's digit grouping ("12,345" in both).
-pub fn number(n: i64) -> String {
-    let digits = n.unsigned_abs().to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 1);
-    if n < 0 {
-        out.push('-');
-    }
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests;

@@ -47,13 +47,20 @@ async fn set_theme(
         )
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
-    let cookie = headers
+    let cookie = set_cookies(&headers, "ripen_theme").into_iter().next();
+    (serde_json::from_str(&body).unwrap(), cookie)
+}
+
+/// The `Set-Cookie` values of a response that set the cookie `name`.
+fn set_cookies(headers: &reqwest::header::HeaderMap, name: &str) -> Vec<String> {
+    let prefix = format!("{name}=");
+    headers
         .get_all("set-cookie")
         .iter()
         .filter_map(|v| v.to_str().ok())
-        .find(|c| c.starts_with("ripen_theme="))
-        .map(str::to_owned);
-    (serde_json::from_str(&body).unwrap(), cookie)
+        .filter(|c| c.starts_with(&prefix))
+        .map(str::to_owned)
+        .collect()
 }
 
 /// A new browser, logged in as `username`.
@@ -144,10 +151,8 @@ async fn the_theme_is_rendered_by_the_server_and_remembered_only_where_allowed()
     assert_eq!(rendered(&app, c, "/").await.0, "dark");
     // ...until "language and theme" is withdrawn: the cookie is deleted, the account's stands.
     let (_, headers, _) = app.call_as(c, consent(false), &[]).await;
-    let cleared = headers
-        .get_all("set-cookie")
+    let cleared = set_cookies(&headers, "ripen_theme")
         .iter()
-        .filter_map(|v| v.to_str().ok())
         .any(|c| c.starts_with("ripen_theme=;") && c.contains("Max-Age=0"));
     assert!(cleared, "{headers:?}");
     assert_eq!(rendered(&app, c, "/").await.0, "light");
@@ -180,12 +185,7 @@ async fn set_language(
         .call_as(client, SetLanguage { lang: lang.into() }, &[])
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
-    let cookie = headers
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|c| c.starts_with("ripen_lang="))
-        .map(str::to_owned);
+    let cookie = set_cookies(&headers, "ripen_lang").into_iter().next();
     (serde_json::from_str(&body).unwrap(), cookie)
 }
 
@@ -265,10 +265,8 @@ async fn the_language_follows_the_account_then_the_browser_then_accept_language(
     // Withdrawing "language and theme" deletes the cookie.
     let (_, headers, _) = app.call_as(c, consent(false), &[]).await;
     assert!(
-        headers
-            .get_all("set-cookie")
+        set_cookies(&headers, "ripen_lang")
             .iter()
-            .filter_map(|v| v.to_str().ok())
             .any(|c| c.starts_with("ripen_lang=;") && c.contains("Max-Age=0")),
         "{headers:?}"
     );
