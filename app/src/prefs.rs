@@ -97,6 +97,19 @@ pub fn current() -> Prefs {
     }
 }
 
+/// The current language alone: what every catalogue lookup asks, so in the browser it is
+/// read from the document once, without the theme.
+pub fn current_lang() -> Lang {
+    #[cfg(feature = "ssr")]
+    {
+        current().lang
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        browser::lang()
+    }
+}
+
 /// The document's preferences: `<html data-theme>` may change while the page is open, the
 /// language (`<html lang>`) only with a reload.
 #[cfg(not(feature = "ssr"))]
@@ -113,18 +126,22 @@ mod browser {
         document().document_element()?.get_attribute(name)
     }
 
+    pub fn lang() -> Lang {
+        LANG.with(|l| {
+            *l.get_or_init(|| {
+                attribute("lang")
+                    .and_then(|t| Lang::parse(&t))
+                    .unwrap_or_default()
+            })
+        })
+    }
+
     pub fn prefs() -> Prefs {
         Prefs {
             theme: attribute("data-theme")
                 .and_then(|t| Theme::parse(&t))
                 .unwrap_or_default(),
-            lang: LANG.with(|l| {
-                *l.get_or_init(|| {
-                    attribute("lang")
-                        .and_then(|t| Lang::parse(&t))
-                        .unwrap_or_default()
-                })
-            }),
+            lang: lang(),
         }
     }
 }

@@ -159,7 +159,7 @@ pub static ZH: Texts = Texts {
 
 /// The language of the current request (server) or document (browser).
 pub fn lang() -> Lang {
-    crate::prefs::current().lang
+    crate::prefs::current_lang()
 }
 
 /// The current language's catalogue: `t().timer.start`.
