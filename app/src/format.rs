@@ -15,6 +15,22 @@ pub fn human_size(bytes: u64) -> String {
     }
 }
 
+/// A wall-clock time, "09:05": the browser's local time (UTC on the server, whose
+/// rendering the browser replaces).
+pub fn clock_time(ms: i64) -> String {
+    #[cfg(feature = "hydrate")]
+    {
+        let d = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(ms as f64));
+        format!("{:02}:{:02}", d.get_hours(), d.get_minutes())
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        chrono::DateTime::from_timestamp_millis(ms)
+            .map(|d| d.format("%H:%M").to_string())
+            .unwrap_or_default()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::human_size;

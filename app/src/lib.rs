@@ -15,6 +15,7 @@ pub mod i18n;
 pub mod letters;
 #[cfg(feature = "ssr")]
 pub mod mail;
+pub mod offline;
 pub mod pages;
 pub mod prefs;
 pub mod privacy;

@@ -205,9 +205,11 @@ pub async fn set_language(lang: String) -> Result<LanguageSaved, AppError> {
 
 #[cfg(feature = "ssr")]
 pub mod ssr {
+    use chrono::Utc;
     use sea_orm::{
         ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect, sea_query::Query,
     };
+    use uuid::Uuid;
 
     use super::{Lang, LanguageSaved, Prefs, Theme, ThemeSaved};
     use crate::{
@@ -251,16 +253,17 @@ pub mod ssr {
     }
 
     /// The preferences to render a request with (see the module docs and `crate::i18n`
-    /// for the order). Costs one indexed read when the request carries a session cookie.
+    /// for the order), and the signed-in user if the session has not expired. Costs one
+    /// indexed read when the request carries a session cookie.
     pub async fn resolve(
         db: &DatabaseConnection,
         settings: &AccountSettings,
         headers: &http::HeaderMap,
-    ) -> Prefs {
+    ) -> (Prefs, Option<Uuid>) {
         let secure = settings.secure_cookies;
-        let (account_theme, account_lang) = match cookie_value(headers, cookie_name(secure)) {
+        let (user, account_theme, account_lang) = match cookie_value(headers, cookie_name(secure)) {
             Some(token) => account_prefs(db, &token).await,
-            None => (None, None),
+            None => (None, None, None),
         };
         let theme = from_cookie(settings, headers)
             .or(account_theme)
@@ -274,14 +277,19 @@ pub mod ssr {
                     .and_then(Lang::negotiate)
             })
             .unwrap_or_default();
-        Prefs { theme, lang }
+        (Prefs { theme, lang }, user)
     }
 
-    /// The theme and language of the account whose session `token` is (expiry is checked
-    /// where it matters; a stale session only picks a colour scheme and a language).
-    async fn account_prefs(db: &DatabaseConnection, token: &str) -> (Option<Theme>, Option<Lang>) {
-        let row: Option<(String, Option<String>)> = user_account::Entity::find()
+    /// The account whose unexpired session `token` is, with its theme and language (idle
+    /// timeouts are checked where it matters: here a session only picks a colour scheme and
+    /// a language, and tells the service worker whose pages it may keep).
+    async fn account_prefs(
+        db: &DatabaseConnection,
+        token: &str,
+    ) -> (Option<Uuid>, Option<Theme>, Option<Lang>) {
+        let row: Option<(Uuid, String, Option<String>)> = user_account::Entity::find()
             .select_only()
+            .column(user_account::Column::Id)
             .column(user_account::Column::Theme)
             .column(user_account::Column::Language)
             .filter(
@@ -290,6 +298,7 @@ pub mod ssr {
                         .column(auth_session::Column::UserId)
                         .from(auth_session::Entity)
                         .and_where(auth_session::Column::IdHash.eq(digest(token)))
+                        .and_where(auth_session::Column::ExpiresAt.gt(Utc::now().fixed_offset()))
                         .to_owned(),
                 ),
             )
@@ -299,8 +308,12 @@ pub mod ssr {
             .ok()
             .flatten();
         match row {
-            Some((theme, lang)) => (Theme::parse(&theme), lang.as_deref().and_then(Lang::parse)),
-            None => (None, None),
+            Some((user, theme, lang)) => (
+                Some(user),
+                Theme::parse(&theme),
+                lang.as_deref().and_then(Lang::parse),
+            ),
+            None => (None, None, None),
         }
     }
 

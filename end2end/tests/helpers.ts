@@ -81,6 +81,14 @@ export async function signUpAndConfirm(page: Page, prefix: string): Promise<stri
   return name;
 }
 
+/** Sets the focus phase to one minute from the timer page's settings. */
+export async function useOneMinuteFocus(page: Page) {
+  await page.getByText("Timer settings").click();
+  await page.getByLabel("Focus (minutes)").fill("1");
+  await page.getByRole("button", { name: "Save settings" }).click();
+  await expect(page.getByTestId("timer-time")).toHaveText("1:00");
+}
+
 /** Logs in an existing user on this page. */
 export async function logIn(page: Page, name: string) {
   await page.goto("/login");

@@ -1,5 +1,5 @@
 import { test, expect, type Page } from "@playwright/test";
-import { hydrated, logIn, signUpAndConfirm } from "./helpers";
+import { hydrated, logIn, signUpAndConfirm, useOneMinuteFocus } from "./helpers";
 
 /** Seconds shown on the timer (m:ss). */
 async function shownSeconds(page: Page): Promise<number> {
@@ -25,13 +25,6 @@ async function serverTimer(page: Page): Promise<{ remaining: number; run: string
   const remaining =
     run.status === "running" ? run.planned_end - snap.server_now : run.status === "paused" ? run.planned_end - run.paused_at : NaN;
   return { remaining: remaining / 1000, run: run.status };
-}
-
-async function useOneMinuteFocus(page: Page) {
-  await page.getByText("Timer settings").click();
-  await page.getByLabel("Focus (minutes)").fill("1");
-  await page.getByRole("button", { name: "Save settings" }).click();
-  await expect(page.getByTestId("timer-time")).toHaveText("1:00");
 }
 
 test("a focus session survives a reload and ends as a record with its task, tag and note", async ({ page }) => {

@@ -7,9 +7,10 @@ use axum::{
     middleware::Next,
     response::Response,
 };
-use http::Method;
+use http::{HeaderValue, Method, header};
 use sea_orm::DatabaseConnection;
 use std::sync::Arc;
+use uuid::Uuid;
 
 #[derive(Clone)]
 pub struct PrefsState {
@@ -32,7 +33,27 @@ pub async fn resolve(State(state): State<PrefsState>, mut req: Request, next: Ne
     if !needs_prefs(&req) {
         return next.run(req).await;
     }
-    let p = prefs::ssr::resolve(&state.db, &state.accounts.settings, req.headers()).await;
+    let (p, user) = prefs::ssr::resolve(&state.db, &state.accounts.settings, req.headers()).await;
     req.extensions_mut().insert(p);
-    prefs::ssr::REQUEST_PREFS.scope(p, next.run(req)).await
+    let mut res = prefs::ssr::REQUEST_PREFS.scope(p, next.run(req)).await;
+    mark_viewer(&mut res, user);
+    res
 }
+
+/// Tells the service worker whose page this is: `Ripen-Viewer` on every HTML page of a
+/// signed-in user, with the opaque key their offline data is filed under. A page without it
+/// was rendered for a visitor, and the worker forgets every page it kept (see `pwa/sw.js`).
+fn mark_viewer(res: &mut Response, user: Option<Uuid>) {
+    let html = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
+    if let (true, Some(user)) = (html, user)
+        && let Ok(v) = HeaderValue::from_str(&app::offline::ssr::viewer_key(user))
+    {
+        res.headers_mut().insert(VIEWER_HEADER, v);
+    }
+}
+
+pub const VIEWER_HEADER: &str = "ripen-viewer";

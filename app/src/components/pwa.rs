@@ -38,6 +38,12 @@ pub fn InstallButton() -> impl IntoView {
     }
 }
 
+/// Tells the service worker that nobody is signed in here any more, so it forgets the pages
+/// it kept for offline use (see `pwa/sw.js`).
+pub fn forget_pages() {
+    browser::forget_pages();
+}
+
 #[cfg(feature = "hydrate")]
 mod browser {
     use leptos::prelude::*;
@@ -124,6 +130,15 @@ mod browser {
         then.forget();
     }
 
+    pub fn forget_pages() {
+        let Some(worker) = container().and_then(|c| c.controller()) else {
+            return;
+        };
+        let msg = js_sys::Object::new();
+        let _ = js_sys::Reflect::set(&msg, &"type".into(), &"SIGNED_OUT".into());
+        let _ = worker.post_message(&msg);
+    }
+
     /// Tells the waiting worker to take over; `controllerchange` then reloads the page.
     pub fn activate_update() {
         let Some(sw) = container() else { return };
@@ -151,4 +166,5 @@ mod browser {
     pub fn watch_install(_: RwSignal<bool>) {}
     pub fn prompt_install() {}
     pub fn activate_update() {}
+    pub fn forget_pages() {}
 }

@@ -103,6 +103,9 @@ pub struct DayView {
     pub tags: Vec<TagView>,
     /// Check-ins per day over the last 26 weeks up to `today`.
     pub checkin_heatmap: Vec<DayValue>,
+    /// Whose diary this is, as an opaque key (see [`crate::focus::TimerSnapshot::viewer`]).
+    #[serde(default)]
+    pub viewer: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

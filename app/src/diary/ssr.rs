@@ -857,6 +857,7 @@ pub async fn day_view(
         memories: memories(db, user, day, &habits).await?,
         tags: list_tags(db, user).await?,
         checkin_heatmap,
+        viewer: crate::offline::ssr::viewer_key(user),
     })
 }
 

@@ -100,6 +100,10 @@ pub struct TimerSnapshot {
     pub server_now: i64,
     /// Focus sessions recorded by the call that produced this snapshot (to annotate).
     pub ended: Vec<Uuid>,
+    /// Whose timer this is, as an opaque key: what this browser records offline is kept
+    /// under it, so it is only ever sent back for the same account.
+    #[serde(default)]
+    pub viewer: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

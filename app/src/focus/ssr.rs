@@ -86,7 +86,7 @@ fn settings_of(m: &focus_timer::Model) -> FocusSettings {
     }
 }
 
-fn state_of(m: &focus_timer::Model) -> TimerState {
+pub(crate) fn state_of(m: &focus_timer::Model) -> TimerState {
     let run = match (m.status.as_str(), m.started_at, m.planned_end, m.paused_at) {
         ("running", Some(started_at), Some(planned_end), _) => Run::Running {
             started_at,
@@ -108,7 +108,7 @@ fn state_of(m: &focus_timer::Model) -> TimerState {
     }
 }
 
-fn write_state(a: &mut focus_timer::ActiveModel, s: &TimerState) {
+pub(crate) fn write_state(a: &mut focus_timer::ActiveModel, s: &TimerState) {
     a.phase = Set(s.phase.as_str().to_owned());
     a.focus_done_in_cycle = Set(i32::try_from(s.focus_done_in_cycle).unwrap_or(0));
     let (status, started, end, paused_at, paused_total) = match s.run {
@@ -144,7 +144,7 @@ fn write_state(a: &mut focus_timer::ActiveModel, s: &TimerState) {
     a.paused_total = Set(paused_total);
 }
 
-fn snapshot(m: &focus_timer::Model, ended: Vec<Uuid>) -> TimerSnapshot {
+pub(crate) fn snapshot(m: &focus_timer::Model, ended: Vec<Uuid>) -> TimerSnapshot {
     TimerSnapshot {
         state: state_of(m),
         settings: settings_of(m),
@@ -152,11 +152,15 @@ fn snapshot(m: &focus_timer::Model, ended: Vec<Uuid>) -> TimerSnapshot {
         version: m.version,
         server_now: now_ms(),
         ended,
+        viewer: crate::offline::ssr::viewer_key(m.user_id),
     }
 }
 
 /// The user's timer row, created with default settings on first use.
-async fn load(db: &impl ConnectionTrait, user: Uuid) -> Result<focus_timer::Model, AppError> {
+pub(crate) async fn load(
+    db: &impl ConnectionTrait,
+    user: Uuid,
+) -> Result<focus_timer::Model, AppError> {
     if let Some(m) = focus_timer::Entity::find_by_id(user).one(db).await? {
         return Ok(m);
     }
@@ -195,7 +199,7 @@ async fn load(db: &impl ConnectionTrait, user: Uuid) -> Result<focus_timer::Mode
 
 /// Writes a changed timer and the sessions it ended, in one transaction, only if nobody
 /// changed the timer since `expected` was read (optimistic concurrency). `None` = retry.
-async fn persist(
+pub(crate) async fn persist(
     db: &DatabaseConnection,
     expected: &focus_timer::Model,
     change: impl FnOnce(&mut focus_timer::ActiveModel),
@@ -222,25 +226,15 @@ async fn persist(
     };
     for e in ended {
         let id = Uuid::new_v4();
-        // A session counts for the day it started on, by the user's time rules.
-        let day = rule
-            .as_ref()
-            .map_or_else(|| Utc::now().date_naive(), |r| r.day_of(e.started_at));
-        focus_session::ActiveModel {
-            id: Set(id),
-            user_id: Set(expected.user_id),
-            task_id: Set(expected.task_id),
-            started_at: Set(e.started_at),
-            ended_at: Set(e.ended_at),
-            focused_seconds: Set(i32::try_from(e.focused_ms / 1000).unwrap_or(i32::MAX)),
-            completed: Set(e.completed),
-            note: Set(None),
-            created_at: Set(Utc::now().fixed_offset()),
-            day: Set(day),
-        }
-        .insert(&txn)
+        record_session(
+            &txn,
+            expected.user_id,
+            id,
+            expected.task_id,
+            e,
+            rule.as_ref(),
+        )
         .await?;
-        crate::diary::ssr::refresh_focus_day(&txn, expected.user_id, day).await?;
         ids.push(id);
     }
     let saved = focus_timer::Entity::find_by_id(expected.user_id)
@@ -249,6 +243,41 @@ async fn persist(
         .ok_or_else(|| AppError::internal("focus_timer row vanished"))?;
     txn.commit().await?;
     Ok(Some((saved, ids)))
+}
+
+/// Stores one ended focus phase as a session under `id` and refreshes its day's roll-ups.
+/// Returns `false` (and stores nothing) if a session with that id already exists.
+pub(crate) async fn record_session(
+    txn: &impl ConnectionTrait,
+    user: Uuid,
+    id: Uuid,
+    task_id: Option<Uuid>,
+    e: &FocusEnded,
+    rule: Option<&crate::time::DayRule>,
+) -> Result<bool, AppError> {
+    // A session counts for the day it started on, by the user's time rules.
+    let day = rule.map_or_else(|| Utc::now().date_naive(), |r| r.day_of(e.started_at));
+    let row = focus_session::ActiveModel {
+        id: Set(id),
+        user_id: Set(user),
+        task_id: Set(task_id),
+        started_at: Set(e.started_at),
+        ended_at: Set(e.ended_at),
+        focused_seconds: Set(i32::try_from(e.focused_ms / 1000).unwrap_or(i32::MAX)),
+        completed: Set(e.completed),
+        note: Set(None),
+        created_at: Set(Utc::now().fixed_offset()),
+        day: Set(day),
+    };
+    let inserted = focus_session::Entity::insert(row)
+        .on_conflict_do_nothing_on([focus_session::Column::Id])
+        .exec_without_returning(txn)
+        .await?;
+    if !matches!(inserted, sea_orm::TryInsertResult::Inserted(n) if n > 0) {
+        return Ok(false);
+    }
+    crate::diary::ssr::refresh_focus_day(txn, user, day).await?;
+    Ok(true)
 }
 
 const RETRIES: usize = 8;

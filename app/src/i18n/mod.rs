@@ -26,6 +26,7 @@ pub mod errors;
 pub mod landing;
 pub mod letters;
 pub mod mail;
+pub mod offline;
 pub mod policy;
 pub mod shell;
 pub mod timer;
@@ -127,6 +128,7 @@ pub struct Texts {
     pub landing: landing::Landing,
     pub policy: policy::Policy,
     pub mail: mail::Mail,
+    pub offline: offline::Offline,
 }
 
 pub static EN: Texts = Texts {
@@ -141,6 +143,7 @@ pub static EN: Texts = Texts {
     landing: landing::EN,
     policy: policy::EN,
     mail: mail::EN,
+    offline: offline::EN,
 };
 
 pub static ZH: Texts = Texts {
@@ -155,6 +158,7 @@ pub static ZH: Texts = Texts {
     landing: landing::ZH,
     policy: policy::ZH,
     mail: mail::ZH,
+    offline: offline::ZH,
 };
 
 /// The language of the current request (server) or document (browser).

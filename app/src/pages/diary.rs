@@ -27,6 +27,7 @@ use crate::{
     },
     focus::TagView,
     i18n::{DateStyle, fill, plural},
+    offline::{OfflineRecord, online, outbox, send_outbox},
 };
 
 fn long_date(d: NaiveDate) -> String {
@@ -115,6 +116,7 @@ fn Day(v: DayView, epoch: RwSignal<u32>) -> impl IntoView {
     let is_today = v.day == v.today;
     let error = RwSignal::new(None::<String>);
     let day = v.day;
+    let offline = OfflineDay::start(v.viewer.clone(), day, refresh);
     let tt = crate::i18n::t();
     let t = &tt.diary;
     view! {
@@ -136,6 +138,7 @@ fn Day(v: DayView, epoch: RwSignal<u32>) -> impl IntoView {
             {(!is_today).then(|| view! { <A href="/diary" attr:class="link-button">{t.back_to_today}</A> })}
         </div>
         <FormAlert error=Signal::derive(move || error.get()) />
+        <OfflineNotes offline />
         <div class="diary-layout">
             <div class="diary-main">
                 <section class="card" aria-labelledby="habits-h">
@@ -145,7 +148,7 @@ fn Day(v: DayView, epoch: RwSignal<u32>) -> impl IntoView {
                     } else {
                         view! {
                             <ul class="habit-list">
-                                {v.habits.into_iter().map(|h| view! { <HabitRow h day error refresh tags=v.tags.clone() /> }).collect_view()}
+                                {v.habits.into_iter().map(|h| view! { <HabitRow h day error refresh offline tags=v.tags.clone() /> }).collect_view()}
                             </ul>
                         }.into_any()
                     }}
@@ -233,31 +236,165 @@ fn confirm(question: &str) -> bool {
     }
 }
 
+/// Check-ins made on this page without a network: kept in the outbox, shown as checked,
+/// sent when the connection returns (see `crate::offline`).
+#[derive(Clone, Copy)]
+struct OfflineDay {
+    viewer: StoredValue<String>,
+    /// (habit, record) of this day's check-ins waiting in the outbox.
+    queued: RwSignal<Vec<(Uuid, Uuid)>>,
+    /// What the last upload said.
+    report: RwSignal<Vec<String>>,
+}
+
+impl OfflineDay {
+    /// Reads this day's waiting check-ins, and sends the outbox now (if the network is
+    /// there) and whenever the connection returns.
+    fn start(
+        viewer: String,
+        day: NaiveDate,
+        refresh: impl Fn() + Copy + Send + Sync + 'static,
+    ) -> Self {
+        let this = Self {
+            viewer: StoredValue::new(viewer),
+            queued: RwSignal::new(Vec::new()),
+            report: RwSignal::new(Vec::new()),
+        };
+        let send = move || {
+            let viewer = this.viewer.get_value();
+            spawn_local(async move {
+                if let Ok(sent) = send_outbox(&viewer, None).await
+                    && !sent.records.is_empty()
+                {
+                    this.queued.set(Vec::new());
+                    this.report.set(sent.report());
+                    refresh();
+                }
+            });
+        };
+        Effect::new(move |_| {
+            let viewer = this.viewer.get_value();
+            spawn_local(async move {
+                let saved = outbox::load(&viewer).await;
+                this.queued.set(
+                    saved
+                        .records
+                        .iter()
+                        .filter_map(|r| match r {
+                            OfflineRecord::Checkin {
+                                id,
+                                habit_id,
+                                day: d,
+                            } if *d == day => Some((*habit_id, *id)),
+                            _ => None,
+                        })
+                        .collect(),
+                );
+                if online() && (!saved.records.is_empty() || saved.timer.is_some()) {
+                    send();
+                }
+            });
+            let back = window_event_listener(leptos::ev::online, move |_| send());
+            on_cleanup(move || back.remove());
+        });
+        this
+    }
+
+    fn waiting(&self, habit: Uuid) -> Option<Uuid> {
+        self.queued
+            .with(|q| q.iter().find(|(h, _)| *h == habit).map(|(_, r)| *r))
+    }
+
+    /// Checks a habit in here, to be sent later.
+    async fn check_in(&self, habit_id: Uuid, day: NaiveDate) -> Result<(), String> {
+        let record = OfflineRecord::Checkin {
+            id: Uuid::new_v4(),
+            habit_id,
+            day,
+        };
+        outbox::put(
+            &self.viewer.get_value(),
+            None,
+            std::slice::from_ref(&record),
+        )
+        .await?;
+        self.queued.update(|q| q.push((habit_id, record.id())));
+        Ok(())
+    }
+
+    /// Takes back a check-in that has not been sent yet.
+    async fn undo(&self, habit: Uuid, record: Uuid) -> Result<(), String> {
+        outbox::settle(&self.viewer.get_value(), false, &[record]).await?;
+        self.queued.update(|q| q.retain(|(h, _)| *h != habit));
+        Ok(())
+    }
+}
+
+/// "Checked in on this device" and what the last upload of the outbox said.
+#[component]
+fn OfflineNotes(offline: OfflineDay) -> impl IntoView {
+    let t = &crate::i18n::t().offline;
+    view! {
+        <div role="status" aria-live="polite" data-testid="offline-status">
+            <Show when=move || offline.queued.with(|q| !q.is_empty())>
+                <p class="notice">{t.checked_in_offline}</p>
+            </Show>
+            <Show when=move || offline.report.with(|r| !r.is_empty())>
+                <div class="notice">
+                    <ul class="sync-report">
+                        {move || offline.report.get().into_iter().map(|line| view! { <li>{line}</li> }).collect_view()}
+                    </ul>
+                    <button type="button" class="link-button" on:click=move |_| offline.report.set(Vec::new())>
+                        {t.dismiss}
+                    </button>
+                </div>
+            </Show>
+        </div>
+    }
+}
+
 #[component]
 fn HabitRow(
     h: HabitDay,
     day: NaiveDate,
     error: RwSignal<Option<String>>,
     refresh: impl Fn() + Copy + Send + Sync + 'static,
+    offline: OfflineDay,
     tags: Vec<TagView>,
 ) -> impl IntoView {
     let id = h.habit.id.to_string();
-    let checked = h.checkin.is_some();
+    let habit = h.habit.id;
+    let on_server = h.checkin.is_some();
+    // Checked here without a network, not yet sent.
+    let checked = move || on_server || offline.waiting(habit).is_some();
     let name = h.habit.name.clone();
     let toggle = {
         let id = id.clone();
         move |_| {
             let (id, d) = (id.clone(), day.to_string());
             spawn_local(async move {
-                let result = if checked {
-                    undo_check_in(id, d).await
+                let result = if let Some(record) = offline.waiting(habit) {
+                    offline
+                        .undo(habit, record)
+                        .await
+                        .map_err(|_| AppError::Network)
+                } else if on_server {
+                    undo_check_in(id, d).await.inspect(|()| refresh())
                 } else {
-                    check_in(id, d, None, None).await.map(|_| ())
+                    match check_in(id, d, None, None).await {
+                        Ok(_) => {
+                            refresh();
+                            Ok(())
+                        }
+                        // No network: checked in here, sent when the connection returns.
+                        Err(AppError::Network) => offline
+                            .check_in(habit, day)
+                            .await
+                            .map_err(|_| AppError::Network),
+                        Err(e) => Err(e),
+                    }
                 };
-                match result {
-                    Ok(()) => refresh(),
-                    Err(e) => error.set(Some(e.to_string())),
-                }
+                error.set(result.err().map(|e| e.to_string()));
             });
         }
     };
@@ -293,12 +430,15 @@ fn HabitRow(
     let t = &tt.diary;
     view! {
         <li class="habit" class:done=checked data-testid="habit">
-            <button type="button" class="habit-check" aria-pressed=checked.to_string()
-                aria-label=fill(if checked { t.undo_check_in_named } else { t.check_in_named }, &[("name", &name)])
+            <button type="button" class="habit-check" aria-pressed=move || checked().to_string()
+                aria-label=move || fill(if checked() { t.undo_check_in_named } else { t.check_in_named }, &[("name", &name)])
                 on:click=toggle>
                 <svg viewBox="0 0 24 24" aria-hidden="true" class="habit-tick">
-                    <circle cx="12" cy="12" r="10" fill=if checked { h.habit.colour.clone() } else { "none".to_owned() } stroke=h.habit.colour.clone() stroke-width="2" />
-                    {checked.then(|| view! { <path d="M7 12.5l3 3 7-7" fill="none" stroke="white" stroke-width="2.5" stroke-linecap="round" stroke-linejoin="round" /> })}
+                    <circle cx="12" cy="12" r="10" fill={
+                        let colour = h.habit.colour.clone();
+                        move || if checked() { colour.clone() } else { "none".to_owned() }
+                    } stroke=h.habit.colour.clone() stroke-width="2" />
+                    {move || checked().then(|| view! { <path d="M7 12.5l3 3 7-7" fill="none" stroke="white" stroke-width="2.5" stroke-linecap="round" stroke-linejoin="round" /> })}
                 </svg>
             </button>
             <div class="habit-body">

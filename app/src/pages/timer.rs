@@ -24,12 +24,27 @@ use crate::{
     focus::{
         AnnotateSession, CreateTag, CreateTask, SOUNDS, SaveSettings, SessionView, TagView,
         TaskView, TimerSnapshot, browser, complete_task, delete_tag, delete_task,
-        engine::{Phase, Run},
+        engine::{Cadence, Command, FocusEnded, Phase, Run, TimerError, TimerState},
         get_timer, list_tags, list_tasks, move_task, recent_sessions, set_current_task,
         sound_label, timer_command,
     },
-    i18n::fill,
+    format::clock_time,
+    i18n::{fill, plural},
+    offline::{
+        LocalTimer, OfflineRecord, online,
+        outbox::{self, SavedTimer},
+        send_outbox,
+    },
 };
+
+/// The timer running in this browser alone, without the server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Local {
+    /// The server's version of the timer when the connection was lost.
+    base_version: i64,
+    /// Whether anything changed here since (only then is the timer sent back).
+    changed: bool,
+}
 
 /// Circumference of the ring (r = 54).
 const RING: f64 = 339.292;
@@ -51,6 +66,15 @@ struct Timer {
     sessions: RwSignal<Vec<SessionView>>,
     tags: RwSignal<Vec<TagView>>,
     today: RwSignal<NaiveDate>,
+    /// `Some` while the timer runs here without the server (see [`Local`]).
+    local: RwSignal<Option<Local>>,
+    /// Ids of the records in this browser's outbox, waiting to be sent.
+    waiting: RwSignal<Vec<Uuid>>,
+    /// What the last upload of the outbox said (how much was saved, any conflicts).
+    sync_report: RwSignal<Vec<String>>,
+    /// Whether `offset` comes from a server answer in this page (not a page from the cache).
+    live: StoredValue<bool>,
+    syncing: StoredValue<bool>,
 }
 
 /// What the page needs from the server before it can show the timer.
@@ -79,15 +103,29 @@ impl Timer {
         s.settings.cadence().duration_ms(s.state.phase)
     }
 
-    /// Takes a snapshot from the server unless it is older than the one shown.
+    /// Takes a snapshot from the server unless it is older than the one shown, or the timer
+    /// runs here alone (it is shown until it has been sent).
     fn accept(&self, s: TimerSnapshot) {
         let old = self.snap.get_untracked();
-        if s.version < old.version {
+        if s.version < old.version || self.local.get_untracked().is_some() {
             return;
         }
+        self.live.set_value(true);
         self.offset.set(s.server_now as f64 - now_ms());
         self.now.set(now_ms());
-        if s.state.phase != old.state.phase && s.version > old.version {
+        if s.version > old.version {
+            self.announce_change(&old, &s);
+        }
+        if !s.ended.is_empty() {
+            self.to_annotate.set(s.ended.clone());
+            self.reload();
+        }
+        self.snap.set(s);
+    }
+
+    /// Says (and rings, and notifies) that the phase changed from `old` to `new`.
+    fn announce_change(&self, old: &TimerSnapshot, s: &TimerSnapshot) {
+        if s.state.phase != old.state.phase {
             let finished = matches!(old.state.run, Run::Running { .. });
             let tr = &crate::i18n::t().timer;
             let next = s.state.phase.label();
@@ -107,11 +145,6 @@ impl Timer {
             }
             self.announce.set(text);
         }
-        if !s.ended.is_empty() {
-            self.to_annotate.set(s.ended.clone());
-            self.reload();
-        }
-        self.snap.set(s);
     }
 
     /// Fetches tasks, recent sessions and tags again (after a change here or elsewhere).
@@ -140,24 +173,246 @@ impl Timer {
     }
 
     fn run(&self, command: &'static str) {
+        self.send(command, None);
+    }
+
+    /// Sends a command to the server; without a connection, runs it here instead.
+    fn send(&self, command: &'static str, phase: Option<Phase>) {
+        if self.local.get_untracked().is_some() {
+            return self.command_here(command, phase);
+        }
         let this = *self;
         spawn_local(async move {
-            match timer_command(command.into(), None).await {
+            match timer_command(command.into(), phase.map(|p| p.as_str().into())).await {
                 Ok(s) => {
                     this.error.set(None);
                     this.accept(s);
                 }
+                Err(AppError::Network) => this.command_here(command, phase),
                 Err(e) => this.error.set(Some(e.to_string())),
             }
         });
     }
 
+    /// Asks the server to complete a phase whose end has passed (or completes it here).
     fn refresh(&self) {
+        if self.local.get_untracked().is_some() {
+            return self.change_here(|s, now, c| Ok(s.settle(now, c)));
+        }
         let this = *self;
         spawn_local(async move {
-            if let Ok(s) = get_timer().await {
+            match get_timer().await {
+                Ok(s) => this.accept(s),
+                Err(AppError::Network) => this.change_here(|s, now, c| Ok(s.settle(now, c))),
+                Err(_) => {}
+            }
+        });
+    }
+
+    /// From now on the timer runs here, until the outbox has been sent.
+    fn go_local(&self) {
+        if self.local.get_untracked().is_some() || self.snap.get_untracked().viewer.is_empty() {
+            return;
+        }
+        // A page from the service worker's cache carries an old server time: trust the
+        // device's clock instead.
+        if !self.live.get_value() {
+            self.offset.set(0.0);
+        }
+        self.local.set(Some(Local {
+            base_version: self.snap.get_untracked().version,
+            changed: false,
+        }));
+    }
+
+    fn command_here(&self, command: &'static str, phase: Option<Phase>) {
+        let command = match (command, phase) {
+            ("start", _) => Command::Start,
+            ("pause", _) => Command::Pause,
+            ("resume", _) => Command::Resume,
+            ("skip", _) => Command::Skip,
+            ("stop", _) => Command::Stop,
+            ("select", Some(p)) => Command::Select(p),
+            _ => Command::Reset,
+        };
+        self.change_here(|s, now, c| s.apply(command, now, c));
+    }
+
+    /// Changes the timer here (no server), records the focus sessions that ends in the
+    /// outbox, and keeps the timer there too, so a reload while offline resumes it.
+    fn change_here(
+        &self,
+        change: impl FnOnce(&mut TimerState, i64, &Cadence) -> Result<Vec<FocusEnded>, TimerError>,
+    ) {
+        self.go_local();
+        let Some(local) = self.local.get_untracked() else {
+            return;
+        };
+        let old = self.snap.get_untracked();
+        let mut new = old.clone();
+        new.ended = Vec::new();
+        let now = (now_ms() + self.offset.get_untracked()) as i64;
+        let ended = match change(&mut new.state, now, &new.settings.cadence()) {
+            Ok(ended) => ended,
+            Err(e) => return self.error.set(Some(e.to_string())),
+        };
+        let records: Vec<OfflineRecord> = ended
+            .iter()
+            .map(|e| OfflineRecord::Session {
+                id: Uuid::new_v4(),
+                started_at: e.started_at,
+                ended_at: e.ended_at,
+                focused_ms: e.focused_ms,
+                completed: e.completed,
+                task_id: new.task_id,
+            })
+            .collect();
+        self.error.set(None);
+        self.local.set(Some(Local {
+            changed: true,
+            ..local
+        }));
+        self.show_waiting(&records);
+        self.announce_change(&old, &new);
+        let saved = SavedTimer {
+            timer: LocalTimer {
+                base_version: local.base_version,
+                state: new.state,
+                task_id: new.task_id,
+            },
+            offset_ms: self.offset.get_untracked(),
+        };
+        let viewer = new.viewer.clone();
+        self.snap.set(new);
+        let this = *self;
+        spawn_local(async move {
+            if let Err(e) = outbox::put(&viewer, Some(&saved), &records).await {
+                leptos::logging::warn!("could not keep the offline timer: {e}");
+                this.error
+                    .set(Some(crate::i18n::t().errors.network.to_owned()));
+            }
+        });
+    }
+
+    /// Chooses the task (an id, or empty for none) here, without the server.
+    fn task_here(&self, raw: &str) {
+        let task = Uuid::parse_str(raw).ok();
+        self.snap.update(|s| s.task_id = task);
+        self.change_here(|_, _, _| Ok(Vec::new()));
+    }
+
+    /// Lists sessions recorded here in today's history, marked as not saved yet.
+    fn show_waiting(&self, records: &[OfflineRecord]) {
+        let tasks = self.tasks.get_untracked();
+        let today = self.today.get_untracked();
+        for r in records {
+            let OfflineRecord::Session {
+                id,
+                started_at,
+                ended_at,
+                focused_ms,
+                completed,
+                task_id,
+            } = *r
+            else {
+                continue;
+            };
+            self.sessions.update(|list| {
+                list.insert(
+                    0,
+                    SessionView {
+                        id,
+                        started_at,
+                        ended_at,
+                        focused_seconds: focused_ms / 1000,
+                        completed,
+                        task_id,
+                        task_title: tasks
+                            .iter()
+                            .find(|t| Some(t.id) == task_id)
+                            .map(|t| t.title.clone()),
+                        note: None,
+                        day: today,
+                        tags: Vec::new(),
+                    },
+                );
+            });
+        }
+        self.waiting
+            .update(|w| w.extend(records.iter().map(OfflineRecord::id)));
+    }
+
+    /// Picks up what an earlier visit left in the outbox, then sends it if the network is
+    /// there (or starts running here if it is not).
+    fn resume_outbox(&self) {
+        let this = *self;
+        let viewer = self.snap.get_untracked().viewer;
+        spawn_local(async move {
+            let saved = outbox::load(&viewer).await;
+            this.show_waiting(&saved.records);
+            if let Some(st) = saved.timer {
+                this.local.set(Some(Local {
+                    base_version: st.timer.base_version,
+                    changed: true,
+                }));
+                this.offset.set(st.offset_ms);
+                this.snap.update(|s| {
+                    s.state = st.timer.state;
+                    s.task_id = st.timer.task_id;
+                });
+            }
+            if !online() {
+                this.go_local();
+            } else if saved.timer.is_some() || !saved.records.is_empty() {
+                this.sync();
+            }
+        });
+    }
+
+    /// Sends the outbox (and the timer, if it changed here) and goes back to the server's
+    /// timer. Without a connection it changes nothing and can simply be tried again.
+    fn sync(&self) {
+        if self.syncing.get_value() {
+            return;
+        }
+        let snap = self.snap.get_untracked();
+        if snap.viewer.is_empty() {
+            return;
+        }
+        self.syncing.set_value(true);
+        let this = *self;
+        spawn_local(async move {
+            let timer = match this.local.get_untracked() {
+                Some(l) if l.changed => Some(LocalTimer {
+                    base_version: l.base_version,
+                    state: snap.state,
+                    task_id: snap.task_id,
+                }),
+                _ => None,
+            };
+            let sent = match send_outbox(&snap.viewer, timer).await {
+                Ok(sent) => sent,
+                Err(AppError::Network) => {
+                    // Still offline: everything stays queued for the next try.
+                    this.syncing.set_value(false);
+                    this.go_local();
+                    return;
+                }
+                Err(e) => {
+                    this.error.set(Some(e.to_string()));
+                    this.syncing.set_value(false);
+                    return;
+                }
+            };
+            this.local.set(None);
+            this.waiting
+                .update(|w| w.retain(|id| !sent.results.iter().any(|r| r.id == *id)));
+            this.sync_report.set(sent.report());
+            if let Some(s) = sent.timer {
                 this.accept(s);
             }
+            this.reload();
+            this.syncing.set_value(false);
         });
     }
 
@@ -236,25 +491,43 @@ fn FocusTimer(data: PageData) -> impl IntoView {
         sessions: RwSignal::new(sessions),
         tags: RwSignal::new(tags),
         today: RwSignal::new(today),
+        local: RwSignal::new(None),
+        waiting: RwSignal::new(Vec::new()),
+        sync_report: RwSignal::new(Vec::new()),
+        live: StoredValue::new(false),
+        syncing: StoredValue::new(false),
     };
     provide_context(t);
     let tr = &crate::i18n::t().timer;
 
     // In the browser: tick, follow other devices, settle a phase at its end, shortcuts.
-    // The version for which the end of the running phase was already reported.
-    let settled_for = StoredValue::new(-1_i64);
+    // The (version, phase end) whose end was already reported.
+    let settled_for = StoredValue::new((-1_i64, -1_i64));
+    // Ticks since the last attempt to send the outbox while running here.
+    let since_sync = StoredValue::new(0_u32);
     Effect::new(move |_| {
         t.now.set(now_ms());
+        t.resume_outbox();
         let tick = set_interval_with_handle(
             move || {
                 t.now.set(now_ms());
                 let s = t.snap.get_untracked();
                 if let Run::Running { planned_end, .. } = s.state.run {
                     let server_now = (now_ms() + t.offset.get_untracked()) as i64;
-                    // Ask the server to complete the phase, once per version.
-                    if server_now >= planned_end && settled_for.get_value() != s.version {
-                        settled_for.set_value(s.version);
+                    // Complete the phase (on the server, or here), once per phase.
+                    if server_now >= planned_end
+                        && settled_for.get_value() != (s.version, planned_end)
+                    {
+                        settled_for.set_value((s.version, planned_end));
                         t.refresh();
+                    }
+                }
+                // Running here: try the server again every 10 s.
+                if t.local.get_untracked().is_some() {
+                    since_sync.update_value(|n| *n += 1);
+                    if since_sync.get_value() >= 40 && online() {
+                        since_sync.set_value(0);
+                        t.sync();
                     }
                 }
             },
@@ -262,6 +535,8 @@ fn FocusTimer(data: PageData) -> impl IntoView {
         )
         .ok();
         let visible = window_event_listener(ev::visibilitychange, move |_| t.now.set(now_ms()));
+        let back_online = window_event_listener(ev::online, move |_| t.sync());
+        let gone_offline = window_event_listener(ev::offline, move |_| t.go_local());
         let close = browser::live_updates(move |s| t.accept(s));
         let keys = window_event_listener(ev::keydown, move |e: ev::KeyboardEvent| {
             if e.ctrl_key() || e.meta_key() || e.alt_key() {
@@ -305,6 +580,8 @@ fn FocusTimer(data: PageData) -> impl IntoView {
                 h.clear();
             }
             visible.remove();
+            back_online.remove();
+            gone_offline.remove();
             keys.remove();
             close.update_value(|c| {
                 if let Some(c) = c.take() {
@@ -335,15 +612,7 @@ fn FocusTimer(data: PageData) -> impl IntoView {
                                 class="phase-tab"
                                 aria-pressed=move || (phase() == p).to_string()
                                 disabled=move || !matches!(run(), Run::Idle)
-                                on:click=move |_| {
-                                    let this = t;
-                                    spawn_local(async move {
-                                        match timer_command("select".into(), Some(p.as_str().into())).await {
-                                            Ok(s) => this.accept(s),
-                                            Err(e) => this.error.set(Some(e.to_string())),
-                                        }
-                                    });
-                                }
+                                on:click=move |_| t.send("select", Some(p))
                             >
                                 {p.label()}
                             </button>
@@ -385,6 +654,7 @@ fn FocusTimer(data: PageData) -> impl IntoView {
                         on:click=move |_| t.run("reset")>{tr.reset}</button>
                 </div>
                 <p class="sr-announce visually-hidden" aria-live="polite" data-testid="announce">{move || t.announce.get()}</p>
+                <OfflineStatus />
                 <FormAlert error=Signal::derive(move || t.error.get()) />
                 <CurrentTask />
                 <DailyGoal />
@@ -451,6 +721,36 @@ fn use_timer() -> Timer {
     expect_context::<Timer>()
 }
 
+/// "Offline: the timer runs here", what waits to be sent, and what the last upload did.
+#[component]
+fn OfflineStatus() -> impl IntoView {
+    let t = use_timer();
+    let tr = &crate::i18n::t().offline;
+    let waiting = move || t.waiting.get().len() as i64;
+    let shown = move || t.local.get().is_some() || waiting() > 0;
+    view! {
+        <div class="offline-status" role="status" aria-live="polite" data-testid="offline-status">
+            <Show when=shown>
+                <p class="notice">
+                    {move || t.local.get().is_some().then_some(tr.running_here)}
+                    " "
+                    {move || (waiting() > 0).then(|| fill(plural(waiting(), tr.waiting_one, tr.waiting_other), &[("n", &waiting())]))}
+                </p>
+            </Show>
+            <Show when=move || !t.sync_report.get().is_empty()>
+                <div class="notice">
+                    <ul class="sync-report">
+                        {move || t.sync_report.get().into_iter().map(|line| view! { <li>{line}</li> }).collect_view()}
+                    </ul>
+                    <button type="button" class="link-button" on:click=move |_| t.sync_report.set(Vec::new())>
+                        {tr.dismiss}
+                    </button>
+                </div>
+            </Show>
+        </div>
+    }
+}
+
 #[component]
 fn CurrentTask() -> impl IntoView {
     let t = use_timer();
@@ -460,9 +760,13 @@ fn CurrentTask() -> impl IntoView {
             <label for="current-task">{tr.working_on}</label>
                 <select id="current-task" on:change=move |e| {
                     let v = event_target_value(&e);
+                    if t.local.get_untracked().is_some() {
+                        return t.task_here(&v);
+                    }
                     spawn_local(async move {
-                        match set_current_task(Some(v)).await {
+                        match set_current_task(Some(v.clone())).await {
                             Ok(s) => t.accept(s),
+                            Err(AppError::Network) => t.task_here(&v),
                             Err(e) => t.error.set(Some(e.to_string())),
                         }
                     });
@@ -727,20 +1031,6 @@ fn Tags() -> impl IntoView {
     }
 }
 
-fn clock_time(ms: i64) -> String {
-    #[cfg(feature = "hydrate")]
-    {
-        let d = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(ms as f64));
-        format!("{:02}:{:02}", d.get_hours(), d.get_minutes())
-    }
-    #[cfg(not(feature = "hydrate"))]
-    {
-        chrono::DateTime::from_timestamp_millis(ms)
-            .map(|d| d.format("%H:%M").to_string())
-            .unwrap_or_default()
-    }
-}
-
 #[component]
 fn History() -> impl IntoView {
     let t = use_timer();
@@ -760,6 +1050,7 @@ fn History() -> impl IntoView {
                                     <span class="history-time"><span class="date-local">{clock_time(s.started_at)}</span>"–"{clock_time(s.ended_at)}</span>
                                     <span class="history-minutes">{fill(tr.minutes_short, &[("n", &((s.focused_seconds + 30) / 60))])}</span>
                                     {(!s.completed).then(|| view! { <span class="badge">{tr.stopped_early}</span> })}
+                                    {t.waiting.get().contains(&s.id).then(|| view! { <span class="badge badge-pending">{crate::i18n::t().offline.not_saved_yet}</span> })}
                                     {s.task_title.map(|title| view! { <span class="history-task">{title}</span> })}
                                     {s.tags.into_iter().map(|tag| view! { <span class="chip"><TagDot colour=tag.colour />{tag.name}</span> }).collect_view()}
                                     {s.note.map(|n| view! { <p class="history-note">{n}</p> })}

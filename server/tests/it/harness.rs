@@ -277,6 +277,22 @@ impl TestApp {
         }
     }
 
+    /// Calls a server function whose input travels as JSON (`input = Json`) from `client`,
+    /// and returns the raw status and body.
+    pub async fn call_json_as<F>(&self, client: &reqwest::Client, input: &F) -> (StatusCode, String)
+    where
+        F: ServerFn + Serialize,
+    {
+        let res = client
+            .post(self.url(F::PATH))
+            .header(header::ACCEPT, "application/json")
+            .json(input)
+            .send()
+            .await
+            .expect("server function request");
+        (res.status(), res.text().await.expect("body"))
+    }
+
     /// Calls a server function and returns the raw status, headers and body.
     pub async fn call_raw<F>(&self, input: F) -> (StatusCode, header::HeaderMap, String)
     where

@@ -19,6 +19,7 @@ mod errors;
 mod focus;
 mod health;
 mod letters;
+mod offline;
 mod prefs;
 mod privacy;
 mod process;
