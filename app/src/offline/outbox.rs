@@ -3,8 +3,9 @@
 //! sent. Values are JSON text; keys are `t/{viewer}` for the timer and `r/{viewer}/{id}` for
 //! records, so one key range reads one account's records and nobody else's.
 //!
-//! On the server (and in browsers without IndexedDB) every operation does nothing, and
-//! [`load`] finds nothing.
+//! The database is created by the first write (something made offline), never by a read:
+//! a browser that never worked offline holds none. On the server (and in browsers without
+//! IndexedDB) every operation does nothing, and [`load`] finds nothing.
 
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -173,7 +174,41 @@ mod idb {
             .map_err(|e| JsValue::from_str(&e.to_string()))
     }
 
+    /// Whether the database exists: reading never creates it, so a browser that never
+    /// worked offline holds no IndexedDB at all. Browsers without `indexedDB.databases()`
+    /// are assumed to have it.
+    async fn exists() -> bool {
+        let Some(factory) = web_sys::window().and_then(|w| w.indexed_db().ok().flatten()) else {
+            return false;
+        };
+        let Some(list) = js_sys::Reflect::get(&factory, &"databases".into())
+            .ok()
+            .and_then(|f| f.dyn_into::<js_sys::Function>().ok())
+        else {
+            return true;
+        };
+        let Ok(found) = list
+            .call0(&factory)
+            .and_then(|p| p.dyn_into::<Promise>())
+            .map(JsFuture::from)
+        else {
+            return true;
+        };
+        match found.await.and_then(|a| a.dyn_into::<Array>()) {
+            Ok(all) => all.iter().any(|d| {
+                js_sys::Reflect::get(&d, &"name".into())
+                    .ok()
+                    .and_then(|n| n.as_string())
+                    .is_some_and(|n| n == DB)
+            }),
+            Err(_) => true,
+        }
+    }
+
     pub async fn load(viewer: &str) -> Result<Saved, JsValue> {
+        if !exists().await {
+            return Ok(Saved::default());
+        }
         let db = open().await?;
         let tx = db.transaction_with_str(STORE)?;
         let store = tx.object_store(STORE)?;
@@ -215,6 +250,9 @@ mod idb {
     }
 
     pub async fn settle(viewer: &str, timer: bool, ids: &[Uuid]) -> Result<(), JsValue> {
+        if !exists().await {
+            return Ok(());
+        }
         let db = open().await?;
         let tx = db.transaction_with_str_and_mode(STORE, IdbTransactionMode::Readwrite)?;
         let store = tx.object_store(STORE)?;

@@ -39,6 +39,7 @@ self.addEventListener("message", (event) => {
 });
 
 async function keptViewer() {
+  if (!(await caches.has(PAGES))) return null;
   const hit = await (await caches.open(PAGES)).match(VIEWER);
   return hit ? hit.text() : null;
 }
