@@ -24,7 +24,10 @@ use uuid::Uuid;
 
 use crate::{
     AppError,
-    focus::{TimerSnapshot, engine::TimerState},
+    focus::{
+        TimerSnapshot,
+        engine::{FocusEnded, TimerState},
+    },
 };
 
 /// The most records one call takes (the browser sends its outbox in batches of this size).
@@ -43,15 +46,8 @@ pub struct LocalTimer {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum OfflineRecord {
-    /// A focus phase that ended while offline (instants in ms since the epoch).
-    Session {
-        id: Uuid,
-        started_at: i64,
-        ended_at: i64,
-        focused_ms: i64,
-        completed: bool,
-        task_id: Option<Uuid>,
-    },
+    /// A focus phase that ended while offline.
+    Session(OfflineSession),
     /// A habit checked in while offline.
     Checkin {
         id: Uuid,
@@ -60,10 +56,45 @@ pub enum OfflineRecord {
     },
 }
 
+/// A focus phase that ended while offline (instants in ms since the epoch).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OfflineSession {
+    pub id: Uuid,
+    pub started_at: i64,
+    pub ended_at: i64,
+    pub focused_ms: i64,
+    pub completed: bool,
+    pub task_id: Option<Uuid>,
+}
+
+impl OfflineSession {
+    /// The record of a phase that ended here, under a new id.
+    pub fn new(e: &FocusEnded, task_id: Option<Uuid>) -> Self {
+        Self {
+            id: Uuid::new_v4(),
+            started_at: e.started_at,
+            ended_at: e.ended_at,
+            focused_ms: e.focused_ms,
+            completed: e.completed,
+            task_id,
+        }
+    }
+
+    pub fn ended(&self) -> FocusEnded {
+        FocusEnded {
+            started_at: self.started_at,
+            ended_at: self.ended_at,
+            focused_ms: self.focused_ms,
+            completed: self.completed,
+        }
+    }
+}
+
 impl OfflineRecord {
     pub fn id(&self) -> Uuid {
         match self {
-            Self::Session { id, .. } | Self::Checkin { id, .. } => *id,
+            Self::Session(s) => s.id,
+            Self::Checkin { id, .. } => *id,
         }
     }
 }
@@ -182,12 +213,10 @@ impl Sent {
         for r in self.results.iter().filter(|r| r.outcome.is_conflict()) {
             let record = self.records.iter().find(|s| s.id() == r.id);
             lines.push(match (r.outcome, record) {
-                (Outcome::Overlaps, Some(OfflineRecord::Session { started_at, .. })) => {
-                    crate::i18n::fill(
-                        t.overlaps,
-                        &[("time", &crate::format::clock_time(*started_at))],
-                    )
-                }
+                (Outcome::Overlaps, Some(OfflineRecord::Session(s))) => crate::i18n::fill(
+                    t.overlaps,
+                    &[("time", &crate::format::clock_time(s.started_at))],
+                ),
                 (Outcome::AlreadyCheckedIn, Some(OfflineRecord::Checkin { day: d, .. })) => {
                     crate::i18n::fill(t.already_checked_in, &[("day", &day(*d))])
                 }
@@ -201,6 +230,24 @@ impl Sent {
             lines.push(t.timer_kept_server.to_owned());
         }
         lines
+    }
+}
+
+/// What the last upload of the outbox said (see [`Sent::report`]), until dismissed.
+#[component]
+pub fn SyncNotice(report: RwSignal<Vec<String>>) -> impl IntoView {
+    let t = &crate::i18n::t().offline;
+    view! {
+        <Show when=move || report.with(|r| !r.is_empty())>
+            <div class="notice">
+                <ul class="sync-report">
+                    {move || report.get().into_iter().map(|line| view! { <li>{line}</li> }).collect_view()}
+                </ul>
+                <button type="button" class="link-button" on:click=move |_| report.set(Vec::new())>
+                    {t.dismiss}
+                </button>
+            </div>
+        </Show>
     }
 }
 

@@ -9,7 +9,9 @@ use sea_orm::{
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use super::{LocalTimer, MAX_BATCH, OfflineRecord, Outcome, RecordResult, SyncReport};
+use super::{
+    LocalTimer, MAX_BATCH, OfflineRecord, OfflineSession, Outcome, RecordResult, SyncReport,
+};
 use crate::{
     AppError,
     diary::{
@@ -17,7 +19,7 @@ use crate::{
         ssr::rule_for,
     },
     focus::{
-        engine::{FocusEnded, Run, TimerState},
+        engine::{Run, TimerState},
         ssr::{
             FocusHub, focus_session, load, persist, record_session, settle_and_snapshot, state_of,
             task, write_state,
@@ -69,7 +71,7 @@ pub async fn sync(
     let mut results = Vec::with_capacity(records.len());
     for record in &records {
         let outcome = match record {
-            OfflineRecord::Session { .. } => save_session(db, user, record, &rule, now).await?,
+            OfflineRecord::Session(s) => save_session(db, user, s, &rule, now).await?,
             OfflineRecord::Checkin { id, habit_id, day } => {
                 save_checkin(db, user, *id, *habit_id, *day, rule.day_of(now)).await?
             }
@@ -157,32 +159,23 @@ fn plausible_state(s: &TimerState, now: i64) -> bool {
 async fn save_session(
     db: &DatabaseConnection,
     user: Uuid,
-    record: &OfflineRecord,
+    s: &OfflineSession,
     rule: &DayRule,
     now: i64,
 ) -> Result<Outcome, AppError> {
-    let OfflineRecord::Session {
-        id,
-        started_at,
-        ended_at,
-        focused_ms,
-        completed,
-        task_id,
-    } = *record
-    else {
-        return Ok(Outcome::Invalid);
-    };
+    let ended = s.ended();
+    let (started_at, ended_at) = (ended.started_at, ended.ended_at);
     let length = ended_at - started_at;
     if length <= 0
         || length > MAX_SESSION_MS
-        || !(0..=length).contains(&focused_ms)
+        || !(0..=length).contains(&ended.focused_ms)
         || started_at < now - MAX_AGE_MS
         || ended_at > now + CLOCK_SKEW_MS
     {
         return Ok(Outcome::Invalid);
     }
     let txn = db.begin().await?;
-    if let Some(existing) = focus_session::Entity::find_by_id(id).one(&txn).await? {
+    if let Some(existing) = focus_session::Entity::find_by_id(s.id).one(&txn).await? {
         let same = existing.user_id == user
             && existing.started_at == started_at
             && existing.ended_at == ended_at;
@@ -202,7 +195,7 @@ async fn save_session(
         return Ok(Outcome::Overlaps);
     }
     // A task deleted meanwhile: the session is kept, without it.
-    let task_id = match task_id {
+    let task_id = match s.task_id {
         Some(t) => task::Entity::find_by_id(t)
             .filter(task::Column::UserId.eq(user))
             .one(&txn)
@@ -210,13 +203,7 @@ async fn save_session(
             .map(|t| t.id),
         None => None,
     };
-    let ended = FocusEnded {
-        started_at,
-        ended_at,
-        focused_ms,
-        completed,
-    };
-    let stored = record_session(&txn, user, id, task_id, &ended, Some(rule)).await?;
+    let stored = record_session(&txn, user, s.id, task_id, &ended, Some(rule)).await?;
     txn.commit().await?;
     // Not stored: a concurrent upload of the same record got there first.
     Ok(if stored {

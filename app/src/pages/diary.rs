@@ -27,7 +27,7 @@ use crate::{
     },
     focus::TagView,
     i18n::{DateStyle, fill, plural},
-    offline::{OfflineRecord, online, outbox, send_outbox},
+    offline::{OfflineRecord, SyncNotice, online, outbox, send_outbox},
 };
 
 fn long_date(d: NaiveDate) -> String {
@@ -339,16 +339,7 @@ fn OfflineNotes(offline: OfflineDay) -> impl IntoView {
             <Show when=move || offline.queued.with(|q| !q.is_empty())>
                 <p class="notice">{t.checked_in_offline}</p>
             </Show>
-            <Show when=move || offline.report.with(|r| !r.is_empty())>
-                <div class="notice">
-                    <ul class="sync-report">
-                        {move || offline.report.get().into_iter().map(|line| view! { <li>{line}</li> }).collect_view()}
-                    </ul>
-                    <button type="button" class="link-button" on:click=move |_| offline.report.set(Vec::new())>
-                        {t.dismiss}
-                    </button>
-                </div>
-            </Show>
+            <SyncNotice report=offline.report />
         </div>
     }
 }

@@ -31,7 +31,7 @@ use crate::{
     format::clock_time,
     i18n::{fill, plural},
     offline::{
-        LocalTimer, OfflineRecord, online,
+        LocalTimer, OfflineRecord, OfflineSession, SyncNotice, online,
         outbox::{self, SavedTimer},
         send_outbox,
     },
@@ -258,14 +258,7 @@ impl Timer {
         };
         let records: Vec<OfflineRecord> = ended
             .iter()
-            .map(|e| OfflineRecord::Session {
-                id: Uuid::new_v4(),
-                started_at: e.started_at,
-                ended_at: e.ended_at,
-                focused_ms: e.focused_ms,
-                completed: e.completed,
-                task_id: new.task_id,
-            })
+            .map(|e| OfflineRecord::Session(OfflineSession::new(e, new.task_id)))
             .collect();
         self.error.set(None);
         self.local.set(Some(Local {
@@ -306,30 +299,22 @@ impl Timer {
         let tasks = self.tasks.get_untracked();
         let today = self.today.get_untracked();
         for r in records {
-            let OfflineRecord::Session {
-                id,
-                started_at,
-                ended_at,
-                focused_ms,
-                completed,
-                task_id,
-            } = *r
-            else {
+            let OfflineRecord::Session(r) = r else {
                 continue;
             };
             self.sessions.update(|list| {
                 list.insert(
                     0,
                     SessionView {
-                        id,
-                        started_at,
-                        ended_at,
-                        focused_seconds: focused_ms / 1000,
-                        completed,
-                        task_id,
+                        id: r.id,
+                        started_at: r.started_at,
+                        ended_at: r.ended_at,
+                        focused_seconds: r.focused_ms / 1000,
+                        completed: r.completed,
+                        task_id: r.task_id,
                         task_title: tasks
                             .iter()
-                            .find(|t| Some(t.id) == task_id)
+                            .find(|t| Some(t.id) == r.task_id)
                             .map(|t| t.title.clone()),
                         note: None,
                         day: today,
@@ -737,16 +722,7 @@ fn OfflineStatus() -> impl IntoView {
                     {move || (waiting() > 0).then(|| fill(plural(waiting(), tr.waiting_one, tr.waiting_other), &[("n", &waiting())]))}
                 </p>
             </Show>
-            <Show when=move || !t.sync_report.get().is_empty()>
-                <div class="notice">
-                    <ul class="sync-report">
-                        {move || t.sync_report.get().into_iter().map(|line| view! { <li>{line}</li> }).collect_view()}
-                    </ul>
-                    <button type="button" class="link-button" on:click=move |_| t.sync_report.set(Vec::new())>
-                        {tr.dismiss}
-                    </button>
-                </div>
-            </Show>
+            <SyncNotice report=t.sync_report />
         </div>
     }
 }
@@ -1050,7 +1026,7 @@ fn History() -> impl IntoView {
                                     <span class="history-time"><span class="date-local">{clock_time(s.started_at)}</span>"–"{clock_time(s.ended_at)}</span>
                                     <span class="history-minutes">{fill(tr.minutes_short, &[("n", &((s.focused_seconds + 30) / 60))])}</span>
                                     {(!s.completed).then(|| view! { <span class="badge">{tr.stopped_early}</span> })}
-                                    {t.waiting.get().contains(&s.id).then(|| view! { <span class="badge badge-pending">{crate::i18n::t().offline.not_saved_yet}</span> })}
+                                    {t.waiting.get().contains(&s.id).then(|| view! { <span class="badge badge-warn">{crate::i18n::t().offline.not_saved_yet}</span> })}
                                     {s.task_title.map(|title| view! { <span class="history-task">{title}</span> })}
                                     {s.tags.into_iter().map(|tag| view! { <span class="chip"><TagDot colour=tag.colour />{tag.name}</span> }).collect_view()}
                                     {s.note.map(|n| view! { <p class="history-note">{n}</p> })}

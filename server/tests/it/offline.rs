@@ -9,7 +9,9 @@ use app::{
         GetTimer, RecentSessions, TimerCommand,
         engine::{Phase, Run, TimerState},
     },
-    offline::{LocalTimer, MAX_BATCH, OfflineRecord, Outcome, SyncOffline, SyncReport},
+    offline::{
+        LocalTimer, MAX_BATCH, OfflineRecord, OfflineSession, Outcome, SyncOffline, SyncReport,
+    },
 };
 use chrono::Utc;
 use reqwest::StatusCode;
@@ -29,14 +31,14 @@ fn now() -> i64 {
 }
 
 fn session(id: Uuid, started_at: i64, minutes: i64) -> OfflineRecord {
-    OfflineRecord::Session {
+    OfflineRecord::Session(OfflineSession {
         id,
         started_at,
         ended_at: started_at + minutes * MINUTE,
         focused_ms: minutes * MINUTE,
         completed: true,
         task_id: None,
-    }
+    })
 }
 
 async fn sync_as(
@@ -112,14 +114,14 @@ async fn an_offline_session_is_stored_once_however_often_it_is_sent() {
         None,
         vec![
             session(Uuid::new_v4(), started + 10 * MINUTE, 25),
-            OfflineRecord::Session {
+            OfflineRecord::Session(OfflineSession {
                 id: Uuid::new_v4(),
                 started_at: now() - 5 * MINUTE,
                 ended_at: now() - 6 * MINUTE,
                 focused_ms: 0,
                 completed: false,
                 task_id: None,
-            },
+            }),
             session(Uuid::new_v4(), now() + 60 * MINUTE, 25),
             session(later, now() - 10 * MINUTE, 5),
         ],
