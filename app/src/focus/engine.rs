@@ -146,6 +146,23 @@ pub enum Command {
     Select(Phase),
 }
 
+impl Command {
+    /// A command by its name (`start`, `pause`, `resume`, `skip`, `stop`, `reset`, or
+    /// `select` with a phase), as the browser sends it.
+    pub fn parse(name: &str, phase: Option<Phase>) -> Option<Self> {
+        Some(match (name, phase) {
+            ("start", _) => Self::Start,
+            ("pause", _) => Self::Pause,
+            ("resume", _) => Self::Resume,
+            ("skip", _) => Self::Skip,
+            ("stop", _) => Self::Stop,
+            ("reset", _) => Self::Reset,
+            ("select", Some(p)) => Self::Select(p),
+            _ => return None,
+        })
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TimerError {
     /// The timer's status: `idle`, `running` or `paused`.

@@ -312,14 +312,11 @@ pub async fn command(
     command: &str,
     phase: Option<&str>,
 ) -> Result<TimerSnapshot, AppError> {
-    let command = match (command, phase.and_then(Phase::parse)) {
-        ("start", _) => Command::Start,
-        ("pause", _) => Command::Pause,
-        ("resume", _) => Command::Resume,
-        ("skip", _) => Command::Skip,
-        ("stop", _) => Command::Stop,
-        ("reset", _) => Command::Reset,
-        ("select", Some(p)) => Command::Select(p),
+    let command = match (
+        command,
+        Command::parse(command, phase.and_then(Phase::parse)),
+    ) {
+        (_, Some(c)) => c,
         ("select", None) => {
             return Err(AppError::validation(
                 "phase",

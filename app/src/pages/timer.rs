@@ -226,14 +226,8 @@ impl Timer {
     }
 
     fn command_here(&self, command: &'static str, phase: Option<Phase>) {
-        let command = match (command, phase) {
-            ("start", _) => Command::Start,
-            ("pause", _) => Command::Pause,
-            ("resume", _) => Command::Resume,
-            ("skip", _) => Command::Skip,
-            ("stop", _) => Command::Stop,
-            ("select", Some(p)) => Command::Select(p),
-            _ => Command::Reset,
+        let Some(command) = Command::parse(command, phase) else {
+            return;
         };
         self.change_here(|s, now, c| s.apply(command, now, c));
     }
