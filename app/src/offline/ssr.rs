@@ -3,8 +3,8 @@
 
 use chrono::{NaiveDate, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, IntoActiveModel,
-    PaginatorTrait, QueryFilter, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
+    IntoActiveModel, PaginatorTrait, QueryFilter, Set, TransactionTrait,
 };
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
@@ -101,14 +101,7 @@ async fn adopt_timer(
     if !plausible_state(&local.state, now) {
         return Ok(false);
     }
-    let task_id = match local.task_id {
-        Some(id) => task::Entity::find_by_id(id)
-            .filter(task::Column::UserId.eq(user))
-            .one(db)
-            .await?
-            .map(|t| t.id),
-        None => None,
-    };
+    let task_id = own_task(db, user, local.task_id).await?;
     let m = load(db, user).await?;
     if state_of(&m) == local.state && m.task_id == task_id {
         return Ok(true);
@@ -134,6 +127,20 @@ async fn adopt_timer(
         // Someone changed it between the read and the write: theirs stays.
         None => Ok(false),
     }
+}
+
+/// `task` if it is one of the user's tasks (it may have been deleted while offline).
+async fn own_task(
+    db: &impl ConnectionTrait,
+    user: Uuid,
+    task: Option<Uuid>,
+) -> Result<Option<Uuid>, AppError> {
+    let Some(id) = task else { return Ok(None) };
+    Ok(task::Entity::find_by_id(id)
+        .filter(task::Column::UserId.eq(user))
+        .one(db)
+        .await?
+        .map(|t| t.id))
 }
 
 /// Whether a timer's instants are ones a browser could have produced.
@@ -195,14 +202,7 @@ async fn save_session(
         return Ok(Outcome::Overlaps);
     }
     // A task deleted meanwhile: the session is kept, without it.
-    let task_id = match s.task_id {
-        Some(t) => task::Entity::find_by_id(t)
-            .filter(task::Column::UserId.eq(user))
-            .one(&txn)
-            .await?
-            .map(|t| t.id),
-        None => None,
-    };
+    let task_id = own_task(&txn, user, s.task_id).await?;
     let stored = record_session(&txn, user, s.id, task_id, &ended, Some(rule)).await?;
     txn.commit().await?;
     // Not stored: a concurrent upload of the same record got there first.

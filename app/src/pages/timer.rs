@@ -46,6 +46,17 @@ struct Local {
     changed: bool,
 }
 
+impl Local {
+    /// The timer shown in `snap`, as it is kept in the outbox and sent back.
+    fn timer(&self, snap: &TimerSnapshot) -> LocalTimer {
+        LocalTimer {
+            base_version: self.base_version,
+            state: snap.state,
+            task_id: snap.task_id,
+        }
+    }
+}
+
 /// Circumference of the ring (r = 54).
 const RING: f64 = 339.292;
 
@@ -197,16 +208,21 @@ impl Timer {
     /// Asks the server to complete a phase whose end has passed (or completes it here).
     fn refresh(&self) {
         if self.local.get_untracked().is_some() {
-            return self.change_here(|s, now, c| Ok(s.settle(now, c)));
+            return self.settle_here();
         }
         let this = *self;
         spawn_local(async move {
             match get_timer().await {
                 Ok(s) => this.accept(s),
-                Err(AppError::Network) => this.change_here(|s, now, c| Ok(s.settle(now, c))),
+                Err(AppError::Network) => this.settle_here(),
                 Err(_) => {}
             }
         });
+    }
+
+    /// Completes (and records) a phase whose end has passed, here.
+    fn settle_here(&self) {
+        self.change_here(|s, now, c| Ok(s.settle(now, c)));
     }
 
     /// From now on the timer runs here, until the outbox has been sent.
@@ -262,11 +278,7 @@ impl Timer {
         self.show_waiting(&records);
         self.announce_change(&old, &new);
         let saved = SavedTimer {
-            timer: LocalTimer {
-                base_version: local.base_version,
-                state: new.state,
-                task_id: new.task_id,
-            },
+            timer: local.timer(&new),
             offset_ms: self.offset.get_untracked(),
         };
         let viewer = new.viewer.clone();
@@ -362,11 +374,7 @@ impl Timer {
         let this = *self;
         spawn_local(async move {
             let timer = match this.local.get_untracked() {
-                Some(l) if l.changed => Some(LocalTimer {
-                    base_version: l.base_version,
-                    state: snap.state,
-                    task_id: snap.task_id,
-                }),
+                Some(l) if l.changed => Some(l.timer(&snap)),
                 _ => None,
             };
             let sent = match send_outbox(&snap.viewer, timer).await {
