@@ -5,7 +5,7 @@
 //! Run: `cargo bench -p server --bench delivery` (SQLite), or with
 //! `BENCH_PG_URL=postgres://postgres@127.0.0.1:5432/postgres` for PostgreSQL too.
 //! `BENCH_LETTERS` (default 10,000) and `BENCH_INSTANCES` (PostgreSQL only, default 1)
-//! change the size.
+//! change the size; `RIPEN_*` variables (e.g. `RIPEN_LETTERS__BATCH`) reach the servers.
 //!
 //! Two runs per engine:
 //! - **burst**: every letter falls due at the same instant, while the server runs; the
@@ -33,7 +33,7 @@ use app::{
 use chrono::Utc;
 use sea_orm::{ActiveValue::Set, DatabaseConnection, EntityTrait};
 use tokio::{
-    io::{AsyncBufReadExt, AsyncWriteExt, BufReader},
+    io::{AsyncBufReadExt, AsyncWriteExt, BufReader, BufWriter},
     net::TcpListener,
 };
 use uuid::Uuid;
@@ -58,10 +58,17 @@ async fn sink() -> (u16, Arrivals) {
             };
             let arrivals = shared.clone();
             tokio::spawn(async move {
-                let (read, mut write) = stream.into_split();
+                // Like a real server that offers PIPELINING (RFC 2920 §3.2): answers are
+                // buffered and written when no more commands are waiting to be read, so
+                // one pipelined envelope gets one packet of answers.
+                stream.set_nodelay(true).ok();
+                let (read, write) = stream.into_split();
                 let mut lines = BufReader::new(read);
+                let mut write = BufWriter::new(write);
                 let mut line = String::new();
-                if write.write_all(b"220 sink ESMTP\r\n").await.is_err() {
+                if write.write_all(b"220 sink ESMTP\r\n").await.is_err()
+                    || write.flush().await.is_err()
+                {
                     return;
                 }
                 loop {
@@ -74,6 +81,7 @@ async fn sink() -> (u16, Arrivals) {
                         "EHLO" => b"250-sink\r\n250-PIPELINING\r\n250 8BITMIME\r\n",
                         "DATA" => {
                             write.write_all(b"354 go ahead\r\n").await.ok();
+                            write.flush().await.ok();
                             let mut id = None;
                             let mut in_headers = true;
                             loop {
@@ -106,11 +114,15 @@ async fn sink() -> (u16, Arrivals) {
                         }
                         "QUIT" => {
                             write.write_all(b"221 bye\r\n").await.ok();
+                            write.flush().await.ok();
                             return;
                         }
                         _ => b"250 ok\r\n",
                     };
                     if write.write_all(reply).await.is_err() {
+                        return;
+                    }
+                    if lines.buffer().is_empty() && write.flush().await.is_err() {
                         return;
                     }
                 }
@@ -126,20 +138,30 @@ impl Instance {
     fn start(dir: &Path, name: &str, database_url: &str, smtp_port: u16) -> Self {
         let data = dir.join(name);
         std::fs::create_dir_all(&data).unwrap();
-        let child = Command::new(env!("CARGO_BIN_EXE_ripen"))
-            .current_dir(&data)
+        let mut command = Command::new(env!("CARGO_BIN_EXE_ripen"));
+        // `RIPEN_*` settings given to the benchmark reach the servers (e.g.
+        // `RIPEN_LETTERS__WORKERS`, `RIPEN_LOG_FILTER`); those below are the benchmark's own.
+        command
             .env_clear()
+            .env("RIPEN_LOG_FILTER", "warn")
+            .envs(std::env::vars().filter(|(k, _)| k.starts_with("RIPEN_")));
+        let child = command
+            .current_dir(&data)
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
             .env("RIPEN_LISTEN", "127.0.0.1:0")
             .env("RIPEN_SITE_URL", "http://bench.test")
             .env("RIPEN_DATA_DIR", &data)
             .env("RIPEN_DATABASE_URL", database_url)
             .env("RIPEN_HASH_FILES", "false")
-            .env("RIPEN_LOG_FILTER", "warn")
             .env("RIPEN_SMTP__HOST", "127.0.0.1")
             .env("RIPEN_SMTP__PORT", smtp_port.to_string())
             .env("RIPEN_SMTP__TLS", "none")
-            .stdout(Stdio::null())
+            // Logs go to stdout: shown when the caller chose a log filter.
+            .stdout(if std::env::var_os("RIPEN_LOG_FILTER").is_some() {
+                Stdio::inherit()
+            } else {
+                Stdio::null()
+            })
             .stderr(Stdio::inherit())
             .spawn()
             .expect("start ripen");

@@ -6,36 +6,47 @@
 //! `lease_until_ms`); on PostgreSQL the candidate rows are locked with
 //! `FOR UPDATE SKIP LOCKED`, so any number of instances share the queue without taking the
 //! same row; on SQLite the statement runs under the database's single writer. After the
-//! SMTP server accepts the message the row becomes `sent`, fenced by the lease owner.
-//! If the process dies in between, the lease expires and another worker (or this process
-//! after its restart) takes the row over. Rows due while no server ran are simply due at
-//! the next start.
+//! SMTP server accepts the message the worker hands it to the process's **recorder**,
+//! which marks rows `sent` (fenced by the lease owner) a group at a time: whatever the
+//! workers reported while its previous write ran goes into its next one, so the database
+//! does a few statements per group rather than several per letter. If the process dies
+//! in between, the lease expires and another worker (or this process after its restart)
+//! takes the row over. Rows due while no server ran are simply due at the next start.
 //!
 //! The only window in which a letter can go out twice is between the SMTP server's
-//! acceptance and the `sent` commit (a few milliseconds per message); a copy sent again
-//! after such a crash carries the same `Message-ID` (`<letter.<letter>.<recipient>@host>`),
-//! so mail clients and the tests recognise it as the same message.
+//! acceptance and the `sent` commit (the recorder's write in progress, milliseconds); a
+//! copy sent again after such a crash carries the same `Message-ID`
+//! (`<letter.<letter>.<recipient>@host>`), so mail clients and the tests recognise it as
+//! the same message.
 
-use std::{collections::HashMap, sync::Arc, time::Duration};
+use std::{
+    collections::{HashMap, HashSet},
+    sync::Arc,
+    time::Duration,
+};
 
 use chrono::Utc;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, QueryFilter,
     Statement, Value,
 };
-use tokio::{sync::watch, task::JoinSet};
+use tokio::{
+    sync::{OwnedSemaphorePermit, Semaphore, mpsc, watch},
+    task::JoinSet,
+};
 use uuid::Uuid;
 
 use super::{
     entities::{letter, letter_recipient},
     rules,
-    ssr::{Letters, account_lang, author_of, long_date_in, notify, zone},
+    ssr::{Letters, account_lang, long_date_in, notification, zone},
 };
 use crate::{
     AppError,
     account::ssr::entities::user_account,
     i18n::{Lang, fill},
-    mail::{MailError, Mailer, templates},
+    letters::entities::notification as notification_entity,
+    mail::{Email, MailError, Mailer, templates},
 };
 
 /// A delivery this process has claimed, with what its message needs.
@@ -67,22 +78,52 @@ impl Scheduler {
         }
     }
 
-    /// Starts the configured number of workers; they stop when `shutdown` turns `true`
-    /// (each finishes the message it is sending; claimed rows it did not reach are
-    /// released when their lease expires).
+    /// Starts the configured number of workers and the recorder they report to; all stop
+    /// when `shutdown` turns `true` (each worker finishes the message it is sending, the
+    /// recorder records every message sent; claimed rows no worker reached are released
+    /// when their lease expires).
     pub fn spawn(self, shutdown: watch::Receiver<bool>) -> JoinSet<()> {
         let mut set = JoinSet::new();
         let workers = self.letters.config.workers.max(1);
         tracing::info!(workers, instance = %self.instance, "letter delivery started");
+        let unrecorded = self.letters.config.unrecorded_max.max(1);
+        let (record, attempts) = mpsc::channel(unrecorded);
+        let permits = Arc::new(Semaphore::new(unrecorded));
         for index in 0..workers {
             let me = self.clone();
             let stop = shutdown.clone();
-            set.spawn(async move { me.worker(index, stop).await });
+            let record = record.clone();
+            let permits = permits.clone();
+            set.spawn(async move { me.worker(index, record, permits, stop).await });
+        }
+        // The recorders stop once every worker has stopped and they have recorded the rest.
+        drop(record);
+        let attempts = Arc::new(tokio::sync::Mutex::new(attempts));
+        for _ in 0..self.recorders() {
+            let me = self.clone();
+            let attempts = attempts.clone();
+            set.spawn(async move { me.recorder(attempts).await });
         }
         set
     }
 
-    async fn worker(self, index: usize, mut shutdown: watch::Receiver<bool>) {
+    /// PostgreSQL gets two recorders: while one writes its group, the other gathers the
+    /// next, and the database works on both at once. SQLite has one writer, so one.
+    fn recorders(&self) -> usize {
+        if self.db.get_database_backend() == DbBackend::Postgres {
+            2
+        } else {
+            1
+        }
+    }
+
+    async fn worker(
+        self,
+        index: usize,
+        record: mpsc::Sender<Attempt>,
+        unrecorded: Arc<Semaphore>,
+        mut shutdown: watch::Receiver<bool>,
+    ) {
         let poll = Duration::from_millis(self.letters.config.poll_ms.max(10));
         let mut last_sweep: Option<std::time::Instant> = None;
         let mut last_release: Option<std::time::Instant> = None;
@@ -96,14 +137,31 @@ impl Scheduler {
                     tracing::error!(error = %e, "releasing expired leases failed");
                 }
             }
+            let started = std::time::Instant::now();
             match self.claim(Utc::now().timestamp_millis()).await {
                 Ok(batch) if !batch.is_empty() => {
-                    for row in batch {
+                    tracing::debug!(
+                        size = batch.len(),
+                        ms = started.elapsed().as_millis(),
+                        "deliveries claimed"
+                    );
+                    for claimed in batch {
                         if *shutdown.borrow() {
                             return;
                         }
-                        if let Err(e) = self.deliver(row).await {
-                            tracing::error!(error = %e, "a letter delivery step failed");
+                        // A send takes a permit that the recorder gives back once the
+                        // delivery is recorded: at most `unrecorded_max` are in between.
+                        let Ok(permit) = unrecorded.clone().acquire_owned().await else {
+                            return;
+                        };
+                        let result = self.send(&claimed).await;
+                        let attempt = Attempt {
+                            claimed,
+                            result,
+                            _permit: permit,
+                        };
+                        if record.send(attempt).await.is_err() {
+                            return;
                         }
                     }
                 }
@@ -276,84 +334,226 @@ impl Scheduler {
         })
     }
 
-    /// Sends one claimed delivery and records the outcome.
-    pub async fn deliver(&self, claimed: Claimed) -> Result<(), AppError> {
+    /// Sends one claimed delivery's email (in the author's language: no request here).
+    async fn send(&self, claimed: &Claimed) -> Result<(), MailError> {
         let Claimed { r, l, author } = claimed;
-        // No request here: the letter, its text and the reasons stored for the author
-        // speak the author's language.
         let lang = author.as_deref().map_or(Lang::default(), account_lang);
-        let t = &lang.texts().letters;
         let written_on = long_date_in(lang, l.created_ms, zone(&l.timezone));
-        let from = author
-            .as_ref()
-            .map_or_else(|| t.someone.to_owned(), |a| a.username.clone());
-        let link = self.letters.link(r.id);
         let email = templates::letter_delivered(
             lang,
             r.name.as_deref(),
             &r.email,
-            &from,
+            &sender_name(lang, author.as_deref()),
             r.is_self,
             &written_on,
             &l.title,
             &rules::excerpt(&l.body, 280),
-            &link,
+            &self.letters.link(r.id),
         );
-        let now = || Utc::now().timestamp_millis();
-        match self.mailer.send_with_id(email, &r.message_id).await {
-            Ok(()) => {
-                let done = self.set_outcome(&r, "sent", None, None).await?;
-                if done == 0 {
+        self.mailer.send_with_id(email, &r.message_id).await
+    }
+
+    /// Records what the workers report, a group at a time: everything reported while the
+    /// previous group was being written is written together, in a few statements whatever
+    /// its size, so the database's work per letter shrinks as the load grows. A message
+    /// waits here only for the write in progress (milliseconds) before it is marked sent.
+    ///
+    /// With several recorders, two groups holding deliveries of one letter may be written
+    /// at once; each counts the letter's deliveries after its own are marked, so the later
+    /// count sees both and finishes the letter.
+    async fn recorder(self, attempts: Arc<tokio::sync::Mutex<mpsc::Receiver<Attempt>>>) {
+        let mut group = Vec::with_capacity(RECORD_GROUP);
+        let mut confirmations = JoinSet::new();
+        loop {
+            if attempts
+                .lock()
+                .await
+                .recv_many(&mut group, RECORD_GROUP)
+                .await
+                == 0
+            {
+                break;
+            }
+            let (size, started) = (group.len(), std::time::Instant::now());
+            let recorded = self.record(std::mem::take(&mut group)).await;
+            tracing::debug!(
+                size,
+                ms = started.elapsed().as_millis(),
+                "delivery group recorded"
+            );
+            match recorded {
+                Ok(emails) => {
+                    for (email, id) in emails {
+                        let mailer = self.mailer.clone();
+                        confirmations.spawn(async move {
+                            if let Err(e) = mailer.send_with_id(email, &id).await {
+                                tracing::warn!(error = %e, "the delivery confirmation email failed; the in-app notification stands");
+                            }
+                        });
+                    }
+                }
+                Err(e) => tracing::error!(error = %e, "recording letter deliveries failed"),
+            }
+            while confirmations.try_join_next().is_some() {}
+        }
+        while confirmations.join_next().await.is_some() {}
+    }
+
+    /// Records one group of attempts: marks the sent ones sent (one statement), sends
+    /// their SMS, schedules retries or failures, finishes the letters with nothing left to
+    /// do and tells their authors. Answers the confirmation emails to send.
+    async fn record(&self, group: Vec<Attempt>) -> Result<Vec<Confirmation>, AppError> {
+        let sent: Vec<Uuid> = group
+            .iter()
+            .filter(|a| a.result.is_ok())
+            .map(|a| a.claimed.r.id)
+            .collect();
+        let recorded = self.mark_sent(&sent).await?;
+        let mut finished: Vec<(Arc<letter::Model>, Option<Arc<user_account::Model>>)> = Vec::new();
+        // Each attempt's permit is given back as the loop reaches it, after the mark.
+        for Attempt {
+            claimed, result, ..
+        } in group
+        {
+            let Claimed { r, l, author } = claimed;
+            let lang = author.as_deref().map_or(Lang::default(), account_lang);
+            let finishes = match result {
+                Ok(()) if !recorded.contains(&r.id) => {
                     tracing::warn!(
                         recipient = %r.id,
                         "a delivery outlived its lease and was taken over; it may arrive twice \
                          (with the same Message-ID)"
                     );
-                    return Ok(());
+                    false
                 }
-                if l.send_sms
-                    && let Some(phone) = &r.phone
-                {
-                    let text = super::sms::letter_text(lang, &from, &link);
-                    match self.letters.sms.send(phone, &text).await {
-                        Ok(()) => {
-                            letter_recipient::Entity::update_many()
-                                .col_expr(letter_recipient::Column::SmsSentMs, now().into())
-                                .filter(letter_recipient::Column::Id.eq(r.id))
-                                .exec(&self.db)
-                                .await?;
-                        }
-                        Err(e) => {
-                            tracing::warn!(error = %e, provider = self.letters.sms.name(), "SMS failed")
-                        }
+                Ok(()) => {
+                    if l.send_sms
+                        && let Some(phone) = &r.phone
+                    {
+                        self.send_sms(lang, &r, author.as_deref(), phone).await;
                     }
+                    true
                 }
-            }
-            Err(e) => {
-                let permanent = matches!(e, MailError::Rejected(_) | MailError::Address(_));
-                let out_of_attempts = r.attempts >= self.letters.config.max_attempts;
-                tracing::warn!(recipient = %r.id, attempt = r.attempts, permanent, error = %e, "letter delivery failed");
-                if permanent || out_of_attempts {
-                    let reason = if permanent {
-                        t.fail_refused.to_owned()
-                    } else {
-                        fill(t.fail_unreachable, &[("n", &r.attempts)])
-                    };
-                    self.set_outcome(&r, "failed", None, Some(&reason)).await?;
-                } else {
-                    let wait = self.backoff_ms(r.attempts);
-                    self.set_outcome(&r, "pending", Some(now() + wait), Some(t.retry_unreachable))
-                        .await?;
-                    return Ok(());
-                }
+                // One delivery's trouble does not hold up the group's other letters.
+                Err(e) => match self.record_failure(lang, &r, &e).await {
+                    Ok(finished) => finished,
+                    Err(e) => {
+                        tracing::error!(recipient = %r.id, error = %e, "recording a failed delivery failed");
+                        false
+                    }
+                },
+            };
+            if finishes && !finished.iter().any(|(f, _)| f.id == l.id) {
+                finished.push((l, author));
             }
         }
-        self.finish_letter(&l, author.as_deref()).await
+        self.finish_letters(&finished).await
     }
 
-    /// Records a delivery's outcome and releases its lease: `sent` (with the time),
-    /// `failed`, or `pending` again at `next_attempt_ms`. Only the lease holder may; the
-    /// answer is how many rows changed (0: the lease was taken over).
+    /// Sends a delivered letter's SMS and notes when; a failed SMS is logged (the email
+    /// went out, and the provider's trouble is no reason to send that again).
+    async fn send_sms(
+        &self,
+        lang: Lang,
+        r: &letter_recipient::Model,
+        author: Option<&user_account::Model>,
+        phone: &str,
+    ) {
+        let text =
+            super::sms::letter_text(lang, &sender_name(lang, author), &self.letters.link(r.id));
+        if let Err(e) = self.letters.sms.send(phone, &text).await {
+            tracing::warn!(error = %e, provider = self.letters.sms.name(), "SMS failed");
+            return;
+        }
+        let noted = letter_recipient::Entity::update_many()
+            .col_expr(
+                letter_recipient::Column::SmsSentMs,
+                Utc::now().timestamp_millis().into(),
+            )
+            .filter(letter_recipient::Column::Id.eq(r.id))
+            .exec(&self.db)
+            .await;
+        if let Err(e) = noted {
+            tracing::error!(recipient = %r.id, error = %e, "noting a sent SMS failed");
+        }
+    }
+
+    /// A delivery the SMTP server did not take: failed for good (a permanent refusal, or
+    /// out of attempts) or due again after a backoff. Answers whether it is final (its
+    /// letter may be finished).
+    async fn record_failure(
+        &self,
+        lang: Lang,
+        r: &letter_recipient::Model,
+        e: &MailError,
+    ) -> Result<bool, AppError> {
+        let t = &lang.texts().letters;
+        let permanent = matches!(e, MailError::Rejected(_) | MailError::Address(_));
+        let out_of_attempts = r.attempts >= self.letters.config.max_attempts;
+        tracing::warn!(recipient = %r.id, attempt = r.attempts, permanent, error = %e, "letter delivery failed");
+        if permanent || out_of_attempts {
+            let reason = if permanent {
+                t.fail_refused.to_owned()
+            } else {
+                fill(t.fail_unreachable, &[("n", &r.attempts)])
+            };
+            self.set_outcome(r, "failed", None, Some(&reason)).await?;
+            Ok(true)
+        } else {
+            let at = Utc::now().timestamp_millis() + self.backoff_ms(r.attempts);
+            self.set_outcome(r, "pending", Some(at), Some(t.retry_unreachable))
+                .await?;
+            Ok(false)
+        }
+    }
+
+    /// Marks these deliveries sent and releases their leases, in one statement; answers
+    /// those it marked. Only the lease holder may: a delivery missing from the answer was
+    /// taken over after its lease expired. Tried three times, since a delivery sent but
+    /// not marked is sent again when its lease expires.
+    async fn mark_sent(&self, ids: &[Uuid]) -> Result<HashSet<Uuid>, AppError> {
+        if ids.is_empty() {
+            return Ok(HashSet::new());
+        }
+        let mut tries = 0;
+        loop {
+            let marked = letter_recipient::Entity::update_many()
+                .col_expr(letter_recipient::Column::Status, "sent".into())
+                .col_expr(
+                    letter_recipient::Column::LeaseOwner,
+                    Option::<String>::None.into(),
+                )
+                .col_expr(
+                    letter_recipient::Column::LeaseUntilMs,
+                    Option::<i64>::None.into(),
+                )
+                .col_expr(
+                    letter_recipient::Column::LastError,
+                    Option::<String>::None.into(),
+                )
+                .col_expr(
+                    letter_recipient::Column::SentMs,
+                    Utc::now().timestamp_millis().into(),
+                )
+                .filter(letter_recipient::Column::Id.is_in(ids.iter().copied()))
+                .filter(letter_recipient::Column::LeaseOwner.eq(self.instance.clone()))
+                .exec_with_returning(&self.db)
+                .await;
+            match marked {
+                Ok(rows) => return Ok(rows.into_iter().map(|r| r.id).collect()),
+                Err(e) if tries < 2 => {
+                    tries += 1;
+                    tracing::warn!(error = %e, "marking deliveries sent failed; trying again");
+                    tokio::time::sleep(Duration::from_millis(200 * tries)).await;
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+    }
+
+    /// Records a failed attempt and releases its lease: `failed`, or `pending` again at
+    /// `next_attempt_ms`. Only the lease holder may; the answer is how many rows changed
+    /// (0: the lease was taken over).
     async fn set_outcome(
         &self,
         r: &letter_recipient::Model,
@@ -375,12 +575,6 @@ impl Scheduler {
                 letter_recipient::Column::LastError,
                 reason.map(str::to_owned).into(),
             );
-        if status == "sent" {
-            update = update.col_expr(
-                letter_recipient::Column::SentMs,
-                Utc::now().timestamp_millis().into(),
-            );
-        }
         if let Some(at) = next_attempt_ms {
             update = update.col_expr(letter_recipient::Column::NextAttemptMs, at.into());
         }
@@ -414,123 +608,236 @@ impl Scheduler {
 
     /// Letters whose last delivery was recorded by a process that died before it could
     /// mark the letter itself: finished here, by the first worker of any process, when
-    /// it has nothing else to do.
+    /// it has nothing else to do. Only letters already due are looked at.
     pub async fn finish_stranded(&self) -> Result<(), AppError> {
         let backend = self.db.get_database_backend();
-        let rows = self
+        let ids: Vec<Uuid> = self
             .db
-            .query_all_raw(Statement::from_string(
+            .query_all_raw(Statement::from_sql_and_values(
                 backend,
-                "SELECT l.id FROM letter l WHERE l.status = 'scheduled' \
-                 AND EXISTS (SELECT 1 FROM letter_recipient r WHERE r.letter_id = l.id) \
-                 AND NOT EXISTS (SELECT 1 FROM letter_recipient r WHERE r.letter_id = l.id \
-                   AND r.status IN ('pending', 'sending', 'draft', 'cancelled')) LIMIT 100",
-            ))
-            .await?;
-        for row in rows {
-            let id: Uuid = row.try_get("", "id")?;
-            let Some(l) = letter::Entity::find_by_id(id).one(&self.db).await? else {
-                continue;
-            };
-            let author = author_of(&self.db, &l).await?;
-            self.finish_letter(&l, author.as_ref()).await?;
-        }
-        Ok(())
-    }
-
-    /// When no delivery of the letter is left to do, marks it delivered (or failed, if no
-    /// recipient was reached) — exactly one worker wins this — and tells the author.
-    async fn finish_letter(
-        &self,
-        l: &letter::Model,
-        author: Option<&user_account::Model>,
-    ) -> Result<(), AppError> {
-        let backend = self.db.get_database_backend();
-        // One statement decides the letter's status (exactly one worker's update matches)
-        // and counts its deliveries for the author's confirmation.
-        let sql = "UPDATE letter SET status = CASE WHEN EXISTS (SELECT 1 FROM letter_recipient \
-                     WHERE letter_id = $1 AND status = 'sent') THEN 'delivered' ELSE 'failed' END, \
-                   delivered_ms = $2, updated_ms = $2 \
-                   WHERE id = $1 AND status = 'scheduled' AND NOT EXISTS (SELECT 1 FROM \
-                     letter_recipient WHERE letter_id = $1 AND status IN ('pending', 'sending')) \
-                   RETURNING \
-                     (SELECT COUNT(*) FROM letter_recipient WHERE letter_id = $1 AND status = 'sent') AS sent, \
-                     (SELECT COUNT(*) FROM letter_recipient WHERE letter_id = $1 AND status = 'failed') AS failed, \
-                     (SELECT COUNT(*) FROM letter_recipient WHERE letter_id = $1 AND NOT is_self) AS others";
-        let now = Utc::now().timestamp_millis();
-        let Some(row) = self
-            .db
-            .query_one_raw(Statement::from_sql_and_values(
-                backend,
-                placeholders(backend, sql),
-                [l.id.into(), now.into()],
+                placeholders(
+                    backend,
+                    "SELECT l.id FROM letter l WHERE l.status = 'scheduled' \
+                     AND l.deliver_at_ms <= $1 \
+                     AND EXISTS (SELECT 1 FROM letter_recipient r WHERE r.letter_id = l.id) \
+                     AND NOT EXISTS (SELECT 1 FROM letter_recipient r WHERE r.letter_id = l.id \
+                       AND r.status IN ('pending', 'sending', 'draft', 'cancelled')) LIMIT 100",
+                ),
+                [Utc::now().timestamp_millis().into()],
             ))
             .await?
-        else {
+            .iter()
+            .map(|row| row.try_get("", "id"))
+            .collect::<Result<_, _>>()?;
+        if ids.is_empty() {
             return Ok(());
-        };
-        let count = |name: &str| {
-            row.try_get::<i64>("", name)
-                .map(|n| usize::try_from(n).unwrap_or(0))
-        };
-        let (sent, failed, others) = (count("sent")?, count("failed")?, count("others")? > 0);
-        if l.visibility == "public" && sent > 0 {
-            crate::wall::ssr::changed();
         }
-        let Some(author) = author else {
-            return Ok(());
-        };
-        // The notification is stored, and the email sent, in the author's language.
-        let lang = account_lang(author);
-        let t = &lang.texts().letters;
-        let (title, body) = if sent > 0 {
-            (
-                fill(t.delivered_title, &[("title", &l.title)]),
-                if failed > 0 {
-                    fill(t.delivered_partial, &[("sent", &sent), ("failed", &failed)])
-                } else {
-                    fill(t.delivered_all, &[("sent", &sent)])
-                },
-            )
-        } else {
-            (
-                fill(t.failed_title, &[("title", &l.title)]),
-                t.failed_body.to_owned(),
-            )
-        };
-        let page = format!("/letters/{}", l.id);
-        notify(
-            &self.db,
-            author.id,
-            "letter_delivered",
-            &title,
-            &body,
-            Some(&page),
-        )
-        .await?;
-        // A letter only to oneself needs no second email saying it arrived.
-        if others || failed > 0 {
-            let email = templates::delivery_confirmation(
-                lang,
-                &author.username,
-                &author.email,
-                &l.title,
-                sent,
-                failed,
-                &format!("{}{page}", self.letters.site_url),
-            );
-            let id = format!(
-                "<letter.{}.confirmation@{}>",
-                l.id.simple(),
-                self.letters.mail_domain()
-            );
+        let letters = letter::Entity::find()
+            .filter(letter::Column::Id.is_in(ids))
+            .all(&self.db)
+            .await?;
+        let authors: HashMap<Uuid, Arc<user_account::Model>> = user_account::Entity::find()
+            .filter(user_account::Column::Id.is_in(letters.iter().filter_map(|l| l.user_id)))
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|u| (u.id, Arc::new(u)))
+            .collect();
+        let letters: Vec<_> = letters
+            .into_iter()
+            .map(|l| {
+                let author = l.user_id.and_then(|u| authors.get(&u).cloned());
+                (Arc::new(l), author)
+            })
+            .collect();
+        for (email, id) in self.finish_letters(&letters).await? {
             if let Err(e) = self.mailer.send_with_id(email, &id).await {
                 tracing::warn!(error = %e, "the delivery confirmation email failed; the in-app notification stands");
             }
         }
         Ok(())
     }
+
+    /// Of these letters, those with no delivery left to do become delivered (or failed, if
+    /// no recipient was reached) — exactly one worker wins each — and their authors are
+    /// told. A few statements whatever the number of letters: one counts their deliveries
+    /// (through the recipients' `letter_id` index), one or two mark them, one stores the
+    /// notifications. Answers the confirmation emails to send.
+    ///
+    /// A letter is finished only when the count found none of its deliveries open; a
+    /// delivery that is sent or failed never becomes open again, so the count cannot go
+    /// stale before the update. The update takes only letters still `scheduled`: of two
+    /// processes finishing one letter, one changes it and the other gets no row back.
+    async fn finish_letters(
+        &self,
+        letters: &[(Arc<letter::Model>, Option<Arc<user_account::Model>>)],
+    ) -> Result<Vec<Confirmation>, AppError> {
+        if letters.is_empty() {
+            return Ok(Vec::new());
+        }
+        let backend = self.db.get_database_backend();
+        let list = |first: usize, n: usize| {
+            (first..first + n)
+                .map(|i| format!("${i}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let sql = format!(
+            "SELECT letter_id, \
+               SUM(CASE WHEN status = 'sent' THEN 1 ELSE 0 END) AS sent, \
+               SUM(CASE WHEN status = 'failed' THEN 1 ELSE 0 END) AS failed, \
+               SUM(CASE WHEN status IN ('pending', 'sending') THEN 1 ELSE 0 END) AS open, \
+               SUM(CASE WHEN is_self THEN 0 ELSE 1 END) AS others \
+             FROM letter_recipient WHERE letter_id IN ({}) GROUP BY letter_id",
+            list(1, letters.len())
+        );
+        let rows = self
+            .db
+            .query_all_raw(Statement::from_sql_and_values(
+                backend,
+                placeholders(backend, &sql),
+                letters.iter().map(|(l, _)| Value::from(l.id)),
+            ))
+            .await?;
+        // letter → (sent, failed, any recipient other than the author)
+        let mut done: HashMap<Uuid, (usize, usize, bool)> = HashMap::new();
+        for row in rows {
+            let count = |name: &str| {
+                row.try_get::<i64>("", name)
+                    .map(|n| usize::try_from(n).unwrap_or(0))
+            };
+            if count("open")? == 0 {
+                done.insert(
+                    row.try_get("", "letter_id")?,
+                    (count("sent")?, count("failed")?, count("others")? > 0),
+                );
+            }
+        }
+        let mut finished = Vec::new();
+        let now = Utc::now().timestamp_millis();
+        for delivered in [true, false] {
+            let ids: Vec<Uuid> = done
+                .iter()
+                .filter(|(_, (sent, _, _))| (*sent > 0) == delivered)
+                .map(|(id, _)| *id)
+                .collect();
+            if ids.is_empty() {
+                continue;
+            }
+            let sql = format!(
+                "UPDATE letter SET status = $1, delivered_ms = $2, updated_ms = $2 \
+                 WHERE status = 'scheduled' AND id IN ({}) RETURNING id",
+                list(3, ids.len())
+            );
+            let mut values: Vec<Value> = vec![
+                if delivered { "delivered" } else { "failed" }.into(),
+                now.into(),
+            ];
+            values.extend(ids.into_iter().map(Value::from));
+            for row in self
+                .db
+                .query_all_raw(Statement::from_sql_and_values(
+                    backend,
+                    placeholders(backend, &sql),
+                    values,
+                ))
+                .await?
+            {
+                finished.push(row.try_get::<Uuid>("", "id")?);
+            }
+        }
+        let mut notifications = Vec::new();
+        let mut emails = Vec::new();
+        let mut wall_changed = false;
+        for id in finished {
+            let Some(&(sent, failed, others)) = done.get(&id) else {
+                continue;
+            };
+            let Some((l, author)) = letters.iter().find(|(l, _)| l.id == id) else {
+                continue;
+            };
+            wall_changed |= l.visibility == "public" && sent > 0;
+            let Some(author) = author else {
+                continue;
+            };
+            // The notification is stored, and the email sent, in the author's language.
+            let lang = account_lang(author);
+            let t = &lang.texts().letters;
+            let (title, body) = if sent > 0 {
+                (
+                    fill(t.delivered_title, &[("title", &l.title)]),
+                    if failed > 0 {
+                        fill(t.delivered_partial, &[("sent", &sent), ("failed", &failed)])
+                    } else {
+                        fill(t.delivered_all, &[("sent", &sent)])
+                    },
+                )
+            } else {
+                (
+                    fill(t.failed_title, &[("title", &l.title)]),
+                    t.failed_body.to_owned(),
+                )
+            };
+            let page = format!("/letters/{}", l.id);
+            notifications.push(notification(
+                author.id,
+                "letter_delivered",
+                &title,
+                &body,
+                Some(&page),
+            ));
+            // A letter only to oneself needs no second email saying it arrived.
+            if others || failed > 0 {
+                let email = templates::delivery_confirmation(
+                    lang,
+                    &author.username,
+                    &author.email,
+                    &l.title,
+                    sent,
+                    failed,
+                    &format!("{}{page}", self.letters.site_url),
+                );
+                let id = format!(
+                    "<letter.{}.confirmation@{}>",
+                    l.id.simple(),
+                    self.letters.mail_domain()
+                );
+                emails.push((email, id));
+            }
+        }
+        if wall_changed {
+            crate::wall::ssr::changed();
+        }
+        if !notifications.is_empty() {
+            notification_entity::Entity::insert_many(notifications)
+                .exec_without_returning(&self.db)
+                .await?;
+        }
+        Ok(emails)
+    }
 }
+
+/// A delivery a worker attempted, for the recorder.
+struct Attempt {
+    claimed: Claimed,
+    result: Result<(), MailError>,
+    /// Held from before the send until the delivery is recorded.
+    _permit: OwnedSemaphorePermit,
+}
+
+/// A confirmation email for an author and its Message-ID.
+type Confirmation = (Email, String);
+
+/// Who a letter is from, as its email and SMS name them.
+fn sender_name(lang: Lang, author: Option<&user_account::Model>) -> String {
+    author.map_or_else(
+        || lang.texts().letters.someone.to_owned(),
+        |a| a.username.clone(),
+    )
+}
+
+/// Attempts a recorder takes at once at most (one statement's parameters).
+const RECORD_GROUP: usize = 256;
 
 /// How often an idle first worker looks for letters stranded by a crash.
 const SWEEP_EVERY: Duration = Duration::from_secs(5);

@@ -58,6 +58,10 @@ pub struct LetterConfig {
     /// How long a claimed delivery is reserved for its sender. Longer than the SMTP
     /// timeout (30 s): an expired lease means the sender died, and another takes over.
     pub lease_secs: i64,
+    /// Most deliveries one process may have sent but not yet recorded as sent. The
+    /// recorder writes them in groups (fewer statements per letter); a process that dies
+    /// abruptly repeats at most this many (with their Message-IDs) after its leases expire.
+    pub unrecorded_max: usize,
     /// Attempts before a delivery is marked failed.
     pub max_attempts: i32,
     /// The first retry waits this long; each next one twice as long (capped).
@@ -76,6 +80,7 @@ impl Default for LetterConfig {
             workers: 8,
             batch: 16,
             lease_secs: 120,
+            unrecorded_max: 256,
             max_attempts: 8,
             backoff_base_secs: 60,
             backoff_max_secs: 6 * 3600,
@@ -1105,7 +1110,22 @@ pub async fn notify(
     body: &str,
     link: Option<&str>,
 ) -> Result<(), AppError> {
-    notification::Entity::insert(notification::ActiveModel {
+    notification::Entity::insert(notification(user, kind, title, body, link))
+        .exec_without_returning(db)
+        .await?;
+    Ok(())
+}
+
+/// A new, unread notification (title and body cut to their stored lengths); the
+/// scheduler inserts many at once.
+pub(crate) fn notification(
+    user: Uuid,
+    kind: &str,
+    title: &str,
+    body: &str,
+    link: Option<&str>,
+) -> notification::ActiveModel {
+    notification::ActiveModel {
         id: Set(Uuid::new_v4()),
         user_id: Set(user),
         kind: Set(kind.into()),
@@ -1114,10 +1134,7 @@ pub async fn notify(
         link: Set(link.map(str::to_owned)),
         created_ms: Set(now_ms()),
         read_ms: Set(None),
-    })
-    .exec_without_returning(db)
-    .await?;
-    Ok(())
+    }
 }
 
 pub async fn read_notifications(db: &DatabaseConnection, user: Uuid) -> Result<(), AppError> {

@@ -25,11 +25,15 @@ use std::{
 };
 
 use lettre::{
-    Message,
+    Address, Message,
+    address::Envelope,
     transport::smtp::{
+        Error as SmtpError,
         authentication::{Credentials, Mechanism},
         client::{AsyncSmtpConnection, AsyncTokioStream, TlsParameters},
+        commands::{Data, Ehlo, Mail, Rcpt},
         extension::ClientId,
+        response::Response,
     },
 };
 use secrecy::ExposeSecret;
@@ -58,7 +62,43 @@ pub(super) struct Pool {
     rustls: Option<Arc<tokio_rustls::rustls::ClientConfig>>,
     credentials: Option<Credentials>,
     hello: ClientId,
-    idle: Mutex<Vec<(AsyncSmtpConnection, Instant)>>,
+    idle: Mutex<Vec<(Conn, Instant)>>,
+}
+
+/// An open connection, and whether its server accepts pipelined commands.
+struct Conn {
+    smtp: AsyncSmtpConnection,
+    pipelining: bool,
+}
+
+impl Conn {
+    /// One mail transaction. Pipelined where the server allows it and everything is
+    /// ASCII; otherwise lettre's one-command-at-a-time transaction (which also decides
+    /// the `8BITMIME`/`SMTPUTF8` options a non-ASCII message needs).
+    async fn send(&mut self, envelope: &Envelope, message: &[u8]) -> Result<Response, SmtpError> {
+        let ascii = |a: &Address| AsRef::<str>::as_ref(a).is_ascii();
+        if !self.pipelining
+            || !message.is_ascii()
+            || !envelope.from().is_none_or(ascii)
+            || !envelope.to().iter().all(ascii)
+        {
+            return self.smtp.send(envelope, message).await;
+        }
+        let mut commands = Mail::new(envelope.from().cloned(), Vec::new()).to_string();
+        for to in envelope.to() {
+            commands.push_str(&Rcpt::new(to.clone(), Vec::new()).to_string());
+        }
+        commands.push_str(&Data.to_string());
+        // One write; the first answer (MAIL's) comes back with it, then one per RCPT, then
+        // DATA's. Any refusal ends the transaction here: the caller drops the connection,
+        // so the answers still unread never meet another message.
+        self.smtp.command(commands).await?;
+        for _ in envelope.to() {
+            self.smtp.read_response().await?;
+        }
+        self.smtp.read_response().await?;
+        self.smtp.message(message).await
+    }
 }
 
 impl Pool {
@@ -105,13 +145,13 @@ impl Pool {
         };
         let sent = tokio::time::timeout(TIMEOUT, conn.send(message.envelope(), &bytes)).await;
         match sent {
-            Ok(Ok(_)) if !conn.has_broken() => {
+            Ok(Ok(_)) if !conn.smtp.has_broken() => {
                 self.put_idle(conn);
                 Ok(())
             }
             Ok(Ok(_)) => Ok(()),
             Ok(Err(e)) => {
-                conn.abort().await;
+                conn.smtp.abort().await;
                 Err(if e.is_permanent() {
                     MailError::Rejected(e.to_string())
                 } else {
@@ -125,7 +165,7 @@ impl Pool {
     }
 
     /// The most recently used idle connection that is still fit for use.
-    async fn take_idle(&self) -> Option<AsyncSmtpConnection> {
+    async fn take_idle(&self) -> Option<Conn> {
         loop {
             let (mut conn, since) = {
                 let mut idle = self.idle.lock().unwrap_or_else(|p| p.into_inner());
@@ -133,18 +173,18 @@ impl Pool {
             };
             let age = since.elapsed();
             if age > IDLE_LIMIT {
-                conn.abort().await;
+                conn.smtp.abort().await;
                 continue;
             }
-            if age > CHECK_AFTER && !conn.test_connected().await {
-                conn.abort().await;
+            if age > CHECK_AFTER && !conn.smtp.test_connected().await {
+                conn.smtp.abort().await;
                 continue;
             }
             return Some(conn);
         }
     }
 
-    fn put_idle(&self, conn: AsyncSmtpConnection) {
+    fn put_idle(&self, conn: Conn) {
         let mut idle = self.idle.lock().unwrap_or_else(|p| p.into_inner());
         if idle.len() < MAX_IDLE {
             idle.push((conn, Instant::now()));
@@ -152,13 +192,13 @@ impl Pool {
         // Otherwise it is dropped, which closes the socket.
     }
 
-    async fn connect(&self) -> Result<AsyncSmtpConnection, MailError> {
+    async fn connect(&self) -> Result<Conn, MailError> {
         tokio::time::timeout(TIMEOUT, self.open())
             .await
             .map_err(|_| MailError::Send("connecting to the mail server timed out".into()))?
     }
 
-    async fn open(&self) -> Result<AsyncSmtpConnection, MailError> {
+    async fn open(&self) -> Result<Conn, MailError> {
         let send = |e: lettre::transport::smtp::Error| MailError::Send(e.to_string());
         let tcp = TcpStream::connect((self.host.as_str(), self.port))
             .await
@@ -195,6 +235,15 @@ impl Pool {
                 .await
                 .map_err(send)?;
         }
+        // lettre keeps only the extensions it uses from the EHLO answer; asking again
+        // (allowed at any time, RFC 5321 §4.1.4) tells whether the server pipelines.
+        // Asked before AUTH, which some servers forget on a new EHLO.
+        let pipelining = conn
+            .command(Ehlo::new(self.hello.clone()))
+            .await
+            .map_err(send)?
+            .message()
+            .any(|line| line.eq_ignore_ascii_case("PIPELINING"));
         if let Some(credentials) = &self.credentials {
             conn.auth(&[Mechanism::Plain, Mechanism::Login], credentials)
                 .await
@@ -206,7 +255,10 @@ impl Pool {
                     }
                 })?;
         }
-        Ok(conn)
+        Ok(Conn {
+            smtp: conn,
+            pipelining,
+        })
     }
 }
 
@@ -262,5 +314,183 @@ impl AsyncWrite for ImplicitTls {
 impl AsyncTokioStream for ImplicitTls {
     fn peer_addr(&self) -> io::Result<SocketAddr> {
         self.0.get_ref().0.peer_addr()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Mutex as StdMutex;
+
+    use tokio::{
+        io::{AsyncBufReadExt, AsyncWriteExt, BufReader},
+        net::TcpListener,
+    };
+
+    use super::*;
+
+    /// What the test server saw: each transaction's envelope lines as they were waiting
+    /// together in its buffer before it answered, and each message's body.
+    #[derive(Default)]
+    struct Seen {
+        connections: usize,
+        envelopes: Vec<Vec<String>>,
+        bodies: Vec<String>,
+    }
+
+    /// An SMTP server on loopback that offers `PIPELINING` and refuses to answer any
+    /// envelope command before it has received the whole envelope (through `DATA`): a
+    /// client that waits for each answer hangs (the test's timeout fails it). `refuse`
+    /// is a recipient it answers 550 to.
+    async fn pipelining_server(refuse: &'static str) -> (u16, Arc<StdMutex<Seen>>) {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let seen = Arc::new(StdMutex::new(Seen::default()));
+        let shared = seen.clone();
+        tokio::spawn(async move {
+            while let Ok((stream, _)) = listener.accept().await {
+                shared.lock().unwrap().connections += 1;
+                let seen = shared.clone();
+                tokio::spawn(async move {
+                    let (read, mut write) = stream.into_split();
+                    let mut lines = BufReader::new(read);
+                    write.write_all(b"220 test ESMTP\r\n").await.unwrap();
+                    let mut envelope: Vec<String> = Vec::new();
+                    let mut line = String::new();
+                    loop {
+                        line.clear();
+                        if lines.read_line(&mut line).await.unwrap_or(0) == 0 {
+                            return;
+                        }
+                        let command = line.trim_end().to_owned();
+                        let verb = command.get(..4).unwrap_or("").to_ascii_uppercase();
+                        match verb.as_str() {
+                            "EHLO" => {
+                                write
+                                    .write_all(b"250-test\r\n250-PIPELINING\r\n250 8BITMIME\r\n")
+                                    .await
+                                    .unwrap();
+                            }
+                            "MAIL" | "RCPT" => envelope.push(command),
+                            "DATA" => {
+                                envelope.push(command);
+                                let mut answers = String::new();
+                                let mut refused = false;
+                                for c in &envelope[..envelope.len() - 1] {
+                                    if c.contains(refuse) {
+                                        refused = true;
+                                        answers.push_str("550 no such mailbox\r\n");
+                                    } else {
+                                        answers.push_str("250 ok\r\n");
+                                    }
+                                }
+                                answers.push_str(if refused {
+                                    "554 no valid recipients\r\n"
+                                } else {
+                                    "354 go ahead\r\n"
+                                });
+                                seen.lock()
+                                    .unwrap()
+                                    .envelopes
+                                    .push(std::mem::take(&mut envelope));
+                                write.write_all(answers.as_bytes()).await.unwrap();
+                                if refused {
+                                    continue;
+                                }
+                                let mut body = String::new();
+                                loop {
+                                    line.clear();
+                                    if lines.read_line(&mut line).await.unwrap_or(0) == 0 {
+                                        return;
+                                    }
+                                    if line == ".\r\n" {
+                                        break;
+                                    }
+                                    body.push_str(&line);
+                                }
+                                seen.lock().unwrap().bodies.push(body);
+                                write.write_all(b"250 queued\r\n").await.unwrap();
+                            }
+                            "QUIT" => {
+                                write.write_all(b"221 bye\r\n").await.ok();
+                                return;
+                            }
+                            _ => write.write_all(b"250 ok\r\n").await.unwrap(),
+                        }
+                    }
+                });
+            }
+        });
+        (port, seen)
+    }
+
+    fn pool(port: u16) -> Pool {
+        Pool::new(&SmtpConfig {
+            host: "127.0.0.1".into(),
+            port: Some(port),
+            tls: TlsMode::None,
+            username: None,
+            password: None,
+        })
+        .unwrap()
+    }
+
+    fn message(to: &str, text: &str) -> Message {
+        Message::builder()
+            .from("Ripen <letters@ripen.test>".parse().unwrap())
+            .to(to.parse().unwrap())
+            .subject("A letter")
+            .body(text.to_owned())
+            .unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_pipelining_server_gets_each_envelope_in_one_write_on_one_reused_connection() {
+        let (port, seen) = pipelining_server("nobody@").await;
+        let pool = pool(port);
+        for n in 0..3 {
+            let sent = tokio::time::timeout(
+                Duration::from_secs(5),
+                pool.send(&message(
+                    &format!("reader{n}@example.com"),
+                    &format!("Hello {n}"),
+                )),
+            )
+            .await
+            .expect("the client waited for an answer the server only gives to a whole envelope");
+            sent.unwrap();
+        }
+        let seen = seen.lock().unwrap();
+        assert_eq!(seen.connections, 1, "the connection is reused");
+        assert_eq!(seen.envelopes.len(), 3);
+        for (n, envelope) in seen.envelopes.iter().enumerate() {
+            assert_eq!(
+                envelope,
+                &[
+                    "MAIL FROM:<letters@ripen.test>".to_owned(),
+                    format!("RCPT TO:<reader{n}@example.com>"),
+                    "DATA".to_owned(),
+                ]
+            );
+            assert!(seen.bodies[n].contains(&format!("Hello {n}")));
+        }
+    }
+
+    #[tokio::test]
+    async fn a_refused_pipelined_recipient_is_a_permanent_error_and_the_connection_is_dropped() {
+        let (port, seen) = pipelining_server("nobody@").await;
+        let pool = pool(port);
+        let refused = pool.send(&message("nobody@example.com", "Hello")).await;
+        assert!(
+            matches!(refused, Err(MailError::Rejected(_))),
+            "{refused:?}"
+        );
+        // The next message starts clean on a new connection and arrives.
+        pool.send(&message("reader@example.com", "Still here"))
+            .await
+            .unwrap();
+        let seen = seen.lock().unwrap();
+        assert_eq!(seen.connections, 2);
+        assert_eq!(seen.bodies.len(), 1);
+        assert!(seen.bodies[0].contains("Still here"));
     }
 }
