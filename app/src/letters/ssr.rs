@@ -78,7 +78,7 @@ impl Default for LetterConfig {
             deliver: true,
             poll_ms: 500,
             workers: 8,
-            batch: 16,
+            batch: 64,
             lease_secs: 120,
             unrecorded_max: 256,
             max_attempts: 8,

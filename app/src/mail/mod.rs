@@ -11,6 +11,9 @@
 mod smtp;
 pub mod templates;
 
+/// The longest one SMTP transaction may take before it counts as failed.
+pub use smtp::TIMEOUT as SEND_TIMEOUT;
+
 use std::{path::PathBuf, sync::Arc};
 
 use lettre::{

@@ -45,7 +45,7 @@ use tokio::{
 use super::{MailError, SmtpConfig, TlsMode};
 
 /// Connecting, and each whole transaction, must finish within this.
-const TIMEOUT: Duration = Duration::from_secs(30);
+pub const TIMEOUT: Duration = Duration::from_secs(30);
 /// An idle connection older than this is checked with `NOOP` before reuse.
 const CHECK_AFTER: Duration = Duration::from_secs(5);
 /// An idle connection older than this is closed instead (servers drop idle clients
