@@ -28,7 +28,7 @@ use std::{
 use chrono::Utc;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, QueryFilter,
-    Statement, Value,
+    Statement, UpdateMany, Value,
 };
 use tokio::{
     sync::{OwnedSemaphorePermit, Semaphore, mpsc, watch},
@@ -524,26 +524,13 @@ impl Scheduler {
         }
         let mut tries = 0;
         loop {
-            let marked = letter_recipient::Entity::update_many()
-                .col_expr(letter_recipient::Column::Status, "sent".into())
-                .col_expr(
-                    letter_recipient::Column::LeaseOwner,
-                    Option::<String>::None.into(),
-                )
-                .col_expr(
-                    letter_recipient::Column::LeaseUntilMs,
-                    Option::<i64>::None.into(),
-                )
-                .col_expr(
-                    letter_recipient::Column::LastError,
-                    Option::<String>::None.into(),
-                )
+            let marked = self
+                .release("sent", None)
                 .col_expr(
                     letter_recipient::Column::SentMs,
                     Utc::now().timestamp_millis().into(),
                 )
                 .filter(letter_recipient::Column::Id.is_in(ids.iter().copied()))
-                .filter(letter_recipient::Column::LeaseOwner.eq(self.instance.clone()))
                 .exec_with_returning(&self.db)
                 .await;
             match marked {
@@ -568,7 +555,21 @@ impl Scheduler {
         next_attempt_ms: Option<i64>,
         reason: Option<&str>,
     ) -> Result<u64, AppError> {
-        let mut update = letter_recipient::Entity::update_many()
+        let mut update = self.release(status, reason);
+        if let Some(at) = next_attempt_ms {
+            update = update.col_expr(letter_recipient::Column::NextAttemptMs, at.into());
+        }
+        let done = update
+            .filter(letter_recipient::Column::Id.eq(r.id))
+            .exec(&self.db)
+            .await?;
+        Ok(done.rows_affected)
+    }
+
+    /// The update that ends this process's lease on deliveries, setting their status and
+    /// last error: only rows this process still holds change.
+    fn release(&self, status: &str, reason: Option<&str>) -> UpdateMany<letter_recipient::Entity> {
+        letter_recipient::Entity::update_many()
             .col_expr(letter_recipient::Column::Status, status.into())
             .col_expr(
                 letter_recipient::Column::LeaseOwner,
@@ -581,16 +582,8 @@ impl Scheduler {
             .col_expr(
                 letter_recipient::Column::LastError,
                 reason.map(str::to_owned).into(),
-            );
-        if let Some(at) = next_attempt_ms {
-            update = update.col_expr(letter_recipient::Column::NextAttemptMs, at.into());
-        }
-        let done = update
-            .filter(letter_recipient::Column::Id.eq(r.id))
+            )
             .filter(letter_recipient::Column::LeaseOwner.eq(self.instance.clone()))
-            .exec(&self.db)
-            .await?;
-        Ok(done.rows_affected)
     }
 
     /// The wait before attempt `attempts + 1`: base × 2^(attempts−1), capped, plus up to
