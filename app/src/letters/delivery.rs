@@ -14,10 +14,12 @@
 //! takes the row over. Rows due while no server ran are simply due at the next start.
 //!
 //! The only window in which a letter can go out twice is between the SMTP server's
-//! acceptance and the `sent` commit (the recorder's write in progress, milliseconds); a
-//! copy sent again after such a crash carries the same `Message-ID`
-//! (`<letter.<letter>.<recipient>@host>`), so mail clients and the tests recognise it as
-//! the same message.
+//! acceptance and the `sent` commit (milliseconds: the recorder's write in progress). At
+//! most `letters.unrecorded_max` deliveries per process are in that window (a worker takes
+//! a permit before it sends; the recorder gives it back after the commit), so a process
+//! that dies abruptly repeats at most that many. A copy sent again carries the same
+//! `Message-ID` (`<letter.<letter>.<recipient>@host>`), so mail clients and the tests
+//! recognise it as the same message.
 
 use std::{
     collections::{HashMap, HashSet},
@@ -78,9 +80,9 @@ impl Scheduler {
         }
     }
 
-    /// Starts the configured number of workers and the recorder they report to; all stop
+    /// Starts the configured number of workers and the recorders they report to; all stop
     /// when `shutdown` turns `true` (each worker finishes the message it is sending, the
-    /// recorder records every message sent; claimed rows no worker reached are released
+    /// recorders record every message sent; claimed rows no worker reached are released
     /// when their lease expires).
     pub fn spawn(self, shutdown: watch::Receiver<bool>) -> JoinSet<()> {
         let mut set = JoinSet::new();
