@@ -26,43 +26,72 @@ fn python() -> PathBuf {
 }
 
 impl SmtpServer {
+    /// Starts aiosmtpd on a free port. The port is found by binding port 0 and letting it
+    /// go, so another test's server may take it first: then aiosmtpd exits ("address
+    /// already in use"), or a connection reaches that other server, which does not greet
+    /// like SMTP. Either way a new port is tried.
     pub fn start(dir: &Path) -> Self {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .expect("a free port")
-            .port();
         let maildir = dir.join("maildir");
-        let child = Command::new(python())
-            .args(["-m", "aiosmtpd", "-n", "-l"])
-            .arg(format!("127.0.0.1:{port}"))
-            .args(["-c", "aiosmtpd.handlers.Mailbox"])
-            .arg(&maildir)
-            .stdout(Stdio::null())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .unwrap_or_else(|e| {
-                panic!(
-                    "cannot start aiosmtpd with {} ({e}); run `scripts/setup --test`",
-                    python().display()
-                )
-            });
-        let deadline = Instant::now() + Duration::from_secs(15);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(
-                Instant::now() < deadline,
-                "aiosmtpd did not start listening"
-            );
-            std::thread::sleep(Duration::from_millis(50));
+        for _ in 0..5 {
+            let port = std::net::TcpListener::bind("127.0.0.1:0")
+                .and_then(|l| l.local_addr())
+                .expect("a free port")
+                .port();
+            let mut child = Command::new(python())
+                .args(["-m", "aiosmtpd", "-n", "-l"])
+                .arg(format!("127.0.0.1:{port}"))
+                .args(["-c", "aiosmtpd.handlers.Mailbox"])
+                .arg(&maildir)
+                .stdout(Stdio::null())
+                .stderr(Stdio::inherit())
+                .spawn()
+                .unwrap_or_else(|e| {
+                    panic!(
+                        "cannot start aiosmtpd with {} ({e}); run `scripts/setup --test`",
+                        python().display()
+                    )
+                });
+            if greets_as_smtp(&mut child, port) {
+                return Self {
+                    port,
+                    maildir: maildir.join("new"),
+                    child,
+                };
+            }
+            let _ = child.kill();
+            let _ = child.wait();
         }
-        Self {
-            port,
-            maildir: maildir.join("new"),
-            child,
-        }
+        panic!("aiosmtpd did not start on any of 5 ports");
     }
 
     pub fn dir(&self) -> &Path {
         &self.maildir
+    }
+}
+
+/// Waits (up to 15 s) until `child` listens on `port` and answers with an SMTP greeting;
+/// false if it exited or something else holds the port.
+fn greets_as_smtp(child: &mut Child, port: u16) -> bool {
+    use std::io::Read;
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        if !matches!(child.try_wait(), Ok(None)) {
+            return false;
+        }
+        if let Ok(mut stream) = std::net::TcpStream::connect(("127.0.0.1", port)) {
+            stream
+                .set_read_timeout(Some(Duration::from_secs(5)))
+                .expect("a read timeout");
+            let mut greeting = [0u8; 4];
+            return stream.read_exact(&mut greeting).is_ok()
+                && &greeting == b"220 "
+                && matches!(child.try_wait(), Ok(None));
+        }
+        assert!(
+            Instant::now() < deadline,
+            "aiosmtpd did not start listening"
+        );
+        std::thread::sleep(Duration::from_millis(50));
     }
 }
 
