@@ -279,24 +279,13 @@ impl Scheduler {
             return Ok(Vec::new());
         }
         rows.sort_by_key(|r| r.next_attempt_ms);
-        let letters: HashMap<Uuid, Arc<letter::Model>> = letter::Entity::find()
-            .filter(letter::Column::Id.is_in(rows.iter().map(|r| r.letter_id)))
-            .all(&self.db)
-            .await?
-            .into_iter()
-            .map(|l| (l.id, Arc::new(l)))
-            .collect();
-        let authors: HashMap<Uuid, Arc<user_account::Model>> = user_account::Entity::find()
-            .filter(user_account::Column::Id.is_in(letters.values().filter_map(|l| l.user_id)))
-            .all(&self.db)
-            .await?
-            .into_iter()
-            .map(|u| (u.id, Arc::new(u)))
-            .collect();
+        let letters = self
+            .letters_with_authors(rows.iter().map(|r| r.letter_id))
+            .await?;
         let (claimed, stray): (Vec<_>, Vec<_>) = rows.into_iter().partition(|r| {
             letters
                 .get(&r.letter_id)
-                .is_some_and(|l| l.status == "scheduled")
+                .is_some_and(|(l, _)| l.status == "scheduled")
         });
         if !stray.is_empty() {
             tracing::warn!(
@@ -320,9 +309,33 @@ impl Scheduler {
         Ok(claimed
             .into_iter()
             .filter_map(|r| {
-                let l = letters.get(&r.letter_id)?.clone();
-                let author = l.user_id.and_then(|u| authors.get(&u).cloned());
+                let (l, author) = letters.get(&r.letter_id)?.clone();
                 Some(Claimed { r, l, author })
+            })
+            .collect())
+    }
+
+    /// These letters with their authors, by letter id: two queries whatever their number.
+    async fn letters_with_authors(
+        &self,
+        ids: impl IntoIterator<Item = Uuid>,
+    ) -> Result<HashMap<Uuid, WithAuthor>, AppError> {
+        let letters = letter::Entity::find()
+            .filter(letter::Column::Id.is_in(ids))
+            .all(&self.db)
+            .await?;
+        let authors: HashMap<Uuid, Arc<user_account::Model>> = user_account::Entity::find()
+            .filter(user_account::Column::Id.is_in(letters.iter().filter_map(|l| l.user_id)))
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|u| (u.id, Arc::new(u)))
+            .collect();
+        Ok(letters
+            .into_iter()
+            .map(|l| {
+                let author = l.user_id.and_then(|u| authors.get(&u).cloned());
+                (l.id, (Arc::new(l), author))
             })
             .collect())
     }
@@ -392,13 +405,9 @@ impl Scheduler {
             );
             match recorded {
                 Ok(emails) => {
-                    for (email, id) in emails {
+                    for confirmation in emails {
                         let mailer = self.mailer.clone();
-                        confirmations.spawn(async move {
-                            if let Err(e) = mailer.send_with_id(email, &id).await {
-                                tracing::warn!(error = %e, "the delivery confirmation email failed; the in-app notification stands");
-                            }
-                        });
+                        confirmations.spawn(async move { confirm(&mailer, confirmation).await });
                     }
                 }
                 Err(e) => tracing::error!(error = %e, "recording letter deliveries failed"),
@@ -418,7 +427,7 @@ impl Scheduler {
             .map(|a| a.claimed.r.id)
             .collect();
         let recorded = self.mark_sent(&sent).await?;
-        let mut finished: Vec<(Arc<letter::Model>, Option<Arc<user_account::Model>>)> = Vec::new();
+        let mut finished: Vec<WithAuthor> = Vec::new();
         // Each attempt's permit is given back as the loop reaches it, after the mark.
         for Attempt {
             claimed, result, ..
@@ -634,28 +643,13 @@ impl Scheduler {
         if ids.is_empty() {
             return Ok(());
         }
-        let letters = letter::Entity::find()
-            .filter(letter::Column::Id.is_in(ids))
-            .all(&self.db)
-            .await?;
-        let authors: HashMap<Uuid, Arc<user_account::Model>> = user_account::Entity::find()
-            .filter(user_account::Column::Id.is_in(letters.iter().filter_map(|l| l.user_id)))
-            .all(&self.db)
+        let letters: Vec<_> = self
+            .letters_with_authors(ids)
             .await?
-            .into_iter()
-            .map(|u| (u.id, Arc::new(u)))
+            .into_values()
             .collect();
-        let letters: Vec<_> = letters
-            .into_iter()
-            .map(|l| {
-                let author = l.user_id.and_then(|u| authors.get(&u).cloned());
-                (Arc::new(l), author)
-            })
-            .collect();
-        for (email, id) in self.finish_letters(&letters).await? {
-            if let Err(e) = self.mailer.send_with_id(email, &id).await {
-                tracing::warn!(error = %e, "the delivery confirmation email failed; the in-app notification stands");
-            }
+        for confirmation in self.finish_letters(&letters).await? {
+            confirm(&self.mailer, confirmation).await;
         }
         Ok(())
     }
@@ -670,10 +664,7 @@ impl Scheduler {
     /// delivery that is sent or failed never becomes open again, so the count cannot go
     /// stale before the update. The update takes only letters still `scheduled`: of two
     /// processes finishing one letter, one changes it and the other gets no row back.
-    async fn finish_letters(
-        &self,
-        letters: &[(Arc<letter::Model>, Option<Arc<user_account::Model>>)],
-    ) -> Result<Vec<Confirmation>, AppError> {
+    async fn finish_letters(&self, letters: &[WithAuthor]) -> Result<Vec<Confirmation>, AppError> {
         if letters.is_empty() {
             return Ok(Vec::new());
         }
@@ -834,6 +825,16 @@ struct Attempt {
 
 /// A confirmation email for an author and its Message-ID.
 type Confirmation = (Email, String);
+
+/// A letter and its author (none once the account is gone).
+type WithAuthor = (Arc<letter::Model>, Option<Arc<user_account::Model>>);
+
+/// Sends a delivery confirmation; a failure is logged (the in-app notification stands).
+async fn confirm(mailer: &Mailer, (email, id): Confirmation) {
+    if let Err(e) = mailer.send_with_id(email, &id).await {
+        tracing::warn!(error = %e, "the delivery confirmation email failed; the in-app notification stands");
+    }
+}
 
 /// Who a letter is from, as its email and SMS name them.
 fn sender_name(lang: Lang, author: Option<&user_account::Model>) -> String {
