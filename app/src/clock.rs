@@ -1,14 +1,16 @@
 //! Wall-clock time for code that runs in both places.
 
-/// Milliseconds since the Unix epoch.
-pub fn now_ms() -> f64 {
+/// Milliseconds since the Unix epoch: the one clock reading of server code (stored `*_ms`
+/// columns) and browser code (the timer's display).
+pub fn now_ms() -> i64 {
     #[cfg(feature = "hydrate")]
     {
-        js_sys::Date::now()
+        // `Date.now()` is a whole number of milliseconds, well inside i64.
+        js_sys::Date::now() as i64
     }
     #[cfg(not(feature = "hydrate"))]
     {
-        chrono::Utc::now().timestamp_millis() as f64
+        chrono::Utc::now().timestamp_millis()
     }
 }
 

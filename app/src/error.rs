@@ -3,10 +3,11 @@
 //! The policy, in one place:
 //! - **User-facing errors** have named variants and constructors ([`AppError::validation`],
 //!   [`AppError::NotFound`], …). Their text is safe to show and validation errors name the field.
-//! - **Everything unexpected** (database, I/O, bugs) goes through [`AppError::internal`], which
-//!   logs the cause together with the request id and gives the browser only a generic message
-//!   plus that id as a reference. SQL text, file paths or stack traces never leave the server:
-//!   there is deliberately no `From<DbErr>` that keeps the message.
+//! - **Everything unexpected** (database, I/O, bugs) goes through [`AppError::internal`] or
+//!   [`ResultExt::or_internal`], which log the cause together with the request id, what was
+//!   being attempted and where in the code, and give the browser only a generic message plus
+//!   that id as a reference. SQL text, file paths or stack traces never leave the server:
+//!   `From<DbErr>` keeps no part of the message (it logs it, with the line of the `?`).
 //! - Server functions return `Result<T, AppError>`; the server maps each variant to its HTTP
 //!   status ([`AppError::status`]) in one middleware.
 
@@ -198,23 +199,106 @@ impl AppError {
     }
 }
 
+/// A failure that can only mean "something went wrong on the server": a database, file or
+/// encoding error, never something the person can fix. [`ResultExt::or_internal`] accepts
+/// only these, so a validation error can never be turned into an internal one by mistake.
+pub trait InternalCause: std::fmt::Display {}
+
+impl InternalCause for std::io::Error {}
+impl InternalCause for std::fmt::Error {}
+
+/// `.or_internal("what I was doing")` on a fallible step: on failure, logs the cause with
+/// the request id, the action and the caller's file and line, and returns
+/// [`AppError::Internal`].
+pub trait ResultExt<T> {
+    fn or_internal(self, doing: &'static str) -> Result<T, AppError>;
+}
+
+impl<T, E: InternalCause> ResultExt<T> for Result<T, E> {
+    #[track_caller]
+    fn or_internal(self, doing: &'static str) -> Result<T, AppError> {
+        match self {
+            Ok(v) => Ok(v),
+            Err(e) => Err(AppError::internal_while(doing, e)),
+        }
+    }
+}
+
+impl<T> ResultExt<T> for Option<T> {
+    /// A value that must exist (a row just written, a field already validated) is missing.
+    #[track_caller]
+    fn or_internal(self, doing: &'static str) -> Result<T, AppError> {
+        self.ok_or_else(|| AppError::internal_while(doing, "an expected value was missing"))
+    }
+}
+
+#[cfg(not(feature = "ssr"))]
+impl AppError {
+    pub fn internal_while(_doing: &'static str, _cause: impl std::fmt::Display) -> Self {
+        Self::internal("")
+    }
+}
+
+/// The `x-request-id` of the request being handled, if any: the reference an internal
+/// error quotes to the person and writes beside its cause in the log.
+#[cfg(feature = "ssr")]
+pub fn request_id() -> Option<String> {
+    use leptos::prelude::use_context;
+    use_context::<http::request::Parts>().and_then(|parts| {
+        parts
+            .headers
+            .get("x-request-id")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    })
+}
+
 #[cfg(feature = "ssr")]
 mod ssr {
-    use super::AppError;
+    use super::{AppError, InternalCause};
+
+    impl InternalCause for sea_orm::DbErr {}
+    impl InternalCause for tokio::task::JoinError {}
+    impl InternalCause for serde_json::Error {}
+    impl InternalCause for getrandom::Error {}
 
     impl AppError {
-        /// Logs `cause` with the current request id and returns the generic error that the
-        /// browser is allowed to see.
+        /// Logs `cause` with the current request id and the caller's file and line, and
+        /// returns the generic error that the browser is allowed to see. Prefer
+        /// [`AppError::internal_while`] (or `.or_internal`), which also says what failed.
+        #[track_caller]
         pub fn internal(cause: impl std::fmt::Display) -> Self {
-            let reference = crate::server::request_id().unwrap_or_default();
-            tracing::error!(request_id = %reference, error = %cause, "internal error");
+            Self::log(None, &cause)
+        }
+
+        /// Like [`AppError::internal`], with what was being attempted
+        /// ("saving the letter") beside the cause in the log line.
+        #[track_caller]
+        pub fn internal_while(doing: &'static str, cause: impl std::fmt::Display) -> Self {
+            Self::log(Some(doing), &cause)
+        }
+
+        #[track_caller]
+        fn log(doing: Option<&'static str>, cause: &dyn std::fmt::Display) -> Self {
+            let reference = super::request_id().unwrap_or_default();
+            let at = std::panic::Location::caller();
+            tracing::error!(
+                request_id = %reference,
+                doing = doing.unwrap_or("(not said)"),
+                at = %format_args!("{}:{}", at.file(), at.line()),
+                error = %cause,
+                "internal error"
+            );
             Self::Internal { reference }
         }
     }
 
     impl From<sea_orm::DbErr> for AppError {
+        /// A bare `?` on a database call: `?` passes its own location through
+        /// `#[track_caller]`, so the log names the line of the failing query.
+        #[track_caller]
         fn from(err: sea_orm::DbErr) -> Self {
-            Self::internal(err)
+            Self::log(Some("a database call"), &err)
         }
     }
 }

@@ -31,6 +31,22 @@ pub fn clock_time(ms: i64) -> String {
     }
 }
 
+#[cfg(feature = "ssr")]
+/// An instant as the account pages show it, in the owner's time zone and the request's
+/// language: "24 Nov 2026, 09:14" · "2026年11月24日 09:14".
+pub fn instant_in(at: chrono::DateTime<chrono::FixedOffset>, timezone: &str) -> String {
+    let tz: chrono_tz::Tz = timezone.parse().unwrap_or(chrono_tz::UTC);
+    let at = at.with_timezone(&tz);
+    match crate::i18n::lang() {
+        crate::i18n::Lang::En => at.format("%-d %b %Y, %H:%M").to_string(),
+        lang => format!(
+            "{} {}",
+            crate::i18n::date_in(lang, &at, crate::i18n::DateStyle::Long),
+            at.format("%H:%M")
+        ),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::human_size;

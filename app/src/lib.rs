@@ -7,6 +7,7 @@
 pub mod account;
 pub mod clock;
 pub mod components;
+pub mod consent;
 pub mod diary;
 pub mod error;
 pub mod focus;
@@ -14,14 +15,18 @@ pub mod format;
 pub mod i18n;
 pub mod letters;
 #[cfg(feature = "ssr")]
+pub mod markdown;
+#[cfg(feature = "ssr")]
 pub mod mail;
+pub mod notifications;
 pub mod offline;
 pub mod pages;
+pub mod policy;
 pub mod prefs;
 pub mod privacy;
 pub mod routes;
 #[cfg(feature = "ssr")]
-pub mod server;
+pub mod request;
 pub mod system;
 #[cfg(feature = "ssr")]
 pub mod time;

@@ -97,43 +97,15 @@ pub fn current() -> Prefs {
     }
 }
 
-/// The current language alone: what every catalogue lookup asks, so in the browser it is
-/// read from the document once, without the theme.
-pub fn current_lang() -> Lang {
-    #[cfg(feature = "ssr")]
-    {
-        current().lang
-    }
-    #[cfg(not(feature = "ssr"))]
-    {
-        browser::lang()
-    }
-}
-
 /// The document's preferences: `<html data-theme>` may change while the page is open, the
 /// language (`<html lang>`) only with a reload.
 #[cfg(not(feature = "ssr"))]
 mod browser {
-    use super::{Lang, Prefs, Theme};
+    use super::{Prefs, Theme};
     use leptos::prelude::document;
-    use std::cell::OnceCell;
-
-    thread_local! {
-        static LANG: OnceCell<Lang> = const { OnceCell::new() };
-    }
 
     fn attribute(name: &str) -> Option<String> {
         document().document_element()?.get_attribute(name)
-    }
-
-    pub fn lang() -> Lang {
-        LANG.with(|l| {
-            *l.get_or_init(|| {
-                attribute("lang")
-                    .and_then(|t| Lang::parse(&t))
-                    .unwrap_or_default()
-            })
-        })
     }
 
     pub fn prefs() -> Prefs {
@@ -141,7 +113,7 @@ mod browser {
             theme: attribute("data-theme")
                 .and_then(|t| Theme::parse(&t))
                 .unwrap_or_default(),
-            lang: lang(),
+            lang: crate::i18n::lang(),
         }
     }
 }
@@ -219,7 +191,7 @@ pub mod ssr {
             entities::{auth_session, user_account},
             session::{append_cookie, cookie_name, cookie_value, digest},
         },
-        server::server_context,
+        consent::ssr as consent,
     };
 
     tokio::task_local! {
@@ -232,11 +204,7 @@ pub mod ssr {
     const COOKIE_MAX_AGE_SECS: i64 = 365 * 86_400;
 
     pub fn theme_cookie(secure: bool) -> &'static str {
-        if secure {
-            "__Host-ripen_theme"
-        } else {
-            "ripen_theme"
-        }
+        consent::named(consent::THEME_COOKIE, secure)
     }
 
     /// The theme this browser remembers in its functional cookie.
@@ -245,11 +213,7 @@ pub mod ssr {
     }
 
     pub fn lang_cookie(secure: bool) -> &'static str {
-        if secure {
-            "__Host-ripen_lang"
-        } else {
-            "ripen_lang"
-        }
+        consent::named(consent::LANG_COOKIE, secure)
     }
 
     /// The preferences to render a request with (see the module docs and `crate::i18n`
@@ -335,11 +299,12 @@ pub mod ssr {
     }
 
     pub async fn save_theme(theme: Theme) -> Result<ThemeSaved, AppError> {
-        let ctx = server_context()?;
+        let db = crate::request::db()?;
+        let accounts = crate::account::ssr::accounts()?;
         let mut remembered =
-            save_on_account(&ctx.db, user_account::Column::Theme, theme.as_str()).await?;
-        let settings = &ctx.accounts.settings;
-        if crate::privacy::consent::state().await?.choices.functional {
+            save_on_account(&db, user_account::Column::Theme, theme.as_str()).await?;
+        let settings = &accounts.settings;
+        if consent::state().await?.choices.functional {
             append_cookie(
                 settings,
                 theme_cookie(settings.secure_cookies),
@@ -352,11 +317,12 @@ pub mod ssr {
     }
 
     pub async fn save_language(lang: Lang) -> Result<LanguageSaved, AppError> {
-        let ctx = server_context()?;
+        let db = crate::request::db()?;
+        let accounts = crate::account::ssr::accounts()?;
         let remembered =
-            save_on_account(&ctx.db, user_account::Column::Language, lang.tag()).await?;
-        let settings = &ctx.accounts.settings;
-        let allowed = crate::privacy::consent::state().await?.choices.functional;
+            save_on_account(&db, user_account::Column::Language, lang.tag()).await?;
+        let settings = &accounts.settings;
+        let allowed = consent::state().await?.choices.functional;
         // Without consent, a cookie that ends with the browser session: the choice the
         // person just made, kept only for this visit.
         append_cookie(
@@ -369,12 +335,6 @@ pub mod ssr {
             lang,
             remembered: remembered || allowed,
         })
-    }
-
-    /// Deletes the functional cookies (when "language and theme" is withdrawn).
-    pub fn forget_in_browser(settings: &AccountSettings) {
-        append_cookie(settings, theme_cookie(settings.secure_cookies), "", 0);
-        append_cookie(settings, lang_cookie(settings.secure_cookies), "", 0);
     }
 }
 

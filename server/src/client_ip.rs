@@ -5,7 +5,7 @@
 
 use std::net::{IpAddr, SocketAddr};
 
-use app::server::ClientIp;
+use app::request::ClientIp;
 use axum::{
     extract::{ConnectInfo, Request, State},
     middleware::Next,

@@ -31,7 +31,7 @@ use app::{
     focus::ssr::FocusHub,
     letters::{delivery::Scheduler, sms::LogSms, ssr::Letters, storage::LocalDir},
     mail::Mailer,
-    server::{ServerContext, provide_request_context},
+    request::provide_nonce,
     shell,
 };
 use axum::{
@@ -41,7 +41,7 @@ use axum::{
     routing::{get, post},
 };
 use http::{HeaderName, HeaderValue, Request, header};
-use leptos::prelude::LeptosOptions;
+use leptos::prelude::{LeptosOptions, provide_context};
 use leptos_axum::{AxumRouteListing, LeptosRoutes, generate_route_list};
 use sea_orm::DatabaseConnection;
 use tokio::net::TcpListener;
@@ -277,14 +277,17 @@ fn route_list() -> Vec<AxumRouteListing> {
 /// The whole HTTP surface of Ripen.
 pub fn router(state: AppState) -> Router {
     let routes = route_list();
-    let ctx = ServerContext {
-        db: state.db.clone(),
-        mailer: state.mailer.clone(),
-        accounts: state.accounts.clone(),
-        focus: state.focus.clone(),
-        letters: state.letters.clone(),
+    // Each service is its own context value; an area asks for its own
+    // (`app::request::service`), so nothing in the app names every area's service.
+    let services = state.clone();
+    let context = move || {
+        provide_nonce();
+        provide_context(services.db.clone());
+        provide_context(services.mailer.clone());
+        provide_context(services.accounts.clone());
+        provide_context(services.focus.clone());
+        provide_context(services.letters.clone());
     };
-    let context = move || provide_request_context(ctx.clone());
     let pkg_cache = if state.config.hash_files {
         // File names change with their content: cache for a year.
         HeaderValue::from_static("public, max-age=31536000, immutable")

@@ -34,8 +34,14 @@ pub async fn resolve(State(state): State<PrefsState>, mut req: Request, next: Ne
         return next.run(req).await;
     }
     let (p, user) = prefs::ssr::resolve(&state.db, &state.accounts.settings, req.headers()).await;
+    // Views, server functions and the catalogue (`app::i18n::lang`) read them from the
+    // request; plain axum handlers from the task-locals.
     req.extensions_mut().insert(p);
-    let mut res = prefs::ssr::REQUEST_PREFS.scope(p, next.run(req)).await;
+    req.extensions_mut().insert(p.lang);
+    req.extensions_mut()
+        .insert(app::account::ssr::ChosenTheme(p.theme.as_str()));
+    let run = app::i18n::REQUEST_LANG.scope(p.lang, next.run(req));
+    let mut res = prefs::ssr::REQUEST_PREFS.scope(p, run).await;
     mark_viewer(&mut res, user);
     res
 }

@@ -1,7 +1,7 @@
 //! Security headers on every response, with a fresh CSP nonce per response.
 //!
 //! The middleware mints the nonce, hands it to the page renderer through the request's
-//! extensions ([`app::server::CspNonce`]; `app::server::provide_request_context` gives it to
+//! extensions ([`app::request::CspNonce`]; `app::request::provide_nonce` gives it to
 //! Leptos), and writes the same value into `Content-Security-Policy`. So the hydration
 //! script is the only inline script that runs, and nothing else inline can.
 
@@ -12,7 +12,7 @@ use axum::{
 };
 use http::{HeaderValue, header};
 
-use app::server::CspNonce;
+use app::request::CspNonce;
 
 /// What the security headers depend on.
 #[derive(Clone, Debug)]

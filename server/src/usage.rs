@@ -13,7 +13,7 @@ use std::{
     time::Duration,
 };
 
-use app::privacy::consent::{Stored, cookie_name};
+use app::consent::ssr::{Stored, cookie_name};
 use axum::{
     extract::{Request, State},
     http::{Method, StatusCode, header},

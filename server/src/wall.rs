@@ -27,7 +27,7 @@ use axum::{
 use chrono::{DateTime, Utc};
 use http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 
-use app::{account::ssr::session, privacy::consent, server::CspNonce};
+use app::{account::ssr::session, consent::ssr as consent, request::CspNonce};
 
 use crate::AppState;
 

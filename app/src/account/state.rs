@@ -28,12 +28,6 @@ pub fn provide_auth() {
         move || (epoch.get(), location.pathname.get()),
         |_| current_user(),
     );
-    // Signed out (or never signed in): the service worker must not keep anyone's pages.
-    Effect::new(move |_| {
-        if let Some(Ok(None)) = user.get() {
-            crate::components::pwa::forget_pages();
-        }
-    });
     provide_context(Auth { user, epoch });
 }
 

@@ -9,11 +9,9 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 
 use crate::{
+    consent::{ConsentChoices, ConsentRecordView, SaveConsent, consent_history, get_consent},
     i18n::{DateStyle, fill},
-    privacy::{
-        ConsentChoices, ConsentRecordView, POLICY_DATE, POLICY_VERSION, SaveConsent,
-        consent_history, get_consent,
-    },
+    policy::{POLICY_DATE, POLICY_VERSION},
 };
 
 /// The day the privacy policy last changed, in the page's language.

@@ -36,7 +36,7 @@ pub fn FocusDemo() -> impl IntoView {
     Effect::new(move |_| {
         let handle = set_interval_with_handle(
             move || {
-                now.set(now_ms());
+                now.set(now_ms() as f64);
                 if started_at.get_untracked().is_some() && remaining() <= 0.0 {
                     banked.set(TOTAL_MS);
                     started_at.set(None);
@@ -53,7 +53,7 @@ pub fn FocusDemo() -> impl IntoView {
     });
 
     let toggle = move |_| {
-        let t = now_ms();
+        let t = now_ms() as f64;
         now.set(t);
         match started_at.get_untracked() {
             Some(s) => {

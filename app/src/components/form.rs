@@ -145,17 +145,14 @@ pub fn Submit(
 ///
 /// Leptos writes the text of these raw-text elements into the server's HTML without
 /// escaping it (it treats them like `<script>` contents), so text holding `</textarea>` or
-/// `</title>` could close the element and inject markup. On the server this escapes `&`,
-/// `<` and `>` (the browser decodes them back in these elements); in the browser, where
+/// `</title>` could close the element and inject markup. On the server this escapes them
+/// with [`crate::markdown::escape`] (the browser decodes them back in these elements); in the browser, where
 /// text becomes a DOM text node or `document.title`, it is left as it is.
 pub fn raw_text(text: &str) -> String {
-    if cfg!(feature = "ssr") {
-        text.replace('&', "&amp;")
-            .replace('<', "&lt;")
-            .replace('>', "&gt;")
-    } else {
-        text.to_owned()
-    }
+    #[cfg(feature = "ssr")]
+    return crate::markdown::escape(text);
+    #[cfg(not(feature = "ssr"))]
+    text.to_owned()
 }
 
 #[cfg(all(test, feature = "ssr"))]

@@ -121,6 +121,13 @@ fn skip_to_main(ev: leptos::ev::MouseEvent) {
 #[component]
 pub fn Layout(children: Children) -> impl IntoView {
     crate::account::state::provide_auth();
+    let auth = crate::account::state::use_auth();
+    // Signed out (or never signed in): the service worker must not keep anyone's pages.
+    Effect::new(move |_| {
+        if let Some(Ok(None)) = auth.user.get() {
+            super::pwa::forget_pages();
+        }
+    });
     let tx = &t().shell;
     view! {
         <div class="site">

@@ -23,8 +23,6 @@ use streaks::{HabitStats, Schedule};
 #[cfg(feature = "ssr")]
 pub mod entities;
 #[cfg(feature = "ssr")]
-pub mod markdown;
-#[cfg(feature = "ssr")]
 pub mod ssr;
 
 /// Moods 1–5, worst to best.
@@ -158,7 +156,7 @@ pub struct TimeSettings {
 /// One day of the diary (`day` as `YYYY-MM-DD`; empty for today).
 #[server(prefix = "/api", endpoint = "diary/day")]
 pub async fn get_diary_day(#[server(default)] day: Option<String>) -> Result<DayView, AppError> {
-    let (db, user) = crate::focus::ssr::caller().await?;
+    let (db, user) = crate::account::ssr::caller().await?;
     ssr::day_view(&db, user, day.as_deref()).await
 }
 
@@ -178,8 +176,8 @@ pub async fn create_habit(
     #[server(default)] sat: Option<String>,
     #[server(default)] sun: Option<String>,
 ) -> Result<HabitView, AppError> {
-    let (db, user) = crate::focus::ssr::caller().await?;
-    let days = [&mon, &tue, &wed, &thu, &fri, &sat, &sun].map(crate::server::ticked);
+    let (db, user) = crate::account::ssr::caller().await?;
+    let days = [&mon, &tue, &wed, &thu, &fri, &sat, &sun].map(crate::request::ticked);
     let schedule = ssr::parse_schedule(&schedule, times.as_deref(), days)?;
     ssr::create_habit(&db, user, &name, colour.as_deref(), schedule).await
 }
@@ -187,14 +185,14 @@ pub async fn create_habit(
 /// Archives (`archived` = `true`) or restores a habit; its check-ins are kept.
 #[server(prefix = "/api", endpoint = "diary/habit/archive")]
 pub async fn archive_habit(id: String, archived: String) -> Result<(), AppError> {
-    let (db, user) = crate::focus::ssr::caller().await?;
+    let (db, user) = crate::account::ssr::caller().await?;
     ssr::archive_habit(&db, user, &id, archived == "true").await
 }
 
 /// Deletes a habit and all its check-ins.
 #[server(prefix = "/api", endpoint = "diary/habit/delete")]
 pub async fn delete_habit(id: String) -> Result<(), AppError> {
-    let (db, user) = crate::focus::ssr::caller().await?;
+    let (db, user) = crate::account::ssr::caller().await?;
     ssr::delete_habit(&db, user, &id).await
 }
 
@@ -207,7 +205,7 @@ pub async fn check_in(
     #[server(default)] note: Option<String>,
     #[server(default)] tag_ids: Option<String>,
 ) -> Result<CheckinView, AppError> {
-    let (db, user) = crate::focus::ssr::caller().await?;
+    let (db, user) = crate::account::ssr::caller().await?;
     ssr::check_in(
         &db,
         user,
@@ -222,14 +220,14 @@ pub async fn check_in(
 /// Removes the check-in of a habit on a day (undo).
 #[server(prefix = "/api", endpoint = "diary/checkin/undo")]
 pub async fn undo_check_in(habit_id: String, day: String) -> Result<(), AppError> {
-    let (db, user) = crate::focus::ssr::caller().await?;
+    let (db, user) = crate::account::ssr::caller().await?;
     ssr::undo_check_in(&db, user, &habit_id, &day).await
 }
 
 /// Deletes one check-in by id.
 #[server(prefix = "/api", endpoint = "diary/checkin/delete")]
 pub async fn delete_checkin(id: String) -> Result<(), AppError> {
-    let (db, user) = crate::focus::ssr::caller().await?;
+    let (db, user) = crate::account::ssr::caller().await?;
     ssr::delete_checkin(&db, user, &id).await
 }
 
@@ -241,34 +239,34 @@ pub async fn save_entry(
     #[server(default)] mood: Option<String>,
     #[server(default)] tag_ids: Option<String>,
 ) -> Result<EntryView, AppError> {
-    let (db, user) = crate::focus::ssr::caller().await?;
+    let (db, user) = crate::account::ssr::caller().await?;
     ssr::save_entry(&db, user, &day, &body, mood.as_deref(), tag_ids.as_deref()).await
 }
 
 #[server(prefix = "/api", endpoint = "diary/entry/delete")]
 pub async fn delete_entry(id: String) -> Result<(), AppError> {
-    let (db, user) = crate::focus::ssr::caller().await?;
+    let (db, user) = crate::account::ssr::caller().await?;
     ssr::delete_entry(&db, user, &id).await
 }
 
 /// Deletes one focus session (and updates the day's totals).
 #[server(prefix = "/api", endpoint = "diary/session/delete")]
 pub async fn delete_session(id: String) -> Result<(), AppError> {
-    let (db, user) = crate::focus::ssr::caller().await?;
+    let (db, user) = crate::account::ssr::caller().await?;
     ssr::delete_session(&db, user, &id).await
 }
 
 /// Changes the note of any record of the history (`kind` = `focus`, `checkin`, `entry`).
 #[server(prefix = "/api", endpoint = "diary/note")]
 pub async fn edit_note(kind: String, id: String, note: String) -> Result<(), AppError> {
-    let (db, user) = crate::focus::ssr::caller().await?;
+    let (db, user) = crate::account::ssr::caller().await?;
     ssr::edit_note(&db, user, &kind, &id, &note).await
 }
 
 /// Statistics over all of the user's records.
 #[server(prefix = "/api", endpoint = "diary/stats")]
 pub async fn get_stats() -> Result<StatsView, AppError> {
-    let (db, user) = crate::focus::ssr::caller().await?;
+    let (db, user) = crate::account::ssr::caller().await?;
     ssr::stats(&db, user).await
 }
 
@@ -284,14 +282,14 @@ pub async fn search_history(
     #[server(default)] q: Option<String>,
     #[server(default)] kind: Option<String>,
 ) -> Result<Vec<HistoryItem>, AppError> {
-    let (db, user) = crate::focus::ssr::caller().await?;
+    let (db, user) = crate::account::ssr::caller().await?;
     let filter = ssr::HistoryFilter::parse(from, to, tag, habit, q, kind)?;
     ssr::history(&db, user, filter).await
 }
 
 #[server(prefix = "/api", endpoint = "diary/time-settings")]
 pub async fn get_time_settings() -> Result<TimeSettings, AppError> {
-    let (db, user) = crate::focus::ssr::caller().await?;
+    let (db, user) = crate::account::ssr::caller().await?;
     ssr::time_settings(&db, user).await
 }
 
@@ -302,6 +300,6 @@ pub async fn save_time_settings(
     timezone: String,
     day_starts_at: String,
 ) -> Result<TimeSettings, AppError> {
-    let (db, user) = crate::focus::ssr::caller().await?;
+    let (db, user) = crate::account::ssr::caller().await?;
     ssr::save_time_settings(&db, user, &timezone, &day_starts_at).await
 }

@@ -17,19 +17,20 @@ use super::{
     entities::{
         checkin, checkin_tag, diary_entry, diary_entry_tag, focus_day, focus_tag_day, habit,
     },
-    markdown, mood_label,
+    mood_label,
     streaks::{HabitStats, Schedule, habit_stats},
 };
 use crate::{
-    AppError,
+    AppError, markdown,
     account::ssr::entities::user_account,
     components::charts::{Bar, DayValue},
     focus::{
         TagView,
         entities::{focus_session, focus_session_tag, task},
-        ssr::{list_tags, own_tag, own_tags, parse_id},
+        ssr::{list_tags, own_tag, own_tags},
     },
     i18n::{DateStyle, date, fill, plural},
+    request::parse_id,
     time::{DayRule, MAX_BOUNDARY_MIN, is_valid_timezone},
 };
 
@@ -37,9 +38,7 @@ const NOTE_MAX: usize = 2000;
 const BODY_MAX: usize = 20_000;
 const HISTORY_LIMIT: usize = 200;
 
-fn now_ms() -> i64 {
-    Utc::now().timestamp_millis()
-}
+use crate::clock::now_ms;
 
 /// The user's time rules (UTC at midnight if the stored ones are somehow invalid).
 pub async fn rule_for(db: &impl ConnectionTrait, user: Uuid) -> Result<DayRule, AppError> {

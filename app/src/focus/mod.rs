@@ -142,7 +142,7 @@ pub struct SessionView {
 /// The timer now (settling phases whose end has passed).
 #[server(prefix = "/api", endpoint = "focus/timer")]
 pub async fn get_timer() -> Result<TimerSnapshot, AppError> {
-    let (db, user) = ssr::caller().await?;
+    let (db, user) = crate::account::ssr::caller().await?;
     ssr::settle_and_snapshot(&db, &ssr::hub()?, user).await
 }
 
@@ -152,7 +152,7 @@ pub async fn timer_command(
     command: String,
     #[server(default)] phase: Option<String>,
 ) -> Result<TimerSnapshot, AppError> {
-    let (db, user) = ssr::caller().await?;
+    let (db, user) = crate::account::ssr::caller().await?;
     ssr::command(&db, &ssr::hub()?, user, &command, phase.as_deref()).await
 }
 
@@ -161,7 +161,7 @@ pub async fn timer_command(
 pub async fn set_current_task(
     #[server(default)] task_id: Option<String>,
 ) -> Result<TimerSnapshot, AppError> {
-    let (db, user) = ssr::caller().await?;
+    let (db, user) = crate::account::ssr::caller().await?;
     ssr::set_current_task(&db, &ssr::hub()?, user, task_id.as_deref()).await
 }
 
@@ -179,7 +179,7 @@ pub async fn save_settings(
     #[server(default)] notify: Option<String>,
     daily_goal: String,
 ) -> Result<TimerSnapshot, AppError> {
-    let (db, user) = ssr::caller().await?;
+    let (db, user) = crate::account::ssr::caller().await?;
     let settings = ssr::parse_settings(ssr::SettingsForm {
         focus_min,
         short_break_min,
@@ -198,13 +198,13 @@ pub async fn save_settings(
 /// Open tasks in order, then the 50 most recently completed.
 #[server(prefix = "/api", endpoint = "focus/tasks")]
 pub async fn list_tasks() -> Result<Vec<TaskView>, AppError> {
-    let (db, user) = ssr::caller().await?;
+    let (db, user) = crate::account::ssr::caller().await?;
     ssr::list_tasks(&db, user).await
 }
 
 #[server(prefix = "/api", endpoint = "focus/task/create")]
 pub async fn create_task(title: String, estimate: String) -> Result<TaskView, AppError> {
-    let (db, user) = ssr::caller().await?;
+    let (db, user) = crate::account::ssr::caller().await?;
     ssr::create_task(&db, user, &title, &estimate).await
 }
 
@@ -214,52 +214,52 @@ pub async fn update_task(
     title: String,
     estimate: String,
 ) -> Result<TaskView, AppError> {
-    let (db, user) = ssr::caller().await?;
+    let (db, user) = crate::account::ssr::caller().await?;
     ssr::update_task(&db, user, &id, &title, &estimate).await
 }
 
 /// Marks a task done (`done` = "true") or open again.
 #[server(prefix = "/api", endpoint = "focus/task/complete")]
 pub async fn complete_task(id: String, done: String) -> Result<TaskView, AppError> {
-    let (db, user) = ssr::caller().await?;
+    let (db, user) = crate::account::ssr::caller().await?;
     ssr::complete_task(&db, user, &id, done == "true").await
 }
 
 #[server(prefix = "/api", endpoint = "focus/task/delete")]
 pub async fn delete_task(id: String) -> Result<(), AppError> {
-    let (db, user) = ssr::caller().await?;
+    let (db, user) = crate::account::ssr::caller().await?;
     ssr::delete_task(&db, &ssr::hub()?, user, &id).await
 }
 
 /// Moves an open task one place `up` or `down`.
 #[server(prefix = "/api", endpoint = "focus/task/move")]
 pub async fn move_task(id: String, direction: String) -> Result<Vec<TaskView>, AppError> {
-    let (db, user) = ssr::caller().await?;
+    let (db, user) = crate::account::ssr::caller().await?;
     ssr::move_task(&db, user, &id, &direction).await
 }
 
 #[server(prefix = "/api", endpoint = "focus/tags")]
 pub async fn list_tags() -> Result<Vec<TagView>, AppError> {
-    let (db, user) = ssr::caller().await?;
+    let (db, user) = crate::account::ssr::caller().await?;
     ssr::list_tags(&db, user).await
 }
 
 #[server(prefix = "/api", endpoint = "focus/tag/create")]
 pub async fn create_tag(name: String, colour: String) -> Result<TagView, AppError> {
-    let (db, user) = ssr::caller().await?;
+    let (db, user) = crate::account::ssr::caller().await?;
     ssr::create_tag(&db, user, &name, &colour).await
 }
 
 #[server(prefix = "/api", endpoint = "focus/tag/delete")]
 pub async fn delete_tag(id: String) -> Result<(), AppError> {
-    let (db, user) = ssr::caller().await?;
+    let (db, user) = crate::account::ssr::caller().await?;
     ssr::delete_tag(&db, user, &id).await
 }
 
 /// The most recent focus sessions.
 #[server(prefix = "/api", endpoint = "focus/sessions")]
 pub async fn recent_sessions() -> Result<Vec<SessionView>, AppError> {
-    let (db, user) = ssr::caller().await?;
+    let (db, user) = crate::account::ssr::caller().await?;
     ssr::recent_sessions(&db, user, 50).await
 }
 
@@ -271,7 +271,7 @@ pub async fn annotate_session(
     #[server(default)] tag_ids: Option<String>,
     #[server(default)] task_id: Option<String>,
 ) -> Result<SessionView, AppError> {
-    let (db, user) = ssr::caller().await?;
+    let (db, user) = crate::account::ssr::caller().await?;
     ssr::annotate_session(
         &db,
         user,

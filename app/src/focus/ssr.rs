@@ -18,7 +18,7 @@ use super::{
     FocusSettings, SOUNDS, SessionView, TagView, TaskView, TimerSnapshot,
     engine::{Command, FocusEnded, Phase, Run, TimerState},
 };
-use crate::{AppError, FieldError, server::ticked};
+use crate::{AppError, FieldError, request::ticked};
 
 /// Fans a user's timer changes out to that user's open event streams (and no one else's).
 /// In-process: with several server instances, each instance only reaches its own streams.
@@ -52,24 +52,15 @@ impl FocusHub {
     }
 }
 
-/// The database and the signed-in user's id, or 401.
-pub async fn caller() -> Result<(DatabaseConnection, Uuid), AppError> {
-    let (_, user) = crate::account::ssr::require_user().await?;
-    Ok((crate::server::db()?, user.id))
-}
+use crate::request::parse_id;
 
+/// The timer's event hub the server provided for this request.
 pub fn hub() -> Result<FocusHub, AppError> {
-    Ok(crate::server::server_context()?.focus)
+    crate::request::service()
 }
 
-fn now_ms() -> i64 {
-    Utc::now().timestamp_millis()
-}
+use crate::clock::now_ms;
 
-/// Ids are opaque to clients: anything that is not one of the caller's is "not found".
-pub(crate) fn parse_id(raw: &str) -> Result<Uuid, AppError> {
-    Uuid::parse_str(raw.trim()).map_err(|_| AppError::NotFound)
-}
 
 fn settings_of(m: &focus_timer::Model) -> FocusSettings {
     FocusSettings {

@@ -162,8 +162,50 @@ pub static ZH: Texts = Texts {
 };
 
 /// The language of the current request (server) or document (browser).
+///
+/// The catalogue does not decide it: on the server, the middleware that resolves a
+/// request's preferences (`server/src/prefs.rs`, by `prefs::ssr::resolve`) puts the
+/// [`Lang`] into the request's extensions and, for plain axum handlers, into
+/// [`REQUEST_LANG`]; outside a request (background work) it is English unless a caller
+/// names one (`Lang::texts`). In the browser it is `<html lang>`, read once.
 pub fn lang() -> Lang {
-    crate::prefs::current_lang()
+    #[cfg(feature = "ssr")]
+    {
+        use leptos::prelude::with_context;
+        with_context::<http::request::Parts, _>(|parts| parts.extensions.get::<Lang>().copied())
+            .flatten()
+            .or_else(|| REQUEST_LANG.try_with(|l| *l).ok())
+            .unwrap_or_default()
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        document_lang()
+    }
+}
+
+#[cfg(feature = "ssr")]
+tokio::task_local! {
+    /// The language of the request being handled, for handlers outside Leptos (uploads,
+    /// downloads), whose errors speak it too.
+    pub static REQUEST_LANG: Lang;
+}
+
+/// `<html lang>`: the language the page was rendered in (a switch reloads the page).
+#[cfg(not(feature = "ssr"))]
+fn document_lang() -> Lang {
+    use std::cell::OnceCell;
+    thread_local! {
+        static LANG: OnceCell<Lang> = const { OnceCell::new() };
+    }
+    LANG.with(|l| {
+        *l.get_or_init(|| {
+            leptos::prelude::document()
+                .document_element()
+                .and_then(|root| root.get_attribute("lang"))
+                .and_then(|t| Lang::parse(&t))
+                .unwrap_or_default()
+        })
+    })
 }
 
 /// The current language's catalogue: `t().timer.start`.

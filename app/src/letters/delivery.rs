@@ -41,14 +41,14 @@ use uuid::Uuid;
 use super::{
     entities::{letter, letter_recipient},
     rules,
-    ssr::{Letters, account_lang, long_date_in, notification, zone},
+    ssr::{Letters, account_lang, long_date_in, zone},
 };
 use crate::{
     AppError,
     account::ssr::entities::user_account,
     i18n::{Lang, fill},
-    letters::entities::notification as notification_entity,
     mail::{Email, MailError, Mailer, SEND_TIMEOUT, templates},
+    notifications::{self, Kind, ssr::notification as notification_entity},
 };
 
 /// A delivery this process has claimed, with what its message needs.
@@ -772,9 +772,9 @@ impl Scheduler {
                 )
             };
             let page = format!("/letters/{}", l.id);
-            notifications.push(notification(
+            notifications.push(notifications::ssr::new(
                 author.id,
-                "letter_delivered",
+                Kind::LetterDelivered,
                 &title,
                 &body,
                 Some(&page),

@@ -166,21 +166,11 @@ pub struct LetterSummary {
     pub updated_ms: i64,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct NotificationView {
-    pub id: Uuid,
-    pub title: String,
-    pub body: String,
-    pub link: Option<String>,
-    pub created_ms: i64,
-    pub read: bool,
-}
-
 /// The letters page: the caller's letters, unread notifications, and what composing needs.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LettersHome {
     pub letters: Vec<LetterSummary>,
-    pub notifications: Vec<NotificationView>,
+    pub notifications: Vec<crate::notifications::NotificationView>,
     pub now_ms: i64,
     pub timezone: String,
     pub own_email: String,
@@ -213,14 +203,14 @@ pub struct ReadView {
 /// The caller's letters, notifications and compose settings.
 #[server(prefix = "/api", endpoint = "letters/overview")]
 pub async fn letters_overview() -> Result<LettersHome, AppError> {
-    let (db, user) = crate::focus::ssr::caller().await?;
+    let (db, user) = crate::account::ssr::caller().await?;
     ssr::overview(&db, user).await
 }
 
 #[server(prefix = "/api", endpoint = "letters/get")]
 pub async fn get_letter(id: String) -> Result<LetterView, AppError> {
-    let (db, user) = crate::focus::ssr::caller().await?;
-    ssr::letter_view(&db, user, crate::focus::ssr::parse_id(&id)?).await
+    let (db, user) = crate::account::ssr::caller().await?;
+    ssr::letter_view(&db, user, crate::request::parse_id(&id)?).await
 }
 
 /// Saves a letter: a draft (`schedule` empty; autosave) or scheduled for delivery
@@ -241,8 +231,8 @@ pub async fn save_letter(
     #[server(default)] topics: Option<String>,
     #[server(default)] schedule: Option<String>,
 ) -> Result<LetterView, AppError> {
-    use crate::server::ticked;
-    let (db, user) = crate::focus::ssr::caller().await?;
+    use crate::request::ticked;
+    let (db, user) = crate::account::ssr::caller().await?;
     let recipients = rules::parse_recipients_json(recipients.as_deref().unwrap_or(""))?;
     let form = ssr::LetterForm {
         title,
@@ -258,7 +248,7 @@ pub async fn save_letter(
     };
     let id = match id.as_deref().map(str::trim) {
         None | Some("") => None,
-        Some(raw) => Some(crate::focus::ssr::parse_id(raw)?),
+        Some(raw) => Some(crate::request::parse_id(raw)?),
     };
     ssr::save(&db, user, id, form, ticked(&schedule)).await
 }
@@ -269,7 +259,7 @@ pub async fn preview_delivery(
     deliver_date: String,
     deliver_time: String,
 ) -> Result<DeliveryPreview, AppError> {
-    let (db, user) = crate::focus::ssr::caller().await?;
+    let (db, user) = crate::account::ssr::caller().await?;
     ssr::preview(&db, user, &deliver_date, &deliver_time).await
 }
 
@@ -277,42 +267,35 @@ pub async fn preview_delivery(
 /// "cancelled", and can be edited and scheduled again.
 #[server(prefix = "/api", endpoint = "letters/cancel")]
 pub async fn cancel_letter(id: String) -> Result<LetterView, AppError> {
-    let (db, user) = crate::focus::ssr::caller().await?;
-    ssr::cancel(&db, user, crate::focus::ssr::parse_id(&id)?).await
+    let (db, user) = crate::account::ssr::caller().await?;
+    ssr::cancel(&db, user, crate::request::parse_id(&id)?).await
 }
 
 /// Shares one of my letters on the wall (`public` = `true`) or takes it down.
 #[server(prefix = "/api", endpoint = "letters/visibility")]
 pub async fn set_letter_public(id: String, public: bool) -> Result<LetterView, AppError> {
-    let (db, user) = crate::focus::ssr::caller().await?;
-    ssr::set_public(&db, user, crate::focus::ssr::parse_id(&id)?, public).await
+    let (db, user) = crate::account::ssr::caller().await?;
+    ssr::set_public(&db, user, crate::request::parse_id(&id)?, public).await
 }
 
 /// Deletes a letter with its images (refused while it is being delivered).
 #[server(prefix = "/api", endpoint = "letters/delete")]
 pub async fn delete_letter(id: String) -> Result<(), AppError> {
-    let (db, user) = crate::focus::ssr::caller().await?;
-    ssr::delete(&db, user, crate::focus::ssr::parse_id(&id)?).await
+    let (db, user) = crate::account::ssr::caller().await?;
+    ssr::delete(&db, user, crate::request::parse_id(&id)?).await
 }
 
 /// Removes one image from a letter that can still be edited.
 #[server(prefix = "/api", endpoint = "letters/image/delete")]
 pub async fn delete_image(id: String) -> Result<(), AppError> {
-    let (db, user) = crate::focus::ssr::caller().await?;
-    ssr::delete_image(&db, user, crate::focus::ssr::parse_id(&id)?).await
-}
-
-/// Marks all of the caller's notifications read.
-#[server(prefix = "/api", endpoint = "notifications/read")]
-pub async fn read_notifications() -> Result<(), AppError> {
-    let (db, user) = crate::focus::ssr::caller().await?;
-    ssr::read_notifications(&db, user).await
+    let (db, user) = crate::account::ssr::caller().await?;
+    ssr::delete_image(&db, user, crate::request::parse_id(&id)?).await
 }
 
 /// A delivered letter, for whoever holds its link.
 #[server(prefix = "/api", endpoint = "letters/read")]
 pub async fn read_letter(token: String) -> Result<ReadView, AppError> {
-    let db = crate::server::db()?;
+    let db = crate::request::db()?;
     ssr::read(&db, &token).await
 }
 
@@ -322,6 +305,6 @@ pub async fn thank_letter(
     token: String,
     #[server(default)] note: Option<String>,
 ) -> Result<(), AppError> {
-    let db = crate::server::db()?;
+    let db = crate::request::db()?;
     ssr::thank(&db, &token, note.as_deref().unwrap_or("")).await
 }

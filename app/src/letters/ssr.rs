@@ -22,8 +22,8 @@ use uuid::Uuid;
 
 use super::{
     DeliveryPreview, ImageView, LetterStatus, LetterSummary, LetterView, LettersHome,
-    NotificationView, ReadView, RecipientInput, RecipientView,
-    entities::{letter, letter_image, letter_recipient, notification},
+    ReadView, RecipientInput, RecipientView,
+    entities::{letter, letter_image, letter_recipient},
     images::{ImageLimits, process},
     rules,
     sms::SmsProvider,
@@ -33,6 +33,7 @@ use crate::{
     AppError, FieldErrors,
     account::ssr::{entities::user_account, session::digest},
     i18n::{DateStyle, Lang, date_in, fill, t},
+    notifications::Kind,
     system::ssr::system_setting,
 };
 
@@ -178,13 +179,12 @@ impl Letters {
     }
 }
 
-pub fn letters() -> Result<Arc<Letters>, AppError> {
-    Ok(crate::server::server_context()?.letters)
+/// The letters service the server provided for this request.
+pub fn service() -> Result<Arc<Letters>, AppError> {
+    crate::request::service()
 }
 
-pub fn now_ms() -> i64 {
-    Utc::now().timestamp_millis()
-}
+pub use crate::clock::now_ms;
 
 /// What the compose form sends.
 #[derive(Debug, Clone, Default)]
@@ -377,7 +377,7 @@ pub async fn save(
     form: LetterForm,
     schedule: bool,
 ) -> Result<LetterView, AppError> {
-    let letters = letters()?;
+    let letters = service()?;
     let account = user_row(db, user).await?;
     let existing = match id {
         Some(id) => Some(own_letter(db, user, id).await?),
@@ -628,7 +628,7 @@ pub async fn letter_view(
     };
     Ok(LetterView {
         id: l.id,
-        html: crate::diary::markdown::render(&l.body),
+        html: crate::markdown::render(&l.body),
         title: l.title,
         body: l.body,
         status: LetterStatus::parse(&l.status),
@@ -661,7 +661,7 @@ pub async fn letter_view(
 
 /// The caller's letters (newest change first), unread notifications and compose settings.
 pub async fn overview(db: &DatabaseConnection, user: Uuid) -> Result<LettersHome, AppError> {
-    let letters_cfg = letters()?;
+    let letters_cfg = service()?;
     let account = user_row(db, user).await?;
     let rows = letter::Entity::find()
         .filter(letter::Column::UserId.eq(user))
@@ -705,23 +705,7 @@ pub async fn overview(db: &DatabaseConnection, user: Uuid) -> Result<LettersHome
             updated_ms: l.updated_ms,
         })
         .collect();
-    let notifications = notification::Entity::find()
-        .filter(notification::Column::UserId.eq(user))
-        .filter(notification::Column::ReadMs.is_null())
-        .order_by_desc(notification::Column::CreatedMs)
-        .limit(20)
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|n| NotificationView {
-            id: n.id,
-            title: n.title,
-            body: n.body,
-            link: n.link,
-            created_ms: n.created_ms,
-            read: n.read_ms.is_some(),
-        })
-        .collect();
+    let notifications = crate::notifications::ssr::unread(db, user).await?;
     Ok(LettersHome {
         letters,
         notifications,
@@ -800,7 +784,7 @@ pub async fn cancel(db: &DatabaseConnection, user: Uuid, id: Uuid) -> Result<Let
 
 /// Deletes a letter, its recipients and its images (not while a delivery is in flight).
 pub async fn delete(db: &DatabaseConnection, user: Uuid, id: Uuid) -> Result<(), AppError> {
-    let letters = letters()?;
+    let letters = service()?;
     own_letter(db, user, id).await?;
     let images = images_of(db, id).await?;
     let txn = db.begin().await?;
@@ -996,7 +980,7 @@ async fn blob(letters: &Letters, img: letter_image::Model) -> Result<(String, Ve
 }
 
 pub async fn delete_image(db: &DatabaseConnection, user: Uuid, id: Uuid) -> Result<(), AppError> {
-    let letters = letters()?;
+    let letters = service()?;
     let (img, l) = own_image(db, user, id).await?;
     ensure_editable(&l, "image")?;
     letter_image::Entity::delete_by_id(id).exec(db).await?;
@@ -1046,7 +1030,7 @@ pub async fn read(db: &DatabaseConnection, token: &str) -> Result<ReadView, AppE
         })
         .collect();
     Ok(ReadView {
-        html: crate::diary::markdown::render(&l.body),
+        html: crate::markdown::render(&l.body),
         title: l.title,
         images,
         from,
@@ -1088,62 +1072,16 @@ pub async fn thank(db: &DatabaseConnection, token: &str, note: &str) -> Result<(
             ),
             None => fill(t.thanks_body, &[("who", &who), ("title", &l.title)]),
         };
-        notify(
+        crate::notifications::ssr::notify(
             db,
             author.id,
-            "letter_thanks",
+            Kind::LetterThanks,
             t.thanks_title,
             &body,
             Some(&format!("/letters/{}", l.id)),
         )
         .await?;
     }
-    Ok(())
-}
-
-/// Stores an in-app notification.
-pub async fn notify(
-    db: &impl ConnectionTrait,
-    user: Uuid,
-    kind: &str,
-    title: &str,
-    body: &str,
-    link: Option<&str>,
-) -> Result<(), AppError> {
-    notification::Entity::insert(notification(user, kind, title, body, link))
-        .exec_without_returning(db)
-        .await?;
-    Ok(())
-}
-
-/// A new, unread notification (title and body cut to their stored lengths); the
-/// scheduler inserts many at once.
-pub(crate) fn notification(
-    user: Uuid,
-    kind: &str,
-    title: &str,
-    body: &str,
-    link: Option<&str>,
-) -> notification::ActiveModel {
-    notification::ActiveModel {
-        id: Set(Uuid::new_v4()),
-        user_id: Set(user),
-        kind: Set(kind.into()),
-        title: Set(title.chars().take(200).collect()),
-        body: Set(body.chars().take(500).collect()),
-        link: Set(link.map(str::to_owned)),
-        created_ms: Set(now_ms()),
-        read_ms: Set(None),
-    }
-}
-
-pub async fn read_notifications(db: &DatabaseConnection, user: Uuid) -> Result<(), AppError> {
-    notification::Entity::update_many()
-        .col_expr(notification::Column::ReadMs, now_ms().into())
-        .filter(notification::Column::UserId.eq(user))
-        .filter(notification::Column::ReadMs.is_null())
-        .exec(db)
-        .await?;
     Ok(())
 }
 

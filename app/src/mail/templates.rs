@@ -4,21 +4,7 @@
 use super::Email;
 use crate::i18n::{Lang, fill, mail::Mail, plural};
 
-/// Escapes text for HTML element content and attribute values.
-pub fn escape_html(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
+use crate::markdown::escape;
 
 /// A paragraph list and at most one button, in a simple, widely supported layout.
 struct Body<'a> {
@@ -57,27 +43,27 @@ impl Body<'_> {
         );
         out.push_str(&format!(
             "<p style=\"font-size:16px;line-height:1.5;\">{}</p>",
-            escape_html(&self.greeting)
+            escape(&self.greeting)
         ));
         for p in &self.paragraphs {
             out.push_str(&format!(
                 "<p style=\"font-size:16px;line-height:1.5;\">{}</p>",
-                escape_html(p)
+                escape(p)
             ));
         }
         if let Some((label, url)) = self.action {
-            let url = escape_html(url);
+            let url = escape(url);
             out.push_str(&format!(
                 "<p style=\"margin:28px 0;\"><a href=\"{url}\" style=\"background:#c2410c;\
                  color:#ffffff;text-decoration:none;padding:12px 20px;border-radius:8px;\
                  font-weight:600;display:inline-block;\">{}</a></p>\
                  <p style=\"font-size:13px;color:#6b6259;word-break:break-all;\">{url}</p>",
-                escape_html(label)
+                escape(label)
             ));
         }
         out.push_str(&format!(
             "<p style=\"font-size:13px;color:#6b6259;margin-top:32px;\">{}</p></div></body></html>",
-            escape_html(self.footer)
+            escape(self.footer)
         ));
         out
     }

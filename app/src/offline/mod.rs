@@ -146,7 +146,7 @@ pub async fn sync_offline(
     timer: Option<LocalTimer>,
     records: Vec<OfflineRecord>,
 ) -> Result<SyncReport, AppError> {
-    let (db, user) = crate::focus::ssr::caller().await?;
+    let (db, user) = crate::account::ssr::caller().await?;
     ssr::sync(&db, &crate::focus::ssr::hub()?, user, timer, records).await
 }
 

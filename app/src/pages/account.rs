@@ -14,10 +14,10 @@ use crate::{
     diary::{SaveTimeSettings, TimeSettings, get_time_settings},
     format::human_size,
     i18n::{DateStyle, fill},
+    consent::{ConsentChoices, ConsentRecordView, consent_history, get_consent},
     privacy::{
-        CloseAccount, ConsentChoices, ConsentRecordView, DELETION_GRACE_DAYS, DeviceView,
-        EndAllDevices, EndDevice, ExportView, RequestExport, consent_history, export_status,
-        get_consent, list_devices,
+        CloseAccount, DELETION_GRACE_DAYS, DeviceView, EndAllDevices, EndDevice, ExportView,
+        RequestExport, export_status, list_devices,
     },
 };
 

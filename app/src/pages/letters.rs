@@ -18,10 +18,11 @@ use crate::{
     letters::{
         ImageView, LetterStatus, LetterSummary, LetterView, LettersHome, ReadView, RecipientInput,
         RecipientView, cancel_letter, delete_image, delete_letter, get_letter, letters_overview,
-        preview_delivery, read_letter, read_notifications,
+        preview_delivery, read_letter,
         rules::{self, MAX_IMAGES, MAX_RECIPIENTS},
         save_letter, set_letter_public, thank_letter,
     },
+    notifications::read_notifications,
     wall::{MAX_TOPICS, TOPICS, topic_label},
 };
 

@@ -122,8 +122,8 @@ impl Timer {
             return;
         }
         self.live.set_value(true);
-        self.offset.set(s.server_now as f64 - now_ms());
-        self.now.set(now_ms());
+        self.offset.set(s.server_now as f64 - now_ms() as f64);
+        self.now.set(now_ms() as f64);
         if s.version > old.version {
             self.announce_change(&old, &s);
         }
@@ -261,7 +261,7 @@ impl Timer {
         let old = self.snap.get_untracked();
         let mut new = old.clone();
         new.ended = Vec::new();
-        let now = (now_ms() + self.offset.get_untracked()) as i64;
+        let now = (now_ms() as f64 + self.offset.get_untracked()) as i64;
         let ended = match change(&mut new.state, now, &new.settings.cadence()) {
             Ok(ended) => ended,
             Err(e) => return self.error.set(Some(e.to_string())),
@@ -468,7 +468,7 @@ fn FocusTimer(data: PageData) -> impl IntoView {
         today,
     } = data;
     let t = Timer {
-        offset: RwSignal::new(snap.server_now as f64 - now_ms()),
+        offset: RwSignal::new(snap.server_now as f64 - now_ms() as f64),
         now: RwSignal::new(snap.server_now as f64),
         snap: RwSignal::new(snap),
         announce: RwSignal::new(String::new()),
@@ -493,14 +493,14 @@ fn FocusTimer(data: PageData) -> impl IntoView {
     // Ticks since the last attempt to send the outbox while running here.
     let since_sync = StoredValue::new(0_u32);
     Effect::new(move |_| {
-        t.now.set(now_ms());
+        t.now.set(now_ms() as f64);
         t.resume_outbox();
         let tick = set_interval_with_handle(
             move || {
-                t.now.set(now_ms());
+                t.now.set(now_ms() as f64);
                 let s = t.snap.get_untracked();
                 if let Run::Running { planned_end, .. } = s.state.run {
-                    let server_now = (now_ms() + t.offset.get_untracked()) as i64;
+                    let server_now = (now_ms() as f64 + t.offset.get_untracked()) as i64;
                     // Complete the phase (on the server, or here), once per phase.
                     if server_now >= planned_end
                         && settled_for.get_value() != (s.version, planned_end)
@@ -521,7 +521,7 @@ fn FocusTimer(data: PageData) -> impl IntoView {
             Duration::from_millis(250),
         )
         .ok();
-        let visible = window_event_listener(ev::visibilitychange, move |_| t.now.set(now_ms()));
+        let visible = window_event_listener(ev::visibilitychange, move |_| t.now.set(now_ms() as f64));
         let back_online = window_event_listener(ev::online, move |_| t.sync());
         let gone_offline = window_event_listener(ev::offline, move |_| t.go_local());
         let close = browser::live_updates(move |s| t.accept(s));

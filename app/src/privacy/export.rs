@@ -30,7 +30,8 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 use zip::{CompressionMethod, ZipWriter, write::SimpleFileOptions};
 
-use super::{ExportView, entities::data_export, ssr::local};
+use super::{ExportView, entities::data_export};
+use crate::format::instant_in;
 use crate::{
     AppError,
     account::ssr::{
@@ -43,10 +44,10 @@ use crate::{
     focus::entities::{focus_session, focus_session_tag, focus_timer, tag, task},
     i18n::{Lang, account::Account as AccountTexts, fill},
     letters::{
-        entities::{letter, letter_image, letter_recipient, notification},
+        entities::{letter, letter_image, letter_recipient},
         storage::BlobStore,
     },
-    server::server_context,
+    notifications::{Kind, entities::notification},
     wall::entities::{letter_like, letter_moderation, letter_report, letter_topic},
 };
 
@@ -55,9 +56,7 @@ pub const EXPORT_KEPT_DAYS: i64 = 7;
 /// A build whose row has not moved for this long was interrupted (the process stopped).
 pub const STALLED_AFTER_MS: i64 = 5 * 60 * 1000;
 
-fn now_ms() -> i64 {
-    Utc::now().timestamp_millis()
-}
+use crate::clock::now_ms;
 
 /// An instant (ms since the epoch) as RFC 3339 UTC, the archive's one time format.
 fn at(ms: i64) -> Value {
@@ -104,8 +103,8 @@ pub fn view(row: &data_export::Model, timezone: &str, now: i64) -> ExportView {
             row.step.clone()
         },
         bytes: row.bytes.and_then(|b| u64::try_from(b).ok()),
-        requested: local(fixed(row.created_ms), timezone),
-        expires: row.expires_ms.map(|e| local(fixed(e), timezone)),
+        requested: instant_in(fixed(row.created_ms), timezone),
+        expires: row.expires_ms.map(|e| instant_in(fixed(e), timezone)),
         download: (status == "ready").then(|| format!("/account/export/{}", row.id)),
     }
 }
@@ -124,7 +123,7 @@ async fn latest(
 /// The signed-in user's latest export, if any.
 pub async fn status() -> Result<Option<ExportView>, AppError> {
     let (_, user) = require_user().await?;
-    let db = server_context()?.db;
+    let db = crate::request::db()?;
     Ok(latest(&db, user.id)
         .await?
         .map(|row| view(&row, &user.timezone, now_ms())))
@@ -134,15 +133,16 @@ pub async fn status() -> Result<Option<ExportView>, AppError> {
 /// one). A new export replaces the previous archive.
 pub async fn request() -> Result<ExportView, AppError> {
     let (_, user) = require_user().await?;
-    let ctx = server_context()?;
+    let db = crate::request::db()?;
+    let letters = crate::letters::ssr::service()?;
     let now = now_ms();
-    if let Some(row) = latest(&ctx.db, user.id).await?
+    if let Some(row) = latest(&db, user.id).await?
         && row.status == "building"
         && now - row.updated_ms <= STALLED_AFTER_MS
     {
         return Ok(view(&row, &user.timezone, now));
     }
-    remove_all(&ctx.db, ctx.letters.store.as_ref(), user.id).await?;
+    remove_all(&db, letters.store.as_ref(), user.id).await?;
     // The build runs after this request: its progress steps and the "ready" notification
     // speak the account's language, or else the one this request was made in.
     let texts = &user
@@ -167,10 +167,10 @@ pub async fn request() -> Result<ExportView, AppError> {
     };
     // Every column of the new row, as it is written.
     data_export::Entity::insert(data_export::ActiveModel::from(row.clone()).reset_all())
-        .exec_without_returning(&ctx.db)
+        .exec_without_returning(&db)
         .await?;
-    let db = ctx.db.clone();
-    let store = ctx.letters.store.clone();
+    let db = db.clone();
+    let store = letters.store.clone();
     let owner = user.id;
     tokio::spawn(async move {
         if let Err(e) = run(&db, store, owner, id, texts).await {
@@ -316,10 +316,10 @@ async fn run(
         .map_err(|e| AppError::internal(format!("storing an export: {e}")))?;
     // The notification first: once the row says "ready", the owner may look for it.
     let body = fill(texts.export_ready_body, &[("days", &EXPORT_KEPT_DAYS)]);
-    if let Err(e) = crate::letters::ssr::notify(
+    if let Err(e) = crate::notifications::ssr::notify(
         db,
         user,
-        "export",
+        Kind::Export,
         texts.export_ready_title,
         &body,
         Some("/account#export-h"),

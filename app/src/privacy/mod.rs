@@ -11,8 +11,6 @@
 //!   author shared on the wall stay there, signed with their pen name, linked to nobody.
 
 #[cfg(feature = "ssr")]
-pub mod consent;
-#[cfg(feature = "ssr")]
 pub mod entities;
 #[cfg(feature = "ssr")]
 pub mod export;
@@ -24,100 +22,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::AppError;
 
-/// The privacy policy's version: an account stores the version it accepted.
-pub const POLICY_VERSION: &str = "2026-11-24";
-/// When [`POLICY_VERSION`] took effect, as shown on the policy page.
-pub const POLICY_DATE: &str = "24 November 2026";
+pub use crate::policy::{POLICY_DATE, POLICY_VERSION};
 
 /// Days between closing an account and erasing it, during which a login restores it.
 pub const DELETION_GRACE_DAYS: i64 = 30;
-
-/// Consent given under a policy version older than this is asked for again (a material
-/// change). Versions are ISO dates, so they compare as strings.
-pub const ASK_AGAIN_BEFORE: &str = "2026-11-24";
-
-/// The optional uses of data a person may allow. Essential storage (the session, and the
-/// record of these choices) needs no consent and is not listed.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ConsentChoices {
-    /// Remembering language and theme in a cookie.
-    pub functional: bool,
-    /// Counting page views per day, anonymously.
-    pub statistics: bool,
-    /// Using anonymised data to improve Ripen's features.
-    pub improvement: bool,
-}
-
-impl ConsentChoices {
-    pub const ALL: Self = Self {
-        functional: true,
-        statistics: true,
-        improvement: true,
-    };
-}
-
-/// Where this browser stands: whether to ask, and what was chosen.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ConsentState {
-    /// No choice yet (or one made under a policy that has since changed materially).
-    pub ask: bool,
-    /// A choice exists, but under an older policy: the dialog says what changed.
-    pub renewal: bool,
-    pub choices: ConsentChoices,
-}
-
-/// One recorded choice, for the history in Settings.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ConsentRecordView {
-    pub id: String,
-    /// In the owner's time zone.
-    pub when: String,
-    pub policy_version: String,
-    pub choices: ConsentChoices,
-    /// "first visit" or "settings", in the request's language.
-    pub source: String,
-}
-
-/// This browser's consent state (from its consent cookie, or the account's latest choice).
-#[server(prefix = "/api", endpoint = "privacy/consent/state")]
-pub async fn get_consent() -> Result<ConsentState, AppError> {
-    consent::state().await
-}
-
-/// Records a choice and remembers it in this browser. `choice` is `essential` or `all`
-/// (the dialog's one-click answers) or `custom`, with the three boxes as ticked.
-#[server(prefix = "/api", endpoint = "privacy/consent")]
-pub async fn save_consent(
-    choice: String,
-    #[server(default)] functional: Option<String>,
-    #[server(default)] statistics: Option<String>,
-    #[server(default)] improvement: Option<String>,
-    #[server(default)] source: Option<String>,
-) -> Result<ConsentState, AppError> {
-    let choices = match choice.as_str() {
-        "essential" => ConsentChoices::default(),
-        "all" => ConsentChoices::ALL,
-        "custom" => ConsentChoices {
-            functional: crate::server::ticked(&functional),
-            statistics: crate::server::ticked(&statistics),
-            improvement: crate::server::ticked(&improvement),
-        },
-        _ => {
-            return Err(AppError::validation(
-                "choice",
-                crate::i18n::t().account.consent_choice_invalid,
-            ));
-        }
-    };
-    let from_settings = source.as_deref() == Some("settings");
-    consent::save(choices, from_settings).await
-}
-
-/// The signed-in user's recorded choices, newest first.
-#[server(prefix = "/api", endpoint = "privacy/consent/history")]
-pub async fn consent_history() -> Result<Vec<ConsentRecordView>, AppError> {
-    consent::history().await
-}
 
 /// A data export ("Export my data"), as its owner sees it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

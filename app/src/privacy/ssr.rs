@@ -2,7 +2,7 @@
 
 use std::{sync::Arc, time::Duration as StdDuration};
 
-use chrono::{DateTime, Duration, FixedOffset, Utc};
+use chrono::{DateTime, Duration, Utc};
 use sea_orm::{
     ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
     TransactionTrait,
@@ -22,7 +22,6 @@ use crate::{
         storage::BlobStore,
     },
     mail::templates,
-    server::server_context,
 };
 
 /// How often the retention job runs.
@@ -31,24 +30,11 @@ const RETENTION_EVERY: StdDuration = StdDuration::from_secs(3600);
 /// then deleted.
 const SPENT_TOKENS_KEPT_DAYS: i64 = 7;
 
-/// An instant as the privacy pages show it, in the owner's time zone and the request's
-/// language: "24 Nov 2026, 09:14" · "2026年11月24日 09:14".
-pub(super) fn local(at: DateTime<FixedOffset>, timezone: &str) -> String {
-    let tz: chrono_tz::Tz = timezone.parse().unwrap_or(chrono_tz::UTC);
-    let at = at.with_timezone(&tz);
-    match crate::i18n::lang() {
-        crate::i18n::Lang::En => at.format("%-d %b %Y, %H:%M").to_string(),
-        lang => format!(
-            "{} {}",
-            crate::i18n::date_in(lang, &at, crate::i18n::DateStyle::Long),
-            at.format("%H:%M")
-        ),
-    }
-}
+use crate::format::instant_in;
 
 pub async fn devices() -> Result<Vec<DeviceView>, AppError> {
     let (current, user) = require_user().await?;
-    let db = server_context()?.db;
+    let db = crate::request::db()?;
     let rows = auth_session::Entity::find()
         .filter(auth_session::Column::UserId.eq(user.id))
         .order_by_desc(auth_session::Column::LastSeenAt)
@@ -60,8 +46,8 @@ pub async fn devices() -> Result<Vec<DeviceView>, AppError> {
             current: s.id_hash == current.id_hash,
             summary: device_summary_in(crate::i18n::lang(), s.user_agent.as_deref()),
             ip: s.ip,
-            signed_in: local(s.created_at, &user.timezone),
-            last_used: local(s.last_seen_at, &user.timezone),
+            signed_in: instant_in(s.created_at, &user.timezone),
+            last_used: instant_in(s.last_seen_at, &user.timezone),
             id: s.id_hash,
         })
         .collect();
@@ -71,15 +57,16 @@ pub async fn devices() -> Result<Vec<DeviceView>, AppError> {
 
 pub async fn end_device(id: &str) -> Result<(), AppError> {
     let (current, user) = require_user().await?;
-    let ctx = server_context()?;
+    let db = crate::request::db()?;
+    let accounts = crate::account::ssr::accounts()?;
     if id == current.id_hash {
-        return session::end_current(&ctx.db, &ctx.accounts.settings).await;
+        return session::end_current(&db, &accounts.settings).await;
     }
     // Scoped to the owner: another account's session id ends nothing and says so.
     let ended = auth_session::Entity::delete_many()
         .filter(auth_session::Column::IdHash.eq(id))
         .filter(auth_session::Column::UserId.eq(user.id))
-        .exec(&ctx.db)
+        .exec(&db)
         .await?
         .rows_affected;
     if ended == 0 {
@@ -90,9 +77,10 @@ pub async fn end_device(id: &str) -> Result<(), AppError> {
 
 pub async fn end_all_devices() -> Result<(), AppError> {
     let (_, user) = require_user().await?;
-    let ctx = server_context()?;
-    session::end_current(&ctx.db, &ctx.accounts.settings).await?;
-    session::end_all(&ctx.db, user.id, None).await?;
+    let db = crate::request::db()?;
+    let accounts = crate::account::ssr::accounts()?;
+    session::end_current(&db, &accounts.settings).await?;
+    session::end_all(&db, user.id, None).await?;
     Ok(())
 }
 
@@ -105,16 +93,18 @@ pub async fn close_account(current_password: String, confirm: &str) -> Result<()
         ));
     }
     verify_current_password(&user, current_password).await?;
-    let ctx = server_context()?;
+    let db = crate::request::db()?;
+    let accounts = crate::account::ssr::accounts()?;
+    let mailer = crate::request::service::<crate::mail::Mailer>()?;
     let now = Utc::now();
-    close(&ctx.db, user.id, now.timestamp_millis()).await?;
-    session::end_current(&ctx.db, &ctx.accounts.settings).await?;
+    close(&db, user.id, now.timestamp_millis()).await?;
+    session::end_current(&db, &accounts.settings).await?;
     let erase_on = crate::i18n::date(
         &(now + Duration::days(DELETION_GRACE_DAYS)),
         crate::i18n::DateStyle::Long,
     );
-    let login = format!("{}/login", ctx.accounts.settings.site_url);
-    ctx.mailer.send_later(templates::account_closed(
+    let login = format!("{}/login", accounts.settings.site_url);
+    mailer.send_later(templates::account_closed(
         &user.username,
         &user.email,
         &erase_on,
@@ -244,7 +234,7 @@ pub async fn purge(
         .rows_affected;
     // An account's consent records go with it; anonymous ones outlive their cookie by nothing.
     let kept_from =
-        (now - Duration::days(super::consent::ANONYMOUS_RECORDS_KEPT_DAYS)).timestamp_millis();
+        (now - Duration::days(crate::consent::ssr::ANONYMOUS_RECORDS_KEPT_DAYS)).timestamp_millis();
     report.consent_records_deleted = consent_record::Entity::delete_many()
         .filter(consent_record::Column::UserId.is_null())
         .filter(consent_record::Column::CreatedMs.lt(kept_from))

@@ -27,6 +27,6 @@ pub struct StatusReport {
 /// Reads the status from the database (a real round-trip, so failures surface here).
 #[server(prefix = "/api", endpoint = "system/status")]
 pub async fn system_status() -> Result<StatusReport, AppError> {
-    let db = crate::server::db()?;
+    let db = crate::request::db()?;
     Ok(ssr::status(&db).await?)
 }

@@ -202,7 +202,7 @@ pub async fn get_wall_page(
     #[server(default)] topic: Option<String>,
     #[server(default)] after: Option<String>,
 ) -> Result<WallPage, AppError> {
-    let db = crate::server::db()?;
+    let db = crate::request::db()?;
     let viewer = ssr::viewer().await;
     ssr::page(&db, viewer, topic.as_deref(), after.as_deref()).await
 }
@@ -210,7 +210,7 @@ pub async fn get_wall_page(
 /// One letter on the wall, by its public id.
 #[server(prefix = "/api", endpoint = "wall/letter")]
 pub async fn get_wall_letter(id: String) -> Result<WallLetter, AppError> {
-    let db = crate::server::db()?;
+    let db = crate::request::db()?;
     let viewer = ssr::viewer().await;
     ssr::letter(&db, viewer, &id).await
 }
@@ -218,7 +218,7 @@ pub async fn get_wall_letter(id: String) -> Result<WallLetter, AppError> {
 /// Likes or un-likes a letter ("this touched me"); answers (liked, count).
 #[server(prefix = "/api", endpoint = "wall/like")]
 pub async fn toggle_like(id: String) -> Result<(bool, i64), AppError> {
-    let (db, user) = crate::focus::ssr::caller().await?;
+    let (db, user) = crate::account::ssr::caller().await?;
     ssr::toggle_like(&db, user, &id).await
 }
 
@@ -230,21 +230,21 @@ pub async fn report_letter(
     reason: String,
     #[server(default)] note: Option<String>,
 ) -> Result<(), AppError> {
-    let (db, user) = crate::focus::ssr::caller().await?;
+    let (db, user) = crate::account::ssr::caller().await?;
     ssr::report(&db, user, &id, &reason, note.as_deref().unwrap_or("")).await
 }
 
 /// The moderation queue (admins only): reported or hidden letters.
 #[server(prefix = "/api", endpoint = "wall/moderation")]
 pub async fn moderation_queue() -> Result<Vec<ModerationItem>, AppError> {
-    let (db, user) = crate::focus::ssr::caller().await?;
+    let (db, user) = crate::account::ssr::caller().await?;
     ssr::queue(&db, user).await
 }
 
 /// Hides a letter from the wall (or shows it again); admins only.
 #[server(prefix = "/api", endpoint = "wall/moderate")]
 pub async fn moderate(id: String, hide: bool) -> Result<(), AppError> {
-    let (db, user) = crate::focus::ssr::caller().await?;
+    let (db, user) = crate::account::ssr::caller().await?;
     ssr::moderate(&db, user, &id, hide).await
 }
 

@@ -268,7 +268,7 @@ pub async fn letter(
     };
     Ok(WallLetter {
         description: rules::excerpt(&l.body, 155),
-        html: crate::diary::markdown::render(&l.body),
+        html: crate::markdown::render(&l.body),
         card,
         images,
         site: site()?,
@@ -292,20 +292,19 @@ pub async fn image(
 }
 
 fn site() -> Result<String, AppError> {
-    Ok(crate::letters::ssr::letters()?
+    Ok(crate::letters::ssr::service()?
         .site_url
         .trim_end_matches('/')
         .to_owned())
 }
 
 fn limits() -> Result<crate::account::ssr::limiter::AuthLimits, AppError> {
-    Ok(crate::server::server_context()?.accounts.settings.limits)
+    Ok(crate::account::ssr::accounts()?.settings.limits)
 }
 
 /// Counts one use of `scope` by `user` against `limit`, or refuses.
 fn take(scope: Scope, user: Uuid, limit: Limit) -> Result<(), AppError> {
-    crate::server::server_context()?
-        .accounts
+    crate::account::ssr::accounts()?
         .limiter
         .take(scope, &user.to_string(), limit)
 }

@@ -5,7 +5,7 @@
 use app::{
     account::Login,
     prefs::{LanguageSaved, SetLanguage, SetTheme, ThemeSaved},
-    privacy::SaveConsent,
+    consent::SaveConsent,
 };
 use reqwest::StatusCode;
 

@@ -16,9 +16,10 @@ use app::{
         GetLetter, SaveLetter,
         entities::{letter, letter_image},
     },
+    consent::{ConsentHistory, GetConsent, SaveConsent},
     privacy::{
-        CloseAccount, ConsentHistory, EndAllDevices, EndDevice, ExportStatus, ExportView,
-        GetConsent, ListDevices, RequestExport, SaveConsent, entities::data_export, ssr::purge,
+        CloseAccount, EndAllDevices, EndDevice, ExportStatus, ExportView, ListDevices,
+        RequestExport, entities::data_export, ssr::purge,
     },
     wall::{ModerationQueue, ReportLetter, ToggleLike},
 };
@@ -835,7 +836,7 @@ async fn privacy_choices_are_asked_once_recorded_per_browser_and_account_and_ask
     let history = app.call(ConsentHistory {}).await.unwrap();
     assert_eq!(history.len(), 1);
     assert_eq!(history[0].source, "settings");
-    assert_eq!(history[0].choices, app::privacy::ConsentChoices::ALL);
+    assert_eq!(history[0].choices, app::consent::ConsentChoices::ALL);
     let mine = consent_record::Entity::find()
         .filter(consent_record::Column::UserId.eq(ann))
         .all(&app.db)
@@ -850,9 +851,9 @@ async fn privacy_choices_are_asked_once_recorded_per_browser_and_account_and_ask
     // On a new browser the account's latest choice stands (no dialog once signed in)…
     let laptop = device(&app, "ann", FIREFOX).await;
     let (_, _, body) = app.call_as(&laptop, GetConsent {}, &[]).await;
-    let state: app::privacy::ConsentState = serde_json::from_str(&body).unwrap();
+    let state: app::consent::ConsentState = serde_json::from_str(&body).unwrap();
     assert!(!state.ask, "{state:?}");
-    assert_eq!(state.choices, app::privacy::ConsentChoices::ALL);
+    assert_eq!(state.choices, app::consent::ConsentChoices::ALL);
     // …while an account that never answered is asked.
     let (_, _, body) = app.call_as(&bob, GetConsent {}, &[]).await;
     assert!(body.contains("\"ask\":true"), "bob never answered: {body}");
@@ -863,7 +864,7 @@ async fn privacy_choices_are_asked_once_recorded_per_browser_and_account_and_ask
     let (_, _, body) = app
         .call_as(&fresh, GetConsent {}, &[("cookie", old.as_str())])
         .await;
-    let state: app::privacy::ConsentState = serde_json::from_str(&body).unwrap();
+    let state: app::consent::ConsentState = serde_json::from_str(&body).unwrap();
     assert!(state.ask && state.renewal, "{state:?}");
     let page = fresh
         .get(app.url("/"))

@@ -23,10 +23,26 @@ use super::{
     RegisterInput, UserView,
     fields::{Email, NewPassword, Phone, Username},
 };
-use crate::{AppError, FieldErrors, mail::Mailer, mail::templates, server::ServerContext};
+use crate::{AppError, FieldErrors, mail::Mailer, mail::templates};
 
 /// The version of the terms and privacy policy a new account accepts.
-pub const TERMS_VERSION: &str = crate::privacy::POLICY_VERSION;
+pub const TERMS_VERSION: &str = crate::policy::POLICY_VERSION;
+
+/// The colour theme the visitor was shown when signing up (`system`, `light` or `dark`),
+/// which the new account keeps. The server puts it into the request's extensions as it
+/// decides each request's preferences (`server/src/prefs.rs`); accounts sit below the
+/// preferences area and do not ask it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ChosenTheme(pub &'static str);
+
+fn chosen_theme() -> String {
+    leptos::prelude::with_context::<http::request::Parts, _>(|parts| {
+        parts.extensions.get::<ChosenTheme>().copied()
+    })
+    .flatten()
+    .map_or("system", |t| t.0)
+    .to_owned()
+}
 
 /// Account settings derived from the server's configuration.
 #[derive(Debug, Clone)]
@@ -83,17 +99,23 @@ struct Ctx {
 }
 
 fn ctx() -> Result<Ctx, AppError> {
-    let ServerContext {
-        db,
-        mailer,
-        accounts,
-        ..
-    } = crate::server::server_context()?;
     Ok(Ctx {
-        db,
-        mailer,
-        accounts,
+        db: crate::request::db()?,
+        mailer: crate::request::service()?,
+        accounts: accounts()?,
     })
+}
+
+/// The account service the server provided for this request.
+pub fn accounts() -> Result<std::sync::Arc<Accounts>, AppError> {
+    crate::request::service()
+}
+
+/// The database and the signed-in user's id, or 401: the start of every server function
+/// that works on the caller's own records.
+pub async fn caller() -> Result<(DatabaseConnection, uuid::Uuid), AppError> {
+    let (_, user) = require_user().await?;
+    Ok((crate::request::db()?, user.id))
 }
 
 fn view(user: &user_account::Model) -> UserView {
@@ -117,10 +139,10 @@ pub async fn register(input: RegisterInput) -> Result<(), AppError> {
         Some(p) => errors.take(Phone::parse(p)),
     };
     let password = errors.take(new_password(&input.password));
-    if !crate::server::ticked(&input.age) {
+    if !crate::request::ticked(&input.age) {
         errors.add("age", crate::i18n::t().auth.age_required);
     }
-    if !crate::server::ticked(&input.consent) {
+    if !crate::request::ticked(&input.consent) {
         errors.add("consent", crate::i18n::t().auth.consent_required);
     }
     let (Some(username), Some(email), Some(password), true) =
@@ -140,7 +162,7 @@ pub async fn register(input: RegisterInput) -> Result<(), AppError> {
     let limits = c.accounts.settings.limits;
     c.accounts.limiter.take(
         Scope::Signup,
-        &crate::server::client_ip(),
+        &crate::request::client_ip(),
         limits.signups_per_client,
     )?;
 
@@ -196,8 +218,8 @@ pub async fn register(input: RegisterInput) -> Result<(), AppError> {
         is_admin: Set(false),
         deleted_ms: Set(None),
         // What the visitor chose before signing up stays.
-        theme: Set(crate::prefs::current().theme.as_str().to_owned()),
-        language: Set(Some(crate::prefs::current().lang.tag().to_owned())),
+        theme: Set(chosen_theme()),
+        language: Set(Some(crate::i18n::lang().tag().to_owned())),
     }
     .insert(&c.db)
     .await;
@@ -246,7 +268,7 @@ pub async fn login(identifier: &str, password: String) -> Result<(), AppError> {
     let c = ctx()?;
     let limits = c.accounts.settings.limits;
     let key = identifier.trim().to_lowercase();
-    let client = crate::server::client_ip();
+    let client = crate::request::client_ip();
     let limiter = &c.accounts.limiter;
     limiter.check(Scope::LoginAccount, &key, limits.login_failures_per_account)?;
     limiter.check(
@@ -386,7 +408,7 @@ pub async fn request_password_reset(email: &str) -> Result<(), AppError> {
     let limiter = &c.accounts.limiter;
     limiter.take(
         Scope::ResetClient,
-        &crate::server::client_ip(),
+        &crate::request::client_ip(),
         limits.reset_requests_per_client,
     )?;
     limiter.take(

@@ -105,7 +105,7 @@ pub fn append_cookie(settings: &AccountSettings, name: &str, value: &str, max_ag
 
 /// The client's address for the devices list (`None` when the server could not tell).
 fn client_ip() -> Option<String> {
-    crate::server::client_addr().map(|ip| ip.to_string())
+    crate::request::client_addr().map(|ip| ip.to_string())
 }
 
 fn user_agent() -> Option<String> {

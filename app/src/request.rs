@@ -1,22 +1,19 @@
-//! Server-side context shared by every server function: the one way to reach the database
-//! and the current request. Compiled only with `ssr`.
+//! The current request, as server functions see it: the database, the services the server
+//! put into the request's context, the client's address, and small parsing helpers for
+//! what browsers send. A leaf: it knows no area. Compiled only with `ssr`.
+//!
+//! The server (`server/src/lib.rs`) provides each service as its own context value
+//! (the database connection, the mailer, each area's service); an area reaches its own
+//! through [`service`], so no struct here has to name every area.
 
-use std::{net::IpAddr, sync::Arc};
+use std::net::IpAddr;
 
 use leptos::prelude::*;
 use sea_orm::DatabaseConnection;
+use uuid::Uuid;
 
-use crate::{account::ssr::Accounts, error::AppError, mail::Mailer};
-
-/// What the server puts into every request's reactive context.
-#[derive(Clone)]
-pub struct ServerContext {
-    pub db: DatabaseConnection,
-    pub mailer: Mailer,
-    pub accounts: Arc<Accounts>,
-    pub focus: crate::focus::ssr::FocusHub,
-    pub letters: Arc<crate::letters::ssr::Letters>,
-}
+pub use crate::error::request_id;
+use crate::error::AppError;
 
 /// The client's address as the server decided it (the peer address, or the left-most
 /// `X-Forwarded-For` entry when configured to trust a proxy), in the request's extensions.
@@ -43,38 +40,38 @@ pub struct CspNonce(pub String);
 /// Called by the server for every rendered page and server function call: hands the
 /// middleware's CSP nonce to Leptos, so the hydration scripts carry the same value as the
 /// `Content-Security-Policy` header.
-pub fn provide_request_context(ctx: ServerContext) {
+pub fn provide_nonce() {
     if let Some(nonce) = use_context::<http::request::Parts>()
         .and_then(|parts| parts.extensions.get::<CspNonce>().cloned())
     {
         provide_context(leptos::nonce::Nonce::from_value(nonce.0));
     }
-    provide_context(ctx);
 }
 
-/// The server context, or an internal error if the server forgot to provide it.
-pub fn server_context() -> Result<ServerContext, AppError> {
-    use_context::<ServerContext>().ok_or_else(|| AppError::internal("ServerContext missing"))
+/// A service the server provided for this request (`Mailer`, `Arc<Letters>`, …), or an
+/// internal error naming the type if the server forgot it.
+pub fn service<T: Clone + Send + Sync + 'static>() -> Result<T, AppError> {
+    use_context::<T>().ok_or_else(|| {
+        AppError::internal(format!(
+            "the server provided no {} for this request",
+            std::any::type_name::<T>()
+        ))
+    })
 }
 
 /// The database connection for the current request.
 pub fn db() -> Result<DatabaseConnection, AppError> {
-    server_context().map(|c| c.db)
-}
-
-/// The `x-request-id` of the request being handled, if any.
-pub fn request_id() -> Option<String> {
-    use_context::<http::request::Parts>().and_then(|parts| {
-        parts
-            .headers
-            .get("x-request-id")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned)
-    })
+    service::<DatabaseConnection>()
 }
 
 /// Whether an HTML checkbox field was ticked (`Some("on")`; API callers may send `true`).
 pub fn ticked(flag: &Option<String>) -> bool {
     flag.as_deref()
         .is_some_and(|v| matches!(v.trim(), "on" | "true" | "yes" | "1"))
+}
+
+/// Ids are opaque to clients: anything that is not a well-formed id of the caller's is
+/// "not found", exactly like an id of someone else's.
+pub fn parse_id(raw: &str) -> Result<Uuid, AppError> {
+    Uuid::parse_str(raw.trim()).map_err(|_| AppError::NotFound)
 }

@@ -1,4 +1,5 @@
-//! A small, safe Markdown subset rendered to HTML for diary entries and letters.
+//! A small, safe Markdown subset rendered to HTML for diary entries, letters and the wall,
+//! and the one HTML escaper Ripen's server-made HTML uses (Markdown, emails).
 //!
 //! The text is written by users and, for letters, shown to the public, so the output must be
 //! inert: raw HTML is shown as text, only `http:`, `https:` and `mailto:` links survive (with
@@ -41,9 +42,9 @@ pub fn render(markdown: &str) -> String {
         }) => match safe_href(link_type, &dest_url) {
             Some(href) => {
                 open_links.push(true);
-                let mut a = format!("<a href=\"{}\"", escape_attr(&href));
+                let mut a = format!("<a href=\"{}\"", escape(&href));
                 if !title.is_empty() {
-                    a.push_str(&format!(" title=\"{}\"", escape_attr(&title)));
+                    a.push_str(&format!(" title=\"{}\"", escape(&title)));
                 }
                 a.push_str(&format!(" rel=\"{LINK_REL}\">"));
                 Some(Event::InlineHtml(CowStr::from(a)))
@@ -141,7 +142,9 @@ fn safe_href(link_type: LinkType, dest: &str) -> Option<String> {
 }
 
 /// Escapes text for use inside a double- or single-quoted attribute value.
-fn escape_attr(s: &str) -> String {
+/// Escapes text for HTML element content and quoted attribute values (`&`, `<`, `>`, both
+/// quotes and the backtick).
+pub fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 8);
     for c in s.chars() {
         match c {

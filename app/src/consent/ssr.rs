@@ -19,13 +19,23 @@ use crate::{
         require_user,
         session::{append_cookie, cookie_value},
     },
-    server::server_context,
 };
 
 /// 13 months, in seconds.
 pub const COOKIE_MAX_AGE_SECS: i64 = 395 * 86_400;
 /// Anonymous records are deleted after the cookie they prove has expired.
 pub const ANONYMOUS_RECORDS_KEPT_DAYS: i64 = 395;
+
+/// The functional cookies: set only while "language and theme" is allowed, deleted when it
+/// is withdrawn. Each is `(name over http, name over https)`.
+pub const THEME_COOKIE: (&str, &str) = ("ripen_theme", "__Host-ripen_theme");
+pub const LANG_COOKIE: (&str, &str) = ("ripen_lang", "__Host-ripen_lang");
+const FUNCTIONAL_COOKIES: [(&str, &str); 2] = [THEME_COOKIE, LANG_COOKIE];
+
+/// A cookie's name as this installation sets it (`__Host-` over https).
+pub fn named(cookie: (&'static str, &'static str), secure: bool) -> &'static str {
+    if secure { cookie.1 } else { cookie.0 }
+}
 
 pub fn cookie_name(secure: bool) -> &'static str {
     if secure {
@@ -101,11 +111,11 @@ impl From<&consent_record::Model> for ConsentChoices {
 }
 
 fn presented() -> Option<Stored> {
-    let ctx = server_context().ok()?;
+    let accounts = crate::account::ssr::accounts().ok()?;
     let parts = leptos::prelude::use_context::<http::request::Parts>()?;
     let value = cookie_value(
         &parts.headers,
-        cookie_name(ctx.accounts.settings.secure_cookies),
+        cookie_name(accounts.settings.secure_cookies),
     )?;
     Stored::decode(&value)
 }
@@ -125,7 +135,7 @@ pub async fn state() -> Result<ConsentState, AppError> {
     }
     // A signed-in person on a new browser: their account's latest choice stands.
     if let Some(user) = current_user().await? {
-        let db = server_context()?.db;
+        let db = crate::request::db()?;
         if let Some(r) = latest(&db, &user).await? {
             return Ok(state_of(&r.policy_version, ConsentChoices::from(&r)));
         }
@@ -149,7 +159,8 @@ async fn latest(
 }
 
 pub async fn save(choices: ConsentChoices, from_settings: bool) -> Result<ConsentState, AppError> {
-    let ctx = server_context()?;
+    let db = crate::request::db()?;
+    let accounts = crate::account::ssr::accounts()?;
     let user = current_user().await?;
     let anon_id = presented().map_or_else(|| Uuid::new_v4().to_string(), |s| s.anon_id);
     consent_record::ActiveModel {
@@ -163,14 +174,14 @@ pub async fn save(choices: ConsentChoices, from_settings: bool) -> Result<Consen
         source: Set(if from_settings { "settings" } else { "dialog" }.to_owned()),
         created_ms: Set(Utc::now().timestamp_millis()),
     }
-    .insert(&ctx.db)
+    .insert(&db)
     .await?;
     let stored = Stored {
         anon_id,
         version: POLICY_VERSION.to_owned(),
         choices,
     };
-    let settings = &ctx.accounts.settings;
+    let settings = &accounts.settings;
     append_cookie(
         settings,
         cookie_name(settings.secure_cookies),
@@ -178,7 +189,9 @@ pub async fn save(choices: ConsentChoices, from_settings: bool) -> Result<Consen
         COOKIE_MAX_AGE_SECS,
     );
     if !choices.functional {
-        crate::prefs::ssr::forget_in_browser(settings);
+        for cookie in FUNCTIONAL_COOKIES {
+            append_cookie(settings, named(cookie, settings.secure_cookies), "", 0);
+        }
     }
     Ok(state_of(POLICY_VERSION, choices))
 }
@@ -186,7 +199,7 @@ pub async fn save(choices: ConsentChoices, from_settings: bool) -> Result<Consen
 pub async fn history() -> Result<Vec<ConsentRecordView>, AppError> {
     let (_, user) = require_user().await?;
     let t = &crate::i18n::t().account;
-    let db = server_context()?.db;
+    let db = crate::request::db()?;
     Ok(consent_record::Entity::find()
         .filter(consent_record::Column::UserId.eq(user.id))
         .order_by_desc(consent_record::Column::CreatedMs)
@@ -195,7 +208,7 @@ pub async fn history() -> Result<Vec<ConsentRecordView>, AppError> {
         .into_iter()
         .map(|r| ConsentRecordView {
             id: r.id.to_string(),
-            when: super::ssr::local(
+            when: crate::format::instant_in(
                 chrono::DateTime::from_timestamp_millis(r.created_ms)
                     .unwrap_or_default()
                     .fixed_offset(),
