@@ -15,24 +15,24 @@ pub mod format;
 pub mod i18n;
 pub mod letters;
 #[cfg(feature = "ssr")]
-pub mod markdown;
-#[cfg(feature = "ssr")]
 pub mod mail;
+#[cfg(feature = "ssr")]
+pub mod markdown;
 pub mod notifications;
 pub mod offline;
 pub mod pages;
 pub mod policy;
 pub mod prefs;
 pub mod privacy;
-pub mod routes;
 #[cfg(feature = "ssr")]
 pub mod request;
+pub mod routes;
 pub mod system;
 #[cfg(feature = "ssr")]
 pub mod time;
 pub mod wall;
 
-pub use error::{AppError, FieldError, FieldErrors};
+pub use error::{AppError, FieldError, FieldErrors, ResultExt};
 
 use leptos::prelude::*;
 use leptos_meta::{HashedStylesheet, Link, Meta, MetaTags, Title, provide_meta_context};

@@ -319,8 +319,7 @@ pub mod ssr {
     pub async fn save_language(lang: Lang) -> Result<LanguageSaved, AppError> {
         let db = crate::request::db()?;
         let accounts = crate::account::ssr::accounts()?;
-        let remembered =
-            save_on_account(&db, user_account::Column::Language, lang.tag()).await?;
+        let remembered = save_on_account(&db, user_account::Column::Language, lang.tag()).await?;
         let settings = &accounts.settings;
         let allowed = consent::state().await?.choices.functional;
         // Without consent, a cookie that ends with the browser session: the choice the

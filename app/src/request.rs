@@ -12,8 +12,8 @@ use leptos::prelude::*;
 use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
-pub use crate::error::request_id;
 use crate::error::AppError;
+pub use crate::error::request_id;
 
 /// The client's address as the server decided it (the peer address, or the left-most
 /// `X-Forwarded-For` entry when configured to trust a proxy), in the request's extensions.

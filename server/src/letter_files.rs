@@ -141,7 +141,7 @@ pub async fn for_wall(
 ) -> Response {
     let result = async {
         let image = Uuid::parse_str(image.trim()).map_err(|_| AppError::NotFound)?;
-        ssr::image_for_wall(&state.db, &state.letters, &public_id, image).await
+        app::wall::ssr::image_for_wall(&state.db, &state.letters, &public_id, image).await
     }
     .await;
     match result {

@@ -56,7 +56,7 @@ fn mark_viewer(res: &mut Response, user: Option<Uuid>) {
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("text/html"));
     if let (true, Some(user)) = (html, user)
-        && let Ok(v) = HeaderValue::from_str(&app::offline::ssr::viewer_key(user))
+        && let Ok(v) = HeaderValue::from_str(&app::account::ssr::viewer::viewer_key(user))
     {
         res.headers_mut().insert(VIEWER_HEADER, v);
     }

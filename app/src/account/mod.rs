@@ -9,6 +9,8 @@ pub mod fields;
 #[cfg(feature = "ssr")]
 pub mod ssr;
 pub mod state;
+pub mod time;
+pub use time::*;
 
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};

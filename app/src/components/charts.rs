@@ -18,19 +18,7 @@ use leptos::prelude::*;
 
 use crate::i18n::{DateStyle, fill, lang, plural, t};
 
-/// One day's total, e.g. minutes of focus.
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct DayValue {
-    pub day: NaiveDate,
-    pub value: u32,
-}
-
-/// One bar of a [`BarChart`].
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct Bar {
-    pub label: String,
-    pub value: f64,
-}
+pub use crate::diary::{Bar, DayValue};
 
 // ---------------------------------------------------------------------------------------------
 // Shared helpers

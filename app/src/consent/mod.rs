@@ -101,4 +101,3 @@ pub async fn save_consent(
 pub async fn consent_history() -> Result<Vec<ConsentRecordView>, AppError> {
     ssr::history().await
 }
-

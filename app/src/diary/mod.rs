@@ -11,11 +11,7 @@ use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::{
-    AppError,
-    components::charts::{Bar, DayValue},
-    focus::TagView,
-};
+use crate::{AppError, focus::TagView};
 
 pub mod streaks;
 use streaks::{HabitStats, Schedule};
@@ -24,6 +20,22 @@ use streaks::{HabitStats, Schedule};
 pub mod entities;
 #[cfg(feature = "ssr")]
 pub mod ssr;
+
+// The figures the statistics charts (`components::charts`) draw.
+
+/// One day's total, e.g. minutes of focus.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct DayValue {
+    pub day: NaiveDate,
+    pub value: u32,
+}
+
+/// One bar of a [`BarChart`].
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Bar {
+    pub label: String,
+    pub value: f64,
+}
 
 /// Moods 1–5, worst to best.
 pub const MOODS: [i32; 5] = [1, 2, 3, 4, 5];
@@ -144,15 +156,6 @@ pub struct HistoryItem {
     pub tags: Vec<TagView>,
 }
 
-/// The user's time rules as shown in the settings.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct TimeSettings {
-    pub timezone: String,
-    /// `HH:MM`.
-    pub day_starts_at: String,
-    pub today: NaiveDate,
-}
-
 /// One day of the diary (`day` as `YYYY-MM-DD`; empty for today).
 #[server(prefix = "/api", endpoint = "diary/day")]
 pub async fn get_diary_day(#[server(default)] day: Option<String>) -> Result<DayView, AppError> {
@@ -253,7 +256,7 @@ pub async fn delete_entry(id: String) -> Result<(), AppError> {
 #[server(prefix = "/api", endpoint = "diary/session/delete")]
 pub async fn delete_session(id: String) -> Result<(), AppError> {
     let (db, user) = crate::account::ssr::caller().await?;
-    ssr::delete_session(&db, user, &id).await
+    crate::focus::ssr::delete_session(&db, user, &id).await
 }
 
 /// Changes the note of any record of the history (`kind` = `focus`, `checkin`, `entry`).
@@ -285,21 +288,4 @@ pub async fn search_history(
     let (db, user) = crate::account::ssr::caller().await?;
     let filter = ssr::HistoryFilter::parse(from, to, tag, habit, q, kind)?;
     ssr::history(&db, user, filter).await
-}
-
-#[server(prefix = "/api", endpoint = "diary/time-settings")]
-pub async fn get_time_settings() -> Result<TimeSettings, AppError> {
-    let (db, user) = crate::account::ssr::caller().await?;
-    ssr::time_settings(&db, user).await
-}
-
-/// Changes the time zone and the hour the day starts (`HH:MM`, 00:00–12:00). Records
-/// already made keep their days.
-#[server(prefix = "/api", endpoint = "diary/time-settings/save")]
-pub async fn save_time_settings(
-    timezone: String,
-    day_starts_at: String,
-) -> Result<TimeSettings, AppError> {
-    let (db, user) = crate::account::ssr::caller().await?;
-    ssr::save_time_settings(&db, user, &timezone, &day_starts_at).await
 }

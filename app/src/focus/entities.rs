@@ -125,3 +125,46 @@ pub mod focus_session_tag {
 
     impl ActiveModelBehavior for ActiveModel {}
 }
+
+pub mod focus_day {
+    use sea_orm::entity::prelude::*;
+
+    /// Sums of one user's focus sessions of one day (maintained, never edited by hand).
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "focus_day")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub user_id: Uuid,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub day: Date,
+        pub focus_seconds: i64,
+        pub sessions: i32,
+        pub completed: i32,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod focus_tag_day {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "focus_tag_day")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub user_id: Uuid,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub day: Date,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub tag_id: Uuid,
+        pub focus_seconds: i64,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}

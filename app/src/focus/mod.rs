@@ -12,6 +12,10 @@
 
 pub mod browser;
 pub mod engine;
+
+/// The longest note of a focus session, check-in or diary entry, in characters.
+pub const NOTE_MAX_CHARS: usize = 2000;
+
 #[cfg(feature = "ssr")]
 pub mod entities;
 #[cfg(feature = "ssr")]

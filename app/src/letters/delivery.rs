@@ -799,7 +799,7 @@ impl Scheduler {
             }
         }
         if wall_changed {
-            crate::wall::ssr::changed();
+            super::public::changed();
         }
         // In statements of a few rows: sqlx 0.9.0 leaves Nagle's algorithm on for its
         // TCP connections (sqlx#4335), so a statement larger than a TCP segment waited

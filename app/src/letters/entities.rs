@@ -94,3 +94,22 @@ pub mod letter_image {
 
     impl ActiveModelBehavior for ActiveModel {}
 }
+
+/// A topic of a public letter (see `letters::topics`).
+pub mod letter_topic {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "letter_topic")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub letter_id: Uuid,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub topic: String,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}

@@ -15,6 +15,7 @@ use uuid::Uuid;
 use crate::AppError;
 
 pub mod rules;
+pub mod topics;
 
 #[cfg(feature = "hydrate")]
 pub mod browser;
@@ -25,6 +26,8 @@ pub mod delivery;
 pub mod entities;
 #[cfg(feature = "ssr")]
 pub mod images;
+#[cfg(feature = "ssr")]
+pub mod public;
 #[cfg(feature = "ssr")]
 pub mod sms;
 #[cfg(feature = "ssr")]
@@ -140,7 +143,7 @@ pub struct LetterView {
     pub send_sms: bool,
     pub public: bool,
     pub pen_name: Option<String>,
-    /// Wall topics (keys of [`crate::wall::TOPICS`]).
+    /// Wall topics (keys of [`topics::TOPICS`]).
     pub topics: Vec<String>,
     /// Where the letter is on the wall (delivered, public, not hidden), if it is.
     pub wall_url: Option<String>,

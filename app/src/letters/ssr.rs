@@ -21,8 +21,8 @@ use tokio::sync::Notify;
 use uuid::Uuid;
 
 use super::{
-    DeliveryPreview, ImageView, LetterStatus, LetterSummary, LetterView, LettersHome,
-    ReadView, RecipientInput, RecipientView,
+    DeliveryPreview, ImageView, LetterStatus, LetterSummary, LetterView, LettersHome, ReadView,
+    RecipientInput, RecipientView,
     entities::{letter, letter_image, letter_recipient},
     images::{ImageLimits, process},
     rules,
@@ -198,7 +198,7 @@ pub struct LetterForm {
     pub send_sms: bool,
     pub public: bool,
     pub pen_name: String,
-    /// Wall topics (comma-separated keys of [`crate::wall::TOPICS`]).
+    /// Wall topics (comma-separated keys of [`super::topics::TOPICS`]).
     pub topics: String,
 }
 
@@ -403,7 +403,7 @@ pub async fn save(
     let body = problems.take(rules::body(&form.body, schedule));
     let pen_name = problems.take(rules::pen_name(&form.pen_name));
     let recipients = problems.take(rules::recipients(&form.recipients, schedule));
-    let topics = problems.take(crate::wall::parse_topics(&form.topics));
+    let topics = problems.take(super::topics::parse_topics(&form.topics));
     let now = now_ms();
     // A draft may have a time but no date yet (the form suggests 09:00).
     let has_date = !form.deliver_date.trim().is_empty();
@@ -446,7 +446,7 @@ pub async fn save(
         l.visibility == "public" && LetterStatus::parse(&l.status) == LetterStatus::Scheduled
     });
     if schedule && form.public && !was_public {
-        crate::wall::ssr::take_publish(user)?;
+        super::public::take_publish(user)?;
     }
 
     let txn = db.begin().await?;
@@ -487,7 +487,7 @@ pub async fn save(
     } else {
         row.insert(&txn).await?;
     }
-    crate::wall::ssr::set_topics(&txn, letter_id, &topics).await?;
+    super::topics::set_topics(&txn, letter_id, &topics).await?;
 
     // Replace the recipients that have not started delivery; if any has, the letter is
     // already on its way and stays as it is.
@@ -606,7 +606,7 @@ pub async fn letter_view(
         .all(db)
         .await?;
     let images = images_of(db, l.id).await?;
-    let topics = crate::wall::ssr::topics_of(db, l.id).await?;
+    let topics = super::topics::topics_of(db, l.id).await?;
     let on_wall = l.visibility == "public"
         && l.status == LetterStatus::Delivered.as_str()
         && l.hidden_ms.is_none();
@@ -824,7 +824,7 @@ pub async fn set_public(
 ) -> Result<LetterView, AppError> {
     let l = own_letter(db, user, id).await?;
     if public && l.visibility != "public" {
-        crate::wall::ssr::take_publish(user)?;
+        super::public::take_publish(user)?;
     }
     letter::Entity::update_many()
         .col_expr(
@@ -834,7 +834,7 @@ pub async fn set_public(
         .filter(letter::Column::Id.eq(l.id))
         .exec(db)
         .await?;
-    crate::wall::ssr::changed();
+    super::public::changed();
     letter_view(db, user, id).await
 }
 
@@ -956,18 +956,10 @@ pub async fn image_for_token(
     blob(letters, img).await
 }
 
-/// An image of a letter on the public wall (anyone may see it while the letter is there).
-pub async fn image_for_wall(
-    db: &DatabaseConnection,
+pub async fn blob(
     letters: &Letters,
-    public_id: &str,
-    image: Uuid,
+    img: letter_image::Model,
 ) -> Result<(String, Vec<u8>), AppError> {
-    let img = crate::wall::ssr::image(db, public_id, image).await?;
-    blob(letters, img).await
-}
-
-async fn blob(letters: &Letters, img: letter_image::Model) -> Result<(String, Vec<u8>), AppError> {
     let bytes = letters
         .store
         .get(&img.storage_key)

@@ -50,7 +50,10 @@ pub fn new(
 }
 
 /// The person's unread notifications, newest first.
-pub async fn unread(db: &DatabaseConnection, user: Uuid) -> Result<Vec<NotificationView>, AppError> {
+pub async fn unread(
+    db: &DatabaseConnection,
+    user: Uuid,
+) -> Result<Vec<NotificationView>, AppError> {
     Ok(notification::Entity::find()
         .filter(notification::Column::UserId.eq(user))
         .filter(notification::Column::ReadMs.is_null())

@@ -6,7 +6,6 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
     IntoActiveModel, PaginatorTrait, QueryFilter, Set, TransactionTrait,
 };
-use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use super::{
@@ -14,10 +13,8 @@ use super::{
 };
 use crate::{
     AppError,
-    diary::{
-        entities::{checkin, habit},
-        ssr::rule_for,
-    },
+    account::ssr::time::rule_for,
+    diary::entities::{checkin, habit},
     focus::{
         engine::{Run, TimerState},
         ssr::{
@@ -35,17 +32,6 @@ const MAX_AGE_MS: i64 = 90 * 86_400_000;
 const CLOCK_SKEW_MS: i64 = 10 * 60_000;
 /// No focus phase lasts longer (the longest setting is 180 minutes, plus pauses).
 const MAX_SESSION_MS: i64 = 24 * 3_600_000;
-
-/// The opaque key a browser files a user's offline data under (see
-/// [`crate::focus::TimerSnapshot::viewer`]); the service worker gets it in the
-/// `Ripen-Viewer` header of that user's pages. It names no one and changes with the user.
-pub fn viewer_key(user: Uuid) -> String {
-    let digest = Sha256::new()
-        .chain_update(b"ripen-viewer:")
-        .chain_update(user.as_bytes())
-        .finalize();
-    digest[..16].iter().map(|b| format!("{b:02x}")).collect()
-}
 
 pub async fn sync(
     db: &DatabaseConnection,
@@ -282,16 +268,6 @@ async fn save_checkin(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn the_viewer_key_is_stable_opaque_and_differs_per_user() {
-        let a = Uuid::from_u128(1);
-        let b = Uuid::from_u128(2);
-        assert_eq!(viewer_key(a), viewer_key(a));
-        assert_ne!(viewer_key(a), viewer_key(b));
-        assert_eq!(viewer_key(a).len(), 32);
-        assert!(!viewer_key(a).contains(&a.simple().to_string()));
-    }
 
     #[test]
     fn only_plausible_timers_are_adopted() {

@@ -6,15 +6,14 @@ use leptos_router::{components::A, hooks::use_query_map};
 
 use crate::{
     account::{
-        ChangeEmail, ChangePassword, Logout, ResendVerification, UpdateProfile, UserView,
-        state::use_auth,
+        ChangeEmail, ChangePassword, Logout, ResendVerification, SaveTimeSettings, TimeSettings,
+        UpdateProfile, UserView, get_time_settings, state::use_auth,
     },
     components::consent::PrivacyChoices,
     components::form::{Field, FormAlert, Submit, field_error, form_error, succeeded},
-    diary::{SaveTimeSettings, TimeSettings, get_time_settings},
+    consent::{ConsentChoices, ConsentRecordView, consent_history, get_consent},
     format::human_size,
     i18n::{DateStyle, fill},
-    consent::{ConsentChoices, ConsentRecordView, consent_history, get_consent},
     privacy::{
         CloseAccount, DELETION_GRACE_DAYS, DeviceView, EndAllDevices, EndDevice, ExportView,
         RequestExport, export_status, list_devices,

@@ -15,12 +15,12 @@ use uuid::Uuid;
 
 use crate::{
     AppError,
+    account::get_time_settings,
     clock::now_ms,
     components::{
         focus_demo::format_remaining,
         form::{ActionResult, Field, FormAlert, Submit, field_error, form_error},
     },
-    diary::get_time_settings,
     focus::{
         AnnotateSession, CreateTag, CreateTask, SOUNDS, SaveSettings, SessionView, TagView,
         TaskView, TimerSnapshot, browser, complete_task, delete_tag, delete_task,
@@ -521,7 +521,8 @@ fn FocusTimer(data: PageData) -> impl IntoView {
             Duration::from_millis(250),
         )
         .ok();
-        let visible = window_event_listener(ev::visibilitychange, move |_| t.now.set(now_ms() as f64));
+        let visible =
+            window_event_listener(ev::visibilitychange, move |_| t.now.set(now_ms() as f64));
         let back_online = window_event_listener(ev::online, move |_| t.sync());
         let gone_offline = window_event_listener(ev::offline, move |_| t.go_local());
         let close = browser::live_updates(move |s| t.accept(s));

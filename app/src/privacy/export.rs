@@ -38,17 +38,17 @@ use crate::{
         entities::{auth_session, consent_record, user_account},
         require_user,
     },
-    diary::entities::{
-        checkin, checkin_tag, diary_entry, diary_entry_tag, focus_day, focus_tag_day, habit,
+    diary::entities::{checkin, checkin_tag, diary_entry, diary_entry_tag, habit},
+    focus::entities::{
+        focus_day, focus_session, focus_session_tag, focus_tag_day, focus_timer, tag, task,
     },
-    focus::entities::{focus_session, focus_session_tag, focus_timer, tag, task},
     i18n::{Lang, account::Account as AccountTexts, fill},
     letters::{
-        entities::{letter, letter_image, letter_recipient},
+        entities::{letter, letter_image, letter_recipient, letter_topic},
         storage::BlobStore,
     },
     notifications::{Kind, entities::notification},
-    wall::entities::{letter_like, letter_moderation, letter_report, letter_topic},
+    wall::entities::{letter_like, letter_moderation, letter_report},
 };
 
 /// How long a finished archive can be downloaded.

@@ -1,23 +1,5 @@
 //! SeaORM entities of the wall tables (see the `create_wall` migration).
 
-pub mod letter_topic {
-    use sea_orm::entity::prelude::*;
-
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
-    #[sea_orm(table_name = "letter_topic")]
-    pub struct Model {
-        #[sea_orm(primary_key, auto_increment = false)]
-        pub letter_id: Uuid,
-        #[sea_orm(primary_key, auto_increment = false)]
-        pub topic: String,
-    }
-
-    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-    pub enum Relation {}
-
-    impl ActiveModelBehavior for ActiveModel {}
-}
-
 pub mod letter_like {
     use sea_orm::entity::prelude::*;
 

@@ -17,42 +17,11 @@ pub mod ssr;
 
 /// Letters per wall page.
 pub const PAGE_SIZE: usize = 20;
-/// Topics an author may give a public letter (at most [`MAX_TOPICS`]); [`topic_label`]
-/// names them.
-pub const TOPICS: &[&str] = &[
-    "hope",
-    "love",
-    "family",
-    "friendship",
-    "work",
-    "growth",
-    "health",
-    "gratitude",
-    "advice",
-    "loss",
-];
-pub const MAX_TOPICS: usize = 3;
+
+pub use crate::letters::topics::{MAX_TOPICS, TOPICS, topic_label};
 /// Why someone reports a letter; [`reason_label`] names them.
 pub const REPORT_REASONS: &[&str] = &["personal", "hateful", "sexual", "spam", "other"];
 pub const MAX_REPORT_NOTE: usize = 500;
-
-/// A topic's name in the current language, if `key` is a topic.
-pub fn topic_label(key: &str) -> Option<&'static str> {
-    let t = &crate::i18n::t().wall;
-    Some(match key {
-        "hope" => t.topic_hope,
-        "love" => t.topic_love,
-        "family" => t.topic_family,
-        "friendship" => t.topic_friendship,
-        "work" => t.topic_work,
-        "growth" => t.topic_growth,
-        "health" => t.topic_health,
-        "gratitude" => t.topic_gratitude,
-        "advice" => t.topic_advice,
-        "loss" => t.topic_loss,
-        _ => return None,
-    })
-}
 
 /// A report reason's description in the current language, if `key` is a reason.
 pub fn reason_label(key: &str) -> Option<&'static str> {
@@ -65,33 +34,6 @@ pub fn reason_label(key: &str) -> Option<&'static str> {
         "other" => t.reason_other,
         _ => return None,
     })
-}
-
-/// Parses a comma-separated topic list: known keys only, no repeats, at most
-/// [`MAX_TOPICS`]; the error names the field `topics`.
-pub fn parse_topics(raw: &str) -> Result<Vec<String>, AppError> {
-    let mut out: Vec<String> = Vec::new();
-    for key in raw.split(',').map(str::trim).filter(|s| !s.is_empty()) {
-        if topic_label(key).is_none() {
-            return Err(AppError::validation(
-                "topics",
-                crate::i18n::t().wall.topics_unknown,
-            ));
-        }
-        if !out.iter().any(|t| t == key) {
-            out.push(key.to_owned());
-        }
-    }
-    if out.len() > MAX_TOPICS {
-        return Err(AppError::validation(
-            "topics",
-            crate::i18n::fill(
-                crate::i18n::t().wall.topics_too_many,
-                &[("max", &MAX_TOPICS)],
-            ),
-        ));
-    }
-    Ok(out)
 }
 
 /// A keyset position on the wall: the last letter shown (delivery instant, public id).
@@ -251,18 +193,6 @@ pub async fn moderate(id: String, hide: bool) -> Result<(), AppError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn topics_are_known_unique_and_few() {
-        assert_eq!(parse_topics(" hope, love ,hope").unwrap(), ["hope", "love"]);
-        assert_eq!(parse_topics("").unwrap(), Vec::<String>::new());
-        let e = parse_topics("hope,<script>").unwrap_err();
-        assert_eq!(
-            e.field_message("topics"),
-            Some("Choose topics from the list.")
-        );
-        assert!(parse_topics("hope,love,work,health").is_err());
-    }
 
     #[test]
     fn cursors_round_trip_and_refuse_junk() {

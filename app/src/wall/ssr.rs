@@ -6,7 +6,6 @@
 //! "Anonymous").
 
 use std::collections::{HashMap, HashSet};
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use chrono::Utc;
 use sea_orm::{
@@ -33,20 +32,10 @@ use crate::{
     },
 };
 
-use super::entities::{letter_like, letter_moderation, letter_report, letter_topic};
+use super::entities::{letter_like, letter_moderation, letter_report};
+use crate::letters::entities::letter_topic;
 
-/// Bumped on every change that alters what the wall shows (a public letter delivered,
-/// hidden, shown, unpublished, liked, or its author's account deleted): the server's
-/// page cache keys on it.
-static GENERATION: AtomicU64 = AtomicU64::new(1);
-
-pub fn generation() -> u64 {
-    GENERATION.load(Ordering::Relaxed)
-}
-
-pub fn changed() {
-    GENERATION.fetch_add(1, Ordering::Relaxed);
-}
+pub use crate::letters::public::{changed, generation};
 
 /// The signed-in viewer, if any (the wall is public; a broken session is a visitor).
 pub async fn viewer() -> Option<user_account::Model> {
@@ -291,6 +280,17 @@ pub async fn image(
         .ok_or(AppError::NotFound)
 }
 
+/// An image of a letter on the public wall (anyone may see it while the letter is there).
+pub async fn image_for_wall(
+    db: &DatabaseConnection,
+    letters: &crate::letters::ssr::Letters,
+    public_id: &str,
+    image_id: Uuid,
+) -> Result<(String, Vec<u8>), AppError> {
+    let img = image(db, public_id, image_id).await?;
+    crate::letters::ssr::blob(letters, img).await
+}
+
 fn site() -> Result<String, AppError> {
     Ok(crate::letters::ssr::service()?
         .site_url
@@ -307,11 +307,6 @@ fn take(scope: Scope, user: Uuid, limit: Limit) -> Result<(), AppError> {
     crate::account::ssr::accounts()?
         .limiter
         .take(scope, &user.to_string(), limit)
-}
-
-/// Counts one publication (a public letter scheduled, or a letter shared on the wall).
-pub fn take_publish(user: Uuid) -> Result<(), AppError> {
-    take(Scope::Publish, user, limits()?.publishes_per_account)
 }
 
 pub async fn toggle_like(
@@ -595,37 +590,5 @@ pub async fn sitemap(db: &DatabaseConnection, max: u64) -> Result<Vec<(String, i
         .await?
         .into_iter()
         .map(|(id, at)| (id, at.unwrap_or(0)))
-        .collect())
-}
-
-/// Replaces a letter's topics (when its author saves it).
-pub async fn set_topics(
-    db: &impl ConnectionTrait,
-    letter: Uuid,
-    topics: &[String],
-) -> Result<(), AppError> {
-    letter_topic::Entity::delete_many()
-        .filter(letter_topic::Column::LetterId.eq(letter))
-        .exec(db)
-        .await?;
-    if !topics.is_empty() {
-        letter_topic::Entity::insert_many(topics.iter().map(|t| letter_topic::ActiveModel {
-            letter_id: Set(letter),
-            topic: Set(t.clone()),
-        }))
-        .exec_without_returning(db)
-        .await?;
-    }
-    Ok(())
-}
-
-pub async fn topics_of(db: &impl ConnectionTrait, letter: Uuid) -> Result<Vec<String>, AppError> {
-    Ok(letter_topic::Entity::find()
-        .filter(letter_topic::Column::LetterId.eq(letter))
-        .order_by_asc(letter_topic::Column::Topic)
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|t| t.topic)
         .collect())
 }

@@ -3,10 +3,10 @@
 
 use app::{
     AppError,
+    account::{GetTimeSettings, SaveTimeSettings},
     diary::{
         ArchiveHabit, CheckIn, CreateHabit, DeleteCheckin, DeleteEntry, DeleteHabit, DeleteSession,
-        EditNote, GetDiaryDay, GetStats, GetTimeSettings, SaveEntry, SaveTimeSettings,
-        SearchHistory, UndoCheckIn,
+        EditNote, GetDiaryDay, GetStats, SaveEntry, SearchHistory, UndoCheckIn,
         streaks::{Schedule, StreakUnit},
     },
     focus::{AnnotateSession, CreateTag, GetTimer, RecentSessions, TimerCommand},

@@ -4,8 +4,8 @@
 
 use app::{
     account::Login,
-    prefs::{LanguageSaved, SetLanguage, SetTheme, ThemeSaved},
     consent::SaveConsent,
+    prefs::{LanguageSaved, SetLanguage, SetTheme, ThemeSaved},
 };
 use reqwest::StatusCode;
 

@@ -10,13 +10,13 @@ use app::{
         Login,
         ssr::entities::{consent_record, user_account},
     },
+    consent::{ConsentHistory, GetConsent, SaveConsent},
     diary::SaveEntry,
     focus::{CreateTag, CreateTask},
     letters::{
         GetLetter, SaveLetter,
         entities::{letter, letter_image},
     },
-    consent::{ConsentHistory, GetConsent, SaveConsent},
     privacy::{
         CloseAccount, EndAllDevices, EndDevice, ExportStatus, ExportView, ListDevices,
         RequestExport, entities::data_export, ssr::purge,

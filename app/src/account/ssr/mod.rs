@@ -4,7 +4,9 @@ pub mod entities;
 pub mod limiter;
 pub mod password;
 pub mod session;
+pub mod time;
 pub mod tokens;
+pub mod viewer;
 
 use chrono::{Duration, Utc};
 use sea_orm::{

@@ -1,0 +1,38 @@
+//! The per-user event hub: fans a user's timer changes out to that user's open streams.
+
+use super::*;
+
+/// Fans a user's timer changes out to that user's open event streams (and no one else's).
+/// In-process: with several server instances, each instance only reaches its own streams.
+#[derive(Clone, Default)]
+pub struct FocusHub {
+    channels: Arc<Mutex<HashMap<Uuid, broadcast::Sender<Arc<TimerSnapshot>>>>>,
+}
+impl FocusHub {
+    pub fn subscribe(&self, user: Uuid) -> broadcast::Receiver<Arc<TimerSnapshot>> {
+        let mut map = self.channels.lock().unwrap_or_else(|p| p.into_inner());
+        map.entry(user)
+            .or_insert_with(|| broadcast::channel(16).0)
+            .subscribe()
+    }
+
+    pub fn publish(&self, user: Uuid, snapshot: &TimerSnapshot) {
+        let mut map = self.channels.lock().unwrap_or_else(|p| p.into_inner());
+        // A send error means nobody listens any more.
+        if let Some(tx) = map.get(&user)
+            && tx.send(Arc::new(snapshot.clone())).is_err()
+        {
+            map.remove(&user);
+        }
+    }
+
+    /// Open streams across all users (for metrics and tests).
+    pub fn listeners(&self) -> usize {
+        let map = self.channels.lock().unwrap_or_else(|p| p.into_inner());
+        map.values().map(broadcast::Sender::receiver_count).sum()
+    }
+}
+/// The timer's event hub the server provided for this request.
+pub fn hub() -> Result<FocusHub, AppError> {
+    crate::request::service()
+}
