@@ -4,8 +4,6 @@
 //! Which day an instant belongs to is decided by one function, [`crate::time::DayRule`],
 //! from the user's time zone and day boundary; records keep the day they were made for.
 
-#![allow(clippy::too_many_arguments)]
-
 use chrono::NaiveDate;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -163,26 +161,41 @@ pub async fn get_diary_day(#[server(default)] day: Option<String>) -> Result<Day
     ssr::day_view(&db, user, day.as_deref()).await
 }
 
-/// A new habit. `schedule` is `daily`, `times_per_week` (with `times`) or `weekdays`
-/// (with the ticked `mon` … `sun` boxes).
+/// The new-habit form as posted: `schedule` is `daily`, `times_per_week` (with `times`) or
+/// `weekdays` (with the ticked `mon` … `sun` boxes, `Some("on")`). Flattened into the
+/// server function, so the plain HTML form posts to it with these field names.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HabitForm {
+    pub name: String,
+    #[serde(default)]
+    pub colour: Option<String>,
+    pub schedule: String,
+    #[serde(default)]
+    pub times: Option<String>,
+    #[serde(default)]
+    pub mon: Option<String>,
+    #[serde(default)]
+    pub tue: Option<String>,
+    #[serde(default)]
+    pub wed: Option<String>,
+    #[serde(default)]
+    pub thu: Option<String>,
+    #[serde(default)]
+    pub fri: Option<String>,
+    #[serde(default)]
+    pub sat: Option<String>,
+    #[serde(default)]
+    pub sun: Option<String>,
+}
+
+/// Creates a habit.
 #[server(prefix = "/api", endpoint = "diary/habit/create")]
-pub async fn create_habit(
-    name: String,
-    #[server(default)] colour: Option<String>,
-    schedule: String,
-    #[server(default)] times: Option<String>,
-    #[server(default)] mon: Option<String>,
-    #[server(default)] tue: Option<String>,
-    #[server(default)] wed: Option<String>,
-    #[server(default)] thu: Option<String>,
-    #[server(default)] fri: Option<String>,
-    #[server(default)] sat: Option<String>,
-    #[server(default)] sun: Option<String>,
-) -> Result<HabitView, AppError> {
+pub async fn create_habit(#[server(flatten)] habit: HabitForm) -> Result<HabitView, AppError> {
     let (db, user) = crate::account::ssr::caller().await?;
-    let days = [&mon, &tue, &wed, &thu, &fri, &sat, &sun].map(crate::request::ticked);
-    let schedule = ssr::parse_schedule(&schedule, times.as_deref(), days)?;
-    ssr::create_habit(&db, user, &name, colour.as_deref(), schedule).await
+    let h = habit;
+    let days = [&h.mon, &h.tue, &h.wed, &h.thu, &h.fri, &h.sat, &h.sun].map(crate::request::ticked);
+    let schedule = ssr::parse_schedule(&h.schedule, h.times.as_deref(), days)?;
+    ssr::create_habit(&db, user, &h.name, h.colour.as_deref(), schedule).await
 }
 
 /// Archives (`archived` = `true`) or restores a habit; its check-ins are kept.

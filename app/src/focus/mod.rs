@@ -6,10 +6,6 @@
 //! Every function needs a signed-in user (401) and treats ids of other users' objects as
 //! missing (404).
 
-// `save_settings` takes one argument per form field (so plain HTML forms can post to it);
-// the macro-generated client function cannot carry an item-level allow.
-#![allow(clippy::too_many_arguments)]
-
 pub mod browser;
 pub mod engine;
 
@@ -169,33 +165,33 @@ pub async fn set_current_task(
     ssr::set_current_task(&db, &ssr::hub()?, user, task_id.as_deref()).await
 }
 
-/// Saves the timer settings. Checkboxes arrive as `Some("on")` when ticked.
+/// The settings form as posted: one text field per setting, checkboxes as `Some("on")`
+/// when ticked. Flattened into the server function, so the plain HTML form posts to it
+/// with these field names.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SettingsForm {
+    pub focus_min: String,
+    pub short_break_min: String,
+    pub long_break_min: String,
+    pub long_break_every: String,
+    #[serde(default)]
+    pub auto_start_breaks: Option<String>,
+    #[serde(default)]
+    pub auto_start_focus: Option<String>,
+    pub sound: String,
+    pub volume: String,
+    #[serde(default)]
+    pub notify: Option<String>,
+    pub daily_goal: String,
+}
+
+/// Saves the timer settings.
 #[server(prefix = "/api", endpoint = "focus/settings")]
 pub async fn save_settings(
-    focus_min: String,
-    short_break_min: String,
-    long_break_min: String,
-    long_break_every: String,
-    #[server(default)] auto_start_breaks: Option<String>,
-    #[server(default)] auto_start_focus: Option<String>,
-    sound: String,
-    volume: String,
-    #[server(default)] notify: Option<String>,
-    daily_goal: String,
+    #[server(flatten)] form: SettingsForm,
 ) -> Result<TimerSnapshot, AppError> {
     let (db, user) = crate::account::ssr::caller().await?;
-    let settings = ssr::parse_settings(ssr::SettingsForm {
-        focus_min,
-        short_break_min,
-        long_break_min,
-        long_break_every,
-        auto_start_breaks,
-        auto_start_focus,
-        sound,
-        volume,
-        notify,
-        daily_goal,
-    })?;
+    let settings = ssr::parse_settings(form)?;
     ssr::save_settings(&db, &ssr::hub()?, user, settings).await
 }
 

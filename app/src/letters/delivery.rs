@@ -363,14 +363,16 @@ impl Scheduler {
         let written_on = long_date_in(lang, l.created_ms, zone(&l.timezone));
         let email = templates::letter_delivered(
             lang,
-            r.name.as_deref(),
-            &r.email,
-            &sender_name(lang, author.as_deref()),
-            r.is_self,
-            &written_on,
-            &l.title,
-            &rules::excerpt(&l.body, 280),
-            &self.letters.link(r.id),
+            &templates::DeliveredLetter {
+                to_name: r.name.as_deref(),
+                to: &r.email,
+                from: &sender_name(lang, author.as_deref()),
+                is_self: r.is_self,
+                written_on: &written_on,
+                title: &l.title,
+                excerpt: &rules::excerpt(&l.body, 280),
+                link: &self.letters.link(r.id),
+            },
         );
         self.mailer.send_with_id(email, &r.message_id).await
     }

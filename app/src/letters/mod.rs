@@ -6,10 +6,9 @@
 //! - `delivery` the scheduler that claims due deliveries with a lease and sends each once;
 //! - `images` and `storage` the intake and storage of attached images.
 
-#![allow(clippy::too_many_arguments)]
-
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
+use server_fn::codec::Json;
 use uuid::Uuid;
 
 use crate::AppError;
@@ -83,6 +82,25 @@ impl LetterStatus {
     pub fn editable(self) -> bool {
         matches!(self, Self::Draft | Self::Scheduled | Self::Cancelled)
     }
+}
+
+/// What the compose form sends: the letter as its author left it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct LetterForm {
+    pub title: String,
+    pub body: String,
+    /// `YYYY-MM-DD` in the author's time zone (may be empty in a draft).
+    pub deliver_date: String,
+    /// `HH:MM` or `HH:MM:SS` (may be empty in a draft).
+    pub deliver_time: String,
+    pub to_self: bool,
+    pub recipients: Vec<RecipientInput>,
+    pub send_sms: bool,
+    pub public: bool,
+    pub pen_name: String,
+    /// Wall topics (keys of [`topics::TOPICS`]).
+    pub topics: Vec<String>,
 }
 
 /// A recipient as the compose form sends it (`phone` may be empty).
@@ -216,44 +234,21 @@ pub async fn get_letter(id: String) -> Result<LetterView, AppError> {
     ssr::letter_view(&db, user, crate::request::parse_id(&id)?).await
 }
 
-/// Saves a letter: a draft (`schedule` empty; autosave) or scheduled for delivery
-/// (`schedule` = `true`; every rule is checked and nothing is stored unless all pass).
-/// `id` empty creates the letter. `recipients` is a JSON array of `{name, email, phone}`.
-#[server(prefix = "/api", endpoint = "letters/save")]
+/// Saves a letter: a draft (autosave) or, with `schedule`, scheduled for delivery (every
+/// rule is checked and nothing is stored unless all pass). No `id` creates the letter.
+/// Only the editor calls it (there is no plain-HTML form for it), so it takes JSON.
+#[server(prefix = "/api", endpoint = "letters/save", input = Json)]
 pub async fn save_letter(
     #[server(default)] id: Option<String>,
-    title: String,
-    body: String,
-    #[server(default)] deliver_date: Option<String>,
-    #[server(default)] deliver_time: Option<String>,
-    #[server(default)] to_self: Option<String>,
-    #[server(default)] recipients: Option<String>,
-    #[server(default)] send_sms: Option<String>,
-    #[server(default)] public: Option<String>,
-    #[server(default)] pen_name: Option<String>,
-    #[server(default)] topics: Option<String>,
-    #[server(default)] schedule: Option<String>,
+    letter: LetterForm,
+    #[server(default)] schedule: bool,
 ) -> Result<LetterView, AppError> {
-    use crate::request::ticked;
     let (db, user) = crate::account::ssr::caller().await?;
-    let recipients = rules::parse_recipients_json(recipients.as_deref().unwrap_or(""))?;
-    let form = ssr::LetterForm {
-        title,
-        body,
-        deliver_date: deliver_date.unwrap_or_default(),
-        deliver_time: deliver_time.unwrap_or_default(),
-        to_self: ticked(&to_self),
-        recipients,
-        send_sms: ticked(&send_sms),
-        public: ticked(&public),
-        pen_name: pen_name.unwrap_or_default(),
-        topics: topics.unwrap_or_default(),
-    };
     let id = match id.as_deref().map(str::trim) {
         None | Some("") => None,
         Some(raw) => Some(crate::request::parse_id(raw)?),
     };
-    ssr::save(&db, user, id, form, ticked(&schedule)).await
+    ssr::save(&db, user, id, letter, schedule).await
 }
 
 /// Spells out a delivery date and time in the caller's time zone, with its UTC instant.

@@ -83,23 +83,6 @@ pub struct Recipient {
     pub phone: Option<String>,
 }
 
-/// The recipients list of the compose form, decoded from its JSON field.
-pub fn parse_recipients_json(raw: &str) -> Result<Vec<RecipientInput>, AppError> {
-    if raw.trim().is_empty() {
-        return Ok(Vec::new());
-    }
-    let list: Vec<RecipientInput> = serde_json::from_str(raw)
-        .map_err(|_| AppError::validation("recipients", t().letters.recipients_unreadable))?;
-    // Checked here too so a huge list is refused before anything else looks at it.
-    if list.len() > MAX_RECIPIENTS {
-        return Err(AppError::validation(
-            "recipients",
-            fill(t().letters.too_many_recipients, &[("max", &MAX_RECIPIENTS)]),
-        ));
-    }
-    Ok(list)
-}
-
 /// Checks every recipient; `strict` (scheduling) requires name and email, a draft keeps
 /// half-filled rows but still refuses over-long or malformed values.
 pub fn recipients(list: &[RecipientInput], strict: bool) -> Result<Vec<Recipient>, AppError> {
@@ -286,8 +269,6 @@ mod tests {
                 .field_message("recipients")
                 .is_some()
         );
-        let json = serde_json::to_string(&many).unwrap();
-        assert!(parse_recipients_json(&json).is_err());
         let twice = [r("A", "a@example.com", ""), r("B", "A@EXAMPLE.com", "")];
         assert!(
             recipients(&twice, true)

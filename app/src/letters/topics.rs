@@ -39,11 +39,20 @@ pub fn topic_label(key: &str) -> Option<&'static str> {
     })
 }
 
-/// Parses a comma-separated topic list: known keys only, no repeats, at most
-/// [`MAX_TOPICS`]; the error names the field `topics`.
+/// Parses a comma-separated topic list (the wall's filter); see [`check`].
 pub fn parse_topics(raw: &str) -> Result<Vec<String>, AppError> {
+    check(raw.split(','))
+}
+
+/// Checks a topic list: known keys only, no repeats, at most [`MAX_TOPICS`]; blanks are
+/// ignored. The error names the field `topics`.
+pub fn check<S: AsRef<str>>(keys: impl IntoIterator<Item = S>) -> Result<Vec<String>, AppError> {
     let mut out: Vec<String> = Vec::new();
-    for key in raw.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+    for key in keys {
+        let key = key.as_ref().trim();
+        if key.is_empty() {
+            continue;
+        }
         if topic_label(key).is_none() {
             return Err(AppError::validation(
                 "topics",

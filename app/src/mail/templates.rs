@@ -177,21 +177,37 @@ pub fn account_closed(username: &str, to: &str, erase_on: &str, login_link: &str
     .into_email(Some(username), to, t.closed_subject)
 }
 
+/// What the email that carries a letter says.
+#[derive(Debug, Clone, Copy)]
+pub struct DeliveredLetter<'a> {
+    pub to_name: Option<&'a str>,
+    pub to: &'a str,
+    /// Who wrote it, as the recipient should read it.
+    pub from: &'a str,
+    /// A letter to its own author reads differently.
+    pub is_self: bool,
+    /// When it was written, already in the recipient's language.
+    pub written_on: &'a str,
+    pub title: &'a str,
+    pub excerpt: &'a str,
+    /// The link that opens it (and its images) without an account.
+    pub link: &'a str,
+}
+
 /// The letter itself arriving, in the recipient's language `lang`: who it is from, when it
 /// was written (`written_on`, already written in `lang`), an excerpt and the link that opens
 /// it (and its images) without an account.
-#[allow(clippy::too_many_arguments)]
-pub fn letter_delivered(
-    lang: Lang,
-    to_name: Option<&str>,
-    to: &str,
-    from: &str,
-    is_self: bool,
-    written_on: &str,
-    title: &str,
-    excerpt: &str,
-    link: &str,
-) -> Email {
+pub fn letter_delivered(lang: Lang, letter: &DeliveredLetter<'_>) -> Email {
+    let DeliveredLetter {
+        to_name,
+        to,
+        from,
+        is_self,
+        written_on,
+        title,
+        excerpt,
+        link,
+    } = *letter;
     let t = &lang.texts().mail;
     let (greeting, intro, subject) = if is_self {
         (
@@ -286,14 +302,16 @@ mod tests {
     fn letters_escape_everything_the_author_wrote() {
         let e = letter_delivered(
             Lang::En,
-            Some("<i>Bo</i>"),
-            "bo@example.com",
-            "ada",
-            false,
-            "1 May 2026",
-            "<script>alert(1)</script>",
-            "a & b",
-            "https://ripen.example/l/tok",
+            &DeliveredLetter {
+                to_name: Some("<i>Bo</i>"),
+                to: "bo@example.com",
+                from: "ada",
+                is_self: false,
+                written_on: "1 May 2026",
+                title: "<script>alert(1)</script>",
+                excerpt: "a & b",
+                link: "https://ripen.example/l/tok",
+            },
         );
         assert!(!e.html.contains("<script>"));
         assert!(e.html.contains("&lt;script&gt;"));

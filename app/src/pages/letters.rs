@@ -16,9 +16,9 @@ use crate::{
     components::form::raw_text,
     i18n::{fill, plural},
     letters::{
-        ImageView, LetterStatus, LetterSummary, LetterView, LettersHome, ReadView, RecipientInput,
-        RecipientView, cancel_letter, delete_image, delete_letter, get_letter, letters_overview,
-        preview_delivery, read_letter,
+        ImageView, LetterForm, LetterStatus, LetterSummary, LetterView, LettersHome, ReadView,
+        RecipientInput, RecipientView, cancel_letter, delete_image, delete_letter, get_letter,
+        letters_overview, preview_delivery, read_letter,
         rules::{self, MAX_IMAGES, MAX_RECIPIENTS},
         save_letter, set_letter_public, thank_letter,
     },
@@ -276,8 +276,14 @@ fn Editor(ov: LettersHome, l: Option<LetterView>) -> impl IntoView {
     let verified = ov.email_verified;
     let lead = rules::duration_words(ov.min_lead_secs * 1000);
 
-    let recipients_json = move || {
-        let list: Vec<RecipientInput> = rows
+    // The letter as the form holds it now.
+    let form = move || LetterForm {
+        title: title.get_untracked(),
+        body: body.get_untracked(),
+        deliver_date: date.get_untracked(),
+        deliver_time: time.get_untracked(),
+        to_self: to_self.get_untracked(),
+        recipients: rows
             .get_untracked()
             .iter()
             .map(|r| RecipientInput {
@@ -285,27 +291,15 @@ fn Editor(ov: LettersHome, l: Option<LetterView>) -> impl IntoView {
                 email: r.email.get_untracked(),
                 phone: r.phone.get_untracked(),
             })
-            .collect();
-        serde_json::to_string(&list).unwrap_or_default()
+            .collect(),
+        send_sms: send_sms.get_untracked(),
+        public: public.get_untracked(),
+        pen_name: pen_name.get_untracked(),
+        topics: topics.get_untracked(),
     };
-    let tick = |b: bool| b.then(|| "on".to_owned());
     // Saves (a draft, or scheduling); resolves with the saved letter.
     let save = move |schedule: bool| async move {
-        let result = save_letter(
-            id.get_untracked(),
-            title.get_untracked(),
-            body.get_untracked(),
-            Some(date.get_untracked()),
-            Some(time.get_untracked()),
-            tick(to_self.get_untracked()),
-            Some(recipients_json()),
-            tick(send_sms.get_untracked()),
-            tick(public.get_untracked()),
-            Some(pen_name.get_untracked()),
-            Some(topics.get_untracked().join(",")),
-            tick(schedule),
-        )
-        .await;
+        let result = save_letter(id.get_untracked(), form(), schedule).await;
         match &result {
             Ok(v) => {
                 errors.set(None);

@@ -6,7 +6,7 @@ use app::{
     account::{GetTimeSettings, SaveTimeSettings},
     diary::{
         ArchiveHabit, CheckIn, CreateHabit, DeleteCheckin, DeleteEntry, DeleteHabit, DeleteSession,
-        EditNote, GetDiaryDay, GetStats, SaveEntry, SearchHistory, UndoCheckIn,
+        EditNote, GetDiaryDay, GetStats, HabitForm, SaveEntry, SearchHistory, UndoCheckIn,
         streaks::{Schedule, StreakUnit},
     },
     focus::{AnnotateSession, CreateTag, GetTimer, RecentSessions, TimerCommand},
@@ -23,17 +23,12 @@ use crate::{
 
 pub(crate) fn habit(name: &str, schedule: &str) -> CreateHabit {
     CreateHabit {
-        name: name.into(),
-        colour: Some("#336699".into()),
-        schedule: schedule.into(),
-        times: None,
-        mon: None,
-        tue: None,
-        wed: None,
-        thu: None,
-        fri: None,
-        sat: None,
-        sun: None,
+        habit: HabitForm {
+            name: name.into(),
+            colour: Some("#336699".into()),
+            schedule: schedule.into(),
+            ..HabitForm::default()
+        },
     }
 }
 
@@ -183,7 +178,7 @@ async fn schedules_are_validated_and_weekly_habits_count_weeks() {
     let app = TestApp::spawn().await;
     verified_user(&app, "ada", "ada@example.com").await;
     let mut bad = habit("Gym", "times_per_week");
-    bad.times = Some("9".into());
+    bad.habit.times = Some("9".into());
     let err = app.call(bad).await.unwrap_err();
     assert!(err.field_message("times").is_some(), "{err:?}");
     let err = app.call(habit("Gym", "weekdays")).await.unwrap_err();
@@ -192,11 +187,12 @@ async fn schedules_are_validated_and_weekly_habits_count_weeks() {
     assert!(err.field_message("name").is_some(), "{err:?}");
 
     let mut weekly = habit("Gym", "times_per_week");
-    weekly.times = Some("1".into());
+    weekly.habit.times = Some("1".into());
     let h = app.call(weekly).await.unwrap();
     assert_eq!(h.schedule, Schedule::TimesPerWeek { times: 1 });
     let mut days = habit("Piano", "weekdays");
-    (days.mon, days.wed, days.fri) = (Some("on".into()), Some("on".into()), Some("on".into()));
+    (days.habit.mon, days.habit.wed, days.habit.fri) =
+        (Some("on".into()), Some("on".into()), Some("on".into()));
     let p = app.call(days).await.unwrap();
     assert_eq!(p.schedule, Schedule::Weekdays { mask: 0b10101 });
 

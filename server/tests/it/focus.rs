@@ -6,8 +6,8 @@ use app::{
     AppError,
     focus::{
         AnnotateSession, CompleteTask, CreateTag, CreateTask, DeleteTag, DeleteTask, GetTimer,
-        ListTags, ListTasks, MoveTask, RecentSessions, SaveSettings, SetCurrentTask, TimerCommand,
-        TimerSnapshot, UpdateTask,
+        ListTags, ListTasks, MoveTask, RecentSessions, SaveSettings, SetCurrentTask, SettingsForm,
+        TimerCommand, TimerSnapshot, UpdateTask,
         engine::{Phase, Run},
     },
 };
@@ -28,16 +28,18 @@ fn cmd(c: &str) -> TimerCommand {
 
 fn settings(focus: &str) -> SaveSettings {
     SaveSettings {
-        focus_min: focus.into(),
-        short_break_min: "5".into(),
-        long_break_min: "15".into(),
-        long_break_every: "4".into(),
-        auto_start_breaks: None,
-        auto_start_focus: None,
-        sound: "bell".into(),
-        volume: "60".into(),
-        notify: None,
-        daily_goal: "8".into(),
+        form: SettingsForm {
+            focus_min: focus.into(),
+            short_break_min: "5".into(),
+            long_break_min: "15".into(),
+            long_break_every: "4".into(),
+            auto_start_breaks: None,
+            auto_start_focus: None,
+            sound: "bell".into(),
+            volume: "60".into(),
+            notify: None,
+            daily_goal: "8".into(),
+        },
     }
 }
 
@@ -317,8 +319,8 @@ async fn bad_input_names_the_field_and_writes_nothing() {
     let err = app.call(settings("0")).await.unwrap_err();
     assert!(err.field_message("focus_min").is_some(), "{err:?}");
     let mut s = settings("181");
-    s.volume = "101".into();
-    s.sound = "airhorn".into();
+    s.form.volume = "101".into();
+    s.form.sound = "airhorn".into();
     let err = app.call(s).await.unwrap_err();
     for f in ["focus_min", "volume", "sound"] {
         assert!(err.field_message(f).is_some(), "{f}: {err:?}");

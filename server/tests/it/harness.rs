@@ -260,11 +260,12 @@ impl TestApp {
             .expect("POST request")
     }
 
-    /// Calls a server function the way the browser does (URL-encoded POST to its path) and
-    /// decodes the answer.
+    /// Calls a server function the way the browser does (a POST to its path, URL-encoded or
+    /// JSON as the function declares) and decodes the answer.
     pub async fn call<F>(&self, input: F) -> Result<F::Output, AppError>
     where
         F: ServerFn<Error = AppError> + Serialize,
+        F::Protocol: InputEncoding,
         F::Output: DeserializeOwned,
     {
         let (status, _, body) = self.call_raw(input).await;
@@ -297,6 +298,7 @@ impl TestApp {
     pub async fn call_raw<F>(&self, input: F) -> (StatusCode, header::HeaderMap, String)
     where
         F: ServerFn + Serialize,
+        F::Protocol: InputEncoding,
     {
         self.call_as(&self.client, input, &[]).await
     }
@@ -310,11 +312,16 @@ impl TestApp {
     ) -> (StatusCode, header::HeaderMap, String)
     where
         F: ServerFn + Serialize,
+        F::Protocol: InputEncoding,
     {
-        let mut req = client
+        let req = client
             .post(self.url(F::PATH))
-            .header(header::ACCEPT, "application/json")
-            .form(&input);
+            .header(header::ACCEPT, "application/json");
+        let mut req = if <F::Protocol as InputEncoding>::JSON {
+            req.json(&input)
+        } else {
+            req.form(&input)
+        };
         for (k, v) in headers {
             req = req.header(*k, *v);
         }
@@ -414,4 +421,18 @@ pub fn without_markers(html: &str) -> String {
         .expect("valid regex")
         .replace_all(html, "")
         .into_owned()
+}
+
+/// How a server function's arguments travel: URL-encoded (the default, what plain HTML
+/// forms send) or JSON (`#[server(input = Json)]`, for functions only Rust calls).
+pub trait InputEncoding {
+    const JSON: bool;
+}
+
+impl<O> InputEncoding for server_fn::Http<server_fn::codec::PostUrl, O> {
+    const JSON: bool = false;
+}
+
+impl<O> InputEncoding for server_fn::Http<server_fn::codec::Json, O> {
+    const JSON: bool = true;
 }

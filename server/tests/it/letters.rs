@@ -8,8 +8,8 @@ use std::time::Duration;
 use app::{
     AppError,
     letters::{
-        CancelLetter, GetLetter, ImageView, LetterStatus, LetterView, LettersOverview, ReadLetter,
-        RecipientInput, SaveLetter, ThankLetter,
+        CancelLetter, GetLetter, ImageView, LetterForm, LetterStatus, LetterView, LettersOverview,
+        ReadLetter, RecipientInput, SaveLetter, ThankLetter,
     },
 };
 use chrono::Utc;
@@ -43,30 +43,26 @@ async fn spawn(mail: MailMode, extra: serde_json::Value) -> TestApp {
 pub(crate) fn letter(title: &str, at: chrono::DateTime<Utc>) -> SaveLetter {
     SaveLetter {
         id: None,
-        title: title.into(),
-        body: "Dear future me,\n\nI hope the **plum tree** is still there.".into(),
-        deliver_date: Some(at.format("%Y-%m-%d").to_string()),
-        deliver_time: Some(at.format("%H:%M:%S").to_string()),
-        to_self: Some("on".into()),
-        recipients: None,
-        send_sms: None,
-        public: None,
-        pen_name: None,
-        topics: None,
-        schedule: Some("true".into()),
+        letter: LetterForm {
+            title: title.into(),
+            body: "Dear future me,\n\nI hope the **plum tree** is still there.".into(),
+            deliver_date: at.format("%Y-%m-%d").to_string(),
+            deliver_time: at.format("%H:%M:%S").to_string(),
+            to_self: true,
+            ..LetterForm::default()
+        },
+        schedule: true,
     }
 }
 
-fn others(list: &[(&str, &str, &str)]) -> Option<String> {
-    let v: Vec<RecipientInput> = list
-        .iter()
+fn others(list: &[(&str, &str, &str)]) -> Vec<RecipientInput> {
+    list.iter()
         .map(|(n, e, p)| RecipientInput {
             name: (*n).into(),
             email: (*e).into(),
             phone: (*p).into(),
         })
-        .collect();
-    Some(serde_json::to_string(&v).unwrap())
+        .collect()
 }
 
 async fn count(app: &TestApp, table: &str) -> i64 {
@@ -114,7 +110,7 @@ async fn bad_letters_are_refused_field_by_field_and_nothing_is_stored() {
     assert!(field(&far, "deliver_date").contains("50 years"));
 
     let mut bad = letter("Bad people", soon);
-    bad.recipients = others(&[
+    bad.letter.recipients = others(&[
         ("Bob", "bob@", ""),
         ("Cy", "cy@example.com", "0044 12"),
         ("", "dee@example.com", ""),
@@ -132,19 +128,19 @@ async fn bad_letters_are_refused_field_by_field_and_nothing_is_stored() {
         .iter()
         .map(|(n, e)| (n.as_str(), e.as_str(), ""))
         .collect();
-    crowd.recipients = others(&many);
+    crowd.letter.recipients = others(&many);
     assert!(field(&app.call(crowd).await.unwrap_err(), "recipients").contains("at most 10"));
 
     let mut long = letter("Long", soon);
-    long.body = "x".repeat(50_001);
+    long.letter.body = "x".repeat(50_001);
     assert!(field(&app.call(long).await.unwrap_err(), "body").contains("50000"));
 
     let mut nobody = letter("Nobody", soon);
-    nobody.to_self = None;
+    nobody.letter.to_self = false;
     assert!(field(&app.call(nobody).await.unwrap_err(), "recipients").contains("Choose who"));
 
     let mut bad_time = letter("Time", soon);
-    bad_time.deliver_time = Some("25:61".into());
+    bad_time.letter.deliver_time = "25:61".into();
     assert!(
         app.call(bad_time)
             .await
@@ -162,9 +158,9 @@ async fn bad_letters_are_refused_field_by_field_and_nothing_is_stored() {
 
     // A draft keeps half-written work; scheduling it later checks everything.
     let mut draft = letter("", soon);
-    draft.schedule = None;
-    draft.deliver_date = None;
-    draft.deliver_time = None;
+    draft.schedule = false;
+    draft.letter.deliver_date = String::new();
+    draft.letter.deliver_time = String::new();
     let saved = app.call(draft).await.unwrap();
     assert_eq!(saved.status, LetterStatus::Draft);
     let mut schedule = letter("", soon);
@@ -244,7 +240,7 @@ async fn images_are_judged_by_content_stripped_of_metadata_and_private() {
     let app = spawn(MailMode::Outbox, json!({})).await;
     verified_user(&app, "ada", "ada@example.com").await;
     let mut draft = letter("With pictures", Utc::now() + chrono::Duration::days(2));
-    draft.schedule = None;
+    draft.schedule = false;
     let l = app.call(draft).await.unwrap();
     let id = l.id.to_string();
 
@@ -356,8 +352,8 @@ async fn a_due_letter_arrives_once_by_smtp_and_its_link_opens_it() {
         "<b>To the orchard</b>",
         Utc::now() + chrono::Duration::seconds(2),
     );
-    l.recipients = others(&[("Bob Plum", "bob@example.com", "+44 20 7946 0958")]);
-    l.send_sms = Some("on".into());
+    l.letter.recipients = others(&[("Bob Plum", "bob@example.com", "+44 20 7946 0958")]);
+    l.letter.send_sms = true;
     let saved = app.call(l).await.unwrap();
     assert_eq!(saved.status, LetterStatus::Scheduled);
     assert!(saved.deliver_utc.as_deref().unwrap().ends_with("UTC"));
@@ -500,7 +496,7 @@ async fn a_link_opens_only_its_own_letters_images() {
     let mut ids = Vec::new();
     for title in ["One", "Two"] {
         let mut l = letter(title, Utc::now() + chrono::Duration::seconds(2));
-        l.schedule = None;
+        l.schedule = false;
         let draft = app.call(l).await.unwrap();
         let (status, body) =
             upload(&app, &app.client, &draft.id.to_string(), "a.png", png(8, 8)).await;

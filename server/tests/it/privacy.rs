@@ -71,6 +71,7 @@ async fn device(app: &TestApp, username: &str, agent: &str) -> reqwest::Client {
 async fn status_as<F>(app: &TestApp, client: &reqwest::Client, input: F) -> StatusCode
 where
     F: server_fn::ServerFn + serde::Serialize,
+    F::Protocol: crate::harness::InputEncoding,
 {
     app.call_as(client, input, &[]).await.0
 }
@@ -277,8 +278,8 @@ async fn letter_with_image(
 ) -> (Uuid, String) {
     let mut input: SaveLetter = scheduled_letter(title, Utc::now() + Duration::hours(2));
     if public {
-        input.public = Some("on".into());
-        input.pen_name = Some("Gardener".into());
+        input.letter.public = true;
+        input.letter.pen_name = "Gardener".into();
     }
     let (status, _, body) = app.call_as(client, input, &[]).await;
     assert_eq!(status, StatusCode::OK, "{body}");

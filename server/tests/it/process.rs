@@ -127,20 +127,21 @@ async fn the_binary_prints_its_url_creates_the_sqlite_file_and_stops_on_sigterm(
 }
 
 /// Posts a server function's form the way the browser does, from the site's origin.
-async fn post<F: server_fn::ServerFn + serde::Serialize>(
-    client: &reqwest::Client,
-    site: &str,
-    input: F,
-) -> reqwest::StatusCode {
-    client
+async fn post<F>(client: &reqwest::Client, site: &str, input: F) -> reqwest::StatusCode
+where
+    F: server_fn::ServerFn + serde::Serialize,
+    F::Protocol: crate::harness::InputEncoding,
+{
+    let req = client
         .post(format!("{site}{}", F::PATH))
         .header("origin", site)
-        .header("accept", "application/json")
-        .form(&input)
-        .send()
-        .await
-        .unwrap()
-        .status()
+        .header("accept", "application/json");
+    let req = if <F::Protocol as crate::harness::InputEncoding>::JSON {
+        req.json(&input)
+    } else {
+        req.form(&input)
+    };
+    req.send().await.unwrap().status()
 }
 
 #[tokio::test]
@@ -216,7 +217,7 @@ async fn logs_never_carry_passwords_tokens_cookies_or_letter_text() {
         "A private title",
         chrono::Utc::now() + chrono::Duration::hours(2),
     );
-    letter.body = body.into();
+    letter.letter.body = body.into();
     assert!(post(&client, &site, letter).await.is_success());
     assert!(
         post(

@@ -31,7 +31,8 @@ pub use super::entities::{
     focus_day, focus_session, focus_session_tag, focus_tag_day, focus_timer, tag, task,
 };
 use super::{
-    FocusSettings, NOTE_MAX_CHARS, SOUNDS, SessionView, TagView, TaskView, TimerSnapshot,
+    FocusSettings, NOTE_MAX_CHARS, SOUNDS, SessionView, SettingsForm, TagView, TaskView,
+    TimerSnapshot,
     engine::{Command, FocusEnded, Phase, Run, TimerState},
 };
 use crate::{

@@ -249,19 +249,6 @@ pub(super) async fn update_timer(
     }
     Err(AppError::internal("timer kept changing"))
 }
-/// The settings form as typed.
-pub struct SettingsForm {
-    pub focus_min: String,
-    pub short_break_min: String,
-    pub long_break_min: String,
-    pub long_break_every: String,
-    pub auto_start_breaks: Option<String>,
-    pub auto_start_focus: Option<String>,
-    pub sound: String,
-    pub volume: String,
-    pub notify: Option<String>,
-    pub daily_goal: String,
-}
 /// Validates the settings; every bad field is named.
 pub fn parse_settings(f: SettingsForm) -> Result<FocusSettings, AppError> {
     let t = &crate::i18n::t().timer;

@@ -1,0 +1,279 @@
+//! Writing a letter: saving drafts, scheduling, cancelling, deleting, sharing on the wall.
+
+use super::*;
+
+/// Saves a draft, or schedules (`schedule`), the letter `id` (or a new one).
+pub async fn save(
+    db: &DatabaseConnection,
+    user: Uuid,
+    id: Option<Uuid>,
+    form: LetterForm,
+    schedule: bool,
+) -> Result<LetterView, AppError> {
+    let letters = service()?;
+    let account = user_row(db, user).await?;
+    let existing = match id {
+        Some(id) => Some(own_letter(db, user, id).await?),
+        None => None,
+    };
+    let tz_name = existing
+        .as_ref()
+        .map_or_else(|| account.timezone.clone(), |l| l.timezone.clone());
+    let tz = zone(&tz_name);
+    if let Some(l) = &existing {
+        ensure_editable(l, "letter")?;
+        if LetterStatus::parse(&l.status) == LetterStatus::Scheduled && !schedule {
+            return Err(AppError::validation(
+                "letter",
+                t().letters.scheduled_save_first,
+            ));
+        }
+    }
+
+    // Every check first; nothing is written unless all pass.
+    let mut problems = FieldErrors::default();
+    let title = problems.take(rules::title(&form.title, schedule));
+    let body = problems.take(rules::body(&form.body, schedule));
+    let pen_name = problems.take(rules::pen_name(&form.pen_name));
+    let recipients = problems.take(rules::recipients(&form.recipients, schedule));
+    let topics = problems.take(crate::letters::topics::check(&form.topics));
+    let now = now_ms();
+    // A draft may have a time but no date yet (the form suggests 09:00).
+    let has_date = !form.deliver_date.trim().is_empty();
+    let deliver_at = if schedule || has_date {
+        problems
+            .take(local_instant(tz, &form.deliver_date, &form.deliver_time))
+            .and_then(|at| {
+                if schedule {
+                    problems.take(check_window(at, now, letters.config.min_lead_secs))?;
+                }
+                Some(at)
+            })
+    } else {
+        None
+    };
+    if schedule {
+        let others = recipients.as_ref().map_or(0, Vec::len);
+        if !form.to_self && others == 0 {
+            problems.add("recipients", t().letters.choose_recipients);
+        }
+        if form.to_self && account.email_verified_at.is_none() {
+            problems.add("to_self", t().letters.verify_email_first);
+        }
+        if form.send_sms
+            && !recipients
+                .as_ref()
+                .is_some_and(|r| r.iter().any(|r| r.phone.is_some()))
+        {
+            problems.add("send_sms", t().letters.sms_needs_phone);
+        }
+    }
+    problems.into_result()?;
+    let (Some(title), Some(body), Some(pen_name), Some(recipients), Some(topics)) =
+        (title, body, pen_name, recipients, topics)
+    else {
+        return Err(AppError::internal("validated letter fields missing"));
+    };
+    // Scheduling a public letter publishes it (on delivery): limited per account.
+    let was_public = existing.as_ref().is_some_and(|l| {
+        l.visibility == "public" && LetterStatus::parse(&l.status) == LetterStatus::Scheduled
+    });
+    if schedule && form.public && !was_public {
+        crate::letters::public::take_publish(user)?;
+    }
+
+    let txn = db.begin().await?;
+    let letter_id = match &existing {
+        Some(l) => l.id,
+        None => Uuid::new_v4(),
+    };
+    let status = if schedule {
+        LetterStatus::Scheduled
+    } else {
+        existing
+            .as_ref()
+            .map_or(LetterStatus::Draft, |l| LetterStatus::parse(&l.status))
+    };
+    let mut row = match &existing {
+        Some(l) => letter::ActiveModel::from(l.clone()),
+        None => letter::ActiveModel {
+            id: Set(letter_id),
+            user_id: Set(Some(user)),
+            public_id: Set(public_id()?),
+            timezone: Set(tz_name.clone()),
+            created_ms: Set(now),
+            delivered_ms: Set(None),
+            ..Default::default()
+        },
+    };
+    row.title = Set(title);
+    row.body = Set(body);
+    row.status = Set(status.as_str().to_owned());
+    row.deliver_at_ms = Set(deliver_at);
+    row.to_self = Set(form.to_self);
+    row.send_sms = Set(form.send_sms);
+    row.visibility = Set(if form.public { "public" } else { "private" }.to_owned());
+    row.pen_name = Set(pen_name);
+    row.updated_ms = Set(now);
+    if existing.is_some() {
+        row.update(&txn).await?;
+    } else {
+        row.insert(&txn).await?;
+    }
+    crate::letters::topics::set_topics(&txn, letter_id, &topics).await?;
+
+    // Replace the recipients that have not started delivery; if any has, the letter is
+    // already on its way and stays as it is.
+    letter_recipient::Entity::delete_many()
+        .filter(letter_recipient::Column::LetterId.eq(letter_id))
+        .filter(letter_recipient::Column::Status.is_not_in(IN_FLIGHT))
+        .exec(&txn)
+        .await?;
+    let started = letter_recipient::Entity::find()
+        .filter(letter_recipient::Column::LetterId.eq(letter_id))
+        .count(&txn)
+        .await?;
+    if started > 0 {
+        txn.rollback().await?;
+        return Err(AppError::validation(
+            "letter",
+            t().letters.delivery_begun_change,
+        ));
+    }
+    let domain = letters.mail_domain();
+    let recipient_status = if schedule { "pending" } else { "draft" };
+    let mut rows = Vec::new();
+    if form.to_self {
+        rows.push((true, None, account.email.clone(), None));
+    }
+    for r in recipients {
+        rows.push((false, r.name, r.email, r.phone));
+    }
+    for (position, (is_self, name, email, phone)) in rows.into_iter().enumerate() {
+        let rid = Uuid::new_v4();
+        letter_recipient::ActiveModel {
+            id: Set(rid),
+            letter_id: Set(letter_id),
+            position: Set(i32::try_from(position).unwrap_or(i32::MAX)),
+            is_self: Set(is_self),
+            name: Set(name),
+            email: Set(email),
+            phone: Set(phone),
+            status: Set(recipient_status.into()),
+            next_attempt_ms: Set(deliver_at),
+            attempts: Set(0),
+            lease_owner: Set(None),
+            lease_until_ms: Set(None),
+            message_id: Set(format!(
+                "<letter.{}.{}@{domain}>",
+                letter_id.simple(),
+                rid.simple()
+            )),
+            token_hash: Set(schedule.then(|| digest(&letters.link_token(rid)))),
+            sent_ms: Set(None),
+            sms_sent_ms: Set(None),
+            last_error: Set(None),
+            thanked_ms: Set(None),
+            thanks_note: Set(None),
+        }
+        .insert(&txn)
+        .await?;
+    }
+    txn.commit().await?;
+    if schedule {
+        letters.wake.notify_waiters();
+        tracing::info!(letter = %letter_id, "letter scheduled");
+    }
+    letter_view(db, user, letter_id).await
+}
+/// Cancels a scheduled letter whose delivery has not begun.
+pub async fn cancel(db: &DatabaseConnection, user: Uuid, id: Uuid) -> Result<LetterView, AppError> {
+    let l = own_letter(db, user, id).await?;
+    if LetterStatus::parse(&l.status) != LetterStatus::Scheduled {
+        return Err(AppError::validation(
+            "letter",
+            t().letters.only_scheduled_cancel,
+        ));
+    }
+    let txn = db.begin().await?;
+    letter_recipient::Entity::update_many()
+        .col_expr(letter_recipient::Column::Status, "cancelled".into())
+        .filter(letter_recipient::Column::LetterId.eq(id))
+        .filter(letter_recipient::Column::Status.eq("pending"))
+        .exec(&txn)
+        .await?;
+    let started = letter_recipient::Entity::find()
+        .filter(letter_recipient::Column::LetterId.eq(id))
+        .filter(letter_recipient::Column::Status.is_in(IN_FLIGHT))
+        .count(&txn)
+        .await?;
+    if started > 0 {
+        txn.rollback().await?;
+        return Err(AppError::validation(
+            "letter",
+            t().letters.delivery_begun_cancel,
+        ));
+    }
+    letter::Entity::update_many()
+        .col_expr(letter::Column::Status, "cancelled".into())
+        .col_expr(letter::Column::UpdatedMs, now_ms().into())
+        .filter(letter::Column::Id.eq(id))
+        .exec(&txn)
+        .await?;
+    txn.commit().await?;
+    letter_view(db, user, id).await
+}
+/// Deletes a letter, its recipients and its images (not while a delivery is in flight).
+pub async fn delete(db: &DatabaseConnection, user: Uuid, id: Uuid) -> Result<(), AppError> {
+    let letters = service()?;
+    own_letter(db, user, id).await?;
+    let images = images_of(db, id).await?;
+    let txn = db.begin().await?;
+    letter_recipient::Entity::delete_many()
+        .filter(letter_recipient::Column::LetterId.eq(id))
+        .filter(letter_recipient::Column::Status.ne("sending"))
+        .exec(&txn)
+        .await?;
+    let sending = letter_recipient::Entity::find()
+        .filter(letter_recipient::Column::LetterId.eq(id))
+        .count(&txn)
+        .await?;
+    if sending > 0 {
+        txn.rollback().await?;
+        return Err(AppError::validation("letter", t().letters.being_delivered));
+    }
+    letter::Entity::delete_by_id(id).exec(&txn).await?;
+    txn.commit().await?;
+    for image in images {
+        if let Err(e) = letters.store.delete(&image.storage_key).await {
+            tracing::warn!(error = %e, "deleting an image file failed; the retention job retries");
+        }
+    }
+    Ok(())
+}
+/// Refuses file names that try to name a path: the name is only shown to the author (as
+/// the default alt text); the stored file gets a name of the server's own.
+/// Shares a letter on the wall or takes it down, at any time; sharing is limited per
+/// account (taking down never is). A delivered letter appears on (or leaves) the wall at
+/// once; a scheduled one when it is delivered.
+pub async fn set_public(
+    db: &DatabaseConnection,
+    user: Uuid,
+    id: Uuid,
+    public: bool,
+) -> Result<LetterView, AppError> {
+    let l = own_letter(db, user, id).await?;
+    if public && l.visibility != "public" {
+        crate::letters::public::take_publish(user)?;
+    }
+    letter::Entity::update_many()
+        .col_expr(
+            letter::Column::Visibility,
+            if public { "public" } else { "private" }.into(),
+        )
+        .filter(letter::Column::Id.eq(l.id))
+        .exec(db)
+        .await?;
+    crate::letters::public::changed();
+    letter_view(db, user, id).await
+}

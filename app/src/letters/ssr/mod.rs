@@ -1,0 +1,370 @@
+//! The letter service: drafts, scheduling, editing and cancelling, images, the recipient's
+//! reading page and the author's notifications.
+//!
+//! Editing and cancelling race with the scheduler only through the recipient rows: both
+//! sides change a row only in the state they expect (`pending` → `sending` for the
+//! scheduler, `pending` → deleted/`cancelled` for the author), inside one statement or
+//! transaction, so a letter is either changed before its delivery begins or not at all.
+
+mod attachments;
+mod compose;
+mod reading;
+mod view;
+mod when;
+pub use attachments::*;
+pub use compose::*;
+pub use reading::*;
+pub use view::*;
+pub use when::*;
+
+use std::sync::Arc;
+
+use chrono::{DateTime, LocalResult, NaiveDate, NaiveTime, TimeZone, Utc};
+use chrono_tz::Tz;
+use hmac::{Hmac, Mac};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+};
+use serde::Deserialize;
+use sha2::Sha256;
+use tokio::sync::Notify;
+use uuid::Uuid;
+
+use super::{
+    DeliveryPreview, ImageView, LetterForm, LetterStatus, LetterSummary, LetterView, LettersHome,
+    ReadView, RecipientView,
+    entities::{letter, letter_image, letter_recipient},
+    images::{ImageLimits, process},
+    rules,
+    sms::SmsProvider,
+    storage::BlobStore,
+};
+use crate::{
+    AppError, FieldErrors,
+    account::ssr::{entities::user_account, session::digest},
+    i18n::{DateStyle, Lang, date_in, fill, t},
+    notifications::Kind,
+    system::ssr::system_setting,
+};
+
+/// Settings of letters and their delivery (`[letters]` in `ripen.toml`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LetterConfig {
+    /// The earliest delivery, in seconds from now. One hour; tests shorten it.
+    pub min_lead_secs: i64,
+    /// Stored image bytes per user.
+    pub quota_bytes: u64,
+    /// Largest accepted upload.
+    pub image_max_bytes: usize,
+    /// Whether this process runs the delivery scheduler.
+    pub deliver: bool,
+    /// How often an idle scheduler looks for due letters (it is also woken when a letter
+    /// is scheduled), in milliseconds.
+    pub poll_ms: u64,
+    /// Concurrent senders.
+    pub workers: usize,
+    /// Deliveries claimed per query.
+    pub batch: u64,
+    /// How long a claimed delivery is reserved for its sender. Longer than the SMTP
+    /// timeout (30 s): an expired lease means the sender died, and another takes over.
+    pub lease_secs: i64,
+    /// Most deliveries one process may have sent but not yet recorded as sent. The
+    /// recorder writes them in groups (fewer statements per letter); a process that dies
+    /// abruptly repeats at most this many (with their Message-IDs) after its leases expire.
+    pub unrecorded_max: usize,
+    /// Attempts before a delivery is marked failed.
+    pub max_attempts: i32,
+    /// The first retry waits this long; each next one twice as long (capped).
+    pub backoff_base_secs: i64,
+    pub backoff_max_secs: i64,
+}
+
+impl Default for LetterConfig {
+    fn default() -> Self {
+        Self {
+            min_lead_secs: 3600,
+            quota_bytes: 50 * 1024 * 1024,
+            image_max_bytes: 10 * 1024 * 1024,
+            deliver: true,
+            poll_ms: 500,
+            workers: 8,
+            batch: 64,
+            lease_secs: 120,
+            unrecorded_max: 256,
+            max_attempts: 8,
+            backoff_base_secs: 60,
+            backoff_max_secs: 6 * 3600,
+        }
+    }
+}
+
+/// Shared by every request and the scheduler.
+pub struct Letters {
+    pub config: LetterConfig,
+    pub store: Arc<dyn BlobStore>,
+    pub sms: Arc<dyn SmsProvider>,
+    /// Woken when a letter is scheduled, so an early delivery is not left to the poll.
+    pub wake: Arc<Notify>,
+    pub site_url: String,
+    link_key: [u8; 32],
+}
+
+const LINK_KEY: &str = "letter_link_key";
+
+impl Letters {
+    /// Loads (or creates, once per installation) the key that derives letter links.
+    pub async fn new(
+        db: &DatabaseConnection,
+        config: LetterConfig,
+        store: Arc<dyn BlobStore>,
+        sms: Arc<dyn SmsProvider>,
+        site_url: &str,
+    ) -> Result<Self, sea_orm::DbErr> {
+        use base64::{Engine as _, engine::general_purpose::STANDARD};
+        let mut fresh = [0u8; 32];
+        getrandom::fill(&mut fresh).map_err(|e| sea_orm::DbErr::Custom(e.to_string()))?;
+        let now = Utc::now().fixed_offset();
+        system_setting::Entity::insert(system_setting::ActiveModel {
+            key: Set(LINK_KEY.into()),
+            value: Set(STANDARD.encode(fresh)),
+            updated_at: Set(now),
+        })
+        .on_conflict_do_nothing_on([system_setting::Column::Key])
+        .exec_without_returning(db)
+        .await?;
+        let stored = system_setting::Entity::find_by_id(LINK_KEY)
+            .one(db)
+            .await?
+            .ok_or_else(|| sea_orm::DbErr::RecordNotFound(LINK_KEY.into()))?;
+        let bytes = STANDARD
+            .decode(stored.value.trim())
+            .map_err(|e| sea_orm::DbErr::Custom(e.to_string()))?;
+        let link_key: [u8; 32] = bytes
+            .try_into()
+            .map_err(|_| sea_orm::DbErr::Custom("letter link key has the wrong size".into()))?;
+        Ok(Self {
+            config,
+            store,
+            sms,
+            wake: Arc::new(Notify::new()),
+            site_url: site_url.trim_end_matches('/').to_owned(),
+            link_key,
+        })
+    }
+
+    /// The recipient's link token: HMAC-SHA256 of the recipient id under the
+    /// installation's key. Stable, so a re-sent email carries the same link; only its
+    /// SHA-256 is stored.
+    pub fn link_token(&self, recipient: Uuid) -> String {
+        use base64::{Engine as _, engine::general_purpose::URL_SAFE_NO_PAD};
+        let mut mac =
+            <Hmac<Sha256> as Mac>::new_from_slice(&self.link_key).expect("HMAC takes any key");
+        mac.update(b"ripen-letter-link:");
+        mac.update(recipient.as_bytes());
+        URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
+    }
+
+    pub fn link(&self, recipient: Uuid) -> String {
+        format!("{}/l/{}", self.site_url, self.link_token(recipient))
+    }
+
+    /// The host part of Message-IDs.
+    pub fn mail_domain(&self) -> String {
+        self.site_url
+            .split("://")
+            .nth(1)
+            .unwrap_or("ripen.localhost")
+            .split(['/', ':'])
+            .next()
+            .unwrap_or("ripen.localhost")
+            .to_owned()
+    }
+
+    pub fn image_limits(&self) -> ImageLimits {
+        ImageLimits {
+            max_bytes: self.config.image_max_bytes,
+            ..ImageLimits::default()
+        }
+    }
+}
+
+/// The letters service the server provided for this request.
+pub fn service() -> Result<Arc<Letters>, AppError> {
+    crate::request::service()
+}
+
+pub use crate::clock::now_ms;
+
+/// The language an account reads Ripen in (for notifications and emails sent without a
+/// request): its setting, else English.
+pub(crate) fn account_lang(account: &user_account::Model) -> Lang {
+    account
+        .language
+        .as_deref()
+        .and_then(Lang::parse)
+        .unwrap_or_default()
+}
+
+async fn user_row(db: &impl ConnectionTrait, user: Uuid) -> Result<user_account::Model, AppError> {
+    user_account::Entity::find_by_id(user)
+        .one(db)
+        .await?
+        .ok_or(AppError::Unauthorized)
+}
+
+async fn own_letter(
+    db: &impl ConnectionTrait,
+    user: Uuid,
+    id: Uuid,
+) -> Result<letter::Model, AppError> {
+    letter::Entity::find_by_id(id)
+        .filter(letter::Column::UserId.eq(user))
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+/// The letter's author, if the account still exists.
+pub(crate) async fn author_of(
+    db: &impl ConnectionTrait,
+    l: &letter::Model,
+) -> Result<Option<user_account::Model>, AppError> {
+    Ok(match l.user_id {
+        Some(u) => user_account::Entity::find_by_id(u).one(db).await?,
+        None => None,
+    })
+}
+
+/// An image of one of the caller's letters, with that letter.
+async fn own_image(
+    db: &impl ConnectionTrait,
+    user: Uuid,
+    id: Uuid,
+) -> Result<(letter_image::Model, letter::Model), AppError> {
+    let img = letter_image::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let l = own_letter(db, user, img.letter_id).await?;
+    Ok((img, l))
+}
+
+/// Refuses changes (reported on `field`) to a letter that has been delivered or failed.
+fn ensure_editable(l: &letter::Model, field: &str) -> Result<(), AppError> {
+    if LetterStatus::parse(&l.status).editable() {
+        Ok(())
+    } else {
+        Err(AppError::validation(field, t().letters.not_editable))
+    }
+}
+
+fn public_id() -> Result<String, AppError> {
+    // 16 random bytes, base32-like: non-sequential and unguessable, URL-safe.
+    let mut b = [0u8; 10];
+    getrandom::fill(&mut b).map_err(AppError::internal)?;
+    const ALPHABET: &[u8; 32] = b"abcdefghijkmnpqrstuvwxyz23456789";
+    let mut out = String::with_capacity(16);
+    let mut acc: u128 = 0;
+    for byte in b {
+        acc = (acc << 8) | u128::from(byte);
+    }
+    for _ in 0..16 {
+        out.push(ALPHABET[(acc & 31) as usize] as char);
+        acc >>= 5;
+    }
+    Ok(out)
+}
+
+const IN_FLIGHT: [&str; 2] = ["sending", "sent"];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const LONDON: Tz = chrono_tz::Europe::London;
+
+    #[test]
+    fn local_times_become_instants_with_clock_changes_handled() {
+        // 2027-03-28 01:30 does not exist in London (01:00 → 02:00).
+        let e = local_instant(LONDON, "2027-03-28", "01:30").unwrap_err();
+        assert!(
+            e.field_message("deliver_time")
+                .unwrap()
+                .contains("clocks go forward")
+        );
+        // 2027-10-31 01:30 happens twice; the first (BST, UTC+1) is meant.
+        let at = local_instant(LONDON, "2027-10-31", "01:30").unwrap();
+        assert_eq!(describe(at, LONDON).1, "2027-10-31 00:30 UTC");
+        assert!(
+            local_instant(LONDON, "31/12/2027", "09:00")
+                .unwrap_err()
+                .field_message("deliver_date")
+                .is_some()
+        );
+        assert!(
+            local_instant(LONDON, "2027-12-31", "9am")
+                .unwrap_err()
+                .field_message("deliver_time")
+                .is_some()
+        );
+        assert_eq!(
+            local_instant(LONDON, "2027-01-01", "09:00:30").unwrap() % 60_000,
+            30_000
+        );
+    }
+
+    #[test]
+    fn the_delivery_window_is_one_hour_to_fifty_years() {
+        let now = 1_800_000_000_000;
+        assert!(
+            check_window(now - 1, now, 3600)
+                .unwrap_err()
+                .field_message("deliver_date")
+                .unwrap()
+                .contains("passed")
+        );
+        assert!(
+            check_window(now + 59 * 60_000, now, 3600)
+                .unwrap_err()
+                .field_message("deliver_date")
+                .unwrap()
+                .contains("1 hour")
+        );
+        assert!(check_window(now + 3_600_000, now, 3600).is_ok());
+        let fifty = DateTime::<Utc>::from_timestamp_millis(now)
+            .unwrap()
+            .checked_add_months(chrono::Months::new(600))
+            .unwrap()
+            .timestamp_millis();
+        assert!(check_window(fifty, now, 3600).is_ok());
+        assert!(
+            check_window(fifty + 1, now, 3600)
+                .unwrap_err()
+                .field_message("deliver_date")
+                .unwrap()
+                .contains("50 years")
+        );
+    }
+
+    #[test]
+    fn file_names_cannot_name_paths() {
+        assert!(check_file_name("../../etc/passwd.png").is_err());
+        assert!(check_file_name("a\\b.png").is_err());
+        assert!(check_file_name("x\u{0}.png").is_err());
+        assert_eq!(check_file_name(" holiday.jpg ").unwrap(), "holiday.jpg");
+    }
+
+    #[test]
+    fn public_ids_are_random_and_url_safe() {
+        let a = public_id().unwrap();
+        let b = public_id().unwrap();
+        assert_ne!(a, b);
+        assert_eq!(a.len(), 16);
+        assert!(
+            a.chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+        );
+    }
+}
