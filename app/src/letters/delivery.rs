@@ -30,7 +30,7 @@ use std::{
 use chrono::Utc;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, QueryFilter,
-    Statement, UpdateMany, Value,
+    Statement, UpdateMany, Value, sea_query::Expr,
 };
 use tokio::{
     sync::{OwnedSemaphorePermit, Semaphore, mpsc, watch},
@@ -44,7 +44,7 @@ use super::{
     ssr::{Letters, account_lang, long_date_in, zone},
 };
 use crate::{
-    AppError,
+    AppError, ResultExt,
     account::ssr::entities::user_account,
     i18n::{Lang, fill},
     mail::{Email, MailError, Mailer, SEND_TIMEOUT, templates},
@@ -82,8 +82,8 @@ impl Scheduler {
 
     /// Starts the configured number of workers and the recorders they report to; all stop
     /// when `shutdown` turns `true` (each worker finishes the message it is sending, the
-    /// recorders record every message sent; claimed rows no worker reached are released
-    /// when their lease expires).
+    /// recorders record every message sent; claimed rows no worker reached are given
+    /// back).
     pub fn spawn(self, shutdown: watch::Receiver<bool>) -> JoinSet<()> {
         let mut set = JoinSet::new();
         let workers = self.letters.config.workers.max(1);
@@ -147,22 +147,33 @@ impl Scheduler {
                         ms = started.elapsed().as_millis(),
                         "deliveries claimed"
                     );
-                    for claimed in batch {
+                    // The batch shares one lease (all its rows were claimed together).
+                    let lease = batch.first().and_then(|c| c.r.lease_until_ms);
+                    let mut rows = batch.into_iter();
+                    let mut unsent: Vec<Uuid> = Vec::new();
+                    while let Some(claimed) = rows.next() {
                         if *shutdown.borrow() {
-                            return;
-                        }
-                        // Behind a slow mail server the rest of a batch can outlive its
-                        // lease; a row whose lease could expire during its send is left
-                        // to expire and be claimed afresh, so it is never sent twice.
-                        let by = send_by(claimed.r.lease_until_ms, self.letters.config.lease_secs);
-                        if Utc::now().timestamp_millis() >= by {
-                            continue;
+                            unsent.push(claimed.r.id);
+                            unsent.extend(rows.by_ref().map(|c| c.r.id));
+                            break;
                         }
                         // A send takes a permit that the recorder gives back once the
                         // delivery is recorded: at most `unrecorded_max` are in between.
                         let Ok(permit) = unrecorded.clone().acquire_owned().await else {
                             return;
                         };
+                        // Checked after the permit, since waiting for one can take long:
+                        // behind a slow mail server (or a busy machine) the rest of a
+                        // batch can outlive its lease, and a row whose lease could expire
+                        // during its send must not be sent by this worker, or another
+                        // could claim and send it too. Its batch-mates are as late.
+                        let by = send_by(claimed.r.lease_until_ms, self.letters.config.lease_secs);
+                        if Utc::now().timestamp_millis() >= by {
+                            drop(permit);
+                            unsent.push(claimed.r.id);
+                            unsent.extend(rows.by_ref().map(|c| c.r.id));
+                            break;
+                        }
                         let result = self.send(&claimed).await;
                         let attempt = Attempt {
                             claimed,
@@ -172,6 +183,20 @@ impl Scheduler {
                         if record.send(attempt).await.is_err() {
                             return;
                         }
+                    }
+                    // Rows never handed to the mail server go back at once, rather than
+                    // waiting out the lease and counting as a failed attempt.
+                    if let (false, Some(lease)) = (unsent.is_empty(), lease) {
+                        match self.unclaim(&unsent, lease).await {
+                            Ok(n) => tracing::debug!(rows = n, "unsent claims given back"),
+                            // Left to expire, as if this process had died.
+                            Err(e) => {
+                                tracing::error!(error = %e, "giving back unsent claims failed")
+                            }
+                        }
+                    }
+                    if *shutdown.borrow() {
+                        return;
                     }
                 }
                 Ok(_) => {
@@ -210,6 +235,28 @@ impl Scheduler {
                 }
             }
         }
+    }
+
+    /// Gives back claimed deliveries this process never handed to the mail server: due
+    /// again at once, and the claim does not count as an attempt. Fenced by owner and
+    /// lease, so a row that meanwhile expired and was claimed again (by any process) is
+    /// left alone.
+    pub async fn unclaim(&self, ids: &[Uuid], lease_until_ms: i64) -> Result<u64, AppError> {
+        use letter_recipient::Column as C;
+        use sea_orm::sea_query::ExprTrait;
+        let done = letter_recipient::Entity::update_many()
+            .col_expr(C::Status, Expr::value("pending"))
+            .col_expr(C::LeaseOwner, Expr::value(None::<String>))
+            .col_expr(C::LeaseUntilMs, Expr::value(None::<i64>))
+            .col_expr(C::Attempts, Expr::col(C::Attempts).sub(1))
+            .filter(C::Id.is_in(ids.iter().copied()))
+            .filter(C::Status.eq("sending"))
+            .filter(C::LeaseOwner.eq(self.instance.clone()))
+            .filter(C::LeaseUntilMs.eq(lease_until_ms))
+            .exec(&self.db)
+            .await
+            .or_internal("giving back unsent claims")?;
+        Ok(done.rows_affected)
     }
 
     /// Makes deliveries whose lease expired (their sender died or hung) due again, so any

@@ -640,3 +640,75 @@ async fn unreachable_mail_servers_are_retried_then_the_letter_is_marked_failed()
             .any(|n| n.title.starts_with("Not delivered"))
     );
 }
+
+/// A claim the scheduler could not send within its lease (a slow mail server, a busy
+/// machine) goes back at once and does not count as an attempt; a give-back never touches
+/// a claim that is no longer the giver's (another instance's, or one taken afresh).
+#[tokio::test]
+async fn unsent_claims_go_back_uncounted_and_only_by_their_holder() {
+    use std::sync::Arc;
+
+    use app::letters::{
+        delivery::Scheduler,
+        entities::letter_recipient,
+        sms::LogSms,
+        ssr::{LetterConfig, Letters},
+        storage::LocalDir,
+    };
+    use sea_orm::EntityTrait;
+
+    // The server's own scheduler stays off: this test claims by hand.
+    let app = spawn(MailMode::Outbox, json!({ "deliver": false })).await;
+    verified_user(&app, "ada", "ada@example.com").await;
+    app.call(letter("Soon", Utc::now() + chrono::Duration::hours(1)))
+        .await
+        .unwrap();
+    app.db
+        .execute_unprepared("UPDATE letter_recipient SET next_attempt_ms = 0")
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let letters = Arc::new(
+        Letters::new(
+            &app.db,
+            LetterConfig::default(),
+            Arc::new(LocalDir::new(dir.path().join("uploads")).unwrap()),
+            Arc::new(LogSms),
+            &app.site_url,
+        )
+        .await
+        .unwrap(),
+    );
+    let mailer = app::mail::Mailer::outbox(dir.path().join("outbox"), "Ripen <r@x.test>").unwrap();
+    let a = Scheduler::new(app.db.clone(), mailer.clone(), letters.clone());
+    let b = Scheduler::new(app.db.clone(), mailer, letters);
+    let row = |app: &TestApp, id| {
+        let db = app.db.clone();
+        async move {
+            letter_recipient::Entity::find_by_id(id)
+                .one(&db)
+                .await
+                .unwrap()
+                .unwrap()
+        }
+    };
+
+    let claimed = a.claim(Utc::now().timestamp_millis()).await.unwrap();
+    assert_eq!(claimed.len(), 1);
+    let (id, lease) = (claimed[0].r.id, claimed[0].r.lease_until_ms.unwrap());
+    assert_eq!(row(&app, id).await.attempts, 1);
+    assert_eq!(b.unclaim(&[id], lease).await.unwrap(), 0, "not b's claim");
+    assert_eq!(a.unclaim(&[id], lease).await.unwrap(), 1);
+    let back = row(&app, id).await;
+    assert_eq!(back.status, "pending");
+    assert_eq!(back.attempts, 0, "a claim never sent is no attempt");
+    assert!(back.lease_owner.is_none() && back.lease_until_ms.is_none());
+
+    // Taken again (by b): a's late give-back of its old claim changes nothing.
+    let again = b.claim(Utc::now().timestamp_millis()).await.unwrap();
+    assert_eq!(again.len(), 1);
+    assert_eq!(a.unclaim(&[id], lease).await.unwrap(), 0);
+    let held = row(&app, id).await;
+    assert_eq!(held.status, "sending");
+    assert_eq!(held.lease_owner.as_deref(), Some(b.instance.as_str()));
+}
