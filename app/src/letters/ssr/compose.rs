@@ -251,8 +251,7 @@ pub async fn delete(db: &DatabaseConnection, user: Uuid, id: Uuid) -> Result<(),
     }
     Ok(())
 }
-/// Refuses file names that try to name a path: the name is only shown to the author (as
-/// the default alt text); the stored file gets a name of the server's own.
+
 /// Shares a letter on the wall or takes it down, at any time; sharing is limited per
 /// account (taking down never is). A delivered letter appears on (or leaves) the wall at
 /// once; a scheduled one when it is delivered.

@@ -261,7 +261,8 @@ fn ensure_editable(l: &letter::Model, field: &str) -> Result<(), AppError> {
 }
 
 fn public_id() -> Result<String, AppError> {
-    // 16 random bytes, base32-like: non-sequential and unguessable, URL-safe.
+    // 10 random bytes (80 bits) as 16 base32-like characters: non-sequential,
+    // unguessable and URL-safe.
     let mut b = [0u8; 10];
     getrandom::fill(&mut b).map_err(AppError::internal)?;
     const ALPHABET: &[u8; 32] = b"abcdefghijkmnpqrstuvwxyz23456789";
