@@ -12,7 +12,7 @@ pub trait SmsProvider: Send + Sync {
 /// The default: logs that a message would be sent, without its text (it holds a link).
 pub struct LogSms;
 
-/// `+4420…58`: enough to recognise a number in the log, not enough to dial it.
+/// `+442…58`: enough to recognise a number in the log, not enough to dial it.
 pub fn mask(number: &str) -> String {
     let n = number.chars().count();
     if n <= 6 {

@@ -2,6 +2,8 @@
 
 use super::*;
 
+/// Refuses file names that try to name a path: the name is only shown to the author (as
+/// the default alt text); the stored file gets a name of the server's own.
 pub fn check_file_name(name: &str) -> Result<String, AppError> {
     let n = name.trim();
     if n.contains('/')

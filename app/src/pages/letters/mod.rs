@@ -23,7 +23,7 @@ use crate::{
     components::form::{FieldMessage, SignInPrompt, message_for, raw_text},
     i18n::{fill, plural},
     letters::{
-        ImageView, LetterForm, LetterStatus, LetterSummary, LetterView, LettersHome, ReadView,
+        ImageView, LetterForm, LetterStatus, RecipientStatus, LetterSummary, LetterView, LettersHome, ReadView,
         RecipientInput, RecipientView, cancel_letter, delete_image, delete_letter, get_letter,
         letters_overview, preview_delivery, read_letter,
         rules::{self, MAX_IMAGES, MAX_RECIPIENTS},

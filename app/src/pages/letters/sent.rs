@@ -6,13 +6,15 @@ use super::*;
 pub(super) fn recipient_status(r: &RecipientView) -> String {
     let t = &crate::i18n::t().letters;
     let reason = r.last_error.clone().unwrap_or_default();
-    match r.status.as_str() {
-        "sent" => t.status_delivered.into(),
-        "failed" => fill(t.recipient_failed, &[("reason", &reason)]),
-        "pending" if r.attempts > 0 => fill(t.recipient_retrying, &[("reason", &reason)]),
-        "pending" | "sending" => t.recipient_waiting.into(),
-        "cancelled" => t.status_cancelled.into(),
-        _ => t.status_draft.into(),
+    match r.status {
+        RecipientStatus::Sent => t.status_delivered.into(),
+        RecipientStatus::Failed => fill(t.recipient_failed, &[("reason", &reason)]),
+        RecipientStatus::Pending if r.attempts > 0 => {
+            fill(t.recipient_retrying, &[("reason", &reason)])
+        }
+        RecipientStatus::Pending | RecipientStatus::Sending => t.recipient_waiting.into(),
+        RecipientStatus::Cancelled => t.status_cancelled.into(),
+        RecipientStatus::Draft => t.status_draft.into(),
     }
 }
 /// A delivered (or undeliverable) letter, as its author sees it.
