@@ -28,7 +28,13 @@ use std::{
 
 use app::{
     account::ssr::entities::user_account,
-    letters::entities::{letter, letter_recipient},
+    letters::{
+        LetterStatus, RecipientStatus,
+        entities::{
+            letter,
+            letter_recipient::{self, NewDelivery},
+        },
+    },
 };
 use chrono::Utc;
 use sea_orm::{ActiveValue::Set, DatabaseConnection, EntityTrait};
@@ -214,47 +220,29 @@ async fn seed(db: &DatabaseConnection, user: Uuid, due: &[i64]) -> HashMap<Strin
         let mut recipients = Vec::new();
         for &at in chunk {
             let (l, r) = (Uuid::new_v4(), Uuid::new_v4());
-            let message_id = format!("<letter.{}.{}@bench.test>", l.simple(), r.simple());
-            ids.insert(message_id.clone(), at);
+            ids.insert(letter_recipient::message_id(l, r, "bench.test"), at);
+            let public_id = l.simple().to_string()[..16].to_owned();
             letters.push(letter::ActiveModel {
-                id: Set(l),
-                user_id: Set(Some(user)),
-                public_id: Set(l.simple().to_string()[..16].to_owned()),
                 title: Set("A letter from the past".into()),
                 body: Set("Dear future me,\n\nI hope the work went well. ".repeat(8)),
-                status: Set("scheduled".into()),
+                status: Set(LetterStatus::Scheduled),
                 deliver_at_ms: Set(Some(at)),
-                timezone: Set("UTC".into()),
                 to_self: Set(true),
-                send_sms: Set(false),
-                visibility: Set("private".into()),
-                pen_name: Set(None),
-                created_ms: Set(at - 86_400_000),
-                updated_ms: Set(at - 86_400_000),
-                delivered_ms: Set(None),
-                hidden_ms: Set(None),
+                ..letter::ActiveModel::new_draft(l, user, public_id, "UTC", at - 86_400_000)
             });
-            recipients.push(letter_recipient::ActiveModel {
-                id: Set(r),
-                letter_id: Set(l),
-                position: Set(0),
-                is_self: Set(true),
-                name: Set(None),
-                email: Set(format!("reader.{}@bench.test", r.simple())),
-                phone: Set(None),
-                status: Set("pending".into()),
-                next_attempt_ms: Set(Some(at)),
-                attempts: Set(0),
-                lease_owner: Set(None),
-                lease_until_ms: Set(None),
-                message_id: Set(message_id),
-                token_hash: Set(None),
-                sent_ms: Set(None),
-                sms_sent_ms: Set(None),
-                last_error: Set(None),
-                thanked_ms: Set(None),
-                thanks_note: Set(None),
-            });
+            recipients.push(letter_recipient::ActiveModel::new_delivery(NewDelivery {
+                id: r,
+                letter_id: l,
+                position: 0,
+                is_self: true,
+                name: None,
+                email: format!("reader.{}@bench.test", r.simple()),
+                phone: None,
+                status: RecipientStatus::Pending,
+                due_ms: Some(at),
+                mail_domain: "bench.test".into(),
+                token_hash: None,
+            }));
         }
         letter::Entity::insert_many(letters)
             .exec_without_returning(db)

@@ -24,7 +24,10 @@ use std::{
     time::Duration,
 };
 
-use app::{account::ssr::entities::user_account, letters::entities::letter};
+use app::{
+    account::ssr::entities::user_account,
+    letters::{LetterStatus, Visibility, entities::letter},
+};
 use axum::{Router, response::IntoResponse, routing::get};
 use chrono::Utc;
 use sea_orm::{ActiveValue::Set, DatabaseConnection, EntityTrait};
@@ -115,10 +118,8 @@ async fn seed(db: &DatabaseConnection, n: usize) {
         letter::Entity::insert_many(chunk.iter().map(|&i| {
             let id = Uuid::new_v4();
             let delivered = base + (i as i64) * 60_000;
+            let public_id = id.simple().to_string()[..16].to_owned();
             letter::ActiveModel {
-                id: Set(id),
-                user_id: Set(Some(user)),
-                public_id: Set(id.simple().to_string()[..16].to_owned()),
                 title: Set(format!("To whoever I am in {} years", 1 + i % 20)),
                 body: Set(format!(
                     "Dear future me,\n\nToday I planted letter number {i}. I hope the **garden** \
@@ -126,17 +127,20 @@ async fn seed(db: &DatabaseConnection, n: usize) {
                      for the things you could not finish. {}",
                     "Remember the orchard at dusk. ".repeat(6)
                 )),
-                status: Set("delivered".into()),
+                status: Set(LetterStatus::Delivered),
                 deliver_at_ms: Set(Some(delivered)),
-                timezone: Set("Europe/Berlin".into()),
                 to_self: Set(true),
-                send_sms: Set(false),
-                visibility: Set("public".into()),
+                visibility: Set(Visibility::Public),
                 pen_name: Set((i % 3 == 0).then(|| "A gardener".to_owned())),
-                created_ms: Set(delivered - 5 * 365 * 86_400_000),
                 updated_ms: Set(delivered),
                 delivered_ms: Set(Some(delivered)),
-                hidden_ms: Set(None),
+                ..letter::ActiveModel::new_draft(
+                    id,
+                    user,
+                    public_id,
+                    "Europe/Berlin",
+                    delivered - 5 * 365 * 86_400_000,
+                )
             }
         }))
         .exec_without_returning(db)

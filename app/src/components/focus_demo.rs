@@ -9,15 +9,7 @@ use leptos::prelude::*;
 use crate::clock::now_ms;
 
 const TOTAL_MS: f64 = 60_000.0;
-/// Circumference of the ring (r = 54).
-const RING: f64 = 339.292;
-
-/// `m:ss` for the remaining milliseconds, rounding up so the display reaches 0:00 only
-/// when the time is really over.
-pub fn format_remaining(ms: f64) -> String {
-    let secs = (ms.max(0.0) / 1000.0).ceil() as u64;
-    format!("{}:{:02}", secs / 60, secs % 60)
-}
+use crate::format::{RING, format_remaining};
 
 #[component]
 pub fn FocusDemo() -> impl IntoView {
@@ -109,21 +101,5 @@ pub fn FocusDemo() -> impl IntoView {
                 {move || if done() { tr.demo_done } else { tr.demo_caption }}
             </p>
         </div>
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::format_remaining;
-
-    #[test]
-    fn formats_and_rounds_up() {
-        assert_eq!(format_remaining(60_000.0), "1:00");
-        assert_eq!(format_remaining(59_001.0), "1:00");
-        assert_eq!(format_remaining(59_000.0), "0:59");
-        assert_eq!(format_remaining(1.0), "0:01");
-        assert_eq!(format_remaining(0.0), "0:00");
-        assert_eq!(format_remaining(-5.0), "0:00");
-        assert_eq!(format_remaining(25.0 * 60_000.0), "25:00");
     }
 }

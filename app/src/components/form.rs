@@ -29,6 +29,24 @@ pub fn field_error<T: 'static>(
     })
 }
 
+/// The message for `field` in `errors`, the last error of a form that calls its server
+/// function itself rather than through an action (the letter editor, whose field names
+/// are built at run time: `recipients.2.email`).
+pub fn message_for(errors: RwSignal<Option<AppError>>, field: String) -> Signal<Option<String>> {
+    Signal::derive(move || {
+        errors.with(|e| {
+            e.as_ref()
+                .and_then(|e| e.field_message(&field).map(str::to_owned))
+        })
+    })
+}
+
+/// A field's message, under the field whose `aria-describedby` names `id`.
+#[component]
+pub fn FieldMessage(#[prop(into)] id: String, message: Signal<Option<String>>) -> impl IntoView {
+    view! { <p class="field-error" id=id>{move || message.get()}</p> }
+}
+
 /// An error of the last answer that is not about one of `fields` (rate limits, wrong
 /// credentials, server trouble, a field the form does not show).
 pub fn form_error<T: 'static>(
@@ -138,6 +156,33 @@ pub fn Submit(
         <button type="submit" class=class disabled=move || pending.get() aria-busy=move || pending.get().then_some("true")>
             {move || if pending.get() { busy_label } else { label }}
         </button>
+    }
+}
+
+/// "Sign in to see this": the card a page shows a visitor where its content needs an
+/// account, with the way in and the way to join. `heading` names the page (an `h1`) or,
+/// with `section`, a part of one (an `h2`); `lede` says what signing in gives here.
+#[component]
+pub fn SignInPrompt(
+    heading: &'static str,
+    lede: &'static str,
+    #[prop(optional)] section: bool,
+) -> impl IntoView {
+    let t = crate::i18n::t();
+    let heading = if section {
+        view! { <h2>{heading}</h2> }.into_any()
+    } else {
+        view! { <h1>{heading}</h1> }.into_any()
+    };
+    view! {
+        <div class="card auth-card">
+            {heading}
+            <p class="auth-lede">{lede}</p>
+            <div class="button-row">
+                <A href="/login" attr:class="button button-primary">{t.shell.log_in}</A>
+                <A href="/signup" attr:class="button button-quiet">{t.auth.create_an_account}</A>
+            </div>
+        </div>
     }
 }
 

@@ -8,7 +8,6 @@ pub struct Diary {
     pub title: &'static str,
     pub your_diary: &'static str,
     pub sign_in_lede: &'static str,
-    pub create_account: &'static str,
     /// The sub-navigation's link to the one-day view.
     pub nav_day: &'static str,
     pub stats_title: &'static str,
@@ -211,7 +210,6 @@ pub const EN: Diary = Diary {
     title: "Diary",
     your_diary: "Your diary",
     sign_in_lede: "Log in to keep habits, a daily diary and your focus history in one place.",
-    create_account: "Create an account",
     nav_day: "Day",
     stats_title: "Statistics",
     history_title: "History",
@@ -372,7 +370,6 @@ pub const ZH: Diary = Diary {
     title: "日记",
     your_diary: "你的日记",
     sign_in_lede: "登录后，习惯、每日日记和专注记录都集中在一处。",
-    create_account: "创建账户",
     nav_day: "每日",
     stats_title: "统计",
     history_title: "历史记录",

@@ -8,7 +8,6 @@ pub struct Letters {
     /// Heading shown to visitors who are not logged in.
     pub auth_heading: &'static str,
     pub auth_lede: &'static str,
-    pub create_account: &'static str,
     pub write_letter: &'static str,
     pub loading_letters: &'static str,
     /// A scheduled letter's countdown: "arrives in {span}" ({span} from `span_*`).
@@ -220,7 +219,6 @@ pub const EN: Letters = Letters {
     title: "Letters",
     auth_heading: "Letters to the future",
     auth_lede: "Log in to write letters to your future self and to people you love, delivered on the day you choose.",
-    create_account: "Create an account",
     write_letter: "Write a letter",
     loading_letters: "Loading your letters…",
     arrives_in: "arrives in {span}",
@@ -388,7 +386,6 @@ pub const ZH: Letters = Letters {
     title: "信件",
     auth_heading: "写给未来的信",
     auth_lede: "登录后，你可以给未来的自己和所爱的人写信，信会在你选定的那天送达。",
-    create_account: "创建账户",
     write_letter: "写一封信",
     loading_letters: "正在加载你的信件…",
     arrives_in: "{span}后送达",

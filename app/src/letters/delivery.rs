@@ -39,6 +39,7 @@ use tokio::{
 use uuid::Uuid;
 
 use super::{
+    LetterStatus, RecipientStatus,
     entities::{letter, letter_recipient},
     rules,
     ssr::{Letters, account_lang, long_date_in, zone},
@@ -245,12 +246,12 @@ impl Scheduler {
         use letter_recipient::Column as C;
         use sea_orm::sea_query::ExprTrait;
         let done = letter_recipient::Entity::update_many()
-            .col_expr(C::Status, Expr::value("pending"))
+            .col_expr(C::Status, Expr::value(RecipientStatus::Pending.as_str()))
             .col_expr(C::LeaseOwner, Expr::value(None::<String>))
             .col_expr(C::LeaseUntilMs, Expr::value(None::<i64>))
             .col_expr(C::Attempts, Expr::col(C::Attempts).sub(1))
             .filter(C::Id.is_in(ids.iter().copied()))
-            .filter(C::Status.eq("sending"))
+            .filter(C::Status.eq(RecipientStatus::Sending))
             .filter(C::LeaseOwner.eq(self.instance.clone()))
             .filter(C::LeaseUntilMs.eq(lease_until_ms))
             .exec(&self.db)
@@ -332,7 +333,7 @@ impl Scheduler {
         let (claimed, stray): (Vec<_>, Vec<_>) = rows.into_iter().partition(|r| {
             letters
                 .get(&r.letter_id)
-                .is_some_and(|(l, _)| l.status == "scheduled")
+                .is_some_and(|(l, _)| l.status == LetterStatus::Scheduled)
         });
         if !stray.is_empty() {
             tracing::warn!(
@@ -342,7 +343,7 @@ impl Scheduler {
             letter_recipient::Entity::update_many()
                 .col_expr(
                     letter_recipient::Column::Status,
-                    sea_orm::sea_query::Expr::value("cancelled"),
+                    Expr::value(RecipientStatus::Cancelled.as_str()),
                 )
                 .col_expr(
                     letter_recipient::Column::LeaseOwner,
@@ -564,11 +565,12 @@ impl Scheduler {
             } else {
                 fill(t.fail_unreachable, &[("n", &r.attempts)])
             };
-            self.set_outcome(r, "failed", None, Some(&reason)).await?;
+            self.set_outcome(r, RecipientStatus::Failed, None, Some(&reason))
+                .await?;
             Ok(true)
         } else {
             let at = Utc::now().timestamp_millis() + self.backoff_ms(r.attempts);
-            self.set_outcome(r, "pending", Some(at), Some(t.retry_unreachable))
+            self.set_outcome(r, RecipientStatus::Pending, Some(at), Some(t.retry_unreachable))
                 .await?;
             Ok(false)
         }
@@ -585,7 +587,7 @@ impl Scheduler {
         let mut tries = 0;
         loop {
             let marked = self
-                .release("sent", None)
+                .release(RecipientStatus::Sent, None)
                 .col_expr(
                     letter_recipient::Column::SentMs,
                     Utc::now().timestamp_millis().into(),
@@ -611,7 +613,7 @@ impl Scheduler {
     async fn set_outcome(
         &self,
         r: &letter_recipient::Model,
-        status: &str,
+        status: RecipientStatus,
         next_attempt_ms: Option<i64>,
         reason: Option<&str>,
     ) -> Result<u64, AppError> {
@@ -628,9 +630,13 @@ impl Scheduler {
 
     /// The update that ends this process's lease on deliveries, setting their status and
     /// last error: only rows this process still holds change.
-    fn release(&self, status: &str, reason: Option<&str>) -> UpdateMany<letter_recipient::Entity> {
+    fn release(
+        &self,
+        status: RecipientStatus,
+        reason: Option<&str>,
+    ) -> UpdateMany<letter_recipient::Entity> {
         letter_recipient::Entity::update_many()
-            .col_expr(letter_recipient::Column::Status, status.into())
+            .col_expr(letter_recipient::Column::Status, status.as_str().into())
             .col_expr(
                 letter_recipient::Column::LeaseOwner,
                 Option::<String>::None.into(),
@@ -772,7 +778,13 @@ impl Scheduler {
                 list(3, ids.len())
             );
             let mut values: Vec<Value> = vec![
-                if delivered { "delivered" } else { "failed" }.into(),
+                if delivered {
+                    LetterStatus::Delivered
+                } else {
+                    LetterStatus::Failed
+                }
+                .as_str()
+                .into(),
                 now.into(),
             ];
             values.extend(ids.into_iter().map(Value::from));
@@ -798,7 +810,7 @@ impl Scheduler {
             let Some((l, author)) = letters.iter().find(|(l, _)| l.id == id) else {
                 continue;
             };
-            wall_changed |= l.visibility == "public" && sent > 0;
+            wall_changed |= l.visibility.is_public() && sent > 0;
             let Some(author) = author else {
                 continue;
             };

@@ -3,8 +3,8 @@
 pub mod letter {
     use sea_orm::entity::prelude::*;
 
-    /// `status`: draft | scheduled | delivered | failed | cancelled.
-    /// `visibility`: private | public.
+    pub use crate::letters::{LetterStatus, Visibility};
+
     #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
     #[sea_orm(table_name = "letter")]
     pub struct Model {
@@ -14,12 +14,12 @@ pub mod letter {
         pub public_id: String,
         pub title: String,
         pub body: String,
-        pub status: String,
+        pub status: LetterStatus,
         pub deliver_at_ms: Option<i64>,
         pub timezone: String,
         pub to_self: bool,
         pub send_sms: bool,
-        pub visibility: String,
+        pub visibility: Visibility,
         pub pen_name: Option<String>,
         pub created_ms: i64,
         pub updated_ms: i64,
@@ -32,12 +32,41 @@ pub mod letter {
     pub enum Relation {}
 
     impl ActiveModelBehavior for ActiveModel {}
+
+    impl ActiveModel {
+        /// A new, empty, private draft of `user`'s, made at `now_ms`: where every letter
+        /// row starts (the compose service, and the tests and benchmarks that make
+        /// letters in bulk). Callers set what it says and when it goes.
+        pub fn new_draft(id: Uuid, user: Uuid, public_id: String, timezone: &str, now_ms: i64) -> Self {
+            use sea_orm::ActiveValue::Set;
+            Self {
+                id: Set(id),
+                user_id: Set(Some(user)),
+                public_id: Set(public_id),
+                title: Set(String::new()),
+                body: Set(String::new()),
+                status: Set(LetterStatus::Draft),
+                deliver_at_ms: Set(None),
+                timezone: Set(timezone.to_owned()),
+                to_self: Set(false),
+                send_sms: Set(false),
+                visibility: Set(Visibility::Private),
+                pen_name: Set(None),
+                created_ms: Set(now_ms),
+                updated_ms: Set(now_ms),
+                delivered_ms: Set(None),
+                hidden_ms: Set(None),
+            }
+        }
+    }
 }
 
 pub mod letter_recipient {
     use sea_orm::entity::prelude::*;
 
-    /// One delivery. `status`: draft | pending | sending | sent | failed | cancelled.
+    pub use crate::letters::RecipientStatus;
+
+    /// One delivery.
     #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
     #[sea_orm(table_name = "letter_recipient")]
     pub struct Model {
@@ -49,7 +78,7 @@ pub mod letter_recipient {
         pub name: Option<String>,
         pub email: String,
         pub phone: Option<String>,
-        pub status: String,
+        pub status: RecipientStatus,
         pub next_attempt_ms: Option<i64>,
         pub attempts: i32,
         pub lease_owner: Option<String>,
@@ -67,6 +96,60 @@ pub mod letter_recipient {
     pub enum Relation {}
 
     impl ActiveModelBehavior for ActiveModel {}
+
+    /// Who a new delivery goes to, and when.
+    #[derive(Debug, Clone)]
+    pub struct NewDelivery {
+        pub id: Uuid,
+        pub letter_id: Uuid,
+        pub position: i32,
+        pub is_self: bool,
+        pub name: Option<String>,
+        pub email: String,
+        pub phone: Option<String>,
+        /// `Pending` (due at `due_ms`) or `Draft`.
+        pub status: RecipientStatus,
+        pub due_ms: Option<i64>,
+        /// The mail domain of the Message-ID ([`message_id`]).
+        pub mail_domain: String,
+        /// The SHA-256 of the recipient's link token, once the letter is scheduled.
+        pub token_hash: Option<String>,
+    }
+
+    impl ActiveModel {
+        /// A delivery not yet attempted: the one place a recipient row is made (the
+        /// compose service, the tests and the benchmarks).
+        pub fn new_delivery(d: NewDelivery) -> Self {
+            use sea_orm::ActiveValue::Set;
+            Self {
+                id: Set(d.id),
+                letter_id: Set(d.letter_id),
+                position: Set(d.position),
+                is_self: Set(d.is_self),
+                name: Set(d.name),
+                email: Set(d.email),
+                phone: Set(d.phone),
+                status: Set(d.status),
+                next_attempt_ms: Set(d.due_ms),
+                attempts: Set(0),
+                lease_owner: Set(None),
+                lease_until_ms: Set(None),
+                message_id: Set(message_id(d.letter_id, d.id, &d.mail_domain)),
+                token_hash: Set(d.token_hash),
+                sent_ms: Set(None),
+                sms_sent_ms: Set(None),
+                last_error: Set(None),
+                thanked_ms: Set(None),
+                thanks_note: Set(None),
+            }
+        }
+    }
+
+    /// The Message-ID of every email of one delivery, `<letter.<letter>.<recipient>@domain>`:
+    /// the same on a repeat, so a repeat is recognisable.
+    pub fn message_id(letter: Uuid, recipient: Uuid, domain: &str) -> String {
+        format!("<letter.{}.{}@{domain}>", letter.simple(), recipient.simple())
+    }
 }
 
 pub mod letter_image {

@@ -14,6 +14,7 @@ use uuid::Uuid;
 use crate::AppError;
 
 pub mod rules;
+pub mod status;
 pub mod topics;
 
 #[cfg(feature = "hydrate")]
@@ -34,55 +35,7 @@ pub mod ssr;
 #[cfg(feature = "ssr")]
 pub mod storage;
 
-/// Where a letter is in its life.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum LetterStatus {
-    Draft,
-    Scheduled,
-    Delivered,
-    Failed,
-    Cancelled,
-}
-
-impl LetterStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Draft => "draft",
-            Self::Scheduled => "scheduled",
-            Self::Delivered => "delivered",
-            Self::Failed => "failed",
-            Self::Cancelled => "cancelled",
-        }
-    }
-
-    pub fn parse(s: &str) -> Self {
-        match s {
-            "scheduled" => Self::Scheduled,
-            "delivered" => Self::Delivered,
-            "failed" => Self::Failed,
-            "cancelled" => Self::Cancelled,
-            _ => Self::Draft,
-        }
-    }
-
-    /// The status's name in the current language.
-    pub fn label(self) -> &'static str {
-        let t = &crate::i18n::t().letters;
-        match self {
-            Self::Draft => t.status_draft,
-            Self::Scheduled => t.status_scheduled,
-            Self::Delivered => t.status_delivered,
-            Self::Failed => t.status_failed,
-            Self::Cancelled => t.status_cancelled,
-        }
-    }
-
-    /// Whether the author may still change the letter.
-    pub fn editable(self) -> bool {
-        matches!(self, Self::Draft | Self::Scheduled | Self::Cancelled)
-    }
-}
+pub use status::{LetterStatus, RecipientStatus, Visibility};
 
 /// What the compose form sends: the letter as its author left it.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -121,8 +74,7 @@ pub struct RecipientView {
     pub name: Option<String>,
     pub email: String,
     pub phone: Option<String>,
-    /// draft | pending | sending | sent | failed | cancelled
-    pub status: String,
+    pub status: RecipientStatus,
     pub attempts: i32,
     pub sent_ms: Option<i64>,
     pub last_error: Option<String>,

@@ -10,7 +10,9 @@ use crate::{
         UpdateProfile, UserView, get_time_settings, state::use_auth,
     },
     components::consent::PrivacyChoices,
-    components::form::{Field, FormAlert, Submit, field_error, form_error, succeeded},
+    components::form::{
+        Field, FormAlert, SignInPrompt, Submit, field_error, form_error, succeeded,
+    },
     consent::{ConsentChoices, ConsentRecordView, consent_history, get_consent},
     format::human_size,
     i18n::{DateStyle, fill},
@@ -43,28 +45,15 @@ pub fn AccountPage() -> impl IntoView {
                             let export = export.await.ok().flatten();
                             view! { <Settings user time devices choices history export /> }.into_any()
                         }
-                        Ok(None) => view! { <SignInPrompt /> }.into_any(),
+                        Ok(None) => {
+                            let t = &crate::i18n::t().account;
+                            view! { <SignInPrompt heading=t.signin_heading lede=t.signin_lede /> }.into_any()
+                        }
                         Err(e) => view! { <div class="alert alert-error" role="alert">{e.to_string()}</div> }.into_any(),
                     }
                 })}
             </Suspense>
         </section>
-    }
-}
-
-#[component]
-fn SignInPrompt() -> impl IntoView {
-    let tx = crate::i18n::t();
-    let t = &tx.account;
-    view! {
-        <div class="card auth-card">
-            <h1>{t.signin_heading}</h1>
-            <p class="auth-lede">{t.signin_lede}</p>
-            <div class="button-row">
-                <A href="/login" attr:class="button button-primary">{tx.shell.log_in}</A>
-                <A href="/signup" attr:class="button button-quiet">{tx.auth.create_an_account}</A>
-            </div>
-        </div>
     }
 }
 

@@ -18,6 +18,7 @@ use crate::{
         require_user, session, verify_current_password,
     },
     letters::{
+        LetterStatus, RecipientStatus,
         entities::{letter, letter_image, letter_recipient},
         storage::BlobStore,
     },
@@ -135,15 +136,18 @@ pub async fn close(db: &DatabaseConnection, user: Uuid, now_ms: i64) -> Result<(
         .select_only()
         .column(letter::Column::Id)
         .filter(letter::Column::UserId.eq(user))
-        .filter(letter::Column::Status.eq("scheduled"))
+        .filter(letter::Column::Status.eq(LetterStatus::Scheduled))
         .into_tuple()
         .all(&txn)
         .await?;
     if !scheduled.is_empty() {
         letter_recipient::Entity::update_many()
-            .col_expr(letter_recipient::Column::Status, Expr::value("cancelled"))
+            .col_expr(
+                letter_recipient::Column::Status,
+                Expr::value(RecipientStatus::Cancelled.as_str()),
+            )
             .filter(letter_recipient::Column::LetterId.is_in(scheduled.clone()))
-            .filter(letter_recipient::Column::Status.eq("pending"))
+            .filter(letter_recipient::Column::Status.eq(RecipientStatus::Pending))
             .exec(&txn)
             .await?;
         // A letter with a delivery under way keeps its status; the scheduler settles it.
@@ -151,12 +155,12 @@ pub async fn close(db: &DatabaseConnection, user: Uuid, now_ms: i64) -> Result<(
             .select_only()
             .column(letter_recipient::Column::LetterId)
             .filter(letter_recipient::Column::LetterId.is_in(scheduled.clone()))
-            .filter(letter_recipient::Column::Status.is_in(["sending", "sent"]))
+            .filter(letter_recipient::Column::Status.is_in([RecipientStatus::Sending, RecipientStatus::Sent]))
             .into_tuple()
             .all(&txn)
             .await?;
         letter::Entity::update_many()
-            .col_expr(letter::Column::Status, Expr::value("cancelled"))
+            .col_expr(letter::Column::Status, Expr::value(LetterStatus::Cancelled.as_str()))
             .col_expr(letter::Column::UpdatedMs, Expr::value(now_ms))
             .filter(letter::Column::Id.is_in(scheduled))
             .filter(letter::Column::Id.is_not_in(in_flight))
@@ -258,7 +262,7 @@ async fn erase(
         .await?;
     let (wall, private): (Vec<_>, Vec<_>) = letters
         .into_iter()
-        .partition(|l| l.visibility == "public" && l.status == "delivered");
+        .partition(|l| l.visibility.is_public() && l.status == LetterStatus::Delivered);
     let private: Vec<Uuid> = private.into_iter().map(|l| l.id).collect();
     let wall: Vec<Uuid> = wall.into_iter().map(|l| l.id).collect();
     // Files first: if one cannot be deleted, the rows that name it stay, and the next run

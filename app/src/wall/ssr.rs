@@ -26,14 +26,14 @@ use crate::{
     },
     i18n::{fill, t},
     letters::{
-        entities::{letter, letter_image},
+        LetterStatus, Visibility,
+        entities::{letter, letter_image, letter_topic},
         rules,
         ssr::{long_date, zone},
     },
 };
 
 use super::entities::{letter_like, letter_moderation, letter_report};
-use crate::letters::entities::letter_topic;
 
 pub use crate::letters::public::{changed, generation};
 
@@ -45,8 +45,8 @@ pub async fn viewer() -> Option<user_account::Model> {
 /// The condition that puts a letter on the wall.
 pub fn on_wall() -> Condition {
     Condition::all()
-        .add(letter::Column::Visibility.eq("public"))
-        .add(letter::Column::Status.eq("delivered"))
+        .add(letter::Column::Visibility.eq(Visibility::Public))
+        .add(letter::Column::Status.eq(LetterStatus::Delivered))
         .add(letter::Column::HiddenMs.is_null())
         .add(letter::Column::DeliveredMs.is_not_null())
 }
@@ -423,8 +423,8 @@ pub async fn queue(db: &DatabaseConnection, user: Uuid) -> Result<Vec<Moderation
     ids.dedup();
     let letters = letter::Entity::find()
         .filter(letter::Column::Id.is_in(ids))
-        .filter(letter::Column::Visibility.eq("public"))
-        .filter(letter::Column::Status.eq("delivered"))
+        .filter(letter::Column::Visibility.eq(Visibility::Public))
+        .filter(letter::Column::Status.eq(LetterStatus::Delivered))
         .all(db)
         .await?;
     // A closed account is gone from every page, the moderators' included.
@@ -524,8 +524,8 @@ pub async fn moderate(
     let id = clean_public_id(id)?;
     let l = letter::Entity::find()
         .filter(letter::Column::PublicId.eq(id))
-        .filter(letter::Column::Visibility.eq("public"))
-        .filter(letter::Column::Status.eq("delivered"))
+        .filter(letter::Column::Visibility.eq(Visibility::Public))
+        .filter(letter::Column::Status.eq(LetterStatus::Delivered))
         .one(db)
         .await?
         .ok_or(AppError::NotFound)?;

@@ -17,7 +17,13 @@ use std::{
 
 use app::{
     account::ssr::entities::user_account,
-    letters::entities::{letter, letter_recipient},
+    letters::{
+        LetterStatus, RecipientStatus,
+        entities::{
+            letter,
+            letter_recipient::{self, NewDelivery},
+        },
+    },
 };
 use chrono::Utc;
 use migrations::MigratorTrait;
@@ -115,47 +121,28 @@ async fn seed(db: &DatabaseConnection) -> Vec<String> {
         let mut recipients = Vec::new();
         for i in chunk {
             let (l, r) = (Uuid::new_v4(), Uuid::new_v4());
-            let message_id = format!("<letter.{}.{}@crash.test>", l.simple(), r.simple());
-            ids.push(message_id.clone());
+            ids.push(letter_recipient::message_id(l, r, "crash.test"));
             letters.push(letter::ActiveModel {
-                id: Set(l),
-                user_id: Set(Some(user)),
-                public_id: Set(format!("p{i}")),
                 title: Set(format!("Letter {i}")),
                 body: Set("Hello from the past.".into()),
-                status: Set("scheduled".into()),
+                status: Set(LetterStatus::Scheduled),
                 deliver_at_ms: Set(Some(due)),
-                timezone: Set("UTC".into()),
                 to_self: Set(true),
-                send_sms: Set(false),
-                visibility: Set("private".into()),
-                pen_name: Set(None),
-                created_ms: Set(due),
-                updated_ms: Set(due),
-                delivered_ms: Set(None),
-                hidden_ms: Set(None),
+                ..letter::ActiveModel::new_draft(l, user, format!("p{i}"), "UTC", due)
             });
-            recipients.push(letter_recipient::ActiveModel {
-                id: Set(r),
-                letter_id: Set(l),
-                position: Set(0),
-                is_self: Set(true),
-                name: Set(None),
-                email: Set(format!("reader{i}@crash.test")),
-                phone: Set(None),
-                status: Set("pending".into()),
-                next_attempt_ms: Set(Some(due)),
-                attempts: Set(0),
-                lease_owner: Set(None),
-                lease_until_ms: Set(None),
-                message_id: Set(message_id),
-                token_hash: Set(None),
-                sent_ms: Set(None),
-                sms_sent_ms: Set(None),
-                last_error: Set(None),
-                thanked_ms: Set(None),
-                thanks_note: Set(None),
-            });
+            recipients.push(letter_recipient::ActiveModel::new_delivery(NewDelivery {
+                id: r,
+                letter_id: l,
+                position: 0,
+                is_self: true,
+                name: None,
+                email: format!("reader{i}@crash.test"),
+                phone: None,
+                status: RecipientStatus::Pending,
+                due_ms: Some(due),
+                mail_domain: "crash.test".into(),
+                token_hash: None,
+            }));
         }
         letter::Entity::insert_many(letters)
             .exec_without_returning(db)

@@ -9,7 +9,7 @@ use app::{
     AppError,
     letters::{
         CancelLetter, GetLetter, ImageView, LetterForm, LetterStatus, LetterView, LettersOverview,
-        ReadLetter, RecipientInput, SaveLetter, ThankLetter,
+        ReadLetter, RecipientInput, RecipientStatus, SaveLetter, ThankLetter,
     },
 };
 use chrono::Utc;
@@ -406,7 +406,7 @@ async fn a_due_letter_arrives_once_by_smtp_and_its_link_opens_it() {
     assert!(
         view.recipients
             .iter()
-            .all(|r| r.status == "sent" && r.attempts == 1)
+            .all(|r| r.status == RecipientStatus::Sent && r.attempts == 1)
     );
     let overview = app.call(LettersOverview {}).await.unwrap();
     assert!(
@@ -624,7 +624,7 @@ async fn unreachable_mail_servers_are_retried_then_the_letter_is_marked_failed()
     };
     assert_eq!(view.status, LetterStatus::Failed);
     let r = &view.recipients[0];
-    assert_eq!(r.status, "failed");
+    assert_eq!(r.status, RecipientStatus::Failed);
     assert_eq!(r.attempts, 3);
     assert!(
         r.last_error
@@ -700,7 +700,7 @@ async fn unsent_claims_go_back_uncounted_and_only_by_their_holder() {
     assert_eq!(b.unclaim(&[id], lease).await.unwrap(), 0, "not b's claim");
     assert_eq!(a.unclaim(&[id], lease).await.unwrap(), 1);
     let back = row(&app, id).await;
-    assert_eq!(back.status, "pending");
+    assert_eq!(back.status, RecipientStatus::Pending);
     assert_eq!(back.attempts, 0, "a claim never sent is no attempt");
     assert!(back.lease_owner.is_none() && back.lease_until_ms.is_none());
 
@@ -709,6 +709,6 @@ async fn unsent_claims_go_back_uncounted_and_only_by_their_holder() {
     assert_eq!(again.len(), 1);
     assert_eq!(a.unclaim(&[id], lease).await.unwrap(), 0);
     let held = row(&app, id).await;
-    assert_eq!(held.status, "sending");
+    assert_eq!(held.status, RecipientStatus::Sending);
     assert_eq!(held.lease_owner.as_deref(), Some(b.instance.as_str()));
 }

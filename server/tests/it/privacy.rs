@@ -545,7 +545,7 @@ async fn closing_an_account_ends_it_at_once_and_the_retention_job_erases_it_afte
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(l.status, "cancelled");
+    assert_eq!(l.status, app::letters::LetterStatus::Cancelled);
     let recipients = count_where(
         &app,
         "letter_recipient",

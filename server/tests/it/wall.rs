@@ -8,7 +8,7 @@ use std::collections::HashSet;
 use app::{
     AppError,
     account::ssr::entities::user_account,
-    letters::{SetLetterPublic, entities::letter},
+    letters::{LetterStatus, SetLetterPublic, Visibility, entities::letter},
     wall::{GetWallLetter, GetWallPage, Moderate, ModerationQueue, ReportLetter, ToggleLike},
 };
 use chrono::Utc;
@@ -29,7 +29,7 @@ struct Seed<'a> {
     body: &'a str,
     pen_name: Option<&'a str>,
     public: bool,
-    status: &'a str,
+    status: LetterStatus,
     delivered_ms: i64,
     hidden: bool,
 }
@@ -41,7 +41,7 @@ impl Default for Seed<'_> {
             body: "Dear future me, the plum tree blossomed.",
             pen_name: None,
             public: true,
-            status: "delivered",
+            status: LetterStatus::Delivered,
             delivered_ms: Utc::now().timestamp_millis(),
             hidden: false,
         }
@@ -64,22 +64,17 @@ async fn seed(app: &TestApp, author: Uuid, s: Seed<'_>) -> (Uuid, String) {
     let public_id = id.simple().to_string()[..16].to_owned();
     let written = s.delivered_ms - 3 * 365 * 86_400_000;
     letter::Entity::insert(letter::ActiveModel {
-        id: Set(id),
-        user_id: Set(Some(author)),
-        public_id: Set(public_id.clone()),
         title: Set(s.title.into()),
         body: Set(s.body.into()),
-        status: Set(s.status.into()),
+        status: Set(s.status),
         deliver_at_ms: Set(Some(s.delivered_ms)),
-        timezone: Set("UTC".into()),
         to_self: Set(true),
-        send_sms: Set(false),
-        visibility: Set(if s.public { "public" } else { "private" }.into()),
+        visibility: Set(Visibility::of(s.public)),
         pen_name: Set(s.pen_name.map(str::to_owned)),
-        created_ms: Set(written),
         updated_ms: Set(s.delivered_ms),
-        delivered_ms: Set((s.status == "delivered").then_some(s.delivered_ms)),
+        delivered_ms: Set((s.status == LetterStatus::Delivered).then_some(s.delivered_ms)),
         hidden_ms: Set(s.hidden.then_some(s.delivered_ms)),
+        ..letter::ActiveModel::new_draft(id, author, public_id.clone(), "UTC", written)
     })
     .exec_without_returning(&app.db)
     .await
@@ -142,7 +137,7 @@ async fn only_delivered_public_unhidden_letters_are_on_the_wall_and_nothing_name
         ann,
         Seed {
             title: "Scheduled letter",
-            status: "scheduled",
+            status: LetterStatus::Scheduled,
             ..Seed::default()
         },
     )

@@ -70,6 +70,49 @@ impl HistoryFilter {
             LikeExpr::new(format!("%{escaped}%")).escape('\\')
         })
     }
+
+    /// The caller's records of one kind that pass the filters every kind shares: the day
+    /// range, the tag (through the kind's link table) and the text (in `shape.text`).
+    async fn select<E: EntityTrait, L: EntityTrait>(
+        &self,
+        db: &DatabaseConnection,
+        user: Uuid,
+        tag: Option<Uuid>,
+        shape: Shape<E, L>,
+    ) -> Result<Select<E>, AppError> {
+        let mut q = E::find().filter(shape.user.eq(user));
+        if let Some(d) = self.from {
+            q = q.filter(shape.day.gte(d));
+        }
+        if let Some(d) = self.to {
+            q = q.filter(shape.day.lte(d));
+        }
+        if let Some(t) = tag {
+            let ids: Vec<Uuid> = L::find()
+                .select_only()
+                .column(shape.link_record)
+                .filter(shape.link_tag.eq(t))
+                .into_tuple()
+                .all(db)
+                .await?;
+            q = q.filter(shape.id.is_in(ids));
+        }
+        if let Some(p) = self.pattern() {
+            q = q.filter(Expr::expr(Func::lower(Expr::col(shape.text))).like(p));
+        }
+        Ok(q)
+    }
+}
+
+/// Where one kind of record keeps what the history filters on: its table's owner, day, id
+/// and searchable text columns, and its tag link table's record and tag columns.
+struct Shape<E: EntityTrait, L: EntityTrait> {
+    user: E::Column,
+    day: E::Column,
+    id: E::Column,
+    text: E::Column,
+    link_record: L::Column,
+    link_tag: L::Column,
 }
 pub async fn history(
     db: &DatabaseConnection,
@@ -88,27 +131,19 @@ pub async fn history(
     let mut out: Vec<HistoryItem> = Vec::new();
 
     if f.wants("focus") && habit.is_none() {
-        let mut q = focus_session::Entity::find().filter(focus_session::Column::UserId.eq(user));
-        if let Some(d) = f.from {
-            q = q.filter(focus_session::Column::Day.gte(d));
-        }
-        if let Some(d) = f.to {
-            q = q.filter(focus_session::Column::Day.lte(d));
-        }
-        if let Some(t) = tag {
-            let ids: Vec<Uuid> = focus_session_tag::Entity::find()
-                .select_only()
-                .column(focus_session_tag::Column::SessionId)
-                .filter(focus_session_tag::Column::TagId.eq(t))
-                .into_tuple()
-                .all(db)
-                .await?;
-            q = q.filter(focus_session::Column::Id.is_in(ids));
-        }
-        if let Some(p) = f.pattern() {
-            q = q.filter(Expr::expr(Func::lower(Expr::col(focus_session::Column::Note))).like(p));
-        }
-        let rows = q
+        use focus_session::Column as C;
+        use focus_session_tag::Column as L;
+        let shape = Shape::<focus_session::Entity, focus_session_tag::Entity> {
+            user: C::UserId,
+            day: C::Day,
+            id: C::Id,
+            text: C::Note,
+            link_record: L::SessionId,
+            link_tag: L::TagId,
+        };
+        let rows = f
+            .select(db, user, tag, shape)
+            .await?
             .order_by_desc(focus_session::Column::StartedAt)
             .limit(limit)
             .all(db)
@@ -130,28 +165,19 @@ pub async fn history(
     }
 
     if f.wants("checkin") {
-        let mut q = checkin::Entity::find().filter(checkin::Column::UserId.eq(user));
-        if let Some(d) = f.from {
-            q = q.filter(checkin::Column::Day.gte(d));
-        }
-        if let Some(d) = f.to {
-            q = q.filter(checkin::Column::Day.lte(d));
-        }
+        use checkin::Column as C;
+        use checkin_tag::Column as L;
+        let shape = Shape::<checkin::Entity, checkin_tag::Entity> {
+            user: C::UserId,
+            day: C::Day,
+            id: C::Id,
+            text: C::Note,
+            link_record: L::CheckinId,
+            link_tag: L::TagId,
+        };
+        let mut q = f.select(db, user, tag, shape).await?;
         if let Some(h) = &habit {
-            q = q.filter(checkin::Column::HabitId.eq(h.id));
-        }
-        if let Some(t) = tag {
-            let ids: Vec<Uuid> = checkin_tag::Entity::find()
-                .select_only()
-                .column(checkin_tag::Column::CheckinId)
-                .filter(checkin_tag::Column::TagId.eq(t))
-                .into_tuple()
-                .all(db)
-                .await?;
-            q = q.filter(checkin::Column::Id.is_in(ids));
-        }
-        if let Some(p) = f.pattern() {
-            q = q.filter(Expr::expr(Func::lower(Expr::col(checkin::Column::Note))).like(p));
+            q = q.filter(C::HabitId.eq(h.id));
         }
         let rows = q
             .order_by_desc(checkin::Column::Day)
@@ -179,27 +205,19 @@ pub async fn history(
     }
 
     if f.wants("entry") && habit.is_none() {
-        let mut q = diary_entry::Entity::find().filter(diary_entry::Column::UserId.eq(user));
-        if let Some(d) = f.from {
-            q = q.filter(diary_entry::Column::Day.gte(d));
-        }
-        if let Some(d) = f.to {
-            q = q.filter(diary_entry::Column::Day.lte(d));
-        }
-        if let Some(t) = tag {
-            let ids: Vec<Uuid> = diary_entry_tag::Entity::find()
-                .select_only()
-                .column(diary_entry_tag::Column::EntryId)
-                .filter(diary_entry_tag::Column::TagId.eq(t))
-                .into_tuple()
-                .all(db)
-                .await?;
-            q = q.filter(diary_entry::Column::Id.is_in(ids));
-        }
-        if let Some(p) = f.pattern() {
-            q = q.filter(Expr::expr(Func::lower(Expr::col(diary_entry::Column::Body))).like(p));
-        }
-        let rows = q
+        use diary_entry::Column as C;
+        use diary_entry_tag::Column as L;
+        let shape = Shape::<diary_entry::Entity, diary_entry_tag::Entity> {
+            user: C::UserId,
+            day: C::Day,
+            id: C::Id,
+            text: C::Body,
+            link_record: L::EntryId,
+            link_tag: L::TagId,
+        };
+        let rows = f
+            .select(db, user, tag, shape)
+            .await?
             .order_by_desc(diary_entry::Column::Day)
             .limit(limit)
             .all(db)

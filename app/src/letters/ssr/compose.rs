@@ -22,7 +22,7 @@ pub async fn save(
     let tz = zone(&tz_name);
     if let Some(l) = &existing {
         ensure_editable(l, "letter")?;
-        if LetterStatus::parse(&l.status) == LetterStatus::Scheduled && !schedule {
+        if l.status == LetterStatus::Scheduled && !schedule {
             return Err(AppError::validation(
                 "letter",
                 t().letters.scheduled_save_first,
@@ -72,12 +72,15 @@ pub async fn save(
     let (Some(title), Some(body), Some(pen_name), Some(recipients), Some(topics)) =
         (title, body, pen_name, recipients, topics)
     else {
-        return Err(AppError::internal("validated letter fields missing"));
+        return Err(AppError::internal_while(
+            "saving a letter",
+            "a validated field is missing",
+        ));
     };
     // Scheduling a public letter publishes it (on delivery): limited per account.
-    let was_public = existing.as_ref().is_some_and(|l| {
-        l.visibility == "public" && LetterStatus::parse(&l.status) == LetterStatus::Scheduled
-    });
+    let was_public = existing
+        .as_ref()
+        .is_some_and(|l| l.visibility.is_public() && l.status == LetterStatus::Scheduled);
     if schedule && form.public && !was_public {
         crate::letters::public::take_publish(user)?;
     }
@@ -92,27 +95,19 @@ pub async fn save(
     } else {
         existing
             .as_ref()
-            .map_or(LetterStatus::Draft, |l| LetterStatus::parse(&l.status))
+            .map_or(LetterStatus::Draft, |l| l.status)
     };
     let mut row = match &existing {
         Some(l) => letter::ActiveModel::from(l.clone()),
-        None => letter::ActiveModel {
-            id: Set(letter_id),
-            user_id: Set(Some(user)),
-            public_id: Set(public_id()?),
-            timezone: Set(tz_name.clone()),
-            created_ms: Set(now),
-            delivered_ms: Set(None),
-            ..Default::default()
-        },
+        None => letter::ActiveModel::new_draft(letter_id, user, public_id()?, &tz_name, now),
     };
     row.title = Set(title);
     row.body = Set(body);
-    row.status = Set(status.as_str().to_owned());
+    row.status = Set(status);
     row.deliver_at_ms = Set(deliver_at);
     row.to_self = Set(form.to_self);
     row.send_sms = Set(form.send_sms);
-    row.visibility = Set(if form.public { "public" } else { "private" }.to_owned());
+    row.visibility = Set(Visibility::of(form.public));
     row.pen_name = Set(pen_name);
     row.updated_ms = Set(now);
     if existing.is_some() {
@@ -129,19 +124,13 @@ pub async fn save(
         .filter(letter_recipient::Column::Status.is_not_in(IN_FLIGHT))
         .exec(&txn)
         .await?;
-    let started = letter_recipient::Entity::find()
-        .filter(letter_recipient::Column::LetterId.eq(letter_id))
-        .count(&txn)
-        .await?;
-    if started > 0 {
-        txn.rollback().await?;
-        return Err(AppError::validation(
-            "letter",
-            t().letters.delivery_begun_change,
-        ));
-    }
+    let txn = refuse_if_begun(txn, letter_id, &IN_FLIGHT, t().letters.delivery_begun_change).await?;
     let domain = letters.mail_domain();
-    let recipient_status = if schedule { "pending" } else { "draft" };
+    let recipient_status = if schedule {
+        RecipientStatus::Pending
+    } else {
+        RecipientStatus::Draft
+    };
     let mut rows = Vec::new();
     if form.to_self {
         rows.push((true, None, account.email.clone(), None));
@@ -151,31 +140,19 @@ pub async fn save(
     }
     for (position, (is_self, name, email, phone)) in rows.into_iter().enumerate() {
         let rid = Uuid::new_v4();
-        letter_recipient::ActiveModel {
-            id: Set(rid),
-            letter_id: Set(letter_id),
-            position: Set(i32::try_from(position).unwrap_or(i32::MAX)),
-            is_self: Set(is_self),
-            name: Set(name),
-            email: Set(email),
-            phone: Set(phone),
-            status: Set(recipient_status.into()),
-            next_attempt_ms: Set(deliver_at),
-            attempts: Set(0),
-            lease_owner: Set(None),
-            lease_until_ms: Set(None),
-            message_id: Set(format!(
-                "<letter.{}.{}@{domain}>",
-                letter_id.simple(),
-                rid.simple()
-            )),
-            token_hash: Set(schedule.then(|| digest(&letters.link_token(rid)))),
-            sent_ms: Set(None),
-            sms_sent_ms: Set(None),
-            last_error: Set(None),
-            thanked_ms: Set(None),
-            thanks_note: Set(None),
-        }
+        letter_recipient::ActiveModel::new_delivery(NewDelivery {
+            id: rid,
+            letter_id,
+            position: i32::try_from(position).unwrap_or(i32::MAX),
+            is_self,
+            name,
+            email,
+            phone,
+            status: recipient_status,
+            due_ms: deliver_at,
+            mail_domain: domain.clone(),
+            token_hash: schedule.then(|| digest(&letters.link_token(rid))),
+        })
         .insert(&txn)
         .await?;
     }
@@ -189,7 +166,7 @@ pub async fn save(
 /// Cancels a scheduled letter whose delivery has not begun.
 pub async fn cancel(db: &DatabaseConnection, user: Uuid, id: Uuid) -> Result<LetterView, AppError> {
     let l = own_letter(db, user, id).await?;
-    if LetterStatus::parse(&l.status) != LetterStatus::Scheduled {
+    if l.status != LetterStatus::Scheduled {
         return Err(AppError::validation(
             "letter",
             t().letters.only_scheduled_cancel,
@@ -197,25 +174,17 @@ pub async fn cancel(db: &DatabaseConnection, user: Uuid, id: Uuid) -> Result<Let
     }
     let txn = db.begin().await?;
     letter_recipient::Entity::update_many()
-        .col_expr(letter_recipient::Column::Status, "cancelled".into())
+        .col_expr(
+            letter_recipient::Column::Status,
+            RecipientStatus::Cancelled.as_str().into(),
+        )
         .filter(letter_recipient::Column::LetterId.eq(id))
-        .filter(letter_recipient::Column::Status.eq("pending"))
+        .filter(letter_recipient::Column::Status.eq(RecipientStatus::Pending))
         .exec(&txn)
         .await?;
-    let started = letter_recipient::Entity::find()
-        .filter(letter_recipient::Column::LetterId.eq(id))
-        .filter(letter_recipient::Column::Status.is_in(IN_FLIGHT))
-        .count(&txn)
-        .await?;
-    if started > 0 {
-        txn.rollback().await?;
-        return Err(AppError::validation(
-            "letter",
-            t().letters.delivery_begun_cancel,
-        ));
-    }
+    let txn = refuse_if_begun(txn, id, &IN_FLIGHT, t().letters.delivery_begun_cancel).await?;
     letter::Entity::update_many()
-        .col_expr(letter::Column::Status, "cancelled".into())
+        .col_expr(letter::Column::Status, LetterStatus::Cancelled.as_str().into())
         .col_expr(letter::Column::UpdatedMs, now_ms().into())
         .filter(letter::Column::Id.eq(id))
         .exec(&txn)
@@ -231,17 +200,16 @@ pub async fn delete(db: &DatabaseConnection, user: Uuid, id: Uuid) -> Result<(),
     let txn = db.begin().await?;
     letter_recipient::Entity::delete_many()
         .filter(letter_recipient::Column::LetterId.eq(id))
-        .filter(letter_recipient::Column::Status.ne("sending"))
+        .filter(letter_recipient::Column::Status.ne(RecipientStatus::Sending))
         .exec(&txn)
         .await?;
-    let sending = letter_recipient::Entity::find()
-        .filter(letter_recipient::Column::LetterId.eq(id))
-        .count(&txn)
-        .await?;
-    if sending > 0 {
-        txn.rollback().await?;
-        return Err(AppError::validation("letter", t().letters.being_delivered));
-    }
+    let txn = refuse_if_begun(
+        txn,
+        id,
+        &[RecipientStatus::Sending],
+        t().letters.being_delivered,
+    )
+    .await?;
     letter::Entity::delete_by_id(id).exec(&txn).await?;
     txn.commit().await?;
     for image in images {
@@ -262,17 +230,38 @@ pub async fn set_public(
     public: bool,
 ) -> Result<LetterView, AppError> {
     let l = own_letter(db, user, id).await?;
-    if public && l.visibility != "public" {
+    if public && !l.visibility.is_public() {
         crate::letters::public::take_publish(user)?;
     }
     letter::Entity::update_many()
         .col_expr(
             letter::Column::Visibility,
-            if public { "public" } else { "private" }.into(),
+            Visibility::of(public).as_str().into(),
         )
         .filter(letter::Column::Id.eq(l.id))
         .exec(db)
         .await?;
     crate::letters::public::changed();
     letter_view(db, user, id).await
+}
+
+/// The end of every change that must not touch a letter already on its way: after the
+/// change, counts the letter's deliveries in one of the `begun` states and, if there is
+/// one, rolls the whole change back and answers `message` (on the field `letter`).
+async fn refuse_if_begun(
+    txn: DatabaseTransaction,
+    letter_id: Uuid,
+    begun: &[RecipientStatus],
+    message: &'static str,
+) -> Result<DatabaseTransaction, AppError> {
+    let started = letter_recipient::Entity::find()
+        .filter(letter_recipient::Column::LetterId.eq(letter_id))
+        .filter(letter_recipient::Column::Status.is_in(begun.iter().copied()))
+        .count(&txn)
+        .await?;
+    if started > 0 {
+        txn.rollback().await?;
+        return Err(AppError::validation("letter", message));
+    }
+    Ok(txn)
 }

@@ -23,8 +23,8 @@ use chrono::{DateTime, LocalResult, NaiveDate, NaiveTime, TimeZone, Utc};
 use chrono_tz::Tz;
 use hmac::{Hmac, Mac};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
+    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
 };
 use serde::Deserialize;
 use sha2::Sha256;
@@ -33,8 +33,11 @@ use uuid::Uuid;
 
 use super::{
     DeliveryPreview, ImageView, LetterForm, LetterStatus, LetterSummary, LetterView, LettersHome,
-    ReadView, RecipientView,
-    entities::{letter, letter_image, letter_recipient},
+    ReadView, RecipientStatus, RecipientView, Visibility,
+    entities::{
+        letter, letter_image,
+        letter_recipient::{self, NewDelivery},
+    },
     images::{ImageLimits, process},
     rules,
     sms::SmsProvider,
@@ -253,7 +256,7 @@ async fn own_image(
 
 /// Refuses changes (reported on `field`) to a letter that has been delivered or failed.
 fn ensure_editable(l: &letter::Model, field: &str) -> Result<(), AppError> {
-    if LetterStatus::parse(&l.status).editable() {
+    if l.status.editable() {
         Ok(())
     } else {
         Err(AppError::validation(field, t().letters.not_editable))
@@ -278,7 +281,7 @@ fn public_id() -> Result<String, AppError> {
     Ok(out)
 }
 
-const IN_FLIGHT: [&str; 2] = ["sending", "sent"];
+const IN_FLIGHT: [RecipientStatus; 2] = [RecipientStatus::Sending, RecipientStatus::Sent];
 
 #[cfg(test)]
 mod tests {

@@ -13,7 +13,7 @@ pub(super) async fn delivered_recipient(
     }
     letter_recipient::Entity::find()
         .filter(letter_recipient::Column::TokenHash.eq(digest(token)))
-        .filter(letter_recipient::Column::Status.eq("sent"))
+        .filter(letter_recipient::Column::Status.eq(RecipientStatus::Sent))
         .one(db)
         .await?
         .ok_or(AppError::NotFound)

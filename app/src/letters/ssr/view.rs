@@ -52,8 +52,8 @@ pub async fn letter_view(
         .await?;
     let images = images_of(db, l.id).await?;
     let topics = crate::letters::topics::topics_of(db, l.id).await?;
-    let on_wall = l.visibility == "public"
-        && l.status == LetterStatus::Delivered.as_str()
+    let on_wall = l.visibility.is_public()
+        && l.status == LetterStatus::Delivered
         && l.hidden_ms.is_none();
     let tz = zone(&l.timezone);
     let (deliver_local, deliver_utc, deliver_date, deliver_time) = match l.deliver_at_ms {
@@ -76,7 +76,7 @@ pub async fn letter_view(
         html: crate::markdown::render(&l.body),
         title: l.title,
         body: l.body,
-        status: LetterStatus::parse(&l.status),
+        status: l.status,
         deliver_at_ms: l.deliver_at_ms,
         deliver_date,
         deliver_time,
@@ -85,7 +85,7 @@ pub async fn letter_view(
         timezone: l.timezone,
         to_self: l.to_self,
         send_sms: l.send_sms,
-        public: l.visibility == "public",
+        public: l.visibility.is_public(),
         pen_name: l.pen_name,
         topics,
         wall_url: on_wall.then(|| format!("/wall/{}", l.public_id)),
@@ -141,7 +141,7 @@ pub async fn overview(db: &DatabaseConnection, user: Uuid) -> Result<LettersHome
         .map(|l| LetterSummary {
             id: l.id,
             title: l.title,
-            status: LetterStatus::parse(&l.status),
+            status: l.status,
             deliver_at_ms: l.deliver_at_ms,
             deliver_local: l.deliver_at_ms.map(|at| describe(at, zone(&l.timezone)).0),
             recipients: recipient_counts.get(&l.id).copied().unwrap_or(0),
