@@ -3,6 +3,7 @@
 //! forms post as plain HTML before hydration and update in place after it.
 
 use leptos::prelude::*;
+use leptos_router::components::A;
 
 use crate::AppError;
 

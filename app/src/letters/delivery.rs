@@ -570,8 +570,13 @@ impl Scheduler {
             Ok(true)
         } else {
             let at = Utc::now().timestamp_millis() + self.backoff_ms(r.attempts);
-            self.set_outcome(r, RecipientStatus::Pending, Some(at), Some(t.retry_unreachable))
-                .await?;
+            self.set_outcome(
+                r,
+                RecipientStatus::Pending,
+                Some(at),
+                Some(t.retry_unreachable),
+            )
+            .await?;
             Ok(false)
         }
     }

@@ -37,7 +37,13 @@ pub mod letter {
         /// A new, empty, private draft of `user`'s, made at `now_ms`: where every letter
         /// row starts (the compose service, and the tests and benchmarks that make
         /// letters in bulk). Callers set what it says and when it goes.
-        pub fn new_draft(id: Uuid, user: Uuid, public_id: String, timezone: &str, now_ms: i64) -> Self {
+        pub fn new_draft(
+            id: Uuid,
+            user: Uuid,
+            public_id: String,
+            timezone: &str,
+            now_ms: i64,
+        ) -> Self {
             use sea_orm::ActiveValue::Set;
             Self {
                 id: Set(id),
@@ -148,7 +154,11 @@ pub mod letter_recipient {
     /// The Message-ID of every email of one delivery, `<letter.<letter>.<recipient>@domain>`:
     /// the same on a repeat, so a repeat is recognisable.
     pub fn message_id(letter: Uuid, recipient: Uuid, domain: &str) -> String {
-        format!("<letter.{}.{}@{domain}>", letter.simple(), recipient.simple())
+        format!(
+            "<letter.{}.{}@{domain}>",
+            letter.simple(),
+            recipient.simple()
+        )
     }
 }
 

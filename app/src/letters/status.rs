@@ -13,7 +13,11 @@ use sea_orm::entity::prelude::*;
 #[cfg_attr(feature = "ssr", derive(EnumIter, DeriveActiveEnum))]
 #[cfg_attr(
     feature = "ssr",
-    sea_orm(rs_type = "String", db_type = "String(StringLen::None)", rename_all = "snake_case")
+    sea_orm(
+        rs_type = "String",
+        db_type = "String(StringLen::None)",
+        rename_all = "snake_case"
+    )
 )]
 #[serde(rename_all = "snake_case")]
 pub enum LetterStatus {
@@ -64,7 +68,11 @@ impl LetterStatus {
 #[cfg_attr(feature = "ssr", derive(EnumIter, DeriveActiveEnum))]
 #[cfg_attr(
     feature = "ssr",
-    sea_orm(rs_type = "String", db_type = "String(StringLen::None)", rename_all = "snake_case")
+    sea_orm(
+        rs_type = "String",
+        db_type = "String(StringLen::None)",
+        rename_all = "snake_case"
+    )
 )]
 #[serde(rename_all = "snake_case")]
 pub enum RecipientStatus {
@@ -107,7 +115,11 @@ impl RecipientStatus {
 #[cfg_attr(feature = "ssr", derive(EnumIter, DeriveActiveEnum))]
 #[cfg_attr(
     feature = "ssr",
-    sea_orm(rs_type = "String", db_type = "String(StringLen::None)", rename_all = "snake_case")
+    sea_orm(
+        rs_type = "String",
+        db_type = "String(StringLen::None)",
+        rename_all = "snake_case"
+    )
 )]
 #[serde(rename_all = "snake_case")]
 pub enum Visibility {
@@ -119,6 +131,14 @@ pub enum Visibility {
 }
 
 impl Visibility {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Private => "private",
+            Self::Public => "public",
+        }
+    }
+
     pub fn of(public: bool) -> Self {
         if public { Self::Public } else { Self::Private }
     }
@@ -130,7 +150,7 @@ impl Visibility {
 
 #[cfg(all(test, feature = "ssr"))]
 mod tests {
-    use sea_orm::ActiveEnum;
+    use sea_orm::{ActiveEnum, Iterable};
 
     use super::*;
 
@@ -142,8 +162,9 @@ mod tests {
         for s in RecipientStatus::iter() {
             assert_eq!(s.to_value(), s.as_str());
         }
-        assert_eq!(Visibility::Public.to_value(), "public");
-        assert_eq!(Visibility::Private.to_value(), "private");
+        for v in Visibility::iter() {
+            assert_eq!(v.to_value(), v.as_str());
+        }
     }
 
     #[test]

@@ -155,12 +155,18 @@ pub async fn close(db: &DatabaseConnection, user: Uuid, now_ms: i64) -> Result<(
             .select_only()
             .column(letter_recipient::Column::LetterId)
             .filter(letter_recipient::Column::LetterId.is_in(scheduled.clone()))
-            .filter(letter_recipient::Column::Status.is_in([RecipientStatus::Sending, RecipientStatus::Sent]))
+            .filter(
+                letter_recipient::Column::Status
+                    .is_in([RecipientStatus::Sending, RecipientStatus::Sent]),
+            )
             .into_tuple()
             .all(&txn)
             .await?;
         letter::Entity::update_many()
-            .col_expr(letter::Column::Status, Expr::value(LetterStatus::Cancelled.as_str()))
+            .col_expr(
+                letter::Column::Status,
+                Expr::value(LetterStatus::Cancelled.as_str()),
+            )
             .col_expr(letter::Column::UpdatedMs, Expr::value(now_ms))
             .filter(letter::Column::Id.is_in(scheduled))
             .filter(letter::Column::Id.is_not_in(in_flight))

@@ -93,9 +93,7 @@ pub async fn save(
     let status = if schedule {
         LetterStatus::Scheduled
     } else {
-        existing
-            .as_ref()
-            .map_or(LetterStatus::Draft, |l| l.status)
+        existing.as_ref().map_or(LetterStatus::Draft, |l| l.status)
     };
     let mut row = match &existing {
         Some(l) => letter::ActiveModel::from(l.clone()),
@@ -124,7 +122,13 @@ pub async fn save(
         .filter(letter_recipient::Column::Status.is_not_in(IN_FLIGHT))
         .exec(&txn)
         .await?;
-    let txn = refuse_if_begun(txn, letter_id, &IN_FLIGHT, t().letters.delivery_begun_change).await?;
+    let txn = refuse_if_begun(
+        txn,
+        letter_id,
+        &IN_FLIGHT,
+        t().letters.delivery_begun_change,
+    )
+    .await?;
     let domain = letters.mail_domain();
     let recipient_status = if schedule {
         RecipientStatus::Pending
@@ -184,7 +188,10 @@ pub async fn cancel(db: &DatabaseConnection, user: Uuid, id: Uuid) -> Result<Let
         .await?;
     let txn = refuse_if_begun(txn, id, &IN_FLIGHT, t().letters.delivery_begun_cancel).await?;
     letter::Entity::update_many()
-        .col_expr(letter::Column::Status, LetterStatus::Cancelled.as_str().into())
+        .col_expr(
+            letter::Column::Status,
+            LetterStatus::Cancelled.as_str().into(),
+        )
         .col_expr(letter::Column::UpdatedMs, now_ms().into())
         .filter(letter::Column::Id.eq(id))
         .exec(&txn)

@@ -52,9 +52,8 @@ pub async fn letter_view(
         .await?;
     let images = images_of(db, l.id).await?;
     let topics = crate::letters::topics::topics_of(db, l.id).await?;
-    let on_wall = l.visibility.is_public()
-        && l.status == LetterStatus::Delivered
-        && l.hidden_ms.is_none();
+    let on_wall =
+        l.visibility.is_public() && l.status == LetterStatus::Delivered && l.hidden_ms.is_none();
     let tz = zone(&l.timezone);
     let (deliver_local, deliver_utc, deliver_date, deliver_time) = match l.deliver_at_ms {
         Some(at) => {

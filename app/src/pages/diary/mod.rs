@@ -4,16 +4,16 @@
 //! Each page creates its one resource at the top and reads it in one `<Transition>`;
 //! changes bump an epoch that refetches it, so check-ins show up without a reload.
 
-mod offline;
-mod habits;
 mod entries;
-mod stats;
+mod habits;
 mod history;
-use offline::*;
-use habits::*;
+mod offline;
+mod stats;
 use entries::*;
-pub use stats::*;
+use habits::*;
 pub use history::*;
+use offline::*;
+pub use stats::*;
 
 use chrono::{Duration, NaiveDate, Weekday};
 use leptos::{prelude::*, task::spawn_local};
@@ -236,4 +236,3 @@ fn confirm(question: &str) -> bool {
         true
     }
 }
-

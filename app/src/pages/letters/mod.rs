@@ -5,11 +5,11 @@
 //! editor then works on signals and calls server functions directly.
 
 mod editor;
-mod sent;
 mod read;
+mod sent;
 use editor::*;
-use sent::*;
 pub use read::*;
+use sent::*;
 
 use leptos::{prelude::*, task::spawn_local};
 use leptos_meta::Title;
@@ -23,15 +23,14 @@ use crate::{
     components::form::{FieldMessage, SignInPrompt, message_for, raw_text},
     i18n::{fill, plural},
     letters::{
-        ImageView, LetterForm, LetterStatus, RecipientStatus, LetterSummary, LetterView, LettersHome, ReadView,
-        RecipientInput, RecipientView, cancel_letter, delete_image, delete_letter, get_letter,
-        letters_overview, preview_delivery, read_letter,
+        ImageView, LetterForm, LetterStatus, LetterSummary, LetterView, LettersHome, ReadView,
+        RecipientInput, RecipientStatus, RecipientView, cancel_letter, delete_image, delete_letter,
+        get_letter, letters_overview, preview_delivery, read_letter,
         rules::{self, MAX_IMAGES, MAX_RECIPIENTS},
-        topics::{MAX_TOPICS, TOPICS, topic_label},
         save_letter, set_letter_public, thank_letter,
+        topics::{MAX_TOPICS, TOPICS, topic_label},
     },
     notifications::read_notifications,
-
 };
 
 fn failure(e: AppError) -> AnyView {
@@ -190,4 +189,3 @@ pub fn LetterPage() -> impl IntoView {
         </section>
     }
 }
-

@@ -44,7 +44,7 @@ pub(super) fn Sent(l: LetterView) -> impl IntoView {
                     view! {
                         <li>
                             <strong>{who}</strong>" "<span class="muted">{r.email.clone()}</span>
-                            <span class=format!("status status-{}", r.status)>{recipient_status(r)}</span>
+                            <span class=format!("status status-{}", r.status.as_str())>{recipient_status(r)}</span>
                             {r.thanked.then(|| view! { <p class="thanks">{r.thanks_note.clone().map_or_else(|| t.said_thanks.to_owned(), |n| fill(t.said_thanks_note, &[("note", &n)]))}</p> })}
                         </li>
                     }

@@ -5,29 +5,29 @@
 //! background tab or a sleeping phone never shows a drifted time. Changes from other
 //! devices arrive over the event stream.
 
-mod store;
-mod panels;
 mod lists;
+mod panels;
 mod settings;
-use store::*;
-use panels::*;
+mod store;
 use lists::*;
+use panels::*;
 use settings::*;
+use store::*;
 
 use std::time::Duration;
 
 use chrono::NaiveDate;
 use leptos::{ev, prelude::*, task::spawn_local};
 use leptos_meta::Title;
-use leptos_router::components::A;
+
 use uuid::Uuid;
 
 use crate::{
     AppError,
     account::get_time_settings,
     clock::now_ms,
-    components::{
-        form::{ActionResult, Field, FormAlert, SignInPrompt, Submit, field_error, form_error},
+    components::form::{
+        ActionResult, Field, FormAlert, SignInPrompt, Submit, field_error, form_error,
     },
     focus::{
         AnnotateSession, CreateTag, CreateTask, SOUNDS, SaveSettings, SessionView, TagView,
@@ -328,4 +328,3 @@ fn spoken(ms: i64) -> String {
         ),
     }
 }
-
