@@ -185,27 +185,13 @@ impl Drop for Instance {
 async fn create_user(db: &DatabaseConnection) -> Uuid {
     let now = Utc::now().fixed_offset();
     let user = Uuid::new_v4();
-    user_account::Entity::insert(user_account::ActiveModel {
-        id: Set(user),
-        username: Set(format!("bench{}", &user.simple().to_string()[..8])),
-        username_canonical: Set(format!("bench{}", &user.simple().to_string()[..8])),
-        email: Set(format!("{}@bench.test", user.simple())),
-        email_canonical: Set(format!("{}@bench.test", user.simple())),
-        email_verified_at: Set(Some(now)),
-        phone: Set(None),
-        password_hash: Set("x".into()),
-        age_confirmed_at: Set(now),
-        terms_version: Set("bench".into()),
-        terms_accepted_at: Set(now),
-        created_at: Set(now),
-        updated_at: Set(now),
-        timezone: Set("UTC".into()),
-        day_boundary_min: Set(0),
-        is_admin: Set(false),
-        deleted_ms: Set(None),
-        theme: Set("system".into()),
-        language: Set(None),
-    })
+    let name = format!("bench{}", &user.simple().to_string()[..8]);
+    user_account::Entity::insert(user_account::ActiveModel::verified_fixture(
+        user,
+        &name,
+        "bench.test",
+        now,
+    ))
     .exec_without_returning(db)
     .await
     .unwrap();

@@ -88,27 +88,12 @@ async fn start(dir: &Path, database_url: &str) -> (Instance, String) {
 async fn seed(db: &DatabaseConnection, n: usize) {
     let now = Utc::now();
     let user = Uuid::new_v4();
-    user_account::Entity::insert(user_account::ActiveModel {
-        id: Set(user),
-        username: Set("writer".into()),
-        username_canonical: Set("writer".into()),
-        email: Set("writer@bench.test".into()),
-        email_canonical: Set("writer@bench.test".into()),
-        email_verified_at: Set(Some(now.fixed_offset())),
-        phone: Set(None),
-        password_hash: Set("x".into()),
-        age_confirmed_at: Set(now.fixed_offset()),
-        terms_version: Set("bench".into()),
-        terms_accepted_at: Set(now.fixed_offset()),
-        created_at: Set(now.fixed_offset()),
-        updated_at: Set(now.fixed_offset()),
-        timezone: Set("UTC".into()),
-        day_boundary_min: Set(0),
-        is_admin: Set(false),
-        deleted_ms: Set(None),
-        theme: Set("system".into()),
-        language: Set(None),
-    })
+    user_account::Entity::insert(user_account::ActiveModel::verified_fixture(
+        user,
+        "writer",
+        "bench.test",
+        now.fixed_offset(),
+    ))
     .exec_without_returning(db)
     .await
     .unwrap();

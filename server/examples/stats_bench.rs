@@ -66,27 +66,15 @@ where
 async fn user(db: &DatabaseConnection, name: &str) -> Uuid {
     let id = Uuid::new_v4();
     let now = Utc::now().fixed_offset();
-    app::account::ssr::entities::user_account::ActiveModel {
-        id: Set(id),
-        username: Set(name.into()),
-        username_canonical: Set(name.into()),
-        email: Set(format!("{name}@example.com")),
-        email_canonical: Set(format!("{name}@example.com")),
-        email_verified_at: Set(Some(now)),
-        phone: Set(None),
-        password_hash: Set("x".into()),
-        age_confirmed_at: Set(now),
-        terms_version: Set("bench".into()),
-        terms_accepted_at: Set(now),
-        created_at: Set(now),
-        updated_at: Set(now),
-        timezone: Set("Europe/Berlin".into()),
-        day_boundary_min: Set(240),
-        is_admin: Set(false),
-        deleted_ms: Set(None),
-        theme: Set("system".into()),
-        language: Set(None),
-    }
+    let mut account = app::account::ssr::entities::user_account::ActiveModel::verified_fixture(
+        id,
+        name,
+        "example.com",
+        now,
+    );
+    account.timezone = Set("Europe/Berlin".into());
+    account.day_boundary_min = Set(240);
+    account
     .insert(db)
     .await
     .unwrap();

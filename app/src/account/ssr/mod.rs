@@ -201,28 +201,19 @@ pub async fn register(input: RegisterInput) -> Result<(), AppError> {
 
     let now = Utc::now().fixed_offset();
     let id = Uuid::new_v4();
-    let inserted = user_account::ActiveModel {
-        id: Set(id),
-        username: Set(username.as_str().to_owned()),
-        username_canonical: Set(username.canonical()),
-        email: Set(email.as_str().to_owned()),
-        email_canonical: Set(email.canonical()),
-        email_verified_at: Set(None),
-        phone: Set(phone.map(String::from)),
-        password_hash: Set(digest.into_stored()),
-        age_confirmed_at: Set(now),
-        terms_version: Set(TERMS_VERSION.to_owned()),
-        terms_accepted_at: Set(now),
-        created_at: Set(now),
-        updated_at: Set(now),
-        timezone: Set(timezone.to_owned()),
-        day_boundary_min: Set(0),
-        is_admin: Set(false),
-        deleted_ms: Set(None),
+    let inserted = user_account::ActiveModel::new_account(user_account::NewAccount {
+        id,
+        username: (username.as_str().to_owned(), username.canonical()),
+        email: (email.as_str().to_owned(), email.canonical()),
+        phone: phone.map(String::from),
+        password_hash: digest.into_stored(),
+        terms_version: TERMS_VERSION.to_owned(),
+        timezone: timezone.to_owned(),
         // What the visitor chose before signing up stays.
-        theme: Set(chosen_theme()),
-        language: Set(Some(crate::i18n::lang().tag().to_owned())),
-    }
+        theme: chosen_theme(),
+        language: Some(crate::i18n::lang().tag().to_owned()),
+        now,
+    })
     .insert(&c.db)
     .await;
     match inserted {
