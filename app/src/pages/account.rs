@@ -17,7 +17,8 @@ use crate::{
     format::human_size,
     i18n::{DateStyle, fill},
     privacy::{
-        CloseAccount, DELETION_GRACE_DAYS, DeviceView, EndAllDevices, EndDevice, ExportView,
+        CloseAccount, DELETION_GRACE_DAYS, DeviceView, EndAllDevices, EndDevice, ExportState,
+        ExportView,
         RequestExport, export_status, list_devices,
     },
 };
@@ -194,7 +195,7 @@ fn ExportCard(export: Option<ExportView>) -> impl IntoView {
     });
     // While a build runs, ask for its progress every second.
     Effect::new(move |_| {
-        if state.with(|s| s.as_ref().is_some_and(|s| s.status == "building")) {
+        if state.with(|s| s.as_ref().is_some_and(|s| s.status == ExportState::Building)) {
             set_timeout(
                 move || {
                     leptos::task::spawn_local(async move {
@@ -207,7 +208,7 @@ fn ExportCard(export: Option<ExportView>) -> impl IntoView {
             );
         }
     });
-    let building = move || state.with(|s| s.as_ref().is_some_and(|s| s.status == "building"));
+    let building = move || state.with(|s| s.as_ref().is_some_and(|s| s.status == ExportState::Building));
     let sv = start.value();
     let t = &crate::i18n::t().account;
     view! {
@@ -215,14 +216,14 @@ fn ExportCard(export: Option<ExportView>) -> impl IntoView {
             <h2 id="export-h">{t.export_heading}</h2>
             <p class="muted">{t.export_lede}</p>
             <div class="export-state" role="status" aria-live="polite">
-                {move || state.get().map(|e| match e.status.as_str() {
-                    "building" => view! {
+                {move || state.get().map(|e| match e.status {
+                    ExportState::Building => view! {
                         <div class="export-progress">
                             <progress max="100" value=e.progress aria-label=t.export_progress_label></progress>
                             <p>{fill(t.export_gathering, &[("step", &e.step), ("percent", &e.progress)])}</p>
                         </div>
                     }.into_any(),
-                    "ready" => view! {
+                    ExportState::Ready => view! {
                         <div class="export-ready">
                             <p>{match e.bytes {
                                 Some(b) => fill(
@@ -239,10 +240,10 @@ fn ExportCard(export: Option<ExportView>) -> impl IntoView {
                             )}</p>
                         </div>
                     }.into_any(),
-                    "expired" => view! {
+                    ExportState::Expired => view! {
                         <p class="muted">{t.export_expired}</p>
                     }.into_any(),
-                    _ => view! { <p class="alert alert-error">{e.step.clone()}</p> }.into_any(),
+                    ExportState::Failed => view! { <p class="alert alert-error">{e.step.clone()}</p> }.into_any(),
                 })}
             </div>
             <FormAlert error=form_error(sv, &[]) />

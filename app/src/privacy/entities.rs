@@ -4,15 +4,17 @@
 pub mod data_export {
     use sea_orm::entity::prelude::*;
 
-    /// One requested archive of an account's data. `status` is `building`, `ready` or
-    /// `failed`; the file is `storage_key` in the blob store once ready.
+    pub use crate::privacy::ExportState;
+
+    /// One requested archive of an account's data; the file is `storage_key` in the blob
+    /// store once ready.
     #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
     #[sea_orm(table_name = "data_export")]
     pub struct Model {
         #[sea_orm(primary_key, auto_increment = false)]
         pub id: Uuid,
         pub user_id: Uuid,
-        pub status: String,
+        pub status: ExportState,
         /// 0..=100.
         pub progress: i32,
         /// What the builder is doing, in words for the owner.

@@ -18,7 +18,7 @@ use app::{
         entities::{letter, letter_image},
     },
     privacy::{
-        CloseAccount, EndAllDevices, EndDevice, ExportStatus, ExportView, ListDevices,
+        CloseAccount, EndAllDevices, EndDevice, ExportState, ExportStatus, ExportView, ListDevices,
         RequestExport, entities::data_export, ssr::purge,
     },
     wall::{ModerationQueue, ReportLetter, ToggleLike},
@@ -984,7 +984,7 @@ async fn finished_export(app: &TestApp, client: &reqwest::Client) -> ExportView 
     assert_eq!(status, StatusCode::OK, "{body}");
     let started: ExportView = serde_json::from_str(&body).unwrap();
     assert!(
-        ["building", "ready"].contains(&started.status.as_str()),
+        [ExportState::Building, ExportState::Ready].contains(&started.status),
         "{started:?}"
     );
     for _ in 0..300 {
@@ -992,9 +992,9 @@ async fn finished_export(app: &TestApp, client: &reqwest::Client) -> ExportView 
         let now: Option<ExportView> = serde_json::from_str(&body).unwrap();
         let now = now.expect("the export is listed");
         assert_eq!(now.id, started.id);
-        match now.status.as_str() {
-            "ready" => return now,
-            "building" => {
+        match now.status {
+            ExportState::Ready => return now,
+            ExportState::Building => {
                 assert!(now.progress <= 100 && !now.step.is_empty(), "{now:?}");
                 tokio::time::sleep(std::time::Duration::from_millis(100)).await;
             }

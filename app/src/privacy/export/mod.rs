@@ -33,7 +33,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use self::archive::Archive;
-use super::{ExportView, entities::data_export};
+use super::{ExportState, ExportView, entities::data_export};
 use crate::clock::now_ms;
 use crate::format::instant_in;
 use crate::{
@@ -51,14 +51,14 @@ pub const STALLED_AFTER_MS: i64 = 5 * 60 * 1000;
 
 /// The owner's view of an export row at `now`.
 pub fn view(row: &data_export::Model, timezone: &str, now: i64) -> ExportView {
-    let stalled = row.status == "building" && now - row.updated_ms > STALLED_AFTER_MS;
+    let stalled = row.status == ExportState::Building && now - row.updated_ms > STALLED_AFTER_MS;
     let expired = row.expires_ms.is_some_and(|e| e <= now);
     let status = if stalled {
-        "failed"
+        ExportState::Failed
     } else if expired {
-        "expired"
+        ExportState::Expired
     } else {
-        row.status.as_str()
+        row.status
     };
     let fixed = |ms: i64| {
         DateTime::<Utc>::from_timestamp_millis(ms)
@@ -67,7 +67,7 @@ pub fn view(row: &data_export::Model, timezone: &str, now: i64) -> ExportView {
     };
     ExportView {
         id: row.id.to_string(),
-        status: status.to_owned(),
+        status,
         progress: row.progress.clamp(0, 100) as u8,
         step: if stalled {
             crate::i18n::t().account.export_interrupted.to_owned()
@@ -77,7 +77,7 @@ pub fn view(row: &data_export::Model, timezone: &str, now: i64) -> ExportView {
         bytes: row.bytes.and_then(|b| u64::try_from(b).ok()),
         requested: instant_in(fixed(row.created_ms), timezone),
         expires: row.expires_ms.map(|e| instant_in(fixed(e), timezone)),
-        download: (status == "ready").then(|| format!("/account/export/{}", row.id)),
+        download: (status == ExportState::Ready).then(|| format!("/account/export/{}", row.id)),
     }
 }
 
@@ -109,7 +109,7 @@ pub async fn request() -> Result<ExportView, AppError> {
     let letters = crate::letters::ssr::service()?;
     let now = now_ms();
     if let Some(row) = latest(&db, user.id).await?
-        && row.status == "building"
+        && row.status == ExportState::Building
         && now - row.updated_ms <= STALLED_AFTER_MS
     {
         return Ok(view(&row, &user.timezone, now));
@@ -128,7 +128,7 @@ pub async fn request() -> Result<ExportView, AppError> {
     let row = data_export::Model {
         id,
         user_id: user.id,
-        status: "building".into(),
+        status: ExportState::Building,
         progress: 0,
         step: texts.step_starting.into(),
         storage_key: None,
@@ -148,7 +148,10 @@ pub async fn request() -> Result<ExportView, AppError> {
         if let Err(e) = run(&db, store, owner, id, texts).await {
             tracing::warn!(export = %id, error = %e, "data export failed");
             let _ = data_export::Entity::update_many()
-                .col_expr(data_export::Column::Status, "failed".into())
+                .col_expr(
+                    data_export::Column::Status,
+                    ExportState::Failed.as_str().into(),
+                )
                 .col_expr(data_export::Column::Step, texts.export_failed.into())
                 .col_expr(data_export::Column::UpdatedMs, now_ms().into())
                 .filter(data_export::Column::Id.eq(id))
@@ -185,7 +188,7 @@ pub async fn remove_expired(
             data_export::Column::ExpiresMs
                 .lte(now)
                 .or(data_export::Column::Status
-                    .ne("ready")
+                    .ne(ExportState::Ready)
                     .and(data_export::Column::UpdatedMs.lte(now - 24 * 3600 * 1000))),
         )
         .all(db)
@@ -225,8 +228,8 @@ pub async fn download(
         .one(db)
         .await?
         .ok_or(AppError::NotFound)?;
-    let key = match (&row.status[..], &row.storage_key) {
-        ("ready", Some(key)) => key,
+    let key = match (row.status, &row.storage_key) {
+        (ExportState::Ready, Some(key)) => key,
         _ => return Err(AppError::NotFound),
     };
     if row.expires_ms.is_none_or(|e| e <= now) {
@@ -302,7 +305,7 @@ async fn run(
     }
     let now = now_ms();
     data_export::Entity::update_many()
-        .col_expr(data_export::Column::Status, "ready".into())
+        .col_expr(data_export::Column::Status, ExportState::Ready.as_str().into())
         .col_expr(data_export::Column::Progress, 100.into())
         .col_expr(data_export::Column::Step, texts.step_ready.into())
         .col_expr(data_export::Column::StorageKey, key.into())
@@ -441,7 +444,7 @@ mod tests {
         let row = data_export::Model {
             id: Uuid::nil(),
             user_id: Uuid::nil(),
-            status: "building".into(),
+            status: ExportState::Building,
             progress: 40,
             step: "Diary".into(),
             storage_key: None,
@@ -451,12 +454,12 @@ mod tests {
             expires_ms: None,
         };
         let v = view(&row, "UTC", 1_000 + STALLED_AFTER_MS);
-        assert_eq!((v.status.as_str(), v.progress), ("building", 40));
+        assert_eq!((v.status, v.progress), (ExportState::Building, 40));
         assert!(v.download.is_none());
         let v = view(&row, "UTC", 1_001 + STALLED_AFTER_MS);
-        assert_eq!(v.status, "failed");
+        assert_eq!(v.status, ExportState::Failed);
         let ready = data_export::Model {
-            status: "ready".into(),
+            status: ExportState::Ready,
             storage_key: Some("x.zip".into()),
             expires_ms: Some(10_000),
             ..row
@@ -466,7 +469,7 @@ mod tests {
             Some("/account/export/00000000-0000-0000-0000-000000000000")
         );
         let v = view(&ready, "UTC", 10_000);
-        assert_eq!(v.status, "expired");
+        assert_eq!(v.status, ExportState::Expired);
         assert!(v.download.is_none());
     }
 }
