@@ -11,6 +11,18 @@ use serde::{Deserialize, Serialize};
 pub const MINUTE_MS: i64 = 60_000;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(
+    feature = "ssr",
+    derive(sea_orm::entity::prelude::EnumIter, sea_orm::entity::prelude::DeriveActiveEnum)
+)]
+#[cfg_attr(
+    feature = "ssr",
+    sea_orm(
+        rs_type = "String",
+        db_type = "String(sea_orm::entity::prelude::StringLen::None)",
+        rename_all = "snake_case"
+    )
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Phase {
     Focus,

@@ -3,6 +3,17 @@
 pub mod focus_timer {
     use sea_orm::entity::prelude::*;
 
+    pub use crate::focus::engine::Phase;
+
+    /// Whether the timer runs, as stored (the engine's `Run` with its instants).
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, EnumIter, DeriveActiveEnum)]
+    #[sea_orm(rs_type = "String", db_type = "String(StringLen::None)", rename_all = "snake_case")]
+    pub enum RunState {
+        Idle,
+        Running,
+        Paused,
+    }
+
     /// Settings and running state of one user's timer; instants in ms since the epoch.
     #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
     #[sea_orm(table_name = "focus_timer")]
@@ -19,8 +30,8 @@ pub mod focus_timer {
         pub volume: i32,
         pub notify: bool,
         pub daily_goal: i32,
-        pub phase: String,
-        pub status: String,
+        pub phase: Phase,
+        pub status: RunState,
         pub started_at: Option<i64>,
         pub planned_end: Option<i64>,
         pub paused_at: Option<i64>,

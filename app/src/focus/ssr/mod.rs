@@ -27,6 +27,7 @@ use sea_orm::{
 use tokio::sync::broadcast;
 use uuid::Uuid;
 
+pub use super::entities::focus_timer::RunState;
 pub use super::entities::{
     focus_day, focus_session, focus_session_tag, focus_tag_day, focus_timer, tag, task,
 };

@@ -18,13 +18,13 @@ pub(super) fn settings_of(m: &focus_timer::Model) -> FocusSettings {
     }
 }
 pub(crate) fn state_of(m: &focus_timer::Model) -> TimerState {
-    let run = match (m.status.as_str(), m.started_at, m.planned_end, m.paused_at) {
-        ("running", Some(started_at), Some(planned_end), _) => Run::Running {
+    let run = match (m.status, m.started_at, m.planned_end, m.paused_at) {
+        (RunState::Running, Some(started_at), Some(planned_end), _) => Run::Running {
             started_at,
             planned_end,
             paused_total: m.paused_total,
         },
-        ("paused", Some(started_at), Some(planned_end), Some(paused_at)) => Run::Paused {
+        (RunState::Paused, Some(started_at), Some(planned_end), Some(paused_at)) => Run::Paused {
             started_at,
             planned_end,
             paused_at,
@@ -33,22 +33,22 @@ pub(crate) fn state_of(m: &focus_timer::Model) -> TimerState {
         _ => Run::Idle,
     };
     TimerState {
-        phase: Phase::parse(&m.phase).unwrap_or(Phase::Focus),
+        phase: m.phase,
         run,
         focus_done_in_cycle: m.focus_done_in_cycle.into(),
     }
 }
 pub(crate) fn write_state(a: &mut focus_timer::ActiveModel, s: &TimerState) {
-    a.phase = Set(s.phase.as_str().to_owned());
+    a.phase = Set(s.phase);
     a.focus_done_in_cycle = Set(i32::try_from(s.focus_done_in_cycle).unwrap_or(0));
     let (status, started, end, paused_at, paused_total) = match s.run {
-        Run::Idle => ("idle", None, None, None, 0),
+        Run::Idle => (RunState::Idle, None, None, None, 0),
         Run::Running {
             started_at,
             planned_end,
             paused_total,
         } => (
-            "running",
+            RunState::Running,
             Some(started_at),
             Some(planned_end),
             None,
@@ -60,14 +60,14 @@ pub(crate) fn write_state(a: &mut focus_timer::ActiveModel, s: &TimerState) {
             paused_at,
             paused_total,
         } => (
-            "paused",
+            RunState::Paused,
             Some(started_at),
             Some(planned_end),
             Some(paused_at),
             paused_total,
         ),
     };
-    a.status = Set(status.to_owned());
+    a.status = Set(status);
     a.started_at = Set(started);
     a.planned_end = Set(end);
     a.paused_at = Set(paused_at);
@@ -105,8 +105,8 @@ pub(crate) async fn load(
         volume: Set(d.volume as i32),
         notify: Set(d.notify),
         daily_goal: Set(d.daily_goal as i32),
-        phase: Set(Phase::Focus.as_str().to_owned()),
-        status: Set("idle".to_owned()),
+        phase: Set(Phase::Focus),
+        status: Set(RunState::Idle),
         started_at: Set(None),
         planned_end: Set(None),
         paused_at: Set(None),
