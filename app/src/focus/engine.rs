@@ -8,20 +8,17 @@
 
 use serde::{Deserialize, Serialize};
 
+#[cfg(feature = "ssr")]
+use sea_orm::entity::prelude::{DeriveActiveEnum, EnumIter, StringLen};
+
 pub const MINUTE_MS: i64 = 60_000;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+// Stored as `focus_timer.phase` (an unknown stored value is an error, not a default).
+#[cfg_attr(feature = "ssr", derive(EnumIter, DeriveActiveEnum))]
 #[cfg_attr(
     feature = "ssr",
-    derive(sea_orm::entity::prelude::EnumIter, sea_orm::entity::prelude::DeriveActiveEnum)
-)]
-#[cfg_attr(
-    feature = "ssr",
-    sea_orm(
-        rs_type = "String",
-        db_type = "String(sea_orm::entity::prelude::StringLen::None)",
-        rename_all = "snake_case"
-    )
+    sea_orm(rs_type = "String", db_type = "String(StringLen::None)", rename_all = "snake_case")
 )]
 #[serde(rename_all = "snake_case")]
 pub enum Phase {
