@@ -299,7 +299,7 @@ pub(super) fn Editor(ov: LettersHome, l: Option<LetterView>) -> impl IntoView {
             </div>
 
             <div class="letter-side">
-                <When draft timezone=ov.timezone.clone() min_lead_secs=ov.min_lead_secs />
+                <DeliveryTime draft timezone=ov.timezone.clone() min_lead_secs=ov.min_lead_secs />
                 <Recipients draft own_email=ov.own_email.clone() verified=ov.email_verified />
                 <WallChoice draft />
                 <div class="button-row letter-actions">
@@ -398,7 +398,7 @@ where
 
 /// When the letter arrives: date and time in the author's zone, spelled out as they type.
 #[component]
-fn When(draft: Draft, timezone: String, min_lead_secs: i64) -> impl IntoView {
+fn DeliveryTime(draft: Draft, timezone: String, min_lead_secs: i64) -> impl IntoView {
     let t = &crate::i18n::t().letters;
     let Draft { date, time, .. } = draft;
     let preview = RwSignal::new(None::<Result<String, String>>);
