@@ -84,34 +84,75 @@ pub fn TimerPage() -> impl IntoView {
 
 #[component]
 fn FocusTimer(data: PageData) -> impl IntoView {
-    let PageData {
-        snap,
-        tasks,
-        sessions,
-        tags,
-        today,
-    } = data;
-    let t = Timer {
-        offset: RwSignal::new(snap.server_now as f64 - now_ms() as f64),
-        now: RwSignal::new(snap.server_now as f64),
-        snap: RwSignal::new(snap),
-        announce: RwSignal::new(String::new()),
-        to_annotate: RwSignal::new(Vec::new()),
-        error: RwSignal::new(None),
-        tasks: RwSignal::new(tasks),
-        sessions: RwSignal::new(sessions),
-        tags: RwSignal::new(tags),
-        today: RwSignal::new(today),
-        local: RwSignal::new(None),
-        waiting: RwSignal::new(Vec::new()),
-        sync_report: RwSignal::new(Vec::new()),
-        live: StoredValue::new(false),
-        syncing: StoredValue::new(false),
-    };
+    let t = Timer::from_page(data);
     provide_context(t);
     let tr = &crate::i18n::t().timer;
+    keep_time(t);
 
-    // In the browser: tick, follow other devices, settle a phase at its end, shortcuts.
+    let phase = move || t.snap.get().state.phase;
+    let run = move || t.snap.get().state.run;
+    let display = move || format_remaining(t.remaining() as f64);
+
+    view! {
+        <Title text=move || format!("{} · {}", display(), phase().label()) />
+        <div class="timer-layout">
+            <div class="timer-main card" data-phase=move || phase().as_str()>
+                <div class="phase-tabs" role="group" aria-label=tr.phase_group>
+                    {[Phase::Focus, Phase::ShortBreak, Phase::LongBreak]
+                        .into_iter()
+                        .map(|p| view! {
+                            <button
+                                type="button"
+                                class="phase-tab"
+                                aria-pressed=move || (phase() == p).to_string()
+                                disabled=move || !matches!(run(), Run::Idle)
+                                on:click=move |_| t.send("select", Some(p))
+                            >
+                                {p.label()}
+                            </button>
+                        })
+                        .collect_view()}
+                </div>
+                <Ring />
+                <div class="timer-controls">
+                    <button type="button" class="button button-primary button-large"
+                        aria-keyshortcuts="Space" on:click=move |_| t.toggle()>
+                        {move || match run() {
+                            Run::Idle => tr.start,
+                            Run::Running { .. } => tr.pause,
+                            Run::Paused { .. } => tr.resume,
+                        }}
+                    </button>
+                    <button type="button" class="button button-quiet" aria-keyshortcuts="S"
+                        on:click=move |_| t.run("skip")>{tr.skip}</button>
+                    <button type="button" class="button button-quiet" aria-keyshortcuts="X"
+                        disabled=move || matches!(run(), Run::Idle)
+                        on:click=move |_| t.run("stop")>{tr.stop}</button>
+                    <button type="button" class="button button-quiet" aria-keyshortcuts="R"
+                        on:click=move |_| t.run("reset")>{tr.reset}</button>
+                </div>
+                <p class="sr-announce visually-hidden" aria-live="polite" data-testid="announce">{move || t.announce.get()}</p>
+                <OfflineStatus />
+                <FormAlert error=Signal::derive(move || t.error.get()) />
+                <CurrentTask />
+                <DailyGoal />
+                <Shortcuts />
+            </div>
+            <div class="timer-side">
+                <SessionNote />
+                <Tasks />
+                <Tags />
+                <History />
+                <Settings />
+            </div>
+        </div>
+    }
+}
+
+/// In the browser: ticks the display, follows other devices, settles a phase at its end
+/// (on the server, or here while offline), retries the server every 10 s while the timer
+/// runs here, and answers the keyboard shortcuts. Everything stops with the page.
+fn keep_time(t: Timer) {
     // The (version, phase end) whose end was already reported.
     let settled_for = StoredValue::new((-1_i64, -1_i64));
     // Ticks since the last attempt to send the outbox while running here.
@@ -150,41 +191,7 @@ fn FocusTimer(data: PageData) -> impl IntoView {
         let back_online = window_event_listener(ev::online, move |_| t.sync());
         let gone_offline = window_event_listener(ev::offline, move |_| t.go_local());
         let close = browser::live_updates(move |s| t.accept(s));
-        let keys = window_event_listener(ev::keydown, move |e: ev::KeyboardEvent| {
-            if e.ctrl_key() || e.meta_key() || e.alt_key() {
-                return;
-            }
-            let typing = event_target::<web_sys_element::Element>(&e)
-                .tag_name()
-                .to_ascii_lowercase();
-            if matches!(typing.as_str(), "input" | "textarea" | "select" | "button")
-                && e.key() != "?"
-            {
-                return;
-            }
-            match e.key().as_str() {
-                " " => {
-                    e.prevent_default();
-                    t.toggle();
-                }
-                "s" => t.run("skip"),
-                "x" => t.run("stop"),
-                "r" => t.run("reset"),
-                "t" => t.announce.set(fill(
-                    tr.time_left_in,
-                    &[
-                        ("time", &spoken(t.remaining())),
-                        ("phase", &t.snap.get_untracked().state.phase.label()),
-                    ],
-                )),
-                "?" => {
-                    if let Some(h) = document().get_element_by_id("shortcuts") {
-                        let _ = h.toggle_attribute("hidden");
-                    }
-                }
-                _ => {}
-            }
-        });
+        let keys = window_event_listener(ev::keydown, move |e: ev::KeyboardEvent| on_key(t, &e));
         // The stream handle is browser-local (not Send): keep it in local storage.
         let close = StoredValue::new_local(Some(close));
         on_cleanup(move || {
@@ -202,101 +209,96 @@ fn FocusTimer(data: PageData) -> impl IntoView {
             });
         });
     });
+}
 
+/// The keyboard shortcuts (not while typing in a field, nor with a modifier key).
+fn on_key(t: Timer, e: &ev::KeyboardEvent) {
+    if e.ctrl_key() || e.meta_key() || e.alt_key() {
+        return;
+    }
+    let typing = event_target::<web_sys_element::Element>(e)
+        .tag_name()
+        .to_ascii_lowercase();
+    if matches!(typing.as_str(), "input" | "textarea" | "select" | "button") && e.key() != "?" {
+        return;
+    }
+    let tr = &crate::i18n::t().timer;
+    match e.key().as_str() {
+        " " => {
+            e.prevent_default();
+            t.toggle();
+        }
+        "s" => t.run("skip"),
+        "x" => t.run("stop"),
+        "r" => t.run("reset"),
+        "t" => t.announce.set(fill(
+            tr.time_left_in,
+            &[
+                ("time", &spoken(t.remaining())),
+                ("phase", &t.snap.get_untracked().state.phase.label()),
+            ],
+        )),
+        "?" => toggle_shortcuts(),
+        _ => {}
+    }
+}
+
+fn toggle_shortcuts() {
+    if let Some(h) = document().get_element_by_id("shortcuts") {
+        let _ = h.toggle_attribute("hidden");
+    }
+}
+
+/// The countdown ring with the time left and the phase.
+#[component]
+fn Ring() -> impl IntoView {
+    let t = use_timer();
+    let tr = &crate::i18n::t().timer;
     let phase = move || t.snap.get().state.phase;
-    let run = move || t.snap.get().state.run;
-    let display = move || format_remaining(t.remaining() as f64);
     let progress = move || {
         let total = t.total().max(1) as f64;
         RING * (t.remaining() as f64 / total)
     };
-
     view! {
-        <Title text=move || format!("{} · {}", display(), phase().label()) />
-        <div class="timer-layout">
-            <div class="timer-main card" data-phase=move || phase().as_str()>
-                <div class="phase-tabs" role="group" aria-label=tr.phase_group>
-                    {[Phase::Focus, Phase::ShortBreak, Phase::LongBreak]
-                        .into_iter()
-                        .map(|p| view! {
-                            <button
-                                type="button"
-                                class="phase-tab"
-                                aria-pressed=move || (phase() == p).to_string()
-                                disabled=move || !matches!(run(), Run::Idle)
-                                on:click=move |_| t.send("select", Some(p))
-                            >
-                                {p.label()}
-                            </button>
-                        })
-                        .collect_view()}
-                </div>
-                <div class="ring-wrap">
-                    <svg class="timer-ring" viewBox="0 0 120 120" aria-hidden="true">
-                        <circle class="track" cx="60" cy="60" r="54" />
-                        <circle class="progress" cx="60" cy="60" r="54"
-                            stroke-dasharray=RING.to_string()
-                            stroke-dashoffset=move || format!("{:.2}", RING - progress()) />
-                    </svg>
-                    <div class="ring-center">
-                        <p class="timer-time" role="timer" aria-label=tr.time_left data-testid="timer-time">
-                            {display}
-                        </p>
-                        <p class="timer-phase">{move || match run() {
-                            Run::Paused { .. } => fill(tr.phase_paused, &[("phase", &phase().label())]),
-                            _ => phase().label().to_owned(),
-                        }}</p>
-                    </div>
-                </div>
-                <div class="timer-controls">
-                    <button type="button" class="button button-primary button-large"
-                        aria-keyshortcuts="Space" on:click=move |_| t.toggle()>
-                        {move || match run() {
-                            Run::Idle => tr.start,
-                            Run::Running { .. } => tr.pause,
-                            Run::Paused { .. } => tr.resume,
-                        }}
-                    </button>
-                    <button type="button" class="button button-quiet" aria-keyshortcuts="S"
-                        on:click=move |_| t.run("skip")>{tr.skip}</button>
-                    <button type="button" class="button button-quiet" aria-keyshortcuts="X"
-                        disabled=move || matches!(run(), Run::Idle)
-                        on:click=move |_| t.run("stop")>{tr.stop}</button>
-                    <button type="button" class="button button-quiet" aria-keyshortcuts="R"
-                        on:click=move |_| t.run("reset")>{tr.reset}</button>
-                </div>
-                <p class="sr-announce visually-hidden" aria-live="polite" data-testid="announce">{move || t.announce.get()}</p>
-                <OfflineStatus />
-                <FormAlert error=Signal::derive(move || t.error.get()) />
-                <CurrentTask />
-                <DailyGoal />
-                <button type="button" class="link-button" aria-controls="shortcuts"
-                    on:click=move |_| {
-                        if let Some(h) = document().get_element_by_id("shortcuts") {
-                            let _ = h.toggle_attribute("hidden");
-                        }
-                    }>
-                    {tr.shortcuts_button}
-                </button>
-                <section id="shortcuts" class="shortcuts" role="dialog" aria-label=tr.shortcuts hidden>
-                    <dl>
-                        <dt><kbd>{tr.key_space}</kbd></dt><dd>{tr.shortcut_toggle}</dd>
-                        <dt><kbd>"S"</kbd></dt><dd>{tr.shortcut_skip}</dd>
-                        <dt><kbd>"X"</kbd></dt><dd>{tr.shortcut_stop}</dd>
-                        <dt><kbd>"R"</kbd></dt><dd>{tr.shortcut_reset}</dd>
-                        <dt><kbd>"T"</kbd></dt><dd>{tr.shortcut_time}</dd>
-                        <dt><kbd>"?"</kbd></dt><dd>{tr.shortcut_help}</dd>
-                    </dl>
-                </section>
-            </div>
-            <div class="timer-side">
-                <SessionNote />
-                <Tasks />
-                <Tags />
-                <History />
-                <Settings />
+        <div class="ring-wrap">
+            <svg class="timer-ring" viewBox="0 0 120 120" aria-hidden="true">
+                <circle class="track" cx="60" cy="60" r="54" />
+                <circle class="progress" cx="60" cy="60" r="54"
+                    stroke-dasharray=RING.to_string()
+                    stroke-dashoffset=move || format!("{:.2}", RING - progress()) />
+            </svg>
+            <div class="ring-center">
+                <p class="timer-time" role="timer" aria-label=tr.time_left data-testid="timer-time">
+                    {move || format_remaining(t.remaining() as f64)}
+                </p>
+                <p class="timer-phase">{move || match t.snap.get().state.run {
+                    Run::Paused { .. } => fill(tr.phase_paused, &[("phase", &phase().label())]),
+                    _ => phase().label().to_owned(),
+                }}</p>
             </div>
         </div>
+    }
+}
+
+/// The list of keyboard shortcuts, opened by its button or `?`.
+#[component]
+fn Shortcuts() -> impl IntoView {
+    let tr = &crate::i18n::t().timer;
+    view! {
+        <button type="button" class="link-button" aria-controls="shortcuts"
+            on:click=move |_| toggle_shortcuts()>
+            {tr.shortcuts_button}
+        </button>
+        <section id="shortcuts" class="shortcuts" role="dialog" aria-label=tr.shortcuts hidden>
+            <dl>
+                <dt><kbd>{tr.key_space}</kbd></dt><dd>{tr.shortcut_toggle}</dd>
+                <dt><kbd>"S"</kbd></dt><dd>{tr.shortcut_skip}</dd>
+                <dt><kbd>"X"</kbd></dt><dd>{tr.shortcut_stop}</dd>
+                <dt><kbd>"R"</kbd></dt><dd>{tr.shortcut_reset}</dd>
+                <dt><kbd>"T"</kbd></dt><dd>{tr.shortcut_time}</dd>
+                <dt><kbd>"?"</kbd></dt><dd>{tr.shortcut_help}</dd>
+            </dl>
+        </section>
     }
 }
 

@@ -59,6 +59,36 @@ pub(super) struct PageData {
     pub(super) today: NaiveDate,
 }
 impl Timer {
+    /// The page's state, from what the server answered for it.
+    pub(super) fn from_page(data: PageData) -> Self {
+        let PageData {
+            snap,
+            tasks,
+            sessions,
+            tags,
+            today,
+        } = data;
+        Self {
+            offset: RwSignal::new(snap.server_now as f64 - now_ms() as f64),
+            now: RwSignal::new(snap.server_now as f64),
+            snap: RwSignal::new(snap),
+            announce: RwSignal::new(String::new()),
+            to_annotate: RwSignal::new(Vec::new()),
+            error: RwSignal::new(None),
+            tasks: RwSignal::new(tasks),
+            sessions: RwSignal::new(sessions),
+            tags: RwSignal::new(tags),
+            today: RwSignal::new(today),
+            local: RwSignal::new(None),
+            waiting: RwSignal::new(Vec::new()),
+            sync_report: RwSignal::new(Vec::new()),
+            live: StoredValue::new(false),
+            syncing: StoredValue::new(false),
+        }
+    }
+}
+
+impl Timer {
     pub(super) fn server_now(&self) -> i64 {
         (self.now.get() + self.offset.get()) as i64
     }
