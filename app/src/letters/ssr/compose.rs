@@ -115,8 +115,38 @@ pub async fn save(
     }
     crate::letters::topics::set_topics(&txn, letter_id, &topics).await?;
 
-    // Replace the recipients that have not started delivery; if any has, the letter is
-    // already on its way and stays as it is.
+    let own_address = form.to_self.then(|| account.email.clone());
+    let txn = replace_deliveries(
+        txn,
+        &letters,
+        letter_id,
+        own_address,
+        recipients,
+        schedule,
+        deliver_at,
+    )
+    .await?;
+    txn.commit().await?;
+    if schedule {
+        letters.wake.notify_waiters();
+        tracing::info!(letter = %letter_id, "letter scheduled");
+    }
+    letter_view(db, user, letter_id).await
+}
+
+/// Replaces the deliveries of `letter_id` that have not begun with one to `own_address`
+/// (the author, when the letter goes to them) and one per recipient, due at `due_ms`:
+/// pending when `scheduled`, else draft rows. If any delivery has begun, the letter is on
+/// its way: the change is rolled back and refused.
+async fn replace_deliveries(
+    txn: DatabaseTransaction,
+    letters: &Letters,
+    letter_id: Uuid,
+    own_address: Option<String>,
+    recipients: Vec<rules::Recipient>,
+    scheduled: bool,
+    due_ms: Option<i64>,
+) -> Result<DatabaseTransaction, AppError> {
     letter_recipient::Entity::delete_many()
         .filter(letter_recipient::Column::LetterId.eq(letter_id))
         .filter(letter_recipient::Column::Status.is_not_in(IN_FLIGHT))
@@ -130,43 +160,36 @@ pub async fn save(
     )
     .await?;
     let domain = letters.mail_domain();
-    let recipient_status = if schedule {
+    let status = if scheduled {
         RecipientStatus::Pending
     } else {
         RecipientStatus::Draft
     };
-    let mut rows = Vec::new();
-    if form.to_self {
-        rows.push((true, None, account.email.clone(), None));
-    }
-    for r in recipients {
-        rows.push((false, r.name, r.email, r.phone));
-    }
-    for (position, (is_self, name, email, phone)) in rows.into_iter().enumerate() {
-        let rid = Uuid::new_v4();
+    let own = own_address.map(|email| (true, None, email, None));
+    let others = recipients
+        .into_iter()
+        .map(|r| (false, r.name, r.email, r.phone));
+    for (position, (is_self, name, email, phone)) in own.into_iter().chain(others).enumerate() {
+        let id = Uuid::new_v4();
         letter_recipient::ActiveModel::new_delivery(NewDelivery {
-            id: rid,
+            id,
             letter_id,
             position: i32::try_from(position).unwrap_or(i32::MAX),
             is_self,
             name,
             email,
             phone,
-            status: recipient_status,
-            due_ms: deliver_at,
+            status,
+            due_ms,
             mail_domain: domain.clone(),
-            token_hash: schedule.then(|| digest(&letters.link_token(rid))),
+            token_hash: scheduled.then(|| digest(&letters.link_token(id))),
         })
         .insert(&txn)
         .await?;
     }
-    txn.commit().await?;
-    if schedule {
-        letters.wake.notify_waiters();
-        tracing::info!(letter = %letter_id, "letter scheduled");
-    }
-    letter_view(db, user, letter_id).await
+    Ok(txn)
 }
+
 /// Cancels a scheduled letter whose delivery has not begun.
 pub async fn cancel(db: &DatabaseConnection, user: Uuid, id: Uuid) -> Result<LetterView, AppError> {
     let l = own_letter(db, user, id).await?;
