@@ -728,13 +728,29 @@ impl Scheduler {
         if letters.is_empty() {
             return Ok(Vec::new());
         }
+        let done = self.ended_deliveries(letters).await?;
+        let finished = self.mark_finished(&done).await?;
+        let (notifications, emails) = self.outcomes(letters, &done, finished);
+        // In statements of a few rows: sqlx 0.9.0 leaves Nagle's algorithm on for its
+        // TCP connections (sqlx#4335), so a statement larger than a TCP segment waited
+        // ~40 ms for the server's delayed acknowledgement (measured: 256 notifications in
+        // one statement, ~50 ms; in 32-row statements, a few ms all together).
+        let mut notifications = notifications.into_iter().peekable();
+        while notifications.peek().is_some() {
+            notification_entity::Entity::insert_many(notifications.by_ref().take(NOTIFY_ROWS))
+                .exec_without_returning(&self.db)
+                .await?;
+        }
+        Ok(emails)
+    }
+
+    /// Of `letters`, those with no delivery left open: letter → (sent, failed, whether
+    /// any recipient is not the author). One grouped count through the `letter_id` index.
+    async fn ended_deliveries(
+        &self,
+        letters: &[WithAuthor],
+    ) -> Result<HashMap<Uuid, (usize, usize, bool)>, AppError> {
         let backend = self.db.get_database_backend();
-        let list = |first: usize, n: usize| {
-            (first..first + n)
-                .map(|i| format!("${i}"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        };
         let sql = format!(
             "SELECT letter_id, \
                SUM(CASE WHEN status = 'sent' THEN 1 ELSE 0 END) AS sent, \
@@ -742,7 +758,7 @@ impl Scheduler {
                SUM(CASE WHEN status IN ('pending', 'sending') THEN 1 ELSE 0 END) AS open, \
                SUM(CASE WHEN is_self THEN 0 ELSE 1 END) AS others \
              FROM letter_recipient WHERE letter_id IN ({}) GROUP BY letter_id",
-            list(1, letters.len())
+            parameter_list(1, letters.len())
         );
         let rows = self
             .db
@@ -752,8 +768,7 @@ impl Scheduler {
                 letters.iter().map(|(l, _)| Value::from(l.id)),
             ))
             .await?;
-        // letter → (sent, failed, any recipient other than the author)
-        let mut done: HashMap<Uuid, (usize, usize, bool)> = HashMap::new();
+        let mut done = HashMap::new();
         for row in rows {
             let count = |name: &str| {
                 row.try_get::<i64>("", name)
@@ -766,6 +781,16 @@ impl Scheduler {
                 );
             }
         }
+        Ok(done)
+    }
+
+    /// Marks the ended letters delivered (any delivery sent) or failed; answers those this
+    /// call changed (exactly one process wins each letter).
+    async fn mark_finished(
+        &self,
+        done: &HashMap<Uuid, (usize, usize, bool)>,
+    ) -> Result<Vec<Uuid>, AppError> {
+        let backend = self.db.get_database_backend();
         let mut finished = Vec::new();
         let now = Utc::now().timestamp_millis();
         for delivered in [true, false] {
@@ -780,18 +805,14 @@ impl Scheduler {
             let sql = format!(
                 "UPDATE letter SET status = $1, delivered_ms = $2, updated_ms = $2 \
                  WHERE status = 'scheduled' AND id IN ({}) RETURNING id",
-                list(3, ids.len())
+                parameter_list(3, ids.len())
             );
-            let mut values: Vec<Value> = vec![
-                if delivered {
-                    LetterStatus::Delivered
-                } else {
-                    LetterStatus::Failed
-                }
-                .as_str()
-                .into(),
-                now.into(),
-            ];
+            let status = if delivered {
+                LetterStatus::Delivered
+            } else {
+                LetterStatus::Failed
+            };
+            let mut values: Vec<Value> = vec![status.as_str().into(), now.into()];
             values.extend(ids.into_iter().map(Value::from));
             for row in self
                 .db
@@ -805,6 +826,18 @@ impl Scheduler {
                 finished.push(row.try_get::<Uuid>("", "id")?);
             }
         }
+        Ok(finished)
+    }
+
+    /// What the authors of the `finished` letters are told: a notification each, and a
+    /// confirmation email unless the letter went only to its author and arrived. Bumps
+    /// the wall's counter when a public letter arrived.
+    fn outcomes(
+        &self,
+        letters: &[WithAuthor],
+        done: &HashMap<Uuid, (usize, usize, bool)>,
+        finished: Vec<Uuid>,
+    ) -> (Vec<notification_entity::ActiveModel>, Vec<Confirmation>) {
         let mut notifications = Vec::new();
         let mut emails = Vec::new();
         let mut wall_changed = false;
@@ -867,18 +900,16 @@ impl Scheduler {
         if wall_changed {
             super::public::changed();
         }
-        // In statements of a few rows: sqlx 0.9.0 leaves Nagle's algorithm on for its
-        // TCP connections (sqlx#4335), so a statement larger than a TCP segment waited
-        // ~40 ms for the server's delayed acknowledgement (measured: 256 notifications in
-        // one statement, ~50 ms; in 32-row statements, a few ms all together).
-        let mut notifications = notifications.into_iter().peekable();
-        while notifications.peek().is_some() {
-            notification_entity::Entity::insert_many(notifications.by_ref().take(NOTIFY_ROWS))
-                .exec_without_returning(&self.db)
-                .await?;
-        }
-        Ok(emails)
+        (notifications, emails)
     }
+}
+
+/// `$first, $first+1, …`: `n` numbered SQL parameters.
+fn parameter_list(first: usize, n: usize) -> String {
+    (first..first + n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// A delivery a worker attempted, for the recorder.
