@@ -74,10 +74,7 @@ async fn user(db: &DatabaseConnection, name: &str) -> Uuid {
     );
     account.timezone = Set("Europe/Berlin".into());
     account.day_boundary_min = Set(240);
-    account
-    .insert(db)
-    .await
-    .unwrap();
+    account.insert(db).await.unwrap();
     id
 }
 

@@ -18,7 +18,11 @@ pub const MINUTE_MS: i64 = 60_000;
 #[cfg_attr(feature = "ssr", derive(EnumIter, DeriveActiveEnum))]
 #[cfg_attr(
     feature = "ssr",
-    sea_orm(rs_type = "String", db_type = "String(StringLen::None)", rename_all = "snake_case")
+    sea_orm(
+        rs_type = "String",
+        db_type = "String(StringLen::None)",
+        rename_all = "snake_case"
+    )
 )]
 #[serde(rename_all = "snake_case")]
 pub enum Phase {

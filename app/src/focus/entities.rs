@@ -7,7 +7,11 @@ pub mod focus_timer {
 
     /// Whether the timer runs, as stored (the engine's `Run` with its instants).
     #[derive(Debug, Clone, Copy, PartialEq, Eq, EnumIter, DeriveActiveEnum)]
-    #[sea_orm(rs_type = "String", db_type = "String(StringLen::None)", rename_all = "snake_case")]
+    #[sea_orm(
+        rs_type = "String",
+        db_type = "String(StringLen::None)",
+        rename_all = "snake_case"
+    )]
     pub enum RunState {
         Idle,
         Running,

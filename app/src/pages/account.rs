@@ -18,8 +18,7 @@ use crate::{
     i18n::{DateStyle, fill},
     privacy::{
         CloseAccount, DELETION_GRACE_DAYS, DeviceView, EndAllDevices, EndDevice, ExportState,
-        ExportView,
-        RequestExport, export_status, list_devices,
+        ExportView, RequestExport, export_status, list_devices,
     },
 };
 
@@ -195,7 +194,10 @@ fn ExportCard(export: Option<ExportView>) -> impl IntoView {
     });
     // While a build runs, ask for its progress every second.
     Effect::new(move |_| {
-        if state.with(|s| s.as_ref().is_some_and(|s| s.status == ExportState::Building)) {
+        if state.with(|s| {
+            s.as_ref()
+                .is_some_and(|s| s.status == ExportState::Building)
+        }) {
             set_timeout(
                 move || {
                     leptos::task::spawn_local(async move {
@@ -208,7 +210,12 @@ fn ExportCard(export: Option<ExportView>) -> impl IntoView {
             );
         }
     });
-    let building = move || state.with(|s| s.as_ref().is_some_and(|s| s.status == ExportState::Building));
+    let building = move || {
+        state.with(|s| {
+            s.as_ref()
+                .is_some_and(|s| s.status == ExportState::Building)
+        })
+    };
     let sv = start.value();
     let t = &crate::i18n::t().account;
     view! {

@@ -36,7 +36,11 @@ pub const DELETION_GRACE_DAYS: i64 = 30;
 #[cfg_attr(feature = "ssr", derive(EnumIter, DeriveActiveEnum))]
 #[cfg_attr(
     feature = "ssr",
-    sea_orm(rs_type = "String", db_type = "String(StringLen::None)", rename_all = "snake_case")
+    sea_orm(
+        rs_type = "String",
+        db_type = "String(StringLen::None)",
+        rename_all = "snake_case"
+    )
 )]
 #[serde(rename_all = "snake_case")]
 pub enum ExportState {

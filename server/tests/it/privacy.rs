@@ -1224,7 +1224,7 @@ async fn a_data_export_holds_every_kind_of_the_owners_data_and_nothing_of_anyone
     let res = app.get(&link).await;
     assert_eq!(res.status(), StatusCode::GONE);
     let expired = app.call(ExportStatus {}).await.unwrap();
-    assert_eq!(expired.map(|v| v.status).as_deref(), Some("expired"));
+    assert_eq!(expired.map(|v| v.status), Some(ExportState::Expired));
     let store = app::letters::storage::LocalDir::new(app.data_dir().join("uploads")).unwrap();
     let r = purge(&app.db, &store, Duration::days(14), Utc::now())
         .await

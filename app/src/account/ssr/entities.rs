@@ -103,7 +103,12 @@ pub mod user_account {
 
         /// A verified account named `name` (`<name>@<domain>`), for tests and benchmarks
         /// that need an author without signing one up; it cannot sign in.
-        pub fn verified_fixture(id: Uuid, name: &str, domain: &str, now: DateTimeWithTimeZone) -> Self {
+        pub fn verified_fixture(
+            id: Uuid,
+            name: &str,
+            domain: &str,
+            now: DateTimeWithTimeZone,
+        ) -> Self {
             let email = format!("{name}@{domain}");
             let mut a = Self::new_account(NewAccount {
                 id,

@@ -456,7 +456,14 @@ fn DeliveryTime(draft: Draft, timezone: String, min_lead_secs: i64) -> impl Into
 #[component]
 fn Recipients(draft: Draft, own_email: String, verified: bool) -> impl IntoView {
     let t = &crate::i18n::t().letters;
-    let Draft { to_self, send_sms, rows, next_key, errors, .. } = draft;
+    let Draft {
+        to_self,
+        send_sms,
+        rows,
+        next_key,
+        errors,
+        ..
+    } = draft;
     let err = move |f: &str| draft.error(f);
     view! {
         <fieldset class="card">
@@ -521,7 +528,12 @@ fn Recipients(draft: Draft, own_email: String, verified: bool) -> impl IntoView 
 #[component]
 fn WallChoice(draft: Draft) -> impl IntoView {
     let t = &crate::i18n::t().letters;
-    let Draft { public, pen_name, topics, .. } = draft;
+    let Draft {
+        public,
+        pen_name,
+        topics,
+        ..
+    } = draft;
     let err = move |f: &str| draft.error(f);
     view! {
         <fieldset class="card">

@@ -305,7 +305,10 @@ async fn run(
     }
     let now = now_ms();
     data_export::Entity::update_many()
-        .col_expr(data_export::Column::Status, ExportState::Ready.as_str().into())
+        .col_expr(
+            data_export::Column::Status,
+            ExportState::Ready.as_str().into(),
+        )
         .col_expr(data_export::Column::Progress, 100.into())
         .col_expr(data_export::Column::Step, texts.step_ready.into())
         .col_expr(data_export::Column::StorageKey, key.into())
