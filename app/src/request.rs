@@ -52,10 +52,10 @@ pub fn provide_nonce() {
 /// internal error naming the type if the server forgot it.
 pub fn service<T: Clone + Send + Sync + 'static>() -> Result<T, AppError> {
     use_context::<T>().ok_or_else(|| {
-        AppError::internal(format!(
-            "the server provided no {} for this request",
-            std::any::type_name::<T>()
-        ))
+        AppError::internal_while(
+            "finding a service for this request",
+            format!("the server provided no {}", std::any::type_name::<T>()),
+        )
     })
 }
 

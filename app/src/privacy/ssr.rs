@@ -284,7 +284,7 @@ async fn erase(
         store
             .delete(key)
             .await
-            .map_err(|e| AppError::internal(format!("deleting an image file: {e}")))?;
+            .map_err(|e| AppError::internal_while("deleting an image file", e))?;
     }
     super::export::remove_all(db, store, user).await?;
     let txn = db.begin().await?;

@@ -8,7 +8,7 @@ use argon2::{
     password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString},
 };
 
-use crate::{AppError, account::fields::NewPassword};
+use crate::{AppError, ResultExt, account::fields::NewPassword};
 
 pub const MEMORY_KIB: u32 = 19_456;
 pub const ITERATIONS: u32 = 2;
@@ -66,8 +66,8 @@ pub fn reject_common(password: &NewPassword) -> Result<(), AppError> {
 
 fn random_salt() -> Result<SaltString, AppError> {
     let mut bytes = [0u8; 16];
-    getrandom::fill(&mut bytes).map_err(AppError::internal)?;
-    SaltString::encode_b64(&bytes).map_err(AppError::internal)
+    getrandom::fill(&mut bytes).or_internal("drawing a password salt")?;
+    SaltString::encode_b64(&bytes).map_err(|e| AppError::internal_while("encoding a salt", e))
 }
 
 /// Hashes a new password (on the blocking pool).
@@ -78,10 +78,10 @@ pub async fn hash(password: &NewPassword) -> Result<PasswordDigest, AppError> {
         argon2()
             .hash_password(password.expose().as_bytes(), &salt)
             .map(|h| PasswordDigest(h.to_string()))
-            .map_err(AppError::internal)
+            .map_err(|e| AppError::internal_while("hashing a password", e))
     })
     .await
-    .map_err(AppError::internal)?
+    .or_internal("hashing a password")?
 }
 
 /// A hash of a random password with the same parameters, verified against when the
@@ -102,16 +102,22 @@ pub async fn verify(password: String, stored: Option<PasswordDigest>) -> Result<
     tokio::task::spawn_blocking(move || {
         let (phc, real) = match &stored {
             Some(d) => (d.0.as_str(), true),
-            None => (DUMMY.as_deref().map_err(AppError::internal)?, false),
+            None => (
+                DUMMY
+                    .as_deref()
+                    .map_err(|e| AppError::internal_while("making the dummy hash", e))?,
+                false,
+            ),
         };
-        let parsed = PasswordHash::new(phc).map_err(AppError::internal)?;
+        let parsed = PasswordHash::new(phc)
+            .map_err(|e| AppError::internal_while("reading a stored password hash", e))?;
         let ok = argon2()
             .verify_password(password.as_bytes(), &parsed)
             .is_ok();
         Ok(ok && real)
     })
     .await
-    .map_err(AppError::internal)?
+    .or_internal("checking a password")?
 }
 
 /// Warms the dummy hash so the first unknown-user login is not slower than the rest.

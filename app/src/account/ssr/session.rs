@@ -26,7 +26,7 @@ use super::{
     AccountSettings,
     entities::{auth_session, user_account},
 };
-use crate::AppError;
+use crate::{AppError, ResultExt};
 
 /// Cookie name over https (`__Host-` makes browsers insist on Secure, Path=/ and no Domain).
 pub const SECURE_COOKIE: &str = "__Host-ripen_session";
@@ -43,7 +43,7 @@ pub fn cookie_name(secure: bool) -> &'static str {
 /// 32 bytes from the OS generator, base64url without padding.
 pub fn random_token() -> Result<String, AppError> {
     let mut bytes = [0u8; 32];
-    getrandom::fill(&mut bytes).map_err(AppError::internal)?;
+    getrandom::fill(&mut bytes).or_internal("drawing a session id")?;
     Ok(URL_SAFE_NO_PAD.encode(bytes))
 }
 

@@ -132,7 +132,7 @@ pub async fn annotate_session(
     session_views(db, user, vec![session])
         .await?
         .pop()
-        .ok_or_else(|| AppError::internal("annotated session vanished"))
+        .ok_or_else(|| AppError::internal_while("annotating a session", "the session vanished"))
 }
 pub async fn delete_session(db: &DatabaseConnection, user: Uuid, id: &str) -> Result<(), AppError> {
     let s = focus_session::Entity::find_by_id(parse_id(id)?)

@@ -122,7 +122,7 @@ pub(crate) async fn load(
     focus_timer::Entity::find_by_id(user)
         .one(db)
         .await?
-        .ok_or_else(|| AppError::internal("focus_timer row vanished"))
+        .ok_or_else(|| AppError::internal_while("loading the timer", "its row vanished"))
 }
 /// Writes a changed timer and the sessions it ended, in one transaction, only if nobody
 /// changed the timer since `expected` was read (optimistic concurrency). `None` = retry.
@@ -167,7 +167,7 @@ pub(crate) async fn persist(
     let saved = focus_timer::Entity::find_by_id(expected.user_id)
         .one(&txn)
         .await?
-        .ok_or_else(|| AppError::internal("focus_timer row vanished"))?;
+        .ok_or_else(|| AppError::internal_while("loading the timer", "its row vanished"))?;
     txn.commit().await?;
     Ok(Some((saved, ids)))
 }
@@ -191,7 +191,10 @@ pub async fn settle_and_snapshot(
             return Ok(snap);
         }
     }
-    Err(AppError::internal("timer kept changing while settling"))
+    Err(AppError::internal_while(
+        "settling the timer",
+        "it kept changing under us",
+    ))
 }
 /// Applies a timer command.
 pub async fn command(
@@ -231,7 +234,10 @@ pub async fn command(
             return Ok(snap);
         }
     }
-    Err(AppError::internal("timer kept changing"))
+    Err(AppError::internal_while(
+        "changing the timer",
+        "it kept changing under us",
+    ))
 }
 pub(super) async fn update_timer(
     db: &DatabaseConnection,
@@ -247,7 +253,10 @@ pub(super) async fn update_timer(
             return Ok(snap);
         }
     }
-    Err(AppError::internal("timer kept changing"))
+    Err(AppError::internal_while(
+        "changing the timer",
+        "it kept changing under us",
+    ))
 }
 /// Validates the settings; every bad field is named.
 pub fn parse_settings(f: SettingsForm) -> Result<FocusSettings, AppError> {

@@ -41,7 +41,7 @@ pub async fn add_image(
     let limits = letters.image_limits();
     let processed = tokio::task::spawn_blocking(move || process(&bytes, &limits))
         .await
-        .map_err(AppError::internal)?
+        .or_internal("decoding an uploaded image")?
         .map_err(|e| AppError::validation("image", e.to_string()))?;
     // Summed here rather than with SUM(), whose type differs between engines (NUMERIC on
     // PostgreSQL); a user has at most a few hundred images.
@@ -71,7 +71,7 @@ pub async fn add_image(
         .store
         .put(&key, processed.bytes)
         .await
-        .map_err(AppError::internal)?;
+        .map_err(|e| AppError::internal_while("storing an uploaded image", e))?;
     let model = letter_image::ActiveModel {
         id: Set(id),
         letter_id: Set(letter_id),
@@ -128,7 +128,7 @@ pub async fn blob(
         .await
         .map_err(|e| match e {
             crate::letters::storage::StoreError::NotFound => AppError::NotFound,
-            e => AppError::internal(e),
+            e => AppError::internal_while("reading a letter's image", e),
         })?;
     Ok((img.mime, bytes))
 }

@@ -44,7 +44,7 @@ use super::{
     storage::BlobStore,
 };
 use crate::{
-    AppError, FieldErrors,
+    AppError, FieldErrors, ResultExt,
     account::ssr::{entities::user_account, session::digest},
     i18n::{DateStyle, Lang, date_in, fill, t},
     notifications::Kind,
@@ -267,7 +267,7 @@ fn public_id() -> Result<String, AppError> {
     // 10 random bytes (80 bits) as 16 base32-like characters: non-sequential,
     // unguessable and URL-safe.
     let mut b = [0u8; 10];
-    getrandom::fill(&mut b).map_err(AppError::internal)?;
+    getrandom::fill(&mut b).or_internal("drawing a public id")?;
     const ALPHABET: &[u8; 32] = b"abcdefghijkmnpqrstuvwxyz23456789";
     let mut out = String::with_capacity(16);
     let mut acc: u128 = 0;

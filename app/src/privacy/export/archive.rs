@@ -76,7 +76,7 @@ impl Archive {
         self.zip
             .start_file(name, options)
             .and_then(|()| self.zip.write_all(bytes).map_err(Into::into))
-            .map_err(|e| AppError::internal(format!("writing the archive: {e}")))
+            .map_err(|e| AppError::internal_while("writing the archive", e))
     }
 
     pub(super) fn json<T: serde::Serialize + ?Sized>(
@@ -85,7 +85,7 @@ impl Archive {
         value: &T,
     ) -> Result<(), AppError> {
         let text = serde_json::to_vec_pretty(value)
-            .map_err(|e| AppError::internal(format!("encoding {name}: {e}")))?;
+            .map_err(|e| AppError::internal_while("encoding a file of the archive", format!("{name}: {e}")))?;
         self.file(name, &text, true)
     }
 
@@ -101,7 +101,7 @@ impl Archive {
             .iter()
             .map(serde_json::to_value)
             .collect::<Result<Vec<Value>, _>>()
-            .map_err(|e| AppError::internal(format!("encoding {name}: {e}")))?;
+            .map_err(|e| AppError::internal_while("encoding a file of the archive", format!("{name}: {e}")))?;
         self.file(name, csv(R::COLUMNS, &rows).as_bytes(), true)
     }
 
@@ -109,7 +109,7 @@ impl Archive {
         self.zip
             .finish()
             .map(Cursor::into_inner)
-            .map_err(|e| AppError::internal(format!("closing the archive: {e}")))
+            .map_err(|e| AppError::internal_while("closing the archive", e))
     }
 }
 

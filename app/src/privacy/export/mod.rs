@@ -207,7 +207,7 @@ async fn remove(
             store
                 .delete(key)
                 .await
-                .map_err(|e| AppError::internal(format!("deleting an export: {e}")))?;
+                .map_err(|e| AppError::internal_while("deleting an export", e))?;
         }
         data_export::Entity::delete_by_id(row.id).exec(db).await?;
     }
@@ -288,7 +288,7 @@ async fn run(
     store
         .put(&key, bytes)
         .await
-        .map_err(|e| AppError::internal(format!("storing an export: {e}")))?;
+        .map_err(|e| AppError::internal_while("storing an export", e))?;
     // The notification first: once the row says "ready", the owner may look for it.
     let body = fill(texts.export_ready_body, &[("days", &EXPORT_KEPT_DAYS)]);
     if let Err(e) = crate::notifications::ssr::notify(
