@@ -338,6 +338,20 @@ mod tests {
     }
 
     #[test]
+    fn a_failed_step_becomes_internal_and_keeps_none_of_its_text() {
+        let failed: Result<(), std::io::Error> =
+            Err(std::io::Error::other("/srv/ripen/data/uploads/secret.png: denied"));
+        let e = failed.or_internal("reading an image").unwrap_err();
+        assert!(matches!(e, AppError::Internal { .. }));
+        assert!(!e.to_string().contains("/srv"), "{e}");
+        let missing: Option<u8> = None;
+        assert!(matches!(
+            missing.or_internal("reading a row just written"),
+            Err(AppError::Internal { .. })
+        ));
+    }
+
+    #[test]
     fn undecodable_answers_are_reported_as_network_problems() {
         assert_eq!(AppError::de("<html>".into()), AppError::Network);
     }
