@@ -124,6 +124,12 @@ impl Draft {
     }
 }
 
+/// The letter editor: autosave, schedule, save, cancel and delete around the cards.
+///
+/// Longer than most components (about 190 lines) on purpose: its five actions share the
+/// letter's id, status and busy signals and one `save`, and reading them together is
+/// clearer than threading them through more components; every card of the form is a
+/// component of its own below.
 #[component]
 pub(super) fn Editor(ov: LettersHome, l: Option<LetterView>) -> impl IntoView {
     let t = &crate::i18n::t().letters;
