@@ -339,8 +339,9 @@ mod tests {
 
     #[test]
     fn a_failed_step_becomes_internal_and_keeps_none_of_its_text() {
-        let failed: Result<(), std::io::Error> =
-            Err(std::io::Error::other("/srv/ripen/data/uploads/secret.png: denied"));
+        let failed: Result<(), std::io::Error> = Err(std::io::Error::other(
+            "/srv/ripen/data/uploads/secret.png: denied",
+        ));
         let e = failed.or_internal("reading an image").unwrap_err();
         assert!(matches!(e, AppError::Internal { .. }));
         assert!(!e.to_string().contains("/srv"), "{e}");

@@ -23,11 +23,13 @@ pub async fn server_fn_status(req: Request, next: Next) -> Response {
     }
     let (mut parts, body) = res.into_parts();
     let error = match axum::body::to_bytes(body, MAX_ERROR_BODY).await {
-        Ok(bytes) => serde_json::from_slice::<AppError>(&bytes)
-            .unwrap_or_else(|_| {
-                AppError::internal_while("answering a server function", "undecodable error body")
-            }),
-        Err(e) => AppError::internal_while("answering a server function", format!("unreadable error body: {e}")),
+        Ok(bytes) => serde_json::from_slice::<AppError>(&bytes).unwrap_or_else(|_| {
+            AppError::internal_while("answering a server function", "undecodable error body")
+        }),
+        Err(e) => AppError::internal_while(
+            "answering a server function",
+            format!("unreadable error body: {e}"),
+        ),
     };
     parts.status =
         StatusCode::from_u16(error.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);

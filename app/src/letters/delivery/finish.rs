@@ -51,7 +51,10 @@ impl Scheduler {
     /// delivery that is sent or failed never becomes open again, so the count cannot go
     /// stale before the update. The update takes only letters still `scheduled`: of two
     /// processes finishing one letter, one changes it and the other gets no row back.
-    pub(super) async fn finish_letters(&self, letters: &[WithAuthor]) -> Result<Vec<Confirmation>, AppError> {
+    pub(super) async fn finish_letters(
+        &self,
+        letters: &[WithAuthor],
+    ) -> Result<Vec<Confirmation>, AppError> {
         if letters.is_empty() {
             return Ok(Vec::new());
         }

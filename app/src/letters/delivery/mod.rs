@@ -21,7 +21,6 @@
 //! `Message-ID` (`<letter.<letter>.<recipient>@host>`), so mail clients and the tests
 //! recognise it as the same message.
 
-
 mod claim;
 mod finish;
 mod record;
@@ -243,7 +242,6 @@ impl Scheduler {
             }
         }
     }
-
 }
 
 /// `$first, $first+1, …`: `n` numbered SQL parameters.

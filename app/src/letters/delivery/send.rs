@@ -33,8 +33,11 @@ impl Scheduler {
         author: Option<&user_account::Model>,
         phone: &str,
     ) {
-        let text =
-            crate::letters::sms::letter_text(lang, &sender_name(lang, author), &self.letters.link(r.id));
+        let text = crate::letters::sms::letter_text(
+            lang,
+            &sender_name(lang, author),
+            &self.letters.link(r.id),
+        );
         if let Err(e) = self.letters.sms.send(phone, &text).await {
             tracing::warn!(error = %e, provider = self.letters.sms.name(), "SMS failed");
             return;

@@ -84,8 +84,9 @@ impl Archive {
         name: &str,
         value: &T,
     ) -> Result<(), AppError> {
-        let text = serde_json::to_vec_pretty(value)
-            .map_err(|e| AppError::internal_while("encoding a file of the archive", format!("{name}: {e}")))?;
+        let text = serde_json::to_vec_pretty(value).map_err(|e| {
+            AppError::internal_while("encoding a file of the archive", format!("{name}: {e}"))
+        })?;
         self.file(name, &text, true)
     }
 
@@ -101,7 +102,9 @@ impl Archive {
             .iter()
             .map(serde_json::to_value)
             .collect::<Result<Vec<Value>, _>>()
-            .map_err(|e| AppError::internal_while("encoding a file of the archive", format!("{name}: {e}")))?;
+            .map_err(|e| {
+                AppError::internal_while("encoding a file of the archive", format!("{name}: {e}"))
+            })?;
         self.file(name, csv(R::COLUMNS, &rows).as_bytes(), true)
     }
 
