@@ -16,6 +16,8 @@
 // A benchmark fails loudly and prints its figures.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)]
 
+#[path = "../tests/fixtures.rs"]
+mod fixtures;
 mod support;
 
 use std::{
@@ -26,18 +28,8 @@ use std::{
     time::{Duration, Instant},
 };
 
-use app::{
-    account::ssr::entities::user_account,
-    letters::{
-        LetterStatus, RecipientStatus,
-        entities::{
-            letter,
-            letter_recipient::{self, NewDelivery},
-        },
-    },
-};
 use chrono::Utc;
-use sea_orm::{ActiveValue::Set, DatabaseConnection, EntityTrait};
+use sea_orm::DatabaseConnection;
 use tokio::{
     io::{AsyncBufReadExt, AsyncWriteExt, BufReader, BufWriter},
     net::TcpListener,
@@ -183,63 +175,14 @@ impl Drop for Instance {
 }
 
 async fn create_user(db: &DatabaseConnection) -> Uuid {
-    let now = Utc::now().fixed_offset();
-    let user = Uuid::new_v4();
-    let name = format!("bench{}", &user.simple().to_string()[..8]);
-    user_account::Entity::insert(user_account::ActiveModel::verified_fixture(
-        user,
-        &name,
-        "bench.test",
-        now,
-    ))
-    .exec_without_returning(db)
-    .await
-    .unwrap();
-    user
+    let name = format!("bench{}", &Uuid::new_v4().simple().to_string()[..8]);
+    fixtures::author(db, &name, "bench.test").await
 }
 
 /// Schedules one letter to the author per entry of `due`; returns Message-ID → due.
 async fn seed(db: &DatabaseConnection, user: Uuid, due: &[i64]) -> HashMap<String, i64> {
-    let mut ids = HashMap::new();
-    for chunk in due.chunks(500) {
-        let mut letters = Vec::new();
-        let mut recipients = Vec::new();
-        for &at in chunk {
-            let (l, r) = (Uuid::new_v4(), Uuid::new_v4());
-            ids.insert(letter_recipient::message_id(l, r, "bench.test"), at);
-            let public_id = l.simple().to_string()[..16].to_owned();
-            letters.push(letter::ActiveModel {
-                title: Set("A letter from the past".into()),
-                body: Set("Dear future me,\n\nI hope the work went well. ".repeat(8)),
-                status: Set(LetterStatus::Scheduled),
-                deliver_at_ms: Set(Some(at)),
-                to_self: Set(true),
-                ..letter::ActiveModel::new_draft(l, user, public_id, "UTC", at - 86_400_000)
-            });
-            recipients.push(letter_recipient::ActiveModel::new_delivery(NewDelivery {
-                id: r,
-                letter_id: l,
-                position: 0,
-                is_self: true,
-                name: None,
-                email: format!("reader.{}@bench.test", r.simple()),
-                phone: None,
-                status: RecipientStatus::Pending,
-                due_ms: Some(at),
-                mail_domain: "bench.test".into(),
-                token_hash: None,
-            }));
-        }
-        letter::Entity::insert_many(letters)
-            .exec_without_returning(db)
-            .await
-            .unwrap();
-        letter_recipient::Entity::insert_many(recipients)
-            .exec_without_returning(db)
-            .await
-            .unwrap();
-    }
-    ids
+    let ids = fixtures::letters_to_self(db, user, due, "bench.test").await;
+    ids.into_iter().zip(due.iter().copied()).collect()
 }
 
 fn percentile(sorted: &[i64], p: f64) -> i64 {

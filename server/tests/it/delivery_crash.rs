@@ -15,21 +15,9 @@ use std::{
     time::{Duration, Instant},
 };
 
-use app::{
-    account::ssr::entities::user_account,
-    letters::{
-        LetterStatus, RecipientStatus,
-        entities::{
-            letter,
-            letter_recipient::{self, NewDelivery},
-        },
-    },
-};
 use chrono::Utc;
 use migrations::MigratorTrait;
-use sea_orm::{
-    ActiveValue::Set, ConnectionTrait, Database, DatabaseConnection, EntityTrait, Statement,
-};
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection, Statement};
 use uuid::Uuid;
 
 use crate::{harness::Backend, mail::SmtpServer};
@@ -88,57 +76,9 @@ impl Drop for Instance {
 
 /// 1,000 scheduled letters, each to one recipient, all due a second ago.
 async fn seed(db: &DatabaseConnection) -> Vec<String> {
-    let now = Utc::now();
-    let user = Uuid::new_v4();
-    user_account::Entity::insert(user_account::ActiveModel::verified_fixture(
-        user,
-        "crash",
-        "crash.test",
-        now.fixed_offset(),
-    ))
-    .exec_without_returning(db)
-    .await
-    .unwrap();
-    let due = now.timestamp_millis() - 1000;
-    let mut ids = Vec::new();
-    for chunk in (0..LETTERS).collect::<Vec<_>>().chunks(100) {
-        let mut letters = Vec::new();
-        let mut recipients = Vec::new();
-        for i in chunk {
-            let (l, r) = (Uuid::new_v4(), Uuid::new_v4());
-            ids.push(letter_recipient::message_id(l, r, "crash.test"));
-            letters.push(letter::ActiveModel {
-                title: Set(format!("Letter {i}")),
-                body: Set("Hello from the past.".into()),
-                status: Set(LetterStatus::Scheduled),
-                deliver_at_ms: Set(Some(due)),
-                to_self: Set(true),
-                ..letter::ActiveModel::new_draft(l, user, format!("p{i}"), "UTC", due)
-            });
-            recipients.push(letter_recipient::ActiveModel::new_delivery(NewDelivery {
-                id: r,
-                letter_id: l,
-                position: 0,
-                is_self: true,
-                name: None,
-                email: format!("reader{i}@crash.test"),
-                phone: None,
-                status: RecipientStatus::Pending,
-                due_ms: Some(due),
-                mail_domain: "crash.test".into(),
-                token_hash: None,
-            }));
-        }
-        letter::Entity::insert_many(letters)
-            .exec_without_returning(db)
-            .await
-            .unwrap();
-        letter_recipient::Entity::insert_many(recipients)
-            .exec_without_returning(db)
-            .await
-            .unwrap();
-    }
-    ids
+    let user = crate::fixtures::author(db, "crash", "crash.test").await;
+    let due = Utc::now().timestamp_millis() - 1000;
+    crate::fixtures::letters_to_self(db, user, &[due; LETTERS], "crash.test").await
 }
 
 /// Message-ID → copies received.

@@ -7,6 +7,8 @@
 // Failing loudly is what a test should do.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+#[path = "../fixtures.rs"]
+mod fixtures;
 mod harness;
 mod mail;
 
