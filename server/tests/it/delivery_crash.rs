@@ -211,6 +211,10 @@ async fn a_killed_sender_loses_no_letter_and_repeats_none_beyond_its_unrecorded_
         "SELECT COUNT(*) AS n FROM letter_recipient WHERE attempts > 1",
     )
     .await;
+    eprintln!(
+        "crash test ({backend:?}): {retried} deliveries retried (bound {})",
+        WORKERS * BATCH
+    );
     // Each worker of the killed instance held at most one claimed batch. A survivor gives
     // back what it claimed but could not send within its lease (uncounted), so on a busy
     // machine its slow batches do not count as retries either.
