@@ -29,6 +29,7 @@ pub mod privacy;
 #[cfg(feature = "ssr")]
 pub mod request;
 pub mod routes;
+mod stored;
 pub mod system;
 #[cfg(feature = "ssr")]
 pub mod time;

@@ -8,38 +8,18 @@
 
 use serde::{Deserialize, Serialize};
 
-#[cfg(feature = "ssr")]
-use sea_orm::entity::prelude::{DeriveActiveEnum, EnumIter, StringLen};
-
 pub const MINUTE_MS: i64 = 60_000;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-// Stored as `focus_timer.phase` (an unknown stored value is an error, not a default).
-#[cfg_attr(feature = "ssr", derive(EnumIter, DeriveActiveEnum))]
-#[cfg_attr(
-    feature = "ssr",
-    sea_orm(
-        rs_type = "String",
-        db_type = "String(StringLen::None)",
-        rename_all = "snake_case"
-    )
-)]
-#[serde(rename_all = "snake_case")]
-pub enum Phase {
-    Focus,
-    ShortBreak,
-    LongBreak,
+crate::stored::stored_enum! {
+    /// The kind of time the timer measures; stored as `focus_timer.phase`.
+    pub enum Phase {
+        Focus = "focus",
+        ShortBreak = "short_break",
+        LongBreak = "long_break",
+    }
 }
 
 impl Phase {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Focus => "focus",
-            Self::ShortBreak => "short_break",
-            Self::LongBreak => "long_break",
-        }
-    }
-
     pub fn parse(s: &str) -> Option<Self> {
         match s {
             "focus" => Some(Self::Focus),

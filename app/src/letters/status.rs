@@ -3,48 +3,25 @@
 //! server they are the columns' types (SeaORM active enums over text), so a value the
 //! code does not know is an error when the row is read, never silently something else.
 
-use serde::{Deserialize, Serialize};
+use crate::stored::stored_enum;
 
-#[cfg(feature = "ssr")]
-use sea_orm::entity::prelude::*;
-
-/// Where a letter is in its life.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(EnumIter, DeriveActiveEnum))]
-#[cfg_attr(
-    feature = "ssr",
-    sea_orm(
-        rs_type = "String",
-        db_type = "String(StringLen::None)",
-        rename_all = "snake_case"
-    )
-)]
-#[serde(rename_all = "snake_case")]
-pub enum LetterStatus {
-    /// Being written; nothing is delivered.
-    Draft,
-    /// Waiting for its time; its deliveries are pending.
-    Scheduled,
-    /// Every delivery ended and at least one arrived.
-    Delivered,
-    /// Every delivery ended and none arrived.
-    Failed,
-    /// Taken back before delivery began; can be edited and scheduled again.
-    Cancelled,
+stored_enum! {
+    /// Where a letter is in its life.
+    pub enum LetterStatus {
+        /// Being written; nothing is delivered.
+        Draft = "draft",
+        /// Waiting for its time; its deliveries are pending.
+        Scheduled = "scheduled",
+        /// Every delivery ended and at least one arrived.
+        Delivered = "delivered",
+        /// Every delivery ended and none arrived.
+        Failed = "failed",
+        /// Taken back before delivery began; can be edited and scheduled again.
+        Cancelled = "cancelled",
+    }
 }
 
 impl LetterStatus {
-    /// The stored name (also the CSS class suffix `status-…`).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Draft => "draft",
-            Self::Scheduled => "scheduled",
-            Self::Delivered => "delivered",
-            Self::Failed => "failed",
-            Self::Cancelled => "cancelled",
-        }
-    }
-
     /// The status's name in the current language.
     pub fn label(self) -> &'static str {
         let t = &crate::i18n::t().letters;
@@ -63,46 +40,25 @@ impl LetterStatus {
     }
 }
 
-/// Where one delivery (a letter to one recipient) is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(EnumIter, DeriveActiveEnum))]
-#[cfg_attr(
-    feature = "ssr",
-    sea_orm(
-        rs_type = "String",
-        db_type = "String(StringLen::None)",
-        rename_all = "snake_case"
-    )
-)]
-#[serde(rename_all = "snake_case")]
-pub enum RecipientStatus {
-    /// Part of a draft.
-    Draft,
-    /// Due at `next_attempt_ms` (first try or a retry).
-    Pending,
-    /// Claimed by a sender under a lease.
-    Sending,
-    /// Accepted by the mail server.
-    Sent,
-    /// Given up after the last attempt.
-    Failed,
-    /// Its letter was cancelled (or its author left) before it was sent.
-    Cancelled,
+stored_enum! {
+    /// Where one delivery (a letter to one recipient) is.
+    pub enum RecipientStatus {
+        /// Part of a draft.
+        Draft = "draft",
+        /// Due at `next_attempt_ms` (first try or a retry).
+        Pending = "pending",
+        /// Claimed by a sender under a lease.
+        Sending = "sending",
+        /// Accepted by the mail server.
+        Sent = "sent",
+        /// Given up after the last attempt.
+        Failed = "failed",
+        /// Its letter was cancelled (or its author left) before it was sent.
+        Cancelled = "cancelled",
+    }
 }
 
 impl RecipientStatus {
-    /// The stored name; the scheduler's hand-written SQL uses these words.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Draft => "draft",
-            Self::Pending => "pending",
-            Self::Sending => "sending",
-            Self::Sent => "sent",
-            Self::Failed => "failed",
-            Self::Cancelled => "cancelled",
-        }
-    }
-
     /// Whether delivery has begun (a sender holds it, or it was sent): the letter can no
     /// longer be changed or cancelled.
     pub fn in_flight(self) -> bool {
@@ -110,35 +66,17 @@ impl RecipientStatus {
     }
 }
 
-/// Who may read a delivered letter besides its recipients.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(EnumIter, DeriveActiveEnum))]
-#[cfg_attr(
-    feature = "ssr",
-    sea_orm(
-        rs_type = "String",
-        db_type = "String(StringLen::None)",
-        rename_all = "snake_case"
-    )
-)]
-#[serde(rename_all = "snake_case")]
-pub enum Visibility {
-    /// Only its recipients.
-    #[default]
-    Private,
-    /// Anyone, on the letter wall, once delivered.
-    Public,
+stored_enum! {
+    /// Who may read a delivered letter besides its recipients.
+    pub enum Visibility {
+        /// Only its recipients.
+        Private = "private",
+        /// Anyone, on the letter wall, once delivered.
+        Public = "public",
+    }
 }
 
 impl Visibility {
-    /// The stored name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Private => "private",
-            Self::Public => "public",
-        }
-    }
-
     pub fn of(public: bool) -> Self {
         if public { Self::Public } else { Self::Private }
     }

@@ -22,43 +22,19 @@ use serde::{Deserialize, Serialize};
 
 use crate::AppError;
 
-#[cfg(feature = "ssr")]
-use sea_orm::entity::prelude::{DeriveActiveEnum, EnumIter, StringLen};
-
 pub use crate::policy::{POLICY_DATE, POLICY_VERSION};
 
 /// Days between closing an account and erasing it, during which a login restores it.
 pub const DELETION_GRACE_DAYS: i64 = 30;
 
-/// Where a data export is. `Building`, `Ready` and `Failed` are stored; `Expired` is how
-/// the owner sees a ready archive whose download time is over.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(EnumIter, DeriveActiveEnum))]
-#[cfg_attr(
-    feature = "ssr",
-    sea_orm(
-        rs_type = "String",
-        db_type = "String(StringLen::None)",
-        rename_all = "snake_case"
-    )
-)]
-#[serde(rename_all = "snake_case")]
-pub enum ExportState {
-    Building,
-    Ready,
-    Failed,
-    Expired,
-}
-
-impl ExportState {
-    /// The stored name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Building => "building",
-            Self::Ready => "ready",
-            Self::Failed => "failed",
-            Self::Expired => "expired",
-        }
+crate::stored::stored_enum! {
+    /// Where a data export is. `Building`, `Ready` and `Failed` are stored; `Expired` is
+    /// how the owner sees a ready archive whose download time is over.
+    pub enum ExportState {
+        Building = "building",
+        Ready = "ready",
+        Failed = "failed",
+        Expired = "expired",
     }
 }
 
