@@ -261,6 +261,7 @@ mod ssr {
     impl InternalCause for tokio::task::JoinError {}
     impl InternalCause for serde_json::Error {}
     impl InternalCause for getrandom::Error {}
+    impl InternalCause for crate::seal::SealError {}
 
     impl AppError {
         /// Logs `cause` with the current request id and the caller's file and line, and

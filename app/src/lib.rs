@@ -29,6 +29,8 @@ pub mod privacy;
 #[cfg(feature = "ssr")]
 pub mod request;
 pub mod routes;
+#[cfg(feature = "ssr")]
+pub mod seal;
 mod stored;
 pub mod system;
 #[cfg(feature = "ssr")]

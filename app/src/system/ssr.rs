@@ -26,6 +26,61 @@ pub mod system_setting {
 
 const INSTALLED_AT: &str = "installed_at";
 
+/// The value of the setting `key`, if it is set.
+pub async fn setting(db: &impl ConnectionTrait, key: &str) -> Result<Option<String>, DbErr> {
+    Ok(system_setting::Entity::find_by_id(key)
+        .one(db)
+        .await?
+        .map(|s| s.value))
+}
+
+/// Sets (or replaces) the setting `key`.
+pub async fn set_setting(db: &impl ConnectionTrait, key: &str, value: &str) -> Result<(), DbErr> {
+    let row = system_setting::ActiveModel {
+        key: Set(key.to_owned()),
+        value: Set(value.to_owned()),
+        updated_at: Set(Utc::now().fixed_offset()),
+    };
+    system_setting::Entity::insert(row)
+        .on_conflict(
+            sea_orm::sea_query::OnConflict::column(system_setting::Column::Key)
+                .update_columns([
+                    system_setting::Column::Value,
+                    system_setting::Column::UpdatedAt,
+                ])
+                .to_owned(),
+        )
+        .exec(db)
+        .await
+        .map(|_| ())
+}
+
+/// Sets `key` unless it is set already.
+pub async fn insert_setting_if_absent(
+    db: &impl ConnectionTrait,
+    key: &str,
+    value: &str,
+) -> Result<(), DbErr> {
+    let row = system_setting::ActiveModel {
+        key: Set(key.to_owned()),
+        value: Set(value.to_owned()),
+        updated_at: Set(Utc::now().fixed_offset()),
+    };
+    system_setting::Entity::insert(row)
+        .on_conflict_do_nothing_on([system_setting::Column::Key])
+        .exec_without_returning(db)
+        .await
+        .map(|_| ())
+}
+
+/// Removes the setting `key` (nothing happens if it is not set).
+pub async fn remove_setting(db: &impl ConnectionTrait, key: &str) -> Result<(), DbErr> {
+    system_setting::Entity::delete_by_id(key)
+        .exec(db)
+        .await
+        .map(|_| ())
+}
+
 /// Records the first start of this installation; later starts leave it alone.
 pub async fn record_first_start(db: &DatabaseConnection) -> Result<(), DbErr> {
     let now = Utc::now();
