@@ -149,6 +149,8 @@ impl Instance {
             .env("RIPEN_LISTEN", "127.0.0.1:0")
             .env("RIPEN_SITE_URL", "http://bench.test")
             .env("RIPEN_DATA_DIR", &data)
+            // One key file for every instance, as several instances of one site share.
+            .env("RIPEN_KEYS_FILE", dir.join("ripen.keys"))
             .env("RIPEN_DATABASE_URL", database_url)
             .env("RIPEN_HASH_FILES", "false")
             .env("RIPEN_SMTP__HOST", "127.0.0.1")
@@ -180,8 +182,14 @@ async fn create_user(db: &DatabaseConnection) -> Uuid {
 }
 
 /// Schedules one letter to the author per entry of `due`; returns Message-ID → due.
-async fn seed(db: &DatabaseConnection, user: Uuid, due: &[i64]) -> HashMap<String, i64> {
-    let ids = fixtures::letters_to_self(db, user, due, "bench.test").await;
+async fn seed(
+    db: &DatabaseConnection,
+    keys_file: &Path,
+    user: Uuid,
+    due: &[i64],
+) -> HashMap<String, i64> {
+    let keys = fixtures::shared_keys(db, keys_file).await;
+    let ids = fixtures::letters_to_self(db, &keys, user, due, "bench.test").await;
     ids.into_iter().zip(due.iter().copied()).collect()
 }
 
@@ -269,7 +277,7 @@ async fn run(engine: &str, pg_admin: Option<&str>, letters: usize, instances: us
                 .map(|i| seeded_by + (i as f64 * 1000.0 / rate) as i64)
                 .collect(),
         };
-        let expected = seed(&db, user, &due).await;
+        let expected = seed(&db, &run_dir.join("ripen.keys"), user, &due).await;
         assert!(
             now_ms() < seeded_by,
             "seeding took longer than the 4 s head start; lower BENCH_LETTERS"

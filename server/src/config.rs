@@ -65,6 +65,11 @@ pub struct Config {
     /// Where uploaded images are stored. Defaults to `<data_dir>/uploads`.
     #[serde(default)]
     pub uploads_dir: Option<PathBuf>,
+    /// The key file that seals letters, recipients, pictures and notifications, and makes
+    /// letter links. Defaults to `<data_dir>/ripen.keys`; in production keep it out of the
+    /// data directory and its backups (a secret mount, say).
+    #[serde(default)]
+    pub keys_file: Option<PathBuf>,
     /// How often the anonymous usage counts kept in memory are added to the database.
     #[serde(default = "default_stats_flush_secs")]
     pub stats_flush_secs: u64,
@@ -197,6 +202,12 @@ impl Config {
         self.uploads_dir
             .clone()
             .unwrap_or_else(|| self.data_dir.join("uploads"))
+    }
+
+    pub fn keys_file(&self) -> PathBuf {
+        self.keys_file
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("ripen.keys"))
     }
 
     /// The database URL to use: the configured one, or the SQLite file in `data_dir`.

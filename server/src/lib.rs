@@ -29,7 +29,12 @@ use app::{
     App,
     account::ssr::{AccountSettings, Accounts},
     focus::ssr::FocusHub,
-    letters::{delivery::Scheduler, sms::LogSms, ssr::Letters, storage::LocalDir},
+    letters::{
+        delivery::Scheduler,
+        sms::LogSms,
+        ssr::Letters,
+        storage::{LocalDir, SealedStore},
+    },
     mail::Mailer,
     request::provide_nonce,
     shell,
@@ -57,6 +62,40 @@ use tower_http::{
 use tracing::Level;
 
 use crate::{config::Config, security::SecurityPolicy};
+
+/// The uploaded pictures and exports: files in `uploads_dir`, sealed with `keys`.
+fn blob_store(
+    config: &Config,
+    keys: &Arc<app::seal::Keyring>,
+) -> anyhow::Result<Arc<dyn app::letters::storage::BlobStore>> {
+    let disk = LocalDir::new(config.uploads_dir())
+        .map_err(|e| anyhow::anyhow!("cannot create the uploads directory: {e}"))?;
+    Ok(Arc::new(SealedStore::new(Arc::new(disk), keys.clone())))
+}
+
+/// `ripen keys rotate`: adds a newer key of each kind to the key file, then seals every
+/// letter, recipient, picture and notification with it (`progress` hears after each
+/// page). Answers the new key's number.
+pub async fn rotate_keys(
+    config: &Config,
+    progress: impl Fn(app::letters::ssr::Resealed),
+) -> anyhow::Result<u32> {
+    let db = db::connect_and_migrate(config).await?;
+    let set = app::system::keys::rotate(&db, &config.keys_file()).await?;
+    let keys = Arc::new(app::seal::Keyring::new(&set, Some(config.keys_file()))?);
+    let letters = Letters::new(
+        config.letters.clone(),
+        blob_store(config, &keys)?,
+        Arc::new(LogSms),
+        keys.clone(),
+        config.site_origin(),
+    );
+    app::letters::ssr::reseal(&db, &letters, progress)
+        .await
+        .map_err(|e| anyhow::anyhow!("sealing with the new key failed: {e}"))?;
+    db.close().await.ok();
+    Ok(keys.current())
+}
 
 /// Shared state of the router; handlers take the parts they need with `State<T>`.
 #[derive(Clone, FromRef)]
@@ -122,24 +161,23 @@ impl Application {
             config.site_origin(),
             config.limits,
         )));
-        let store: Arc<dyn app::letters::storage::BlobStore> = Arc::new(
-            LocalDir::new(config.uploads_dir())
-                .map_err(|e| anyhow::anyhow!("cannot create the uploads directory: {e}"))?,
-        );
+        let keys = app::system::keys::load(&db, &config.keys_file()).await?;
+        let keys = Arc::new(app::seal::Keyring::new(&keys, Some(config.keys_file()))?);
+        let store = blob_store(&config, &keys)?;
         let retention = Retention {
             store: store.clone(),
             session_idle: accounts.settings.session_idle,
         };
-        let letters = Arc::new(
-            Letters::new(
-                &db,
-                config.letters.clone(),
-                store,
-                Arc::new(LogSms),
-                config.site_origin(),
-            )
-            .await?,
-        );
+        let letters = Arc::new(Letters::new(
+            config.letters.clone(),
+            store,
+            Arc::new(LogSms),
+            keys,
+            config.site_origin(),
+        ));
+        app::letters::ssr::reseal_if_keys_changed(&db, &letters)
+            .await
+            .map_err(|e| anyhow::anyhow!("sealing letters with the newest key failed: {e}"))?;
         let scheduler = if config.letters.deliver {
             let pool = db::scheduler_pool(&config, &db, config.letters.workers).await?;
             Some(Scheduler::new(pool, mailer.clone(), letters.clone()))

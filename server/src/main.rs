@@ -3,6 +3,10 @@
 //! `ripen admin grant <username>` / `ripen admin revoke <username>` give or take the
 //! moderator role (the wall's moderation queue), using the same configuration.
 //!
+//! `ripen keys rotate` adds a newer key of each kind to the key file and seals every
+//! letter, recipient, picture and notification with it (the old keys stay to open links
+//! and anything written meanwhile by a running server).
+//!
 //! `ripen catalogue <en|zh-Hans>` prints every user-visible text of one language as JSON
 //! (for translators, and for the end-to-end test that looks for untranslated text).
 
@@ -11,6 +15,7 @@ use ripen_server::{Application, config::Config, db, shutdown_signal, telemetry};
 const USAGE: &str = "usage: ripen                          start the server\n       \
                      ripen admin grant <username>   make an account a moderator\n       \
                      ripen admin revoke <username>  take the role away\n       \
+                     ripen keys rotate              seal with new keys from now on\n       \
                      ripen catalogue <en|zh-Hans>   print one language's texts as JSON";
 
 #[tokio::main]
@@ -38,6 +43,7 @@ async fn main() -> std::process::ExitCode {
         ["admin", action @ ("grant" | "revoke"), username] => {
             return admin(&config, *action == "grant", username).await;
         }
+        ["keys", "rotate"] => return rotate_keys(&config).await,
         _ => {
             eprintln!("{USAGE}");
             return std::process::ExitCode::from(2);
@@ -109,6 +115,32 @@ async fn admin(config: &Config, grant: bool, username: &str) -> std::process::Ex
                 "ripen: {}",
                 e.field_message("username").unwrap_or("the change failed")
             );
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+// The command's answer goes to standard output.
+#[allow(clippy::print_stdout)]
+async fn rotate_keys(config: &Config) -> std::process::ExitCode {
+    match ripen_server::rotate_keys(config, |done| {
+        println!(
+            "  sealed anew: {} letters, {} recipients, {} pictures, {} notifications",
+            done.letters, done.recipients, done.pictures, done.notifications
+        );
+    })
+    .await
+    {
+        Ok(key) => {
+            println!(
+                "Letters are now sealed with key {key}, kept in {}. Older keys stay in the \
+                 file to open links and anything a running server wrote meanwhile.",
+                config.keys_file().display()
+            );
+            std::process::ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("ripen: {e:#}");
             std::process::ExitCode::FAILURE
         }
     }

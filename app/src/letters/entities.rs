@@ -4,6 +4,7 @@ pub mod letter {
     use sea_orm::entity::prelude::*;
 
     pub use crate::letters::{LetterStatus, Visibility};
+    pub use crate::seal::Sealed;
 
     #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
     #[sea_orm(table_name = "letter")]
@@ -12,8 +13,10 @@ pub mod letter {
         pub id: Uuid,
         pub user_id: Option<Uuid>,
         pub public_id: String,
-        pub title: String,
-        pub body: String,
+        /// Sealed ([`crate::seal::Field::LetterTitle`]).
+        pub title: Sealed,
+        /// Sealed ([`crate::seal::Field::LetterBody`]).
+        pub body: Sealed,
         pub status: LetterStatus,
         pub deliver_at_ms: Option<i64>,
         pub timezone: String,
@@ -49,8 +52,8 @@ pub mod letter {
                 id: Set(id),
                 user_id: Set(Some(user)),
                 public_id: Set(public_id),
-                title: Set(String::new()),
-                body: Set(String::new()),
+                title: Set(Sealed(String::new())),
+                body: Set(Sealed(String::new())),
                 status: Set(LetterStatus::Draft),
                 deliver_at_ms: Set(None),
                 timezone: Set(timezone.to_owned()),
@@ -71,6 +74,7 @@ pub mod letter_recipient {
     use sea_orm::entity::prelude::*;
 
     pub use crate::letters::RecipientStatus;
+    use crate::seal::{Field, Keyring, Sealed};
 
     /// One delivery.
     #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -81,9 +85,10 @@ pub mod letter_recipient {
         pub letter_id: Uuid,
         pub position: i32,
         pub is_self: bool,
-        pub name: Option<String>,
-        pub email: String,
-        pub phone: Option<String>,
+        /// Sealed, as are `email` and `phone` ([`Field`]).
+        pub name: Option<Sealed>,
+        pub email: Sealed,
+        pub phone: Option<Sealed>,
         pub status: RecipientStatus,
         pub next_attempt_ms: Option<i64>,
         pub attempts: i32,
@@ -123,18 +128,19 @@ pub mod letter_recipient {
     }
 
     impl ActiveModel {
-        /// A delivery not yet attempted: the one place a recipient row is made (the
-        /// compose service, the tests and the benchmarks).
-        pub fn new_delivery(d: NewDelivery) -> Self {
+        /// A delivery not yet attempted, its name and addresses sealed with `keys`: the
+        /// one place a recipient row is made (the compose service, the tests and the
+        /// benchmarks).
+        pub fn new_delivery(d: NewDelivery, keys: &Keyring) -> Self {
             use sea_orm::ActiveValue::Set;
             Self {
                 id: Set(d.id),
                 letter_id: Set(d.letter_id),
                 position: Set(d.position),
                 is_self: Set(d.is_self),
-                name: Set(d.name),
-                email: Set(d.email),
-                phone: Set(d.phone),
+                name: Set(keys.seal_opt(Field::RecipientName, d.id, d.name.as_deref())),
+                email: Set(keys.seal(Field::RecipientEmail, d.id, &d.email)),
+                phone: Set(keys.seal_opt(Field::RecipientPhone, d.id, d.phone.as_deref())),
                 status: Set(d.status),
                 next_attempt_ms: Set(d.due_ms),
                 attempts: Set(0),

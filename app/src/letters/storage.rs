@@ -5,6 +5,9 @@
 //! checked again here so no key can name a path outside the store.
 
 use std::path::PathBuf;
+use std::sync::Arc;
+
+use crate::seal::{Keyring, SealError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -14,6 +17,8 @@ pub enum StoreError {
     NotFound,
     #[error("storage I/O: {0}")]
     Io(#[from] std::io::Error),
+    #[error("a stored file does not open: {0}")]
+    Sealed(SealError),
 }
 
 /// A flat namespace of immutable blobs.
@@ -33,6 +38,38 @@ pub fn valid_key(key: &str) -> bool {
         && stem.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
         && !ext.is_empty()
         && ext.chars().all(|c| c.is_ascii_alphanumeric())
+}
+
+/// A store whose blobs are sealed (`crate::seal`) before they reach `inner`, each bound to
+/// its name: what lies on disk (or in a bucket) is no picture without the key file.
+pub struct SealedStore {
+    inner: Arc<dyn BlobStore>,
+    keys: Arc<Keyring>,
+}
+
+impl SealedStore {
+    pub fn new(inner: Arc<dyn BlobStore>, keys: Arc<Keyring>) -> Self {
+        Self { inner, keys }
+    }
+}
+
+#[async_trait::async_trait]
+impl BlobStore for SealedStore {
+    async fn put(&self, key: &str, bytes: Vec<u8>) -> Result<(), StoreError> {
+        if !valid_key(key) {
+            return Err(StoreError::InvalidKey);
+        }
+        self.inner.put(key, self.keys.seal_blob(key, bytes)).await
+    }
+
+    async fn get(&self, key: &str) -> Result<Vec<u8>, StoreError> {
+        let stored = self.inner.get(key).await?;
+        self.keys.open_blob(key, stored).map_err(StoreError::Sealed)
+    }
+
+    async fn delete(&self, key: &str) -> Result<(), StoreError> {
+        self.inner.delete(key).await
+    }
 }
 
 /// Files in one directory, outside the web root (`<data_dir>/uploads` by default).
@@ -112,6 +149,26 @@ mod tests {
         assert!(matches!(
             store.get("../etc.png").await,
             Err(StoreError::InvalidKey)
+        ));
+        std::fs::remove_dir_all(dir).ok();
+    }
+
+    #[tokio::test]
+    async fn a_sealed_store_keeps_no_picture_on_disk() {
+        let dir = std::env::temp_dir().join(format!("ripen-store-{}", uuid::Uuid::new_v4()));
+        let disk: Arc<dyn BlobStore> = Arc::new(LocalDir::new(dir.clone()).unwrap());
+        let keys = Arc::new(Keyring::ephemeral().unwrap());
+        let store = SealedStore::new(disk.clone(), keys);
+        let picture = b"\x89PNG a picture of the sea".to_vec();
+        store.put("sea.png", picture.clone()).await.unwrap();
+        let on_disk = std::fs::read(dir.join("sea.png")).unwrap();
+        assert!(!on_disk.windows(3).any(|w| w == b"sea"));
+        assert_eq!(store.get("sea.png").await.unwrap(), picture);
+        // A sealed file renamed to another key does not open there.
+        disk.put("other.png", on_disk).await.unwrap();
+        assert!(matches!(
+            store.get("other.png").await,
+            Err(StoreError::Sealed(_))
         ));
         std::fs::remove_dir_all(dir).ok();
     }

@@ -10,8 +10,9 @@ pub mod notification {
         pub id: Uuid,
         pub user_id: Uuid,
         pub kind: String,
-        pub title: String,
-        pub body: String,
+        /// Sealed, as is `body` (they may name a letter): see `notifications::ssr`.
+        pub title: crate::seal::Sealed,
+        pub body: crate::seal::Sealed,
         pub link: Option<String>,
         pub created_ms: i64,
         pub read_ms: Option<i64>,

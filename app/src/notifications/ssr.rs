@@ -8,21 +8,27 @@ use uuid::Uuid;
 
 pub use super::entities::notification;
 use super::{Kind, NotificationView};
-use crate::{AppError, clock::now_ms};
+use crate::{
+    AppError, ResultExt,
+    clock::now_ms,
+    seal::{Field, Keyring, SealError},
+};
 
 /// How many unread notifications a page shows at most.
 const SHOWN: u64 = 20;
 
-/// Stores an in-app notification.
+/// Stores an in-app notification, its title and body sealed with `keys` (they may name a
+/// letter, which is sealed too).
 pub async fn notify(
     db: &impl ConnectionTrait,
+    keys: &Keyring,
     user: Uuid,
     kind: Kind,
     title: &str,
     body: &str,
     link: Option<&str>,
 ) -> Result<(), AppError> {
-    notification::Entity::insert(new(user, kind, title, body, link))
+    notification::Entity::insert(new(keys, user, kind, title, body, link))
         .exec_without_returning(db)
         .await?;
     Ok(())
@@ -31,18 +37,22 @@ pub async fn notify(
 /// A new, unread notification (title and body cut to their stored lengths), for callers
 /// that insert many at once (the letter scheduler).
 pub fn new(
+    keys: &Keyring,
     user: Uuid,
     kind: Kind,
     title: &str,
     body: &str,
     link: Option<&str>,
 ) -> notification::ActiveModel {
+    let id = Uuid::new_v4();
+    let title: String = title.chars().take(200).collect();
+    let body: String = body.chars().take(500).collect();
     notification::ActiveModel {
-        id: Set(Uuid::new_v4()),
+        id: Set(id),
         user_id: Set(user),
         kind: Set(kind.as_str().to_owned()),
-        title: Set(title.chars().take(200).collect()),
-        body: Set(body.chars().take(500).collect()),
+        title: Set(keys.seal(Field::NotificationTitle, id, &title)),
+        body: Set(keys.seal(Field::NotificationBody, id, &body)),
         link: Set(link.map(str::to_owned)),
         created_ms: Set(now_ms()),
         read_ms: Set(None),
@@ -52,9 +62,10 @@ pub fn new(
 /// The person's unread notifications, newest first.
 pub async fn unread(
     db: &DatabaseConnection,
+    keys: &Keyring,
     user: Uuid,
 ) -> Result<Vec<NotificationView>, AppError> {
-    Ok(notification::Entity::find()
+    notification::Entity::find()
         .filter(notification::Column::UserId.eq(user))
         .filter(notification::Column::ReadMs.is_null())
         .order_by_desc(notification::Column::CreatedMs)
@@ -62,15 +73,26 @@ pub async fn unread(
         .all(db)
         .await?
         .into_iter()
-        .map(|n| NotificationView {
-            id: n.id,
-            title: n.title,
-            body: n.body,
-            link: n.link,
-            created_ms: n.created_ms,
-            read: n.read_ms.is_some(),
+        .map(|n| {
+            let (title, body) = open(keys, &n).or_internal("opening a sealed notification")?;
+            Ok(NotificationView {
+                id: n.id,
+                title,
+                body,
+                link: n.link,
+                created_ms: n.created_ms,
+                read: n.read_ms.is_some(),
+            })
         })
-        .collect())
+        .collect()
+}
+
+/// The title and body of a stored notification.
+pub fn open(keys: &Keyring, n: &notification::Model) -> Result<(String, String), SealError> {
+    Ok((
+        keys.open(Field::NotificationTitle, n.id, &n.title)?,
+        keys.open(Field::NotificationBody, n.id, &n.body)?,
+    ))
 }
 
 /// Marks all of the person's notifications read.

@@ -129,15 +129,17 @@ async fn cards(
         .await?
         .into_iter()
         .collect();
-    Ok(letters
+    let service = crate::letters::ssr::service()?;
+    letters
         .iter()
         .map(|l| {
             let tz = zone(&l.timezone);
             let delivered = l.delivered_ms.unwrap_or(l.created_ms);
-            WallCard {
+            let text = service.opened(l)?;
+            Ok(WallCard {
                 public_id: l.public_id.clone(),
-                title: l.title.clone(),
-                excerpt: rules::excerpt(&l.body, 320),
+                title: text.title,
+                excerpt: rules::excerpt(&text.body, 320),
                 signed: signed(l),
                 written_on: long_date(l.created_ms, tz),
                 delivered_on: long_date(delivered, tz),
@@ -152,9 +154,9 @@ async fn cards(
                 likes: likes.get(&l.id).copied().unwrap_or(0),
                 liked: liked.contains(&l.id),
                 images: usize::try_from(images.get(&l.id).copied().unwrap_or(0)).unwrap_or(0),
-            }
+            })
         })
-        .collect())
+        .collect()
 }
 
 /// One page of the wall: newest delivered first, `PAGE_SIZE` letters after `after`.
@@ -255,9 +257,10 @@ pub async fn letter(
             .is_some(),
         None => false,
     };
+    let body = crate::letters::ssr::service()?.opened(&l)?.body;
     Ok(WallLetter {
-        description: rules::excerpt(&l.body, 155),
-        html: crate::markdown::render(&l.body),
+        description: rules::excerpt(&body, 155),
+        html: crate::markdown::render(&body),
         card,
         images,
         site: site()?,
@@ -462,15 +465,17 @@ pub async fn queue(db: &DatabaseConnection, user: Uuid) -> Result<Vec<Moderation
         .map(shown_name)
         .collect();
     let utc = chrono_tz::UTC;
+    let service = crate::letters::ssr::service()?;
     let mut items: Vec<ModerationItem> = letters
         .into_iter()
         .map(|l| {
             let mine: Vec<&letter_report::Model> =
                 reports.iter().filter(|r| r.letter_id == l.id).collect();
-            ModerationItem {
+            let text = service.opened(&l)?;
+            Ok(ModerationItem {
                 public_id: l.public_id.clone(),
-                title: l.title.clone(),
-                excerpt: rules::excerpt(&l.body, 400),
+                title: text.title,
+                excerpt: rules::excerpt(&text.body, 400),
                 hidden: l.hidden_ms.is_some(),
                 open_reports: mine.iter().filter(|r| r.resolved_ms.is_none()).count(),
                 reports: mine
@@ -500,9 +505,9 @@ pub async fn queue(db: &DatabaseConnection, user: Uuid) -> Result<Vec<Moderation
                         &[("admin", &admin), ("date", &long_date(m.created_ms, utc))],
                     )
                 }),
-            }
+            })
         })
-        .collect();
+        .collect::<Result<_, AppError>>()?;
     // Open reports first (most first), then hidden letters.
     items.sort_by(|a, b| {
         b.open_reports

@@ -43,6 +43,8 @@ impl Instance {
             .env("RIPEN_LISTEN", "127.0.0.1:0")
             .env("RIPEN_SITE_URL", "http://crash.test")
             .env("RIPEN_DATA_DIR", &data)
+            // One key file for every instance, as several instances of one site share.
+            .env("RIPEN_KEYS_FILE", dir.join("ripen.keys"))
             .env("RIPEN_DATABASE_URL", database_url)
             .env("RIPEN_HASH_FILES", "false")
             .env("RIPEN_LOG_FILTER", "warn")
@@ -75,10 +77,11 @@ impl Drop for Instance {
 }
 
 /// 1,000 scheduled letters, each to one recipient, all due a second ago.
-async fn seed(db: &DatabaseConnection) -> Vec<String> {
+async fn seed(db: &DatabaseConnection, keys_file: &Path) -> Vec<String> {
+    let keys = crate::fixtures::shared_keys(db, keys_file).await;
     let user = crate::fixtures::author(db, "crash", "crash.test").await;
     let due = Utc::now().timestamp_millis() - 1000;
-    crate::fixtures::letters_to_self(db, user, &[due; LETTERS], "crash.test").await
+    crate::fixtures::letters_to_self(db, &keys, user, &[due; LETTERS], "crash.test").await
 }
 
 /// Message-ID → copies received.
@@ -147,7 +150,7 @@ async fn a_killed_sender_loses_no_letter_and_repeats_none_beyond_its_unrecorded_
     };
     let db = Database::connect(&url).await.unwrap();
     migrations::Migrator::up(&db, None).await.unwrap();
-    let expected = seed(&db).await;
+    let expected = seed(&db, &dir.path().join("ripen.keys")).await;
 
     let smtp = SmtpServer::start(dir.path());
     let maildir: PathBuf = smtp.dir().to_owned();

@@ -231,6 +231,15 @@ impl TestApp {
         self._dir.path().join("data")
     }
 
+    /// The server's keys, read from its key file (for a second scheduler or service
+    /// made by a test).
+    pub fn keys(&self) -> std::sync::Arc<app::seal::Keyring> {
+        let path = self.data_dir().join("ripen.keys");
+        let text = std::fs::read_to_string(&path).expect("the server wrote its key file");
+        let set = app::seal::KeySet::parse(&text, &path).expect("a valid key file");
+        std::sync::Arc::new(app::seal::Keyring::new(&set, Some(path)).expect("usable keys"))
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }

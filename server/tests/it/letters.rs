@@ -677,17 +677,13 @@ async fn unsent_claims_go_back_uncounted_and_only_by_their_holder() {
         .await
         .unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let letters = Arc::new(
-        Letters::new(
-            &app.db,
-            LetterConfig::default(),
-            Arc::new(LocalDir::new(dir.path().join("uploads")).unwrap()),
-            Arc::new(LogSms),
-            &app.site_url,
-        )
-        .await
-        .unwrap(),
-    );
+    let letters = Arc::new(Letters::new(
+        LetterConfig::default(),
+        Arc::new(LocalDir::new(dir.path().join("uploads")).unwrap()),
+        Arc::new(LogSms),
+        app.keys(),
+        &app.site_url,
+    ));
     let mailer = app::mail::Mailer::outbox(dir.path().join("outbox"), "Ripen <r@x.test>").unwrap();
     let a = Scheduler::new(app.db.clone(), mailer.clone(), letters.clone());
     let b = Scheduler::new(app.db.clone(), mailer, letters);

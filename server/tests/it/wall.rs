@@ -9,6 +9,7 @@ use app::{
     AppError,
     account::ssr::entities::user_account,
     letters::{LetterStatus, SetLetterPublic, Visibility, entities::letter},
+    seal::Field,
     wall::{GetWallLetter, GetWallPage, Moderate, ModerationQueue, ReportLetter, ToggleLike},
 };
 use chrono::Utc;
@@ -63,9 +64,10 @@ async fn seed(app: &TestApp, author: Uuid, s: Seed<'_>) -> (Uuid, String) {
     let id = Uuid::new_v4();
     let public_id = id.simple().to_string()[..16].to_owned();
     let written = s.delivered_ms - 3 * 365 * 86_400_000;
+    let keys = app.keys();
     letter::Entity::insert(letter::ActiveModel {
-        title: Set(s.title.into()),
-        body: Set(s.body.into()),
+        title: Set(keys.seal(Field::LetterTitle, id, s.title)),
+        body: Set(keys.seal(Field::LetterBody, id, s.body)),
         status: Set(s.status),
         deliver_at_ms: Set(Some(s.delivered_ms)),
         to_self: Set(true),

@@ -185,9 +185,12 @@ impl Scheduler {
             // The notification is stored, and the email sent, in the author's language.
             let lang = account_lang(author);
             let t = &lang.texts().letters;
+            // The letter opened to be sent; if it no longer does, the notice goes without
+            // its title.
+            let letter_title = self.letters.text(l).map(|x| x.title).unwrap_or_default();
             let (title, body) = if sent > 0 {
                 (
-                    fill(t.delivered_title, &[("title", &l.title)]),
+                    fill(t.delivered_title, &[("title", &letter_title)]),
                     if failed > 0 {
                         fill(t.delivered_partial, &[("sent", &sent), ("failed", &failed)])
                     } else {
@@ -196,12 +199,13 @@ impl Scheduler {
                 )
             } else {
                 (
-                    fill(t.failed_title, &[("title", &l.title)]),
+                    fill(t.failed_title, &[("title", &letter_title)]),
                     t.failed_body.to_owned(),
                 )
             };
             let page = format!("/letters/{}", l.id);
             notifications.push(notifications::ssr::new(
+                &self.letters.keys,
                 author.id,
                 Kind::LetterDelivered,
                 &title,
@@ -214,7 +218,7 @@ impl Scheduler {
                     lang,
                     &author.username,
                     &author.email,
-                    &l.title,
+                    &letter_title,
                     sent,
                     failed,
                     &format!("{}{page}", self.letters.site_url),

@@ -55,6 +55,7 @@ use crate::{
     i18n::{Lang, fill},
     mail::{Email, MailError, Mailer, SEND_TIMEOUT, templates},
     notifications::{self, Kind, ssr::notification as notification_entity},
+    seal::SealError,
 };
 
 /// A delivery this process has claimed, with what its message needs.

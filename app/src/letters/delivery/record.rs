@@ -75,7 +75,8 @@ impl Scheduler {
                 }
                 Ok(()) => {
                     if l.send_sms
-                        && let Some(phone) = &r.phone
+                        && let Ok(contact) = self.letters.contact(&r)
+                        && let Some(phone) = &contact.phone
                     {
                         self.send_sms(lang, &r, author.as_deref(), phone).await;
                     }
@@ -203,7 +204,7 @@ impl Scheduler {
             )
             .col_expr(
                 letter_recipient::Column::LastError,
-                reason.map(str::to_owned).into(),
+                reason.map(without_addresses).into(),
             )
             .filter(letter_recipient::Column::LeaseOwner.eq(self.instance.clone()))
     }
@@ -226,5 +227,27 @@ impl Scheduler {
             0
         };
         base + jitter
+    }
+}
+
+/// A mail server's answer with every word that looks like an address (`…@…`) blanked:
+/// the error is kept in the clear for the author's page, the address it may quote is
+/// sealed in its own column.
+pub(super) fn without_addresses(reason: &str) -> String {
+    reason
+        .split(' ')
+        .map(|w| if w.contains('@') { "<address>" } else { w })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[cfg(test)]
+mod address_tests {
+    #[test]
+    fn errors_keep_no_address() {
+        assert_eq!(
+            super::without_addresses("550 5.1.1 <bob@example.com>: user unknown"),
+            "550 5.1.1 <address> user unknown"
+        );
     }
 }

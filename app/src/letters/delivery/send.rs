@@ -6,19 +6,22 @@ impl Scheduler {
     /// Sends one claimed delivery's email (in the author's language: no request here).
     pub(super) async fn send(&self, claimed: &Claimed) -> Result<(), MailError> {
         let Claimed { r, l, author } = claimed;
+        let unsealed = |e: SealError| MailError::Build(format!("the letter does not open: {e}"));
+        let text = self.letters.text(l).map_err(unsealed)?;
+        let contact = self.letters.contact(r).map_err(unsealed)?;
         let lang = author.as_deref().map_or(Lang::default(), account_lang);
         let written_on = long_date_in(lang, l.created_ms, zone(&l.timezone));
         let email = templates::letter_delivered(
             lang,
             &templates::DeliveredLetter {
-                to_name: r.name.as_deref(),
-                to: &r.email,
+                to_name: contact.name.as_deref(),
+                to: &contact.email,
                 from: &sender_name(lang, author.as_deref()),
                 is_self: r.is_self,
                 written_on: &written_on,
-                title: &l.title,
-                excerpt: &rules::excerpt(&l.body, 280),
-                link: &self.letters.link(r.id),
+                title: &text.title,
+                excerpt: &rules::excerpt(&text.body, 280),
+                link: &self.letters.link_for(r.id, r.token_hash.as_deref()),
             },
         );
         self.mailer.send_with_id(email, &r.message_id).await
@@ -36,7 +39,7 @@ impl Scheduler {
         let text = crate::letters::sms::letter_text(
             lang,
             &sender_name(lang, author),
-            &self.letters.link(r.id),
+            &self.letters.link_for(r.id, r.token_hash.as_deref()),
         );
         if let Err(e) = self.letters.sms.send(phone, &text).await {
             tracing::warn!(error = %e, provider = self.letters.sms.name(), "SMS failed");

@@ -99,8 +99,8 @@ pub async fn save(
         Some(l) => letter::ActiveModel::from(l.clone()),
         None => letter::ActiveModel::new_draft(letter_id, user, public_id()?, &tz_name, now),
     };
-    row.title = Set(title);
-    row.body = Set(body);
+    row.title = Set(letters.keys.seal(Field::LetterTitle, letter_id, &title));
+    row.body = Set(letters.keys.seal(Field::LetterBody, letter_id, &body));
     row.status = Set(status);
     row.deliver_at_ms = Set(deliver_at);
     row.to_self = Set(form.to_self);
@@ -171,19 +171,22 @@ async fn replace_deliveries(
         .map(|r| (false, r.name, r.email, r.phone));
     for (position, (is_self, name, email, phone)) in own.into_iter().chain(others).enumerate() {
         let id = Uuid::new_v4();
-        letter_recipient::ActiveModel::new_delivery(NewDelivery {
-            id,
-            letter_id,
-            position: i32::try_from(position).unwrap_or(i32::MAX),
-            is_self,
-            name,
-            email,
-            phone,
-            status,
-            due_ms,
-            mail_domain: domain.clone(),
-            token_hash: scheduled.then(|| digest(&letters.link_token(id))),
-        })
+        letter_recipient::ActiveModel::new_delivery(
+            NewDelivery {
+                id,
+                letter_id,
+                position: i32::try_from(position).unwrap_or(i32::MAX),
+                is_self,
+                name,
+                email,
+                phone,
+                status,
+                due_ms,
+                mail_domain: domain.clone(),
+                token_hash: scheduled.then(|| digest(&letters.link_token(id))),
+            },
+            &letters.keys,
+        )
         .insert(&txn)
         .await?;
     }

@@ -9,11 +9,13 @@
 mod attachments;
 mod compose;
 mod reading;
+mod sealing;
 mod view;
 mod when;
 pub use attachments::*;
 pub use compose::*;
 pub use reading::*;
+pub use sealing::*;
 pub use view::*;
 pub use when::*;
 
@@ -21,13 +23,11 @@ use std::sync::Arc;
 
 use chrono::{DateTime, LocalResult, NaiveDate, NaiveTime, TimeZone, Utc};
 use chrono_tz::Tz;
-use hmac::{Hmac, Mac};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
     EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
 };
 use serde::Deserialize;
-use sha2::Sha256;
 use tokio::sync::Notify;
 use uuid::Uuid;
 
@@ -48,7 +48,7 @@ use crate::{
     account::ssr::{entities::user_account, session::digest},
     i18n::{DateStyle, Lang, date_in, fill, t},
     notifications::Kind,
-    system::ssr::system_setting,
+    seal::{Field, Keyring, SealError},
 };
 
 /// Settings of letters and their delivery (`[letters]` in `ripen.toml`).
@@ -111,62 +111,42 @@ pub struct Letters {
     /// Woken when a letter is scheduled, so an early delivery is not left to the poll.
     pub wake: Arc<Notify>,
     pub site_url: String,
-    link_key: [u8; 32],
+    /// Seals letters and recipients, and makes letter links.
+    pub keys: Arc<Keyring>,
 }
 
-const LINK_KEY: &str = "letter_link_key";
-
 impl Letters {
-    /// Loads (or creates, once per installation) the key that derives letter links.
-    pub async fn new(
-        db: &DatabaseConnection,
+    pub fn new(
         config: LetterConfig,
         store: Arc<dyn BlobStore>,
         sms: Arc<dyn SmsProvider>,
+        keys: Arc<Keyring>,
         site_url: &str,
-    ) -> Result<Self, sea_orm::DbErr> {
-        use base64::{Engine as _, engine::general_purpose::STANDARD};
-        let mut fresh = [0u8; 32];
-        getrandom::fill(&mut fresh).map_err(|e| sea_orm::DbErr::Custom(e.to_string()))?;
-        let now = Utc::now().fixed_offset();
-        system_setting::Entity::insert(system_setting::ActiveModel {
-            key: Set(LINK_KEY.into()),
-            value: Set(STANDARD.encode(fresh)),
-            updated_at: Set(now),
-        })
-        .on_conflict_do_nothing_on([system_setting::Column::Key])
-        .exec_without_returning(db)
-        .await?;
-        let stored = system_setting::Entity::find_by_id(LINK_KEY)
-            .one(db)
-            .await?
-            .ok_or_else(|| sea_orm::DbErr::RecordNotFound(LINK_KEY.into()))?;
-        let bytes = STANDARD
-            .decode(stored.value.trim())
-            .map_err(|e| sea_orm::DbErr::Custom(e.to_string()))?;
-        let link_key: [u8; 32] = bytes
-            .try_into()
-            .map_err(|_| sea_orm::DbErr::Custom("letter link key has the wrong size".into()))?;
-        Ok(Self {
+    ) -> Self {
+        Self {
             config,
             store,
             sms,
             wake: Arc::new(Notify::new()),
             site_url: site_url.trim_end_matches('/').to_owned(),
-            link_key,
-        })
+            keys,
+        }
     }
 
-    /// The recipient's link token: HMAC-SHA256 of the recipient id under the
-    /// installation's key. Stable, so a re-sent email carries the same link; only its
-    /// SHA-256 is stored.
+    /// The recipient's link token: HMAC-SHA256 of the recipient id under the newest link
+    /// key. Stable, so a re-sent email carries the same link; only its SHA-256 is stored.
     pub fn link_token(&self, recipient: Uuid) -> String {
-        use base64::{Engine as _, engine::general_purpose::URL_SAFE_NO_PAD};
-        let mut mac =
-            <Hmac<Sha256> as Mac>::new_from_slice(&self.link_key).expect("HMAC takes any key");
-        mac.update(b"ripen-letter-link:");
-        mac.update(recipient.as_bytes());
-        URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
+        self.keys.link_token(recipient)
+    }
+
+    /// The link of a recipient whose token digest is `token_hash`: made with the link key
+    /// that made it (so an email sent again carries the same link after a key rotation),
+    /// or with the newest key if none matches.
+    pub fn link_for(&self, recipient: Uuid, token_hash: Option<&str>) -> String {
+        let token = token_hash
+            .and_then(|h| self.keys.link_token_matching(recipient, h, digest))
+            .unwrap_or_else(|| self.link_token(recipient));
+        format!("{}/l/{token}", self.site_url)
     }
 
     pub fn link(&self, recipient: Uuid) -> String {

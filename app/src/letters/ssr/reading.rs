@@ -20,6 +20,7 @@ pub(super) async fn delivered_recipient(
 }
 /// A delivered letter as its recipient reads it.
 pub async fn read(db: &DatabaseConnection, token: &str) -> Result<ReadView, AppError> {
+    let letters = service()?;
     let r = delivered_recipient(db, token).await?;
     let l = letter::Entity::find_by_id(r.letter_id)
         .one(db)
@@ -40,9 +41,10 @@ pub async fn read(db: &DatabaseConnection, token: &str) -> Result<ReadView, AppE
             image_view(i, url)
         })
         .collect();
+    let text = letters.opened(&l)?;
     Ok(ReadView {
-        html: crate::markdown::render(&l.body),
-        title: l.title,
+        html: crate::markdown::render(&text.body),
+        title: text.title,
         images,
         from,
         written_on: long_date(l.created_ms, tz),
@@ -53,6 +55,7 @@ pub async fn read(db: &DatabaseConnection, token: &str) -> Result<ReadView, AppE
 }
 /// Records the recipient's thanks (once) and tells the author.
 pub async fn thank(db: &DatabaseConnection, token: &str, note: &str) -> Result<(), AppError> {
+    let letters = service()?;
     let note = rules::thanks_note(note)?;
     let r = delivered_recipient(db, token).await?;
     if r.is_self {
@@ -74,16 +77,21 @@ pub async fn thank(db: &DatabaseConnection, token: &str, note: &str) -> Result<(
     {
         // Stored for the author to read later: in the author's language.
         let t = &account_lang(&author).texts().letters;
-        let who = r.name.clone().unwrap_or_else(|| t.a_recipient.into());
+        let who = letters
+            .opened_contact(&r)?
+            .name
+            .unwrap_or_else(|| t.a_recipient.into());
+        let title = letters.opened(&l)?.title;
         let body = match &note {
             Some(n) => fill(
                 t.thanks_body_note,
-                &[("who", &who), ("title", &l.title), ("note", n)],
+                &[("who", &who), ("title", &title), ("note", n)],
             ),
-            None => fill(t.thanks_body, &[("who", &who), ("title", &l.title)]),
+            None => fill(t.thanks_body, &[("who", &who), ("title", &title)]),
         };
         crate::notifications::ssr::notify(
             db,
+            &letters.keys,
             author.id,
             Kind::LetterThanks,
             t.thanks_title,

@@ -2,20 +2,24 @@
 
 use super::*;
 
-pub(super) fn recipient_view(r: letter_recipient::Model) -> RecipientView {
-    RecipientView {
+pub(super) fn recipient_view(
+    letters: &Letters,
+    r: letter_recipient::Model,
+) -> Result<RecipientView, AppError> {
+    let contact = letters.opened_contact(&r)?;
+    Ok(RecipientView {
         id: r.id,
         is_self: r.is_self,
-        name: r.name,
-        email: r.email,
-        phone: r.phone,
+        name: contact.name,
+        email: contact.email,
+        phone: contact.phone,
         status: r.status,
         attempts: r.attempts,
         sent_ms: r.sent_ms,
         last_error: r.last_error,
         thanked: r.thanked_ms.is_some(),
         thanks_note: r.thanks_note,
-    }
+    })
 }
 pub(super) fn image_view(i: letter_image::Model, url: String) -> ImageView {
     ImageView {
@@ -44,7 +48,9 @@ pub async fn letter_view(
     user: Uuid,
     id: Uuid,
 ) -> Result<LetterView, AppError> {
+    let letters = service()?;
     let l = own_letter(db, user, id).await?;
+    let text = letters.opened(&l)?;
     let recipients = letter_recipient::Entity::find()
         .filter(letter_recipient::Column::LetterId.eq(l.id))
         .order_by_asc(letter_recipient::Column::Position)
@@ -72,9 +78,9 @@ pub async fn letter_view(
     };
     Ok(LetterView {
         id: l.id,
-        html: crate::markdown::render(&l.body),
-        title: l.title,
-        body: l.body,
+        html: crate::markdown::render(&text.body),
+        title: text.title,
+        body: text.body,
         status: l.status,
         deliver_at_ms: l.deliver_at_ms,
         deliver_date,
@@ -89,7 +95,10 @@ pub async fn letter_view(
         topics,
         wall_url: on_wall.then(|| format!("/wall/{}", l.public_id)),
         hidden: l.hidden_ms.is_some(),
-        recipients: recipients.into_iter().map(recipient_view).collect(),
+        recipients: recipients
+            .into_iter()
+            .map(|r| recipient_view(&letters, r))
+            .collect::<Result<_, _>>()?,
         images: images
             .into_iter()
             .map(|i| {
@@ -137,18 +146,20 @@ pub async fn overview(db: &DatabaseConnection, user: Uuid) -> Result<LettersHome
     }
     let letters = rows
         .into_iter()
-        .map(|l| LetterSummary {
-            id: l.id,
-            title: l.title,
-            status: l.status,
-            deliver_at_ms: l.deliver_at_ms,
-            deliver_local: l.deliver_at_ms.map(|at| describe(at, zone(&l.timezone)).0),
-            recipients: recipient_counts.get(&l.id).copied().unwrap_or(0),
-            images: image_counts.get(&l.id).copied().unwrap_or(0),
-            updated_ms: l.updated_ms,
+        .map(|l| {
+            Ok(LetterSummary {
+                id: l.id,
+                title: letters_cfg.opened(&l)?.title,
+                status: l.status,
+                deliver_at_ms: l.deliver_at_ms,
+                deliver_local: l.deliver_at_ms.map(|at| describe(at, zone(&l.timezone)).0),
+                recipients: recipient_counts.get(&l.id).copied().unwrap_or(0),
+                images: image_counts.get(&l.id).copied().unwrap_or(0),
+                updated_ms: l.updated_ms,
+            })
         })
-        .collect();
-    let notifications = crate::notifications::ssr::unread(db, user).await?;
+        .collect::<Result<_, AppError>>()?;
+    let notifications = crate::notifications::ssr::unread(db, &letters_cfg.keys, user).await?;
     Ok(LettersHome {
         letters,
         notifications,

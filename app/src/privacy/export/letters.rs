@@ -12,6 +12,7 @@ use super::{Progress, owned};
 use crate::{
     AppError,
     i18n::fill,
+    letters::ssr::Letters,
     letters::{
         LetterStatus, RecipientStatus, Visibility,
         entities::{letter, letter_image, letter_recipient, letter_topic},
@@ -116,22 +117,24 @@ impl LetterRow {
 /// `letters/letters.json` and `letters/letters.csv`; reports progress picture by picture.
 pub(super) async fn write(
     db: &DatabaseConnection,
-    store: &dyn BlobStore,
+    service: &Letters,
     user: Uuid,
     progress: &Progress<'_>,
     zip: &mut Archive,
 ) -> Result<(), AppError> {
+    let store = service.store.as_ref();
     let letters = letter::Entity::find()
         .filter(letter::Column::UserId.eq(user))
         .order_by_asc(letter::Column::CreatedMs)
         .all(db)
         .await?;
-    let mut recipients = recipients_by_letter(db, user).await?;
+    let mut recipients = recipients_by_letter(db, service, user).await?;
     let mut topics = topics_by_letter(db, user).await?;
     let mut pictures = pictures_by_letter(db, store, user, progress, zip).await?;
     let mut rows = Vec::new();
     for l in letters {
-        let mut md = format!("# {}\n\n", l.title);
+        let text = service.opened(&l)?;
+        let mut md = format!("# {}\n\n", text.title);
         if let Some(when) = l.deliver_at_ms {
             md.push_str(&format!(
                 "Delivery: {} ({})\n\n",
@@ -139,7 +142,7 @@ pub(super) async fn write(
                 l.timezone
             ));
         }
-        md.push_str(&l.body);
+        md.push_str(&text.body);
         md.push('\n');
         let file = format!("letters/{}/letter.md", l.id);
         zip.file(&file, md.as_bytes(), true)?;
@@ -147,8 +150,8 @@ pub(super) async fn write(
             .then(|| format!("/wall/{}", l.public_id));
         rows.push(Letter {
             id: l.id,
-            title: l.title,
-            body: l.body,
+            title: text.title,
+            body: text.body,
             file,
             status: l.status,
             deliver_at: at_opt(l.deliver_at_ms),
@@ -175,6 +178,7 @@ pub(super) async fn write(
 /// The recipients of `user`'s letters, by letter, in their order.
 async fn recipients_by_letter(
     db: &DatabaseConnection,
+    service: &Letters,
     user: Uuid,
 ) -> Result<HashMap<Uuid, Vec<Recipient>>, AppError> {
     let mut recipients: HashMap<Uuid, Vec<Recipient>> = HashMap::new();
@@ -188,11 +192,12 @@ async fn recipients_by_letter(
         .all(db)
         .await?
     {
+        let contact = service.opened_contact(&r)?;
         recipients.entry(r.letter_id).or_default().push(Recipient {
             myself: r.is_self,
-            name: r.name,
-            email: r.email,
-            phone: r.phone,
+            name: contact.name,
+            email: contact.email,
+            phone: contact.phone,
             status: r.status,
             sent_at: at_opt(r.sent_ms),
             text_message_sent_at: at_opt(r.sms_sent_ms),

@@ -22,7 +22,7 @@ mod focus;
 mod letters;
 mod wall;
 
-use std::{collections::HashMap, sync::Arc};
+use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
@@ -40,7 +40,7 @@ use crate::{
     AppError,
     account::ssr::{entities::user_account, require_user},
     i18n::{Lang, account::Account as AccountTexts, fill},
-    letters::storage::BlobStore,
+    letters::{ssr::Letters, storage::BlobStore},
     notifications::Kind,
 };
 
@@ -142,10 +142,9 @@ pub async fn request() -> Result<ExportView, AppError> {
         .exec_without_returning(&db)
         .await?;
     let db = db.clone();
-    let store = letters.store.clone();
     let owner = user.id;
     tokio::spawn(async move {
-        if let Err(e) = run(&db, store, owner, id, texts).await {
+        if let Err(e) = run(&db, &letters, owner, id, texts).await {
             tracing::warn!(export = %id, error = %e, "data export failed");
             let _ = data_export::Entity::update_many()
                 .col_expr(
@@ -275,13 +274,14 @@ impl Progress<'_> {
 
 async fn run(
     db: &DatabaseConnection,
-    store: Arc<dyn BlobStore>,
+    letters: &Letters,
     user: Uuid,
     id: Uuid,
     texts: &'static AccountTexts,
 ) -> Result<(), AppError> {
+    let store = &letters.store;
     let progress = Progress { db, id, texts };
-    let bytes = build(db, store.as_ref(), user, &progress).await?;
+    let bytes = build(db, letters, user, &progress).await?;
     progress.step(98, texts.step_saving).await?;
     let key = format!("{id}.zip");
     let size = bytes.len() as i64;
@@ -293,6 +293,7 @@ async fn run(
     let body = fill(texts.export_ready_body, &[("days", &EXPORT_KEPT_DAYS)]);
     if let Err(e) = crate::notifications::ssr::notify(
         db,
+        &letters.keys,
         user,
         Kind::Export,
         texts.export_ready_title,
@@ -328,7 +329,7 @@ async fn run(
 /// Builds the archive of `user`'s data, reporting progress as it goes.
 async fn build(
     db: &DatabaseConnection,
-    store: &dyn BlobStore,
+    service: &Letters,
     user: Uuid,
     progress: &Progress<'_>,
 ) -> Result<Vec<u8>, AppError> {
@@ -353,11 +354,11 @@ async fn build(
 
     // Letters, their recipients and pictures.
     progress.step(60, progress.texts.step_letters).await?;
-    letters::write(db, store, user, progress, &mut zip).await?;
+    letters::write(db, service, user, progress, &mut zip).await?;
 
     // The wall, and notifications.
     progress.step(95, progress.texts.step_wall).await?;
-    wall::write(db, user, &mut zip).await?;
+    wall::write(db, &service.keys, user, &mut zip).await?;
 
     zip.finish()
 }

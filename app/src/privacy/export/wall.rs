@@ -6,7 +6,7 @@ use uuid::Uuid;
 
 use super::archive::{Archive, at, at_opt, export_row};
 use crate::{
-    AppError,
+    AppError, ResultExt,
     notifications::entities::notification,
     wall::entities::{letter_like, letter_moderation, letter_report},
 };
@@ -54,6 +54,7 @@ export_row! {
 /// Writes `wall/likes`, `wall/reports`, `wall/moderation` and `notifications`.
 pub(super) async fn write(
     db: &DatabaseConnection,
+    keys: &crate::seal::Keyring,
     user: Uuid,
     zip: &mut Archive,
 ) -> Result<(), AppError> {
@@ -103,14 +104,18 @@ pub(super) async fn write(
         .all(db)
         .await?
         .into_iter()
-        .map(|n| Notification {
-            kind: n.kind,
-            title: n.title,
-            body: n.body,
-            link: n.link,
-            at: at(n.created_ms),
-            read_at: at_opt(n.read_ms),
+        .map(|n| {
+            let (title, body) = crate::notifications::ssr::open(keys, &n)
+                .or_internal("opening a sealed notification")?;
+            Ok(Notification {
+                kind: n.kind,
+                title,
+                body,
+                link: n.link,
+                at: at(n.created_ms),
+                read_at: at_opt(n.read_ms),
+            })
         })
-        .collect();
+        .collect::<Result<_, AppError>>()?;
     zip.table("notifications", &notes)
 }
