@@ -21,6 +21,7 @@ mod errors;
 mod focus;
 mod health;
 mod letters;
+mod letters_sending;
 mod letters_uploads;
 mod offline;
 mod prefs;

@@ -19,7 +19,7 @@ pub use reading::*;
 pub use view::*;
 pub use when::*;
 
-use std::sync::Arc;
+use std::{collections::HashSet, sync::Arc};
 
 use chrono::{DateTime, LocalResult, NaiveDate, NaiveTime, TimeZone, Utc};
 use chrono_tz::Tz;
@@ -39,6 +39,7 @@ use super::{
     entities::{
         letter, letter_image,
         letter_recipient::{self, NewDelivery},
+        letter_send,
     },
     images::{DEFAULT_MAX_DECODED_BYTES, ImageLimits, decode_inspected, inspect},
     rules,
@@ -73,6 +74,8 @@ pub struct LetterConfig {
     pub image_decode_memory_bytes: u64,
     /// The longest an upload waits for its turn before it is answered "busy" (503).
     pub image_wait_secs: u64,
+    /// People (other than oneself) an account may schedule letters to in any 24 hours.
+    pub recipients_per_day: u32,
     /// Whether this process runs the delivery scheduler.
     pub deliver: bool,
     /// How often an idle scheduler looks for due letters (it is also woken when a letter
@@ -106,6 +109,7 @@ impl Default for LetterConfig {
             uploads_at_once: 8,
             image_decode_memory_bytes: 512 * 1024 * 1024,
             image_wait_secs: 20,
+            recipients_per_day: 50,
             deliver: true,
             poll_ms: 500,
             workers: 8,
