@@ -123,18 +123,31 @@ impl ImageLimits {
 /// decide what decoding it will cost. Only [`inspect`] makes one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ImageInfo {
-    /// The format, from magic bytes.
-    pub kind: ImageKind,
-    /// Declared width (before the EXIF orientation).
-    pub width: u32,
-    /// Declared height (before the EXIF orientation).
-    pub height: u32,
-    /// The decoded pixel buffer: width × height × bytes per pixel of the colour type.
-    pub decoded_bytes: u64,
-    _inspected: (),
+    kind: ImageKind,
+    width: u32,
+    height: u32,
+    decoded_bytes: u64,
 }
 
 impl ImageInfo {
+    /// The format, from magic bytes.
+    #[must_use]
+    pub fn kind(&self) -> ImageKind {
+        self.kind
+    }
+
+    /// Declared width and height (before the EXIF orientation).
+    #[must_use]
+    pub fn dimensions(&self) -> (u32, u32) {
+        (self.width, self.height)
+    }
+
+    /// The decoded pixel buffer: width × height × bytes per pixel of the colour type.
+    #[must_use]
+    pub fn decoded_bytes(&self) -> u64 {
+        self.decoded_bytes
+    }
+
     /// The memory decoding and re-encoding this image may hold at its peak: the decoded
     /// pixels and one converted copy of them (JPEG and WebP are written from an RGB(A)
     /// copy; a quarter turn for the EXIF orientation makes a new buffer too).
@@ -253,7 +266,6 @@ pub fn inspect(bytes: &[u8], limits: &ImageLimits) -> Result<ImageInfo, ImageErr
         width,
         height,
         decoded_bytes,
-        _inspected: (),
     })
 }
 

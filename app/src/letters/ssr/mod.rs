@@ -261,7 +261,7 @@ async fn lock_account(txn: &DatabaseTransaction, user: Uuid) -> Result<(), AppEr
             user_account::Entity::update_many()
                 .col_expr(
                     user_account::Column::CreatedAt,
-                    Expr::col(user_account::Column::CreatedAt).into(),
+                    Expr::col(user_account::Column::CreatedAt),
                 )
                 .filter(user_account::Column::Id.eq(user))
                 .exec(txn)
