@@ -62,19 +62,20 @@ async fn images_of(app: &TestApp, letter: &str) -> i64 {
     row.try_get::<i64>("", "n").unwrap()
 }
 
-/// An RGBA PNG of `width` × `height` whose every byte is zero, compressed as well as
-/// deflate can (about 1,000 : 1). Written row by row so the test never holds the pixels.
-fn zero_png(width: u32, height: u32) -> Vec<u8> {
+/// A PNG of `width` × `height` whose every byte is zero, compressed as well as deflate
+/// can (about 1,000 : 1).
+fn zero_png(width: u32, height: u32, color: image::ExtendedColorType) -> Vec<u8> {
     use image::{
-        ExtendedColorType, ImageEncoder,
+        ImageEncoder,
         codecs::png::{CompressionType, FilterType, PngEncoder},
     };
     // The encoder takes the whole buffer; a zeroed allocation is mapped lazily by the OS
     // and only read, so it costs address space, not resident memory.
-    let pixels = vec![0u8; width as usize * height as usize * 4];
+    let size = u64::from(width) * u64::from(height) * u64::from(color.bits_per_pixel() / 8);
+    let pixels = vec![0u8; usize::try_from(size).unwrap()];
     let mut out = Vec::new();
     PngEncoder::new_with_quality(&mut out, CompressionType::Best, FilterType::NoFilter)
-        .write_image(&pixels, width, height, ExtendedColorType::Rgba8)
+        .write_image(&pixels, width, height, color)
         .unwrap();
     out
 }
@@ -99,6 +100,61 @@ async fn patient_client(app: &TestApp) -> reqwest::Client {
     let (status, _, body) = app.call_as(&client, login, &[]).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     client
+}
+
+/// The tests that measure memory take turns: each resets the process's peak.
+static MEASURING: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// The peak resident memory of this process (the server runs in it) from `start` to
+/// `stop`: `VmHWM` after resetting it, and a sampler every 5 ms where that is not possible.
+struct PeakMeter {
+    before_kb: u64,
+    resettable: bool,
+    sampling: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    sampler: std::thread::JoinHandle<u64>,
+}
+
+impl PeakMeter {
+    fn start() -> Self {
+        use std::sync::atomic::{AtomicBool, Ordering};
+        let resettable = reset_peak_rss();
+        let before_kb = status_kb("VmRSS:").unwrap();
+        let sampling = std::sync::Arc::new(AtomicBool::new(true));
+        let sampler = {
+            let sampling = sampling.clone();
+            std::thread::spawn(move || {
+                let mut max = 0;
+                while sampling.load(Ordering::Relaxed) {
+                    max = max.max(status_kb("VmRSS:").unwrap_or(0));
+                    std::thread::sleep(Duration::from_millis(5));
+                }
+                max
+            })
+        };
+        Self {
+            before_kb,
+            resettable,
+            sampling,
+            sampler,
+        }
+    }
+
+    /// Answers (before, peak, growth) in MiB.
+    fn stop(self) -> (u64, u64, u64) {
+        self.sampling
+            .store(false, std::sync::atomic::Ordering::Relaxed);
+        let sampled = self.sampler.join().unwrap();
+        let peak = if self.resettable {
+            status_kb("VmHWM:").unwrap().max(sampled)
+        } else {
+            sampled
+        };
+        (
+            self.before_kb / 1024,
+            peak / 1024,
+            peak.saturating_sub(self.before_kb) / 1024,
+        )
+    }
 }
 
 /// `kB` of one line of `/proc/self/status` (Linux).
@@ -130,32 +186,18 @@ async fn thirty_parallel_zero_filled_pngs_are_refused_by_their_decoded_size_and_
         letters.push(draft(&app, &format!("Letter {i}")).await);
     }
     let (width, height) = ZERO_PNG;
-    let bomb = zero_png(width, height);
+    let bomb = zero_png(width, height, image::ExtendedColorType::Rgba8);
     assert!(
         bomb.len() < 400 * 1024,
         "the PNG is small on the wire: {} bytes",
         bomb.len()
     );
-
-    // The server runs in this process: its memory is this process's memory. The peak is
-    // read from VmHWM (reset first); a sampler catches it too where that is not possible.
-    let peak_resettable = reset_peak_rss();
-    let before = status_kb("VmRSS:").unwrap();
-    let sampling = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
-    let sampler = {
-        let sampling = sampling.clone();
-        std::thread::spawn(move || {
-            let mut max = 0;
-            while sampling.load(std::sync::atomic::Ordering::Relaxed) {
-                max = max.max(status_kb("VmRSS:").unwrap_or(0));
-                std::thread::sleep(Duration::from_millis(5));
-            }
-            max
-        })
-    };
     // A session of its own, patient: thirty decodes in a debug build take minutes without
     // the fix.
     let client = patient_client(&app).await;
+
+    let _turn = MEASURING.lock().await;
+    let meter = PeakMeter::start();
     let uploads = (0..30).map(|i| {
         let (app, client) = (&app, &client);
         let letter = letters[i / 5].clone();
@@ -163,19 +205,10 @@ async fn thirty_parallel_zero_filled_pngs_are_refused_by_their_decoded_size_and_
         async move { upload(app, client, &letter, &format!("zeros{i}.png"), bytes).await }
     });
     let answers = futures::future::join_all(uploads).await;
-    sampling.store(false, std::sync::atomic::Ordering::Relaxed);
-    let sampled_peak = sampler.join().unwrap();
-    let peak = if peak_resettable {
-        status_kb("VmHWM:").unwrap().max(sampled_peak)
-    } else {
-        sampled_peak
-    };
-    let growth_mib = peak.saturating_sub(before) / 1024;
+    let (before, peak, growth_mib) = meter.stop();
     eprintln!(
-        "{:?}: RSS before {} MiB, peak {} MiB, growth {growth_mib} MiB (bound {RSS_GROWTH_BOUND_MIB} MiB; png {} bytes)",
+        "{:?}: RSS before {before} MiB, peak {peak} MiB, growth {growth_mib} MiB (bound {RSS_GROWTH_BOUND_MIB} MiB; png {} bytes)",
         app.backend,
-        before / 1024,
-        peak / 1024,
         bomb.len()
     );
 
@@ -199,6 +232,100 @@ async fn thirty_parallel_zero_filled_pngs_are_refused_by_their_decoded_size_and_
     assert!(
         growth_mib < RSS_GROWTH_BOUND_MIB,
         "the server's memory grew by {growth_mib} MiB (bound {RSS_GROWTH_BOUND_MIB} MiB)"
+    );
+}
+
+/// Decoded size of the pictures [`decodes_take_turns_within_their_memory_budget`]
+/// sends: 3,000 × 3,000 RGB, 27 MB (25.7 MiB), 54 MB at the peak.
+const TURN_PNG: (u32, u32) = (3_000, 3_000);
+
+#[tokio::test]
+async fn decodes_take_turns_within_their_memory_budget_and_the_rest_are_told_to_retry() {
+    if !std::path::Path::new("/proc/self/status").exists() {
+        eprintln!("skipped: needs Linux /proc to measure memory");
+        return;
+    }
+    // Room for two such decodes at once (2 × 52 MiB of 128 MiB), and no waiting: an
+    // upload that finds no room is answered at once.
+    let budget_mib = 128;
+    let app = TestApp::spawn_with(TestOptions {
+        config: json!({ "letters": {
+            "min_lead_secs": 0,
+            "image_decode_memory_bytes": budget_mib * 1024 * 1024,
+            "image_wait_secs": 0,
+        } }),
+        ..TestOptions::default()
+    })
+    .await;
+    verified_user(&app, "ada", "ada@example.com").await;
+    let mut letters = Vec::new();
+    for i in 0..6 {
+        letters.push(draft(&app, &format!("Letter {i}")).await);
+    }
+    let (width, height) = TURN_PNG;
+    let picture = zero_png(width, height, image::ExtendedColorType::Rgb8);
+    let client = patient_client(&app).await;
+
+    let _turn = MEASURING.lock().await;
+    let meter = PeakMeter::start();
+    let uploads = (0..30).map(|i| {
+        let (app, client) = (&app, &client);
+        let url = app.url(&format!("/api/letters/{}/images", letters[i / 5]));
+        let part = reqwest::multipart::Part::bytes(picture.clone())
+            .file_name(format!("zeros{i}.png"))
+            .mime_str("image/png")
+            .unwrap();
+        async move {
+            let res = client
+                .post(url)
+                .multipart(reqwest::multipart::Form::new().part("image", part))
+                .send()
+                .await
+                .unwrap();
+            let retry_after = res.headers().get("retry-after").cloned();
+            (res.status(), retry_after, res.text().await.unwrap())
+        }
+    });
+    let answers = futures::future::join_all(uploads).await;
+    let (before, peak, growth_mib) = meter.stop();
+    let stored = answers
+        .iter()
+        .filter(|(s, _, _)| *s == StatusCode::OK)
+        .count();
+    eprintln!(
+        "{:?}: RSS before {before} MiB, peak {peak} MiB, growth {growth_mib} MiB \
+         (budget {budget_mib} MiB); {stored} of 30 stored, the rest busy",
+        app.backend
+    );
+    for (status, retry_after, body) in &answers {
+        match *status {
+            StatusCode::OK => {
+                let _: ImageView = serde_json::from_str(body).unwrap();
+            }
+            StatusCode::SERVICE_UNAVAILABLE => {
+                let e: AppError = serde_json::from_str(body).unwrap();
+                assert_eq!(
+                    e,
+                    AppError::Busy {
+                        retry_after_secs: 1
+                    }
+                );
+                assert!(e.to_string().contains("try again"), "{e}");
+                assert_eq!(retry_after.as_ref().unwrap(), "1");
+            }
+            other => panic!("only stored or busy, not {other}: {body}"),
+        }
+    }
+    assert!(stored >= 1, "the first uploads get their turn");
+    assert!(
+        stored < 30,
+        "thirty at once do not all fit: {stored} stored"
+    );
+    assert_eq!(stored_files(&app), stored);
+    // The decodes held at most the budget; the rest is bodies, parsing and the client.
+    assert!(
+        growth_mib < budget_mib + 100,
+        "the server's memory grew by {growth_mib} MiB (budget {budget_mib} MiB)"
     );
 }
 
