@@ -48,6 +48,9 @@ pub enum AppError {
     Gone,
     /// Too many attempts. Status 429 with `Retry-After`.
     RateLimited { retry_after_secs: u64 },
+    /// The server has as much of this work in hand as it takes at once (pictures being
+    /// decoded) and waited long enough for room. Status 503 with `Retry-After`.
+    Busy { retry_after_secs: u64 },
     /// Something failed on the server; the details are in the log under `reference`.
     Internal { reference: String },
     /// The browser could not reach the server or could not read its answer.
@@ -119,6 +122,9 @@ impl std::fmt::Display for AppError {
                 t.rate_limited,
                 &[("secs", retry_after_secs)],
             )),
+            Self::Busy { retry_after_secs } => {
+                f.write_str(&crate::i18n::fill(t.busy, &[("secs", retry_after_secs)]))
+            }
             Self::Internal { reference } if reference.is_empty() => f.write_str(t.internal),
             Self::Internal { reference } => f.write_str(&crate::i18n::fill(
                 t.internal_reference,
@@ -153,6 +159,17 @@ impl AppError {
         }
     }
 
+    /// How long the client should wait before trying again (`Retry-After`), if this
+    /// error says.
+    pub fn retry_after_secs(&self) -> Option<u64> {
+        match self {
+            Self::RateLimited { retry_after_secs } | Self::Busy { retry_after_secs } => {
+                Some(*retry_after_secs)
+            }
+            _ => None,
+        }
+    }
+
     /// The HTTP status this error is answered with.
     pub fn status(&self) -> u16 {
         match self {
@@ -164,7 +181,7 @@ impl AppError {
             Self::Gone => 410,
             Self::RateLimited { .. } => 429,
             Self::Internal { .. } => 500,
-            Self::Network => 503,
+            Self::Busy { .. } | Self::Network => 503,
         }
     }
 }

@@ -19,6 +19,7 @@ mod m20261123_000006_create_wall;
 mod m20261124_000007_privacy;
 mod m20261124_000008_data_export;
 mod m20261124_000009_preferences;
+mod m20261204_000010_letter_send;
 
 pub struct Migrator;
 
@@ -35,6 +36,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000007_privacy::Migration),
             Box::new(m20261124_000008_data_export::Migration),
             Box::new(m20261124_000009_preferences::Migration),
+            Box::new(m20261204_000010_letter_send::Migration),
         ]
     }
 }

@@ -33,10 +33,10 @@ pub async fn server_fn_status(req: Request, next: Next) -> Response {
     };
     parts.status =
         StatusCode::from_u16(error.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    if let AppError::RateLimited { retry_after_secs } = &error {
+    if let Some(retry_after_secs) = error.retry_after_secs() {
         parts
             .headers
-            .insert(header::RETRY_AFTER, HeaderValue::from(*retry_after_secs));
+            .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
     }
     parts.headers.remove(header::CONTENT_LENGTH);
     Response::from_parts(parts, Body::from(error.ser()))
@@ -113,6 +113,16 @@ mod tests {
         .await;
         assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
         assert_eq!(headers[header::RETRY_AFTER], "42");
+    }
+
+    #[tokio::test]
+    async fn a_busy_server_says_when_to_retry() {
+        let (status, headers, _) = call(failing(AppError::Busy {
+            retry_after_secs: 5,
+        }))
+        .await;
+        assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(headers[header::RETRY_AFTER], "5");
     }
 
     #[tokio::test]

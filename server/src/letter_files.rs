@@ -22,7 +22,13 @@ use crate::AppState;
 
 fn error(e: AppError) -> Response {
     let status = StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    (status, Json(e)).into_response()
+    let retry_after = e.retry_after_secs();
+    let mut res = (status, Json(e)).into_response();
+    if let Some(secs) = retry_after {
+        res.headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+    }
+    res
 }
 
 async fn signed_in(state: &AppState, headers: &HeaderMap) -> Result<Uuid, AppError> {

@@ -169,6 +169,10 @@ pub struct Letters {
     pub scheduled_save_first: &'static str,
     pub choose_recipients: &'static str,
     pub verify_email_first: &'static str,
+    /// Scheduling to other people from an unverified account.
+    pub verify_to_send_others: &'static str,
+    /// The daily cap on recipients; {max} a day, {left} still allowed today.
+    pub recipients_per_day: &'static str,
     pub sms_needs_phone: &'static str,
     pub delivery_begun_change: &'static str,
     /// The delivery preview for a past instant.
@@ -348,6 +352,8 @@ pub const EN: Letters = Letters {
     scheduled_save_first: "This letter is scheduled: save your changes with “Save and keep scheduled”, or cancel it first.",
     choose_recipients: "Choose who receives the letter: yourself, someone else, or both.",
     verify_email_first: "Verify your email address first, so the letter can reach you.",
+    verify_to_send_others: "Verify your email address before sending letters to other people.",
+    recipients_per_day: "You can send letters to at most {max} people a day; {left} more today.",
     sms_needs_phone: "Add a phone number to a recipient to send a text message.",
     delivery_begun_change: "Delivery of this letter has begun; it can no longer be changed.",
     in_past: "in the past",
@@ -515,6 +521,8 @@ pub const ZH: Letters = Letters {
     scheduled_save_first: "这封信已安排寄出：请用“保存并保持待寄出”保存更改，或先取消寄出。",
     choose_recipients: "请选择收件人：你自己、其他人，或两者都选。",
     verify_email_first: "请先验证你的邮箱地址，这样信才能寄到你手中。",
+    verify_to_send_others: "请先验证你的邮箱地址，然后才能给别人寄信。",
+    recipients_per_day: "每天最多只能给 {max} 个人寄信；今天还可以寄给 {left} 个人。",
     sms_needs_phone: "要发送短信，请为收件人填写手机号。",
     delivery_begun_change: "这封信已开始寄出，无法再修改。",
     in_past: "已经过去",

@@ -212,3 +212,24 @@ pub mod letter_topic {
 
     impl ActiveModelBehavior for ActiveModel {}
 }
+
+/// One scheduling of a letter to other people: when, and how many recipients it added
+/// (see `letters::ssr::take_allowance`). Counts only, no addresses; kept a day.
+pub mod letter_send {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "letter_send")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub user_id: Uuid,
+        pub sent_ms: i64,
+        pub recipients: i32,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}

@@ -2,9 +2,10 @@
 //!
 //! Uploaded files are untrusted: names and Content-Type are ignored, the format is decided
 //! from magic bytes alone, files that smuggle markup or a second format are refused, the
-//! pixel size is judged from the header before any pixel buffer exists, and what we keep is
-//! re-encoded from decoded pixels so no metadata (GPS position, camera serial, comments)
-//! and no bytes of the original file survive.
+//! pixel size and the bytes its pixels would take are judged from the header before any
+//! pixel buffer exists ([`inspect`]), and what we keep is re-encoded from decoded pixels so
+//! no metadata (GPS position, camera serial, comments) and no bytes of the original file
+//! survive.
 
 use std::io::Cursor;
 
@@ -84,21 +85,75 @@ pub fn sniff(bytes: &[u8]) -> Option<ImageKind> {
 pub struct ImageLimits {
     /// Largest accepted file, checked before the bytes are even looked at.
     pub max_bytes: usize,
-    /// Largest accepted pixel count (width × height); bounds decoding memory.
+    /// Largest accepted pixel count (width × height).
     pub max_pixels: u64,
     /// Largest accepted width or height, so a 1 × 40 000 000 strip is refused too.
     pub max_side: u32,
+    /// Largest accepted decoded size: width × height × bytes per pixel, as the header
+    /// declares them. Compression makes the file size no guide: 150 KB of PNG can hold
+    /// 160 MB of zeros.
+    pub max_decoded_bytes: u64,
 }
 
+/// The default of [`ImageLimits::max_decoded_bytes`] (`letters.image_decode_max_bytes`).
+pub const DEFAULT_MAX_DECODED_BYTES: u64 = 128 * 1024 * 1024;
+
 impl Default for ImageLimits {
-    /// 10 MiB, 40 megapixels, 12 000 px a side: above any phone camera, far below what
-    /// would strain the server (about 160 MB of RGBA while decoding).
+    /// 10 MiB, 40 megapixels, 12 000 px a side, 128 MiB decoded: a 40-megapixel colour
+    /// photo (120 MB of RGB) passes; the same size with an alpha channel or 16-bit samples
+    /// does not.
     fn default() -> Self {
         Self {
             max_bytes: 10 * 1024 * 1024,
             max_pixels: 40_000_000,
             max_side: 12_000,
+            max_decoded_bytes: DEFAULT_MAX_DECODED_BYTES,
         }
+    }
+}
+
+impl ImageLimits {
+    /// What the decoder may allocate in all: the pixels plus its working space.
+    fn max_alloc(&self) -> u64 {
+        self.max_decoded_bytes.saturating_add(ALLOC_SLACK)
+    }
+}
+
+/// What the header of an upload that passed every check before decoding says: enough to
+/// decide what decoding it will cost. Only [`inspect`] makes one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ImageInfo {
+    kind: ImageKind,
+    width: u32,
+    height: u32,
+    decoded_bytes: u64,
+}
+
+impl ImageInfo {
+    /// The format, from magic bytes.
+    #[must_use]
+    pub fn kind(&self) -> ImageKind {
+        self.kind
+    }
+
+    /// Declared width and height (before the EXIF orientation).
+    #[must_use]
+    pub fn dimensions(&self) -> (u32, u32) {
+        (self.width, self.height)
+    }
+
+    /// The decoded pixel buffer: width × height × bytes per pixel of the colour type.
+    #[must_use]
+    pub fn decoded_bytes(&self) -> u64 {
+        self.decoded_bytes
+    }
+
+    /// The memory decoding and re-encoding this image may hold at its peak: the decoded
+    /// pixels and one converted copy of them (JPEG and WebP are written from an RGB(A)
+    /// copy; a quarter turn for the EXIF orientation makes a new buffer too).
+    #[must_use]
+    pub fn peak_bytes(&self) -> u64 {
+        self.decoded_bytes.saturating_mul(2)
     }
 }
 
@@ -175,16 +230,14 @@ impl std::fmt::Display for ImageError {
 
 impl std::error::Error for ImageError {}
 
-/// Validates an upload and returns a clean re-encoding of it, or the reason it was refused.
-///
-/// Order matters and is cheapest-first: size, magic bytes, polyglot scan, header
-/// dimensions, then a decode bounded by `image::Limits` (so a header that lies about its
-/// size still cannot make the decoder allocate without bound), EXIF orientation, re-encode.
+/// Judges an upload without decoding it: size, magic bytes, polyglot scan, then the
+/// header's dimensions and colour type, which give the decoded size. No pixel buffer is
+/// allocated; the header reader itself is bounded by `image::Limits`.
 ///
 /// # Errors
 ///
 /// Every refusal is an [`ImageError`] whose message can be shown to the user as is.
-pub fn process(bytes: &[u8], limits: &ImageLimits) -> Result<ProcessedImage, ImageError> {
+pub fn inspect(bytes: &[u8], limits: &ImageLimits) -> Result<ImageInfo, ImageError> {
     if bytes.len() > limits.max_bytes {
         return Err(ImageError::TooLarge {
             max_bytes: limits.max_bytes,
@@ -194,41 +247,77 @@ pub fn process(bytes: &[u8], limits: &ImageLimits) -> Result<ProcessedImage, Ima
     if is_polyglot(kind, bytes) {
         return Err(ImageError::Polyglot);
     }
-
-    // Memory the decoder may use: 4 bytes per allowed pixel plus working space.
-    let max_alloc = limits
-        .max_pixels
-        .saturating_mul(4)
-        .saturating_add(ALLOC_SLACK);
-    // First only the allocation budget: the PNG decoder takes its limits at construction
-    // and would refuse an oversized header before we could report its dimensions.
-    let mut header_limits = image::Limits::default();
-    header_limits.max_alloc = Some(max_alloc);
-    let mut reader = ImageReader::with_format(Cursor::new(bytes), kind.format());
-    reader.limits(header_limits);
-    let mut decoder = reader.into_decoder().map_err(|_| ImageError::Corrupt)?;
-
-    // Header only so far: no pixel buffer has been allocated.
+    let decoder = header_decoder(bytes, kind, limits)?;
     let (width, height) = decoder.dimensions();
     if width == 0 || height == 0 {
         return Err(ImageError::Corrupt);
     }
-    let too_many = || ImageError::TooManyPixels { width, height };
+    let decoded_bytes = decoder.total_bytes();
     if width > limits.max_side
         || height > limits.max_side
         || u64::from(width) * u64::from(height) > limits.max_pixels
+        // 16-bit samples and alpha channels count: bytes, not pixels, fill memory.
+        || decoded_bytes > limits.max_decoded_bytes
     {
-        return Err(too_many());
+        return Err(ImageError::TooManyPixels { width, height });
     }
-    // 16-bit or float images need more than 4 bytes a pixel; refuse rather than overspend.
-    if decoder.total_bytes() > max_alloc {
-        return Err(too_many());
-    }
+    Ok(ImageInfo {
+        kind,
+        width,
+        height,
+        decoded_bytes,
+    })
+}
 
+/// A decoder that has read the header only. It gets only the allocation budget here: the
+/// PNG decoder takes its limits at construction and would refuse an oversized header
+/// before we could report its dimensions.
+fn header_decoder<'a>(
+    bytes: &'a [u8],
+    kind: ImageKind,
+    limits: &ImageLimits,
+) -> Result<impl ImageDecoder + 'a, ImageError> {
+    let mut header_limits = image::Limits::default();
+    header_limits.max_alloc = Some(limits.max_alloc());
+    let mut reader = ImageReader::with_format(Cursor::new(bytes), kind.format());
+    reader.limits(header_limits);
+    reader.into_decoder().map_err(|_| ImageError::Corrupt)
+}
+
+/// Validates an upload and returns a clean re-encoding of it, or the reason it was refused.
+///
+/// # Errors
+///
+/// Every refusal is an [`ImageError`] whose message can be shown to the user as is.
+pub fn process(bytes: &[u8], limits: &ImageLimits) -> Result<ProcessedImage, ImageError> {
+    let info = inspect(bytes, limits)?;
+    decode_inspected(bytes, &info, limits)
+}
+
+/// Decodes an upload [`inspect`] accepted (with the same `limits`), applies its EXIF
+/// orientation and re-encodes it. The decode is bounded by `image::Limits` as well, so a
+/// header that lies about its size still cannot make the decoder allocate without bound.
+/// CPU- and memory-heavy: run it on the blocking pool, under
+/// [`ImageGates`](crate::letters::ssr::ImageGates).
+///
+/// # Errors
+///
+/// Every refusal is an [`ImageError`] whose message can be shown to the user as is.
+pub fn decode_inspected(
+    bytes: &[u8],
+    info: &ImageInfo,
+    limits: &ImageLimits,
+) -> Result<ProcessedImage, ImageError> {
+    let (width, height, kind) = (info.width, info.height, info.kind);
+    let too_many = || ImageError::TooManyPixels { width, height };
+    let mut decoder = header_decoder(bytes, kind, limits)?;
+    if decoder.dimensions() != (width, height) {
+        return Err(ImageError::Corrupt);
+    }
     let mut decode_limits = image::Limits::default();
     decode_limits.max_image_width = Some(limits.max_side);
     decode_limits.max_image_height = Some(limits.max_side);
-    decode_limits.max_alloc = Some(max_alloc);
+    decode_limits.max_alloc = Some(limits.max_alloc());
     decoder.set_limits(decode_limits).map_err(|e| match e {
         image::ImageError::Limits(_) => too_many(),
         _ => ImageError::Corrupt,
@@ -492,9 +581,15 @@ mod tests {
 
     /// A PNG whose IHDR claims 60000 × 60000 RGB but whose data is a few bytes.
     fn huge_png() -> Vec<u8> {
-        let mut ihdr = 60_000u32.to_be_bytes().to_vec();
-        ihdr.extend(60_000u32.to_be_bytes());
-        ihdr.extend([8, 2, 0, 0, 0]); // 8-bit RGB, deflate, adaptive, no interlace
+        png_header(60_000, 60_000, 8, 2)
+    }
+
+    /// A PNG whose IHDR claims `width` × `height` of the given bit depth and colour type
+    /// (2 RGB, 6 RGBA) but whose data is a few bytes: only a header can be read from it.
+    fn png_header(width: u32, height: u32, bit_depth: u8, color_type: u8) -> Vec<u8> {
+        let mut ihdr = width.to_be_bytes().to_vec();
+        ihdr.extend(height.to_be_bytes());
+        ihdr.extend([bit_depth, color_type, 0, 0, 0]); // deflate, adaptive, no interlace
         let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
         png.extend(png_chunk(b"IHDR", &ihdr));
         // zlib stream holding one empty stored block.
@@ -833,6 +928,55 @@ mod tests {
                 width: 60_000,
                 height: 60_000
             }
+        );
+    }
+
+    #[test]
+    fn decoded_bytes_are_bounded_from_the_header_before_decoding() {
+        let limits = ImageLimits::default();
+        // 40 megapixels, within the pixel limit: RGB is 120 MB, RGBA 160 MB.
+        let rgb = png_header(6_400, 6_250, 8, 2);
+        let rgba = png_header(6_400, 6_250, 8, 6);
+        let info = inspect(&rgb, &limits).unwrap();
+        assert_eq!(
+            (info.kind, info.width, info.height, info.decoded_bytes),
+            (ImageKind::Png, 6_400, 6_250, 120_000_000)
+        );
+        assert_eq!(info.peak_bytes(), 240_000_000);
+        // Judged without decoding: there are no pixels behind this header to decode.
+        assert_eq!(process(&rgb, &limits), Err(ImageError::Corrupt));
+        let too_many = ImageError::TooManyPixels {
+            width: 6_400,
+            height: 6_250,
+        };
+        assert_eq!(inspect(&rgba, &limits), Err(too_many));
+        assert_eq!(
+            process(&rgba, &limits).unwrap_err().to_string(),
+            "The image is too large (6400 × 6250 pixels)."
+        );
+        // Sixteen bits a sample count double.
+        assert!(inspect(&png_header(4_000, 4_000, 8, 2), &limits).is_ok());
+        assert!(matches!(
+            inspect(&png_header(5_000, 5_000, 16, 2), &limits),
+            Err(ImageError::TooManyPixels { .. })
+        ));
+    }
+
+    #[test]
+    fn the_decoded_bytes_limit_is_exact() {
+        let png = small_png(); // 32 × 24 RGB = 2,304 bytes decoded
+        let at = |max_decoded_bytes| ImageLimits {
+            max_decoded_bytes,
+            ..ImageLimits::default()
+        };
+        assert_eq!(inspect(&png, &at(2_304)).unwrap().decoded_bytes, 2_304);
+        assert!(process(&png, &at(2_304)).is_ok());
+        assert_eq!(
+            process(&png, &at(2_303)),
+            Err(ImageError::TooManyPixels {
+                width: 32,
+                height: 24
+            })
         );
     }
 

@@ -19,7 +19,7 @@ use crate::{
     },
     letters::{
         LetterStatus, RecipientStatus,
-        entities::{letter, letter_image, letter_recipient},
+        entities::{letter, letter_image, letter_recipient, letter_send},
         storage::BlobStore,
     },
     mail::templates,
@@ -186,6 +186,7 @@ pub struct PurgeReport {
     pub tokens_deleted: u64,
     pub consent_records_deleted: u64,
     pub exports_deleted: u64,
+    pub send_counts_deleted: u64,
 }
 
 /// The retention job, at the instant `now` (injected, so tests can move time on):
@@ -195,7 +196,8 @@ pub struct PurgeReport {
 ///   table's foreign key to the account cascades);
 /// - deletes sessions past their idle or absolute limit (and with them the address they
 ///   were last used from), email links spent or expired more than a week ago, and anonymous
-///   consent records older than 13 months, and data exports whose download link ended.
+///   consent records older than 13 months, data exports whose download link ended, and
+///   the counts of letters sent to others once they no longer count (after a day).
 pub async fn purge(
     db: &DatabaseConnection,
     store: &dyn BlobStore,
@@ -253,6 +255,12 @@ pub async fn purge(
         .rows_affected;
     report.exports_deleted =
         super::export::remove_expired(db, store, now.timestamp_millis()).await?;
+    let counted_from = now.timestamp_millis() - crate::letters::ssr::RECIPIENTS_WINDOW_MS;
+    report.send_counts_deleted = letter_send::Entity::delete_many()
+        .filter(letter_send::Column::SentMs.lte(counted_from))
+        .exec(db)
+        .await?
+        .rows_affected;
     Ok(report)
 }
 

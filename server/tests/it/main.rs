@@ -21,6 +21,8 @@ mod errors;
 mod focus;
 mod health;
 mod letters;
+mod letters_sending;
+mod letters_uploads;
 mod offline;
 mod prefs;
 mod privacy;

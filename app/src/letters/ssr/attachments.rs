@@ -17,6 +17,12 @@ pub fn check_file_name(name: &str) -> Result<String, AppError> {
     Ok(n.to_owned())
 }
 /// Adds an uploaded image to one of the caller's editable letters.
+///
+/// The header is judged first ([`inspect`]: size, type, dimensions, decoded bytes), so a
+/// small file that would decode to a huge buffer is refused before any pixel exists; the
+/// decode then runs on the blocking pool under [`ImageGates`]. The picture count and the
+/// quota are checked again, and the row written, in one transaction under the account's
+/// lock, so pictures sent at the same time cannot pass the limits together.
 pub async fn add_image(
     db: &DatabaseConnection,
     letters: &Letters,
@@ -28,55 +34,36 @@ pub async fn add_image(
     let alt = check_file_name(file_name)?;
     let l = own_letter(db, user, letter_id).await?;
     ensure_editable(&l, "image")?;
-    let count = letter_image::Entity::find()
-        .filter(letter_image::Column::LetterId.eq(letter_id))
-        .count(db)
-        .await?;
-    if count >= rules::MAX_IMAGES as u64 {
-        return Err(AppError::validation(
-            "image",
-            fill(t().letters.too_many_images, &[("max", &rules::MAX_IMAGES)]),
-        ));
-    }
+    // Answers a full letter before the work; the count that decides is the one below.
+    refuse_if_full(images_on(db, letter_id).await?)?;
+
     let limits = letters.image_limits();
-    let processed = tokio::task::spawn_blocking(move || process(&bytes, &limits))
-        .await
-        .or_internal("decoding an uploaded image")?
-        .map_err(|e| AppError::validation("image", e.to_string()))?;
-    // Summed here rather than with SUM(), whose type differs between engines (NUMERIC on
-    // PostgreSQL); a user has at most a few hundred images.
-    let used: i64 = letter_image::Entity::find()
-        .select_only()
-        .column(letter_image::Column::Bytes)
-        .filter(letter_image::Column::UserId.eq(user))
-        .into_tuple::<i64>()
-        .all(db)
-        .await?
-        .into_iter()
-        .sum();
-    let size = i64::try_from(processed.bytes.len()).unwrap_or(i64::MAX);
-    let quota = i64::try_from(letters.config.quota_bytes).unwrap_or(i64::MAX);
-    if used + size > quota {
-        return Err(AppError::validation(
-            "image",
-            fill(
-                t().letters.quota,
-                &[("mb", &(letters.config.quota_bytes / (1024 * 1024)))],
-            ),
-        ));
-    }
+    let slot = letters.gates.slot().await?;
+    let (bytes, info) = tokio::task::spawn_blocking(move || {
+        let info = inspect(&bytes, &limits);
+        (bytes, info)
+    })
+    .await
+    .or_internal("reading an uploaded image's header")?;
+    let info = info.map_err(|e| AppError::validation("image", e.to_string()))?;
+    let permit = letters.gates.reserve(slot, &info).await?;
+    let processed = tokio::task::spawn_blocking(move || {
+        let _permit = permit;
+        decode_inspected(&bytes, &info, &limits)
+    })
+    .await
+    .or_internal("decoding an uploaded image")?
+    .map_err(|e| AppError::validation("image", e.to_string()))?;
+
+    // The file first, outside the lock; it is deleted again if the row is refused.
     let id = Uuid::new_v4();
     let key = format!("{}.{}", id.simple(), processed.kind.extension());
-    letters
-        .store
-        .put(&key, processed.bytes)
-        .await
-        .map_err(|e| AppError::internal_while("storing an uploaded image", e))?;
-    let model = letter_image::ActiveModel {
+    let size = i64::try_from(processed.bytes.len()).unwrap_or(i64::MAX);
+    let row = letter_image::ActiveModel {
         id: Set(id),
         letter_id: Set(letter_id),
         user_id: Set(Some(user)),
-        position: Set(i32::try_from(count).unwrap_or(0)),
+        position: Set(0),
         storage_key: Set(key.clone()),
         mime: Set(processed.kind.mime().to_owned()),
         bytes: Set(size),
@@ -85,13 +72,87 @@ pub async fn add_image(
         alt: Set(alt.chars().take(200).collect()),
         created_ms: Set(now_ms()),
     };
-    match model.insert(db).await {
+    letters
+        .store
+        .put(&key, processed.bytes)
+        .await
+        .map_err(|e| AppError::internal_while("storing an uploaded image", e))?;
+    match record_image(db, letters, user, (letter_id, size), row).await {
         Ok(m) => Ok(image_view(m, format!("/api/letters/images/{id}"))),
         Err(e) => {
             letters.store.delete(&key).await.ok();
-            Err(e.into())
+            Err(e)
         }
     }
+}
+
+/// Writes an image's row (`size` bytes, on `letter_id`) if its letter is still editable,
+/// has room and the author's quota allows it: all decided under the account's lock.
+async fn record_image(
+    db: &DatabaseConnection,
+    letters: &Letters,
+    user: Uuid,
+    (letter_id, size): (Uuid, i64),
+    mut row: letter_image::ActiveModel,
+) -> Result<letter_image::Model, AppError> {
+    let txn = db.begin().await?;
+    lock_account(&txn, user).await?;
+    let checked = async {
+        ensure_editable(&own_letter(&txn, user, letter_id).await?, "image")?;
+        let count = images_on(&txn, letter_id).await?;
+        refuse_if_full(count)?;
+        // Summed here rather than with SUM(), whose type differs between engines (NUMERIC
+        // on PostgreSQL); a user has at most a few hundred images.
+        let used: i64 = letter_image::Entity::find()
+            .select_only()
+            .column(letter_image::Column::Bytes)
+            .filter(letter_image::Column::UserId.eq(user))
+            .into_tuple::<i64>()
+            .all(&txn)
+            .await?
+            .into_iter()
+            .sum();
+        let quota = i64::try_from(letters.config.quota_bytes).unwrap_or(i64::MAX);
+        if used.saturating_add(size) > quota {
+            return Err(AppError::validation(
+                "image",
+                fill(
+                    t().letters.quota,
+                    &[("mb", &(letters.config.quota_bytes / (1024 * 1024)))],
+                ),
+            ));
+        }
+        Ok(count)
+    }
+    .await;
+    let count = match checked {
+        Ok(count) => count,
+        Err(e) => {
+            txn.rollback().await?;
+            return Err(e);
+        }
+    };
+    row.position = Set(i32::try_from(count).unwrap_or(0));
+    let model = row.insert(&txn).await?;
+    txn.commit().await?;
+    Ok(model)
+}
+
+async fn images_on(db: &impl ConnectionTrait, letter_id: Uuid) -> Result<u64, AppError> {
+    Ok(letter_image::Entity::find()
+        .filter(letter_image::Column::LetterId.eq(letter_id))
+        .count(db)
+        .await?)
+}
+
+fn refuse_if_full(count: u64) -> Result<(), AppError> {
+    if count >= rules::MAX_IMAGES as u64 {
+        return Err(AppError::validation(
+            "image",
+            fill(t().letters.too_many_images, &[("max", &rules::MAX_IMAGES)]),
+        ));
+    }
+    Ok(())
 }
 /// An image's bytes and type, for the letter's author.
 pub async fn image_for_author(

@@ -60,6 +60,11 @@ pub async fn save(
         if form.to_self && account.email_verified_at.is_none() {
             problems.add("to_self", t().letters.verify_email_first);
         }
+        // An unverified address may be anyone's: without this, an account made in a
+        // minute could send letters (and texts) to strangers in its name.
+        if others > 0 && account.email_verified_at.is_none() {
+            problems.add("recipients", t().letters.verify_to_send_others);
+        }
         if form.send_sms
             && !recipients
                 .as_ref()
@@ -86,6 +91,15 @@ pub async fn save(
     }
 
     let txn = db.begin().await?;
+    lock_account(&txn, user).await?;
+    if schedule {
+        let letter = existing.as_ref().map(|l| l.id);
+        let charged = take_allowance(&txn, &letters.config, user, letter, &recipients, now).await;
+        if let Err(e) = charged {
+            txn.rollback().await?;
+            return Err(e);
+        }
+    }
     let letter_id = match &existing {
         Some(l) => l.id,
         None => Uuid::new_v4(),
@@ -132,6 +146,84 @@ pub async fn save(
         tracing::info!(letter = %letter_id, "letter scheduled");
     }
     letter_view(db, user, letter_id).await
+}
+
+/// The span over which `letters.recipients_per_day` is counted: any 24 hours.
+pub const RECIPIENTS_WINDOW_MS: i64 = 24 * 60 * 60 * 1000;
+
+/// Charges a scheduling's recipients to the author's allowance of
+/// `letters.recipients_per_day` people in any 24 hours, or refuses it (on `recipients`).
+/// People the letter is already scheduled to are not charged again, so changing the words
+/// or the time of a scheduled letter costs nothing. Called under the account's lock
+/// ([`lock_account`]), so requests at once cannot spend the same allowance twice.
+async fn take_allowance(
+    txn: &DatabaseTransaction,
+    config: &LetterConfig,
+    user: Uuid,
+    letter: Option<Uuid>,
+    recipients: &[rules::Recipient],
+    now: i64,
+) -> Result<(), AppError> {
+    let already: HashSet<String> = match letter {
+        Some(id) => letter_recipient::Entity::find()
+            .select_only()
+            .column(letter_recipient::Column::Email)
+            .filter(letter_recipient::Column::LetterId.eq(id))
+            .filter(letter_recipient::Column::IsSelf.eq(false))
+            .filter(letter_recipient::Column::Status.eq(RecipientStatus::Pending))
+            .into_tuple::<String>()
+            .all(txn)
+            .await?
+            .into_iter()
+            .map(|email| email.to_lowercase())
+            .collect(),
+        None => HashSet::new(),
+    };
+    let added = recipients
+        .iter()
+        .filter(|r| !already.contains(&r.email.to_lowercase()))
+        .count();
+    if added == 0 {
+        return Ok(());
+    }
+    let since = now - RECIPIENTS_WINDOW_MS;
+    // Rows that no longer count go now (the retention job takes those of idle accounts).
+    letter_send::Entity::delete_many()
+        .filter(letter_send::Column::UserId.eq(user))
+        .filter(letter_send::Column::SentMs.lte(since))
+        .exec(txn)
+        .await?;
+    let used: i64 = letter_send::Entity::find()
+        .select_only()
+        .column(letter_send::Column::Recipients)
+        .filter(letter_send::Column::UserId.eq(user))
+        .into_tuple::<i32>()
+        .all(txn)
+        .await?
+        .into_iter()
+        .map(i64::from)
+        .sum();
+    let max = i64::from(config.recipients_per_day);
+    let added = i32::try_from(added).unwrap_or(i32::MAX);
+    if used + i64::from(added) > max {
+        let left = (max - used).max(0);
+        return Err(AppError::validation(
+            "recipients",
+            fill(
+                t().letters.recipients_per_day,
+                &[("max", &max), ("left", &left)],
+            ),
+        ));
+    }
+    letter_send::ActiveModel {
+        id: Set(Uuid::new_v4()),
+        user_id: Set(user),
+        sent_ms: Set(now),
+        recipients: Set(added),
+    }
+    .insert(txn)
+    .await?;
+    Ok(())
 }
 
 /// Replaces the deliveries of `letter_id` that have not begun with one to `own_address`

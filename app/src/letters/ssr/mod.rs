@@ -8,18 +8,20 @@
 
 mod attachments;
 mod compose;
+mod gates;
 mod reading;
 mod sealing;
 mod view;
 mod when;
 pub use attachments::*;
 pub use compose::*;
+pub use gates::*;
 pub use reading::*;
 pub use sealing::*;
 pub use view::*;
 pub use when::*;
 
-use std::sync::Arc;
+use std::{collections::HashSet, sync::Arc};
 
 use chrono::{DateTime, LocalResult, NaiveDate, NaiveTime, TimeZone, Utc};
 use chrono_tz::Tz;
@@ -37,8 +39,9 @@ use super::{
     entities::{
         letter, letter_image,
         letter_recipient::{self, NewDelivery},
+        letter_send,
     },
-    images::{ImageLimits, process},
+    images::{DEFAULT_MAX_DECODED_BYTES, ImageLimits, decode_inspected, inspect},
     rules,
     sms::SmsProvider,
     storage::BlobStore,
@@ -61,6 +64,18 @@ pub struct LetterConfig {
     pub quota_bytes: u64,
     /// Largest accepted upload.
     pub image_max_bytes: usize,
+    /// Largest accepted picture once decoded (width × height × bytes per pixel, read from
+    /// its header before decoding).
+    pub image_decode_max_bytes: u64,
+    /// Pictures read (header, decode, re-encode) at the same time; more wait.
+    pub uploads_at_once: usize,
+    /// Memory all pictures being decoded may hold together; each takes its peak
+    /// (twice its decoded size) until it is re-encoded, the others wait.
+    pub image_decode_memory_bytes: u64,
+    /// The longest an upload waits for its turn before it is answered "busy" (503).
+    pub image_wait_secs: u64,
+    /// People (other than oneself) an account may schedule letters to in any 24 hours.
+    pub recipients_per_day: u32,
     /// Whether this process runs the delivery scheduler.
     pub deliver: bool,
     /// How often an idle scheduler looks for due letters (it is also woken when a letter
@@ -90,6 +105,11 @@ impl Default for LetterConfig {
             min_lead_secs: 3600,
             quota_bytes: 50 * 1024 * 1024,
             image_max_bytes: 10 * 1024 * 1024,
+            image_decode_max_bytes: DEFAULT_MAX_DECODED_BYTES,
+            uploads_at_once: 8,
+            image_decode_memory_bytes: 512 * 1024 * 1024,
+            image_wait_secs: 20,
+            recipients_per_day: 50,
             deliver: true,
             poll_ms: 500,
             workers: 8,
@@ -110,6 +130,8 @@ pub struct Letters {
     pub sms: Arc<dyn SmsProvider>,
     /// Woken when a letter is scheduled, so an early delivery is not left to the poll.
     pub wake: Arc<Notify>,
+    /// How many pictures are read at once, and how much memory they may take.
+    pub gates: ImageGates,
     pub site_url: String,
     /// Seals letters and recipients, and makes letter links.
     pub keys: Arc<Keyring>,
@@ -123,11 +145,17 @@ impl Letters {
         keys: Arc<Keyring>,
         site_url: &str,
     ) -> Self {
+        let gates = ImageGates::new(
+            config.uploads_at_once,
+            config.image_decode_memory_bytes,
+            std::time::Duration::from_secs(config.image_wait_secs),
+        );
         Self {
             config,
             store,
             sms,
             wake: Arc::new(Notify::new()),
+            gates,
             site_url: site_url.trim_end_matches('/').to_owned(),
             keys,
         }
@@ -168,6 +196,7 @@ impl Letters {
     pub fn image_limits(&self) -> ImageLimits {
         ImageLimits {
             max_bytes: self.config.image_max_bytes,
+            max_decoded_bytes: self.config.image_decode_max_bytes,
             ..ImageLimits::default()
         }
     }
@@ -195,6 +224,45 @@ async fn user_row(db: &impl ConnectionTrait, user: Uuid) -> Result<user_account:
         .one(db)
         .await?
         .ok_or(AppError::Unauthorized)
+}
+
+/// Makes the account's row the lock for the rest of `txn`: a second transaction that does
+/// the same waits here until `txn` ends. Checks that must hold across requests (a letter's
+/// picture count, the storage quota, recipients per day) count and write after this, so
+/// two requests at once cannot both pass on the same count. PostgreSQL locks the row
+/// (`FOR NO KEY UPDATE`, which still lets other transactions insert rows that refer to
+/// it); SQLite has no row locks, so a write that changes nothing takes its one write lock
+/// now rather than at the transaction's first real write. Call it first in `txn`: on
+/// SQLite a transaction that has read before it asks to write cannot wait for the lock.
+async fn lock_account(txn: &DatabaseTransaction, user: Uuid) -> Result<(), AppError> {
+    use sea_orm::sea_query::{Expr, LockType};
+    let found = match txn.get_database_backend() {
+        sea_orm::DbBackend::Sqlite => {
+            user_account::Entity::update_many()
+                .col_expr(
+                    user_account::Column::CreatedAt,
+                    Expr::col(user_account::Column::CreatedAt),
+                )
+                .filter(user_account::Column::Id.eq(user))
+                .exec(txn)
+                .await?
+                .rows_affected
+                > 0
+        }
+        _ => user_account::Entity::find_by_id(user)
+            .select_only()
+            .column(user_account::Column::Id)
+            .lock(LockType::NoKeyUpdate)
+            .into_tuple::<Uuid>()
+            .one(txn)
+            .await?
+            .is_some(),
+    };
+    if found {
+        Ok(())
+    } else {
+        Err(AppError::Unauthorized)
+    }
 }
 
 async fn own_letter(

@@ -432,8 +432,9 @@ wall/moderation.json/.csv what you did as a wall moderator (if you are one)
 notifications.json / .csv the notifications Ripen showed you
 
 Not included: your password (Ripen keeps only an argon2id hash of it, which is of no
-use to you), and the hashes of your session cookies and email links (secrets that only
-work inside Ripen).
+use to you), the hashes of your session cookies and email links (secrets that only
+work inside Ripen), and the count of people you sent letters to in the last day (kept
+for a day to enforce the daily limit; your letters above name every recipient).
 
 This download link works for 7 days, and only for you while signed in. To have
 everything erased, close your account in Settings: after 30 days nothing of it is left.
