@@ -257,7 +257,7 @@ pub async fn letter(
     };
     Ok(WallLetter {
         description: rules::excerpt(&l.body, 155),
-        html: crate::markdown::render(&l.body),
+        html: crate::letters::ssr::letter_html(&l.body),
         card,
         images,
         site: site()?,

@@ -41,7 +41,7 @@ pub async fn read(db: &DatabaseConnection, token: &str) -> Result<ReadView, AppE
         })
         .collect();
     Ok(ReadView {
-        html: crate::markdown::render(&l.body),
+        html: letter_html(&l.body),
         title: l.title,
         images,
         from,

@@ -72,7 +72,7 @@ pub async fn letter_view(
     };
     Ok(LetterView {
         id: l.id,
-        html: crate::markdown::render(&l.body),
+        html: letter_html(&l.body),
         title: l.title,
         body: l.body,
         status: l.status,
