@@ -85,3 +85,205 @@ mod pictures {
         );
     }
 }
+
+// ---- The lease is checked again once the mail server is ready ---------------------------
+
+mod lease {
+    use std::{
+        sync::{Arc, Mutex},
+        time::Duration,
+    };
+
+    use app::{
+        letters::{
+            RecipientStatus,
+            delivery::Scheduler,
+            entities::letter_recipient,
+            sms::LogSms,
+            ssr::{LetterConfig, Letters},
+            storage::LocalDir,
+        },
+        mail::{Mailer, SmtpConfig, TlsMode},
+    };
+    use chrono::Utc;
+    use sea_orm::{ConnectionTrait, EntityTrait};
+    use serde_json::json;
+    use tokio::{
+        io::{AsyncBufReadExt, AsyncWriteExt, BufReader},
+        net::TcpListener,
+        sync::{mpsc, watch},
+    };
+
+    use crate::{
+        accounts::verified_user,
+        harness::{TestApp, TestOptions},
+        letters::letter,
+    };
+
+    /// Every command each connection sent, by connection.
+    type Sessions = Arc<Mutex<Vec<Vec<String>>>>;
+
+    /// A plain SMTP server on loopback that greets its first connection only when told
+    /// (a slow connect), and every later one at once.
+    async fn slow_first_greeting() -> (u16, mpsc::Receiver<()>, mpsc::Sender<()>, Sessions) {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let (accepted_tx, accepted) = mpsc::channel(1);
+        let (greet, mut greet_rx) = mpsc::channel::<()>(1);
+        let sessions: Sessions = Arc::default();
+        let shared = sessions.clone();
+        tokio::spawn(async move {
+            let mut first = true;
+            while let Ok((stream, _)) = listener.accept().await {
+                let index = {
+                    let mut s = shared.lock().unwrap();
+                    s.push(Vec::new());
+                    s.len() - 1
+                };
+                if std::mem::take(&mut first) {
+                    accepted_tx.send(()).await.unwrap();
+                    greet_rx.recv().await;
+                }
+                let seen = shared.clone();
+                tokio::spawn(async move {
+                    let (read, mut write) = stream.into_split();
+                    let mut lines = BufReader::new(read);
+                    write.write_all(b"220 slow ESMTP\r\n").await.ok();
+                    let mut line = String::new();
+                    let mut in_data = false;
+                    loop {
+                        line.clear();
+                        if lines.read_line(&mut line).await.unwrap_or(0) == 0 {
+                            return;
+                        }
+                        if in_data {
+                            if line == ".\r\n" {
+                                in_data = false;
+                                write.write_all(b"250 queued\r\n").await.ok();
+                            }
+                            continue;
+                        }
+                        let command = line.trim_end().to_owned();
+                        seen.lock().unwrap()[index].push(command.clone());
+                        let answer: &[u8] = match command.get(..4).unwrap_or("") {
+                            "EHLO" => b"250-slow\r\n250 8BITMIME\r\n",
+                            "DATA" => {
+                                in_data = true;
+                                b"354 go ahead\r\n"
+                            }
+                            "QUIT" => b"221 bye\r\n",
+                            _ => b"250 ok\r\n",
+                        };
+                        write.write_all(answer).await.ok();
+                    }
+                });
+            }
+        });
+        (port, accepted, greet, sessions)
+    }
+
+    /// A delivery claimed with a short lease whose connect outlasts the time the lease
+    /// leaves to start a send: nothing is sent on that connection, the claim goes back
+    /// uncounted, and the delivery goes out once, under a fresh lease.
+    #[tokio::test]
+    async fn a_delivery_whose_lease_runs_short_while_connecting_goes_back_unsent() {
+        let app = TestApp::spawn_with(TestOptions {
+            config: json!({ "letters": { "min_lead_secs": 0, "deliver": false } }),
+            ..TestOptions::default()
+        })
+        .await;
+        verified_user(&app, "ada", "ada@example.com").await;
+        app.call(letter("Patience", Utc::now() + chrono::Duration::hours(1)))
+            .await
+            .unwrap();
+        app.db
+            .execute_unprepared("UPDATE letter_recipient SET next_attempt_ms = 0")
+            .await
+            .unwrap();
+
+        let (port, mut accepted, greet, sessions) = slow_first_greeting().await;
+        // A 2 s lease leaves 1 s to start a send (half the lease, as it is shorter than
+        // twice the SMTP timeout).
+        let config = LetterConfig {
+            lease_secs: 2,
+            poll_ms: 50,
+            workers: 1,
+            ..LetterConfig::default()
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let letters = Arc::new(
+            Letters::new(
+                &app.db,
+                config,
+                Arc::new(LocalDir::new(dir.path().join("uploads")).unwrap()),
+                Arc::new(LogSms),
+                &app.site_url,
+            )
+            .await
+            .unwrap(),
+        );
+        let mailer = Mailer::smtp(
+            &SmtpConfig {
+                host: "127.0.0.1".into(),
+                port: Some(port),
+                tls: TlsMode::None,
+                username: None,
+                password: None,
+            },
+            "Ripen <letters@ripen.test>",
+        )
+        .unwrap();
+        let (stop, stopped) = watch::channel(false);
+        let mut workers = Scheduler::new(app.db.clone(), mailer, letters).spawn(stopped);
+
+        // The worker claimed the delivery and is connecting; hold the greeting until the
+        // time to start a send under this lease has passed.
+        tokio::time::timeout(Duration::from_secs(20), accepted.recv())
+            .await
+            .expect("the worker connects")
+            .unwrap();
+        let claimed = letter_recipient::Entity::find()
+            .one(&app.db)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(claimed.status, RecipientStatus::Sending);
+        let send_by = claimed.lease_until_ms.unwrap() - 1_000;
+        while Utc::now().timestamp_millis() <= send_by {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        greet.send(()).await.unwrap();
+
+        let deadline = std::time::Instant::now() + Duration::from_secs(20);
+        let sent = loop {
+            let r = letter_recipient::Entity::find()
+                .one(&app.db)
+                .await
+                .unwrap()
+                .unwrap();
+            if r.status == RecipientStatus::Sent {
+                break r;
+            }
+            assert!(std::time::Instant::now() < deadline, "never sent: {r:?}");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        };
+        let _ = stop.send(true);
+        let _ = tokio::time::timeout(Duration::from_secs(10), async {
+            while workers.join_next().await.is_some() {}
+        })
+        .await;
+
+        let sessions = sessions.lock().unwrap().clone();
+        assert!(
+            !sessions[0].iter().any(|c| c.starts_with("MAIL")),
+            "a send began on the connection that opened too late: {sessions:?}"
+        );
+        let messages = sessions
+            .iter()
+            .flatten()
+            .filter(|c| c.starts_with("RCPT TO:<ada@example.com>"))
+            .count();
+        assert_eq!(messages, 1, "delivered once: {sessions:?}");
+        assert_eq!(sent.attempts, 1, "the claim given back is no attempt");
+    }
+}
