@@ -287,3 +287,40 @@ mod lease {
         assert_eq!(sent.attempts, 1, "the claim given back is no attempt");
     }
 }
+
+// ---- Private answers are not stored by browsers or proxies ------------------------------
+
+mod caching {
+    use app::{letters::GetLetter, system::SystemStatus};
+    use reqwest::{StatusCode, header};
+
+    use crate::{accounts::verified_user, harness::TestApp};
+
+    #[tokio::test]
+    async fn signed_in_pages_and_server_function_answers_are_never_stored() {
+        let app = TestApp::spawn().await;
+        verified_user(&app, "ada", "ada@example.com").await;
+
+        for page in ["/timer", "/letters", "/account"] {
+            let (status, headers, _) = app.get_text(page).await;
+            assert_eq!(status, StatusCode::OK, "{page}");
+            assert_eq!(headers[header::CACHE_CONTROL], "no-store", "{page}");
+        }
+        let (status, headers, _) = app.call_raw(SystemStatus {}).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(headers[header::CACHE_CONTROL], "no-store");
+        let (status, headers, _) = app
+            .call_raw(GetLetter {
+                id: uuid::Uuid::new_v4().to_string(),
+            })
+            .await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        assert_eq!(headers[header::CACHE_CONTROL], "no-store", "errors too");
+
+        // Static files keep their own caching (a year when their names are hashed).
+        std::fs::write(app.site_root.join("pkg/ripen.css"), "body{}").unwrap();
+        let (status, headers, _) = app.get_text("/pkg/ripen.css").await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(headers[header::CACHE_CONTROL], "no-cache");
+    }
+}
