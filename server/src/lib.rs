@@ -370,6 +370,10 @@ pub fn router(state: AppState) -> Router {
         ))
         .layer(
             ServiceBuilder::new()
+                // A client's id only if it is plainly one (it goes into every log line).
+                .layer(tower::util::MapRequestLayer::new(
+                    telemetry::screen_request_id_header,
+                ))
                 .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
                 .layer(
                     TraceLayer::new_for_http()

@@ -324,3 +324,48 @@ mod caching {
         assert_eq!(headers[header::CACHE_CONTROL], "no-cache");
     }
 }
+
+// ---- Request ids from clients are screened ----------------------------------------------
+
+mod request_ids {
+    use reqwest::header::HeaderValue;
+
+    use crate::harness::TestApp;
+
+    async fn echoed(app: &TestApp, sent: HeaderValue) -> String {
+        let res = app
+            .client
+            .get(app.url("/healthz"))
+            .header("x-request-id", sent)
+            .send()
+            .await
+            .unwrap();
+        res.headers()["x-request-id"].to_str().unwrap().to_owned()
+    }
+
+    #[tokio::test]
+    async fn a_client_request_id_is_kept_only_when_it_is_plainly_an_id() {
+        let app = TestApp::spawn().await;
+        assert_eq!(
+            echoed(&app, HeaderValue::from_static("trace-42_a.b")).await,
+            "trace-42_a.b"
+        );
+        // What a header may carry but a log line must not get from a client: a forged
+        // field after a tab or a space, quotes, bytes beyond ASCII, an endless id.
+        let long = "a".repeat(65);
+        let forged: [HeaderValue; 5] = [
+            HeaderValue::from_static("ok\tmethod=DELETE path=/admin"),
+            HeaderValue::from_static("ok request_id=other"),
+            HeaderValue::from_static("\"quoted\""),
+            HeaderValue::from_bytes(b"caf\xc3\xa9").unwrap(),
+            HeaderValue::from_str(&long).unwrap(),
+        ];
+        for sent in forged {
+            let got = echoed(&app, sent.clone()).await;
+            assert!(
+                uuid::Uuid::parse_str(&got).is_ok() && got.len() == 36,
+                "{sent:?} came back as {got:?}"
+            );
+        }
+    }
+}
