@@ -280,6 +280,7 @@ pub fn router(state: AppState) -> Router {
     // Each service is its own context value; an area asks for its own
     // (`app::request::service`), so nothing in the app names every area's service.
     let services = state.clone();
+    let status_token = app::system::ssr::StatusToken::new(state.config.status_token.clone());
     let context = move || {
         provide_nonce();
         provide_context(services.db.clone());
@@ -287,6 +288,7 @@ pub fn router(state: AppState) -> Router {
         provide_context(services.accounts.clone());
         provide_context(services.focus.clone());
         provide_context(services.letters.clone());
+        provide_context(status_token.clone());
     };
     let pkg_cache = if state.config.hash_files {
         // File names change with their content: cache for a year.

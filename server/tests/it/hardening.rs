@@ -369,3 +369,87 @@ mod request_ids {
         }
     }
 }
+
+// ---- `/status` tells the public only that the server is well ----------------------------
+
+mod status {
+    use app::system::SystemStatus;
+    use reqwest::{StatusCode, header};
+    use serde_json::{Value, json};
+
+    use crate::harness::{TestApp, TestOptions};
+
+    const TOKEN: &str = "status-token-for-the-tests-0123456789";
+
+    fn newest_migration() -> String {
+        use migrations::MigratorTrait as _;
+        migrations::Migrator::migrations()
+            .last()
+            .map(|m| m.name().to_owned())
+            .unwrap()
+    }
+
+    async fn status(app: &TestApp, authorization: Option<&str>) -> (Value, String) {
+        let headers: Vec<(&str, &str)> = authorization
+            .map(|a| vec![(header::AUTHORIZATION.as_str(), a)])
+            .unwrap_or_default();
+        let (code, _, body) = app.call_as(&app.client, SystemStatus {}, &headers).await;
+        assert_eq!(code, StatusCode::OK, "{body}");
+        (serde_json::from_str(&body).unwrap(), body)
+    }
+
+    #[tokio::test]
+    async fn details_only_for_the_bearer_of_the_status_token() {
+        let app = TestApp::spawn_with(TestOptions {
+            config: json!({ "status_token": TOKEN }),
+            ..TestOptions::default()
+        })
+        .await;
+        let version = env!("CARGO_PKG_VERSION");
+        let schema = newest_migration();
+
+        let wrong = format!("Bearer {TOKEN}x");
+        for authorization in [None, Some("Bearer nope"), Some(wrong.as_str()), Some(TOKEN)] {
+            let (json, body) = status(&app, authorization).await;
+            assert!(
+                !body.contains("\"version\"") && !body.contains(&schema),
+                "{authorization:?}: {body}"
+            );
+            assert!(json["server_time"].is_string(), "{body}");
+            assert!(json["details"].is_null(), "{body}");
+        }
+        let (_, _, page) = app.get_text("/status").await;
+        assert!(!page.contains(&schema), "the page shows no schema");
+
+        let bearer = format!("Bearer {TOKEN}");
+        let (json, body) = status(&app, Some(&bearer)).await;
+        let details = &json["details"];
+        assert_eq!(details["version"], version, "{body}");
+        assert_eq!(details["schema_version"], schema.as_str(), "{body}");
+        assert!(details["database"].is_string(), "{body}");
+        let page = app
+            .client
+            .get(app.url("/status"))
+            .header(header::AUTHORIZATION, &bearer)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            page.contains(&schema),
+            "the operator's page has the details"
+        );
+    }
+
+    #[tokio::test]
+    async fn without_a_configured_token_nobody_gets_details() {
+        let app = TestApp::spawn().await;
+        for authorization in [None, Some("Bearer "), Some("Bearer")] {
+            let (json, body) = status(&app, authorization).await;
+            assert!(json["details"].is_null(), "{authorization:?}: {body}");
+            assert!(!body.contains(&newest_migration()), "{body}");
+        }
+    }
+}
