@@ -9,6 +9,7 @@ pub mod csrf;
 pub mod data_export;
 pub mod db;
 pub mod errors;
+pub mod files;
 pub mod focus_events;
 pub mod health;
 pub mod letter_files;
@@ -106,6 +107,22 @@ impl Application {
         config: Config,
         listener: TcpListener,
     ) -> anyhow::Result<Self> {
+        // Before the first file is made: the database, emails and uploads are private.
+        files::restrict_umask();
+        for dir in [
+            config
+                .database_url
+                .is_none()
+                .then(|| config.data_dir.clone()),
+            config.smtp.is_none().then(|| config.outbox_dir()),
+            Some(config.uploads_dir()),
+        ]
+        .into_iter()
+        .flatten()
+        {
+            files::private_dir(&dir)
+                .map_err(|e| anyhow::anyhow!("cannot create directory {}: {e}", dir.display()))?;
+        }
         let db = db::connect_and_migrate(&config).await?;
         let mailer = match &config.smtp {
             Some(smtp) => Mailer::smtp(smtp, &config.mail_from)?,

@@ -453,3 +453,60 @@ mod status {
         }
     }
 }
+
+// ---- Data files are readable by the server's account only -------------------------------
+
+#[cfg(unix)]
+mod files {
+    use std::{os::unix::fs::PermissionsExt, path::Path};
+
+    use crate::{
+        accounts::verified_user,
+        harness::{Backend, TestApp},
+        letters::{letter, png, upload},
+    };
+
+    fn mode(path: &Path) -> u32 {
+        std::fs::metadata(path)
+            .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+            .permissions()
+            .mode()
+            & 0o777
+    }
+
+    #[tokio::test]
+    async fn database_mail_and_uploads_are_private_to_the_server_account() {
+        let app = TestApp::spawn().await;
+        verified_user(&app, "ada", "ada@example.com").await;
+        let mut draft = letter("Private", chrono::Utc::now() + chrono::Duration::days(1));
+        draft.schedule = false;
+        let id = app.call(draft).await.unwrap().id.to_string();
+        let (status, body) = upload(&app, &app.client, &id, "a.png", png(8, 8)).await;
+        assert_eq!(status, reqwest::StatusCode::OK, "{body}");
+
+        let data = app.data_dir();
+        let mut checked = 0;
+        for dir in [data.clone(), data.join("outbox"), data.join("uploads")] {
+            assert_eq!(mode(&dir), 0o700, "{}", dir.display());
+            for entry in std::fs::read_dir(&dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_file() {
+                    assert_eq!(mode(&path), 0o600, "{}", path.display());
+                    checked += 1;
+                }
+            }
+        }
+        assert!(checked >= 2, "an email and a picture were checked");
+        if app.backend == Backend::Sqlite {
+            // The harness keeps the database beside the data directory.
+            let db = data.parent().unwrap().join("ripen.db");
+            assert_eq!(mode(&db), 0o600, "{}", db.display());
+            for side in ["ripen.db-wal", "ripen.db-shm"] {
+                let path = data.parent().unwrap().join(side);
+                if path.exists() {
+                    assert_eq!(mode(&path), 0o600, "{}", path.display());
+                }
+            }
+        }
+    }
+}
