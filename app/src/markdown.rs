@@ -8,14 +8,13 @@
 
 use pulldown_cmark::{CowStr, Event, HeadingLevel, LinkType, Options, Parser, Tag, TagEnd};
 
-/// Longest input rendered, in characters; the rest is dropped to bound the work.
-pub const MAX_CHARS: usize = 20_000;
-
 const LINK_REL: &str = "nofollow noopener noreferrer";
 
-/// Renders `markdown` to HTML that is safe to insert into a page.
-pub fn render(markdown: &str) -> String {
-    let input = truncate_chars(markdown, MAX_CHARS);
+/// Renders `markdown` to HTML that is safe to insert into a page. At most `max_chars`
+/// characters are rendered (the rest is dropped to bound the work): callers pass the
+/// longest text their field accepts, so nothing that was allowed in is cut off.
+pub fn render(markdown: &str, max_chars: usize) -> String {
+    let input = truncate_chars(markdown, max_chars);
     let parser = Parser::new_ext(input, Options::ENABLE_STRIKETHROUGH);
 
     // For each open link: whether we emitted an `<a>` for it (and so owe an `</a>`).
@@ -162,7 +161,10 @@ pub fn escape(s: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::render;
+    /// Renders with a cap well above every input here.
+    fn render(markdown: &str) -> String {
+        super::render(markdown, 20_000)
+    }
 
     fn no_javascript_href(html: &str) {
         let lower = html.to_ascii_lowercase();
@@ -347,9 +349,9 @@ mod tests {
 
     #[test]
     fn input_is_capped_at_a_char_boundary() {
-        let long = "é".repeat(super::MAX_CHARS + 500);
-        let html = render(&long);
-        assert_eq!(html.matches('é').count(), super::MAX_CHARS);
+        let long = "é".repeat(1_500);
+        let html = super::render(&long, 1_000);
+        assert_eq!(html.matches('é').count(), 1_000);
         assert_eq!(super::truncate_chars("ab", 5), "ab");
         assert_eq!(super::truncate_chars("aé日", 2), "aé");
     }

@@ -70,6 +70,10 @@ pub struct Config {
     /// data directory and its backups (a secret mount, say).
     #[serde(default)]
     pub keys_file: Option<PathBuf>,
+    /// The bearer token that shows `/status`'s details (version, engine, schema). Unset:
+    /// nobody sees them. Secret: never printed.
+    #[serde(default)]
+    pub status_token: Option<SecretString>,
     /// How often the anonymous usage counts kept in memory are added to the database.
     #[serde(default = "default_stats_flush_secs")]
     pub stats_flush_secs: u64,
@@ -165,6 +169,15 @@ impl Config {
         if self.database_max_connections == 0 {
             return Err(ConfigError::Invalid(
                 "database_max_connections must be at least 1".into(),
+            ));
+        }
+        if self
+            .status_token
+            .as_ref()
+            .is_some_and(|t| t.expose_secret().trim().len() < 16)
+        {
+            return Err(ConfigError::Invalid(
+                "status_token must be at least 16 characters".into(),
             ));
         }
         if let Some(db) = &self.database_url {
@@ -275,9 +288,11 @@ mod tests {
         Jail::expect_with(|jail| {
             jail.clear_env(); // only what the test sets
             jail.set_env("RIPEN_DATABASE_URL", "postgres://ripen:hunter2@db/ripen");
+            jail.set_env("RIPEN_STATUS_TOKEN", "status-swordfish-0123");
             let c = Config::load().map_err(|e| e.to_string())?;
             let printed = format!("{c:?}");
             assert!(!printed.contains("hunter2"), "{printed}");
+            assert!(!printed.contains("swordfish"), "{printed}");
             assert!(printed.contains("REDACTED"), "{printed}");
             Ok(())
         });

@@ -9,6 +9,7 @@ pub mod csrf;
 pub mod data_export;
 pub mod db;
 pub mod errors;
+pub mod files;
 pub mod focus_events;
 pub mod health;
 pub mod letter_files;
@@ -145,6 +146,22 @@ impl Application {
         config: Config,
         listener: TcpListener,
     ) -> anyhow::Result<Self> {
+        // Before the first file is made: the database, emails and uploads are private.
+        files::restrict_umask();
+        for dir in [
+            config
+                .database_url
+                .is_none()
+                .then(|| config.data_dir.clone()),
+            config.smtp.is_none().then(|| config.outbox_dir()),
+            Some(config.uploads_dir()),
+        ]
+        .into_iter()
+        .flatten()
+        {
+            files::private_dir(&dir)
+                .map_err(|e| anyhow::anyhow!("cannot create directory {}: {e}", dir.display()))?;
+        }
         let db = db::connect_and_migrate(&config).await?;
         let mailer = match &config.smtp {
             Some(smtp) => Mailer::smtp(smtp, &config.mail_from)?,
@@ -318,6 +335,7 @@ pub fn router(state: AppState) -> Router {
     // Each service is its own context value; an area asks for its own
     // (`app::request::service`), so nothing in the app names every area's service.
     let services = state.clone();
+    let status_token = app::system::ssr::StatusToken::new(state.config.status_token.clone());
     let context = move || {
         provide_nonce();
         provide_context(services.db.clone());
@@ -325,6 +343,7 @@ pub fn router(state: AppState) -> Router {
         provide_context(services.accounts.clone());
         provide_context(services.focus.clone());
         provide_context(services.letters.clone());
+        provide_context(status_token.clone());
     };
     let pkg_cache = if state.config.hash_files {
         // File names change with their content: cache for a year.
@@ -408,6 +427,10 @@ pub fn router(state: AppState) -> Router {
         ))
         .layer(
             ServiceBuilder::new()
+                // A client's id only if it is plainly one (it goes into every log line).
+                .layer(tower::util::MapRequestLayer::new(
+                    telemetry::screen_request_id_header,
+                ))
                 .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
                 .layer(
                     TraceLayer::new_for_http()

@@ -20,6 +20,8 @@ const USAGE: &str = "usage: ripen                          start the server\n   
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
+    // Every command may create the database: its files are private from the start.
+    ripen_server::files::restrict_umask();
     let args: Vec<String> = std::env::args().skip(1).collect();
     if let [cmd, lang] = args.as_slice()
         && cmd == "catalogue"

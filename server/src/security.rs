@@ -4,13 +4,18 @@
 //! extensions ([`app::request::CspNonce`]; `app::request::provide_nonce` gives it to
 //! Leptos), and writes the same value into `Content-Security-Policy`. So the hydration
 //! script is the only inline script that runs, and nothing else inline can.
+//!
+//! Pages and server-function answers may show a signed-in user's data, so unless a route
+//! set its own caching rules (hashed `/pkg` files, images, the wall's visitor pages) they
+//! are sent with `Cache-Control: no-store`: no browser cache, back-forward cache copy or
+//! shared proxy keeps them after the user signs out.
 
 use axum::{
     extract::{Request, State},
     middleware::Next,
     response::Response,
 };
-use http::{HeaderValue, header};
+use http::{HeaderMap, HeaderValue, header};
 
 use app::request::CspNonce;
 
@@ -65,6 +70,17 @@ fn referrer_policy(path: &str) -> &'static str {
     }
 }
 
+/// Whether an answer that set no caching rules of its own must not be stored: pages
+/// (HTML) and server-function answers (`/api/…`), which may carry a user's data.
+fn never_store(path: &str, headers: &HeaderMap) -> bool {
+    !headers.contains_key(header::CACHE_CONTROL)
+        && (path.starts_with("/api/")
+            || headers
+                .get(header::CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|t| t.starts_with("text/html")))
+}
+
 pub async fn security_headers(
     State(policy): State<SecurityPolicy>,
     mut req: Request,
@@ -73,8 +89,12 @@ pub async fn security_headers(
     let nonce = new_nonce();
     req.extensions_mut().insert(CspNonce(nonce.clone()));
     let referrer_policy = referrer_policy(req.uri().path());
+    let path = req.uri().path().to_owned();
     let mut res = next.run(req).await;
     let h = res.headers_mut();
+    if never_store(&path, h) {
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
     if let Ok(v) = HeaderValue::from_str(&content_security_policy(&policy, &nonce)) {
         h.insert(header::CONTENT_SECURITY_POLICY, v);
     }
@@ -109,6 +129,27 @@ pub async fn security_headers(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pages_and_api_answers_are_not_stored_unless_they_say_otherwise() {
+        let with = |pairs: &[(header::HeaderName, &'static str)]| {
+            let mut h = HeaderMap::new();
+            for (k, v) in pairs {
+                h.insert(k, HeaderValue::from_static(v));
+            }
+            h
+        };
+        let html = with(&[(header::CONTENT_TYPE, "text/html; charset=utf-8")]);
+        assert!(never_store("/timer", &html));
+        assert!(never_store("/api/system/status", &with(&[])));
+        let cached = with(&[
+            (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+            (header::CACHE_CONTROL, "no-cache"),
+        ]);
+        assert!(!never_store("/wall", &cached), "the wall keeps its own");
+        let wasm = with(&[(header::CONTENT_TYPE, "application/wasm")]);
+        assert!(!never_store("/pkg/ripen.wasm", &wasm));
+    }
 
     #[test]
     fn nonces_are_fresh_and_128_bits() {

@@ -59,6 +59,9 @@ pub enum MailError {
     /// The server refused the message for good (5xx): retrying will not help.
     #[error("refused by the mail server: {0}")]
     Rejected(String),
+    /// The deadline passed before the message could start: nothing was sent.
+    #[error("not sent: its deadline passed before the mail server was ready")]
+    Late,
 }
 
 /// One email, in plain text and HTML.
@@ -151,7 +154,7 @@ impl Mailer {
     pub async fn send(&self, email: Email) -> Result<(), MailError> {
         let subject = email.subject.clone();
         let message = self.build(email)?;
-        self.deliver(&subject, message).await
+        self.deliver(&subject, message, None).await
     }
 
     /// Sends one message with a given `Message-ID` (`<…@…>`), so a copy sent again after
@@ -159,13 +162,34 @@ impl Mailer {
     pub async fn send_with_id(&self, email: Email, message_id: &str) -> Result<(), MailError> {
         let subject = email.subject.clone();
         let message = self.build_with_id(email, Some(message_id.to_owned()))?;
-        self.deliver(&subject, message).await
+        self.deliver(&subject, message, None).await
     }
 
-    async fn deliver(&self, subject: &str, message: Message) -> Result<(), MailError> {
+    /// Like [`Mailer::send_with_id`], but the message goes out only if it can start before
+    /// `deadline_ms` (epoch ms). The deadline is checked once the connection is ready (a
+    /// slow connect or a slow greeting counts) and just before the transaction, whose own
+    /// duration [`SEND_TIMEOUT`] bounds; past it, nothing is sent and the answer is
+    /// [`MailError::Late`].
+    pub async fn send_with_id_before(
+        &self,
+        email: Email,
+        message_id: &str,
+        deadline_ms: i64,
+    ) -> Result<(), MailError> {
+        let subject = email.subject.clone();
+        let message = self.build_with_id(email, Some(message_id.to_owned()))?;
+        self.deliver(&subject, message, Some(deadline_ms)).await
+    }
+
+    async fn deliver(
+        &self,
+        subject: &str,
+        message: Message,
+        deadline_ms: Option<i64>,
+    ) -> Result<(), MailError> {
         match &*self.transport {
             Transport::Smtp(pool) => {
-                pool.send(&message).await?;
+                pool.send(&message, deadline_ms).await?;
                 tracing::debug!(%subject, "email sent over SMTP");
             }
             Transport::Outbox { transport, dir } => {

@@ -137,12 +137,24 @@ impl Pool {
 
     /// Sends one message on a pooled (or new) connection. A 5xx answer is
     /// [`MailError::Rejected`]; anything else that goes wrong is [`MailError::Send`].
-    pub(super) async fn send(&self, message: &Message) -> Result<(), MailError> {
+    /// With a deadline (epoch ms), the transaction starts only before it: the connection
+    /// is checked or opened first, which can take up to [`TIMEOUT`] of its own.
+    pub(super) async fn send(
+        &self,
+        message: &Message,
+        deadline_ms: Option<i64>,
+    ) -> Result<(), MailError> {
         let bytes = message.formatted();
         let mut conn = match self.take_idle().await {
             Some(conn) => conn,
             None => self.connect().await?,
         };
+        if deadline_ms.is_some_and(|deadline| crate::clock::now_ms() >= deadline) {
+            // Too late to begin: nothing was sent. The connection goes, like any that
+            // did not complete a message (this is rare: a sender waited long for its turn).
+            conn.smtp.abort().await;
+            return Err(MailError::Late);
+        }
         let sent = tokio::time::timeout(TIMEOUT, conn.send(message.envelope(), &bytes)).await;
         match sent {
             Ok(Ok(_)) if !conn.smtp.has_broken() => {
@@ -450,10 +462,10 @@ mod tests {
         for n in 0..3 {
             let sent = tokio::time::timeout(
                 Duration::from_secs(5),
-                pool.send(&message(
-                    &format!("reader{n}@example.com"),
-                    &format!("Hello {n}"),
-                )),
+                pool.send(
+                    &message(&format!("reader{n}@example.com"), &format!("Hello {n}")),
+                    None,
+                ),
             )
             .await
             .expect("the client waited for an answer the server only gives to a whole envelope");
@@ -479,18 +491,94 @@ mod tests {
     async fn a_refused_pipelined_recipient_is_a_permanent_error_and_the_connection_is_dropped() {
         let (port, seen) = pipelining_server("nobody@").await;
         let pool = pool(port);
-        let refused = pool.send(&message("nobody@example.com", "Hello")).await;
+        let refused = pool
+            .send(&message("nobody@example.com", "Hello"), None)
+            .await;
         assert!(
             matches!(refused, Err(MailError::Rejected(_))),
             "{refused:?}"
         );
         // The next message starts clean on a new connection and arrives.
-        pool.send(&message("reader@example.com", "Still here"))
+        pool.send(&message("reader@example.com", "Still here"), None)
             .await
             .unwrap();
         let seen = seen.lock().unwrap();
         assert_eq!(seen.connections, 2);
         assert_eq!(seen.bodies.len(), 1);
         assert!(seen.bodies[0].contains("Still here"));
+    }
+
+    /// A server that accepts a connection, reports it, and greets only when told; it
+    /// records every command it is sent.
+    async fn slow_greeting_server() -> (
+        u16,
+        tokio::sync::mpsc::Receiver<()>,
+        tokio::sync::mpsc::Sender<()>,
+        Arc<StdMutex<Vec<String>>>,
+    ) {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let (accepted_tx, accepted) = tokio::sync::mpsc::channel(4);
+        let (greet, mut greet_rx) = tokio::sync::mpsc::channel::<()>(4);
+        let commands = Arc::new(StdMutex::new(Vec::new()));
+        let seen = commands.clone();
+        tokio::spawn(async move {
+            let (stream, _) = listener.accept().await.unwrap();
+            accepted_tx.send(()).await.unwrap();
+            greet_rx.recv().await;
+            let (read, mut write) = stream.into_split();
+            let mut lines = BufReader::new(read);
+            write.write_all(b"220 test ESMTP\r\n").await.unwrap();
+            let mut line = String::new();
+            loop {
+                line.clear();
+                if lines.read_line(&mut line).await.unwrap_or(0) == 0 {
+                    return;
+                }
+                let command = line.trim_end().to_owned();
+                seen.lock().unwrap().push(command.clone());
+                let answer: &[u8] = match command.get(..4).unwrap_or("") {
+                    "EHLO" => b"250-test\r\n250 8BITMIME\r\n",
+                    "DATA" => b"354 go ahead\r\n",
+                    "QUIT" => b"221 bye\r\n",
+                    _ => b"250 ok\r\n",
+                };
+                write.write_all(answer).await.ok();
+            }
+        });
+        (port, accepted, greet, commands)
+    }
+
+    #[tokio::test]
+    async fn a_message_whose_deadline_passes_while_connecting_is_not_sent() {
+        let (port, mut accepted, greet, commands) = slow_greeting_server().await;
+        let pool = Arc::new(pool(port));
+        let deadline = crate::clock::now_ms() + 100;
+        let sending = tokio::spawn({
+            let pool = pool.clone();
+            async move {
+                pool.send(&message("reader@example.com", "Too late"), Some(deadline))
+                    .await
+            }
+        });
+        // Connected (so any check before connecting has passed), but not greeted until
+        // the deadline is behind us: the connect took too long.
+        accepted.recv().await.unwrap();
+        while crate::clock::now_ms() <= deadline {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        greet.send(()).await.unwrap();
+        let sent = tokio::time::timeout(Duration::from_secs(10), sending)
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(matches!(sent, Err(MailError::Late)), "{sent:?}");
+        let commands = commands.lock().unwrap();
+        assert!(
+            !commands
+                .iter()
+                .any(|c| c.starts_with("MAIL") || c.starts_with("RCPT") || c == "DATA"),
+            "no transaction began: {commands:?}"
+        );
     }
 }

@@ -1,4 +1,5 @@
-//! `/status`: is the server well, and is its database reachable.
+//! `/status`: is the server well, and is its database reachable. The version, engine and
+//! schema are shown only to the operator (a request bearing the status token).
 
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -21,13 +22,15 @@ pub fn Status() -> impl IntoView {
                         Ok(s) => view! {
                             <p class="ok" role="status">{t.status_ok}</p>
                             <dl class="status-list">
-                                <div><dt>{t.status_version}</dt><dd>{s.version}</dd></div>
-                                <div><dt>{t.status_database}</dt><dd>{crate::i18n::fill(t.status_reachable, &[("engine", &s.database)])}</dd></div>
-                                <div><dt>{t.status_schema}</dt><dd>{s.schema_version}</dd></div>
-                                <div>
-                                    <dt>{t.status_since}</dt>
-                                    <dd>{s.installed_at.map(|t| t.format("%Y-%m-%d").to_string()).unwrap_or_else(|| "—".into())}</dd>
-                                </div>
+                                {s.details.map(|d| view! {
+                                    <div><dt>{t.status_version}</dt><dd>{d.version}</dd></div>
+                                    <div><dt>{t.status_database}</dt><dd>{crate::i18n::fill(t.status_reachable, &[("engine", &d.database)])}</dd></div>
+                                    <div><dt>{t.status_schema}</dt><dd>{d.schema_version}</dd></div>
+                                    <div>
+                                        <dt>{t.status_since}</dt>
+                                        <dd>{d.installed_at.map(|t| t.format("%Y-%m-%d").to_string()).unwrap_or_else(|| "—".into())}</dd>
+                                    </div>
+                                })}
                                 <div><dt>{t.status_server_time}</dt><dd>{s.server_time.format("%Y-%m-%d %H:%M:%S").to_string()}</dd></div>
                             </dl>
                         }.into_any(),

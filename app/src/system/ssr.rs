@@ -1,9 +1,55 @@
 //! Server side of the status area: the `system_setting` table and its queries.
 
+use std::sync::Arc;
+
 use chrono::Utc;
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait, Set, Statement};
+use secrecy::{ExposeSecret, SecretString};
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
 
-use super::StatusReport;
+use super::StatusDetails;
+
+/// The secret that shows `/status`'s details (`status_token` in the server's
+/// configuration). Without one, nobody sees them.
+#[derive(Clone, Default)]
+pub struct StatusToken(Option<Arc<SecretString>>);
+
+impl StatusToken {
+    pub fn new(token: Option<SecretString>) -> Self {
+        Self(token.map(Arc::new))
+    }
+
+    /// Whether `headers` carry `Authorization: Bearer <the token>`. Compared in constant
+    /// time (as SHA-256 digests, so not even the length shows).
+    pub fn admits(&self, headers: &http::HeaderMap) -> bool {
+        let Some(token) = &self.0 else {
+            return false;
+        };
+        let Some(given) = headers
+            .get(http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split_once(' '))
+            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+            .map(|(_, t)| t.trim())
+        else {
+            return false;
+        };
+        let expected = Sha256::digest(token.expose_secret().as_bytes());
+        let given = Sha256::digest(given.as_bytes());
+        bool::from(expected.ct_eq(&given))
+    }
+}
+
+impl std::fmt::Debug for StatusToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.is_some() {
+            "StatusToken(set)"
+        } else {
+            "StatusToken(none)"
+        })
+    }
+}
 
 pub mod system_setting {
     use sea_orm::entity::prelude::*;
@@ -96,7 +142,8 @@ pub async fn record_first_start(db: &DatabaseConnection) -> Result<(), DbErr> {
         .map(|_| ())
 }
 
-pub async fn status(db: &DatabaseConnection) -> Result<StatusReport, DbErr> {
+/// What only the operator sees at `/status`.
+pub async fn details(db: &DatabaseConnection) -> Result<StatusDetails, DbErr> {
     let backend = db.get_database_backend();
     let schema_version = db
         .query_one_raw(Statement::from_string(
@@ -112,7 +159,7 @@ pub async fn status(db: &DatabaseConnection) -> Result<StatusReport, DbErr> {
         .await?
         .and_then(|s| chrono::DateTime::parse_from_rfc3339(&s.value).ok())
         .map(|t| t.with_timezone(&Utc));
-    Ok(StatusReport {
+    Ok(StatusDetails {
         version: env!("CARGO_PKG_VERSION").to_owned(),
         database: match backend {
             DbBackend::Postgres => "PostgreSQL",
@@ -122,6 +169,39 @@ pub async fn status(db: &DatabaseConnection) -> Result<StatusReport, DbErr> {
         .to_owned(),
         schema_version,
         installed_at,
-        server_time: Utc::now(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn bearer(value: &str) -> http::HeaderMap {
+        let mut h = http::HeaderMap::new();
+        h.insert(
+            http::header::AUTHORIZATION,
+            http::HeaderValue::from_str(value).unwrap(),
+        );
+        h
+    }
+
+    #[test]
+    fn only_the_exact_token_is_admitted() {
+        let token = StatusToken::new(Some(SecretString::from("0123456789abcdef")));
+        assert!(token.admits(&bearer("Bearer 0123456789abcdef")));
+        assert!(token.admits(&bearer("bearer 0123456789abcdef")));
+        for wrong in [
+            "Bearer 0123456789abcde",
+            "Bearer 0123456789abcdefg",
+            "Basic 0123456789abcdef",
+            "0123456789abcdef",
+            "Bearer ",
+        ] {
+            assert!(!token.admits(&bearer(wrong)), "{wrong}");
+        }
+        assert!(!token.admits(&http::HeaderMap::new()));
+        let none = StatusToken::default();
+        assert!(!none.admits(&bearer("Bearer ")));
+        assert!(!format!("{token:?}").contains("0123"));
+    }
 }

@@ -260,7 +260,7 @@ pub async fn letter(
     let body = crate::letters::ssr::service()?.opened(&l)?.body;
     Ok(WallLetter {
         description: rules::excerpt(&body, 155),
-        html: crate::markdown::render(&body),
+        html: crate::letters::ssr::letter_html(&body),
         card,
         images,
         site: site()?,

@@ -4,12 +4,26 @@ use app::{AppError, system::SystemStatus};
 use reqwest::StatusCode;
 use sea_orm::ConnectionTrait;
 
-use crate::harness::{Backend, TestApp};
+use crate::harness::{Backend, TestApp, TestOptions};
 
 #[tokio::test]
 async fn server_fn_reads_the_database() {
-    let app = TestApp::spawn().await;
-    let status = app.call(SystemStatus {}).await.expect("status");
+    let token = "the-operator-s-status-token";
+    let app = TestApp::spawn_with(TestOptions {
+        config: serde_json::json!({ "status_token": token }),
+        ..TestOptions::default()
+    })
+    .await;
+    let (code, _, body) = app
+        .call_as(
+            &app.client,
+            SystemStatus {},
+            &[("authorization", &format!("Bearer {token}"))],
+        )
+        .await;
+    assert_eq!(code, StatusCode::OK, "{body}");
+    let status: app::system::StatusReport = serde_json::from_str(&body).unwrap();
+    let status = status.details.expect("the operator sees the details");
     assert_eq!(
         status.database,
         match app.backend {

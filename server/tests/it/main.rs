@@ -19,6 +19,7 @@ mod delivery_crash;
 mod diary;
 mod errors;
 mod focus;
+mod hardening;
 mod health;
 mod letters;
 mod letters_sending;

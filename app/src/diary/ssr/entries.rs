@@ -7,7 +7,7 @@ pub(super) fn entry_view(e: diary_entry::Model, tags: Vec<TagView>) -> EntryView
     EntryView {
         id: e.id,
         day: e.day,
-        html: markdown::render(&e.body),
+        html: markdown::render(&e.body, BODY_MAX),
         body: e.body,
         mood: e.mood,
         tags,

@@ -13,6 +13,12 @@
 //! in between, the lease expires and another worker (or this process after its restart)
 //! takes the row over. Rows due while no server ran are simply due at the next start.
 //!
+//! A claimed row is sent only while the rest of its lease outlasts the longest a send may
+//! take ([`send_by`]); that is checked after the wait for a send permit and again once
+//! the mail connection is ready, just before the transaction (a slow connect counts), so a
+//! lease never expires while its holder may still be sending. A row too late for either
+//! check goes back unsent and uncounted.
+//!
 //! The only window in which a letter can go out twice is between the SMTP server's
 //! acceptance and the `sent` commit (milliseconds: the recorder's write in progress). At
 //! most `letters.unrecorded_max` deliveries per process are in that window (a worker takes
@@ -181,7 +187,16 @@ impl Scheduler {
                             unsent.extend(rows.by_ref().map(|c| c.r.id));
                             break;
                         }
-                        let result = self.send(&claimed).await;
+                        // Checked again by the mailer once its connection is ready: a
+                        // slow connect can eat the rest of the time, and then nothing is
+                        // sent and this row and its batch-mates go back like the above.
+                        let result = self.send(&claimed, by).await;
+                        if matches!(result, Err(MailError::Late)) {
+                            drop(permit);
+                            unsent.push(claimed.r.id);
+                            unsent.extend(rows.by_ref().map(|c| c.r.id));
+                            break;
+                        }
                         let attempt = Attempt {
                             claimed,
                             result,

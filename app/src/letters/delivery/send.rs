@@ -3,8 +3,9 @@
 use super::*;
 
 impl Scheduler {
-    /// Sends one claimed delivery's email (in the author's language: no request here).
-    pub(super) async fn send(&self, claimed: &Claimed) -> Result<(), MailError> {
+    /// Sends one claimed delivery's email (in the author's language: no request here), if
+    /// it can start before `by` (epoch ms; see [`send_by`]).
+    pub(super) async fn send(&self, claimed: &Claimed, by: i64) -> Result<(), MailError> {
         let Claimed { r, l, author } = claimed;
         let unsealed = |e: SealError| MailError::Build(format!("the letter does not open: {e}"));
         let text = self.letters.text(l).map_err(unsealed)?;
@@ -24,7 +25,9 @@ impl Scheduler {
                 link: &self.letters.link_for(r.id, r.token_hash.as_deref()),
             },
         );
-        self.mailer.send_with_id(email, &r.message_id).await
+        self.mailer
+            .send_with_id_before(email, &r.message_id, by)
+            .await
     }
 
     /// Sends a delivered letter's SMS and notes when; a failed SMS is logged (the email

@@ -34,6 +34,7 @@ pub async fn add_image(
     let alt = check_file_name(file_name)?;
     let l = own_letter(db, user, letter_id).await?;
     ensure_editable(&l, "image")?;
+    ensure_no_delivery_begun(db, letter_id, "image").await?;
     // Answers a full letter before the work; the count that decides is the one below.
     refuse_if_full(images_on(db, letter_id).await?)?;
 
@@ -197,9 +198,33 @@ pub async fn delete_image(db: &DatabaseConnection, user: Uuid, id: Uuid) -> Resu
     let letters = service()?;
     let (img, l) = own_image(db, user, id).await?;
     ensure_editable(&l, "image")?;
+    ensure_no_delivery_begun(db, l.id, "image").await?;
     letter_image::Entity::delete_by_id(id).exec(db).await?;
     if let Err(e) = letters.store.delete(&img.storage_key).await {
         tracing::warn!(error = %e, "deleting an image file failed");
     }
     Ok(())
+}
+
+/// Refuses (on `field`) to change the pictures of a letter once any of its deliveries has
+/// begun (one is being sent or has been): every reader opens the same letter. Its text and
+/// recipients are guarded the same way (`compose::replace_deliveries`).
+async fn ensure_no_delivery_begun(
+    db: &impl ConnectionTrait,
+    letter_id: Uuid,
+    field: &str,
+) -> Result<(), AppError> {
+    let begun = letter_recipient::Entity::find()
+        .filter(letter_recipient::Column::LetterId.eq(letter_id))
+        .filter(letter_recipient::Column::Status.is_in(IN_FLIGHT))
+        .count(db)
+        .await?;
+    if begun > 0 {
+        Err(AppError::validation(
+            field,
+            t().letters.delivery_begun_change,
+        ))
+    } else {
+        Ok(())
+    }
 }

@@ -302,6 +302,11 @@ async fn own_image(
     Ok((img, l))
 }
 
+/// A letter's body as safe HTML: all of it, up to the longest body a letter may have.
+pub fn letter_html(body: &str) -> String {
+    crate::markdown::render(body, rules::MAX_BODY_CHARS)
+}
+
 /// Refuses changes (reported on `field`) to a letter that has been delivered or failed.
 fn ensure_editable(l: &letter::Model, field: &str) -> Result<(), AppError> {
     if l.status.editable() {
@@ -418,5 +423,13 @@ mod tests {
             a.chars()
                 .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
         );
+    }
+
+    #[test]
+    fn a_letter_of_45000_characters_is_rendered_whole() {
+        let body = format!("{}\n\nThe last words.", "é".repeat(45_000));
+        let html = letter_html(&body);
+        assert_eq!(html.matches('é').count(), 45_000);
+        assert!(html.contains("The last words."), "the end is cut off");
     }
 }

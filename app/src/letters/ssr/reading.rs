@@ -43,7 +43,7 @@ pub async fn read(db: &DatabaseConnection, token: &str) -> Result<ReadView, AppE
         .collect();
     let text = letters.opened(&l)?;
     Ok(ReadView {
-        html: crate::markdown::render(&text.body),
+        html: letter_html(&text.body),
         title: text.title,
         images,
         from,

@@ -78,7 +78,7 @@ pub async fn letter_view(
     };
     Ok(LetterView {
         id: l.id,
-        html: crate::markdown::render(&text.body),
+        html: letter_html(&text.body),
         title: text.title,
         body: text.body,
         status: l.status,

@@ -117,7 +117,8 @@ impl Archive {
 }
 
 /// One CSV cell: lists joined with "; ", text quoted when it must be, and a leading
-/// `=`, `+`, `-` or `@` defused with an apostrophe so no spreadsheet runs it as a formula.
+/// `=`, `+`, `-`, `@`, tab or carriage return defused with an apostrophe so no spreadsheet
+/// runs it as a formula (spreadsheets skip a leading tab or CR and read what follows).
 fn cell(value: Option<&Value>) -> String {
     let text = match value {
         None | Some(Value::Null) => return String::new(),
@@ -132,7 +133,7 @@ fn cell(value: Option<&Value>) -> String {
             .join("; "),
         Some(other) => return other.to_string(),
     };
-    let text = if text.starts_with(['=', '+', '-', '@']) {
+    let text = if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
         format!("'{text}")
     } else {
         text
@@ -176,5 +177,15 @@ mod tests {
              \"say \"\"hi\"\"\nthere\",x; y,3\r\n\
              \"'=HYPERLINK(\"\"http://evil\"\")\",'-1,true\r\n"
         );
+    }
+
+    #[test]
+    fn a_leading_tab_or_carriage_return_is_defused_too() {
+        // Spreadsheets skip a leading tab or CR and then read `=…` as a formula (OWASP
+        // "CSV injection").
+        assert_eq!(cell(Some(&json!("\t=1+1"))), "'\t=1+1");
+        assert_eq!(cell(Some(&json!("\r=1+1"))), "\"'\r=1+1\"");
+        assert_eq!(cell(Some(&json!(["\tx", "y"]))), "'\tx; y");
+        assert_eq!(cell(Some(&json!("a\tb"))), "a\tb");
     }
 }

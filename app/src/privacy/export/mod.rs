@@ -404,8 +404,8 @@ Your Ripen data
 
 This archive holds everything your Ripen account keeps about you, as it was when you
 asked for it. Lists come twice: as JSON (exact, for programs) and as CSV (for
-spreadsheets; a cell that starts with = + - or @ gets a leading apostrophe so that no
-spreadsheet runs it as a formula). Times are in UTC (RFC 3339); days are your own days,
+spreadsheets; a cell that starts with = + - @, a tab or a carriage return gets a
+leading apostrophe so that no spreadsheet runs it as a formula). Times are in UTC (RFC 3339); days are your own days,
 as your time zone and day start decided when you recorded them.
 
 profile.json              your account: username, email, phone, time zone, when you
