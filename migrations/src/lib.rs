@@ -20,6 +20,7 @@ mod m20261124_000007_privacy;
 mod m20261124_000008_data_export;
 mod m20261124_000009_preferences;
 mod m20261204_000010_letter_send;
+mod m20261204_000011_sealed_columns;
 
 pub struct Migrator;
 
@@ -37,6 +38,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000008_data_export::Migration),
             Box::new(m20261124_000009_preferences::Migration),
             Box::new(m20261204_000010_letter_send::Migration),
+            Box::new(m20261204_000011_sealed_columns::Migration),
         ]
     }
 }

@@ -28,5 +28,6 @@ mod offline;
 mod prefs;
 mod privacy;
 mod process;
+mod sealing;
 mod shell;
 mod wall;

@@ -1177,8 +1177,12 @@ async fn a_data_export_holds_every_kind_of_the_owners_data_and_nothing_of_anyone
         assert_eq!(l["title"], title);
         assert!(!l["recipients"].as_array().unwrap().is_empty(), "{l}");
         let picture = l["pictures"][0]["file"].as_str().unwrap();
-        let original = std::fs::read(app.data_dir().join("uploads").join(stored)).unwrap();
-        assert_eq!(files[picture], original, "{picture} is the stored picture");
+        let sealed = std::fs::read(app.data_dir().join("uploads").join(stored)).unwrap();
+        let original = app.keys().open_blob(stored, sealed).unwrap();
+        assert_eq!(
+            files[picture], original,
+            "{picture} is the stored picture, unsealed"
+        );
         assert!(text(&format!("letters/{id}/letter.md")).contains(title));
     }
     assert_eq!(letters.len(), 3);

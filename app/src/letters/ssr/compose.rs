@@ -94,7 +94,7 @@ pub async fn save(
     lock_account(&txn, user).await?;
     if schedule {
         let letter = existing.as_ref().map(|l| l.id);
-        let charged = take_allowance(&txn, &letters.config, user, letter, &recipients, now).await;
+        let charged = take_allowance(&txn, &letters, user, letter, &recipients, now).await;
         if let Err(e) = charged {
             txn.rollback().await?;
             return Err(e);
@@ -158,7 +158,7 @@ pub const RECIPIENTS_WINDOW_MS: i64 = 24 * 60 * 60 * 1000;
 /// ([`lock_account`]), so requests at once cannot spend the same allowance twice.
 async fn take_allowance(
     txn: &DatabaseTransaction,
-    config: &LetterConfig,
+    letters: &Letters,
     user: Uuid,
     letter: Option<Uuid>,
     recipients: &[rules::Recipient],
@@ -166,17 +166,14 @@ async fn take_allowance(
 ) -> Result<(), AppError> {
     let already: HashSet<String> = match letter {
         Some(id) => letter_recipient::Entity::find()
-            .select_only()
-            .column(letter_recipient::Column::Email)
             .filter(letter_recipient::Column::LetterId.eq(id))
             .filter(letter_recipient::Column::IsSelf.eq(false))
             .filter(letter_recipient::Column::Status.eq(RecipientStatus::Pending))
-            .into_tuple::<String>()
             .all(txn)
             .await?
-            .into_iter()
-            .map(|email| email.to_lowercase())
-            .collect(),
+            .iter()
+            .map(|r| Ok(letters.opened_contact(r)?.email.to_lowercase()))
+            .collect::<Result<_, AppError>>()?,
         None => HashSet::new(),
     };
     let added = recipients
@@ -203,7 +200,7 @@ async fn take_allowance(
         .into_iter()
         .map(i64::from)
         .sum();
-    let max = i64::from(config.recipients_per_day);
+    let max = i64::from(letters.config.recipients_per_day);
     let added = i32::try_from(added).unwrap_or(i32::MAX);
     if used + i64::from(added) > max {
         let left = (max - used).max(0);
