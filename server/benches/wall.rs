@@ -85,7 +85,12 @@ async fn start(dir: &Path, database_url: &str) -> (Instance, String) {
     panic!("ripen did not start");
 }
 
-async fn seed(db: &DatabaseConnection, n: usize) {
+async fn seed(db: &DatabaseConnection, n: usize, keys_file: &Path) {
+    // The key file the server will find in its data directory, made as its first start
+    // would; letters are sealed with it like the server's own.
+    std::fs::create_dir_all(keys_file.parent().unwrap()).unwrap();
+    let set = app::system::keys::load(db, keys_file).await.unwrap();
+    let keys = app::seal::Keyring::new(&set, Some(keys_file.to_owned())).unwrap();
     let now = Utc::now();
     let user = Uuid::new_v4();
     user_account::Entity::insert(user_account::ActiveModel::verified_fixture(
@@ -105,13 +110,17 @@ async fn seed(db: &DatabaseConnection, n: usize) {
             let delivered = base + (i as i64) * 60_000;
             let public_id = id.simple().to_string()[..16].to_owned();
             letter::ActiveModel {
-                title: Set(format!("To whoever I am in {} years", 1 + i % 20)),
-                body: Set(format!(
+                title: Set(keys.seal(
+                    app::seal::Field::LetterTitle,
+                    id,
+                    &format!("To whoever I am in {} years", 1 + i % 20),
+                )),
+                body: Set(keys.seal(app::seal::Field::LetterBody, id, &format!(
                     "Dear future me,\n\nToday I planted letter number {i}. I hope the **garden** \
                      grew, that you kept walking in the mornings, and that you forgave yourself \
                      for the things you could not finish. {}",
                     "Remember the orchard at dusk. ".repeat(6)
-                )),
+                ))),
                 status: Set(LetterStatus::Delivered),
                 deliver_at_ms: Set(Some(delivered)),
                 to_self: Set(true),
@@ -197,7 +206,7 @@ fn paced(url: &str, rate: f64, secs: u64, dir: &Path) -> (f64, String, String) {
 async fn run(engine: &str, pg_admin: Option<&str>, letters: usize, secs: u64) {
     let dir = tempfile::tempdir().unwrap();
     let (url, db) = support::fresh_db(dir.path(), pg_admin).await;
-    seed(&db, letters).await;
+    seed(&db, letters, &dir.path().join("data/ripen.keys")).await;
     let (server, base) = start(dir.path(), &url).await;
     let page_url = format!("{base}/wall");
 
