@@ -274,9 +274,11 @@ async fn erase(
         .filter(letter::Column::UserId.eq(user))
         .all(db)
         .await?;
-    let (wall, private): (Vec<_>, Vec<_>) = letters
-        .into_iter()
-        .partition(|l| l.visibility.is_public() && l.status == LetterStatus::Delivered);
+    // Only what the wall shows outlives its author: a letter a moderator hid is not on
+    // the wall, so it goes like a private one.
+    let (wall, private): (Vec<_>, Vec<_>) = letters.into_iter().partition(|l| {
+        l.visibility.is_public() && l.status == LetterStatus::Delivered && l.hidden_ms.is_none()
+    });
     let private: Vec<Uuid> = private.into_iter().map(|l| l.id).collect();
     let wall: Vec<Uuid> = wall.into_iter().map(|l| l.id).collect();
     // Files first: if one cannot be deleted, the rows that name it stay, and the next run

@@ -662,6 +662,57 @@ async fn closing_an_account_ends_it_at_once_and_the_retention_job_erases_it_afte
     }
 }
 
+/// Issue 28, item 4: a public letter a moderator hid is not on the wall, so nothing keeps
+/// it after its author's account is erased (before the fix it stayed forever, anonymised).
+#[tokio::test]
+async fn a_public_letter_hidden_by_moderation_is_erased_with_its_author() {
+    let app = spawn().await;
+    verified_user(&app, "ann", "ann@example.com").await;
+    let ann = user_id(&app, "ann").await;
+    let (shown, shown_file) = letter_with_image(&app, &app.client, "Shown", true).await;
+    let (hidden, hidden_file) = letter_with_image(&app, &app.client, "Hidden", true).await;
+    deliver_now(&app, shown).await;
+    deliver_now(&app, hidden).await;
+    letter::Entity::update_many()
+        .col_expr(
+            letter::Column::HiddenMs,
+            Expr::value(Utc::now().timestamp_millis()),
+        )
+        .filter(letter::Column::Id.eq(hidden))
+        .exec(&app.db)
+        .await
+        .unwrap();
+    app::privacy::ssr::close(&app.db, ann, Utc::now().timestamp_millis())
+        .await
+        .unwrap();
+
+    let store = app::letters::storage::LocalDir::new(app.data_dir().join("uploads")).unwrap();
+    let r = purge(
+        &app.db,
+        &store,
+        Duration::days(14),
+        Utc::now() + Duration::days(31),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.accounts_erased, 1);
+    assert_eq!(r.files_deleted, 1, "the hidden letter's picture: {r:?}");
+    let left: Vec<Uuid> = letter::Entity::find()
+        .all(&app.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|l| l.id)
+        .collect();
+    assert_eq!(
+        left,
+        vec![shown],
+        "the wall letter stays, the hidden one goes"
+    );
+    assert!(file_exists(&app, &shown_file));
+    assert!(!file_exists(&app, &hidden_file));
+}
+
 #[tokio::test]
 async fn logging_in_during_the_grace_period_restores_the_account() {
     let app = spawn().await;
