@@ -713,6 +713,59 @@ async fn a_public_letter_hidden_by_moderation_is_erased_with_its_author() {
     assert!(!file_exists(&app, &hidden_file));
 }
 
+/// Issue 28, item 4: once its author closes the account, a letter's page no longer names
+/// them to its recipients, though the letter stays readable through the grace period.
+#[tokio::test]
+async fn a_closed_accounts_name_is_not_shown_on_its_letters_pages() {
+    let app = spawn().await;
+    verified_user(&app, "annabelle_q", "ann@example.com").await;
+    let mut input = scheduled_letter("Under the lime tree", Utc::now() + Duration::hours(2));
+    input.letter.recipients = vec![app::letters::RecipientInput {
+        name: "Bob".into(),
+        email: "bob@example.com".into(),
+        phone: String::new(),
+    }];
+    app.call(input).await.unwrap();
+    app.db
+        .execute_unprepared("UPDATE letter_recipient SET next_attempt_ms = 0")
+        .await
+        .unwrap();
+    let link = app
+        .emails_to("bob@example.com", 1)
+        .await
+        .pop()
+        .unwrap()
+        .link("/l/");
+    let page = |app: &TestApp| {
+        let (client, link) = (app.new_client(), link.clone());
+        async move {
+            let res = client.get(&link).send().await.unwrap();
+            assert_eq!(res.status(), StatusCode::OK);
+            crate::harness::without_markers(&res.text().await.unwrap())
+        }
+    };
+    let before = page(&app).await;
+    assert!(
+        before.contains("annabelle_q"),
+        "the author is named while the account is open"
+    );
+
+    let ann = user_id(&app, "annabelle_q").await;
+    app::privacy::ssr::close(&app.db, ann, Utc::now().timestamp_millis())
+        .await
+        .unwrap();
+    let after = page(&app).await;
+    assert!(
+        after.contains("Under the lime tree"),
+        "the letter is still there"
+    );
+    assert!(
+        !after.contains("annabelle_q"),
+        "but not its closed author's name"
+    );
+    assert!(after.contains("Someone who wrote to you"));
+}
+
 #[tokio::test]
 async fn logging_in_during_the_grace_period_restores_the_account() {
     let app = spawn().await;

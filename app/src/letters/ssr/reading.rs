@@ -31,7 +31,11 @@ pub async fn read(db: &DatabaseConnection, token: &str) -> Result<ReadView, AppE
     let from = if r.is_self {
         t().letters.from_past_self.to_owned()
     } else {
-        author.map_or_else(|| t().letters.from_someone.to_owned(), |a| a.username)
+        // A closed account's name is not shown, though its letters stay readable through
+        // the grace period (and wall letters after it).
+        author
+            .filter(|a| a.deleted_ms.is_none())
+            .map_or_else(|| t().letters.from_someone.to_owned(), |a| a.username)
     };
     let images = images_of(db, l.id)
         .await?
