@@ -184,6 +184,9 @@ pub struct Letters {
     pub being_delivered: &'static str,
     pub bad_file_name: &'static str,
     pub too_many_images: &'static str,
+    /// The alt text of a letter's picture for its recipients and the wall (the upload's
+    /// file name is shown to its author only); {n} is its position, from 1.
+    pub picture_alt: &'static str,
     /// Storage quota exceeded; {mb} is the quota in MB.
     pub quota: &'static str,
     /// The sender of a letter one wrote to oneself.
@@ -363,6 +366,7 @@ pub const EN: Letters = Letters {
     being_delivered: "This letter is being delivered right now. Try again in a minute.",
     bad_file_name: "The file name must be a plain name, without folders or “..”.",
     too_many_images: "A letter can hold at most {max} images.",
+    picture_alt: "Picture {n} of the letter",
     quota: "Your images would use more than your {mb} MB of storage. Remove some first.",
     from_past_self: "Your past self",
     from_someone: "Someone who wrote to you",
@@ -532,6 +536,7 @@ pub const ZH: Letters = Letters {
     being_delivered: "这封信正在寄出中。请过一分钟再试。",
     bad_file_name: "文件名必须是普通名称，不能包含文件夹或“..”。",
     too_many_images: "一封信最多可以附 {max} 张图片。",
+    picture_alt: "信中的第 {n} 张图片",
     quota: "你的图片将超出 {mb} MB 的存储空间。请先删除一些。",
     from_past_self: "过去的你",
     from_someone: "一位给你写信的人",

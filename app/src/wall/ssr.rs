@@ -243,11 +243,12 @@ pub async fn letter(
         .all(db)
         .await?
         .into_iter()
-        .map(|i| WallImage {
+        .enumerate()
+        .map(|(n, i)| WallImage {
             url: format!("/wall/{}/images/{}", l.public_id, i.id),
             width: i.width,
             height: i.height,
-            alt: i.alt,
+            alt: crate::letters::ssr::public_alt(n),
         })
         .collect();
     let reported = match viewer_id {

@@ -766,6 +766,72 @@ async fn a_closed_accounts_name_is_not_shown_on_its_letters_pages() {
     assert!(after.contains("Someone who wrote to you"));
 }
 
+/// Issue 28, item 4: the name of the file a picture was uploaded from is its author's
+/// business; recipients and wall visitors get its place in the letter as alt text.
+#[tokio::test]
+async fn a_pictures_file_name_is_shown_to_its_author_only() {
+    let app = spawn().await;
+    verified_user(&app, "ann", "ann@example.com").await;
+    let mut input = scheduled_letter("The ward", Utc::now() + Duration::hours(2));
+    input.letter.public = true;
+    input.letter.recipients = vec![app::letters::RecipientInput {
+        name: "Bob".into(),
+        email: "bob@example.com".into(),
+        phone: String::new(),
+    }];
+    let id = app.call(input).await.unwrap().id;
+    let (status, body) = upload(
+        &app,
+        &app.client,
+        &id.to_string(),
+        "Tom at St Mary hospital.png",
+        png(24, 24),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let own = app.call(GetLetter { id: id.to_string() }).await.unwrap();
+    assert_eq!(
+        own.images[0].alt, "Tom at St Mary hospital.png",
+        "the author sees it"
+    );
+
+    app.db
+        .execute_unprepared("UPDATE letter_recipient SET next_attempt_ms = 0")
+        .await
+        .unwrap();
+    let link = app
+        .emails_to("bob@example.com", 1)
+        .await
+        .pop()
+        .unwrap()
+        .link("/l/");
+    let mut delivered = false;
+    for _ in 0..600 {
+        let view = app.call(GetLetter { id: id.to_string() }).await.unwrap();
+        if view.status == app::letters::LetterStatus::Delivered {
+            delivered = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(delivered, "the letter was delivered");
+    let public_id = letter::Entity::find_by_id(id)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap()
+        .public_id;
+    let wall_page = format!("{}/wall/{public_id}", app.base);
+    for page in [link, wall_page] {
+        let res = app.new_client().get(&page).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::OK, "{page}");
+        let html = crate::harness::without_markers(&res.text().await.unwrap());
+        assert!(html.contains("The ward"), "{page}");
+        assert!(!html.contains("St Mary"), "{page} shows the file name");
+        assert!(html.contains(r#"alt="Picture 1 of the letter""#), "{page}");
+    }
+}
+
 #[tokio::test]
 async fn logging_in_during_the_grace_period_restores_the_account() {
     let app = spawn().await;

@@ -3,7 +3,8 @@
 use super::*;
 
 /// Refuses file names that try to name a path: the name is only shown to the author (as
-/// the default alt text); the stored file gets a name of the server's own.
+/// the alt text in the editor; recipients and the wall get [`public_alt`]); the stored
+/// file gets a name of the server's own.
 pub fn check_file_name(name: &str) -> Result<String, AppError> {
     let n = name.trim();
     if n.contains('/')

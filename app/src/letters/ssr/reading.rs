@@ -40,9 +40,13 @@ pub async fn read(db: &DatabaseConnection, token: &str) -> Result<ReadView, AppE
     let images = images_of(db, l.id)
         .await?
         .into_iter()
-        .map(|i| {
+        .enumerate()
+        .map(|(n, i)| {
             let url = format!("/l/{}/images/{}", token.trim(), i.id);
-            image_view(i, url)
+            ImageView {
+                alt: public_alt(n),
+                ..image_view(i, url)
+            }
         })
         .collect();
     let text = letters.opened(&l)?;

@@ -21,6 +21,12 @@ pub(super) fn recipient_view(
         thanks_note: r.thanks_note,
     })
 }
+/// The alt text a picture shows to anyone but its author: its place in the letter, never
+/// the name of the file it was uploaded from (which may name people or places).
+pub fn public_alt(position: usize) -> String {
+    fill(t().letters.picture_alt, &[("n", &(position + 1))])
+}
+
 pub(super) fn image_view(i: letter_image::Model, url: String) -> ImageView {
     ImageView {
         id: i.id,
