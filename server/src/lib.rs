@@ -128,6 +128,8 @@ pub struct Application {
 /// What the retention job (`app::privacy::ssr::purge`) needs.
 struct Retention {
     store: Arc<dyn app::letters::storage::BlobStore>,
+    /// The outbox of a server without SMTP, whose old emails the job deletes.
+    outbox: Option<std::path::PathBuf>,
     session_idle: chrono::Duration,
 }
 
@@ -183,6 +185,7 @@ impl Application {
         let store = blob_store(&config, &keys)?;
         let retention = Retention {
             store: store.clone(),
+            outbox: mailer.outbox_dir().map(ToOwned::to_owned),
             session_idle: accounts.settings.session_idle,
         };
         let letters = Arc::new(Letters::new(
@@ -252,6 +255,7 @@ impl Application {
         let retention = app::privacy::ssr::spawn_retention(
             self.db.clone(),
             self.retention.store,
+            self.retention.outbox,
             self.retention.session_idle,
         );
         let served = axum::serve(

@@ -116,6 +116,14 @@ impl Mailer {
         })
     }
 
+    /// The folder messages are written to, for a mailer without SMTP.
+    pub fn outbox_dir(&self) -> Option<&std::path::Path> {
+        match &*self.transport {
+            Transport::Outbox { dir, .. } => Some(dir),
+            Transport::Smtp(_) => None,
+        }
+    }
+
     /// Writes each message as `<uuid>.eml` into `dir` (created if missing).
     pub fn outbox(dir: PathBuf, from: &str) -> Result<Self, MailError> {
         std::fs::create_dir_all(&dir).map_err(|e| MailError::Build(e.to_string()))?;
@@ -217,4 +225,26 @@ impl Mailer {
             }
         });
     }
+}
+
+/// Deletes the messages (`*.eml`) in an outbox folder last written before `before`; answers
+/// how many. They hold whole letters and sign-in links, so they are not kept for ever.
+pub fn purge_outbox(dir: &std::path::Path, before: std::time::SystemTime) -> std::io::Result<u64> {
+    let mut deleted = 0;
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        if path.extension().is_none_or(|e| e != "eml") {
+            continue;
+        }
+        let written = std::fs::metadata(&path)?.modified()?;
+        if written < before {
+            match std::fs::remove_file(&path) {
+                Ok(()) => deleted += 1,
+                // Another process's retention job got there first.
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(e),
+            }
+        }
+    }
+    Ok(deleted)
 }

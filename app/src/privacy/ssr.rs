@@ -30,6 +30,8 @@ const RETENTION_EVERY: StdDuration = StdDuration::from_secs(3600);
 /// Used or expired email links are kept this long (to answer "this link was already used"),
 /// then deleted.
 const SPENT_TOKENS_KEPT_DAYS: i64 = 7;
+/// How long an email written to the outbox (a server without SMTP) is kept.
+pub const OUTBOX_KEPT_DAYS: i64 = 7;
 
 use crate::format::instant_in;
 
@@ -187,6 +189,7 @@ pub struct PurgeReport {
     pub consent_records_deleted: u64,
     pub exports_deleted: u64,
     pub send_counts_deleted: u64,
+    pub outbox_emails_deleted: u64,
 }
 
 /// The retention job, at the instant `now` (injected, so tests can move time on):
@@ -197,10 +200,12 @@ pub struct PurgeReport {
 /// - deletes sessions past their idle or absolute limit (and with them the address they
 ///   were last used from), email links spent or expired more than a week ago, and anonymous
 ///   consent records older than 13 months, data exports whose download link ended, and
-///   the counts of letters sent to others once they no longer count (after a day).
+///   the counts of letters sent to others once they no longer count (after a day), and
+///   emails in the outbox (`outbox`, a server without SMTP) after [`OUTBOX_KEPT_DAYS`].
 pub async fn purge(
     db: &DatabaseConnection,
     store: &dyn BlobStore,
+    outbox: Option<&std::path::Path>,
     session_idle: Duration,
     now: DateTime<Utc>,
 ) -> Result<PurgeReport, AppError> {
@@ -261,6 +266,11 @@ pub async fn purge(
         .exec(db)
         .await?
         .rows_affected;
+    if let Some(dir) = outbox {
+        let before = std::time::SystemTime::from(now - Duration::days(OUTBOX_KEPT_DAYS));
+        report.outbox_emails_deleted = crate::mail::purge_outbox(dir, before)
+            .map_err(|e| AppError::internal_while("deleting old emails from the outbox", e))?;
+    }
     Ok(report)
 }
 
@@ -320,13 +330,15 @@ async fn erase(
 pub fn spawn_retention(
     db: DatabaseConnection,
     store: Arc<dyn BlobStore>,
+    outbox: Option<std::path::PathBuf>,
     session_idle: Duration,
 ) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(RETENTION_EVERY);
         loop {
             tick.tick().await;
-            match purge(&db, store.as_ref(), session_idle, Utc::now()).await {
+            let outbox = outbox.as_deref();
+            match purge(&db, store.as_ref(), outbox, session_idle, Utc::now()).await {
                 Ok(r) if r != PurgeReport::default() => tracing::info!(?r, "retention job ran"),
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "retention job failed"),

@@ -184,9 +184,15 @@ async fn the_51st_recipient_of_a_day_is_refused_and_edits_are_not_counted_twice(
     assert_eq!(scalar(&app, "SELECT COUNT(*) FROM letter_send").await, 6);
     let store = LocalDir::new(app.data_dir().join("uploads")).unwrap();
     let a_day_later = Utc::now() + chrono::Duration::hours(24) + chrono::Duration::minutes(1);
-    let report = purge(&app.db, &store, chrono::Duration::days(14), a_day_later)
-        .await
-        .unwrap();
+    let report = purge(
+        &app.db,
+        &store,
+        None,
+        chrono::Duration::days(14),
+        a_day_later,
+    )
+    .await
+    .unwrap();
     assert_eq!(report.send_counts_deleted, 6);
     save(&app, &bea, &to_others("tomorrow", 10, false), &[])
         .await

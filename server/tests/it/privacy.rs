@@ -579,7 +579,7 @@ async fn closing_an_account_ends_it_at_once_and_the_retention_job_erases_it_afte
     // Day 29: the retention job leaves the closed account alone (a login could restore it).
     let store = app::letters::storage::LocalDir::new(app.data_dir().join("uploads")).unwrap();
     let idle = Duration::days(14);
-    let r = purge(&app.db, &store, idle, Utc::now() + Duration::days(29))
+    let r = purge(&app.db, &store, None, idle, Utc::now() + Duration::days(29))
         .await
         .unwrap();
     assert_eq!(r.accounts_erased, 0);
@@ -596,7 +596,7 @@ async fn closing_an_account_ends_it_at_once_and_the_retention_job_erases_it_afte
     assert!(file_exists(&app, &export_file));
 
     // Day 31: erased. No row anywhere references ann or mentions her address or her words.
-    let r = purge(&app.db, &store, idle, Utc::now() + Duration::days(31))
+    let r = purge(&app.db, &store, None, idle, Utc::now() + Duration::days(31))
         .await
         .unwrap();
     assert_eq!(r.accounts_erased, 1);
@@ -690,6 +690,7 @@ async fn a_public_letter_hidden_by_moderation_is_erased_with_its_author() {
     let r = purge(
         &app.db,
         &store,
+        None,
         Duration::days(14),
         Utc::now() + Duration::days(31),
     )
@@ -832,6 +833,37 @@ async fn a_pictures_file_name_is_shown_to_its_author_only() {
     }
 }
 
+/// Issue 28, item 4: a server without SMTP writes each email to its outbox, whole letters
+/// and sign-in links included; the retention job deletes them after a week.
+#[tokio::test]
+async fn the_retention_job_deletes_outbox_emails_after_a_week() {
+    let app = spawn().await;
+    verified_user(&app, "ann", "ann@example.com").await;
+    let written: Vec<_> = std::fs::read_dir(&app.mail_dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(written.len(), 1, "the verification email: {written:?}");
+    let store = app::letters::storage::LocalDir::new(app.data_dir().join("uploads")).unwrap();
+    let outbox = Some(app.mail_dir.as_path());
+    let purge_at = |days| {
+        purge(
+            &app.db,
+            &store,
+            outbox,
+            Duration::days(14),
+            Utc::now() + Duration::days(days),
+        )
+    };
+
+    let r = purge_at(6).await.unwrap();
+    assert_eq!(r.outbox_emails_deleted, 0);
+    assert!(written[0].exists(), "kept for a week");
+    let r = purge_at(8).await.unwrap();
+    assert_eq!(r.outbox_emails_deleted, 1, "{r:?}");
+    assert!(!written[0].exists());
+}
+
 #[tokio::test]
 async fn logging_in_during_the_grace_period_restores_the_account() {
     let app = spawn().await;
@@ -892,6 +924,7 @@ async fn logging_in_during_the_grace_period_restores_the_account() {
     let r = purge(
         &app.db,
         &store,
+        None,
         Duration::days(14),
         Utc::now() + Duration::days(31),
     )
@@ -1056,6 +1089,7 @@ async fn privacy_choices_are_asked_once_recorded_per_browser_and_account_and_ask
     let r = purge(
         &app.db,
         &store,
+        None,
         Duration::days(14),
         Utc::now() + Duration::days(396),
     )
@@ -1405,7 +1439,7 @@ async fn a_data_export_holds_every_kind_of_the_owners_data_and_nothing_of_anyone
     let expired = app.call(ExportStatus {}).await.unwrap();
     assert_eq!(expired.map(|v| v.status), Some(ExportState::Expired));
     let store = app::letters::storage::LocalDir::new(app.data_dir().join("uploads")).unwrap();
-    let r = purge(&app.db, &store, Duration::days(14), Utc::now())
+    let r = purge(&app.db, &store, None, Duration::days(14), Utc::now())
         .await
         .unwrap();
     assert_eq!(r.exports_deleted, 1, "{r:?}");
