@@ -28,6 +28,12 @@ pub trait BlobStore: Send + Sync {
     async fn get(&self, key: &str) -> Result<Vec<u8>, StoreError>;
     /// Deleting a missing key succeeds (deletes are retried by clean-up jobs).
     async fn delete(&self, key: &str) -> Result<(), StoreError>;
+    /// The keys of the files last written before `before` (for the sweep of files no row
+    /// names, which leaves recent ones alone: a file is written before its row).
+    async fn written_before(
+        &self,
+        before: std::time::SystemTime,
+    ) -> Result<Vec<String>, StoreError>;
 }
 
 /// Only `[A-Za-z0-9-]+` with an optional `.ext`: no separators, no `..`, no hidden files.
@@ -69,6 +75,13 @@ impl BlobStore for SealedStore {
 
     async fn delete(&self, key: &str) -> Result<(), StoreError> {
         self.inner.delete(key).await
+    }
+
+    async fn written_before(
+        &self,
+        before: std::time::SystemTime,
+    ) -> Result<Vec<String>, StoreError> {
+        self.inner.written_before(before).await
     }
 }
 
@@ -117,6 +130,24 @@ impl BlobStore for LocalDir {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
             Err(e) => Err(e.into()),
         }
+    }
+
+    async fn written_before(
+        &self,
+        before: std::time::SystemTime,
+    ) -> Result<Vec<String>, StoreError> {
+        let mut keys = Vec::new();
+        let mut dir = tokio::fs::read_dir(&self.root).await?;
+        while let Some(entry) = dir.next_entry().await? {
+            let Some(key) = entry.file_name().to_str().map(str::to_owned) else {
+                continue;
+            };
+            // Only names the store gives out (not `.<key>.tmp`, a write under way).
+            if valid_key(&key) && entry.metadata().await?.modified()? < before {
+                keys.push(key);
+            }
+        }
+        Ok(keys)
     }
 }
 

@@ -10,7 +10,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::{DELETION_GRACE_DAYS, DeviceView, device_summary_in};
+use super::{DELETION_GRACE_DAYS, DeviceView, device_summary_in, entities::data_export};
 use crate::{
     AppError,
     account::ssr::{
@@ -30,6 +30,9 @@ const RETENTION_EVERY: StdDuration = StdDuration::from_secs(3600);
 /// Used or expired email links are kept this long (to answer "this link was already used"),
 /// then deleted.
 const SPENT_TOKENS_KEPT_DAYS: i64 = 7;
+/// A stored file no row names is deleted once it is this old (a file is written just before
+/// its row, so a younger one may be an upload or an export under way).
+pub const ORPHANS_AFTER_DAYS: i64 = 1;
 /// How long an email written to the outbox (a server without SMTP) is kept.
 pub const OUTBOX_KEPT_DAYS: i64 = 7;
 
@@ -190,6 +193,7 @@ pub struct PurgeReport {
     pub exports_deleted: u64,
     pub send_counts_deleted: u64,
     pub outbox_emails_deleted: u64,
+    pub orphan_files_deleted: u64,
 }
 
 /// The retention job, at the instant `now` (injected, so tests can move time on):
@@ -266,12 +270,60 @@ pub async fn purge(
         .exec(db)
         .await?
         .rows_affected;
+    let written_before = std::time::SystemTime::from(now - Duration::days(ORPHANS_AFTER_DAYS));
+    report.orphan_files_deleted = sweep_orphans(db, store, written_before).await?;
     if let Some(dir) = outbox {
         let before = std::time::SystemTime::from(now - Duration::days(OUTBOX_KEPT_DAYS));
         report.outbox_emails_deleted = crate::mail::purge_outbox(dir, before)
             .map_err(|e| AppError::internal_while("deleting old emails from the outbox", e))?;
     }
     Ok(report)
+}
+
+/// Deletes the stored files written before `before` that no picture or data export names
+/// (left by a process that died between writing a file and its row, or failed to delete
+/// one); answers how many.
+async fn sweep_orphans(
+    db: &DatabaseConnection,
+    store: &dyn BlobStore,
+    before: std::time::SystemTime,
+) -> Result<u64, AppError> {
+    let candidates = store
+        .written_before(before)
+        .await
+        .map_err(|e| AppError::internal_while("listing stored files", e))?;
+    let mut deleted = 0;
+    for chunk in candidates.chunks(500) {
+        let mut named: std::collections::HashSet<String> = letter_image::Entity::find()
+            .select_only()
+            .column(letter_image::Column::StorageKey)
+            .filter(letter_image::Column::StorageKey.is_in(chunk.iter().cloned()))
+            .into_tuple::<String>()
+            .all(db)
+            .await?
+            .into_iter()
+            .collect();
+        named.extend(
+            data_export::Entity::find()
+                .select_only()
+                .column(data_export::Column::StorageKey)
+                .filter(data_export::Column::StorageKey.is_in(chunk.iter().cloned()))
+                .into_tuple::<Option<String>>()
+                .all(db)
+                .await?
+                .into_iter()
+                .flatten(),
+        );
+        for key in chunk.iter().filter(|k| !named.contains(*k)) {
+            store
+                .delete(key)
+                .await
+                .map_err(|e| AppError::internal_while("deleting an orphaned file", e))?;
+            tracing::info!(%key, "deleted a stored file no row names");
+            deleted += 1;
+        }
+    }
+    Ok(deleted)
 }
 
 /// Erases one closed account; answers how many files it deleted.

@@ -864,6 +864,47 @@ async fn the_retention_job_deletes_outbox_emails_after_a_week() {
     assert!(!written[0].exists());
 }
 
+/// Issue 28, item 4: a stored file no row names (a process died between writing it and its
+/// row) is swept once it is a day old; pictures in use and recent files stay.
+#[tokio::test]
+async fn the_retention_job_sweeps_files_no_row_names() {
+    let app = spawn().await;
+    verified_user(&app, "ann", "ann@example.com").await;
+    let (_, in_use) = letter_with_image(&app, &app.client, "Kept", false).await;
+    let uploads = app.data_dir().join("uploads");
+    let two_days_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(2 * 86_400);
+    let age = |name: &str| {
+        std::fs::File::options()
+            .write(true)
+            .open(uploads.join(name))
+            .unwrap()
+            .set_modified(two_days_ago)
+            .unwrap();
+    };
+    std::fs::write(uploads.join("0a1b2c3d4e5f.png"), b"left behind").unwrap();
+    std::fs::write(uploads.join("9f8e7d6c5b4a.png"), b"being written").unwrap();
+    age("0a1b2c3d4e5f.png");
+    age(&in_use);
+
+    let store = app::letters::storage::LocalDir::new(uploads.clone()).unwrap();
+    let r = purge(&app.db, &store, None, Duration::days(14), Utc::now())
+        .await
+        .unwrap();
+    assert_eq!(r.orphan_files_deleted, 1, "{r:?}");
+    assert!(
+        !uploads.join("0a1b2c3d4e5f.png").exists(),
+        "the old orphan is gone"
+    );
+    assert!(
+        uploads.join("9f8e7d6c5b4a.png").exists(),
+        "a recent file may be an upload under way"
+    );
+    assert!(
+        file_exists(&app, &in_use),
+        "a picture in use stays, however old"
+    );
+}
+
 #[tokio::test]
 async fn logging_in_during_the_grace_period_restores_the_account() {
     let app = spawn().await;
