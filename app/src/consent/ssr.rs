@@ -163,6 +163,16 @@ pub async fn save(choices: ConsentChoices, from_settings: bool) -> Result<Consen
     let accounts = crate::account::ssr::accounts()?;
     let user = current_user().await?;
     let anon_id = presented().map_or_else(|| Uuid::new_v4().to_string(), |s| s.anon_id);
+    // Every answer is a row kept for 13 months: a client that keeps answering (a script;
+    // each request without the cookie is a new visitor) is stopped before the table grows.
+    let who = user
+        .as_ref()
+        .map_or_else(crate::request::client_ip, |u| format!("user:{}", u.id));
+    accounts.limiter.take(
+        crate::account::ssr::limiter::Scope::Consent,
+        &who,
+        accounts.settings.limits.consent_records_per_client,
+    )?;
     consent_record::ActiveModel {
         id: Set(Uuid::new_v4()),
         user_id: Set(user.as_ref().map(|u| u.id)),

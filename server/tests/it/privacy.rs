@@ -714,6 +714,19 @@ async fn a_public_letter_hidden_by_moderation_is_erased_with_its_author() {
     assert!(!file_exists(&app, &hidden_file));
 }
 
+/// Waits until the scheduler has recorded `id` as delivered (its email is written first, so
+/// a link in it answers only once this is done).
+async fn wait_until_delivered(app: &TestApp, id: Uuid) {
+    for _ in 0..600 {
+        let view = app.call(GetLetter { id: id.to_string() }).await.unwrap();
+        if view.status == app::letters::LetterStatus::Delivered {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("letter {id} was not recorded as delivered within a minute");
+}
+
 /// Issue 28, item 4: once its author closes the account, a letter's page no longer names
 /// them to its recipients, though the letter stays readable through the grace period.
 #[tokio::test]
@@ -726,7 +739,7 @@ async fn a_closed_accounts_name_is_not_shown_on_its_letters_pages() {
         email: "bob@example.com".into(),
         phone: String::new(),
     }];
-    app.call(input).await.unwrap();
+    let id = app.call(input).await.unwrap().id;
     app.db
         .execute_unprepared("UPDATE letter_recipient SET next_attempt_ms = 0")
         .await
@@ -737,6 +750,7 @@ async fn a_closed_accounts_name_is_not_shown_on_its_letters_pages() {
         .pop()
         .unwrap()
         .link("/l/");
+    wait_until_delivered(&app, id).await;
     let page = |app: &TestApp| {
         let (client, link) = (app.new_client(), link.clone());
         async move {
@@ -806,16 +820,7 @@ async fn a_pictures_file_name_is_shown_to_its_author_only() {
         .pop()
         .unwrap()
         .link("/l/");
-    let mut delivered = false;
-    for _ in 0..600 {
-        let view = app.call(GetLetter { id: id.to_string() }).await.unwrap();
-        if view.status == app::letters::LetterStatus::Delivered {
-            delivered = true;
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    assert!(delivered, "the letter was delivered");
+    wait_until_delivered(&app, id).await;
     let public_id = letter::Entity::find_by_id(id)
         .one(&app.db)
         .await
@@ -1025,6 +1030,37 @@ fn consent(choice: &str, statistics: bool, source: Option<&str>) -> SaveConsent 
         improvement: None,
         source: source.map(Into::into),
     }
+}
+
+/// Issue 28, item 5: every answer to the privacy dialog is a row kept for 13 months, so a
+/// client that keeps answering (each request without the cookie is a new visitor) is
+/// stopped at the configured number of records, with a clear answer and nothing written.
+#[tokio::test]
+async fn privacy_answers_are_recorded_at_most_so_often_per_client() {
+    let app = TestApp::spawn_with(TestOptions {
+        config: json!({ "limits": { "consent_records_per_client": { "max": 3, "window_secs": 3600 } } }),
+        ..TestOptions::default()
+    })
+    .await;
+    for i in 0..3 {
+        let (status, _, body) = app
+            .call_as(&app.new_client(), consent("all", true, None), &[])
+            .await;
+        assert_eq!(status, StatusCode::OK, "answer {i}: {body}");
+    }
+    let (status, _, body) = app
+        .call_as(&app.new_client(), consent("all", true, None), &[])
+        .await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
+    let records = consent_record::Entity::find().all(&app.db).await.unwrap();
+    assert_eq!(records.len(), 3, "nothing written past the limit");
+
+    // A signed-in person is counted by account, not by the shared address.
+    verified_user(&app, "ann", "ann@example.com").await;
+    let (status, _, body) = app
+        .call_as(&app.client, consent("all", true, None), &[])
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
 }
 
 #[tokio::test]

@@ -51,6 +51,9 @@ pub struct AuthLimits {
     pub likes_per_account: Limit,
     /// Reports of wall letters per account.
     pub reports_per_account: Limit,
+    /// Privacy choices recorded (rows of `consent_record`) per client address, or per
+    /// account when signed in.
+    pub consent_records_per_client: Limit,
 }
 
 impl Default for AuthLimits {
@@ -65,6 +68,7 @@ impl Default for AuthLimits {
             publishes_per_account: Limit::new(10, 24 * 60 * 60),
             likes_per_account: Limit::new(60, 60 * 60),
             reports_per_account: Limit::new(10, 60 * 60),
+            consent_records_per_client: Limit::new(300, 60 * 60),
         }
     }
 }
@@ -81,6 +85,7 @@ pub enum Scope {
     Publish,
     Like,
     Report,
+    Consent,
 }
 
 struct Window {
