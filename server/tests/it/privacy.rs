@@ -1285,6 +1285,51 @@ async fn finished_export(app: &TestApp, client: &reqwest::Client) -> ExportView 
     panic!("the export took longer than 30 s");
 }
 
+/// Issue 28, item 5: requests at once start one build (they raced: each started its own),
+/// and a built export can be asked for again only after ten minutes.
+#[tokio::test]
+async fn exports_start_once_however_many_are_asked_for_and_at_most_every_ten_minutes() {
+    let app = spawn().await;
+    verified_user(&app, "ann", "ann@example.com").await;
+    let asked = futures::future::join_all((0..6).map(|_| app.call(RequestExport {}))).await;
+    let ids: std::collections::HashSet<String> = asked.into_iter().map(|a| a.unwrap().id).collect();
+    assert_eq!(ids.len(), 1, "one export for six requests at once");
+    let rows = data_export::Entity::find().all(&app.db).await.unwrap();
+    assert_eq!(rows.len(), 1);
+
+    let mut ready = false;
+    for _ in 0..300 {
+        let now = app.call(ExportStatus {}).await.unwrap().unwrap();
+        if now.status == ExportState::Ready {
+            ready = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(ready, "the export was built");
+    let (status, headers, body) = app.call_raw(RequestExport {}).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
+    let retry: u64 = headers["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!((1..=600).contains(&retry), "{retry}");
+
+    // Ten minutes on, a new export replaces it.
+    data_export::Entity::update_many()
+        .col_expr(
+            data_export::Column::CreatedMs,
+            Expr::value(Utc::now().timestamp_millis() - 11 * 60 * 1000),
+        )
+        .exec(&app.db)
+        .await
+        .unwrap();
+    let again = app.call(RequestExport {}).await.unwrap();
+    assert!(!ids.contains(&again.id));
+    let rows = data_export::Entity::find().all(&app.db).await.unwrap();
+    assert_eq!(
+        rows.iter().map(|r| r.id.to_string()).collect::<Vec<_>>(),
+        vec![again.id]
+    );
+}
+
 /// Every entry of a ZIP, by name.
 fn unzip(bytes: &[u8]) -> std::collections::BTreeMap<String, Vec<u8>> {
     use std::io::Read;

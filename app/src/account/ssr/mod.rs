@@ -586,3 +586,45 @@ pub async fn update_profile(username: &str, phone: Option<&str>) -> Result<UserV
     })?;
     Ok(view(&user))
 }
+
+/// Makes the account's row the lock for the rest of `txn`: a second transaction that does
+/// the same waits here until `txn` ends. Checks that must hold across requests (a letter's
+/// picture count, the storage quota, recipients per day) count and write after this, so
+/// two requests at once cannot both pass on the same count (a data export started once). PostgreSQL locks the row
+/// (`FOR NO KEY UPDATE`, which still lets other transactions insert rows that refer to
+/// it); SQLite has no row locks, so a write that changes nothing takes its one write lock
+/// now rather than at the transaction's first real write. Call it first in `txn`: on
+/// SQLite a transaction that has read before it asks to write cannot wait for the lock.
+pub async fn lock_account(txn: &sea_orm::DatabaseTransaction, user: Uuid) -> Result<(), AppError> {
+    use sea_orm::{
+        ConnectionTrait, QuerySelect,
+        sea_query::{Expr, LockType},
+    };
+    let found = match txn.get_database_backend() {
+        sea_orm::DbBackend::Sqlite => {
+            user_account::Entity::update_many()
+                .col_expr(
+                    user_account::Column::CreatedAt,
+                    Expr::col(user_account::Column::CreatedAt),
+                )
+                .filter(user_account::Column::Id.eq(user))
+                .exec(txn)
+                .await?
+                .rows_affected
+                > 0
+        }
+        _ => user_account::Entity::find_by_id(user)
+            .select_only()
+            .column(user_account::Column::Id)
+            .lock(LockType::NoKeyUpdate)
+            .into_tuple::<Uuid>()
+            .one(txn)
+            .await?
+            .is_some(),
+    };
+    if found {
+        Ok(())
+    } else {
+        Err(AppError::Unauthorized)
+    }
+}

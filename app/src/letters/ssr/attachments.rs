@@ -98,7 +98,7 @@ async fn record_image(
     mut row: letter_image::ActiveModel,
 ) -> Result<letter_image::Model, AppError> {
     let txn = db.begin().await?;
-    lock_account(&txn, user).await?;
+    crate::account::ssr::lock_account(&txn, user).await?;
     let checked = async {
         ensure_editable(&own_letter(&txn, user, letter_id).await?, "image")?;
         let count = images_on(&txn, letter_id).await?;

@@ -91,7 +91,7 @@ pub async fn save(
     }
 
     let txn = db.begin().await?;
-    lock_account(&txn, user).await?;
+    crate::account::ssr::lock_account(&txn, user).await?;
     if schedule {
         let letter = existing.as_ref().map(|l| l.id);
         let charged = take_allowance(&txn, &letters, user, letter, &recipients, now).await;
@@ -155,7 +155,7 @@ pub const RECIPIENTS_WINDOW_MS: i64 = 24 * 60 * 60 * 1000;
 /// `letters.recipients_per_day` people in any 24 hours, or refuses it (on `recipients`).
 /// People the letter is already scheduled to are not charged again, so changing the words
 /// or the time of a scheduled letter costs nothing. Called under the account's lock
-/// ([`lock_account`]), so requests at once cannot spend the same allowance twice.
+/// ([`crate::account::ssr::lock_account`]), so requests at once cannot spend the same allowance twice.
 async fn take_allowance(
     txn: &DatabaseTransaction,
     letters: &Letters,

@@ -26,8 +26,8 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, ExprTrait, QueryFilter,
-    QueryOrder,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, ExprTrait,
+    QueryFilter, QueryOrder, TransactionTrait,
     sea_query::{Query, SelectStatement},
 };
 use uuid::Uuid;
@@ -48,6 +48,8 @@ use crate::{
 pub const EXPORT_KEPT_DAYS: i64 = 7;
 /// A build whose row has not moved for this long was interrupted (the process stopped).
 pub const STALLED_AFTER_MS: i64 = 5 * 60 * 1000;
+/// A new export may be asked for this long after the last one that was built.
+pub const EXPORT_EVERY_MS: i64 = 10 * 60 * 1000;
 
 /// The owner's view of an export row at `now`.
 pub fn view(row: &data_export::Model, timezone: &str, now: i64) -> ExportView {
@@ -82,7 +84,7 @@ pub fn view(row: &data_export::Model, timezone: &str, now: i64) -> ExportView {
 }
 
 async fn latest(
-    db: &DatabaseConnection,
+    db: &impl ConnectionTrait,
     user: Uuid,
 ) -> Result<Option<data_export::Model>, AppError> {
     Ok(data_export::Entity::find()
@@ -108,13 +110,23 @@ pub async fn request() -> Result<ExportView, AppError> {
     let db = crate::request::db()?;
     let letters = crate::letters::ssr::service()?;
     let now = now_ms();
-    if let Some(row) = latest(&db, user.id).await?
-        && row.status == ExportState::Building
-        && now - row.updated_ms <= STALLED_AFTER_MS
-    {
-        return Ok(view(&row, &user.timezone, now));
+    // Under the account's lock, so requests at once start one build, not one each.
+    let txn = db.begin().await?;
+    crate::account::ssr::lock_account(&txn, user.id).await?;
+    if let Some(row) = latest(&txn, user.id).await? {
+        if row.status == ExportState::Building && now - row.updated_ms <= STALLED_AFTER_MS {
+            txn.commit().await?;
+            return Ok(view(&row, &user.timezone, now));
+        }
+        // Each build reads every row the account has: at most one per EXPORT_EVERY_MS.
+        let wait = row.created_ms + EXPORT_EVERY_MS - now;
+        if row.status == ExportState::Ready && wait > 0 {
+            txn.commit().await?;
+            return Err(AppError::RateLimited {
+                retry_after_secs: u64::try_from(wait / 1000 + 1).unwrap_or(1),
+            });
+        }
     }
-    remove_all(&db, letters.store.as_ref(), user.id).await?;
     // The build runs after this request: its progress steps and the "ready" notification
     // speak the account's language, or else the one this request was made in.
     let texts = &user
@@ -139,8 +151,20 @@ pub async fn request() -> Result<ExportView, AppError> {
     };
     // Every column of the new row, as it is written.
     data_export::Entity::insert(data_export::ActiveModel::from(row.clone()).reset_all())
-        .exec_without_returning(&db)
+        .exec_without_returning(&txn)
         .await?;
+    txn.commit().await?;
+    // The previous exports go now (files first), outside the lock.
+    remove(
+        &db,
+        letters.store.as_ref(),
+        data_export::Entity::find()
+            .filter(data_export::Column::UserId.eq(user.id))
+            .filter(data_export::Column::Id.ne(id))
+            .all(&db)
+            .await?,
+    )
+    .await?;
     let db = db.clone();
     let owner = user.id;
     tokio::spawn(async move {
