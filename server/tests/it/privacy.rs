@@ -1291,8 +1291,19 @@ async fn finished_export(app: &TestApp, client: &reqwest::Client) -> ExportView 
 async fn exports_start_once_however_many_are_asked_for_and_at_most_every_ten_minutes() {
     let app = spawn().await;
     verified_user(&app, "ann", "ann@example.com").await;
+    // An empty account's export is built in milliseconds, so a request that takes the
+    // lock after the build finished is told to wait instead: either way, one build.
     let asked = futures::future::join_all((0..6).map(|_| app.call(RequestExport {}))).await;
-    let ids: std::collections::HashSet<String> = asked.into_iter().map(|a| a.unwrap().id).collect();
+    let mut ids = std::collections::HashSet::new();
+    for answer in asked {
+        match answer {
+            Ok(view) => {
+                ids.insert(view.id);
+            }
+            Err(AppError::RateLimited { .. }) => {}
+            Err(e) => panic!("{e:?}"),
+        }
+    }
     assert_eq!(ids.len(), 1, "one export for six requests at once");
     let rows = data_export::Entity::find().all(&app.db).await.unwrap();
     assert_eq!(rows.len(), 1);
