@@ -5,9 +5,11 @@
 
 use app::{AppError, account::ssr::session, privacy::export};
 use axum::{
+    body::Body,
     extract::{Path, State},
     response::{IntoResponse, Response},
 };
+use futures::TryStreamExt;
 use http::{HeaderMap, HeaderValue, StatusCode, header};
 use uuid::Uuid;
 
@@ -29,9 +31,16 @@ pub async fn download(
     }
     .await;
     match result {
-        Ok((name, bytes)) => {
-            let mut res = bytes.into_response();
+        Ok(export::Download { name, bytes, body }) => {
+            // Sent as it is read and opened, a chunk at a time. A chunk that does not open
+            // ends the transfer early, which the browser reports as a failed download.
+            let body =
+                body.inspect_err(|e| tracing::error!(error = %e, "sending an export failed"));
+            let mut res = Body::from_stream(body).into_response();
             let h = res.headers_mut();
+            if bytes > 0 {
+                h.insert(header::CONTENT_LENGTH, HeaderValue::from(bytes));
+            }
             h.insert(
                 header::CONTENT_TYPE,
                 HeaderValue::from_static("application/zip"),

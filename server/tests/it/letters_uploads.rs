@@ -14,6 +14,7 @@ use crate::{
     accounts::{PASSWORD, verified_user},
     harness::{TestApp, TestOptions},
     letters::{letter, png, stored_files, upload},
+    memory::{MEASURING, PeakMeter},
 };
 
 /// How much the server's resident memory may grow while 30 zero-filled PNGs are uploaded
@@ -100,74 +101,6 @@ async fn patient_client(app: &TestApp) -> reqwest::Client {
     let (status, _, body) = app.call_as(&client, login, &[]).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     client
-}
-
-/// The tests that measure memory take turns: each resets the process's peak.
-static MEASURING: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
-
-/// The peak resident memory of this process (the server runs in it) from `start` to
-/// `stop`: `VmHWM` after resetting it, and a sampler every 5 ms where that is not possible.
-struct PeakMeter {
-    before_kb: u64,
-    resettable: bool,
-    sampling: std::sync::Arc<std::sync::atomic::AtomicBool>,
-    sampler: std::thread::JoinHandle<u64>,
-}
-
-impl PeakMeter {
-    fn start() -> Self {
-        use std::sync::atomic::{AtomicBool, Ordering};
-        let resettable = reset_peak_rss();
-        let before_kb = status_kb("VmRSS:").unwrap();
-        let sampling = std::sync::Arc::new(AtomicBool::new(true));
-        let sampler = {
-            let sampling = sampling.clone();
-            std::thread::spawn(move || {
-                let mut max = 0;
-                while sampling.load(Ordering::Relaxed) {
-                    max = max.max(status_kb("VmRSS:").unwrap_or(0));
-                    std::thread::sleep(Duration::from_millis(5));
-                }
-                max
-            })
-        };
-        Self {
-            before_kb,
-            resettable,
-            sampling,
-            sampler,
-        }
-    }
-
-    /// Answers (before, peak, growth) in MiB.
-    fn stop(self) -> (u64, u64, u64) {
-        self.sampling
-            .store(false, std::sync::atomic::Ordering::Relaxed);
-        let sampled = self.sampler.join().unwrap();
-        let peak = if self.resettable {
-            status_kb("VmHWM:").unwrap().max(sampled)
-        } else {
-            sampled
-        };
-        (
-            self.before_kb / 1024,
-            peak / 1024,
-            peak.saturating_sub(self.before_kb) / 1024,
-        )
-    }
-}
-
-/// `kB` of one line of `/proc/self/status` (Linux).
-fn status_kb(key: &str) -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with(key))?;
-    line.split_whitespace().nth(1)?.parse().ok()
-}
-
-/// Resets the process's peak resident size (`VmHWM`) to its current size, so a later
-/// `VmHWM` is the peak of what follows. Answers false where that is not possible.
-fn reset_peak_rss() -> bool {
-    std::fs::write("/proc/self/clear_refs", "5").is_ok()
 }
 
 #[tokio::test]

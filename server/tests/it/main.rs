@@ -11,6 +11,7 @@
 mod fixtures;
 mod harness;
 mod mail;
+mod memory;
 
 mod accounts;
 mod conformance;
@@ -18,6 +19,7 @@ mod csrf;
 mod delivery_crash;
 mod diary;
 mod errors;
+mod exports;
 mod focus;
 mod hardening;
 mod health;

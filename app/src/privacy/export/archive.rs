@@ -1,12 +1,15 @@
-//! Writing the archive: the in-memory ZIP, its tables as JSON and CSV, and its time format.
+//! Writing the archive: the ZIP, its tables as JSON and CSV, and its time format.
 
-use std::io::{Cursor, Write};
+use std::io::Write;
 
 use chrono::{DateTime, FixedOffset, Utc};
 use serde_json::Value;
-use zip::{CompressionMethod, ZipWriter, write::SimpleFileOptions};
+use zip::{
+    CompressionMethod, ZipWriter,
+    write::{SimpleFileOptions, StreamWriter},
+};
 
-use crate::AppError;
+use crate::{AppError, letters::storage::Spool};
 
 /// A row of an exported table, as `export_row!` declares it.
 pub(super) trait Row: serde::Serialize {
@@ -46,15 +49,34 @@ pub(super) fn stamp_opt(t: Option<DateTime<FixedOffset>>) -> Value {
     t.map_or(Value::Null, stamp)
 }
 
-/// A ZIP being written in memory.
+/// A ZIP being written to a spool of the blob store (a piece at a time, never whole in
+/// memory), in the streaming form: sizes and checksums follow each file.
 pub(super) struct Archive {
-    zip: ZipWriter<Cursor<Vec<u8>>>,
+    zip: ZipWriter<StreamWriter<Counted>>,
+}
+
+/// The spool, counting the bytes of the archive.
+struct Counted {
+    spool: Box<dyn Spool>,
+    bytes: u64,
+}
+
+impl Write for Counted {
+    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
+        let n = self.spool.write(data)?;
+        self.bytes += n as u64;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.spool.flush()
+    }
 }
 
 impl Archive {
-    pub(super) fn new() -> Self {
+    pub(super) fn new(spool: Box<dyn Spool>) -> Self {
         Self {
-            zip: ZipWriter::new(Cursor::new(Vec::new())),
+            zip: ZipWriter::new_stream(Counted { spool, bytes: 0 }),
         }
     }
 
@@ -108,11 +130,14 @@ impl Archive {
         self.file(name, csv(R::COLUMNS, &rows).as_bytes(), true)
     }
 
-    pub(super) fn finish(self) -> Result<Vec<u8>, AppError> {
-        self.zip
+    /// Ends the archive: answers the spool to commit, and the archive's size in bytes.
+    pub(super) fn finish(self) -> Result<(Box<dyn Spool>, u64), AppError> {
+        let counted = self
+            .zip
             .finish()
-            .map(Cursor::into_inner)
-            .map_err(|e| AppError::internal_while("closing the archive", e))
+            .map_err(|e| AppError::internal_while("closing the archive", e))?
+            .into_inner();
+        Ok((counted.spool, counted.bytes))
     }
 }
 

@@ -40,7 +40,10 @@ use crate::{
     AppError,
     account::ssr::{entities::user_account, require_user},
     i18n::{Lang, account::Account as AccountTexts, fill},
-    letters::{ssr::Letters, storage::BlobStore},
+    letters::{
+        ssr::Letters,
+        storage::{BlobStore, ByteStream, Spool},
+    },
     notifications::Kind,
 };
 
@@ -237,15 +240,23 @@ async fn remove(
     Ok(n)
 }
 
-/// The archive's bytes for its owner, with the name to save it under. Someone else's export,
-/// or one not ready, is "not found"; one past its link's end is `Gone`.
+/// An archive on its way to its owner: the name to save it under, its size, and its bytes
+/// as they are read from the store.
+pub struct Download {
+    pub name: String,
+    pub bytes: u64,
+    pub body: ByteStream,
+}
+
+/// The archive for its owner. Someone else's export, or one not ready, is "not found"; one
+/// past its link's end is `Gone`.
 pub async fn download(
     db: &DatabaseConnection,
     store: &dyn BlobStore,
     user: &user_account::Model,
     id: Uuid,
     now: i64,
-) -> Result<(String, Vec<u8>), AppError> {
+) -> Result<Download, AppError> {
     let row = data_export::Entity::find_by_id(id)
         .filter(data_export::Column::UserId.eq(user.id))
         .one(db)
@@ -258,7 +269,7 @@ pub async fn download(
     if row.expires_ms.is_none_or(|e| e <= now) {
         return Err(AppError::Gone);
     }
-    let bytes = store.get(key).await.map_err(|_| AppError::Gone)?;
+    let body = store.stream(key).await.map_err(|_| AppError::Gone)?;
     let day = DateTime::<Utc>::from_timestamp_millis(row.created_ms)
         .unwrap_or_default()
         .format("%Y-%m-%d");
@@ -273,7 +284,11 @@ pub async fn download(
     } else {
         format!("ripen-export-{who}-{day}.zip")
     };
-    Ok((name, bytes))
+    Ok(Download {
+        name,
+        bytes: row.bytes.and_then(|b| u64::try_from(b).ok()).unwrap_or(0),
+        body,
+    })
 }
 
 /// Records the builder's progress on its row, in the owner's words.
@@ -303,16 +318,21 @@ async fn run(
     id: Uuid,
     texts: &'static AccountTexts,
 ) -> Result<(), AppError> {
-    let store = &letters.store;
     let progress = Progress { db, id, texts };
-    let bytes = build(db, letters, user, &progress).await?;
-    progress.step(98, texts.step_saving).await?;
     let key = format!("{id}.zip");
-    let size = bytes.len() as i64;
-    store
-        .put(&key, bytes)
+    // Written to the store's spool as it is built: however large, never whole in memory.
+    let spool = letters
+        .store
+        .spool(&key)
+        .await
+        .map_err(|e| AppError::internal_while("starting an export file", e))?;
+    let (spool, size) = build(db, letters, user, &progress, Archive::new(spool)).await?;
+    progress.step(98, texts.step_saving).await?;
+    spool
+        .commit()
         .await
         .map_err(|e| AppError::internal_while("storing an export", e))?;
+    let size = i64::try_from(size).unwrap_or(i64::MAX);
     // The notification first: once the row says "ready", the owner may look for it.
     let body = fill(texts.export_ready_body, &[("days", &EXPORT_KEPT_DAYS)]);
     if let Err(e) = crate::notifications::ssr::notify(
@@ -356,8 +376,8 @@ async fn build(
     service: &Letters,
     user: Uuid,
     progress: &Progress<'_>,
-) -> Result<Vec<u8>, AppError> {
-    let mut zip = Archive::new();
+    mut zip: Archive,
+) -> Result<(Box<dyn Spool>, u64), AppError> {
     zip.file("README.txt", README.as_bytes(), true)?;
 
     // Profile, settings, privacy choices and devices.

@@ -12,6 +12,10 @@
 //! The key file is text, one key a line: `<kind> <number> <base64 of 32 bytes>`, with `#`
 //! comments. See `system::keys` for where it lives and how it is checked at start-up.
 
+mod stream;
+
+pub use stream::{HEADER as STREAM_HEADER, Opener, SEALED_CHUNK, SealWriter, Sealer, is_stream};
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::RwLock;
@@ -450,6 +454,9 @@ impl Keyring {
 
     /// The bytes of the blob named `name`; a blob stored before sealing is returned as it is.
     pub fn open_blob(&self, name: &str, stored: Vec<u8>) -> Result<Vec<u8>, SealError> {
+        if is_stream(&stored) {
+            return self.open_stream(name, &stored);
+        }
         let Some(n) = blob_key(&stored) else {
             return Ok(stored);
         };
@@ -496,7 +503,9 @@ impl Keyring {
 
 /// The key number of a sealed blob; `None` for a blob stored before sealing.
 pub fn blob_key(stored: &[u8]) -> Option<u32> {
-    if stored.len() >= 8 + NONCE && stored.starts_with(BLOB_MAGIC) {
+    if (stored.len() >= 8 + NONCE && stored.starts_with(BLOB_MAGIC))
+        || (stored.len() >= STREAM_HEADER && is_stream(stored))
+    {
         let n: [u8; 4] = stored.get(4..8)?.try_into().ok()?;
         Some(u32::from_be_bytes(n))
     } else {
