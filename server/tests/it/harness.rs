@@ -222,6 +222,23 @@ impl TestApp {
     }
 
     /// Waits for `count` emails to `to` and returns them, oldest first.
+    /// Waits until the signed-in author's letter `id` is recorded as delivered (its links
+    /// open only then). A hang guard of a minute, not a deadline.
+    pub async fn wait_until_delivered(&self, id: impl std::fmt::Display) {
+        let id = id.to_string();
+        for _ in 0..600 {
+            let view = self
+                .call(app::letters::GetLetter { id: id.clone() })
+                .await
+                .unwrap();
+            if view.status == app::letters::LetterStatus::Delivered {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        panic!("letter {id} was not recorded as delivered within a minute");
+    }
+
     pub async fn emails_to(&self, to: &str, count: usize) -> Vec<crate::mail::Received> {
         crate::mail::wait_for(&self.mail_dir, to, count).await
     }

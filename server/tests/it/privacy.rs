@@ -303,6 +303,21 @@ async fn letter_with_image(
     (view.id, key)
 }
 
+/// The retention job as the server runs it (sessions end after 14 idle days), `days` from
+/// now.
+async fn retention_in(app: &TestApp, days: i64) -> app::privacy::ssr::PurgeReport {
+    let store = app::letters::storage::LocalDir::new(app.data_dir().join("uploads")).unwrap();
+    purge(
+        &app.db,
+        &store,
+        None,
+        Duration::days(14),
+        Utc::now() + Duration::days(days),
+    )
+    .await
+    .unwrap()
+}
+
 fn file_exists(app: &TestApp, key: &str) -> bool {
     app.data_dir().join("uploads").join(key).exists()
 }
@@ -577,11 +592,7 @@ async fn closing_an_account_ends_it_at_once_and_the_retention_job_erases_it_afte
     );
 
     // Day 29: the retention job leaves the closed account alone (a login could restore it).
-    let store = app::letters::storage::LocalDir::new(app.data_dir().join("uploads")).unwrap();
-    let idle = Duration::days(14);
-    let r = purge(&app.db, &store, None, idle, Utc::now() + Duration::days(29))
-        .await
-        .unwrap();
+    let r = retention_in(&app, 29).await;
     assert_eq!(r.accounts_erased, 0);
     // Bob's session is past its 14-day idle limit by then: the job deletes it, and with it
     // the address it was last used from.
@@ -596,9 +607,7 @@ async fn closing_an_account_ends_it_at_once_and_the_retention_job_erases_it_afte
     assert!(file_exists(&app, &export_file));
 
     // Day 31: erased. No row anywhere references ann or mentions her address or her words.
-    let r = purge(&app.db, &store, None, idle, Utc::now() + Duration::days(31))
-        .await
-        .unwrap();
+    let r = retention_in(&app, 31).await;
     assert_eq!(r.accounts_erased, 1);
     assert_eq!(r.files_deleted, 2, "{r:?}");
     let after = rows_of(&app, ann).await;
@@ -686,16 +695,7 @@ async fn a_public_letter_hidden_by_moderation_is_erased_with_its_author() {
         .await
         .unwrap();
 
-    let store = app::letters::storage::LocalDir::new(app.data_dir().join("uploads")).unwrap();
-    let r = purge(
-        &app.db,
-        &store,
-        None,
-        Duration::days(14),
-        Utc::now() + Duration::days(31),
-    )
-    .await
-    .unwrap();
+    let r = retention_in(&app, 31).await;
     assert_eq!(r.accounts_erased, 1);
     assert_eq!(r.files_deleted, 1, "the hidden letter's picture: {r:?}");
     let left: Vec<Uuid> = letter::Entity::find()
@@ -712,19 +712,6 @@ async fn a_public_letter_hidden_by_moderation_is_erased_with_its_author() {
     );
     assert!(file_exists(&app, &shown_file));
     assert!(!file_exists(&app, &hidden_file));
-}
-
-/// Waits until the scheduler has recorded `id` as delivered (its email is written first, so
-/// a link in it answers only once this is done).
-async fn wait_until_delivered(app: &TestApp, id: Uuid) {
-    for _ in 0..600 {
-        let view = app.call(GetLetter { id: id.to_string() }).await.unwrap();
-        if view.status == app::letters::LetterStatus::Delivered {
-            return;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    panic!("letter {id} was not recorded as delivered within a minute");
 }
 
 /// Issue 28, item 4: once its author closes the account, a letter's page no longer names
@@ -750,7 +737,7 @@ async fn a_closed_accounts_name_is_not_shown_on_its_letters_pages() {
         .pop()
         .unwrap()
         .link("/l/");
-    wait_until_delivered(&app, id).await;
+    app.wait_until_delivered(id).await;
     let page = |app: &TestApp| {
         let (client, link) = (app.new_client(), link.clone());
         async move {
@@ -820,7 +807,7 @@ async fn a_pictures_file_name_is_shown_to_its_author_only() {
         .pop()
         .unwrap()
         .link("/l/");
-    wait_until_delivered(&app, id).await;
+    app.wait_until_delivered(id).await;
     let public_id = letter::Entity::find_by_id(id)
         .one(&app.db)
         .await
@@ -891,10 +878,7 @@ async fn the_retention_job_sweeps_files_no_row_names() {
     age("0a1b2c3d4e5f.png");
     age(&in_use);
 
-    let store = app::letters::storage::LocalDir::new(uploads.clone()).unwrap();
-    let r = purge(&app.db, &store, None, Duration::days(14), Utc::now())
-        .await
-        .unwrap();
+    let r = retention_in(&app, 0).await;
     assert_eq!(r.orphan_files_deleted, 1, "{r:?}");
     assert!(
         !uploads.join("0a1b2c3d4e5f.png").exists(),
@@ -966,16 +950,7 @@ async fn logging_in_during_the_grace_period_restores_the_account() {
         .unwrap();
     assert_eq!(view.status, app::letters::LetterStatus::Cancelled);
     // The retention job no longer considers it.
-    let store = app::letters::storage::LocalDir::new(app.data_dir().join("uploads")).unwrap();
-    let r = purge(
-        &app.db,
-        &store,
-        None,
-        Duration::days(14),
-        Utc::now() + Duration::days(31),
-    )
-    .await
-    .unwrap();
+    let r = retention_in(&app, 31).await;
     assert_eq!(r.accounts_erased, 0);
     assert!(
         user_account::Entity::find_by_id(ann)
@@ -1162,16 +1137,7 @@ async fn privacy_choices_are_asked_once_recorded_per_browser_and_account_and_ask
     );
 
     // Anonymous records are deleted after 13 months; an account's stay with the account.
-    let store = app::letters::storage::LocalDir::new(app.data_dir().join("uploads")).unwrap();
-    let r = purge(
-        &app.db,
-        &store,
-        None,
-        Duration::days(14),
-        Utc::now() + Duration::days(396),
-    )
-    .await
-    .unwrap();
+    let r = retention_in(&app, 396).await;
     assert_eq!(r.consent_records_deleted, 1);
     let left = consent_record::Entity::find().all(&app.db).await.unwrap();
     assert_eq!(left.len(), 1);
@@ -1571,10 +1537,7 @@ async fn a_data_export_holds_every_kind_of_the_owners_data_and_nothing_of_anyone
     assert_eq!(res.status(), StatusCode::GONE);
     let expired = app.call(ExportStatus {}).await.unwrap();
     assert_eq!(expired.map(|v| v.status), Some(ExportState::Expired));
-    let store = app::letters::storage::LocalDir::new(app.data_dir().join("uploads")).unwrap();
-    let r = purge(&app.db, &store, None, Duration::days(14), Utc::now())
-        .await
-        .unwrap();
+    let r = retention_in(&app, 0).await;
     assert_eq!(r.exports_deleted, 1, "{r:?}");
     assert!(!file_exists(&app, &key));
     assert_eq!(app.call(ExportStatus {}).await.unwrap(), None);

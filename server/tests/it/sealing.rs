@@ -185,7 +185,7 @@ async fn a_database_dump_and_the_picture_files_reveal_no_letter() {
         mail[0].subject.contains("Saffron kite festival"),
         "delivered as written"
     );
-    wait_until_delivered(&app, &delivered).await;
+    app.wait_until_delivered(&delivered).await;
     let overview = app.call(LettersOverview {}).await.unwrap();
     assert!(
         overview
@@ -247,17 +247,6 @@ fn letter_is(app: &TestApp, id: &str) -> String {
     }
 }
 
-async fn wait_until_delivered(app: &TestApp, id: &str) {
-    for _ in 0..600 {
-        let view = app.call(GetLetter { id: id.to_owned() }).await.unwrap();
-        if view.status == LetterStatus::Delivered {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("letter {id} was not marked delivered within a minute");
-}
-
 /// The `ripen` command against the test server's database and data directory.
 fn ripen(app: &TestApp, args: &[&str]) -> std::process::Command {
     let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_ripen"));
@@ -294,7 +283,7 @@ async fn after_a_key_rotation_old_letters_open_and_deliver_and_old_links_work() 
     make_due(&app).await;
     let old_mail = app.emails_to("bob@example.com", 1).await.pop().unwrap();
     let old_link = old_mail.link("/l/");
-    wait_until_delivered(&app, &first).await;
+    app.wait_until_delivered(&first).await;
     let (second, picture) = letter_with_picture(
         &app,
         "Waiting through it",
@@ -373,7 +362,7 @@ async fn after_a_key_rotation_old_letters_open_and_deliver_and_old_links_work() 
         .iter()
         .find(|m| m.subject.contains("Waiting through it"))
         .expect("the second letter arrives");
-    wait_until_delivered(&app, &second).await;
+    app.wait_until_delivered(&second).await;
     let page = app
         .new_client()
         .get(new_mail.link("/l/"))
