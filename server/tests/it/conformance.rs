@@ -8,7 +8,8 @@
 //!   names another test of the same file;
 //! - `<module path>::tests::<test>` (or `*`): a unit test in that module of `app` or
 //!   `server` (`ripen_server` is the server crate's root);
-//! - `<name>.spec.ts`: a Playwright file; a phrase with spaces: a Playwright test title.
+//! - `<name>.spec.ts`: a Playwright file; a phrase with spaces: a Playwright test title;
+//! - `scripts/<name>`: a check script that `scripts/test` runs.
 
 use std::path::{Path, PathBuf};
 
@@ -127,6 +128,14 @@ fn every_row_of_the_privacy_conformance_table_cites_tests_that_exist() {
                 });
                 if !found {
                     problems.push(format!("{promise}: no unit test {token}"));
+                }
+            } else if let Some(script) = bare.strip_prefix("scripts/") {
+                cited += 1;
+                let runner = read(&root().join("scripts/test"));
+                if !root().join(bare).is_file() || !runner.contains(&format!("scripts/{script}")) {
+                    problems.push(format!(
+                        "{promise}: no script {token} that scripts/test runs"
+                    ));
                 }
             } else if bare.ends_with(".spec.ts") {
                 cited += 1;
