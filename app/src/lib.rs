@@ -31,6 +31,7 @@ pub mod request;
 pub mod routes;
 #[cfg(feature = "ssr")]
 pub mod seal;
+pub mod staff;
 mod stored;
 pub mod system;
 #[cfg(feature = "ssr")]

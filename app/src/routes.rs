@@ -15,6 +15,7 @@ use crate::pages::{
     letters::{LetterPage, LettersPage, ReadLetterPage},
     not_found::NotFound,
     policy::{PrivacyPage, TermsPage},
+    staff::{AccountsPage, AuditPage},
     status::Status,
     timer::TimerPage,
     wall::{ModerationPage, WallIndexPage, WallLetterPage},
@@ -35,6 +36,8 @@ pub fn AppRoutes() -> impl IntoView {
             <Route path=path!("/wall") view=WallIndexPage ssr=SsrMode::Async />
             <Route path=path!("/wall/:id") view=WallLetterPage ssr=SsrMode::Async />
             <Route path=path!("/admin/moderation") view=ModerationPage />
+            <Route path=path!("/admin/audit") view=AuditPage ssr=SsrMode::Async />
+            <Route path=path!("/admin/accounts") view=AccountsPage ssr=SsrMode::Async />
             <Route path=path!("/account") view=AccountPage />
             <Route path=path!("/signup") view=Signup />
             <Route path=path!("/login") view=LoginPage />

@@ -3,11 +3,11 @@ import { execFileSync } from "node:child_process";
 import { join } from "node:path";
 import { hydrated, letterLinkFromOutbox, signUpAndConfirm } from "./helpers";
 
-/** `ripen admin grant <name>` against the e2e server's data directory. */
+/** `ripen admin grant --role moderator <name>` against the e2e server's data directory. */
 function grantModerator(name: string) {
   const dataDir = join(process.env.E2E_OUTBOX ?? "", "..");
   const ripen = join(__dirname, "../../target/debug/ripen");
-  const out = execFileSync(ripen, ["admin", "grant", name], {
+  const out = execFileSync(ripen, ["admin", "grant", "--role", "moderator", name], {
     env: { PATH: process.env.PATH ?? "", RIPEN_DATA_DIR: dataDir, RIPEN_LOG_FILTER: "error" },
   }).toString();
   expect(out).toContain(`${name} is now a moderator`);

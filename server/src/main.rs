@@ -1,7 +1,8 @@
 //! `ripen`: starts the server.
 //!
-//! `ripen admin grant <username>` / `ripen admin revoke <username>` give or take the
-//! moderator role (the wall's moderation queue), using the same configuration.
+//! `ripen admin grant --role <role> <username>` / `ripen admin revoke --role <role> <username>`
+//! give or take a staff role (administrator, moderator, support), using the same
+//! configuration; each change is written to the audit log.
 //!
 //! `ripen keys rotate` adds a newer key of each kind to the key file and seals every
 //! letter, recipient, picture and notification with it (the old keys stay to open links
@@ -13,8 +14,11 @@
 use ripen_server::{Application, config::Config, db, shutdown_signal, telemetry};
 
 const USAGE: &str = "usage: ripen                          start the server\n       \
-                     ripen admin grant <username>   make an account a moderator\n       \
-                     ripen admin revoke <username>  take the role away\n       \
+                     ripen admin grant --role <role> <username>\n       \
+                                                    give an account a staff role:\n       \
+                                                    administrator, moderator or support\n       \
+                     ripen admin revoke --role <role> <username>\n       \
+                                                    take the role away\n       \
                      ripen keys rotate              seal with new keys from now on\n       \
                      ripen catalogue <en|zh-Hans>   print one language's texts as JSON";
 
@@ -42,8 +46,20 @@ async fn main() -> std::process::ExitCode {
         .as_slice()
     {
         [] => {}
-        ["admin", action @ ("grant" | "revoke"), username] => {
-            return admin(&config, *action == "grant", username).await;
+        [
+            "admin",
+            action @ ("grant" | "revoke"),
+            "--role",
+            role,
+            username,
+        ] => {
+            let Some(role) = app::staff::StaffRole::parse(role) else {
+                eprintln!(
+                    "ripen: no role {role:?}: the roles are administrator, moderator and support"
+                );
+                return std::process::ExitCode::from(2);
+            };
+            return admin(&config, *action == "grant", role, username).await;
         }
         ["keys", "rotate"] => return rotate_keys(&config).await,
         _ => {
@@ -96,7 +112,12 @@ fn catalogue(tag: &str) -> std::process::ExitCode {
 
 // The command's answer goes to standard output.
 #[allow(clippy::print_stdout)]
-async fn admin(config: &Config, grant: bool, username: &str) -> std::process::ExitCode {
+async fn admin(
+    config: &Config,
+    grant: bool,
+    role: app::staff::StaffRole,
+    username: &str,
+) -> std::process::ExitCode {
     let db = match db::connect_and_migrate(config).await {
         Ok(db) => db,
         Err(e) => {
@@ -104,12 +125,21 @@ async fn admin(config: &Config, grant: bool, username: &str) -> std::process::Ex
             return std::process::ExitCode::FAILURE;
         }
     };
-    match app::wall::ssr::set_admin(&db, username, grant).await {
-        Ok(()) => {
-            println!(
-                "{username} {} a moderator",
-                if grant { "is now" } else { "is no longer" }
-            );
+    let role_name = role.as_str();
+    match app::staff::ssr::set_role(&db, username, role, grant).await {
+        Ok(changed) => {
+            let a = if role_name.starts_with(['a', 'e', 'i', 'o', 'u']) {
+                "an"
+            } else {
+                "a"
+            };
+            let what = match (grant, changed) {
+                (true, true) => format!("{username} is now {a} {role_name}"),
+                (true, false) => format!("{username} was already {a} {role_name}"),
+                (false, true) => format!("{username} is no longer {a} {role_name}"),
+                (false, false) => format!("{username} was not {a} {role_name}"),
+            };
+            println!("{what} (recorded in the audit log)");
             std::process::ExitCode::SUCCESS
         }
         Err(e) => {

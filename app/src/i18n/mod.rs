@@ -29,6 +29,7 @@ pub mod mail;
 pub mod offline;
 pub mod policy;
 pub mod shell;
+pub mod staff;
 pub mod timer;
 pub mod wall;
 
@@ -125,6 +126,7 @@ pub struct Texts {
     pub diary: diary::Diary,
     pub letters: letters::Letters,
     pub wall: wall::Wall,
+    pub staff: staff::Staff,
     pub landing: landing::Landing,
     pub policy: policy::Policy,
     pub mail: mail::Mail,
@@ -140,6 +142,7 @@ pub static EN: Texts = Texts {
     diary: diary::EN,
     letters: letters::EN,
     wall: wall::EN,
+    staff: staff::EN,
     landing: landing::EN,
     policy: policy::EN,
     mail: mail::EN,
@@ -155,6 +158,7 @@ pub static ZH: Texts = Texts {
     diary: diary::ZH,
     letters: letters::ZH,
     wall: wall::ZH,
+    staff: staff::ZH,
     landing: landing::ZH,
     policy: policy::ZH,
     mail: mail::ZH,

@@ -30,6 +30,7 @@ pub fn AccountPage() -> impl IntoView {
     let consent = Resource::new(|| (), |_| get_consent());
     let consent_log = Resource::new(|| (), |_| consent_history());
     let export = Resource::new(|| (), |_| export_status());
+    let roles = Resource::new(|| (), |_| crate::staff::my_roles());
     let t = &crate::i18n::t().account;
     view! {
         <Title text=crate::i18n::t().shell.account />
@@ -43,7 +44,8 @@ pub fn AccountPage() -> impl IntoView {
                             let choices = consent.await.map(|c| c.choices).unwrap_or_default();
                             let history = consent_log.await.unwrap_or_default();
                             let export = export.await.ok().flatten();
-                            view! { <Settings user time devices choices history export /> }.into_any()
+                            let roles = roles.await.unwrap_or_default();
+                            view! { <Settings user time devices choices history export roles /> }.into_any()
                         }
                         Ok(None) => {
                             let t = &crate::i18n::t().account;
@@ -65,6 +67,7 @@ fn Settings(
     choices: ConsentChoices,
     history: Vec<ConsentRecordView>,
     export: Option<ExportView>,
+    roles: Vec<crate::staff::StaffRole>,
 ) -> impl IntoView {
     let auth = use_auth();
     let q = use_query_map();
@@ -107,6 +110,7 @@ fn Settings(
             </div>
         })}
 
+        {(!roles.is_empty()).then(|| view! { <StaffLinks roles /> })}
         <div class="settings-grid">
             <section class="card" aria-labelledby="profile-h">
                 <h2 id="profile-h">{t.profile}</h2>
@@ -444,5 +448,30 @@ fn LanguageCard() -> impl IntoView {
                     class="button button-primary" />
             </form>
         </section>
+    }
+}
+
+/// The staff pages the person's roles reach (shown to staff only).
+#[component]
+fn StaffLinks(roles: Vec<crate::staff::StaffRole>) -> impl IntoView {
+    use crate::staff::StaffRole;
+    let tx = crate::i18n::t();
+    let t = &tx.staff;
+    let admin = roles.contains(&StaffRole::Administrator);
+    let has = |r: StaffRole| admin || roles.contains(&r);
+    let names = roles
+        .iter()
+        .map(|r| crate::pages::staff::role_label(t, *r))
+        .collect::<Vec<_>>()
+        .join(", ");
+    view! {
+        <nav class="notice staff-links" aria-labelledby="staff-h">
+            <h2 id="staff-h">{t.staff}" · "{names}</h2>
+            <ul>
+                {has(StaffRole::Moderator).then(|| view! { <li><a href="/admin/moderation">{tx.wall.moderation}</a></li> })}
+                {has(StaffRole::Support).then(|| view! { <li><a href="/admin/accounts">{t.accounts_title}</a></li> })}
+                {admin.then(|| view! { <li><a href="/admin/audit">{t.audit_title}</a></li> })}
+            </ul>
+        </nav>
     }
 }

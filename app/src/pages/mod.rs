@@ -6,6 +6,7 @@ pub mod landing;
 pub mod letters;
 pub mod not_found;
 pub mod policy;
+pub mod staff;
 pub mod status;
 pub mod timer;
 pub mod wall;

@@ -194,6 +194,7 @@ pub struct PurgeReport {
     pub send_counts_deleted: u64,
     pub outbox_emails_deleted: u64,
     pub orphan_files_deleted: u64,
+    pub audit_rows_deleted: u64,
 }
 
 /// The retention job, at the instant `now` (injected, so tests can move time on):
@@ -205,7 +206,8 @@ pub struct PurgeReport {
 ///   were last used from), email links spent or expired more than a week ago, and anonymous
 ///   consent records older than 13 months, data exports whose download link ended, and
 ///   the counts of letters sent to others once they no longer count (after a day), and
-///   emails in the outbox (`outbox`, a server without SMTP) after [`OUTBOX_KEPT_DAYS`].
+///   emails in the outbox (`outbox`, a server without SMTP) after [`OUTBOX_KEPT_DAYS`],
+///   and rows of the staff audit log after `staff::ssr::AUDIT_KEPT_DAYS`.
 pub async fn purge(
     db: &DatabaseConnection,
     store: &dyn BlobStore,
@@ -272,6 +274,7 @@ pub async fn purge(
         .rows_affected;
     let written_before = std::time::SystemTime::from(now - Duration::days(ORPHANS_AFTER_DAYS));
     report.orphan_files_deleted = sweep_orphans(db, store, written_before).await?;
+    report.audit_rows_deleted = crate::staff::ssr::purge_log(db, now).await?;
     if let Some(dir) = outbox {
         let before = std::time::SystemTime::from(now - Duration::days(OUTBOX_KEPT_DAYS));
         report.outbox_emails_deleted = crate::mail::purge_outbox(dir, before)

@@ -41,24 +41,3 @@ pub mod letter_report {
 
     impl ActiveModelBehavior for ActiveModel {}
 }
-
-pub mod letter_moderation {
-    use sea_orm::entity::prelude::*;
-
-    /// `action`: hide | show.
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
-    #[sea_orm(table_name = "letter_moderation")]
-    pub struct Model {
-        #[sea_orm(primary_key, auto_increment = false)]
-        pub id: Uuid,
-        pub letter_id: Uuid,
-        pub admin_id: Option<Uuid>,
-        pub action: String,
-        pub created_ms: i64,
-    }
-
-    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-    pub enum Relation {}
-
-    impl ActiveModelBehavior for ActiveModel {}
-}

@@ -10,13 +10,17 @@ use std::collections::{HashMap, HashSet};
 use chrono::Utc;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, sea_query::OnConflict,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait, sea_query::OnConflict,
 };
 use uuid::Uuid;
 
 use super::{
     Cursor, MAX_REPORT_NOTE, ModerationItem, PAGE_SIZE, REPORT_REASONS, ReportView, WallCard,
     WallImage, WallLetter, WallPage, reason_label, topic_label,
+};
+use crate::staff::{
+    AuditAction, StaffRole,
+    ssr::{Object, last_moderation, record, require},
 };
 use crate::{
     AppError,
@@ -33,7 +37,7 @@ use crate::{
     },
 };
 
-use super::entities::{letter_like, letter_moderation, letter_report};
+use super::entities::{letter_like, letter_report};
 
 pub use crate::letters::public::{changed, generation};
 
@@ -393,21 +397,9 @@ pub async fn report(
     Ok(())
 }
 
-async fn require_admin(db: &DatabaseConnection, user: Uuid) -> Result<(), AppError> {
-    let u = user_account::Entity::find_by_id(user)
-        .one(db)
-        .await?
-        .ok_or(AppError::Unauthorized)?;
-    if u.is_admin {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden)
-    }
-}
-
 /// Letters with open reports, then hidden ones; each with who reported what.
 pub async fn queue(db: &DatabaseConnection, user: Uuid) -> Result<Vec<ModerationItem>, AppError> {
-    require_admin(db, user).await?;
+    require(db, user, StaffRole::Moderator).await?;
     let reports = letter_report::Entity::find()
         .order_by_desc(letter_report::Column::CreatedMs)
         .limit(2000)
@@ -448,16 +440,13 @@ pub async fn queue(db: &DatabaseConnection, user: Uuid) -> Result<Vec<Moderation
         .into_iter()
         .map(shown_name)
         .collect();
-    let mut last: HashMap<Uuid, letter_moderation::Model> = HashMap::new();
-    for m in letter_moderation::Entity::find()
-        .filter(letter_moderation::Column::LetterId.is_in(letters.iter().map(|l| l.id)))
-        .order_by_asc(letter_moderation::Column::CreatedMs)
-        .all(db)
+    let public_ids: Vec<String> = letters.iter().map(|l| l.public_id.clone()).collect();
+    let last: HashMap<String, (Option<Uuid>, AuditAction, i64)> = last_moderation(db, &public_ids)
         .await?
-    {
-        last.insert(m.letter_id, m);
-    }
-    let admin_ids: Vec<Uuid> = last.values().filter_map(|m| m.admin_id).collect();
+        .into_iter()
+        .map(|(id, who, what, at)| (id, (who, what, at)))
+        .collect();
+    let admin_ids: Vec<Uuid> = last.values().filter_map(|(who, _, _)| *who).collect();
     let admins: HashMap<Uuid, String> = user_account::Entity::find()
         .filter(user_account::Column::Id.is_in(admin_ids))
         .all(db)
@@ -492,18 +481,17 @@ pub async fn queue(db: &DatabaseConnection, user: Uuid) -> Result<Vec<Moderation
                         when: long_date(r.created_ms, utc),
                     })
                     .collect(),
-                last_action: last.get(&l.id).map(|m| {
-                    let admin = m
-                        .admin_id
+                last_action: last.get(&l.public_id).map(|(who, what, at)| {
+                    let admin = who
                         .and_then(|a| admins.get(&a).cloned())
                         .unwrap_or_else(|| t().wall.former_admin.into());
                     fill(
-                        if m.action == "hide" {
+                        if *what == AuditAction::WallHide {
                             t().wall.last_hidden
                         } else {
                             t().wall.last_shown
                         },
-                        &[("admin", &admin), ("date", &long_date(m.created_ms, utc))],
+                        &[("admin", &admin), ("date", &long_date(*at, utc))],
                     )
                 }),
             })
@@ -526,7 +514,7 @@ pub async fn moderate(
     id: &str,
     hide: bool,
 ) -> Result<(), AppError> {
-    require_admin(db, user).await?;
+    let role = require(db, user, StaffRole::Moderator).await?;
     let id = clean_public_id(id)?;
     let l = letter::Entity::find()
         .filter(letter::Column::PublicId.eq(id))
@@ -536,49 +524,39 @@ pub async fn moderate(
         .await?
         .ok_or(AppError::NotFound)?;
     let now = Utc::now().timestamp_millis();
+    // The change and its audit row together, or neither.
+    let txn = db.begin().await?;
     letter::Entity::update_many()
         .col_expr(
             letter::Column::HiddenMs,
             if hide { Some(now) } else { None::<i64> }.into(),
         )
         .filter(letter::Column::Id.eq(l.id))
-        .exec(db)
+        .exec(&txn)
         .await?;
     letter_report::Entity::update_many()
         .col_expr(letter_report::Column::ResolvedMs, Some(now).into())
         .filter(letter_report::Column::LetterId.eq(l.id))
         .filter(letter_report::Column::ResolvedMs.is_null())
-        .exec(db)
+        .exec(&txn)
         .await?;
-    letter_moderation::Entity::insert(letter_moderation::ActiveModel {
-        id: Set(Uuid::new_v4()),
-        letter_id: Set(l.id),
-        admin_id: Set(Some(user)),
-        action: Set(if hide { "hide" } else { "show" }.into()),
-        created_ms: Set(now),
-    })
-    .exec_without_returning(db)
+    let action = if hide {
+        AuditAction::WallHide
+    } else {
+        AuditAction::WallShow
+    };
+    record(
+        &txn,
+        Some(user),
+        Some(role),
+        action,
+        Object::Letter(&l.public_id),
+        None,
+    )
     .await?;
+    txn.commit().await?;
     changed();
     tracing::info!(letter = %l.public_id, admin = %user, hide, "wall moderation");
-    Ok(())
-}
-
-/// Grants or revokes the admin role (the server's `ripen admin` command).
-pub async fn set_admin(
-    db: &DatabaseConnection,
-    username: &str,
-    admin: bool,
-) -> Result<(), AppError> {
-    let canonical = username.trim().to_lowercase();
-    let done = user_account::Entity::update_many()
-        .col_expr(user_account::Column::IsAdmin, admin.into())
-        .filter(user_account::Column::UsernameCanonical.eq(canonical))
-        .exec(db)
-        .await?;
-    if done.rows_affected == 0 {
-        return Err(AppError::validation("username", t().wall.no_such_user));
-    }
     Ok(())
 }
 

@@ -32,4 +32,5 @@ mod privacy;
 mod process;
 mod sealing;
 mod shell;
+mod staff;
 mod wall;

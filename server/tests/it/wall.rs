@@ -25,14 +25,14 @@ use crate::{
 };
 
 /// What a seeded letter is like.
-struct Seed<'a> {
-    title: &'a str,
-    body: &'a str,
-    pen_name: Option<&'a str>,
-    public: bool,
-    status: LetterStatus,
-    delivered_ms: i64,
-    hidden: bool,
+pub(crate) struct Seed<'a> {
+    pub title: &'a str,
+    pub body: &'a str,
+    pub pen_name: Option<&'a str>,
+    pub public: bool,
+    pub status: LetterStatus,
+    pub delivered_ms: i64,
+    pub hidden: bool,
 }
 
 impl Default for Seed<'_> {
@@ -60,7 +60,7 @@ async fn user_id(app: &TestApp, username: &str) -> Uuid {
 }
 
 /// Inserts a letter by `author` as it would be after delivery; returns (id, public id).
-async fn seed(app: &TestApp, author: Uuid, s: Seed<'_>) -> (Uuid, String) {
+pub(crate) async fn seed(app: &TestApp, author: Uuid, s: Seed<'_>) -> (Uuid, String) {
     let id = Uuid::new_v4();
     let public_id = id.simple().to_string()[..16].to_owned();
     let written = s.delivered_ms - 3 * 365 * 86_400_000;
@@ -84,10 +84,10 @@ async fn seed(app: &TestApp, author: Uuid, s: Seed<'_>) -> (Uuid, String) {
     (id, public_id)
 }
 
-/// `ripen admin grant <username>` against the test server's database.
+/// `ripen admin grant --role moderator <username>` against the test server's database.
 fn ripen_admin(app: &TestApp, username: &str) -> std::process::Output {
     std::process::Command::new(env!("CARGO_BIN_EXE_ripen"))
-        .args(["admin", "grant", username])
+        .args(["admin", "grant", "--role", "moderator", username])
         .env_clear()
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
         .env("RIPEN_DATABASE_URL", &app.database_url)

@@ -29,8 +29,6 @@ pub mod user_account {
         pub timezone: String,
         /// Minutes after local midnight at which the user's day starts (0..=720).
         pub day_boundary_min: i32,
-        /// May moderate the wall (`ripen admin grant <username>`).
-        pub is_admin: bool,
         /// When the owner closed the account (epoch ms); erased after the grace period.
         pub deleted_ms: Option<i64>,
         /// `system`, `light` or `dark`.
@@ -94,7 +92,6 @@ pub mod user_account {
                 updated_at: Set(a.now),
                 timezone: Set(a.timezone),
                 day_boundary_min: Set(0),
-                is_admin: Set(false),
                 deleted_ms: Set(None),
                 theme: Set(a.theme),
                 language: Set(a.language),

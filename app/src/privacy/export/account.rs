@@ -66,7 +66,6 @@ async fn profile(db: &DatabaseConnection, user: Uuid, zip: &mut Archive) -> Resu
             "age_confirmed_at": stamp(account.age_confirmed_at),
             "terms_version_accepted": account.terms_version,
             "terms_accepted_at": stamp(account.terms_accepted_at),
-            "wall_moderator": account.is_admin,
         }),
     )?;
     let timer = focus_timer::Entity::find_by_id(user).one(db).await?;

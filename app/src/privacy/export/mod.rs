@@ -472,7 +472,8 @@ letters/letters.csv       received, pictures and wall details; and for each lett
 letters/<id>/letter.md    its text and letters/<id>/picture-<n>.<ext> its pictures
 wall/likes.json / .csv    letters on the wall you liked
 wall/reports.json / .csv  letters on the wall you reported
-wall/moderation.json/.csv what you did as a wall moderator (if you are one)
+staff/roles.json / .csv   your staff roles at Ripen (if you have any)
+staff/actions.json / .csv what you did as staff, from the audit log (if anything)
 notifications.json / .csv the notifications Ripen showed you
 
 Not included: your password (Ripen keeps only an argon2id hash of it, which is of no

@@ -1,4 +1,5 @@
-//! The wall part of the archive (likes, reports, moderation), and the notifications.
+//! The wall part of the archive (likes, reports), what the owner did as staff, and the
+//! notifications.
 
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
 use serde_json::Value;
@@ -8,7 +9,8 @@ use super::archive::{Archive, at, at_opt, export_row};
 use crate::{
     AppError, ResultExt,
     notifications::entities::notification,
-    wall::entities::{letter_like, letter_moderation, letter_report},
+    staff::ssr::{actions_of, entities::staff_role},
+    wall::entities::{letter_like, letter_report},
 };
 
 export_row! {
@@ -31,10 +33,21 @@ export_row! {
 }
 
 export_row! {
-    /// What the owner did as a wall moderator (`wall/moderation`).
-    Moderation {
-        letter: Uuid,
+    /// A staff role the owner holds (`staff/roles`).
+    Role {
+        role: String,
+        granted_at: Value,
+    }
+}
+
+export_row! {
+    /// What the owner did as staff, from the audit log (`staff/actions`).
+    Action {
         action: String,
+        role: Option<String>,
+        object_kind: String,
+        object: Option<String>,
+        detail: Option<String>,
         at: Value,
     }
 }
@@ -51,7 +64,7 @@ export_row! {
     }
 }
 
-/// Writes `wall/likes`, `wall/reports`, `wall/moderation` and `notifications`.
+/// Writes `wall/likes`, `wall/reports`, `staff/roles`, `staff/actions` and `notifications`.
 pub(super) async fn write(
     db: &DatabaseConnection,
     keys: &crate::seal::Keyring,
@@ -85,19 +98,30 @@ pub(super) async fn write(
         })
         .collect();
     zip.table("wall/reports", &reports)?;
-    let moderation: Vec<Moderation> = letter_moderation::Entity::find()
-        .filter(letter_moderation::Column::AdminId.eq(user))
-        .order_by_asc(letter_moderation::Column::CreatedMs)
+    let roles: Vec<Role> = staff_role::Entity::find()
+        .filter(staff_role::Column::UserId.eq(user))
         .all(db)
         .await?
         .into_iter()
-        .map(|m| Moderation {
-            letter: m.letter_id,
-            action: m.action,
-            at: at(m.created_ms),
+        .map(|r| Role {
+            role: r.role.as_str().to_owned(),
+            granted_at: at(r.granted_ms),
         })
         .collect();
-    zip.table("wall/moderation", &moderation)?;
+    zip.table("staff/roles", &roles)?;
+    let actions: Vec<Action> = actions_of(db, user)
+        .await?
+        .into_iter()
+        .map(|a| Action {
+            action: a.action.as_str().to_owned(),
+            role: a.role.map(|r| r.as_str().to_owned()),
+            object_kind: a.object_kind,
+            object: a.object_id,
+            detail: a.detail,
+            at: at(a.at_ms),
+        })
+        .collect();
+    zip.table("staff/actions", &actions)?;
     let notes: Vec<Notification> = notification::Entity::find()
         .filter(notification::Column::UserId.eq(user))
         .order_by_asc(notification::Column::CreatedMs)
