@@ -1392,6 +1392,7 @@ async fn a_data_export_holds_every_kind_of_the_owners_data_and_nothing_of_anyone
         ("diary_entry", "diary/entries.json"),
         ("letter", "letters/letters.json"),
         ("notification", "notifications.json"),
+        ("breach_notice", "breach_notices.json"),
         ("letter_like", "wall/likes.json"),
         ("letter_report", "wall/reports.json"),
         ("letter_moderation", "wall/moderation.json"),
