@@ -21,6 +21,7 @@ mod m20261124_000008_data_export;
 mod m20261124_000009_preferences;
 mod m20261204_000010_letter_send;
 mod m20261204_000011_sealed_columns;
+mod m20261204_000012_breach_notice;
 mod m20261204_000013_staff;
 
 pub struct Migrator;
@@ -40,6 +41,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000009_preferences::Migration),
             Box::new(m20261204_000010_letter_send::Migration),
             Box::new(m20261204_000011_sealed_columns::Migration),
+            Box::new(m20261204_000012_breach_notice::Migration),
             Box::new(m20261204_000013_staff::Migration),
         ]
     }

@@ -3,6 +3,7 @@
 //! [`Application::build`] does everything `main` does except waiting for a signal, so the
 //! integration tests start the very same server on port 0.
 
+pub mod breach;
 pub mod client_ip;
 pub mod config;
 pub mod csrf;
@@ -75,6 +76,21 @@ fn blob_store(
     let disk = LocalDir::new(config.uploads_dir())
         .map_err(|e| anyhow::anyhow!("cannot create the uploads directory: {e}"))?;
     Ok(Arc::new(SealedStore::new(Arc::new(disk), keys.clone())))
+}
+
+/// The mailer the configuration asks for: SMTP when `[smtp]` is set, else the outbox.
+pub fn mailer(config: &Config) -> anyhow::Result<Mailer> {
+    Ok(match &config.smtp {
+        Some(smtp) => Mailer::smtp(smtp, &config.mail_from)?,
+        None => {
+            let dir = config.outbox_dir();
+            tracing::info!(
+                outbox = %dir.display(),
+                "no SMTP server configured: emails are written to the outbox directory"
+            );
+            Mailer::outbox(dir, &config.mail_from)?
+        }
+    })
 }
 
 /// `ripen keys rotate`: adds a newer key of each kind to the key file, then seals every
@@ -168,17 +184,7 @@ impl Application {
                 .map_err(|e| anyhow::anyhow!("cannot create directory {}: {e}", dir.display()))?;
         }
         let db = db::connect_and_migrate(&config).await?;
-        let mailer = match &config.smtp {
-            Some(smtp) => Mailer::smtp(smtp, &config.mail_from)?,
-            None => {
-                let dir = config.outbox_dir();
-                tracing::info!(
-                    outbox = %dir.display(),
-                    "no SMTP server configured: emails are written to the outbox directory"
-                );
-                Mailer::outbox(dir, &config.mail_from)?
-            }
-        };
+        let mailer = mailer(&config)?;
         let accounts = Arc::new(Accounts::new(AccountSettings::new(
             config.site_origin(),
             config.limits,

@@ -8,6 +8,10 @@
 //! letter, recipient, picture and notification with it (the old keys stay to open links
 //! and anything written meanwhile by a running server).
 //!
+//! `ripen notify-breach --incident <ID> …` tells the accounts a data breach affected, by
+//! email and in-app notice, each once per incident (`ripen notify-breach` alone prints its
+//! usage; docs/operations.md, "Breach notices").
+//!
 //! `ripen catalogue <en|zh-Hans>` prints every user-visible text of one language as JSON
 //! (for translators, and for the end-to-end test that looks for untranslated text).
 
@@ -20,6 +24,7 @@ const USAGE: &str = "usage: ripen                          start the server\n   
                      ripen admin revoke --role <role> <username>\n       \
                                                     take the role away\n       \
                      ripen keys rotate              seal with new keys from now on\n       \
+                     ripen notify-breach …          tell the accounts a data breach affected\n       \
                      ripen catalogue <en|zh-Hans>   print one language's texts as JSON";
 
 #[tokio::main]
@@ -62,6 +67,7 @@ async fn main() -> std::process::ExitCode {
             return admin(&config, *action == "grant", role, username).await;
         }
         ["keys", "rotate"] => return rotate_keys(&config).await,
+        ["notify-breach", rest @ ..] => return notify_breach(&config, rest).await,
         _ => {
             eprintln!("{USAGE}");
             return std::process::ExitCode::from(2);
@@ -175,5 +181,66 @@ async fn rotate_keys(config: &Config) -> std::process::ExitCode {
             eprintln!("ripen: {e:#}");
             std::process::ExitCode::FAILURE
         }
+    }
+}
+
+// The command's answer goes to standard output.
+#[allow(clippy::print_stdout)]
+async fn notify_breach(config: &Config, args: &[&str]) -> std::process::ExitCode {
+    use ripen_server::breach;
+    let args = match breach::parse_args(args) {
+        Ok(args) => args,
+        Err(e) => {
+            eprintln!("ripen notify-breach: {e}\n\n{}", breach::USAGE);
+            return std::process::ExitCode::from(2);
+        }
+    };
+    telemetry::init_for_command(config);
+    let incident = args.incident.as_str().to_owned();
+    let r = match breach::notify_breach(config, args).await {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("ripen notify-breach: {e:#}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    let names = |list: &[String]| {
+        if list.is_empty() {
+            String::new()
+        } else {
+            format!(": {}", list.join(", "))
+        }
+    };
+    println!("Breach notices for incident {incident}");
+    println!("  accounts matched:         {}", r.matched);
+    println!("  notified now:             {}", r.notified_now);
+    println!("  already notified before:  {}", r.already_notified);
+    println!("  emails sent:              {}", r.emails_sent);
+    println!(
+        "  in-app only (no verified email address): {}{}",
+        r.in_app_only.len(),
+        names(&r.in_app_only)
+    );
+    println!("  closed accounts skipped:  {}", r.skipped_closed);
+    if !r.not_found.is_empty() {
+        println!(
+            "  not found:                {}{}",
+            r.not_found.len(),
+            names(&r.not_found)
+        );
+    }
+    if r.emails_failed.is_empty() {
+        std::process::ExitCode::SUCCESS
+    } else {
+        println!(
+            "  emails failed:            {}{}",
+            r.emails_failed.len(),
+            names(&r.emails_failed)
+        );
+        eprintln!(
+            "ripen notify-breach: some emails failed (they were told in-app); run the same \
+             command again to retry them"
+        );
+        std::process::ExitCode::FAILURE
     }
 }

@@ -26,6 +26,28 @@ pub fn init(config: &Config) {
     };
 }
 
+/// Installs a subscriber for a one-off command (`ripen notify-breach`): the same filter and
+/// format, written to standard error so that the command's own answer on standard output
+/// stays readable.
+pub fn init_for_command(config: &Config) {
+    let filter =
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(&config.log_filter));
+    let registry = tracing_subscriber::registry().with(filter);
+    let _ = match config.log_format {
+        LogFormat::Json => registry
+            .with(
+                fmt::layer()
+                    .json()
+                    .flatten_event(true)
+                    .with_writer(std::io::stderr),
+            )
+            .try_init(),
+        LogFormat::Pretty => registry
+            .with(fmt::layer().compact().with_writer(std::io::stderr))
+            .try_init(),
+    };
+}
+
 /// The request id to use for a request that came with `client_id` (its `x-request-id`):
 /// the client's own only if it is plainly an id, otherwise a fresh UUID.
 /// A client's id is kept if it has 1 to 64 characters of `A–Z a–z 0–9 - _ .`: enough for

@@ -21,6 +21,7 @@ use serde::{Deserialize, Serialize};
 
 pub mod account;
 pub mod auth;
+pub mod breach;
 pub mod diary;
 pub mod errors;
 pub mod landing;
@@ -130,6 +131,7 @@ pub struct Texts {
     pub landing: landing::Landing,
     pub policy: policy::Policy,
     pub mail: mail::Mail,
+    pub breach: breach::Breach,
     pub offline: offline::Offline,
 }
 
@@ -146,6 +148,7 @@ pub static EN: Texts = Texts {
     landing: landing::EN,
     policy: policy::EN,
     mail: mail::EN,
+    breach: breach::EN,
     offline: offline::EN,
 };
 
@@ -162,6 +165,7 @@ pub static ZH: Texts = Texts {
     landing: landing::ZH,
     policy: policy::ZH,
     mail: mail::ZH,
+    breach: breach::ZH,
     offline: offline::ZH,
 };
 

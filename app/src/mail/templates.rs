@@ -276,6 +276,59 @@ pub fn delivery_confirmation(
     )
 }
 
+/// What a breach notice says beyond Ripen's own words.
+#[derive(Debug, Clone, Copy)]
+pub struct BreachNotice<'a> {
+    pub username: &'a str,
+    pub to: &'a str,
+    /// The operator's reference for the incident.
+    pub incident: &'a str,
+    /// The operator's account of what happened, in `lang` if they wrote one in it.
+    pub summary: &'a str,
+    /// Whether `summary` is in English although `lang` is not.
+    pub summary_in_english: bool,
+    /// Where to write with questions.
+    pub contact: &'a str,
+    /// The settings page, where the password is changed and devices signed out.
+    pub settings_link: &'a str,
+}
+
+/// A breach notice, in the account's language `lang`: Ripen's fixed words (what happened,
+/// which data, what we did, what you can do, how to reach us) around the operator's own
+/// account of the incident, one paragraph per blank-line-separated block.
+pub fn breach_notice(lang: Lang, notice: &BreachNotice<'_>) -> Email {
+    let t = &lang.texts().breach;
+    let mut paragraphs = vec![t.intro.to_owned()];
+    paragraphs.push(if notice.summary_in_english {
+        format!("{} {}", t.what_happened, t.summary_in_english)
+    } else {
+        t.what_happened.to_owned()
+    });
+    paragraphs.extend(
+        notice
+            .summary
+            .split("\n\n")
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+            .map(str::to_owned),
+    );
+    paragraphs.push(t.what_data.into());
+    paragraphs.push(t.what_we_did.into());
+    paragraphs.push(t.what_you_can_do.into());
+    paragraphs.push(fill(
+        t.contact,
+        &[("contact", &notice.contact), ("incident", &notice.incident)],
+    ));
+    Body {
+        lang,
+        greeting: hello(&lang.texts().mail, notice.username),
+        paragraphs,
+        action: Some((t.action, notice.settings_link)),
+        footer: t.footer,
+    }
+    .into_email(Some(notice.username), notice.to, t.subject)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -339,5 +392,38 @@ mod tests {
         assert_eq!(e.subject, "Delivered: Garden");
         assert!(e.html.starts_with("<!doctype html><html lang=\"en\">"));
         assert!(e.text.contains("was delivered to 1 recipient."));
+    }
+
+    #[test]
+    fn a_breach_notice_wraps_the_operators_words_in_the_persons_language() {
+        let notice = BreachNotice {
+            username: "ada",
+            to: "ada@example.com",
+            incident: "INC-7",
+            summary: "A backup <copy> was exposed.\n\nIt held email addresses.",
+            summary_in_english: false,
+            contact: "privacy@ripen.example",
+            settings_link: "https://ripen.example/account",
+        };
+        let e = breach_notice(Lang::En, &notice);
+        assert_eq!(e.subject, Lang::En.texts().breach.subject);
+        assert!(
+            e.text
+                .contains("A backup <copy> was exposed.\n\nIt held email addresses.")
+        );
+        assert!(e.html.contains("A backup &lt;copy&gt; was exposed."));
+        assert!(e.text.contains("privacy@ripen.example"));
+        assert!(e.text.contains("INC-7"));
+        assert!(e.text.contains("https://ripen.example/account"));
+        let e = breach_notice(
+            Lang::ZhHans,
+            &BreachNotice {
+                summary_in_english: true,
+                ..notice
+            },
+        );
+        assert!(e.text.starts_with("ada，你好："));
+        assert!(e.text.contains("只有英文版本"));
+        assert!(e.html.starts_with("<!doctype html><html lang=\"zh-Hans\">"));
     }
 }

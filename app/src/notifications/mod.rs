@@ -1,6 +1,7 @@
 //! In-app notifications: short messages Ripen leaves for a person (a letter was delivered
-//! or thanked, an export is ready), shown on the letters page until read. Any area may
-//! leave one ([`ssr::notify`]); this area knows none of them.
+//! or thanked, an export is ready, a security incident affected the account), shown on the
+//! letters page until read. Any area may leave one ([`ssr::notify`]); this area knows none
+//! of them.
 
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -22,6 +23,8 @@ pub enum Kind {
     LetterThanks,
     /// A data export is ready to download.
     Export,
+    /// A security incident affected the account (`ripen notify-breach`).
+    Security,
 }
 
 impl Kind {
@@ -30,6 +33,7 @@ impl Kind {
             Self::LetterDelivered => "letter_delivered",
             Self::LetterThanks => "letter_thanks",
             Self::Export => "export",
+            Self::Security => "security",
         }
     }
 }

@@ -11,6 +11,8 @@
 //!   author shared on the wall stay there, signed with their pen name, linked to nobody.
 
 #[cfg(feature = "ssr")]
+pub mod breach;
+#[cfg(feature = "ssr")]
 pub mod entities;
 #[cfg(feature = "ssr")]
 pub mod export;

@@ -373,7 +373,8 @@ async fn erase(
         .exec(&txn)
         .await?;
     // The rest goes with the account row: sessions, tokens, timer, tasks, tags, focus
-    // sessions, habits, check-ins, diary, notifications, likes and reports cascade;
+    // sessions, habits, check-ins, diary, notifications, breach notices, likes and
+    // reports cascade;
     // wall letters and their pictures keep existing with no author (SET NULL).
     user_account::Entity::delete_by_id(user).exec(&txn).await?;
     txn.commit().await?;

@@ -243,6 +243,11 @@ impl TestApp {
         crate::mail::wait_for(&self.mail_dir, to, count).await
     }
 
+    /// The port of the real SMTP server, for a `ripen` command that sends through it.
+    pub fn smtp_port(&self) -> Option<u16> {
+        self.smtp.as_ref().map(|s| s.port)
+    }
+
     /// The server's data directory (database file, outbox, uploads).
     pub fn data_dir(&self) -> PathBuf {
         self._dir.path().join("data")

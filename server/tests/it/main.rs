@@ -14,6 +14,7 @@ mod mail;
 mod memory;
 
 mod accounts;
+mod breach;
 mod conformance;
 mod csrf;
 mod delivery_crash;

@@ -446,6 +446,20 @@ async fn world(app: &TestApp) -> World {
     app.call(consent("all", true, Some("settings")))
         .await
         .unwrap();
+    // Ann was told of a security incident (`ripen notify-breach`).
+    app::privacy::entities::breach_notice::Entity::insert(
+        app::privacy::entities::breach_notice::ActiveModel {
+            id: sea_orm::Set(Uuid::new_v4()),
+            incident: sea_orm::Set("INC-1".into()),
+            user_id: sea_orm::Set(ann),
+            notified_ms: sea_orm::Set(Utc::now().timestamp_millis()),
+            email: sea_orm::Set(app::privacy::breach::EmailState::Sent),
+            emailed_ms: sea_orm::Set(Some(Utc::now().timestamp_millis())),
+        },
+    )
+    .exec_without_returning(&app.db)
+    .await
+    .unwrap();
     World {
         ann,
         phone,
@@ -1396,6 +1410,7 @@ async fn a_data_export_holds_every_kind_of_the_owners_data_and_nothing_of_anyone
         ("diary_entry", "diary/entries.json"),
         ("letter", "letters/letters.json"),
         ("notification", "notifications.json"),
+        ("breach_notice", "breach_notices.json"),
         ("letter_like", "wall/likes.json"),
         ("letter_report", "wall/reports.json"),
         ("staff_role", "staff/roles.json"),
@@ -1442,6 +1457,7 @@ async fn a_data_export_holds_every_kind_of_the_owners_data_and_nothing_of_anyone
         "letter_like",
         "letter_report",
         "consent_record",
+        "breach_notice",
     ] {
         assert!(
             rows(table) > 0,

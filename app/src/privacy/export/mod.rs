@@ -16,6 +16,7 @@
 
 mod account;
 mod archive;
+mod breach;
 mod checkins;
 mod diary;
 mod focus;
@@ -400,9 +401,10 @@ async fn build(
     progress.step(60, progress.texts.step_letters).await?;
     letters::write(db, service, user, progress, &mut zip).await?;
 
-    // The wall, and notifications.
+    // The wall, notifications and breach notices.
     progress.step(95, progress.texts.step_wall).await?;
     wall::write(db, &service.keys, user, &mut zip).await?;
+    breach::write(db, user, &mut zip).await?;
 
     zip.finish()
 }
@@ -475,6 +477,8 @@ wall/reports.json / .csv  letters on the wall you reported
 staff/roles.json / .csv   your staff roles at Ripen (if you have any)
 staff/actions.json / .csv what you did as staff, from the audit log (if anything)
 notifications.json / .csv the notifications Ripen showed you
+breach_notices.json/.csv  the security incidents Ripen told you about: when you were
+                          told in Ripen, and whether and when the email went out
 
 Not included: your password (Ripen keeps only an argon2id hash of it, which is of no
 use to you), the hashes of your session cookies and email links (secrets that only
