@@ -14,6 +14,7 @@ mod mail;
 mod memory;
 
 mod accounts;
+mod backups;
 mod conformance;
 mod csrf;
 mod delivery_crash;
