@@ -47,6 +47,12 @@ pub enum Progress<'a> {
     Files { done: usize, total: usize },
     /// Backup files checked against the manifest so far (restore).
     Checked { done: usize, total: usize },
+    /// The restored database and files match the manifest (restore).
+    Verified {
+        tables: usize,
+        rows: u64,
+        files: usize,
+    },
     /// An expired backup deleted.
     Removed(&'a Path),
     /// An expired backup that could not be deleted.
@@ -59,6 +65,14 @@ impl std::fmt::Display for Progress<'_> {
             Self::Database { tables, rows } => write!(f, "database: {tables} tables, {rows} rows"),
             Self::Files { done, total } => write!(f, "files copied: {done}/{total}"),
             Self::Checked { done, total } => write!(f, "files checked: {done}/{total}"),
+            Self::Verified {
+                tables,
+                rows,
+                files,
+            } => write!(
+                f,
+                "restored as recorded: {tables} tables, {rows} rows, {files} stored files"
+            ),
             Self::Removed(path) => write!(f, "deleted expired backup {}", path.display()),
             Self::NotRemoved(path, why) => {
                 write!(
@@ -213,6 +227,10 @@ pub async fn restore(
     ensure_empty_dir(&uploads)?;
 
     database::load(&place, &manifest::local_path(from, &manifest.database)).await?;
+    progress(Progress::Database {
+        tables: manifest.tables.len(),
+        rows: manifest.tables.values().sum(),
+    });
     private_dir(&uploads).with_context(|| format!("cannot create {}", uploads.display()))?;
     let blobs: Vec<_> = manifest.blobs().collect();
     let report = Throttle::new(blobs.len());
@@ -255,9 +273,10 @@ pub async fn restore(
         manifest::check(&uploads, &restored)?;
     }
     let rows = manifest.tables.values().sum();
-    progress(Progress::Database {
+    progress(Progress::Verified {
         tables: manifest.tables.len(),
         rows,
+        files: blobs.len(),
     });
     Ok(Restored {
         tables: manifest.tables.len(),
