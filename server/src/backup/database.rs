@@ -298,6 +298,11 @@ async fn table_names(db: &impl ConnectionTrait) -> anyhow::Result<Vec<String>> {
         .collect()
 }
 
+// The pools below live for one step of a command and have no idle timeout and no maximum
+// lifetime, so sqlx starts no maintenance task for them: in sqlx 0.9.0 that task races with
+// `close()` (its idle count can wrap below zero while it loops over idle connections) and
+// then spins forever, which hung `ripen restore` at exit in one test run of about twenty.
+
 /// A connection of its own to a SQLite file that must exist (never created here), without
 /// changing its journal mode.
 async fn sqlite(path: &Path, read_only: bool) -> anyhow::Result<DatabaseConnection> {
@@ -307,6 +312,8 @@ async fn sqlite(path: &Path, read_only: bool) -> anyhow::Result<DatabaseConnecti
         .busy_timeout(Duration::from_secs(5));
     let pool = SqlitePoolOptions::new()
         .max_connections(1)
+        .idle_timeout(None)
+        .max_lifetime(None)
         .connect_with(options)
         .await
         .map_err(|e| anyhow!("cannot open the database {}: {e}", path.display()))?;
@@ -314,7 +321,9 @@ async fn sqlite(path: &Path, read_only: bool) -> anyhow::Result<DatabaseConnecti
 }
 
 async fn postgres(url: &SecretString) -> anyhow::Result<DatabaseConnection> {
-    Database::connect(crate::db::connect_options(url, 1))
+    let mut options = crate::db::connect_options(url, 1);
+    options.idle_timeout(None).max_lifetime(None);
+    Database::connect(options)
         .await
         .map_err(|e| anyhow!("cannot connect to the database: {e}"))
 }
