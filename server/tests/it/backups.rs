@@ -6,7 +6,8 @@
 use std::{
     os::unix::fs::PermissionsExt,
     path::{Path, PathBuf},
-    process::{Command, Output},
+    process::{Command, Output, Stdio},
+    time::Duration,
 };
 
 use app::focus::{CreateTask, entities::task};
@@ -116,10 +117,23 @@ fn ripen_for(app: &TestApp, args: &[&str]) -> Command {
 }
 
 /// Runs a command on the blocking pool (the server under test keeps serving meanwhile).
+/// A hang guard of five minutes, not a deadline: a hung `ripen` is killed and named.
 async fn run(mut cmd: Command) -> Output {
-    tokio::task::spawn_blocking(move || cmd.output().expect("ripen runs"))
-        .await
-        .unwrap()
+    cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
+    let child = cmd.spawn().expect("ripen runs");
+    let pid = child.id();
+    let waited = tokio::time::timeout(
+        Duration::from_secs(300),
+        tokio::task::spawn_blocking(move || child.wait_with_output()),
+    )
+    .await;
+    match waited {
+        Ok(out) => out.unwrap().expect("ripen's output"),
+        Err(_) => {
+            let _ = Command::new("kill").args(["-9", &pid.to_string()]).status();
+            panic!("ripen {:?} did not finish within 5 minutes", cmd.get_args());
+        }
+    }
 }
 
 fn text(out: &Output) -> String {
