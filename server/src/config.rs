@@ -77,6 +77,30 @@ pub struct Config {
     /// How often the anonymous usage counts kept in memory are added to the database.
     #[serde(default = "default_stats_flush_secs")]
     pub stats_flush_secs: u64,
+    /// `ripen backup` (`[backup]`): how long backups are kept.
+    #[serde(default)]
+    pub backup: BackupConfig,
+}
+
+/// `[backup]`: what `ripen backup` keeps.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct BackupConfig {
+    /// Backups older than this many days are deleted by the next `ripen backup` in the
+    /// same directory. At most [`BackupConfig::MAX_KEEP_DAYS`]: the privacy policy promises
+    /// that an erased account is gone within 30 days, backups included.
+    pub keep_days: u32,
+}
+
+impl BackupConfig {
+    /// The longest `keep_days` allowed (an erased account leaves every backup within it).
+    pub const MAX_KEEP_DAYS: u32 = 29;
+}
+
+impl Default for BackupConfig {
+    fn default() -> Self {
+        Self { keep_days: 14 }
+    }
 }
 
 fn default_stats_flush_secs() -> u64 {
@@ -179,6 +203,14 @@ impl Config {
             return Err(ConfigError::Invalid(
                 "status_token must be at least 16 characters".into(),
             ));
+        }
+        if self.backup.keep_days > BackupConfig::MAX_KEEP_DAYS {
+            return Err(ConfigError::Invalid(format!(
+                "backup.keep_days must be at most {} (an erased account must leave every \
+                 backup within 30 days; got {})",
+                BackupConfig::MAX_KEEP_DAYS,
+                self.backup.keep_days
+            )));
         }
         if let Some(db) = &self.database_url {
             let db = db.expose_secret();
@@ -296,6 +328,19 @@ mod tests {
             assert!(printed.contains("REDACTED"), "{printed}");
             Ok(())
         });
+    }
+
+    #[test]
+    fn backups_are_kept_14_days_and_never_30_or_more() {
+        let c = Config::defaults_with(serde_json::json!({})).unwrap();
+        assert_eq!(c.backup.keep_days, 14);
+        let c =
+            Config::defaults_with(serde_json::json!({ "backup": { "keep_days": 29 } })).unwrap();
+        assert_eq!(c.backup.keep_days, 29);
+        let err = Config::defaults_with(serde_json::json!({ "backup": { "keep_days": 30 } }))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("backup.keep_days"), "{err}");
     }
 
     #[test]

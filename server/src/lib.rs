@@ -3,6 +3,7 @@
 //! [`Application::build`] does everything `main` does except waiting for a signal, so the
 //! integration tests start the very same server on port 0.
 
+pub mod backup;
 pub mod breach;
 pub mod client_ip;
 pub mod config;

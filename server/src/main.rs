@@ -12,6 +12,11 @@
 //! email and in-app notice, each once per incident (`ripen notify-breach` alone prints its
 //! usage; docs/operations.md, "Breach notices").
 //!
+//! `ripen backup [--to DIR]` writes a consistent backup of the database and the stored
+//! files while Ripen runs (default `<data_dir>/backups`) and deletes the backups there
+//! older than `backup.keep_days`; `ripen restore <BACKUP_DIR>` checks a backup and restores
+//! it into an empty database and uploads directory (`ripen_server::backup`).
+//!
 //! `ripen catalogue <en|zh-Hans>` prints every user-visible text of one language as JSON
 //! (for translators, and for the end-to-end test that looks for untranslated text).
 
@@ -25,6 +30,8 @@ const USAGE: &str = "usage: ripen                          start the server\n   
                                                     take the role away\n       \
                      ripen keys rotate              seal with new keys from now on\n       \
                      ripen notify-breach …          tell the accounts a data breach affected\n       \
+                     ripen backup [--to DIR]        back up the database and stored files\n       \
+                     ripen restore <BACKUP_DIR>     restore a backup into an empty place\n       \
                      ripen catalogue <en|zh-Hans>   print one language's texts as JSON";
 
 #[tokio::main]
@@ -68,6 +75,9 @@ async fn main() -> std::process::ExitCode {
         }
         ["keys", "rotate"] => return rotate_keys(&config).await,
         ["notify-breach", rest @ ..] => return notify_breach(&config, rest).await,
+        ["backup"] => return backup(&config, None).await,
+        ["backup", "--to", dir] => return backup(&config, Some(std::path::Path::new(dir))).await,
+        ["restore", dir] => return restore(&config, std::path::Path::new(dir)).await,
         _ => {
             eprintln!("{USAGE}");
             return std::process::ExitCode::from(2);
@@ -242,5 +252,52 @@ async fn notify_breach(config: &Config, args: &[&str]) -> std::process::ExitCode
              command again to retry them"
         );
         std::process::ExitCode::FAILURE
+    }
+}
+
+// The command's answer goes to standard output.
+#[allow(clippy::print_stdout)]
+async fn backup(config: &Config, to: Option<&std::path::Path>) -> std::process::ExitCode {
+    let started = std::time::Instant::now();
+    match ripen_server::backup::backup(config, to, |step| println!("  {step}")).await {
+        Ok(made) => {
+            println!(
+                "Backup written to {} ({} files, {} bytes) in {:.1} s. The key file is not in \
+                 it: back it up separately.",
+                made.path.display(),
+                made.files,
+                made.bytes,
+                started.elapsed().as_secs_f64()
+            );
+            std::process::ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("ripen: the backup failed: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+// The command's answer goes to standard output.
+#[allow(clippy::print_stdout)]
+async fn restore(config: &Config, from: &std::path::Path) -> std::process::ExitCode {
+    let started = std::time::Instant::now();
+    match ripen_server::backup::restore(config, from, |step| println!("  {step}")).await {
+        Ok(done) => {
+            println!(
+                "Restored {} and checked it: {} tables, {} rows, {} stored files, in {:.1} s. \
+                 Put the installation's key file in place before starting Ripen.",
+                from.display(),
+                done.tables,
+                done.rows,
+                done.files,
+                started.elapsed().as_secs_f64()
+            );
+            std::process::ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("ripen: restore: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
     }
 }

@@ -39,13 +39,13 @@ impl Backend {
     }
 }
 
-fn pg_admin_url() -> String {
+pub fn pg_admin_url() -> String {
     std::env::var("TEST_PG_URL")
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned())
 }
 
 /// `postgres://…/postgres` with the database name replaced.
-fn pg_url_for(database: &str) -> String {
+pub fn pg_url_for(database: &str) -> String {
     let admin = pg_admin_url();
     let base = admin.rsplit_once('/').map_or(admin.as_str(), |(b, _)| b);
     format!("{base}/{database}")
@@ -416,7 +416,7 @@ fn client_for(site_url: &str) -> reqwest::Client {
         .expect("http client")
 }
 
-async fn drop_pg_database(name: &str) {
+pub async fn drop_pg_database(name: &str) {
     if let Ok(admin) = Database::connect(pg_admin_url()).await {
         let _ = admin
             .execute_unprepared(&format!(r#"DROP DATABASE IF EXISTS "{name}" WITH (FORCE)"#))

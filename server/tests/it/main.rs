@@ -14,6 +14,7 @@ mod mail;
 mod memory;
 
 mod accounts;
+mod backups;
 mod breach;
 mod conformance;
 mod csrf;
