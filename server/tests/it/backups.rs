@@ -113,7 +113,7 @@ fn ripen(database_url: &str, data_dir: &Path, args: &[&str]) -> Command {
 }
 
 fn ripen_for(app: &TestApp, args: &[&str]) -> Command {
-    ripen(&app.database_url, &app.data_dir(), args)
+    app.ripen(args)
 }
 
 /// Runs a command on the blocking pool (the server under test keeps serving meanwhile).

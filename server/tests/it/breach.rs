@@ -32,25 +32,6 @@ const SUMMARY_ZH: &str = "12月1日，我们的一份数据库备份在六个小
                           其中包括用户名、邮箱地址和日记内容。我们已删除该备份，并更换了所有密钥。";
 const CONTACT: &str = "privacy@ripen.example";
 
-/// The `ripen` binary against the test server's database, data directory (key file) and,
-/// if it has one, its SMTP server.
-fn ripen(app: &TestApp, args: &[&str]) -> std::process::Command {
-    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_ripen"));
-    cmd.args(args)
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("RIPEN_DATABASE_URL", &app.database_url)
-        .env("RIPEN_DATA_DIR", app.data_dir())
-        .env("RIPEN_SITE_URL", &app.site_url)
-        .env("RIPEN_LISTEN", "127.0.0.1:0");
-    if let Some(port) = app.smtp_port() {
-        cmd.env("RIPEN_SMTP__HOST", "127.0.0.1")
-            .env("RIPEN_SMTP__PORT", port.to_string())
-            .env("RIPEN_SMTP__TLS", "none");
-    }
-    cmd
-}
-
 /// Files the operator writes: the list of accounts and the two summaries.
 struct Files {
     dir: tempfile::TempDir,
@@ -105,7 +86,7 @@ async fn run(app: &TestApp, files: &Files, incident: &str, who: &[&str]) -> Outp
         &zh,
     ];
     args.extend_from_slice(who);
-    let mut cmd = ripen(app, &args);
+    let mut cmd = app.ripen(&args);
     tokio::task::spawn_blocking(move || cmd.output().unwrap())
         .await
         .unwrap()

@@ -222,6 +222,38 @@ impl TestApp {
     }
 
     /// Waits for `count` emails to `to` and returns them, oldest first.
+    /// The `ripen` binary with `args`, against this server's database, data directory (key
+    /// file) and, if it has one, its SMTP server.
+    pub fn ripen(&self, args: &[&str]) -> std::process::Command {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_ripen"));
+        cmd.args(args)
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("RIPEN_DATABASE_URL", &self.database_url)
+            .env("RIPEN_DATA_DIR", self.data_dir())
+            .env("RIPEN_SITE_URL", &self.site_url)
+            .env("RIPEN_LISTEN", "127.0.0.1:0");
+        if let Some(port) = self.smtp_port() {
+            cmd.env("RIPEN_SMTP__HOST", "127.0.0.1")
+                .env("RIPEN_SMTP__PORT", port.to_string())
+                .env("RIPEN_SMTP__TLS", "none");
+        }
+        cmd
+    }
+
+    /// The id of the account `username`.
+    pub async fn user_id(&self, username: &str) -> uuid::Uuid {
+        use app::account::ssr::entities::user_account;
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+        user_account::Entity::find()
+            .filter(user_account::Column::UsernameCanonical.eq(username.to_lowercase()))
+            .one(&self.db)
+            .await
+            .unwrap()
+            .unwrap_or_else(|| panic!("no account {username}"))
+            .id
+    }
+
     /// Waits until the signed-in author's letter `id` is recorded as delivered (its links
     /// open only then). A hang guard of a minute, not a deadline.
     pub async fn wait_until_delivered(&self, id: impl std::fmt::Display) {

@@ -238,16 +238,6 @@ async fn mentions(app: &TestApp, needle: &str) -> Vec<String> {
     out
 }
 
-async fn user_id(app: &TestApp, username: &str) -> Uuid {
-    user_account::Entity::find()
-        .filter(user_account::Column::UsernameCanonical.eq(username))
-        .one(&app.db)
-        .await
-        .unwrap()
-        .unwrap()
-        .id
-}
-
 /// Marks a letter delivered as the scheduler would (its recipients sent).
 async fn deliver_now(app: &TestApp, id: Uuid) {
     let now = Utc::now().timestamp_millis();
@@ -347,7 +337,7 @@ struct World {
 /// choice. Bob: a wall letter, a task and a diary entry.
 async fn world(app: &TestApp) -> World {
     verified_user(app, "ann", "ann@example.com").await;
-    let ann = user_id(app, "ann").await;
+    let ann = app.user_id("ann").await;
     let phone = device(app, "ann", IPHONE).await;
 
     // Ann's data, of every kind.
@@ -391,7 +381,7 @@ async fn world(app: &TestApp) -> World {
 
     // Bob's data, which must survive: a wall letter of his that ann likes, and a task.
     let bob_client = second_user(app).await;
-    let bob = user_id(app, "bob").await;
+    let bob = app.user_id("bob").await;
     app.db
         .execute_unprepared(
             "UPDATE user_account SET email_verified_at = created_at WHERE username = 'bob'",
@@ -695,7 +685,7 @@ async fn closing_an_account_ends_it_at_once_and_the_retention_job_erases_it_afte
 async fn a_public_letter_hidden_by_moderation_is_erased_with_its_author() {
     let app = spawn().await;
     verified_user(&app, "ann", "ann@example.com").await;
-    let ann = user_id(&app, "ann").await;
+    let ann = app.user_id("ann").await;
     let (shown, shown_file) = letter_with_image(&app, &app.client, "Shown", true).await;
     let (hidden, hidden_file) = letter_with_image(&app, &app.client, "Hidden", true).await;
     deliver_now(&app, shown).await;
@@ -770,7 +760,7 @@ async fn a_closed_accounts_name_is_not_shown_on_its_letters_pages() {
         "the author is named while the account is open"
     );
 
-    let ann = user_id(&app, "annabelle_q").await;
+    let ann = app.user_id("annabelle_q").await;
     app::privacy::ssr::close(&app.db, ann, Utc::now().timestamp_millis())
         .await
         .unwrap();
@@ -916,7 +906,7 @@ async fn the_retention_job_sweeps_files_no_row_names() {
 async fn logging_in_during_the_grace_period_restores_the_account() {
     let app = spawn().await;
     verified_user(&app, "ann", "ann@example.com").await;
-    let ann = user_id(&app, "ann").await;
+    let ann = app.user_id("ann").await;
     let (pending, _) = letter_with_image(&app, &app.client, "Pending", false).await;
     app.call(CloseAccount {
         current_password: PASSWORD.into(),
@@ -1102,7 +1092,7 @@ async fn privacy_choices_are_asked_once_recorded_per_browser_and_account_and_ask
 
     // Signed in, a change in Settings is recorded against the account, same browser id.
     verified_user(&app, "ann", "ann@example.com").await;
-    let ann = user_id(&app, "ann").await;
+    let ann = app.user_id("ann").await;
     assert!(app.call(ConsentHistory {}).await.unwrap().is_empty());
     app.call(consent("all", false, Some("settings")))
         .await

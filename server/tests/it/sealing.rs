@@ -247,18 +247,6 @@ fn letter_is(app: &TestApp, id: &str) -> String {
     }
 }
 
-/// The `ripen` command against the test server's database and data directory.
-fn ripen(app: &TestApp, args: &[&str]) -> std::process::Command {
-    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_ripen"));
-    cmd.args(args)
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("RIPEN_DATABASE_URL", &app.database_url)
-        .env("RIPEN_DATA_DIR", app.data_dir())
-        .env("RIPEN_LISTEN", "127.0.0.1:0");
-    cmd
-}
-
 async fn column_values(app: &TestApp, sql: &str) -> Vec<String> {
     app.db
         .query_all_raw(Statement::from_string(app.db.get_database_backend(), sql))
@@ -292,7 +280,7 @@ async fn after_a_key_rotation_old_letters_open_and_deliver_and_old_links_work() 
     )
     .await;
 
-    let out = ripen(&app, &["keys", "rotate"]).output().unwrap();
+    let out = app.ripen(&["keys", "rotate"]).output().unwrap();
     let said = String::from_utf8_lossy(&out.stdout);
     assert!(
         out.status.success(),
@@ -376,7 +364,8 @@ async fn after_a_key_rotation_old_letters_open_and_deliver_and_old_links_work() 
 /// Starts `ripen` (the server) and answers its exit status and everything it printed;
 /// a server that keeps running fails the test.
 async fn start_ripen(app: &TestApp) -> (std::process::ExitStatus, String) {
-    let child = ripen(app, &[])
+    let child = app
+        .ripen(&[])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -428,7 +417,7 @@ async fn a_missing_or_wrong_key_file_stops_start_up_with_a_clear_message() {
 
     // Its own file is accepted again.
     std::fs::write(&path, original).unwrap();
-    let out = ripen(&app, &["keys", "rotate"]).output().unwrap();
+    let out = app.ripen(&["keys", "rotate"]).output().unwrap();
     assert!(
         out.status.success(),
         "{}",

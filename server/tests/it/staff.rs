@@ -10,7 +10,6 @@ use app::{
 };
 use reqwest::StatusCode;
 use sea_orm::{EntityTrait, PaginatorTrait};
-use uuid::Uuid;
 
 use crate::{
     accounts::{PASSWORD, verified_user},
@@ -19,21 +18,15 @@ use crate::{
 };
 use app::staff::ssr::entities::audit_log;
 
-/// `ripen admin <grant|revoke> --role <role> <username>` against the test server.
-fn ripen_admin(app: &TestApp, args: &[&str]) -> std::process::Output {
-    std::process::Command::new(env!("CARGO_BIN_EXE_ripen"))
-        .arg("admin")
-        .args(args)
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("RIPEN_DATABASE_URL", &app.database_url)
-        .env("RIPEN_DATA_DIR", app.data_dir())
-        .output()
-        .unwrap()
+/// `ripen admin <args>` against the test server.
+fn admin(app: &TestApp, args: &[&str]) -> std::process::Output {
+    let mut all = vec!["admin"];
+    all.extend_from_slice(args);
+    app.ripen(&all).output().unwrap()
 }
 
 fn grant(app: &TestApp, role: &str, username: &str) {
-    let out = ripen_admin(app, &["grant", "--role", role, username]);
+    let out = admin(app, &["grant", "--role", role, username]);
     assert!(
         out.status.success(),
         "{}",
@@ -57,18 +50,6 @@ async fn audit_rows(app: &TestApp) -> u64 {
     audit_log::Entity::find().count(&app.db).await.unwrap()
 }
 
-async fn user_id(app: &TestApp, username: &str) -> Uuid {
-    use app::account::ssr::entities::user_account;
-    use sea_orm::{ColumnTrait, QueryFilter};
-    user_account::Entity::find()
-        .filter(user_account::Column::UsernameCanonical.eq(username))
-        .one(&app.db)
-        .await
-        .unwrap()
-        .unwrap()
-        .id
-}
-
 #[tokio::test]
 async fn each_role_reaches_exactly_its_pages_and_every_staff_action_is_logged() {
     let app = TestApp::spawn().await;
@@ -82,7 +63,7 @@ async fn each_role_reaches_exactly_its_pages_and_every_staff_action_is_logged() 
         verified_user(&app, name, email).await;
     }
     // Ann: a letter on the wall, and a private one delivered to herself.
-    let ann = user_id(&app, "ann").await;
+    let ann = app.user_id("ann").await;
     let (_, walled) = seed(
         &app,
         ann,
@@ -108,9 +89,9 @@ async fn each_role_reaches_exactly_its_pages_and_every_staff_action_is_logged() 
     grant(&app, "moderator", "moe");
     grant(&app, "administrator", "ada");
     // A role granted twice is one role, and one log row.
-    let out = ripen_admin(&app, &["grant", "--role", "moderator", "moe"]);
+    let out = admin(&app, &["grant", "--role", "moderator", "moe"]);
     assert!(String::from_utf8_lossy(&out.stdout).contains("moe was already a moderator"));
-    let out = ripen_admin(&app, &["grant", "--role", "janitor", "moe"]);
+    let out = admin(&app, &["grant", "--role", "janitor", "moe"]);
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("administrator, moderator and support"));
     assert_eq!(audit_rows(&app).await, 3, "one row per grant");
@@ -289,7 +270,7 @@ async fn each_role_reaches_exactly_its_pages_and_every_staff_action_is_logged() 
     assert_eq!(body, "[]");
 
     // Revoked, the role reaches nothing, and the revocation is logged.
-    let out = ripen_admin(&app, &["revoke", "--role", "moderator", "moe"]);
+    let out = admin(&app, &["revoke", "--role", "moderator", "moe"]);
     assert!(String::from_utf8_lossy(&out.stdout).contains("moe is no longer a moderator"));
     let (status, _, _) = app.call_as(&mo, ModerationQueue {}, &[]).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
@@ -302,8 +283,8 @@ async fn the_audit_log_keeps_two_years_and_forgets_an_erased_staff_members_name(
     verified_user(&app, "ann", "ann@example.com").await;
     verified_user(&app, "moe", "moe@example.com").await;
     grant(&app, "moderator", "moe");
-    let ann = user_id(&app, "ann").await;
-    let mo = user_id(&app, "moe").await;
+    let ann = app.user_id("ann").await;
+    let mo = app.user_id("moe").await;
     let (_, walled) = seed(&app, ann, Seed::default()).await;
     let mo_client = signed_in(&app, "moe").await;
     let (status, _, body) = app

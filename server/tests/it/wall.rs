@@ -49,16 +49,6 @@ impl Default for Seed<'_> {
     }
 }
 
-async fn user_id(app: &TestApp, username: &str) -> Uuid {
-    user_account::Entity::find()
-        .filter(user_account::Column::UsernameCanonical.eq(username))
-        .one(&app.db)
-        .await
-        .unwrap()
-        .unwrap()
-        .id
-}
-
 /// Inserts a letter by `author` as it would be after delivery; returns (id, public id).
 pub(crate) async fn seed(app: &TestApp, author: Uuid, s: Seed<'_>) -> (Uuid, String) {
     let id = Uuid::new_v4();
@@ -86,12 +76,7 @@ pub(crate) async fn seed(app: &TestApp, author: Uuid, s: Seed<'_>) -> (Uuid, Str
 
 /// `ripen admin grant --role moderator <username>` against the test server's database.
 fn ripen_admin(app: &TestApp, username: &str) -> std::process::Output {
-    std::process::Command::new(env!("CARGO_BIN_EXE_ripen"))
-        .args(["admin", "grant", "--role", "moderator", username])
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("RIPEN_DATABASE_URL", &app.database_url)
-        .env("RIPEN_DATA_DIR", app.data_dir())
+    app.ripen(&["admin", "grant", "--role", "moderator", username])
         .output()
         .unwrap()
 }
@@ -113,7 +98,7 @@ async fn anonymous_html(
 async fn only_delivered_public_unhidden_letters_are_on_the_wall_and_nothing_names_the_author() {
     let app = TestApp::spawn().await;
     verified_user(&app, "ann", "ann@example.com").await;
-    let ann = user_id(&app, "ann").await;
+    let ann = app.user_id("ann").await;
     let (_, shown) = seed(
         &app,
         ann,
@@ -264,7 +249,7 @@ async fn only_delivered_public_unhidden_letters_are_on_the_wall_and_nothing_name
 async fn hostile_letters_render_inert_on_the_wall_and_their_pages() {
     let app = TestApp::spawn().await;
     verified_user(&app, "ann", "ann@example.com").await;
-    let ann = user_id(&app, "ann").await;
+    let ann = app.user_id("ann").await;
     let (_, id) = seed(
         &app,
         ann,
@@ -324,7 +309,7 @@ async fn hostile_letters_render_inert_on_the_wall_and_their_pages() {
 async fn keyset_pages_neither_repeat_nor_skip_when_letters_arrive_between_requests() {
     let app = TestApp::spawn().await;
     verified_user(&app, "ann", "ann@example.com").await;
-    let ann = user_id(&app, "ann").await;
+    let ann = app.user_id("ann").await;
     let base = Utc::now().timestamp_millis() - 1_000_000;
     let mut original = HashSet::new();
     for i in 0..45 {
@@ -400,7 +385,7 @@ async fn likes_reports_and_moderation_work_once_per_person_and_hiding_is_immedia
     })
     .await;
     verified_user(&app, "ann", "ann@example.com").await;
-    let ann = user_id(&app, "ann").await;
+    let ann = app.user_id("ann").await;
     let (letter_id, id) = seed(
         &app,
         ann,
@@ -576,7 +561,7 @@ async fn likes_reports_and_moderation_work_once_per_person_and_hiding_is_immedia
 async fn repeat_views_revalidate_with_an_etag_and_each_gets_its_own_nonce() {
     let app = TestApp::spawn().await;
     verified_user(&app, "ann", "ann@example.com").await;
-    let ann = user_id(&app, "ann").await;
+    let ann = app.user_id("ann").await;
     let (_, id) = seed(&app, ann, Seed::default()).await;
     let visitor = app.new_client();
     let first = visitor.get(app.url("/wall")).send().await.unwrap();
