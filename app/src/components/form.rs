@@ -72,11 +72,13 @@ pub fn succeeded<T: 'static>(value: impl ActionResult<T>) -> Signal<bool> {
 }
 
 /// A labelled input with an optional hint and the field's error, wired for screen readers
-/// (`aria-invalid`, `aria-describedby`).
+/// (`aria-invalid`, `aria-describedby`). Its id is `field-<name>`, or `field-<scope>-<name>`
+/// where one page has several forms with a field of that name (ids are unique per page).
 #[component]
 pub fn Field(
     label: &'static str,
     name: &'static str,
+    #[prop(optional)] scope: &'static str,
     #[prop(default = "text")] kind: &'static str,
     #[prop(optional)] autocomplete: &'static str,
     #[prop(optional)] hint: &'static str,
@@ -84,7 +86,11 @@ pub fn Field(
     #[prop(optional, into)] value: Option<String>,
     #[prop(into)] error: Signal<Option<String>>,
 ) -> impl IntoView {
-    let id = format!("field-{name}");
+    let id = if scope.is_empty() {
+        format!("field-{name}")
+    } else {
+        format!("field-{scope}-{name}")
+    };
     let error_id = format!("{id}-error");
     let hint_id = format!("{id}-hint");
     let described = if hint.is_empty() {

@@ -138,7 +138,7 @@ fn Settings(
                     <FormAlert error=form_error(ev, &["email", "current_password"]) />
                     <Field label=t.new_email name="email" kind="email" autocomplete="email" required=true
                         error=field_error(ev, "email") />
-                    <Field label=t.current_password name="current_password" kind="password"
+                    <Field label=t.current_password name="current_password" scope="email" kind="password"
                         autocomplete="current-password" required=true
                         error=field_error(ev, "current_password") />
                     <p class="success" role="status" hidden=move || !succeeded(ev).get()>
@@ -153,7 +153,7 @@ fn Settings(
                 <h2 id="password-h">{ta.password}</h2>
                 <ActionForm action=password attr:class="form" attr:novalidate="">
                     <FormAlert error=form_error(wv, &["current_password", "password"]) />
-                    <Field label=t.current_password name="current_password" kind="password"
+                    <Field label=t.current_password name="current_password" scope="password" kind="password"
                         autocomplete="current-password" required=true
                         error=field_error(wv, "current_password") />
                     <Field label=ta.new_password name="password" kind="password"
@@ -401,7 +401,7 @@ fn CloseAccountCard() -> impl IntoView {
             <p class="muted">{fill(t.close_undo, &[("days", &DELETION_GRACE_DAYS)])}</p>
             <ActionForm action=close attr:class="form" attr:novalidate="">
                 <FormAlert error=form_error(v, &["current_password", "confirm"]) />
-                <Field label=t.current_password name="current_password" kind="password"
+                <Field label=t.current_password name="current_password" scope="close" kind="password"
                     autocomplete="current-password" required=true
                     error=field_error(v, "current_password") />
                 <Field label=t.confirm_username name="confirm" autocomplete="off" required=true

@@ -218,3 +218,65 @@ async fn pages_still_render_when_the_hash_file_is_missing() {
     assert_eq!(status, StatusCode::OK, "{body}");
     assert!(without_markers(&body).contains("Focus today"));
 }
+
+/// Issue 26: ids are unique on every page (`/account` had three `field-current_password`
+/// inputs, so labels and error messages pointed at the wrong field) — for a visitor and a
+/// signed-in person, in English and in Chinese.
+#[tokio::test]
+async fn ids_are_unique_on_every_page_in_both_languages_signed_in_and_out() {
+    let app = TestApp::spawn().await;
+    let visitor = app.new_client();
+    crate::accounts::verified_user(&app, "ann", "ann@example.com").await;
+    let pages = [
+        "/",
+        "/timer",
+        "/diary",
+        "/diary/stats",
+        "/diary/history",
+        "/letters",
+        "/wall",
+        "/account",
+        "/login",
+        "/signup",
+        "/forgot-password",
+        "/privacy",
+        "/terms",
+        "/status",
+        "/admin/moderation",
+        "/admin/audit",
+        "/admin/accounts",
+    ];
+    let id = Regex::new(r#"\sid="([^"]+)""#).unwrap();
+    let mut problems = Vec::new();
+    for (who, client) in [("visitor", &visitor), ("ann", &app.client)] {
+        for lang in ["en", "zh-CN"] {
+            for path in pages {
+                let html = client
+                    .get(app.url(path))
+                    .header("accept-language", lang)
+                    .send()
+                    .await
+                    .unwrap()
+                    .text()
+                    .await
+                    .unwrap();
+                let html = without_markers(&html);
+                let mut seen = std::collections::HashMap::<&str, usize>::new();
+                for c in id.captures_iter(&html) {
+                    *seen.entry(c.get(1).unwrap().as_str()).or_default() += 1;
+                }
+                assert!(seen.len() > 3, "{who} {lang} {path}: a page with ids");
+                let mut twice: Vec<_> = seen.into_iter().filter(|(_, n)| *n > 1).collect();
+                twice.sort();
+                if !twice.is_empty() {
+                    problems.push(format!("{who} {lang} {path}: {twice:?}"));
+                }
+            }
+        }
+    }
+    assert!(
+        problems.is_empty(),
+        "ids used twice:\n{}",
+        problems.join("\n")
+    );
+}
