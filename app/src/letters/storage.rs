@@ -48,6 +48,9 @@ pub trait BlobStore: Send + Sync {
         &self,
         before: std::time::SystemTime,
     ) -> Result<Vec<String>, StoreError>;
+    /// Deletes what writes left half done before `before` (a process that stopped in the
+    /// middle of a `put` or a spool); answers how many.
+    async fn sweep_unfinished(&self, before: std::time::SystemTime) -> Result<u64, StoreError>;
     /// A blob to be written a piece at a time (synchronous writes, buffered), stored under
     /// `key` by [`Spool::commit`]. Dropped before that, it leaves nothing behind.
     async fn spool(&self, key: &str) -> Result<Box<dyn Spool>, StoreError>;
@@ -108,6 +111,10 @@ impl BlobStore for SealedStore {
         before: std::time::SystemTime,
     ) -> Result<Vec<String>, StoreError> {
         self.inner.written_before(before).await
+    }
+
+    async fn sweep_unfinished(&self, before: std::time::SystemTime) -> Result<u64, StoreError> {
+        self.inner.sweep_unfinished(before).await
     }
 
     async fn spool(&self, key: &str) -> Result<Box<dyn Spool>, StoreError> {
@@ -277,6 +284,29 @@ impl BlobStore for LocalDir {
             }
         }
         Ok(keys)
+    }
+
+    async fn sweep_unfinished(&self, before: std::time::SystemTime) -> Result<u64, StoreError> {
+        let mut removed = 0;
+        let mut dir = tokio::fs::read_dir(&self.root).await?;
+        while let Some(entry) = dir.next_entry().await? {
+            let Some(name) = entry.file_name().to_str().map(str::to_owned) else {
+                continue;
+            };
+            // `.<key>.tmp` (a `put`) and `.<key>.spool` (a spool), for keys the store gives.
+            let unfinished = name
+                .strip_prefix('.')
+                .and_then(|n| n.strip_suffix(".tmp").or_else(|| n.strip_suffix(".spool")))
+                .is_some_and(valid_key);
+            if unfinished && entry.metadata().await?.modified()? < before {
+                match tokio::fs::remove_file(entry.path()).await {
+                    Ok(()) => removed += 1,
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                    Err(e) => return Err(e.into()),
+                }
+            }
+        }
+        Ok(removed)
     }
 
     async fn spool(&self, key: &str) -> Result<Box<dyn Spool>, StoreError> {

@@ -285,7 +285,8 @@ pub async fn purge(
 
 /// Deletes the stored files written before `before` that no picture or data export names
 /// (left by a process that died between writing a file and its row, or failed to delete
-/// one); answers how many.
+/// one), and files left half written (a process that stopped during a write or an export's
+/// spool); answers how many.
 async fn sweep_orphans(
     db: &DatabaseConnection,
     store: &dyn BlobStore,
@@ -326,6 +327,11 @@ async fn sweep_orphans(
             deleted += 1;
         }
     }
+    // And what a process left half written when it stopped.
+    deleted += store
+        .sweep_unfinished(before)
+        .await
+        .map_err(|e| AppError::internal_while("deleting half-written files", e))?;
     Ok(deleted)
 }
 

@@ -885,9 +885,21 @@ async fn the_retention_job_sweeps_files_no_row_names() {
     std::fs::write(uploads.join("9f8e7d6c5b4a.png"), b"being written").unwrap();
     age("0a1b2c3d4e5f.png");
     age(&in_use);
+    // Half-written files of a process that stopped: a put's and an export's spool.
+    std::fs::write(uploads.join(".1a2b3c.png.tmp"), b"half a picture").unwrap();
+    std::fs::write(uploads.join(".4d5e6f.zip.spool"), b"half an export").unwrap();
+    std::fs::write(uploads.join(".7a8b9c.zip.spool"), b"an export being built").unwrap();
+    age(".1a2b3c.png.tmp");
+    age(".4d5e6f.zip.spool");
 
     let r = retention_in(&app, 0).await;
-    assert_eq!(r.orphan_files_deleted, 1, "{r:?}");
+    assert_eq!(r.orphan_files_deleted, 3, "{r:?}");
+    assert!(!uploads.join(".1a2b3c.png.tmp").exists());
+    assert!(!uploads.join(".4d5e6f.zip.spool").exists());
+    assert!(
+        uploads.join(".7a8b9c.zip.spool").exists(),
+        "a recent spool may be a build under way"
+    );
     assert!(
         !uploads.join("0a1b2c3d4e5f.png").exists(),
         "the old orphan is gone"
