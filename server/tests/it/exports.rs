@@ -22,15 +22,17 @@ use crate::{
     accounts::verified_user,
     harness::TestApp,
     letters::letter,
-    memory::{MEASURING, PeakMeter},
+    memory::{HeapMeter, MEASURING},
 };
 
 /// Pictures in the account, and the size of each: 160 MiB of pictures that do not compress.
 const PICTURES: usize = 40;
 const PICTURE_BYTES: usize = 4 * 1024 * 1024;
-/// How much the server's resident memory may grow while the export is built and downloaded.
-/// Built in memory, the archive alone was 160 MiB, and the download read it whole again.
-const RSS_GROWTH_BOUND_MIB: u64 = 64;
+/// How much more heap the process may hold at once while the export is built and
+/// downloaded. Built in memory, the archive alone was 160 MiB, and the download read it
+/// whole again. (The heap, not the resident size: glibc keeps freed memory in per-thread
+/// arenas, so on a busy machine the resident size grew by up to 132 MiB with nothing held.)
+const HEAP_GROWTH_BOUND_MIB: u64 = 64;
 
 /// The bytes of picture `n`: pseudo-random (xorshift), so nothing can compress them.
 fn picture(n: usize) -> Vec<u8> {
@@ -47,6 +49,8 @@ fn picture(n: usize) -> Vec<u8> {
 
 #[tokio::test]
 async fn a_large_export_is_built_and_sent_without_being_held_in_memory_and_is_sealed_on_disk() {
+    // For the whole test: the memory tests' setups must not fall in each other's window.
+    let _turn = MEASURING.lock().await;
     let app = TestApp::spawn().await;
     verified_user(&app, "ann", "ann@example.com").await;
     // Eight letters of five pictures each, the most a letter takes. The pictures go
@@ -92,8 +96,7 @@ async fn a_large_export_is_built_and_sent_without_being_held_in_memory_and_is_se
         .unwrap();
     }
 
-    let _turn = MEASURING.lock().await;
-    let meter = PeakMeter::start();
+    let meter = HeapMeter::start();
     app.call(RequestExport {}).await.unwrap();
     // A hang guard, not a deadline: the build reads 160 MiB and writes as much.
     let mut ready = None;
@@ -132,7 +135,7 @@ async fn a_large_export_is_built_and_sent_without_being_held_in_memory_and_is_se
     drop(file);
     let (before, peak, growth_mib) = meter.stop();
     eprintln!(
-        "{:?}: export of {received} bytes; RSS before {before} MiB, peak {peak} MiB, growth {growth_mib} MiB (bound {RSS_GROWTH_BOUND_MIB} MiB)",
+        "{:?}: export of {received} bytes; heap before {before} MiB, peak {peak} MiB, growth {growth_mib} MiB (bound {HEAP_GROWTH_BOUND_MIB} MiB)",
         app.backend
     );
     assert_eq!(Some(received), export.bytes);
@@ -141,8 +144,8 @@ async fn a_large_export_is_built_and_sent_without_being_held_in_memory_and_is_se
         "every picture is in it"
     );
     assert!(
-        growth_mib < RSS_GROWTH_BOUND_MIB,
-        "the server's memory grew by {growth_mib} MiB for a {} MiB export (bound {RSS_GROWTH_BOUND_MIB} MiB)",
+        growth_mib < HEAP_GROWTH_BOUND_MIB,
+        "the server's memory grew by {growth_mib} MiB for a {} MiB export (bound {HEAP_GROWTH_BOUND_MIB} MiB)",
         received / (1024 * 1024)
     );
 

@@ -110,6 +110,8 @@ async fn thirty_parallel_zero_filled_pngs_are_refused_by_their_decoded_size_and_
         eprintln!("skipped: needs Linux /proc to measure memory");
         return;
     }
+    // For the whole test: the memory tests' setups must not fall in each other's window.
+    let _turn = MEASURING.lock().await;
     let app = spawn().await;
     verified_user(&app, "ada", "ada@example.com").await;
     // Five pictures a letter at most: six letters take the thirty uploads, so every
@@ -129,7 +131,6 @@ async fn thirty_parallel_zero_filled_pngs_are_refused_by_their_decoded_size_and_
     // the fix.
     let client = patient_client(&app).await;
 
-    let _turn = MEASURING.lock().await;
     let meter = PeakMeter::start();
     let uploads = (0..30).map(|i| {
         let (app, client) = (&app, &client);
@@ -178,6 +179,8 @@ async fn decodes_take_turns_within_their_memory_budget_and_the_rest_are_told_to_
         eprintln!("skipped: needs Linux /proc to measure memory");
         return;
     }
+    // For the whole test: the memory tests' setups must not fall in each other's window.
+    let _turn = MEASURING.lock().await;
     // Room for two such decodes at once (2 × 52 MiB of 128 MiB), and no waiting: an
     // upload that finds no room is answered at once.
     let budget_mib = 128;
@@ -199,7 +202,6 @@ async fn decodes_take_turns_within_their_memory_budget_and_the_rest_are_told_to_
     let picture = zero_png(width, height, image::ExtendedColorType::Rgb8);
     let client = patient_client(&app).await;
 
-    let _turn = MEASURING.lock().await;
     let meter = PeakMeter::start();
     let uploads = (0..30).map(|i| {
         let (app, client) = (&app, &client);

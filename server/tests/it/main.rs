@@ -13,6 +13,10 @@ mod harness;
 mod mail;
 mod memory;
 
+/// Counts live heap bytes for the memory tests (`memory::HeapMeter`).
+#[global_allocator]
+static ALLOCATOR: memory::CountingAllocator = cap::Cap::new(std::alloc::System, usize::MAX);
+
 mod accounts;
 mod backups;
 mod breach;

@@ -70,3 +70,51 @@ fn status_kb(key: &str) -> Option<u64> {
 fn reset_peak_rss() -> bool {
     std::fs::write("/proc/self/clear_refs", "5").is_ok()
 }
+
+/// The test binary's allocator (`main.rs`): the system's, counting the bytes allocated and
+/// not yet freed. Unlike the resident size, this leaves out memory the allocator keeps
+/// after it was freed (glibc keeps freed memory in per-thread arenas, so the resident size
+/// of a busy process depends on how many threads allocated what), so "how much did the
+/// server hold at once" is measured without that noise.
+pub type CountingAllocator = cap::Cap<std::alloc::System>;
+
+/// The most heap the process held at once from `start` to `stop` (sampled every
+/// millisecond), above what it held at `start`.
+pub struct HeapMeter {
+    before: usize,
+    sampling: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    sampler: std::thread::JoinHandle<usize>,
+}
+
+impl HeapMeter {
+    pub fn start() -> Self {
+        use std::sync::atomic::{AtomicBool, Ordering};
+        let before = crate::ALLOCATOR.allocated();
+        let sampling = std::sync::Arc::new(AtomicBool::new(true));
+        let sampler = {
+            let sampling = sampling.clone();
+            std::thread::spawn(move || {
+                let mut max = 0;
+                while sampling.load(Ordering::Relaxed) {
+                    max = max.max(crate::ALLOCATOR.allocated());
+                    std::thread::sleep(Duration::from_millis(1));
+                }
+                max
+            })
+        };
+        Self {
+            before,
+            sampling,
+            sampler,
+        }
+    }
+
+    /// Answers (held at the start, peak, growth) in MiB.
+    pub fn stop(self) -> (u64, u64, u64) {
+        self.sampling
+            .store(false, std::sync::atomic::Ordering::Relaxed);
+        let peak = self.sampler.join().unwrap().max(self.before);
+        let mib = |b: usize| (b / (1024 * 1024)) as u64;
+        (mib(self.before), mib(peak), mib(peak - self.before))
+    }
+}
