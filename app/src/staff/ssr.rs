@@ -149,11 +149,12 @@ pub async fn record(
     Ok(())
 }
 
-/// The last moderation action on each of the wall letters `public_ids`: (who, what, when).
+/// The last moderation action on each of the wall letters `public_ids`, by public id:
+/// (who, what, when).
 pub async fn last_moderation(
     db: &DatabaseConnection,
     public_ids: &[String],
-) -> Result<Vec<(String, Option<Uuid>, AuditAction, i64)>, AppError> {
+) -> Result<std::collections::HashMap<String, (Option<Uuid>, AuditAction, i64)>, AppError> {
     let rows = audit_log::Entity::find()
         .filter(audit_log::Column::ObjectKind.eq("letter"))
         .filter(audit_log::Column::ObjectId.is_in(public_ids.iter().cloned()))
@@ -161,16 +162,10 @@ pub async fn last_moderation(
         .order_by_asc(audit_log::Column::AtMs)
         .all(db)
         .await?;
-    let mut last: std::collections::HashMap<String, (Option<Uuid>, AuditAction, i64)> =
-        std::collections::HashMap::new();
-    for r in rows {
-        if let Some(id) = r.object_id {
-            last.insert(id, (r.actor_id, r.action, r.at_ms));
-        }
-    }
-    Ok(last
+    // Oldest first: each letter's later action replaces its earlier one.
+    Ok(rows
         .into_iter()
-        .map(|(id, (who, what, at))| (id, who, what, at))
+        .filter_map(|r| Some((r.object_id?, (r.actor_id, r.action, r.at_ms))))
         .collect())
 }
 

@@ -441,11 +441,7 @@ pub async fn queue(db: &DatabaseConnection, user: Uuid) -> Result<Vec<Moderation
         .map(shown_name)
         .collect();
     let public_ids: Vec<String> = letters.iter().map(|l| l.public_id.clone()).collect();
-    let last: HashMap<String, (Option<Uuid>, AuditAction, i64)> = last_moderation(db, &public_ids)
-        .await?
-        .into_iter()
-        .map(|(id, who, what, at)| (id, (who, what, at)))
-        .collect();
+    let last = last_moderation(db, &public_ids).await?;
     let admin_ids: Vec<Uuid> = last.values().filter_map(|(who, _, _)| *who).collect();
     let admins: HashMap<Uuid, String> = user_account::Entity::find()
         .filter(user_account::Column::Id.is_in(admin_ids))
