@@ -464,7 +464,9 @@ impl Keyring {
             .get(8..8 + NONCE)
             .and_then(|s| s.try_into().ok())
             .ok_or(SealError::Damaged)?;
-        let data = stored.get(8 + NONCE..).unwrap_or_default().to_vec();
+        // Opened in place: the header goes, the bytes are not copied.
+        let mut data = stored;
+        data.drain(..8 + NONCE);
         self.open_bytes(n, &blob_aad(name), nonce, data)
     }
 
