@@ -7,6 +7,7 @@
 mod app;
 
 pub mod account;
+pub mod announcements;
 pub mod clock;
 pub mod components;
 pub mod consent;

@@ -9,6 +9,7 @@ use leptos_router::{
 
 use crate::pages::{
     account::AccountPage,
+    announcements::AnnouncementsPage,
     auth::{CheckEmail, ForgotPassword, LoginPage, ResetPasswordPage, Signup, VerifyEmailPage},
     diary::{DiaryPage, HistoryPage, StatsPage},
     landing::Landing,
@@ -38,6 +39,7 @@ pub fn AppRoutes() -> impl IntoView {
             <Route path=path!("/admin/moderation") view=ModerationPage />
             <Route path=path!("/admin/audit") view=AuditPage ssr=SsrMode::Async />
             <Route path=path!("/admin/accounts") view=AccountsPage ssr=SsrMode::Async />
+            <Route path=path!("/admin/announcements") view=AnnouncementsPage ssr=SsrMode::Async />
             <Route path=path!("/account") view=AccountPage />
             <Route path=path!("/signup") view=Signup />
             <Route path=path!("/login") view=LoginPage />

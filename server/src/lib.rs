@@ -31,6 +31,7 @@ use std::{
 use app::{
     App,
     account::ssr::{AccountSettings, Accounts},
+    announcements::ssr::Announcements,
     focus::ssr::FocusHub,
     letters::{
         delivery::Scheduler,
@@ -127,6 +128,7 @@ pub struct AppState {
     pub accounts: Arc<Accounts>,
     pub focus: FocusHub,
     pub letters: Arc<Letters>,
+    pub announcements: Arc<Announcements>,
     pub config: Arc<Config>,
     pub security: SecurityPolicy,
     pub usage: usage::Usage,
@@ -141,8 +143,16 @@ pub struct Application {
     db: DatabaseConnection,
     scheduler: Option<Scheduler>,
     retention: Retention,
+    announcements: AnnouncementSender,
     usage: usage::Usage,
     stats_flush: std::time::Duration,
+}
+
+/// What the announcement email sender (`app::announcements::ssr::spawn_sender`) needs.
+struct AnnouncementSender {
+    mailer: Mailer,
+    site_url: String,
+    service: Arc<Announcements>,
 }
 
 /// What the retention job (`app::privacy::ssr::purge`) needs.
@@ -185,6 +195,9 @@ impl Application {
                 .map_err(|e| anyhow::anyhow!("cannot create directory {}: {e}", dir.display()))?;
         }
         let db = db::connect_and_migrate(&config).await?;
+        app::announcements::ssr::announce_policy(&db, app::policy::CURRENT)
+            .await
+            .map_err(|e| anyhow::anyhow!("announcing the new privacy policy failed: {e}"))?;
         let mailer = mailer(&config)?;
         let accounts = Arc::new(Accounts::new(AccountSettings::new(
             config.site_origin(),
@@ -214,10 +227,16 @@ impl Application {
         } else {
             None
         };
+        let announcements = AnnouncementSender {
+            mailer: mailer.clone(),
+            site_url: config.site_origin().to_owned(),
+            service: Arc::new(Announcements::default()),
+        };
         let state = AppState {
             leptos_options: leptos_options(&config),
             db: db.clone(),
             mailer,
+            announcements: announcements.service.clone(),
             accounts,
             focus: FocusHub::default(),
             letters,
@@ -236,6 +255,7 @@ impl Application {
             db,
             scheduler,
             retention,
+            announcements,
             usage,
             stats_flush,
         })
@@ -268,6 +288,12 @@ impl Application {
             self.retention.outbox,
             self.retention.session_idle,
         );
+        let sender = app::announcements::ssr::spawn_sender(
+            self.db.clone(),
+            self.announcements.mailer,
+            self.announcements.site_url,
+            self.announcements.service,
+        );
         let served = axum::serve(
             self.listener,
             self.router
@@ -288,6 +314,7 @@ impl Application {
             workers.abort_all();
         }
         retention.abort();
+        sender.abort();
         flusher.abort();
         if let Err(e) = self.usage.flush(&self.db).await {
             tracing::warn!(error = %e, "saving usage statistics at shutdown failed");
@@ -357,6 +384,7 @@ pub fn router(state: AppState) -> Router {
         provide_context(services.accounts.clone());
         provide_context(services.focus.clone());
         provide_context(services.letters.clone());
+        provide_context(services.announcements.clone());
         provide_context(status_token.clone());
     };
     let pkg_cache = if state.config.hash_files {

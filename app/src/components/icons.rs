@@ -16,6 +16,10 @@ pub enum Icon {
     Contrast,
     /// The language switch.
     Globe,
+    /// An announcement.
+    Megaphone,
+    /// Dismiss, close.
+    Close,
 }
 
 #[component]
@@ -66,6 +70,15 @@ pub fn Svg(icon: Icon, #[prop(optional)] class: &'static str) -> impl IntoView {
         Icon::Globe => view! {
             <circle cx="12" cy="12" r="9" />
             <path d="M3 12h18M12 3c2.5 2.5 3.8 5.5 3.8 9s-1.3 6.5-3.8 9c-2.5-2.5-3.8-5.5-3.8-9S9.5 5.5 12 3z" />
+        }
+        .into_any(),
+        Icon::Megaphone => view! {
+            <path d="M4 10v4a1 1 0 0 0 1 1h2l6 4V5L7 9H5a1 1 0 0 0-1 1z" />
+            <path d="M17 9a4 4 0 0 1 0 6M8 15l1 5h2" />
+        }
+        .into_any(),
+        Icon::Close => view! {
+            <path d="M6 6l12 12M18 6 6 18" />
         }
         .into_any(),
         Icon::Logo => view! {

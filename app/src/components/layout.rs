@@ -153,6 +153,7 @@ pub fn Layout(children: Children) -> impl IntoView {
                     </div>
                 </div>
             </header>
+            <super::announcements::AnnouncementBanners />
             <main id="main" tabindex="-1">{children()}</main>
             <footer class="footer">
                 <div class="container">

@@ -1,4 +1,5 @@
 //! Building blocks shared by pages.
+pub mod announcements;
 pub mod charts;
 pub mod consent;
 pub mod focus_demo;

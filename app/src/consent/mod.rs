@@ -13,11 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::AppError;
 
-pub use crate::policy::POLICY_VERSION;
-
-/// Consent given under a policy version older than this is asked for again (a material
-/// change). Versions are ISO dates, so they compare as strings.
-pub const ASK_AGAIN_BEFORE: &str = "2026-11-24";
+pub use crate::policy::{ASK_AGAIN_BEFORE, POLICY_VERSION};
 
 /// The optional uses of data a person may allow. Essential storage (the session, and the
 /// record of these choices) needs no consent and is not listed.

@@ -20,6 +20,7 @@ use chrono::{Datelike, Weekday};
 use serde::{Deserialize, Serialize};
 
 pub mod account;
+pub mod announcements;
 pub mod auth;
 pub mod breach;
 pub mod diary;
@@ -132,6 +133,7 @@ pub struct Texts {
     pub policy: policy::Policy,
     pub mail: mail::Mail,
     pub breach: breach::Breach,
+    pub announcements: announcements::Announcements,
     pub offline: offline::Offline,
 }
 
@@ -149,6 +151,7 @@ pub static EN: Texts = Texts {
     policy: policy::EN,
     mail: mail::EN,
     breach: breach::EN,
+    announcements: announcements::EN,
     offline: offline::EN,
 };
 
@@ -166,6 +169,7 @@ pub static ZH: Texts = Texts {
     policy: policy::ZH,
     mail: mail::ZH,
     breach: breach::ZH,
+    announcements: announcements::ZH,
     offline: offline::ZH,
 };
 

@@ -51,6 +51,8 @@ pub struct Staff {
     pub account_lookup: &'static str,
     pub role_grant: &'static str,
     pub role_revoke: &'static str,
+    pub announcement_publish: &'static str,
+    pub announcement_withdraw: &'static str,
 }
 
 pub const EN: Staff = Staff {
@@ -94,6 +96,8 @@ pub const EN: Staff = Staff {
     account_lookup: "Looked up an account",
     role_grant: "Granted a role",
     role_revoke: "Revoked a role",
+    announcement_publish: "Published an announcement",
+    announcement_withdraw: "Withdrew an announcement",
 };
 
 pub const ZH: Staff = Staff {
@@ -137,4 +141,6 @@ pub const ZH: Staff = Staff {
     account_lookup: "查询了一个账户",
     role_grant: "授予了角色",
     role_revoke: "收回了角色",
+    announcement_publish: "发布了公告",
+    announcement_withdraw: "撤回了公告",
 };

@@ -23,6 +23,21 @@ use lettre::{
 use secrecy::SecretString;
 use serde::Deserialize;
 
+crate::stored::stored_enum! {
+    /// What became of an email sent once per person (a breach notice, an announcement):
+    /// recorded on its row, so a failed one is sent again and a sent one never is.
+    pub enum EmailState {
+        /// Claimed by a run that is sending it (or stopped while sending it).
+        Sending = "sending",
+        /// Accepted by the mail server.
+        Sent = "sent",
+        /// The mail server did not take it; the next run tries again.
+        Failed = "failed",
+        /// The account has no verified address: the in-app notice alone.
+        NoAddress = "no_address",
+    }
+}
+
 /// How to reach the SMTP server.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -329,6 +329,40 @@ pub fn breach_notice(lang: Lang, notice: &BreachNotice<'_>) -> Email {
     .into_email(Some(notice.username), notice.to, t.subject)
 }
 
+/// An announcement's parts, for its email.
+pub struct Announcement<'a> {
+    pub username: &'a str,
+    pub to: &'a str,
+    pub title: &'a str,
+    /// Paragraphs separated by blank lines.
+    pub body: &'a str,
+    /// Where to read more (absolute).
+    pub link: Option<&'a str>,
+}
+
+/// An announcement an administrator chose to email (or a material policy change).
+pub fn announcement(lang: Lang, a: &Announcement<'_>) -> Email {
+    let t = &lang.texts().announcements;
+    Body {
+        lang,
+        greeting: hello(&lang.texts().mail, a.username),
+        paragraphs: a
+            .body
+            .split("\n\n")
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+            .map(str::to_owned)
+            .collect(),
+        action: a.link.map(|l| (t.read_more, l)),
+        footer: t.footer,
+    }
+    .into_email(
+        Some(a.username),
+        a.to,
+        &fill(t.subject, &[("title", &a.title)]),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,5 +1,6 @@
 //! One module per page.
 pub mod account;
+pub mod announcements;
 pub mod auth;
 pub mod diary;
 pub mod landing;

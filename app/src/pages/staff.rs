@@ -29,11 +29,13 @@ fn action_label(t: &Staff, action: AuditAction) -> &'static str {
         AuditAction::AccountLookup => t.account_lookup,
         AuditAction::RoleGrant => t.role_grant,
         AuditAction::RoleRevoke => t.role_revoke,
+        AuditAction::AnnouncementPublish => t.announcement_publish,
+        AuditAction::AnnouncementWithdraw => t.announcement_withdraw,
     }
 }
 
 /// What a refused reader sees instead of the page's data.
-fn refusal(e: AppError) -> AnyView {
+pub(crate) fn refusal(e: AppError) -> AnyView {
     let t = &crate::i18n::t().staff;
     match e {
         AppError::Unauthorized => view! {

@@ -45,19 +45,7 @@ use crate::{
     wall::entities::{letter_like, letter_report},
 };
 
-crate::stored::stored_enum! {
-    /// What became of a breach notice's email.
-    pub enum EmailState {
-        /// Claimed by a run that is sending it (or stopped while sending it).
-        Sending = "sending",
-        /// Accepted by the mail server.
-        Sent = "sent",
-        /// The mail server did not take it; the next run for the incident tries again.
-        Failed = "failed",
-        /// The account has no verified address: the in-app notice alone.
-        NoAddress = "no_address",
-    }
-}
+pub use crate::mail::EmailState;
 
 /// The longest incident reference.
 pub const INCIDENT_MAX: usize = 64;
@@ -203,7 +191,7 @@ async fn tell(
     incident: &Incident,
     account: &user_account::Model,
 ) -> Result<Told, AppError> {
-    let lang = lang_of(account);
+    let lang = account.lang();
     let t = &lang.texts().breach;
     let now = now_ms();
     let row = breach_notice::Model {
@@ -273,7 +261,7 @@ async fn email(
     notice: Uuid,
     report: &mut BreachReport,
 ) -> Result<(), AppError> {
-    let lang = lang_of(account);
+    let lang = account.lang();
     let (summary, summary_in_english) = summary_for(incident, lang);
     let settings = format!("{}/account", incident.site_url.trim_end_matches('/'));
     let message = templates::breach_notice(
@@ -322,15 +310,6 @@ async fn claim_failed(db: &DatabaseConnection, notice: Uuid) -> Result<bool, App
         .await?
         .rows_affected;
     Ok(claimed == 1)
-}
-
-/// The account's language, English unless it chose another.
-fn lang_of(account: &user_account::Model) -> Lang {
-    account
-        .language
-        .as_deref()
-        .and_then(Lang::parse)
-        .unwrap_or_default()
 }
 
 /// The operator's account in `lang` if they wrote one, else the English one (and whether

@@ -37,7 +37,7 @@ pub mod data_export {
 pub mod breach_notice {
     use sea_orm::entity::prelude::*;
 
-    pub use crate::privacy::breach::EmailState;
+    pub use crate::mail::EmailState;
 
     /// One account told about one incident (`ripen notify-breach`); unique per
     /// (incident, user), so no one is told twice about the same incident.

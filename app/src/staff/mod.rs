@@ -5,7 +5,7 @@
 //! |---------------|-----------------------------------------------------------|
 //! | moderator     | the wall's moderation queue; hides and shows wall letters |
 //! | support       | account facts (no content), looked up by name or address  |
-//! | administrator | all of the above, and the audit log                       |
+//! | administrator | all of the above, the audit log, and announcements         |
 //!
 //! No role reads private letters, diaries or focus notes: the queue holds public letters
 //! only, and account facts are counts and dates. Every staff action writes one row to the
@@ -52,6 +52,11 @@ stored_enum! {
         RoleGrant = "role.grant",
         /// Revoked a role (object: the username; detail: the role).
         RoleRevoke = "role.revoke",
+        /// Published an announcement (object: its id; detail: its audience, and whether
+        /// it was emailed).
+        AnnouncementPublish = "announcement.publish",
+        /// Withdrew an announcement (object: its id).
+        AnnouncementWithdraw = "announcement.withdraw",
     }
 }
 

@@ -112,6 +112,8 @@ pub enum Object<'a> {
     /// An account, by its id (not its name: once the account is erased, the log keeps
     /// nothing that says who it was).
     Account(Uuid),
+    /// An announcement, by its id.
+    Announcement(Uuid),
 }
 
 impl Object<'_> {
@@ -119,6 +121,7 @@ impl Object<'_> {
         match self {
             Self::Letter(id) => ("letter", (*id).to_owned()),
             Self::Account(id) => ("account", id.to_string()),
+            Self::Announcement(id) => ("announcement", id.to_string()),
         }
     }
 }
@@ -169,7 +172,8 @@ pub async fn last_moderation(
         .collect())
 }
 
-fn at(ms: i64) -> DateTime<chrono::FixedOffset> {
+/// An epoch-ms instant as the time-zone-aware formatters take it.
+pub fn at(ms: i64) -> DateTime<chrono::FixedOffset> {
     DateTime::<Utc>::from_timestamp_millis(ms)
         .unwrap_or_default()
         .fixed_offset()

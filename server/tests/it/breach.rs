@@ -133,14 +133,14 @@ async fn notices(app: &TestApp, user: Uuid) -> Vec<(String, String)> {
 }
 
 /// Every message the SMTP server holds for `to`.
-fn mail_count(app: &TestApp, to: &str) -> usize {
+pub(crate) fn mail_count(app: &TestApp, to: &str) -> usize {
     all_in(&app.mail_dir)
         .into_iter()
         .filter(|m| m.to.eq_ignore_ascii_case(to))
         .count()
 }
 
-async fn set_language(app: &TestApp, username: &str, lang: Lang) {
+pub(crate) async fn set_language(app: &TestApp, username: &str, lang: Lang) {
     user_account::Entity::update_many()
         .col_expr(user_account::Column::Language, Expr::value(lang.tag()))
         .filter(user_account::Column::UsernameCanonical.eq(username))

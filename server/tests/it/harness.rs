@@ -90,6 +90,8 @@ pub struct TestApp {
     pub site_root: PathBuf,
     /// Where sent email can be read: the SMTP server's Maildir, or the outbox.
     pub mail_dir: PathBuf,
+    /// The configuration it was started with (for [`TestApp::restart`]).
+    config: Value,
     smtp: Option<crate::mail::SmtpServer>,
     pg_database: Option<String>,
     shutdown: Option<oneshot::Sender<()>>,
@@ -166,6 +168,7 @@ impl TestApp {
                 map.insert(k.clone(), v.clone());
             }
         }
+        let config_json = config.clone();
         let config = Config::defaults_with(config).expect("test configuration is valid");
         LOGS.call_once(|| {
             if std::env::var_os("TEST_LOG").is_some() {
@@ -199,6 +202,7 @@ impl TestApp {
             backend,
             site_root,
             mail_dir,
+            config: config_json,
             smtp,
             pg_database,
             shutdown: Some(tx),
@@ -407,6 +411,26 @@ impl TestApp {
                 self.server_db.close_by_ref().await.expect("close the pool");
             }
         }
+    }
+
+    /// Stops the server and starts it again on the same address, database and data
+    /// directory, as a new release would start; clients keep their cookies.
+    pub async fn restart(&mut self) {
+        self.stop_server().await;
+        let listener = tokio::net::TcpListener::bind(self.addr)
+            .await
+            .expect("bind the same address again");
+        let config =
+            Config::defaults_with(self.config.clone()).expect("test configuration is valid");
+        let app = Application::build_with_listener(config, listener)
+            .await
+            .expect("the server starts again");
+        self.server_db = app.db().clone();
+        let (tx, rx) = oneshot::channel::<()>();
+        self.server = Some(tokio::spawn(app.run_until(async {
+            let _ = rx.await;
+        })));
+        self.shutdown = Some(tx);
     }
 
     /// Stops the server gracefully and waits for it.

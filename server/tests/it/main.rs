@@ -18,6 +18,7 @@ mod memory;
 static ALLOCATOR: memory::CountingAllocator = cap::Cap::new(std::alloc::System, usize::MAX);
 
 mod accounts;
+mod announcements;
 mod backups;
 mod breach;
 mod conformance;

@@ -25,7 +25,7 @@ fn admin(app: &TestApp, args: &[&str]) -> std::process::Output {
     app.ripen(&all).output().unwrap()
 }
 
-fn grant(app: &TestApp, role: &str, username: &str) {
+pub(crate) fn grant(app: &TestApp, role: &str, username: &str) {
     let out = admin(app, &["grant", "--role", role, username]);
     assert!(
         out.status.success(),
@@ -35,7 +35,7 @@ fn grant(app: &TestApp, role: &str, username: &str) {
 }
 
 /// A browser of its own, signed in as `username`.
-async fn signed_in(app: &TestApp, username: &str) -> reqwest::Client {
+pub(crate) async fn signed_in(app: &TestApp, username: &str) -> reqwest::Client {
     let client = app.new_client();
     let login = Login {
         identifier: username.into(),

@@ -47,6 +47,17 @@ pub mod user_account {
         }
     }
 
+    impl Model {
+        /// The language the account reads Ripen in, for what is sent without a request
+        /// (emails, notifications): its setting, else English.
+        pub fn lang(&self) -> crate::i18n::Lang {
+            self.language
+                .as_deref()
+                .and_then(crate::i18n::Lang::parse)
+                .unwrap_or_default()
+        }
+    }
+
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
     pub enum Relation {}
 

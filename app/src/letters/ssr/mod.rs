@@ -210,13 +210,9 @@ pub fn service() -> Result<Arc<Letters>, AppError> {
 pub use crate::clock::now_ms;
 
 /// The language an account reads Ripen in (for notifications and emails sent without a
-/// request): its setting, else English.
+/// request).
 pub(crate) fn account_lang(account: &user_account::Model) -> Lang {
-    account
-        .language
-        .as_deref()
-        .and_then(Lang::parse)
-        .unwrap_or_default()
+    account.lang()
 }
 
 async fn user_row(db: &impl ConnectionTrait, user: Uuid) -> Result<user_account::Model, AppError> {
