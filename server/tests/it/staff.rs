@@ -4,6 +4,9 @@
 
 use app::{
     account::Login,
+    announcements::{
+        AnnouncementForm, PublishAnnouncement, StaffAnnouncements, WithdrawAnnouncement,
+    },
     letters::GetLetter,
     staff::{AuditLog, LookUpAccount, MyRoles, StaffRole},
     wall::{Moderate, ModerationQueue},
@@ -110,6 +113,7 @@ async fn each_role_reaches_exactly_its_pages_and_every_staff_action_is_logged() 
     ];
 
     // Every staff server function, and who may call it.
+    let mut announced = String::new();
     for (who, client) in actors {
         let allowed = |roles: &[&str]| roles.contains(&who);
         let expect = |ok: bool| match (who, ok) {
@@ -166,14 +170,46 @@ async fn each_role_reaches_exactly_its_pages_and_every_staff_action_is_logged() 
                 "facts only: {body}"
             );
         }
-        // One row per action taken: a hide, a lookup; reading takes none.
-        let actions = u64::from(allowed(&["moe", "ada"])) + u64::from(allowed(&["sue", "ada"]));
+        let (status, _, body) = app.call_as(client, StaffAnnouncements {}, &[]).await;
+        assert_eq!(
+            status,
+            expect(allowed(&["ada"])),
+            "{who}: announcements: {body}"
+        );
+        let publish = PublishAnnouncement {
+            form: AnnouncementForm {
+                title_en: format!("From {who}"),
+                body_en: "Hello.".into(),
+                title_zh: format!("来自 {who}"),
+                body_zh: "你好。".into(),
+                audience: "staff".into(),
+                ..AnnouncementForm::default()
+            },
+        };
+        let (status, _, body) = app.call_as(client, publish, &[]).await;
+        assert_eq!(status, expect(allowed(&["ada"])), "{who}: publish: {body}");
+        if status == StatusCode::OK {
+            let id: String = serde_json::from_str(&body).unwrap();
+            announced.clone_from(&id);
+            let (status, _, body) = app.call_as(client, WithdrawAnnouncement { id }, &[]).await;
+            assert_eq!(status, StatusCode::OK, "{who}: withdraw: {body}");
+        }
+        // One row per action taken: a hide, a lookup, a publication and its withdrawal;
+        // reading takes none.
+        let actions = u64::from(allowed(&["moe", "ada"]))
+            + u64::from(allowed(&["sue", "ada"]))
+            + 2 * u64::from(allowed(&["ada"]));
         assert_eq!(audit_rows(&app).await, before + actions, "{who}");
 
         // The pages show their data only to those roles.
         for (path, marker, roles) in [
             ("/admin/moderation", "moderation-list", &["moe", "ada"][..]),
             ("/admin/audit", "data-staff=\"audit\"", &["ada"][..]),
+            (
+                "/admin/announcements",
+                "data-staff=\"announcements\"",
+                &["ada"][..],
+            ),
             (
                 "/admin/accounts?q=ann",
                 "data-account=\"ann\"",
@@ -205,6 +241,7 @@ async fn each_role_reaches_exactly_its_pages_and_every_staff_action_is_logged() 
                 ("href=\"/admin/moderation\"", &["moe", "ada"][..]),
                 ("href=\"/admin/accounts\"", &["sue", "ada"][..]),
                 ("href=\"/admin/audit\"", &["ada"][..]),
+                ("href=\"/admin/announcements\"", &["ada"][..]),
             ] {
                 assert_eq!(
                     html.contains(href),
@@ -242,22 +279,29 @@ async fn each_role_reaches_exactly_its_pages_and_every_staff_action_is_logged() 
             e.object.clone().unwrap_or_default()
         )
     };
+    // Newest first; rows written in the same millisecond have no order between them, so
+    // the lines are compared as sets (each line once per action).
     let mut lines: Vec<String> = log.iter().map(line).collect();
-    lines.reverse();
-    assert_eq!(
-        lines,
-        [
-            "Server command - role.grant sue".to_owned(),
-            "Server command - role.grant moe".to_owned(),
-            "Server command - role.grant ada".to_owned(),
-            // Each lookup is logged, through the server function and the page alike.
-            "sue support account.lookup ann".to_owned(),
-            "sue support account.lookup ann".to_owned(),
-            format!("moe moderator wall.hide {walled}"),
-            format!("ada administrator wall.hide {walled}"),
-            "ada administrator account.lookup ann".to_owned(),
-            "ada administrator account.lookup ann".to_owned(),
-        ]
+    lines.sort();
+    let mut expected = vec![
+        "Server command - role.grant sue".to_owned(),
+        "Server command - role.grant moe".to_owned(),
+        "Server command - role.grant ada".to_owned(),
+        // Each lookup is logged, through the server function and the page alike.
+        "sue support account.lookup ann".to_owned(),
+        "sue support account.lookup ann".to_owned(),
+        format!("moe moderator wall.hide {walled}"),
+        format!("ada administrator wall.hide {walled}"),
+        "ada administrator account.lookup ann".to_owned(),
+        "ada administrator account.lookup ann".to_owned(),
+        format!("ada administrator announcement.publish {announced}"),
+        format!("ada administrator announcement.withdraw {announced}"),
+    ];
+    expected.sort();
+    assert_eq!(lines, expected);
+    assert!(
+        log.windows(2).all(|w| w[0].at_ms >= w[1].at_ms),
+        "newest first"
     );
     // The moderation queue names the last moderator from the log.
     let queue = app.call_as(&mo, ModerationQueue {}, &[]).await.2;
@@ -274,7 +318,7 @@ async fn each_role_reaches_exactly_its_pages_and_every_staff_action_is_logged() 
     assert!(String::from_utf8_lossy(&out.stdout).contains("moe is no longer a moderator"));
     let (status, _, _) = app.call_as(&mo, ModerationQueue {}, &[]).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
-    assert_eq!(audit_rows(&app).await, 10);
+    assert_eq!(audit_rows(&app).await, 12);
 }
 
 #[tokio::test]
