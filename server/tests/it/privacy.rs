@@ -312,6 +312,53 @@ fn file_exists(app: &TestApp, key: &str) -> bool {
     app.data_dir().join("uploads").join(key).exists()
 }
 
+/// An announcement emailed to `user`, who dismissed it.
+async fn announced_to(app: &TestApp, user: Uuid) {
+    use app::announcements::{
+        Audience, Source,
+        entities::{announcement, announcement_dismissal, announcement_email},
+    };
+    use sea_orm::Set;
+    let now = Utc::now().timestamp_millis();
+    let id = Uuid::new_v4();
+    announcement::Entity::insert(announcement::ActiveModel {
+        id: Set(id),
+        created_ms: Set(now),
+        source: Set(Source::Staff),
+        policy_version: Set(None),
+        audience: Set(Audience::Everyone),
+        title_en: Set("Planned maintenance".into()),
+        body_en: Set("An hour on Sunday.".into()),
+        title_zh: Set("计划维护".into()),
+        body_zh: Set("周日一小时。".into()),
+        link: Set(None),
+        email: Set(true),
+        ends_ms: Set(now + 86_400_000),
+        withdrawn_ms: Set(None),
+        emails_done_ms: Set(Some(now)),
+    })
+    .exec_without_returning(&app.db)
+    .await
+    .unwrap();
+    announcement_email::Entity::insert(announcement_email::ActiveModel {
+        announcement_id: Set(id),
+        user_id: Set(user),
+        state: Set(app::mail::EmailState::Sent),
+        emailed_ms: Set(Some(now)),
+    })
+    .exec_without_returning(&app.db)
+    .await
+    .unwrap();
+    announcement_dismissal::Entity::insert(announcement_dismissal::ActiveModel {
+        announcement_id: Set(id),
+        user_id: Set(user),
+        dismissed_ms: Set(now),
+    })
+    .exec_without_returning(&app.db)
+    .await
+    .unwrap();
+}
+
 /// Ann and Bob, with data of every kind.
 struct World {
     ann: Uuid,
@@ -443,13 +490,15 @@ async fn world(app: &TestApp) -> World {
             incident: sea_orm::Set("INC-1".into()),
             user_id: sea_orm::Set(ann),
             notified_ms: sea_orm::Set(Utc::now().timestamp_millis()),
-            email: sea_orm::Set(app::privacy::breach::EmailState::Sent),
+            email: sea_orm::Set(app::mail::EmailState::Sent),
             emailed_ms: sea_orm::Set(Some(Utc::now().timestamp_millis())),
         },
     )
     .exec_without_returning(&app.db)
     .await
     .unwrap();
+    // Ann was emailed an announcement, and dismissed it.
+    announced_to(app, ann).await;
     World {
         ann,
         phone,
@@ -1413,6 +1462,8 @@ async fn a_data_export_holds_every_kind_of_the_owners_data_and_nothing_of_anyone
         ("letter", "letters/letters.json"),
         ("notification", "notifications.json"),
         ("breach_notice", "breach_notices.json"),
+        ("announcement_dismissal", "announcements/dismissed.json"),
+        ("announcement_email", "announcements/emailed.json"),
         ("letter_like", "wall/likes.json"),
         ("letter_report", "wall/reports.json"),
         ("staff_role", "staff/roles.json"),
@@ -1460,6 +1511,8 @@ async fn a_data_export_holds_every_kind_of_the_owners_data_and_nothing_of_anyone
         "letter_report",
         "consent_record",
         "breach_notice",
+        "announcement_dismissal",
+        "announcement_email",
     ] {
         assert!(
             rows(table) > 0,

@@ -15,6 +15,7 @@
 //! email links (secrets, useless outside Ripen), and earlier exports.
 
 mod account;
+mod announcements;
 mod archive;
 mod breach;
 mod checkins;
@@ -401,10 +402,11 @@ async fn build(
     progress.step(60, progress.texts.step_letters).await?;
     letters::write(db, service, user, progress, &mut zip).await?;
 
-    // The wall, notifications and breach notices.
+    // The wall, notifications, breach notices and announcements.
     progress.step(95, progress.texts.step_wall).await?;
     wall::write(db, &service.keys, user, &mut zip).await?;
     breach::write(db, user, &mut zip).await?;
+    announcements::write(db, user, &mut zip).await?;
 
     zip.finish()
 }
@@ -479,6 +481,8 @@ staff/actions.json / .csv what you did as staff, from the audit log (if anything
 notifications.json / .csv the notifications Ripen showed you
 breach_notices.json/.csv  the security incidents Ripen told you about: when you were
                           told in Ripen, and whether and when the email went out
+announcements/dismissed.json / .csv  the announcements you dismissed, and when
+announcements/emailed.json / .csv    the announcements emailed to you, and when
 
 Not included: your password (Ripen keeps only an argon2id hash of it, which is of no
 use to you), the hashes of your session cookies and email links (secrets that only
