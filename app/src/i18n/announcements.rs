@@ -156,7 +156,7 @@ pub const ZH: Announcements = Announcements {
     audience_invalid: "请选择显示给谁。",
     link_invalid: "请填写以 / 开头的站内路径，例如 /privacy。",
     days_invalid: "请选择 1 至 {max} 天。",
-    subject: "Ripen：{title}",
+    subject: "Ripen 公告：{title}",
     footer: "你收到这封邮件，是因为你拥有 Ripen 账户。只有与你的账户有关的重要公告我们才会发送邮件；Ripen 中的横幅内容与此相同。",
     policy_title: "我们的隐私政策自 {date} 起更新",
     policy_material: "我们更新了隐私政策和服务条款，请阅读变更内容。下次打开 Ripen 时，我们会再次询问你的隐私选择；在你作答之前，Ripen 只使用必要的部分。",

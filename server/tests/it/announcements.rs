@@ -153,7 +153,7 @@ async fn an_announcement_reaches_readers_in_their_language_is_emailed_once_and_s
     assert!(en.text.contains("Letters due then arrive just after."));
     assert!(en.text.contains(&format!("{}/status", app.site_url)));
     let zh = app.emails_to("lin@example.com", 2).await.pop().unwrap();
-    assert_eq!(zh.subject, "Ripen：周日计划维护");
+    assert_eq!(zh.subject, "Ripen 公告：周日计划维护");
     assert!(zh.html.contains("lang=\"zh-Hans\""));
     app.emails_to("ada@example.com", 2).await;
     wait_until_emails_done(&app, id).await;
