@@ -186,10 +186,10 @@ impl Application {
         }
         let db = db::connect_and_migrate(&config).await?;
         let mailer = mailer(&config)?;
-        let accounts = Arc::new(Accounts::new(AccountSettings::new(
-            config.site_origin(),
-            config.limits,
-        )));
+        let accounts = Arc::new(Accounts::new(
+            AccountSettings::new(config.site_origin(), config.limits),
+            config.accounts,
+        ));
         let keys = app::system::keys::load(&db, &config.keys_file()).await?;
         let keys = Arc::new(app::seal::Keyring::new(&keys, Some(config.keys_file()))?);
         let store = blob_store(&config, &keys)?;
@@ -432,7 +432,7 @@ pub fn router(state: AppState) -> Router {
             csrf::verify_origin,
         ))
         .layer(middleware::from_fn_with_state(
-            client_ip::TrustProxy(state.config.trust_proxy),
+            state.config.trust_proxy,
             client_ip::resolve,
         ))
         .layer(middleware::from_fn_with_state(

@@ -32,6 +32,7 @@ mod health;
 mod letters;
 mod letters_sending;
 mod letters_uploads;
+mod login_burst;
 mod offline;
 mod prefs;
 mod privacy;
