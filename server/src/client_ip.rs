@@ -73,7 +73,7 @@ fn forwarded_client(headers: &http::HeaderMap, hops: u8) -> Option<IpAddr> {
         .flat_map(|v| v.split(','))
         .map(str::trim)
         .collect();
-    let at = entries.len().checked_sub(usize::from(hops)).unwrap_or(0);
+    let at = entries.len().saturating_sub(usize::from(hops));
     parse_entry(entries.get(at)?)
 }
 

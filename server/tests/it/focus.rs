@@ -691,7 +691,7 @@ async fn an_event_stream_ends_when_its_session_logs_out() {
     let took = ends_within(&mut stream, Duration::from_secs(10))
         .await
         .expect("the logged-out session's stream ended");
-    println!(
+    eprintln!(
         "event stream closed {:.1} ms after the logout answered",
         took.as_secs_f64() * 1000.0
     );

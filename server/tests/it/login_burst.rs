@@ -101,7 +101,7 @@ async fn a_burst_of_guesses_is_checked_only_up_to_the_limit_while_others_still_s
             other => panic!("unexpected answer {other}: {body}"),
         }
     }
-    println!(
+    eprintln!(
         "burst of {GUESSES} guesses: {checked} checked (401), {refused} refused (429), \
          {busy} busy (503) in {:.2} s; heap peak {heap_peak} MiB (+{heap_growth}); \
          resident {rss_before} → {rss_peak} MiB (+{rss_growth})",
@@ -199,7 +199,7 @@ async fn fifty_people_signing_in_at_once_all_get_in_and_their_latency_is_reporte
     }
     latencies.sort();
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
-    println!(
+    eprintln!(
         "{SIGN_INS} sign-ins at once ({} hashes at a time): p50 {:.0} ms, p99 {:.0} ms, \
          max {:.0} ms, all done in {:.0} ms",
         app::account::ssr::AccountConfig::default().password_hashes_at_once,
