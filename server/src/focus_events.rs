@@ -6,16 +6,16 @@
 //! Keep-alive comments every 15 s keep proxies from closing idle streams.
 //!
 //! A stream belongs to the session that opened it and ends with it: at once when this
-//! process ends the session (logout, password change, closing the account, …; see
-//! `app::account::ssr::live`), and within [`RECHECK`] when it ends elsewhere (another
-//! process, expiry, the retention job, SQL). An account holds at most
-//! `accounts.streams_per_account` streams; one more is answered 429.
+//! process ends the session (logout, password change, closing the account, …), and within
+//! 30 s when it ends elsewhere (another process, expiry, the retention job, SQL); see
+//! `app::account::ssr::live`. An account holds at most `accounts.streams_per_account`
+//! streams; one more is answered 429.
 
-use std::{convert::Infallible, sync::Arc, time::Duration};
+use std::{convert::Infallible, time::Duration};
 
 use app::{
     AppError,
-    account::ssr::{Accounts, session},
+    account::ssr::session,
     focus::{TimerSnapshot, ssr::settle_and_snapshot},
 };
 use axum::{
@@ -27,7 +27,6 @@ use axum::{
 };
 use futures::{Stream, StreamExt as _, stream};
 use http::{HeaderMap, StatusCode};
-use sea_orm::DatabaseConnection;
 use tokio_stream::wrappers::{BroadcastStream, errors::BroadcastStreamRecvError};
 
 use crate::AppState;
@@ -40,22 +39,6 @@ fn event(snapshot: &TimerSnapshot) -> Event {
         .event("timer")
         .json_data(&snapshot)
         .unwrap_or_else(|_| Event::default().comment("unencodable"))
-}
-
-/// How often a stream checks that its session still stands in the database.
-pub const RECHECK: Duration = Duration::from_secs(30);
-
-/// Resolves once the session `id_hash` no longer stands in the database (checked every
-/// [`RECHECK`]; a failed check is not an ending).
-async fn until_session_gone(db: DatabaseConnection, accounts: Arc<Accounts>, id_hash: String) {
-    let mut every = tokio::time::interval(RECHECK);
-    every.tick().await; // the first tick is at once; the session was just read
-    loop {
-        every.tick().await;
-        if let Ok(false) = session::still_live(&db, &accounts.settings, &id_hash).await {
-            return;
-        }
-    }
 }
 
 pub async fn stream(State(state): State<AppState>, headers: HeaderMap) -> Response {
@@ -79,18 +62,7 @@ pub async fn stream(State(state): State<AppState>, headers: HeaderMap) -> Respon
                 .into_response();
         }
     };
-    let ended = live.ended();
-    let gone = until_session_gone(
-        state.db.clone(),
-        state.accounts.clone(),
-        session.id_hash.clone(),
-    );
-    let session_over = async move {
-        tokio::select! {
-            () = ended => {}
-            () = gone => {}
-        }
-    };
+    let session_over = live.ended();
     // Subscribe before reading, so no change between the two is missed.
     let updates = BroadcastStream::new(state.focus.subscribe(user.id));
     let first = match settle_and_snapshot(&state.db, &state.focus, user.id).await {

@@ -141,6 +141,7 @@ pub struct Application {
     db: DatabaseConnection,
     scheduler: Option<Scheduler>,
     retention: Retention,
+    accounts: Arc<Accounts>,
     usage: usage::Usage,
     stats_flush: std::time::Duration,
 }
@@ -229,6 +230,7 @@ impl Application {
             config: Arc::new(config),
         };
         let usage = state.usage.clone();
+        let accounts = state.accounts.clone();
         let stats_flush = std::time::Duration::from_secs(state.config.stats_flush_secs.max(1));
         Ok(Self {
             listener,
@@ -236,6 +238,7 @@ impl Application {
             db,
             scheduler,
             retention,
+            accounts,
             usage,
             stats_flush,
         })
@@ -268,6 +271,8 @@ impl Application {
             self.retention.outbox,
             self.retention.session_idle,
         );
+        // Live streams whose session ended where this process did not hear of it.
+        let streams = app::account::ssr::live::spawn_recheck(self.db.clone(), self.accounts);
         let served = axum::serve(
             self.listener,
             self.router
@@ -288,6 +293,7 @@ impl Application {
             workers.abort_all();
         }
         retention.abort();
+        streams.abort();
         flusher.abort();
         if let Err(e) = self.usage.flush(&self.db).await {
             tracing::warn!(error = %e, "saving usage statistics at shutdown failed");

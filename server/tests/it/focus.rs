@@ -782,3 +782,23 @@ async fn an_account_holds_only_so_many_event_streams() {
     let bobs = bob.get(app.url("/api/focus/events")).send().await.unwrap();
     assert_eq!(bobs.status(), StatusCode::OK);
 }
+
+#[tokio::test]
+async fn an_event_stream_ends_when_its_session_is_deleted_behind_the_servers_back() {
+    let app = TestApp::spawn().await;
+    verified_user(&app, "ada", "ada@example.com").await;
+    let (_, mut stream) = ada_streaming(&app).await;
+    // As another server process, the retention job or `DELETE FROM auth_session` would.
+    app.db
+        .execute_unprepared("DELETE FROM auth_session")
+        .await
+        .unwrap();
+    // The streams' sessions are looked up every 30 s; the bound is a hang guard.
+    let took = ends_within(&mut stream, Duration::from_secs(90))
+        .await
+        .expect("the stream of a deleted session ended");
+    eprintln!(
+        "event stream of a session deleted in the database closed after {:.1} s",
+        took.as_secs_f64()
+    );
+}

@@ -4,19 +4,32 @@
 //! A stream registers here with its session ([`LiveSessions::open`]) and ends when its
 //! [`LiveStream::ended`] resolves. Every flow that ends sessions in this process tells the
 //! registry at once (logout, "sign out everywhere", a device ended, a password changed or
-//! reset, an address verified, the account closed). Sessions ended elsewhere — by another
-//! server process, the retention job, expiry or SQL — are found by the stream's own
-//! periodic re-check of its session row (`server/src/focus_events.rs`).
+//! reset, an address confirmed, the account closed). Sessions ended where the registry
+//! does not hear of it — by another server process, expiry, the retention job or SQL — are
+//! found by [`spawn_recheck`], which looks up every session with an open stream every
+//! [`RECHECK_EVERY`], a few hundred per query.
+//!
+//! Ending looks up only the account or session concerned (two maps, one lock, no scan).
 
 use std::{
     collections::HashMap,
     sync::{Arc, Mutex},
+    time::Duration,
 };
 
+use sea_orm::DatabaseConnection;
 use tokio::sync::oneshot;
 use uuid::Uuid;
 
+use super::{Accounts, session};
 use crate::AppError;
+
+/// How often the sessions of open streams are looked up in the database.
+pub const RECHECK_EVERY: Duration = Duration::from_secs(30);
+/// Sessions looked up per query.
+const RECHECK_BATCH: usize = 500;
+/// When a refused stream may try again (the browser's backoff waits at least this).
+const RETRY_AFTER_SECS: u64 = 30;
 
 /// The open streams of each account. Cloning shares the registry.
 #[derive(Clone)]
@@ -25,8 +38,17 @@ pub struct LiveSessions {
 }
 
 struct Inner {
-    streams: Mutex<HashMap<Uuid, Vec<Entry>>>,
+    state: Mutex<State>,
     per_account: usize,
+}
+
+#[derive(Default)]
+struct State {
+    /// Each account's open streams.
+    streams: HashMap<Uuid, Vec<Entry>>,
+    /// Each session with an open stream: its account and how many streams it has.
+    sessions: HashMap<String, (Uuid, usize)>,
+    next_id: u64,
 }
 
 struct Entry {
@@ -35,6 +57,38 @@ struct Entry {
     session: String,
     /// Dropping it ends the stream.
     _end: oneshot::Sender<()>,
+}
+
+impl State {
+    /// Takes out the entries of `user` that `ends`, keeping the session counts right.
+    fn end_where(&mut self, user: Uuid, ends: impl Fn(&Entry) -> bool) {
+        let Some(list) = self.streams.get_mut(&user) else {
+            return;
+        };
+        let mut ended = Vec::new();
+        list.retain(|e| {
+            let end = ends(e);
+            if end {
+                ended.push(e.session.clone());
+            }
+            !end
+        });
+        if list.is_empty() {
+            self.streams.remove(&user);
+        }
+        for session in ended {
+            self.forget_one(&session);
+        }
+    }
+
+    fn forget_one(&mut self, session: &str) {
+        if let Some((_, count)) = self.sessions.get_mut(session) {
+            *count -= 1;
+            if *count == 0 {
+                self.sessions.remove(session);
+            }
+        }
+    }
 }
 
 /// One open stream's place in the registry; dropping it (the response ended) frees it.
@@ -59,31 +113,23 @@ impl LiveStream {
 
 impl Drop for LiveStream {
     fn drop(&mut self) {
-        let mut map = self.inner.lock();
-        if let Some(list) = map.get_mut(&self.user) {
-            list.retain(|e| e.id != self.id);
-            if list.is_empty() {
-                map.remove(&self.user);
-            }
-        }
+        let id = self.id;
+        self.inner.lock().end_where(self.user, |e| e.id == id);
     }
 }
 
 impl Inner {
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<Uuid, Vec<Entry>>> {
-        self.streams.lock().unwrap_or_else(|p| p.into_inner())
+    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 }
-
-/// When a refused stream may try again (the browser's backoff waits at least this).
-const RETRY_AFTER_SECS: u64 = 30;
 
 impl LiveSessions {
     /// A registry that lets each account hold `per_account` streams (at least one).
     pub fn new(per_account: usize) -> Self {
         Self {
             inner: Arc::new(Inner {
-                streams: Mutex::new(HashMap::new()),
+                state: Mutex::default(),
                 per_account: per_account.max(1),
             }),
         }
@@ -95,21 +141,25 @@ impl LiveSessions {
     ///
     /// [`AppError::RateLimited`] when the account already holds its share of streams.
     pub fn open(&self, user: Uuid, session: &str) -> Result<LiveStream, AppError> {
-        static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-        let mut map = self.inner.lock();
-        let list = map.entry(user).or_default();
-        if list.len() >= self.inner.per_account {
+        let mut state = self.inner.lock();
+        if state.streams.get(&user).map_or(0, Vec::len) >= self.inner.per_account {
             return Err(AppError::RateLimited {
                 retry_after_secs: RETRY_AFTER_SECS,
             });
         }
-        let id = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let id = state.next_id;
+        state.next_id += 1;
         let (end, ended) = oneshot::channel();
-        list.push(Entry {
+        state.streams.entry(user).or_default().push(Entry {
             id,
             session: session.to_owned(),
             _end: end,
         });
+        state
+            .sessions
+            .entry(session.to_owned())
+            .or_insert((user, 0))
+            .1 += 1;
         Ok(LiveStream {
             inner: self.inner.clone(),
             user,
@@ -120,28 +170,58 @@ impl LiveSessions {
 
     /// Ends the streams of one session (its `id_hash`).
     pub fn end_session(&self, session: &str) {
-        let mut map = self.inner.lock();
-        map.retain(|_, list| {
-            list.retain(|e| e.session != session);
-            !list.is_empty()
-        });
+        let mut state = self.inner.lock();
+        if let Some(&(user, _)) = state.sessions.get(session) {
+            state.end_where(user, |e| e.session == session);
+        }
     }
 
     /// Ends every stream of `user`, except those of the session `keep`.
     pub fn end_user(&self, user: Uuid, keep: Option<&str>) {
-        let mut map = self.inner.lock();
-        if let Some(list) = map.get_mut(&user) {
-            list.retain(|e| Some(e.session.as_str()) == keep);
-            if list.is_empty() {
-                map.remove(&user);
-            }
-        }
+        self.inner
+            .lock()
+            .end_where(user, |e| Some(e.session.as_str()) != keep);
     }
 
     /// Streams open now for `user` (tests and metrics).
     pub fn open_for(&self, user: Uuid) -> usize {
-        self.inner.lock().get(&user).map_or(0, Vec::len)
+        self.inner.lock().streams.get(&user).map_or(0, Vec::len)
     }
+
+    /// The sessions that have open streams now.
+    fn sessions(&self) -> Vec<String> {
+        self.inner.lock().sessions.keys().cloned().collect()
+    }
+}
+
+/// Ends the streams whose session no longer stands in the database. Answers how many
+/// sessions that was.
+pub async fn end_vanished(db: &DatabaseConnection, accounts: &Accounts) -> Result<usize, AppError> {
+    let mut ended = 0;
+    for batch in accounts.live.sessions().chunks(RECHECK_BATCH) {
+        let standing = session::standing(db, &accounts.settings, batch).await?;
+        for gone in batch.iter().filter(|s| !standing.contains(*s)) {
+            accounts.live.end_session(gone);
+            ended += 1;
+        }
+    }
+    Ok(ended)
+}
+
+/// Runs [`end_vanished`] every [`RECHECK_EVERY`] (a failed look-up ends nothing).
+pub fn spawn_recheck(
+    db: DatabaseConnection,
+    accounts: Arc<Accounts>,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(RECHECK_EVERY);
+        loop {
+            tick.tick().await;
+            if let Err(e) = end_vanished(&db, &accounts).await {
+                tracing::warn!(error = %e, "checking the sessions of live streams failed");
+            }
+        }
+    })
 }
 
 #[cfg(test)]
@@ -174,6 +254,22 @@ mod tests {
         assert_eq!(live.open_for(ada), 0);
         assert!(!has_ended(&mut bobs), "another account's stream stays");
         assert_eq!(live.open_for(bob), 1);
+        assert_eq!(live.sessions(), vec!["s3".to_owned()]);
+    }
+
+    #[test]
+    fn a_session_is_tracked_while_any_of_its_streams_is_open() {
+        let live = LiveSessions::new(10);
+        let ada = Uuid::new_v4();
+        let tab1 = live.open(ada, "s1").unwrap();
+        let tab2 = live.open(ada, "s1").unwrap();
+        drop(tab1);
+        assert_eq!(live.sessions(), vec!["s1".to_owned()]);
+        drop(tab2);
+        assert!(live.sessions().is_empty());
+        assert_eq!(live.open_for(ada), 0);
+        // Ending a session nobody streams from changes nothing.
+        live.end_session("s1");
     }
 
     #[tokio::test]
@@ -182,7 +278,7 @@ mod tests {
         let mut s = live.open(Uuid::new_v4(), "s1").unwrap();
         let ended = s.ended();
         live.end_session("s1");
-        tokio::time::timeout(std::time::Duration::from_secs(5), ended)
+        tokio::time::timeout(Duration::from_secs(5), ended)
             .await
             .unwrap();
     }

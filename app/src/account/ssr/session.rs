@@ -252,26 +252,28 @@ pub async fn end_all(
     Ok(ended)
 }
 
-/// Whether the session `id_hash` still stands: its row is there, within its lifetime and
-/// idle limit, and its account is not closed. Long-lived streams ask this now and then, to
-/// notice sessions ended where [`super::live`] does not hear of it (another process, the
-/// retention job, SQL). Changes nothing.
-pub async fn still_live(
+/// Of the sessions `id_hashes`, those that still stand: their row is there, within its
+/// lifetime and idle limit, and their account is not closed. The live-stream re-check asks
+/// this ([`super::live::end_vanished`]). Changes nothing.
+pub async fn standing(
     db: &DatabaseConnection,
     settings: &AccountSettings,
-    id_hash: &str,
-) -> Result<bool, AppError> {
-    let Some((session, Some(user))) = auth_session::Entity::find_by_id(id_hash.to_owned())
-        .find_also_related(user_account::Entity)
-        .one(db)
-        .await?
-    else {
-        return Ok(false);
-    };
+    id_hashes: &[String],
+) -> Result<std::collections::HashSet<String>, AppError> {
+    use sea_orm::{QuerySelect, RelationTrait, sea_query::JoinType};
     let now = Utc::now();
-    Ok(user.deleted_ms.is_none()
-        && now < session.expires_at
-        && now < session.last_seen_at + settings.session_idle)
+    let found: Vec<String> = auth_session::Entity::find()
+        .select_only()
+        .column(auth_session::Column::IdHash)
+        .join(JoinType::InnerJoin, auth_session::Relation::User.def())
+        .filter(auth_session::Column::IdHash.is_in(id_hashes.iter().cloned()))
+        .filter(auth_session::Column::ExpiresAt.gt(now.fixed_offset()))
+        .filter(auth_session::Column::LastSeenAt.gt((now - settings.session_idle).fixed_offset()))
+        .filter(user_account::Column::DeletedMs.is_null())
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(found.into_iter().collect())
 }
 
 #[cfg(test)]
