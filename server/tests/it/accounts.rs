@@ -695,6 +695,12 @@ async fn the_account_api_never_sends_the_password_hash() {
     );
 }
 
+/// The opening tag of the confirmation page's offer to choose a new password.
+fn new_password_offer(page: &str) -> &str {
+    let at = page.find("<details").expect("the page has the offer");
+    page[at..].split('>').next().unwrap()
+}
+
 /// Issue 23, item 5: someone signs up with another person's address and a password of
 /// their own, signs in, and waits for the owner to confirm the address.
 #[tokio::test]
@@ -712,9 +718,20 @@ async fn a_squatter_is_signed_out_and_locked_out_when_the_owner_confirms_the_add
     assert_eq!(status, StatusCode::OK, "an unconfirmed account can sign in");
 
     // The owner opens the link from their mailbox. The link alone is not enough: it
-    // proves the address, not the password.
+    // proves the address, not the password. The page asks for the password and offers
+    // to choose a new one instead.
     let owner = app.new_client();
-    let token = app.emails_to("owner@example.com", 1).await[0].token("/verify-email");
+    let mail = app.emails_to("owner@example.com", 1).await.pop().unwrap();
+    let (status, _, page) = app
+        .get_text(&mail.link("/verify-email").replace(&app.site_url, ""))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let page = crate::harness::without_markers(&page);
+    assert!(page.contains(r#"name="password""#), "{page}");
+    assert!(page.contains(r#"name="new_password""#), "{page}");
+    assert!(page.contains("Did not create this account"), "{page}");
+    assert!(!new_password_offer(&page).contains(" hidden"), "{page}");
+    let token = mail.token("/verify-email");
     let bare = VerifyEmail {
         token: token.clone(),
         password: None,
@@ -833,9 +850,12 @@ async fn a_new_address_is_confirmed_only_with_the_password_and_old_links_stop_wo
     .await
     .unwrap();
     let mail = app.emails_to("ada@new.example", 1).await.pop().unwrap();
+    let (_, _, page) = app
+        .get_text(&mail.link("/verify-email").replace(&app.site_url, ""))
+        .await;
     assert!(
-        mail.link("/verify-email").contains("for=change"),
-        "the page offers only the password"
+        new_password_offer(&page).contains(" hidden"),
+        "the page offers only the password: {page}"
     );
     let token = mail.token("/verify-email");
     // Whoever reads the new mailbox cannot take the account by choosing a password.
