@@ -15,8 +15,9 @@ use uuid::Uuid;
 use crate::error::AppError;
 pub use crate::error::request_id;
 
-/// The client's address as the server decided it (the peer address, or the left-most
-/// `X-Forwarded-For` entry when configured to trust a proxy), in the request's extensions.
+/// The client's address as the server decided it (the peer address, or the address the
+/// configured number of trusted proxies reported in `X-Forwarded-For`), in the request's
+/// extensions.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ClientIp(pub IpAddr);
 
@@ -25,11 +26,6 @@ pub fn client_addr() -> Option<IpAddr> {
     use_context::<http::request::Parts>()
         .and_then(|parts| parts.extensions.get::<ClientIp>().copied())
         .map(|ip| ip.0)
-}
-
-/// The client address of the current request as text (`unknown` if the server set none).
-pub fn client_ip() -> String {
-    client_addr().map_or_else(|| "unknown".to_owned(), |ip| ip.to_string())
 }
 
 /// The CSP nonce minted by the server's security-headers middleware for this response,

@@ -30,6 +30,8 @@ test("sign up, confirm from the emailed link, log out, log in, reset the passwor
   const verify = await linkFromOutbox(email, "/verify-email", started);
   await page.goto(verify);
   await hydrated(page);
+  // The link proves the address; the password proves the account (see the takeover test).
+  await page.getByLabel("Password", { exact: true }).fill(password);
   await page.getByRole("button", { name: "Confirm my email" }).click();
   await expect(page.getByRole("heading", { name: `Hello, ${name}` })).toBeVisible();
   await expect(page.getByText("Your email address is confirmed.")).toBeVisible();

@@ -76,6 +76,8 @@ export async function signUpAndConfirm(page: Page, prefix: string): Promise<stri
   await expect(page.getByRole("heading", { name: "Check your email" })).toBeVisible();
   await page.goto(await linkFromOutbox(email, "/verify-email", started));
   await hydrated(page);
+  // Confirming asks for the account's password (the link alone proves the address only).
+  await page.getByLabel("Password", { exact: true }).fill(PASSWORD);
   await page.getByRole("button", { name: "Confirm my email" }).click();
   await expect(page.getByRole("heading", { name: `Hello, ${name}` })).toBeVisible();
   return name;

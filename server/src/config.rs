@@ -12,13 +12,19 @@
 
 use std::{net::SocketAddr, path::PathBuf};
 
-use app::{account::ssr::limiter::AuthLimits, letters::ssr::LetterConfig, mail::SmtpConfig};
+use app::{
+    account::ssr::{AccountConfig, limiter::AuthLimits},
+    letters::ssr::LetterConfig,
+    mail::SmtpConfig,
+};
 use figment::{
     Figment,
     providers::{Env, Format, Serialized, Toml},
 };
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
+
+use crate::client_ip::TrustProxy;
 
 /// The server's settings. See `docs/operations.md` for each key.
 #[derive(Debug, Clone, Deserialize)]
@@ -44,8 +50,10 @@ pub struct Config {
     pub log_format: LogFormat,
     /// A `tracing` filter, e.g. `info,ripen_server=debug`. `RUST_LOG` wins when set.
     pub log_filter: String,
-    /// Trust the left-most `X-Forwarded-For` address. Only when behind a reverse proxy.
-    pub trust_proxy: bool,
+    /// How many reverse proxies in front of Ripen append to `X-Forwarded-For`: `false`/0
+    /// (the header is ignored), `true` (one) or a number. The client address is then the
+    /// entry that many from the right; entries further left are the client's own words.
+    pub trust_proxy: TrustProxy,
     /// The `From` of every email Ripen sends.
     pub mail_from: String,
     /// SMTP server for outgoing email. Unset (the default): emails are written as `.eml`
@@ -58,6 +66,9 @@ pub struct Config {
     /// Attempt limits of the authentication endpoints.
     #[serde(default)]
     pub limits: AuthLimits,
+    /// Sign-in work at once (`[accounts]`): password hashes, live streams per account.
+    #[serde(default)]
+    pub accounts: AccountConfig,
     /// Letters and their delivery (`[letters]`): minimum lead time, image quota, and the
     /// scheduler's workers, lease, retries.
     #[serde(default)]
@@ -204,6 +215,16 @@ impl Config {
                 "status_token must be at least 16 characters".into(),
             ));
         }
+        if self.accounts.password_hashes_at_once == 0 {
+            return Err(ConfigError::Invalid(
+                "accounts.password_hashes_at_once must be at least 1".into(),
+            ));
+        }
+        if self.accounts.streams_per_account == 0 {
+            return Err(ConfigError::Invalid(
+                "accounts.streams_per_account must be at least 1".into(),
+            ));
+        }
         if self.backup.keep_days > BackupConfig::MAX_KEEP_DAYS {
             return Err(ConfigError::Invalid(format!(
                 "backup.keep_days must be at most {} (an erased account must leave every \
@@ -341,6 +362,39 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("backup.keep_days"), "{err}");
+    }
+
+    #[test]
+    fn trust_proxy_is_a_flag_or_a_number_of_hops_in_the_file_and_the_environment() {
+        Jail::expect_with(|jail| {
+            jail.clear_env(); // only what the test sets
+            let c = Config::load().map_err(|e| e.to_string())?;
+            assert_eq!(c.trust_proxy, TrustProxy(0));
+            jail.create_file("ripen.toml", "trust_proxy = true")?;
+            let c = Config::load().map_err(|e| e.to_string())?;
+            assert_eq!(c.trust_proxy, TrustProxy(1));
+            jail.set_env("RIPEN_TRUST_PROXY", "2");
+            let c = Config::load().map_err(|e| e.to_string())?;
+            assert_eq!(c.trust_proxy, TrustProxy(2));
+            jail.set_env("RIPEN_TRUST_PROXY", "lots");
+            let err = Config::load().unwrap_err().to_string();
+            assert!(err.contains("proxy hops"), "{err}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn sign_in_work_has_bounds_by_default_and_refuses_zero() {
+        let c = Config::defaults_with(serde_json::json!({})).unwrap();
+        assert_eq!(c.accounts.password_hashes_at_once, 4);
+        assert_eq!(c.accounts.password_hash_wait_secs, 5);
+        assert_eq!(c.accounts.streams_per_account, 10);
+        let err = Config::defaults_with(
+            serde_json::json!({ "accounts": { "password_hashes_at_once": 0 } }),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("accounts.password_hashes_at_once"), "{err}");
     }
 
     #[test]

@@ -4,6 +4,12 @@
 //! network drop resyncs at once; then every change of that user's timer, from any device.
 //! A stream only ever carries its own user's events (the hub is keyed by user id).
 //! Keep-alive comments every 15 s keep proxies from closing idle streams.
+//!
+//! A stream belongs to the session that opened it and ends with it: at once when this
+//! process ends the session (logout, password change, closing the account, …), and within
+//! 30 s when it ends elsewhere (another process, expiry, the retention job, SQL); see
+//! `app::account::ssr::live`. An account holds at most `accounts.streams_per_account`
+//! streams; one more is answered 429.
 
 use std::{convert::Infallible, time::Duration};
 
@@ -36,14 +42,27 @@ fn event(snapshot: &TimerSnapshot) -> Event {
 }
 
 pub async fn stream(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    let user =
+    let (session, user) =
         match session::current_from_headers(&state.db, &state.accounts.settings, &headers).await {
-            Ok(Some((_, user))) => user,
+            Ok(Some(found)) => found,
             Ok(None) => {
                 return (StatusCode::UNAUTHORIZED, "Please sign in to continue.").into_response();
             }
             Err(_) => return StatusCode::INTERNAL_SERVER_ERROR.into_response(),
         };
+    let mut live = match state.accounts.live.open(user.id, &session.id_hash) {
+        Ok(live) => live,
+        Err(e) => {
+            let retry = e.retry_after_secs().unwrap_or(30);
+            return (
+                StatusCode::TOO_MANY_REQUESTS,
+                [(http::header::RETRY_AFTER, retry.to_string())],
+                "Too many open timer streams for this account.",
+            )
+                .into_response();
+        }
+    };
+    let session_over = live.ended();
     // Subscribe before reading, so no change between the two is missed.
     let updates = BroadcastStream::new(state.focus.subscribe(user.id));
     let first = match settle_and_snapshot(&state.db, &state.focus, user.id).await {
@@ -53,8 +72,8 @@ pub async fn stream(State(state): State<AppState>, headers: HeaderMap) -> Respon
         }
     };
     let events: std::pin::Pin<Box<dyn Stream<Item = Result<Event, Infallible>> + Send>> = Box::pin(
-        stream::once(async move { Ok(event(&first)) }).chain(updates.filter_map(
-            |msg| async move {
+        stream::once(async move { Ok(event(&first)) })
+            .chain(updates.filter_map(|msg| async move {
                 match msg {
                     Ok(s) => Some(Ok(event(&s))),
                     // Fell behind: tell the browser to fetch the state itself.
@@ -62,8 +81,13 @@ pub async fn stream(State(state): State<AppState>, headers: HeaderMap) -> Respon
                         Some(Ok(Event::default().event("resync").data("lagged")))
                     }
                 }
-            },
-        )),
+            }))
+            .take_until(session_over)
+            // The stream holds its place in the registry for as long as it lives.
+            .map(move |event| {
+                let _held = &live;
+                event
+            }),
     );
     let mut res = Sse::new(events)
         .keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))

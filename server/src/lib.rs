@@ -144,6 +144,7 @@ pub struct Application {
     scheduler: Option<Scheduler>,
     retention: Retention,
     announcements: AnnouncementSender,
+    accounts: Arc<Accounts>,
     usage: usage::Usage,
     stats_flush: std::time::Duration,
 }
@@ -199,10 +200,10 @@ impl Application {
             .await
             .map_err(|e| anyhow::anyhow!("announcing the new privacy policy failed: {e}"))?;
         let mailer = mailer(&config)?;
-        let accounts = Arc::new(Accounts::new(AccountSettings::new(
-            config.site_origin(),
-            config.limits,
-        )));
+        let accounts = Arc::new(Accounts::new(
+            AccountSettings::new(config.site_origin(), config.limits),
+            config.accounts,
+        ));
         let keys = app::system::keys::load(&db, &config.keys_file()).await?;
         let keys = Arc::new(app::seal::Keyring::new(&keys, Some(config.keys_file()))?);
         let store = blob_store(&config, &keys)?;
@@ -248,6 +249,7 @@ impl Application {
             config: Arc::new(config),
         };
         let usage = state.usage.clone();
+        let accounts = state.accounts.clone();
         let stats_flush = std::time::Duration::from_secs(state.config.stats_flush_secs.max(1));
         Ok(Self {
             listener,
@@ -256,6 +258,7 @@ impl Application {
             scheduler,
             retention,
             announcements,
+            accounts,
             usage,
             stats_flush,
         })
@@ -294,6 +297,8 @@ impl Application {
             self.announcements.site_url,
             self.announcements.service,
         );
+        // Live streams whose session ended where this process did not hear of it.
+        let streams = app::account::ssr::live::spawn_recheck(self.db.clone(), self.accounts);
         let served = axum::serve(
             self.listener,
             self.router
@@ -315,6 +320,7 @@ impl Application {
         }
         retention.abort();
         sender.abort();
+        streams.abort();
         flusher.abort();
         if let Err(e) = self.usage.flush(&self.db).await {
             tracing::warn!(error = %e, "saving usage statistics at shutdown failed");
@@ -460,7 +466,7 @@ pub fn router(state: AppState) -> Router {
             csrf::verify_origin,
         ))
         .layer(middleware::from_fn_with_state(
-            client_ip::TrustProxy(state.config.trust_proxy),
+            state.config.trust_proxy,
             client_ip::resolve,
         ))
         .layer(middleware::from_fn_with_state(

@@ -125,6 +125,45 @@ impl Phone {
     }
 }
 
+/// What a person types to sign in: a username or an email address, trimmed, at most
+/// [`LoginName::MAX_BYTES`] (the longest email address), so nothing longer is looked up,
+/// hashed or counted.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct LoginName(String);
+
+impl LoginName {
+    pub const FIELD: &'static str = "identifier";
+    /// An email address has at most 254 bytes (RFC 5321); a username far fewer.
+    pub const MAX_BYTES: usize = 254;
+
+    pub fn parse(raw: &str) -> Result<Self, AppError> {
+        let s = raw.trim();
+        if s.is_empty() {
+            return Err(AppError::validation(
+                Self::FIELD,
+                crate::i18n::t().auth.identifier_required,
+            ));
+        }
+        if s.len() > Self::MAX_BYTES {
+            return Err(AppError::validation(
+                Self::FIELD,
+                crate::i18n::t().auth.identifier_too_long,
+            ));
+        }
+        Ok(Self(s.to_owned()))
+    }
+
+    /// The lower-case form accounts are found by (`Ada` and `ada` are the same user).
+    pub fn canonical(&self) -> String {
+        self.0.to_lowercase()
+    }
+
+    /// Whether it names an email address rather than a username.
+    pub fn is_email(&self) -> bool {
+        self.0.contains('@')
+    }
+}
+
 /// A new password: 8 to 128 characters, no composition rules (NIST SP 800-63B).
 /// Never serialised, never printed.
 #[derive(Clone, PartialEq, Eq)]
@@ -252,6 +291,23 @@ mod tests {
             "+44 20 79x6 0958",
         ] {
             assert_eq!(field_of(Phone::parse(bad).unwrap_err()), "phone", "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn login_names_are_bounded_and_compared_in_lower_case() {
+        let n = LoginName::parse("  Ada@Example.com ").unwrap();
+        assert_eq!(n.canonical(), "ada@example.com");
+        assert!(n.is_email());
+        assert!(!LoginName::parse("ada").unwrap().is_email());
+        assert!(LoginName::parse(&"a".repeat(254)).is_ok());
+        for bad in ["", "   ", &"a".repeat(255), &"a".repeat(2 * 1024 * 1024)] {
+            assert_eq!(
+                field_of(LoginName::parse(bad).unwrap_err()),
+                "identifier",
+                "{} bytes",
+                bad.len()
+            );
         }
     }
 

@@ -95,11 +95,19 @@ pub async fn current_user() -> Result<Option<UserView>, AppError> {
     ssr::current_view().await
 }
 
-/// Confirms an email address (the link in the email leads to a page with a button that
-/// calls this: a `GET` of the link alone, e.g. by a mail scanner, changes nothing).
+/// Confirms an email address (the link in the email leads to a page with a form that
+/// calls this: a `GET` of the link alone, e.g. by a mail scanner, changes nothing). The
+/// person gives the account's `password`, or — confirming the address an account was
+/// signed up with — chooses a `new_password` instead (see `ssr::Proof`). Every other
+/// session of the account ends.
 #[server(prefix = "/api", endpoint = "account/verify-email")]
-pub async fn verify_email(token: String) -> Result<(), AppError> {
-    ssr::verify_email(&token).await?;
+pub async fn verify_email(
+    token: String,
+    #[server(default)] password: Option<String>,
+    #[server(default)] new_password: Option<String>,
+) -> Result<(), AppError> {
+    let proof = ssr::Proof::parse(password.as_deref(), new_password.as_deref())?;
+    ssr::verify_email(&token, proof).await?;
     leptos_axum::redirect("/account?verified=1");
     Ok(())
 }

@@ -16,6 +16,7 @@ use crate::{
     account::ssr::{
         current_user,
         entities::{consent_record, user_account},
+        limiter::{Key, Scope},
         require_user,
         session::{append_cookie, cookie_value},
     },
@@ -165,11 +166,12 @@ pub async fn save(choices: ConsentChoices, from_settings: bool) -> Result<Consen
     let anon_id = presented().map_or_else(|| Uuid::new_v4().to_string(), |s| s.anon_id);
     // Every answer is a row kept for 13 months: a client that keeps answering (a script;
     // each request without the cookie is a new visitor) is stopped before the table grows.
-    let who = user
-        .as_ref()
-        .map_or_else(crate::request::client_ip, |u| format!("user:{}", u.id));
+    let who = user.as_ref().map_or_else(
+        || Key::client(crate::request::client_addr()),
+        |u| Key::user(u.id),
+    );
     accounts.limiter.take(
-        crate::account::ssr::limiter::Scope::Consent,
+        Scope::Consent,
         &who,
         accounts.settings.limits.consent_records_per_client,
     )?;

@@ -7,7 +7,7 @@ use uuid::Uuid;
 
 use crate::{
     AppError,
-    account::ssr::limiter::{Limit, Scope},
+    account::ssr::limiter::{Key, Limit, Scope},
 };
 
 /// Bumped on every change that alters what the wall shows (a public letter delivered,
@@ -29,5 +29,5 @@ pub fn take_publish(user: Uuid) -> Result<(), AppError> {
     let limit: Limit = accounts.settings.limits.publishes_per_account;
     accounts
         .limiter
-        .take(Scope::Publish, &user.to_string(), limit)
+        .take(Scope::Publish, &Key::user(user), limit)
 }

@@ -168,26 +168,51 @@ pub fn ResetPasswordPage() -> impl IntoView {
     }
 }
 
+/// Confirming an address: with the account's password, or (for the address an account
+/// was signed up with) by choosing a new one, for the address's owner when someone else
+/// signed up with it. Links that change an existing account's address say `for=change`,
+/// and the page then offers only the password (the server decides either way).
 #[component]
 pub fn VerifyEmailPage() -> impl IntoView {
-    let action = ServerAction::<VerifyEmail>::new();
-    let v = action.value();
+    let with_password = ServerAction::<VerifyEmail>::new();
+    let with_new = ServerAction::<VerifyEmail>::new();
+    let (v, v_new) = (with_password.value(), with_new.value());
     let token = query("token");
+    let change = query("for");
     let auth = use_auth();
     Effect::new(move |_| {
-        if v.with(|v| matches!(v, Some(Ok(())))) {
+        if v.with(|v| matches!(v, Some(Ok(())))) || v_new.with(|v| matches!(v, Some(Ok(())))) {
             auth.refresh();
         }
     });
     let t = &crate::i18n::t().auth;
+    let token_input = move || {
+        view! {
+            <input type="hidden" name="token" prop:value=move || token.get().unwrap_or_default()
+                value=token.get_untracked().unwrap_or_default() />
+        }
+    };
     view! {
         <AuthCard title=t.verify_title lede=t.verify_lede>
-            <ActionForm action attr:class="form">
-                <FormAlert error=form_error(v, &[]) />
-                <input type="hidden" name="token" prop:value=move || token.get().unwrap_or_default()
-                    value=token.get_untracked().unwrap_or_default() />
-                <Submit label=t.confirm_email busy_label=t.confirming pending=action.pending() />
+            <ActionForm action=with_password attr:class="form" attr:novalidate="">
+                <FormAlert error=form_error(v, &["password"]) />
+                {token_input()}
+                <Field label=t.password name="password" kind="password" autocomplete="current-password" required=true
+                    error=field_error(v, "password") />
+                <Submit label=t.confirm_email busy_label=t.confirming pending=with_password.pending() />
             </ActionForm>
+            <details class="verify-other" hidden=move || change.get().as_deref() == Some("change")>
+                <summary>{t.verify_not_yours}</summary>
+                <p class="muted">{t.verify_choose_lede}</p>
+                <ActionForm action=with_new attr:class="form" attr:novalidate="">
+                    <FormAlert error=form_error(v_new, &["new_password"]) />
+                    {token_input()}
+                    <Field label=t.new_password name="new_password" kind="password" autocomplete="new-password" required=true
+                        hint=t.password_hint
+                        error=field_error(v_new, "new_password") />
+                    <Submit label=t.confirm_with_new_password busy_label=t.confirming pending=with_new.pending() />
+                </ActionForm>
+            </details>
         </AuthCard>
     }
 }

@@ -66,7 +66,7 @@ pub async fn end_device(id: &str) -> Result<(), AppError> {
     let db = crate::request::db()?;
     let accounts = crate::account::ssr::accounts()?;
     if id == current.id_hash {
-        return session::end_current(&db, &accounts.settings).await;
+        return session::end_current(&db, &accounts).await;
     }
     // Scoped to the owner: another account's session id ends nothing and says so.
     let ended = auth_session::Entity::delete_many()
@@ -78,6 +78,7 @@ pub async fn end_device(id: &str) -> Result<(), AppError> {
     if ended == 0 {
         return Err(AppError::NotFound);
     }
+    accounts.live.end_session(id);
     Ok(())
 }
 
@@ -85,8 +86,8 @@ pub async fn end_all_devices() -> Result<(), AppError> {
     let (_, user) = require_user().await?;
     let db = crate::request::db()?;
     let accounts = crate::account::ssr::accounts()?;
-    session::end_current(&db, &accounts.settings).await?;
-    session::end_all(&db, user.id, None).await?;
+    session::end_current(&db, &accounts).await?;
+    session::end_all(&db, &accounts, user.id, None).await?;
     Ok(())
 }
 
@@ -104,7 +105,8 @@ pub async fn close_account(current_password: String, confirm: &str) -> Result<()
     let mailer = crate::request::service::<crate::mail::Mailer>()?;
     let now = Utc::now();
     close(&db, user.id, now.timestamp_millis()).await?;
-    session::end_current(&db, &accounts.settings).await?;
+    session::end_current(&db, &accounts).await?;
+    accounts.live.end_user(user.id, None);
     let erase_on = crate::i18n::date(
         &(now + Duration::days(DELETION_GRACE_DAYS)),
         crate::i18n::DateStyle::Long,

@@ -26,7 +26,7 @@ use crate::{
     AppError,
     account::ssr::{
         entities::user_account,
-        limiter::{Limit, Scope},
+        limiter::{Key, Limit, Scope},
     },
     i18n::{fill, t},
     letters::{
@@ -314,7 +314,7 @@ fn limits() -> Result<crate::account::ssr::limiter::AuthLimits, AppError> {
 fn take(scope: Scope, user: Uuid, limit: Limit) -> Result<(), AppError> {
     crate::account::ssr::accounts()?
         .limiter
-        .take(scope, &user.to_string(), limit)
+        .take(scope, &Key::user(user), limit)
 }
 
 pub async fn toggle_like(

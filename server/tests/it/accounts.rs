@@ -45,15 +45,22 @@ async fn count(app: &TestApp, sql: &str) -> i64 {
         .unwrap()
 }
 
+/// Confirms an address with the link's `token` and the account's password ([`PASSWORD`]).
+pub fn confirm(token: String) -> VerifyEmail {
+    VerifyEmail {
+        token,
+        password: Some(PASSWORD.into()),
+        new_password: None,
+    }
+}
+
 /// Signs up and confirms the address from the email, leaving `app.client` signed in.
 pub async fn verified_user(app: &TestApp, username: &str, email: &str) {
     app.call(signup(username, email)).await.unwrap();
     let mail = app.emails_to(email, 1).await.pop().unwrap();
-    app.call(VerifyEmail {
-        token: mail.token("/verify-email"),
-    })
-    .await
-    .unwrap();
+    app.call(confirm(mail.token("/verify-email")))
+        .await
+        .unwrap();
 }
 
 fn session_cookie(headers: &header::HeaderMap) -> Option<String> {
@@ -109,11 +116,7 @@ async fn signup_stores_an_argon2id_hash_and_emails_a_link_over_smtp_that_signs_i
     assert_eq!(app.call(CurrentUser {}).await.unwrap(), None);
 
     let token = mail.token("/verify-email");
-    app.call(VerifyEmail {
-        token: token.clone(),
-    })
-    .await
-    .unwrap();
+    app.call(confirm(token.clone())).await.unwrap();
     let me = app.call(CurrentUser {}).await.unwrap().unwrap();
     assert_eq!(
         me,
@@ -124,7 +127,7 @@ async fn signup_stores_an_argon2id_hash_and_emails_a_link_over_smtp_that_signs_i
             phone: None,
         }
     );
-    let again = app.call(VerifyEmail { token }).await.unwrap_err();
+    let again = app.call(confirm(token)).await.unwrap_err();
     assert!(again.field_message("token").is_some(), "{again:?}");
 }
 
@@ -651,7 +654,7 @@ async fn changing_the_email_takes_effect_only_once_the_new_address_confirms() {
     let me = app.call(CurrentUser {}).await.unwrap().unwrap();
     assert_eq!(me.email, "ada@example.com");
     let token = app.emails_to("ada@new.example", 1).await[0].token("/verify-email");
-    app.call(VerifyEmail { token }).await.unwrap();
+    app.call(confirm(token)).await.unwrap();
     let me = app.call(CurrentUser {}).await.unwrap().unwrap();
     assert_eq!(
         (me.email.as_str(), me.email_verified),
@@ -690,4 +693,257 @@ async fn the_account_api_never_sends_the_password_hash() {
         !body.contains("argon2") && !body.contains("password"),
         "{body}"
     );
+}
+
+/// The opening tag of the confirmation page's offer to choose a new password.
+fn new_password_offer(page: &str) -> &str {
+    let at = page.find("<details").expect("the page has the offer");
+    page[at..].split('>').next().unwrap()
+}
+
+/// Issue 23, item 5: someone signs up with another person's address and a password of
+/// their own, signs in, and waits for the owner to confirm the address.
+#[tokio::test]
+async fn a_squatter_is_signed_out_and_locked_out_when_the_owner_confirms_the_address() {
+    let app = TestApp::spawn_with_smtp().await;
+    let squatter = app.new_client();
+    let squatters_password = "the squatter's own secret";
+    let mut register = signup("owner", "owner@example.com");
+    register.password = squatters_password.into();
+    let (status, _, _) = app.call_as(&squatter, register, &[]).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _, _) = app
+        .call_as(&squatter, login("owner", squatters_password), &[])
+        .await;
+    assert_eq!(status, StatusCode::OK, "an unconfirmed account can sign in");
+
+    // The owner opens the link from their mailbox. The link alone is not enough: it
+    // proves the address, not the password. The page asks for the password and offers
+    // to choose a new one instead.
+    let owner = app.new_client();
+    let mail = app.emails_to("owner@example.com", 1).await.pop().unwrap();
+    let (status, _, page) = app
+        .get_text(&mail.link("/verify-email").replace(&app.site_url, ""))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let page = crate::harness::without_markers(&page);
+    assert!(page.contains(r#"name="password""#), "{page}");
+    assert!(page.contains(r#"name="new_password""#), "{page}");
+    assert!(page.contains("Did not create this account"), "{page}");
+    assert!(!new_password_offer(&page).contains(" hidden"), "{page}");
+    let token = mail.token("/verify-email");
+    let bare = VerifyEmail {
+        token: token.clone(),
+        password: None,
+        new_password: None,
+    };
+    let (status, _, body) = app.call_as(&owner, bare, &[]).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let err: AppError = serde_json::from_str(&body).unwrap();
+    assert!(err.field_message("password").is_some(), "{err:?}");
+    // A guess at the password is refused and leaves the link working.
+    let guess = VerifyEmail {
+        token: token.clone(),
+        password: Some("a guess".into()),
+        new_password: None,
+    };
+    let (status, _, _) = app.call_as(&owner, guess, &[]).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    // The new password follows the usual rules, on its own field.
+    let weak = VerifyEmail {
+        token: token.clone(),
+        password: None,
+        new_password: Some("password1".into()),
+    };
+    let (status, _, body) = app.call_as(&owner, weak, &[]).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let err: AppError = serde_json::from_str(&body).unwrap();
+    assert!(err.field_message("new_password").is_some(), "{err:?}");
+
+    // The owner chooses a password of their own.
+    let owners_password = "the owner's chosen secret";
+    let chosen = VerifyEmail {
+        token,
+        password: None,
+        new_password: Some(owners_password.into()),
+    };
+    let (status, headers, body) = app.call_as(&owner, chosen, &[]).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(session_cookie(&headers).is_some(), "the owner is signed in");
+    let (_, _, me) = app.call_as(&owner, CurrentUser {}, &[]).await;
+    let me: Option<UserView> = serde_json::from_str(&me).unwrap();
+    assert!(me.unwrap().email_verified);
+
+    // The squatter's session is gone, and their password with it.
+    let (_, _, body) = app.call_as(&squatter, CurrentUser {}, &[]).await;
+    assert_eq!(body, "null", "the squatter is signed out");
+    let (status, _, _) = app
+        .call_as(&squatter, login("owner", squatters_password), &[])
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let (status, _, _) = app
+        .call_as(
+            &squatter,
+            login("owner@example.com", squatters_password),
+            &[],
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) FROM auth_session").await,
+        1,
+        "only the owner's session is left"
+    );
+    let other = app.new_client();
+    let (status, _, _) = app
+        .call_as(&other, login("owner", owners_password), &[])
+        .await;
+    assert_eq!(status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn confirming_with_the_password_signs_out_every_other_device() {
+    let app = TestApp::spawn().await;
+    app.call(signup("ada", "ada@example.com")).await.unwrap();
+    let laptop = app.new_client();
+    app.call_as(&laptop, login("ada", PASSWORD), &[]).await;
+    let token = app.emails_to("ada@example.com", 1).await[0].token("/verify-email");
+    app.call(confirm(token)).await.unwrap();
+    assert!(
+        app.call(CurrentUser {})
+            .await
+            .unwrap()
+            .unwrap()
+            .email_verified
+    );
+    let (_, _, body) = app.call_as(&laptop, CurrentUser {}, &[]).await;
+    assert_eq!(body, "null", "the other device is signed out");
+    app.call_as(&laptop, login("ada", PASSWORD), &[]).await;
+    let (_, _, body) = app.call_as(&laptop, CurrentUser {}, &[]).await;
+    assert_ne!(
+        body, "null",
+        "the password still works: its owner confirmed it"
+    );
+}
+
+#[tokio::test]
+async fn a_new_address_is_confirmed_only_with_the_password_and_old_links_stop_working() {
+    let app = TestApp::spawn().await;
+    verified_user(&app, "ada", "ada@example.com").await;
+    // A reset link sent to the old address before the change.
+    app.call(RequestPasswordReset {
+        email: "ada@example.com".into(),
+    })
+    .await
+    .unwrap();
+    let reset = app
+        .emails_to("ada@example.com", 2)
+        .await
+        .iter()
+        .find(|m| m.subject.contains("Reset"))
+        .unwrap()
+        .token("/reset-password");
+    app.call(ChangeEmail {
+        email: "ada@new.example".into(),
+        current_password: PASSWORD.into(),
+    })
+    .await
+    .unwrap();
+    let mail = app.emails_to("ada@new.example", 1).await.pop().unwrap();
+    let (_, _, page) = app
+        .get_text(&mail.link("/verify-email").replace(&app.site_url, ""))
+        .await;
+    assert!(
+        new_password_offer(&page).contains(" hidden"),
+        "the page offers only the password: {page}"
+    );
+    let token = mail.token("/verify-email");
+    // Whoever reads the new mailbox cannot take the account by choosing a password.
+    let stranger = app.new_client();
+    let taking = VerifyEmail {
+        token: token.clone(),
+        password: None,
+        new_password: Some("a stranger's new secret".into()),
+    };
+    let (status, _, body) = app.call_as(&stranger, taking, &[]).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let err: AppError = serde_json::from_str(&body).unwrap();
+    assert!(err.field_message("new_password").is_some(), "{err:?}");
+    app.call(confirm(token)).await.unwrap();
+    assert_eq!(
+        app.call(CurrentUser {}).await.unwrap().unwrap().email,
+        "ada@new.example"
+    );
+    // The old address's reset link no longer works.
+    let err = app
+        .call(ResetPassword {
+            token: reset,
+            password: "someone else's secret".into(),
+        })
+        .await
+        .unwrap_err();
+    assert!(err.field_message("token").is_some(), "{err:?}");
+}
+
+#[tokio::test]
+async fn sign_in_names_longer_than_any_account_name_are_refused_on_their_field() {
+    let app = TestApp::spawn().await;
+    app.call(signup("ada", "ada@example.com")).await.unwrap();
+    for long in [255, 1024 * 1024] {
+        let (status, _, body) = app
+            .call_raw(login(&"a".repeat(long), "whatever it is"))
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{long} bytes");
+        let err: AppError = serde_json::from_str(&body).unwrap();
+        assert!(err.field_message("identifier").is_some(), "{err:?}");
+    }
+    // None of them counted: the account's ten failures are all still there.
+    for i in 0..10 {
+        let (status, _, _) = app.call_raw(login("ada", "wrong")).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "attempt {}", i + 1);
+    }
+    let (status, _, _) = app.call_raw(login("ada", "wrong")).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+}
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_only_its_own_entry_of_forwarded_for_counts() {
+    let app = TestApp::spawn_with(TestOptions {
+        config: json!({
+            "trust_proxy": 1,
+            "limits": { "login_failures_per_client": { "max": 5, "window_secs": 900 } },
+        }),
+        ..TestOptions::default()
+    })
+    .await;
+    // The client writes a new address at the left each time; the proxy appends the one
+    // it saw, which stays the same.
+    for i in 0..5 {
+        let xff = format!("198.51.100.{i}, 203.0.113.5");
+        let (status, _, _) = app
+            .call_as(
+                &app.client,
+                login(&format!("user{i}"), "wrong"),
+                &[("x-forwarded-for", &xff)],
+            )
+            .await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+    }
+    let (status, _, _) = app
+        .call_as(
+            &app.client,
+            login("user9", "wrong"),
+            &[("x-forwarded-for", "192.0.2.1, 203.0.113.5")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    // Another client behind the same proxy is not affected.
+    let (status, _, _) = app
+        .call_as(
+            &app.client,
+            login("user9", "wrong"),
+            &[("x-forwarded-for", "203.0.113.6")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
 }

@@ -622,11 +622,9 @@ async fn time_rules_are_validated_and_decide_the_day_of_new_records() {
     form.timezone = Some("Asia/Shanghai".into());
     app.call(form).await.unwrap();
     let mail = app.emails_to("ada@example.com", 1).await.pop().unwrap();
-    app.call(app::account::VerifyEmail {
-        token: mail.token("/verify-email"),
-    })
-    .await
-    .unwrap();
+    app.call(crate::accounts::confirm(mail.token("/verify-email")))
+        .await
+        .unwrap();
     let ts = app.call(GetTimeSettings {}).await.unwrap();
     assert_eq!(
         (ts.timezone.as_str(), ts.day_starts_at.as_str()),

@@ -630,3 +630,175 @@ async fn the_timer_page_renders_on_the_server_for_members_and_invites_visitors()
         "the countdown is in the HTML: {body}"
     );
 }
+
+/// A signed-in browser of `ada` (already signed up), and its open event stream with the
+/// first event read.
+async fn ada_streaming(app: &TestApp) -> (reqwest::Client, reqwest::Response) {
+    let device = app.new_client();
+    let (status, _, _) = app
+        .call_as(
+            &device,
+            app::account::Login {
+                identifier: "ada".into(),
+                password: PASSWORD.into(),
+            },
+            &[],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let mut stream = device
+        .get(app.url("/api/focus/events"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stream.status(), StatusCode::OK);
+    let mut buf = String::new();
+    next_timer_event(
+        &mut stream,
+        &mut buf,
+        Instant::now() + Duration::from_secs(10),
+        |_| true,
+    )
+    .await
+    .expect("the stream starts with the timer's state");
+    (device, stream)
+}
+
+/// How long after now the stream ends (its body is complete), or `None` if it is still
+/// open after `within` (a hang guard: the stream is expected to end at once).
+async fn ends_within(stream: &mut reqwest::Response, within: Duration) -> Option<Duration> {
+    let started = Instant::now();
+    let deadline = started + within;
+    loop {
+        let left = deadline.checked_duration_since(Instant::now())?;
+        match tokio::time::timeout(left, stream.chunk()).await {
+            Ok(Ok(Some(_))) => continue, // an event or a keep-alive
+            Ok(Ok(None)) | Ok(Err(_)) => return Some(started.elapsed()),
+            Err(_) => return None,
+        }
+    }
+}
+
+/// Issue 23, item 5: the stream belongs to its session.
+#[tokio::test]
+async fn an_event_stream_ends_when_its_session_logs_out() {
+    let app = TestApp::spawn().await;
+    verified_user(&app, "ada", "ada@example.com").await;
+    let (device, mut stream) = ada_streaming(&app).await;
+    let (_, mut other_stream) = ada_streaming(&app).await;
+    let (status, _, _) = app.call_as(&device, app::account::Logout {}, &[]).await;
+    assert_eq!(status, StatusCode::OK);
+    let took = ends_within(&mut stream, Duration::from_secs(10))
+        .await
+        .expect("the logged-out session's stream ended");
+    eprintln!(
+        "event stream closed {:.1} ms after the logout answered",
+        took.as_secs_f64() * 1000.0
+    );
+    // The same account's other session keeps its stream.
+    assert!(
+        ends_within(&mut other_stream, Duration::from_millis(300))
+            .await
+            .is_none(),
+        "another session's stream stays open"
+    );
+}
+
+#[tokio::test]
+async fn event_streams_of_other_sessions_end_with_a_password_change_and_all_with_closing() {
+    let app = TestApp::spawn().await;
+    verified_user(&app, "ada", "ada@example.com").await;
+    let (_, mut other) = ada_streaming(&app).await;
+    // This browser's own stream (app.client's session) stays through the change.
+    let mut own = app
+        .client
+        .get(app.url("/api/focus/events"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(own.status(), StatusCode::OK);
+    app.call(app::account::ChangePassword {
+        current_password: PASSWORD.into(),
+        password: "a brand new secret".into(),
+    })
+    .await
+    .unwrap();
+    assert!(
+        ends_within(&mut other, Duration::from_secs(10))
+            .await
+            .is_some(),
+        "the other session's stream ended with its session"
+    );
+    let mut buf = String::new();
+    // Read past the first event, then the stream is idle but open.
+    next_timer_event(
+        &mut own,
+        &mut buf,
+        Instant::now() + Duration::from_secs(10),
+        |_| true,
+    )
+    .await
+    .unwrap();
+    assert!(
+        ends_within(&mut own, Duration::from_millis(300))
+            .await
+            .is_none(),
+        "this session's stream stays"
+    );
+    app.call(app::privacy::CloseAccount {
+        current_password: "a brand new secret".into(),
+        confirm: "ada".into(),
+    })
+    .await
+    .unwrap();
+    assert!(
+        ends_within(&mut own, Duration::from_secs(10))
+            .await
+            .is_some(),
+        "closing the account ends its last stream"
+    );
+}
+
+#[tokio::test]
+async fn an_account_holds_only_so_many_event_streams() {
+    let app = TestApp::spawn_with(crate::harness::TestOptions {
+        config: serde_json::json!({ "accounts": { "streams_per_account": 2 } }),
+        ..crate::harness::TestOptions::default()
+    })
+    .await;
+    verified_user(&app, "ada", "ada@example.com").await;
+    let _first = ada_streaming(&app).await;
+    let _second = ada_streaming(&app).await;
+    let third = app
+        .client
+        .get(app.url("/api/focus/events"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(third.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(third.headers().contains_key("retry-after"));
+    // Another account is not affected.
+    let bob = second_user(&app).await;
+    let bobs = bob.get(app.url("/api/focus/events")).send().await.unwrap();
+    assert_eq!(bobs.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn an_event_stream_ends_when_its_session_is_deleted_behind_the_servers_back() {
+    let app = TestApp::spawn().await;
+    verified_user(&app, "ada", "ada@example.com").await;
+    let (_, mut stream) = ada_streaming(&app).await;
+    // As another server process, the retention job or `DELETE FROM auth_session` would.
+    app.db
+        .execute_unprepared("DELETE FROM auth_session")
+        .await
+        .unwrap();
+    // The streams' sessions are looked up every 30 s; the bound is a hang guard.
+    let took = ends_within(&mut stream, Duration::from_secs(90))
+        .await
+        .expect("the stream of a deleted session ended");
+    eprintln!(
+        "event stream of a session deleted in the database closed after {:.1} s",
+        took.as_secs_f64()
+    );
+}

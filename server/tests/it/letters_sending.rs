@@ -4,7 +4,7 @@
 
 use app::{
     AppError,
-    account::{Login, VerifyEmail},
+    account::Login,
     letters::{LetterView, RecipientInput, SaveLetter, storage::LocalDir},
     privacy::ssr::purge,
 };
@@ -50,7 +50,9 @@ async fn account_in(app: &TestApp, name: &str, verified: bool, lang: &str) -> re
 async fn verify(app: &TestApp, client: &reqwest::Client, email: &str) {
     let mail = app.emails_to(email, 1).await.pop().unwrap();
     let token = mail.token("/verify-email");
-    let (status, _, body) = app.call_as(client, VerifyEmail { token }, &[]).await;
+    let (status, _, body) = app
+        .call_as(client, crate::accounts::confirm(token), &[])
+        .await;
     assert_eq!(status, StatusCode::OK, "{body}");
 }
 

@@ -33,6 +33,7 @@ mod health;
 mod letters;
 mod letters_sending;
 mod letters_uploads;
+mod login_burst;
 mod offline;
 mod prefs;
 mod privacy;

@@ -198,6 +198,8 @@ async fn logs_never_carry_passwords_tokens_cookies_or_letter_text() {
         .header("accept", "application/json")
         .form(&app::account::VerifyEmail {
             token: verify.clone(),
+            password: Some(password.into()),
+            new_password: None,
         })
         .send()
         .await

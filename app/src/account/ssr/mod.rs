@@ -1,7 +1,10 @@
 //! Server side of accounts: the flows behind the server functions in [`super`].
 
+pub mod config;
 pub mod entities;
+pub mod hashing;
 pub mod limiter;
+pub mod live;
 pub mod password;
 pub mod session;
 pub mod time;
@@ -15,15 +18,18 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
+pub use self::config::AccountConfig;
 use self::{
     entities::user_account,
-    limiter::{AuthLimits, RateLimiter, Scope},
+    hashing::HashGate,
+    limiter::{AuthLimits, Key, RateLimiter, Scope},
+    live::LiveSessions,
     password::PasswordDigest,
     tokens::Purpose,
 };
 use super::{
     RegisterInput, UserView,
-    fields::{Email, NewPassword, Phone, Username},
+    fields::{Email, LoginName, NewPassword, Phone, Username},
 };
 use crate::{AppError, FieldErrors, mail::Mailer, mail::templates};
 
@@ -81,14 +87,23 @@ impl AccountSettings {
 pub struct Accounts {
     pub settings: AccountSettings,
     pub limiter: RateLimiter,
+    /// How many password hashes run at once.
+    pub hashing: HashGate,
+    /// The open streams of each session (they end with it).
+    pub live: LiveSessions,
 }
 
 impl Accounts {
-    pub fn new(settings: AccountSettings) -> Self {
+    pub fn new(settings: AccountSettings, config: AccountConfig) -> Self {
         password::warm_up();
         Self {
             settings,
             limiter: RateLimiter::default(),
+            hashing: HashGate::new(
+                config.password_hashes_at_once,
+                std::time::Duration::from_secs(config.password_hash_wait_secs),
+            ),
+            live: LiveSessions::new(config.streams_per_account),
         }
     }
 }
@@ -162,14 +177,16 @@ pub async fn register(input: RegisterInput) -> Result<(), AppError> {
 
     let c = ctx()?;
     let limits = c.accounts.settings.limits;
-    c.accounts.limiter.take(
+    let attempt = c.accounts.limiter.reserve(
         Scope::Signup,
-        &crate::request::client_ip(),
+        &Key::client(crate::request::client_addr()),
         limits.signups_per_client,
     )?;
 
     // Hash first, on every path, so the answer takes the same time either way.
-    let digest = password::hash(&password).await?;
+    let digest = password::hash(&c.accounts.hashing, &password)
+        .await
+        .map_err(|e| not_counted_if_busy(e, [attempt]))?;
     let settings = &c.accounts.settings;
 
     if user_account::Entity::find()
@@ -225,7 +242,23 @@ pub async fn register(input: RegisterInput) -> Result<(), AppError> {
         }
         Err(e) => return Err(e.into()),
     }
-    send_verification(&c, id, username.as_str(), email.as_str()).await
+    send_verification(
+        &c,
+        id,
+        username.as_str(),
+        email.as_str(),
+        Confirming::SignUp,
+    )
+    .await
+}
+
+/// Which address a confirmation link is for.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Confirming {
+    /// The address the account was signed up with.
+    SignUp,
+    /// A new address for an existing account (its page asks only for the password).
+    Change,
 }
 
 async fn send_verification(
@@ -233,6 +266,7 @@ async fn send_verification(
     user_id: Uuid,
     username: &str,
     address: &str,
+    confirming: Confirming,
 ) -> Result<(), AppError> {
     let settings = &c.accounts.settings;
     let token = tokens::issue(
@@ -246,7 +280,10 @@ async fn send_verification(
     c.mailer.send_later(templates::verify_email(
         username,
         address,
-        &settings.link(&format!("/verify-email?token={token}")),
+        &settings.link(&match confirming {
+            Confirming::SignUp => format!("/verify-email?token={token}"),
+            Confirming::Change => format!("/verify-email?for=change&token={token}"),
+        }),
         settings.verify_ttl.num_hours(),
     ));
     Ok(())
@@ -255,56 +292,87 @@ async fn send_verification(
 /// The longest password the login form accepts; longer input is not hashed at all.
 const MAX_LOGIN_PASSWORD: usize = 1024;
 
+/// A check the server was too busy to run was no attempt: its reservations are given
+/// back (any other error keeps them counted).
+fn not_counted_if_busy<'a>(
+    e: AppError,
+    reservations: impl IntoIterator<Item = limiter::Reservation<'a>>,
+) -> AppError {
+    if matches!(e, AppError::Busy { .. }) {
+        reservations
+            .into_iter()
+            .for_each(limiter::Reservation::refund);
+    }
+    e
+}
+
 /// Logs in by username or email. Unknown account and wrong password give the same error
 /// after the same work (a dummy hash is verified for unknown accounts).
+///
+/// The attempt counts against the account name's and the client's limits *before* the
+/// hash, so guesses sent together cannot all pass on the same count: beyond the limit they
+/// are refused without any work. A correct password gives both back (and clears the
+/// name's failures); a hash the server was too busy to run (503) gives both back too.
 pub async fn login(identifier: &str, password: String) -> Result<(), AppError> {
-    let c = ctx()?;
-    let limits = c.accounts.settings.limits;
-    let key = identifier.trim().to_lowercase();
-    let client = crate::request::client_ip();
-    let limiter = &c.accounts.limiter;
-    limiter.check(Scope::LoginAccount, &key, limits.login_failures_per_account)?;
-    limiter.check(
-        Scope::LoginClient,
-        &client,
-        limits.login_failures_per_client,
-    )?;
+    let name = LoginName::parse(identifier)?;
     if password.len() > MAX_LOGIN_PASSWORD {
         return Err(AppError::validation(
             "password",
             crate::i18n::t().auth.password_too_long,
         ));
     }
+    let c = ctx()?;
+    let limits = c.accounts.settings.limits;
+    let limiter = &c.accounts.limiter;
+    let name_key = Key::name(&name.canonical());
+    // The name first: a burst at one account is refused here without touching the
+    // client's count, so others signing in from the same address are not locked out.
+    let for_name = limiter.reserve(
+        Scope::LoginAccount,
+        &name_key,
+        limits.login_failures_per_account,
+    )?;
+    let for_client = match limiter.reserve(
+        Scope::LoginClient,
+        &Key::client(crate::request::client_addr()),
+        limits.login_failures_per_client,
+    ) {
+        Ok(r) => r,
+        Err(e) => {
+            for_name.refund();
+            return Err(e);
+        }
+    };
 
-    let column = if key.contains('@') {
+    let column = if name.is_email() {
         user_account::Column::EmailCanonical
     } else {
         user_account::Column::UsernameCanonical
     };
     let user = user_account::Entity::find()
-        .filter(column.eq(key.clone()))
+        .filter(column.eq(name.canonical()))
         .one(&c.db)
         .await?;
     let stored = user
         .as_ref()
         .map(|u| PasswordDigest::from_stored(u.password_hash.clone()));
-    let ok = password::verify(password, stored).await?;
+    let ok = match password::verify(&c.accounts.hashing, password, stored).await {
+        Ok(ok) => ok,
+        Err(e) => return Err(not_counted_if_busy(e, [for_name, for_client])),
+    };
     let (true, Some(user)) = (ok, user) else {
-        limiter.hit(Scope::LoginAccount, &key, limits.login_failures_per_account);
-        limiter.hit(
-            Scope::LoginClient,
-            &client,
-            limits.login_failures_per_client,
-        );
+        // Both reservations stay: this was a failed attempt.
         return Err(AppError::InvalidCredentials);
     };
-    limiter.clear(Scope::LoginAccount, &key);
-    session::start(&c.db, &c.accounts.settings, user.id).await
+    for_client.refund();
+    drop(for_name);
+    limiter.clear(Scope::LoginAccount, &name_key);
+    session::start(&c.db, &c.accounts, user.id).await
 }
 
 pub async fn logout() -> Result<(), AppError> {
     let c = ctx()?;
-    session::end_current(&c.db, &c.accounts.settings).await
+    session::end_current(&c.db, &c.accounts).await
 }
 
 /// The signed-in user, or `None`.
@@ -328,28 +396,102 @@ pub async fn require_user() -> Result<(entities::auth_session::Model, user_accou
         .ok_or(AppError::Unauthorized)
 }
 
-/// Confirms an email address from its link and signs the user in with a fresh session.
-pub async fn verify_email(token: &str) -> Result<(), AppError> {
+/// How the person confirming an address shows that the account is theirs. Holding the
+/// link proves the address, not the password: anyone can sign up with someone else's
+/// address and a password of their own, and wait for its owner to confirm it.
+pub enum Proof {
+    /// The account's password.
+    Password(String),
+    /// A new password that replaces the one set at sign-up: for the owner of an address
+    /// someone else signed up with (or who forgot the password). Only when confirming the
+    /// address the account was created with, before it was ever confirmed.
+    NewPassword(NewPassword),
+}
+
+impl Proof {
+    /// From the confirmation page's two forms: `new_password` if given, else `password`.
+    pub fn parse(password: Option<&str>, new_password: Option<&str>) -> Result<Self, AppError> {
+        match (password, new_password.filter(|p| !p.is_empty())) {
+            (_, Some(raw)) => new_password_field(raw, NEW_PASSWORD_FIELD).map(Self::NewPassword),
+            (Some(given), None) if !given.is_empty() => {
+                if given.len() > MAX_LOGIN_PASSWORD {
+                    return Err(AppError::validation(
+                        "password",
+                        crate::i18n::t().auth.password_too_long,
+                    ));
+                }
+                Ok(Self::Password(given.to_owned()))
+            }
+            _ => Err(AppError::validation(
+                "password",
+                crate::i18n::t().auth.verify_password_required,
+            )),
+        }
+    }
+}
+
+/// The confirmation page's field for a new password.
+pub const NEW_PASSWORD_FIELD: &str = "new_password";
+
+/// Confirms an email address from its link, once the person shows the account is theirs
+/// ([`Proof`]). Then every other session of the account ends, every other link it was
+/// sent stops working, and the person is signed in with a fresh session. So someone who
+/// signed up with another person's address keeps nothing: not their session, not their
+/// password (if the owner chose a new one), not a pending address change.
+pub async fn verify_email(token: &str, proof: Proof) -> Result<(), AppError> {
     let c = ctx()?;
-    let (t, user) = redeem(&c, token, Purpose::VerifyEmail).await?;
-    let now = Utc::now().fixed_offset();
-    let mut active = user.clone().into_active_model();
-    if let Some(address) = t.email.as_deref().filter(|a| *a != user.email) {
-        // An email change: the new address becomes the account's once it is confirmed.
-        let new = Email::parse(address)?;
-        if email_taken_by_other(&c.db, &new, user.id).await? {
+    let Some((t, user)) = tokens::find(&c.db, token, Purpose::VerifyEmail).await? else {
+        return Err(invalid_link());
+    };
+    // An email change: the new address becomes the account's once it is confirmed.
+    let change = match t.email.as_deref().filter(|a| *a != user.email) {
+        Some(address) => {
+            let new = Email::parse(address)?;
+            if email_taken_by_other(&c.db, &new, user.id).await? {
+                return Err(AppError::validation(
+                    "email",
+                    crate::i18n::t().auth.email_taken_now,
+                ));
+            }
+            Some(new)
+        }
+        None => None,
+    };
+    let new_digest = match proof {
+        Proof::Password(given) => {
+            check_password(&c, &user, given, "password").await?;
+            None
+        }
+        Proof::NewPassword(_) if change.is_some() || user.email_verified_at.is_some() => {
             return Err(AppError::validation(
-                "email",
-                crate::i18n::t().auth.email_taken_now,
+                NEW_PASSWORD_FIELD,
+                crate::i18n::t().auth.verify_new_password_not_here,
             ));
         }
+        Proof::NewPassword(password) => Some(password::hash(&c.accounts.hashing, &password).await?),
+    };
+    // Single use: of two confirmations at once, one wins.
+    if tokens::consume(&c.db, token, Purpose::VerifyEmail)
+        .await?
+        .is_none()
+    {
+        return Err(invalid_link());
+    }
+    let now = Utc::now().fixed_offset();
+    let mut active = user.clone().into_active_model();
+    if let Some(new) = change {
         active.email = Set(new.as_str().to_owned());
         active.email_canonical = Set(new.canonical());
+    }
+    if let Some(digest) = new_digest {
+        active.password_hash = Set(digest.into_stored());
     }
     active.email_verified_at = Set(Some(now));
     active.updated_at = Set(now);
     active.update(&c.db).await?;
-    session::start(&c.db, &c.accounts.settings, user.id).await
+    tokens::void_all(&c.db, user.id).await?;
+    session::end_all(&c.db, &c.accounts, user.id, None).await?;
+    session::start(&c.db, &c.accounts, user.id).await
 }
 
 /// Uses up a link token and returns it with its account, or the "invalid link" error.
@@ -384,9 +526,22 @@ async fn email_taken_by_other(
 
 /// A new password that passes the length rules and is not a common one.
 fn new_password(raw: &str) -> Result<NewPassword, AppError> {
-    let password = NewPassword::parse(raw)?;
-    password::reject_common(&password)?;
-    Ok(password)
+    new_password_field(raw, NewPassword::FIELD)
+}
+
+/// [`new_password`] for a form whose field is named `field`.
+fn new_password_field(raw: &str, field: &str) -> Result<NewPassword, AppError> {
+    NewPassword::parse(raw)
+        .and_then(|p| password::reject_common(&p).map(|()| p))
+        .map_err(|e| match e {
+            AppError::Validation { mut fields } => {
+                for f in &mut fields {
+                    f.field = field.to_owned();
+                }
+                AppError::Validation { fields }
+            }
+            other => other,
+        })
 }
 
 fn invalid_link() -> AppError {
@@ -401,12 +556,12 @@ pub async fn request_password_reset(email: &str) -> Result<(), AppError> {
     let limiter = &c.accounts.limiter;
     limiter.take(
         Scope::ResetClient,
-        &crate::request::client_ip(),
+        &Key::client(crate::request::client_addr()),
         limits.reset_requests_per_client,
     )?;
     limiter.take(
         Scope::ResetEmail,
-        &email.canonical(),
+        &Key::name(&email.canonical()),
         limits.reset_requests_per_email,
     )?;
     let user = user_account::Entity::find()
@@ -439,7 +594,7 @@ pub async fn reset_password(token: &str, raw_password: &str) -> Result<(), AppEr
     let password = new_password(raw_password)?;
     let c = ctx()?;
     let (_, user) = redeem(&c, token, Purpose::ResetPassword).await?;
-    let digest = password::hash(&password).await?;
+    let digest = password::hash(&c.accounts.hashing, &password).await?;
     let now = Utc::now().fixed_offset();
     let verified = user.email_verified_at.unwrap_or(now);
     let mut active = user.into_active_model();
@@ -448,13 +603,13 @@ pub async fn reset_password(token: &str, raw_password: &str) -> Result<(), AppEr
     active.email_verified_at = Set(Some(verified));
     active.updated_at = Set(now);
     let user = active.update(&c.db).await?;
-    session::end_all(&c.db, user.id, None).await?;
+    session::end_all(&c.db, &c.accounts, user.id, None).await?;
     c.accounts
         .limiter
-        .clear(Scope::LoginAccount, &user.username_canonical);
+        .clear(Scope::LoginAccount, &Key::name(&user.username_canonical));
     c.accounts
         .limiter
-        .clear(Scope::LoginAccount, &user.email_canonical);
+        .clear(Scope::LoginAccount, &Key::name(&user.email_canonical));
     Ok(())
 }
 
@@ -464,28 +619,34 @@ pub(crate) async fn verify_current_password(
     user: &user_account::Model,
     given: String,
 ) -> Result<(), AppError> {
-    check_current_password(&ctx()?, user, given).await
+    check_password(&ctx()?, user, given, "current_password").await
 }
 
-async fn check_current_password(
+/// Checks the account's password given in the form's `field`. Each check counts against
+/// the account's login limit before the hash, and is given back when it was right.
+async fn check_password(
     c: &Ctx,
     user: &user_account::Model,
     given: String,
+    field: &str,
 ) -> Result<(), AppError> {
     let limits = c.accounts.settings.limits;
-    let key = format!("user:{}", user.id);
-    c.accounts
-        .limiter
-        .check(Scope::LoginAccount, &key, limits.login_failures_per_account)?;
+    let attempt = c.accounts.limiter.reserve(
+        Scope::LoginAccount,
+        &Key::user(user.id),
+        limits.login_failures_per_account,
+    )?;
     let stored = PasswordDigest::from_stored(user.password_hash.clone());
-    if password::verify(given, Some(stored)).await? {
+    let right = match password::verify(&c.accounts.hashing, given, Some(stored)).await {
+        Ok(right) => right,
+        Err(e) => return Err(not_counted_if_busy(e, [attempt])),
+    };
+    if right {
+        attempt.refund();
         Ok(())
     } else {
-        c.accounts
-            .limiter
-            .hit(Scope::LoginAccount, &key, limits.login_failures_per_account);
         Err(AppError::validation(
-            "current_password",
+            field,
             crate::i18n::t().auth.wrong_current_password,
         ))
     }
@@ -496,13 +657,13 @@ pub async fn change_password(current: String, raw_password: &str) -> Result<(), 
     let (session, user) = require_user().await?;
     let password = new_password(raw_password)?;
     let c = ctx()?;
-    check_current_password(&c, &user, current).await?;
-    let digest = password::hash(&password).await?;
+    check_password(&c, &user, current, "current_password").await?;
+    let digest = password::hash(&c.accounts.hashing, &password).await?;
     let mut active = user.clone().into_active_model();
     active.password_hash = Set(digest.into_stored());
     active.updated_at = Set(Utc::now().fixed_offset());
     active.update(&c.db).await?;
-    session::end_all(&c.db, user.id, Some(&session.id_hash)).await?;
+    session::end_all(&c.db, &c.accounts, user.id, Some(&session.id_hash)).await?;
     c.mailer.send_later(templates::password_changed(
         &user.username,
         &user.email,
@@ -517,7 +678,7 @@ pub async fn change_email(new_email: &str, current: String) -> Result<(), AppErr
     let (_, user) = require_user().await?;
     let email = Email::parse(new_email)?;
     let c = ctx()?;
-    check_current_password(&c, &user, current).await?;
+    check_password(&c, &user, current, "current_password").await?;
     let settings = &c.accounts.settings;
     if email_taken_by_other(&c.db, &email, user.id).await? {
         c.mailer.send_later(templates::already_registered(
@@ -527,7 +688,14 @@ pub async fn change_email(new_email: &str, current: String) -> Result<(), AppErr
         ));
         return Ok(());
     }
-    send_verification(&c, user.id, &user.username, email.as_str()).await
+    send_verification(
+        &c,
+        user.id,
+        &user.username,
+        email.as_str(),
+        Confirming::Change,
+    )
+    .await
 }
 
 /// Sends a new confirmation link to the account's current address.
@@ -540,10 +708,10 @@ pub async fn resend_verification() -> Result<(), AppError> {
     let limits = c.accounts.settings.limits;
     c.accounts.limiter.take(
         Scope::Resend,
-        &user.id.to_string(),
+        &Key::user(user.id),
         limits.verification_resends_per_account,
     )?;
-    send_verification(&c, user.id, &user.username, &user.email).await
+    send_verification(&c, user.id, &user.username, &user.email, Confirming::SignUp).await
 }
 
 /// Changes the username and phone number.

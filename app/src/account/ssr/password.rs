@@ -1,5 +1,6 @@
 //! Password hashing: argon2id with m = 19 MiB, t = 2, p = 1 (OWASP's minimum), run on the
-//! blocking pool so a burst of logins cannot stall the async executor.
+//! blocking pool so a burst of logins cannot stall the async executor, and only as many at
+//! once as the [`HashGate`] lets through, so a burst cannot exhaust memory either.
 
 use std::{collections::HashSet, sync::LazyLock};
 
@@ -8,6 +9,7 @@ use argon2::{
     password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString},
 };
 
+use super::hashing::HashGate;
 use crate::{AppError, ResultExt, account::fields::NewPassword};
 
 pub const MEMORY_KIB: u32 = 19_456;
@@ -70,10 +72,12 @@ fn random_salt() -> Result<SaltString, AppError> {
     SaltString::encode_b64(&bytes).map_err(|e| AppError::internal_while("encoding a salt", e))
 }
 
-/// Hashes a new password (on the blocking pool).
-pub async fn hash(password: &NewPassword) -> Result<PasswordDigest, AppError> {
+/// Hashes a new password (on the blocking pool, once `gate` lets it).
+pub async fn hash(gate: &HashGate, password: &NewPassword) -> Result<PasswordDigest, AppError> {
+    let permit = gate.enter().await?;
     let password = password.clone();
     tokio::task::spawn_blocking(move || {
+        let _permit = permit;
         let salt = random_salt()?;
         argon2()
             .hash_password(password.expose().as_bytes(), &salt)
@@ -97,9 +101,16 @@ static DUMMY: LazyLock<Result<String, String>> = LazyLock::new(|| {
 });
 
 /// Checks `password` against `stored`; with `None` (no such account) it checks against a
-/// dummy hash and returns `false`, costing the same time (on the blocking pool).
-pub async fn verify(password: String, stored: Option<PasswordDigest>) -> Result<bool, AppError> {
+/// dummy hash and returns `false`, costing the same time (on the blocking pool, once
+/// `gate` lets it).
+pub async fn verify(
+    gate: &HashGate,
+    password: String,
+    stored: Option<PasswordDigest>,
+) -> Result<bool, AppError> {
+    let permit = gate.enter().await?;
     tokio::task::spawn_blocking(move || {
+        let _permit = permit;
         let (phc, real) = match &stored {
             Some(d) => (d.0.as_str(), true),
             None => (
@@ -132,20 +143,26 @@ mod tests {
 
     #[tokio::test]
     async fn hashes_are_argon2id_phc_strings_with_the_minimum_parameters() {
+        let gate = &HashGate::new(1, std::time::Duration::from_secs(60));
         let pw = NewPassword::parse("correct horse battery").unwrap();
-        let digest = hash(&pw).await.unwrap().into_stored();
+        let digest = hash(gate, &pw).await.unwrap().into_stored();
         assert!(
             digest.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
             "{digest}"
         );
         let stored = PasswordDigest::from_stored(digest);
         assert!(
-            verify("correct horse battery".into(), Some(stored.clone()))
+            verify(gate, "correct horse battery".into(), Some(stored.clone()))
                 .await
                 .unwrap()
         );
-        assert!(!verify("wrong horse".into(), Some(stored)).await.unwrap());
-        assert!(!verify("anything".into(), None).await.unwrap());
+        assert!(
+            !verify(gate, "wrong horse".into(), Some(stored))
+                .await
+                .unwrap()
+        );
+        assert!(!verify(gate, "anything".into(), None).await.unwrap());
+        assert_eq!(gate.free(), 1, "every permit was given back");
     }
 
     #[test]

@@ -9,7 +9,8 @@
 //! - cookie `HttpOnly; SameSite=Lax; Path=/`, plus `Secure` and the `__Host-` prefix when the
 //!   site is served over https;
 //! - a new id at every login (any session the browser presented is deleted), deletion at
-//!   logout, an idle timeout and an absolute lifetime, both checked on every read.
+//!   logout, an idle timeout and an absolute lifetime, both checked on every read;
+//! - whatever ends sessions here also ends their live streams ([`super::live`]).
 
 use base64::{Engine as _, engine::general_purpose::URL_SAFE_NO_PAD};
 use chrono::{Duration, Utc};
@@ -23,7 +24,7 @@ use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use super::{
-    AccountSettings,
+    AccountSettings, Accounts,
     entities::{auth_session, user_account},
 };
 use crate::{AppError, ResultExt};
@@ -119,13 +120,16 @@ fn user_agent() -> Option<String> {
 /// closed, within the grace period, restores it.
 pub async fn start(
     db: &DatabaseConnection,
-    settings: &AccountSettings,
+    accounts: &Accounts,
     user_id: Uuid,
 ) -> Result<(), AppError> {
+    let settings = &accounts.settings;
     if let Some(old) = presented_token(settings) {
-        auth_session::Entity::delete_by_id(digest(&old))
+        let old = digest(&old);
+        auth_session::Entity::delete_by_id(old.clone())
             .exec(db)
             .await?;
+        accounts.live.end_session(&old);
     }
     let restored = user_account::Entity::update_many()
         .col_expr(user_account::Column::DeletedMs, Expr::value(None::<i64>))
@@ -216,23 +220,25 @@ async fn current_for_token(
     Ok(Some((session, user)))
 }
 
-/// Ends the presented session on the server and clears the cookie.
-pub async fn end_current(
-    db: &DatabaseConnection,
-    settings: &AccountSettings,
-) -> Result<(), AppError> {
+/// Ends the presented session on the server (and its streams) and clears the cookie.
+pub async fn end_current(db: &DatabaseConnection, accounts: &Accounts) -> Result<(), AppError> {
+    let settings = &accounts.settings;
     if let Some(token) = presented_token(settings) {
-        auth_session::Entity::delete_by_id(digest(&token))
+        let hash = digest(&token);
+        auth_session::Entity::delete_by_id(hash.clone())
             .exec(db)
             .await?;
+        accounts.live.end_session(&hash);
     }
     set_cookie(settings, "", 0);
     Ok(())
 }
 
-/// Ends every session of `user_id`, except the one whose hash is `keep`.
+/// Ends every session of `user_id` (and their streams), except the one whose hash is
+/// `keep`.
 pub async fn end_all(
     db: &DatabaseConnection,
+    accounts: &Accounts,
     user_id: Uuid,
     keep: Option<&str>,
 ) -> Result<u64, AppError> {
@@ -241,7 +247,33 @@ pub async fn end_all(
     if let Some(keep) = keep {
         q = q.filter(auth_session::Column::IdHash.ne(keep));
     }
-    Ok(q.exec(db).await?.rows_affected)
+    let ended = q.exec(db).await?.rows_affected;
+    accounts.live.end_user(user_id, keep);
+    Ok(ended)
+}
+
+/// Of the sessions `id_hashes`, those that still stand: their row is there, within its
+/// lifetime and idle limit, and their account is not closed. The live-stream re-check asks
+/// this ([`super::live::end_vanished`]). Changes nothing.
+pub async fn standing(
+    db: &DatabaseConnection,
+    settings: &AccountSettings,
+    id_hashes: &[String],
+) -> Result<std::collections::HashSet<String>, AppError> {
+    use sea_orm::{QuerySelect, RelationTrait, sea_query::JoinType};
+    let now = Utc::now();
+    let found: Vec<String> = auth_session::Entity::find()
+        .select_only()
+        .column(auth_session::Column::IdHash)
+        .join(JoinType::InnerJoin, auth_session::Relation::User.def())
+        .filter(auth_session::Column::IdHash.is_in(id_hashes.iter().cloned()))
+        .filter(auth_session::Column::ExpiresAt.gt(now.fixed_offset()))
+        .filter(auth_session::Column::LastSeenAt.gt((now - settings.session_idle).fixed_offset()))
+        .filter(user_account::Column::DeletedMs.is_null())
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(found.into_iter().collect())
 }
 
 #[cfg(test)]

@@ -10,7 +10,10 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::{entities::account_token, session};
+use super::{
+    entities::{account_token, user_account},
+    session,
+};
 use crate::AppError;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -58,6 +61,48 @@ pub async fn issue(
     .insert(db)
     .await?;
     Ok(token)
+}
+
+/// The token and its account if it exists, has this purpose, is unused and unexpired,
+/// without using it up (a confirmation checks the person's proof first).
+pub async fn find(
+    db: &DatabaseConnection,
+    raw: &str,
+    purpose: Purpose,
+) -> Result<Option<(account_token::Model, user_account::Model)>, AppError> {
+    let raw = raw.trim();
+    if raw.is_empty() || raw.len() > 128 {
+        return Ok(None);
+    }
+    let Some(token) = account_token::Entity::find()
+        .filter(account_token::Column::TokenHash.eq(session::digest(raw)))
+        .filter(account_token::Column::Purpose.eq(purpose.as_str()))
+        .filter(account_token::Column::UsedAt.is_null())
+        .filter(account_token::Column::ExpiresAt.gt(Utc::now().fixed_offset()))
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let user = user_account::Entity::find_by_id(token.user_id)
+        .one(db)
+        .await?;
+    Ok(user.map(|user| (token, user)))
+}
+
+/// Every unused link of `user_id` stops working (an address was just confirmed: links
+/// sent before, such as a pending address change, belong to what came before).
+pub async fn void_all(db: &DatabaseConnection, user_id: Uuid) -> Result<u64, AppError> {
+    Ok(account_token::Entity::update_many()
+        .col_expr(
+            account_token::Column::UsedAt,
+            Expr::value(Utc::now().fixed_offset()),
+        )
+        .filter(account_token::Column::UserId.eq(user_id))
+        .filter(account_token::Column::UsedAt.is_null())
+        .exec(db)
+        .await?
+        .rows_affected)
 }
 
 /// Uses up the token if it exists, has this purpose, is unused and unexpired.
