@@ -1,4 +1,5 @@
 import { expect, type Page } from "@playwright/test";
+import { execFileSync } from "node:child_process";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 
@@ -81,6 +82,16 @@ export async function signUpAndConfirm(page: Page, prefix: string): Promise<stri
   await page.getByRole("button", { name: "Confirm my email" }).click();
   await expect(page.getByRole("heading", { name: `Hello, ${name}` })).toBeVisible();
   return name;
+}
+
+/** `ripen admin grant --role <role> <name>` against the e2e server's data directory. */
+export function grantRole(role: "administrator" | "moderator" | "support", name: string) {
+  const dataDir = join(outbox, "..");
+  const ripen = join(__dirname, "../../target/debug/ripen");
+  const out = execFileSync(ripen, ["admin", "grant", "--role", role, name], {
+    env: { PATH: process.env.PATH ?? "", RIPEN_DATA_DIR: dataDir, RIPEN_LOG_FILTER: "error" },
+  }).toString();
+  expect(out).toContain(`${name} is now a`);
 }
 
 /** Sets the focus phase to one minute from the timer page's settings. */

@@ -1,17 +1,5 @@
 import { test, expect } from "@playwright/test";
-import { execFileSync } from "node:child_process";
-import { join } from "node:path";
-import { hydrated, letterLinkFromOutbox, signUpAndConfirm } from "./helpers";
-
-/** `ripen admin grant --role moderator <name>` against the e2e server's data directory. */
-function grantModerator(name: string) {
-  const dataDir = join(process.env.E2E_OUTBOX ?? "", "..");
-  const ripen = join(__dirname, "../../target/debug/ripen");
-  const out = execFileSync(ripen, ["admin", "grant", "--role", "moderator", name], {
-    env: { PATH: process.env.PATH ?? "", RIPEN_DATA_DIR: dataDir, RIPEN_LOG_FILTER: "error" },
-  }).toString();
-  expect(out).toContain(`${name} is now a moderator`);
-}
+import { grantRole, hydrated, letterLinkFromOutbox, signUpAndConfirm } from "./helpers";
 
 // Publish → visible logged out → like → report → a moderator hides it → gone from the wall.
 // The e2e server's 30-second minimum lead (scripts/test) makes the letter due within ~95 s.
@@ -79,7 +67,7 @@ test("a public letter reaches the wall, is liked and reported, and a moderator h
   const modContext = await browser.newContext();
   const moderator = await modContext.newPage();
   const modName = await signUpAndConfirm(moderator, "mod");
-  grantModerator(modName);
+  grantRole("moderator", modName);
   await moderator.goto("/admin/moderation");
   await hydrated(moderator);
   const item = moderator.locator(".moderation-item", { hasText: title });
