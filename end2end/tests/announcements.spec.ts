@@ -44,16 +44,16 @@ test("an announcement reaches readers in their language and stays dismissed on a
   await expect(laptop.getByText(titleEn)).toBeHidden();
   await laptop.reload();
   await hydrated(laptop);
-  await expect(laptop.getByRole("heading", { level: 1 })).toBeVisible();
+  await expect(laptop.getByRole("timer", { name: "Time left" })).toBeVisible();
   await expect(laptop.getByText(titleEn)).toHaveCount(0);
 
   // The same reader's phone: already dismissed.
   const phoneContext = await browser.newContext();
   const phone = await phoneContext.newPage();
   await logIn(phone, reader);
-  await phone.goto("/diary");
+  await phone.goto("/timer");
   await hydrated(phone);
-  await expect(phone.getByRole("heading", { level: 1 })).toBeVisible();
+  await expect(phone.getByRole("timer", { name: "Time left" })).toBeVisible();
   await expect(phone.getByText(titleEn)).toHaveCount(0);
 
   // A reader in Chinese.

@@ -71,6 +71,38 @@ pub fn succeeded<T: 'static>(value: impl ActionResult<T>) -> Signal<bool> {
     Signal::derive(move || value.with(|v| matches!(v, Some(Ok(_)))))
 }
 
+/// The ids a field's parts take: the control, its error, its hint, and what the control's
+/// `aria-describedby` names.
+struct FieldIds {
+    id: String,
+    error_id: String,
+    hint_id: String,
+    described: String,
+}
+
+impl FieldIds {
+    fn new(scope: &str, name: &str, hint: &str) -> Self {
+        let id = if scope.is_empty() {
+            format!("field-{name}")
+        } else {
+            format!("field-{scope}-{name}")
+        };
+        let error_id = format!("{id}-error");
+        let hint_id = format!("{id}-hint");
+        let described = if hint.is_empty() {
+            error_id.clone()
+        } else {
+            format!("{hint_id} {error_id}")
+        };
+        Self {
+            id,
+            error_id,
+            hint_id,
+            described,
+        }
+    }
+}
+
 /// A labelled input with an optional hint and the field's error, wired for screen readers
 /// (`aria-invalid`, `aria-describedby`). Its id is `field-<name>`, or `field-<scope>-<name>`
 /// where one page has several forms with a field of that name (ids are unique per page).
@@ -86,18 +118,12 @@ pub fn Field(
     #[prop(optional, into)] value: Option<String>,
     #[prop(into)] error: Signal<Option<String>>,
 ) -> impl IntoView {
-    let id = if scope.is_empty() {
-        format!("field-{name}")
-    } else {
-        format!("field-{scope}-{name}")
-    };
-    let error_id = format!("{id}-error");
-    let hint_id = format!("{id}-hint");
-    let described = if hint.is_empty() {
-        error_id.clone()
-    } else {
-        format!("{hint_id} {error_id}")
-    };
+    let FieldIds {
+        id,
+        error_id,
+        hint_id,
+        described,
+    } = FieldIds::new(scope, name, hint);
     view! {
         <div class="field" class:has-error=move || error.with(Option::is_some)>
             <label for=id.clone()>{label}</label>
@@ -127,14 +153,12 @@ pub fn TextArea(
     #[prop(default = 4)] rows: u32,
     #[prop(into)] error: Signal<Option<String>>,
 ) -> impl IntoView {
-    let id = format!("field-{name}");
-    let error_id = format!("{id}-error");
-    let hint_id = format!("{id}-hint");
-    let described = if hint.is_empty() {
-        error_id.clone()
-    } else {
-        format!("{hint_id} {error_id}")
-    };
+    let FieldIds {
+        id,
+        error_id,
+        hint_id,
+        described,
+    } = FieldIds::new("", name, hint);
     view! {
         <div class="field" class:has-error=move || error.with(Option::is_some)>
             <label for=id.clone()>{label}</label>

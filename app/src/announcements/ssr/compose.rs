@@ -2,23 +2,26 @@
 //! withdrawing it, and the list of everything announced.
 
 use sea_orm::{
-    ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set, TransactionTrait,
+    ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    TransactionTrait,
 };
 use uuid::Uuid;
 
-use super::{Announcements, emails_sent};
+use std::collections::HashMap;
+
+use super::Announcements;
 use crate::{
     AppError, FieldErrors,
     account::ssr::entities::user_account,
     announcements::{
         AnnouncementForm, AnnouncementSummary, Audience, BODY_MAX, DAYS_DEFAULT, DAYS_MAX, Source,
         TITLE_MAX,
-        entities::{announcement, announcement_dismissal},
+        entities::{announcement, announcement_dismissal, announcement_email},
     },
     clock::now_ms,
     format::instant_in,
     i18n::{fill, t},
+    mail::EmailState,
     staff::{
         AuditAction, StaffRole,
         ssr::{Object, at, record, require},
@@ -204,12 +207,24 @@ pub async fn list(
         .limit(LISTED)
         .all(db)
         .await?;
+    let ids: Vec<Uuid> = rows.iter().map(|a| a.id).collect();
+    let dismissed = counts(
+        announcement_dismissal::Entity::find()
+            .filter(announcement_dismissal::Column::AnnouncementId.is_in(ids.clone())),
+        announcement_dismissal::Column::AnnouncementId,
+        db,
+    )
+    .await?;
+    let emailed = counts(
+        announcement_email::Entity::find()
+            .filter(announcement_email::Column::AnnouncementId.is_in(ids))
+            .filter(announcement_email::Column::State.eq(EmailState::Sent)),
+        announcement_email::Column::AnnouncementId,
+        db,
+    )
+    .await?;
     let mut out = Vec::with_capacity(rows.len());
     for a in rows {
-        let dismissed = announcement_dismissal::Entity::find()
-            .filter(announcement_dismissal::Column::AnnouncementId.eq(a.id))
-            .count(db)
-            .await?;
         out.push(AnnouncementSummary {
             id: a.id.to_string(),
             published: instant_in(at(a.created_ms), &tz),
@@ -219,13 +234,33 @@ pub async fn list(
             live: a.withdrawn_ms.is_none() && a.ends_ms > now,
             withdrawn: a.withdrawn_ms.is_some(),
             email: a.email,
-            emailed: emails_sent(db, a.id).await?,
-            dismissed,
+            emailed: emailed.get(&a.id).copied().unwrap_or(0),
+            dismissed: dismissed.get(&a.id).copied().unwrap_or(0),
             title_en: a.title_en,
             title_zh: a.title_zh,
         });
     }
     Ok(out)
+}
+
+/// Rows of `select` per announcement (`column`), as a map.
+async fn counts<E: EntityTrait>(
+    select: sea_orm::Select<E>,
+    column: E::Column,
+    db: &DatabaseConnection,
+) -> Result<HashMap<Uuid, u64>, AppError> {
+    let rows: Vec<(Uuid, i64)> = select
+        .select_only()
+        .column(column)
+        .column_as(column.count(), "n")
+        .group_by(column)
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, n)| (id, u64::try_from(n).unwrap_or(0)))
+        .collect())
 }
 
 #[cfg(test)]

@@ -17,10 +17,7 @@ use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
 use tokio::sync::Notify;
 use uuid::Uuid;
 
-use super::{
-    Audience,
-    entities::{announcement, announcement_email},
-};
+use super::{Audience, entities::announcement};
 use crate::{
     AppError,
     account::ssr::entities::user_account,
@@ -86,16 +83,6 @@ async fn is_member(
         .one(db)
         .await?;
     Ok(found.is_some())
-}
-
-/// Emails of `announcement` the mail server accepted.
-async fn emails_sent(db: &impl ConnectionTrait, announcement: Uuid) -> Result<u64, AppError> {
-    use sea_orm::PaginatorTrait;
-    Ok(announcement_email::Entity::find()
-        .filter(announcement_email::Column::AnnouncementId.eq(announcement))
-        .filter(announcement_email::Column::State.eq(crate::mail::EmailState::Sent))
-        .count(db)
-        .await?)
 }
 
 /// The announcement with `id`, if any.
