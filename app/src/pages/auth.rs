@@ -19,7 +19,7 @@ fn AuthCard(title: &'static str, lede: &'static str, children: Children) -> impl
         <section class="auth container">
             <div class="card auth-card">
                 <h1>{title}</h1>
-                <p class="auth-lede">{lede}</p>
+                {(!lede.is_empty()).then(|| view! { <p class="auth-lede">{lede}</p> })}
                 {children()}
             </div>
         </section>
@@ -101,8 +101,14 @@ pub fn LoginPage() -> impl IntoView {
     let reset = query("reset");
     let closed = query("closed");
     let t = &crate::i18n::t().auth;
+    // Just after closing the account, the notice says what happened; no "welcome back".
+    let lede = if closed.get_untracked().is_some() {
+        ""
+    } else {
+        t.login_lede
+    };
     view! {
-        <AuthCard title=crate::i18n::t().shell.log_in lede=t.login_lede>
+        <AuthCard title=crate::i18n::t().shell.log_in lede>
             <div class="notice" role="status" hidden=move || closed.get().is_none()>
                 {crate::i18n::fill(
                     t.account_closed_notice,

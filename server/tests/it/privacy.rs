@@ -981,6 +981,15 @@ async fn logging_in_during_the_grace_period_restores_the_account() {
         .unwrap()
         .unwrap();
     assert!(closed.deleted_ms.is_some());
+    // The sign-in page the closing leads to says what happened, and greets no one back.
+    let (_, _, after_closing) = app.get_text("/login?closed=1").await;
+    assert!(
+        after_closing.contains("Your account is closed"),
+        "{after_closing}"
+    );
+    assert!(!after_closing.contains("Welcome back."));
+    let (_, _, login) = app.get_text("/login").await;
+    assert!(login.contains("Welcome back."), "{login}");
     // Signing up again with the same address answers like any sign-up and creates nothing.
     let other = app.new_client();
     let (status, _, _) = app
