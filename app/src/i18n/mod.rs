@@ -19,6 +19,8 @@
 use chrono::{Datelike, Weekday};
 use serde::{Deserialize, Serialize};
 
+pub use plural::{Count, Plural};
+
 pub mod account;
 pub mod auth;
 pub mod breach;
@@ -28,6 +30,7 @@ pub mod landing;
 pub mod letters;
 pub mod mail;
 pub mod offline;
+pub mod plural;
 pub mod policy;
 pub mod shell;
 pub mod staff;
@@ -250,11 +253,6 @@ pub fn fill(template: &str, args: &[(&str, &dyn std::fmt::Display)]) -> String {
     }
     out.push_str(rest);
     out
-}
-
-/// English's singular or plural (Chinese has one form, so both fields hold the same text).
-pub fn plural(n: i64, one: &'static str, other: &'static str) -> &'static str {
-    if n == 1 { one } else { other }
 }
 
 /// How much of a date to show.

@@ -75,7 +75,7 @@ pub(super) async fn memories(
             years_ago: years(f.day),
             kind: "focus".into(),
             text: fill(
-                plural(f.sessions.into(), t.memory_focus_one, t.memory_focus_other),
+                t.memory_focus.form(f.sessions),
                 &[("n", &f.sessions), ("min", &((f.focus_seconds + 30) / 60))],
             ),
         });

@@ -91,13 +91,8 @@ pub(super) fn HistoryList(items: Vec<HistoryItem>, epoch: RwSignal<u32>) -> impl
         return view! { <p class="muted" role="status">{t.no_matches}</p> }.into_any();
     }
     let count = items.len();
-    let records = plural(
-        i64::try_from(count).unwrap_or(i64::MAX),
-        t.records_one,
-        t.records_other,
-    );
     view! {
-        <p class="muted" role="status">{fill(records, &[("n", &count)])}</p>
+        <p class="muted" role="status">{t.records.count(count)}</p>
         <FormAlert error=Signal::derive(move || error.get()) />
         <ol class="history-records" data-testid="records">
             {items.into_iter().map(|item| view! { <Record item epoch error /> }).collect_view()}
@@ -165,7 +160,7 @@ pub(super) fn Record(
                 <span class="badge">{label}</span>
                 <A href=format!("/diary?day={}", item.day)>{crate::i18n::date(&item.day, DateStyle::Medium)}</A>
                 <span class="record-title">{item.title.clone()}</span>
-                {item.minutes.map(|m| view! { <span class="muted">{fill(t.minutes, &[("n", &m)])}</span> })}
+                {item.minutes.map(|m| view! { <span class="muted">{t.minutes.count(m)}</span> })}
             </div>
             {item.tags.iter().map(|t| view! { <span class="chip">{t.name.clone()}</span> }).collect_view()}
             <p class="record-note" hidden=move || editing.get()>{item.note.clone()}</p>

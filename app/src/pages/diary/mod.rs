@@ -37,7 +37,7 @@ use crate::{
         streaks::StreakUnit, undo_check_in,
     },
     focus::TagView,
-    i18n::{DateStyle, fill, plural},
+    i18n::{DateStyle, fill},
     offline::{OfflineRecord, SyncNotice, online, outbox, send_outbox},
 };
 
@@ -76,11 +76,10 @@ fn DiaryNav(current: &'static str) -> impl IntoView {
 /// What a streak reads as ("5 days", "1 week").
 fn streak_text(n: u32, unit: StreakUnit) -> String {
     let t = &crate::i18n::t().diary;
-    let (one, many) = match unit {
-        StreakUnit::Days => (t.days_one, t.days_other),
-        StreakUnit::Weeks => (t.weeks_one, t.weeks_other),
-    };
-    fill(plural(n.into(), one, many), &[("n", &n)])
+    match unit {
+        StreakUnit::Days => t.day_count.count(n),
+        StreakUnit::Weeks => t.week_count.count(n),
+    }
 }
 
 #[component]
@@ -194,12 +193,12 @@ fn Day(v: DayView, epoch: RwSignal<u32>) -> impl IntoView {
             <div class="diary-side">
                 <section class="card" aria-labelledby="day-focus-h">
                     <h2 id="day-focus-h">{t.focus}</h2>
-                    <p class="big-number">{fill(t.minutes, &[("n", &v.focus_minutes)])}</p>
-                    <p class="muted">{fill(plural(v.focus_sessions, t.sessions_on_day_one, t.sessions_on_day_other), &[("n", &v.focus_sessions)])}</p>
+                    <p class="big-number">{t.minutes.count(v.focus_minutes)}</p>
+                    <p class="muted">{t.sessions_on_day.count(v.focus_sessions)}</p>
                 </section>
                 <section class="card" aria-labelledby="heat-h">
                     <h2 id="heat-h">{t.checkins}</h2>
-                    <Heatmap values=v.checkin_heatmap end=v.today weeks=26 label=t.checkins unit=t.checkins_unit id="check-ins" />
+                    <Heatmap values=v.checkin_heatmap end=v.today weeks=26 label=t.checkins unit=t.checkins_count id="check-ins" />
                 </section>
                 <section class="card" aria-labelledby="otd-h">
                     <h2 id="otd-h">{t.on_this_day}</h2>
@@ -211,7 +210,7 @@ fn Day(v: DayView, epoch: RwSignal<u32>) -> impl IntoView {
                                 {v.memories.into_iter().map(|m| view! {
                                     <li class="memory">
                                         <p class="memory-when">
-                                            <A href=format!("/diary?day={}", m.day)>{fill(plural(m.years_ago.into(), t.years_ago_one, t.years_ago_other), &[("n", &m.years_ago)])}</A>
+                                            <A href=format!("/diary?day={}", m.day)>{t.years_ago.count(m.years_ago)}</A>
                                         </p>
                                         <p>{m.text}</p>
                                     </li>
