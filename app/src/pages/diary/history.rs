@@ -163,7 +163,7 @@ pub(super) fn Record(
                 {item.minutes.map(|m| view! { <span class="muted">{t.minutes.count(m)}</span> })}
             </div>
             {item.tags.iter().map(|t| view! { <span class="chip">{t.name.clone()}</span> }).collect_view()}
-            <p class="record-note" hidden=move || editing.get()>{item.note.clone()}</p>
+            <p class="record-note" hidden=move || editing.get()>{item.excerpt.clone()}</p>
             <form class="form record-edit" hidden=move || !editing.get() on:submit=save>
                 <label for=field_id.clone()>{if kind == "entry" { t.entry_text } else { t.note }}</label>
                 <textarea id=field_id rows="3" prop:value=move || draft.get() on:input=move |e| draft.set(event_target_value(&e))></textarea>
