@@ -154,6 +154,8 @@ pub struct HistoryItem {
     /// What the list shows of it: the note, or the entry's text as a plain-text excerpt.
     pub excerpt: Option<String>,
     pub minutes: Option<i64>,
+    /// `false` for a focus session too short to count (`focus::MIN_COUNTED_FOCUS_SECS`).
+    pub counts: bool,
     pub tags: Vec<TagView>,
 }
 

@@ -34,6 +34,8 @@ pub struct Diary {
     pub focus: &'static str,
     /// `{n}` minutes (also the unit of the focus charts).
     pub minutes: Plural,
+    /// A history record's mark on a focus session too short to count (under a minute).
+    pub not_counted: &'static str,
     /// `{n}` focus sessions on the shown day.
     pub sessions_on_day: Plural,
     /// Heading, heatmap label and history filter.
@@ -223,6 +225,7 @@ pub const EN: Diary = Diary {
     confirm_delete_habit: "Delete this habit and all its check-ins?",
     focus: "Focus",
     minutes: Plural::one_other("{n} min", "{n} min"),
+    not_counted: "Under a minute: not counted",
     sessions_on_day: Plural::one_other(
         "{n} focus session on this day",
         "{n} focus sessions on this day",
@@ -381,6 +384,7 @@ pub const ZH: Diary = Diary {
     confirm_delete_habit: "删除这个习惯及其所有打卡记录？",
     focus: "专注",
     minutes: Plural::invariant("{n} 分钟"),
+    not_counted: "不足一分钟，不计入统计",
     sessions_on_day: Plural::invariant("当天专注 {n} 次"),
     checkins: "打卡",
     checkins_count: Plural::invariant("{n} 次打卡"),

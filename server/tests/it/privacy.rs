@@ -1246,7 +1246,7 @@ async fn usage_is_counted_only_with_consent_per_day_and_page_pattern_and_identif
 }
 
 /// Asks for an export as `client` and waits for it to be built.
-async fn finished_export(app: &TestApp, client: &reqwest::Client) -> ExportView {
+pub(crate) async fn finished_export(app: &TestApp, client: &reqwest::Client) -> ExportView {
     let (status, _, body) = app.call_as(client, RequestExport {}, &[]).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let started: ExportView = serde_json::from_str(&body).unwrap();
@@ -1328,7 +1328,7 @@ async fn exports_start_once_however_many_are_asked_for_and_at_most_every_ten_min
 }
 
 /// Every entry of a ZIP, by name.
-fn unzip(bytes: &[u8]) -> std::collections::BTreeMap<String, Vec<u8>> {
+pub(crate) fn unzip(bytes: &[u8]) -> std::collections::BTreeMap<String, Vec<u8>> {
     use std::io::Read;
     let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).expect("a ZIP archive");
     let mut out = std::collections::BTreeMap::new();
@@ -1341,7 +1341,7 @@ fn unzip(bytes: &[u8]) -> std::collections::BTreeMap<String, Vec<u8>> {
     out
 }
 
-fn json_list(
+pub(crate) fn json_list(
     files: &std::collections::BTreeMap<String, Vec<u8>>,
     name: &str,
 ) -> Vec<serde_json::Value> {

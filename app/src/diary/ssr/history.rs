@@ -162,6 +162,7 @@ pub async fn history(
                 excerpt: v.note.clone(),
                 note: v.note,
                 minutes: Some((v.focused_seconds + 30) / 60),
+                counts: crate::focus::focus_counts(v.focused_seconds),
                 tags: v.tags,
             });
         }
@@ -203,6 +204,7 @@ pub async fn history(
                 excerpt: c.note.clone(),
                 note: c.note,
                 minutes: None,
+                counts: true,
                 tags: tags.remove(&c.id).unwrap_or_default(),
             });
         }
@@ -245,6 +247,7 @@ pub async fn history(
                 excerpt: Some(crate::markdown::excerpt(&e.body, ENTRY_EXCERPT_CHARS)),
                 note: Some(e.body),
                 minutes: None,
+                counts: true,
                 tags: tags.remove(&e.id).unwrap_or_default(),
             });
         }

@@ -161,6 +161,7 @@ pub(super) fn Record(
                 <A href=format!("/diary?day={}", item.day)>{crate::i18n::date(&item.day, DateStyle::Medium)}</A>
                 <span class="record-title">{item.title.clone()}</span>
                 {item.minutes.map(|m| view! { <span class="muted">{t.minutes.count(m)}</span> })}
+                {(!item.counts).then(|| view! { <span class="badge badge-quiet">{t.not_counted}</span> })}
             </div>
             {item.tags.iter().map(|t| view! { <span class="chip">{t.name.clone()}</span> }).collect_view()}
             <p class="record-note" hidden=move || editing.get()>{item.excerpt.clone()}</p>

@@ -70,7 +70,7 @@ pub(super) fn DailyGoal() -> impl IntoView {
         t.sessions
             .get()
             .iter()
-            .filter(|s| s.completed && s.day == today)
+            .filter(|s| s.completed && s.counts() && s.day == today)
             .count() as i64
     };
     let goal = move || t.snap.get().settings.daily_goal;

@@ -464,8 +464,9 @@ devices.json / .csv       the browsers signed in to your account, with the addre
 tasks.json / .csv         your tasks
 tags.json / .csv          your tags
 focus_sessions.json/.csv  every focus session: when, how long, task, tags, note
-focus_days.json / .csv    daily focus totals (computed from your focus sessions)
-focus_tag_days.json/.csv  daily focus time per tag (computed from your focus sessions)
+focus_days.json / .csv    daily focus totals (computed from your focus sessions of a
+                          minute or more; shorter ones are listed but do not count)
+focus_tag_days.json/.csv  daily focus time per tag (the same sessions)
 habits.json / .csv        your check-in items and their schedules
 checkins.json / .csv      every check-in, with its note and tags
 diary/entries.json / .csv your diary, and diary/<day>.md, one Markdown file per day
