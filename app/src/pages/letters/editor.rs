@@ -402,58 +402,82 @@ where
     }
 }
 
-/// When the letter arrives: date and time in the author's zone, spelled out as they type.
+/// When the letter arrives: date and time in the author's zone, spelled out as they type;
+/// a time scheduling would refuse (passed, too soon, too far) is said at once, as the
+/// field's error.
 #[component]
 fn DeliveryTime(draft: Draft, timezone: String, min_lead_secs: i64) -> impl IntoView {
     let t = &crate::i18n::t().letters;
     let Draft { date, time, .. } = draft;
-    let preview = RwSignal::new(None::<Result<String, String>>);
+    let preview = RwSignal::new(None::<Result<String, AppError>>);
+    // Only the answer to the latest date and time is shown (answers can cross).
+    let asked = StoredValue::new(0u64);
     let lead = rules::duration_words(min_lead_secs * 1000);
     // The delivery instant spelled out in the author's zone and in UTC.
     Effect::new(move |_| {
         let (d, t) = (date.get(), time.get());
+        asked.update_value(|n| *n += 1);
+        let mine = asked.get_value();
         if d.is_empty() || t.is_empty() {
             preview.set(None);
             return;
         }
         spawn_local(async move {
             let p = preview_delivery(d, t).await;
-            preview.set(Some(match p {
-                Ok(p) => Ok(format!("{} · {} · {}", p.local, p.utc, p.in_words)),
-                Err(e) => Err(e
-                    .field_message("deliver_time")
-                    .or(e.field_message("deliver_date"))
-                    .map_or_else(|| e.to_string(), str::to_owned)),
-            }));
+            if asked.try_get_value() == Some(mine) {
+                preview.set(Some(
+                    p.map(|p| format!("{} · {} · {}", p.local, p.utc, p.in_words)),
+                ));
+            }
         });
     });
     let err = move |f: &str| draft.error(f);
+    // A field is wrong when the last save said so, or the preview does now.
+    let refused = move |f: &'static str| {
+        Signal::derive(move || {
+            err(f).get().or_else(|| {
+                preview.with(|p| match p {
+                    Some(Err(e)) => e.field_message(f).map(str::to_owned),
+                    _ => None,
+                })
+            })
+        })
+    };
+    let (date_refused, time_refused) = (refused("deliver_date"), refused("deliver_time"));
+    let message = move || {
+        date_refused
+            .get()
+            .or_else(|| time_refused.get())
+            .or_else(|| {
+                preview.with(|p| match p {
+                    Some(Err(e)) => Some(e.to_string()),
+                    _ => None,
+                })
+            })
+    };
+    let spelled_out = move || preview.with(|p| p.as_ref().and_then(|r| r.as_ref().ok().cloned()));
     view! {
         <fieldset class="card">
             <legend>{t.when}</legend>
             <div class="field-row">
-                <div class="field" class:has-error=move || err("deliver_date").with(Option::is_some)>
+                <div class="field" class:has-error=move || date_refused.with(Option::is_some)>
                     <label for="letter-date">{t.date}</label>
                     <input id="letter-date" name="deliver_date" type="date" prop:value=move || date.get()
                         on:input=move |ev| date.set(event_target_value(&ev))
+                        aria-invalid=move || date_refused.with(Option::is_some).then_some("true")
                         aria-describedby="letter-date-error" />
                 </div>
-                <div class="field" class:has-error=move || err("deliver_time").with(Option::is_some)>
+                <div class="field" class:has-error=move || time_refused.with(Option::is_some)>
                     <label for="letter-time">{t.time}</label>
                     <input id="letter-time" name="deliver_time" type="time" prop:value=move || time.get()
                         on:input=move |ev| time.set(event_target_value(&ev))
+                        aria-invalid=move || time_refused.with(Option::is_some).then_some("true")
                         aria-describedby="letter-date-error" />
                 </div>
             </div>
             <p class="hint">{fill(t.when_hint, &[("zone", &timezone), ("lead", &lead), ("years", &rules::MAX_YEARS_AHEAD)])}</p>
-            <p class="delivery-preview" aria-live="polite">
-                {move || match preview.get() {
-                    Some(Ok(text)) => text,
-                    Some(Err(e)) => e,
-                    None => String::new(),
-                }}
-            </p>
-            <p class="field-error" id="letter-date-error">{move || err("deliver_date").get().or_else(|| err("deliver_time").get())}</p>
+            <p class="delivery-preview" aria-live="polite">{spelled_out}</p>
+            <p class="field-error" id="letter-date-error" aria-live="polite">{message}</p>
         </fieldset>
     }
 }
