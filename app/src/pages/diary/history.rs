@@ -43,7 +43,7 @@ pub fn HistoryPage() -> impl IntoView {
                     };
                     let habits: Vec<_> = day.habits.iter().map(|h| h.habit.clone()).chain(day.archived.iter().cloned()).collect();
                     view! {
-                        <Form method="GET" action="/diary/history" attr:class="card form history-filter">
+                        <GetForm action="/diary/history" class="card form history-filter">
                             <div class="filter-grid">
                                 <div class="field"><label for="f-from">{t.from}</label><input id="f-from" type="date" name="from" value=value("from") /></div>
                                 <div class="field"><label for="f-to">{t.to}</label><input id="f-to" type="date" name="to" value=value("to") /></div>
@@ -75,7 +75,7 @@ pub fn HistoryPage() -> impl IntoView {
                                 <button type="submit" class="button button-primary">{t.filter}</button>
                                 <A href="/diary/history" attr:class="button button-quiet">{t.clear}</A>
                             </div>
-                        </Form>
+                        </GetForm>
                         <HistoryList items epoch />
                     }.into_any()
                 })}

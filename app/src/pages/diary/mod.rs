@@ -18,10 +18,7 @@ pub use stats::*;
 use chrono::{Duration, NaiveDate, Weekday};
 use leptos::{prelude::*, task::spawn_local};
 use leptos_meta::Title;
-use leptos_router::{
-    components::{A, Form},
-    hooks::use_query_map,
-};
+use leptos_router::{components::A, hooks::use_query_map};
 use uuid::Uuid;
 
 use crate::{
@@ -29,6 +26,7 @@ use crate::{
     components::{
         charts::{BarChart, Heatmap},
         form::{Field, FormAlert, SignInPrompt, Submit, field_error, form_error, raw_text},
+        get_form::GetForm,
     },
     diary::{
         CheckIn, CreateHabit, DayView, EntryView, HabitDay, HistoryItem, MOODS, SaveEntry,
@@ -130,11 +128,11 @@ fn Day(v: DayView, epoch: RwSignal<u32>) -> impl IntoView {
                 Some(n) => view! { <A href=format!("/diary?day={n}") attr:class="button button-quiet" attr:aria-label=t.next_day>"→"</A> }.into_any(),
                 None => view! { <span class="button-placeholder"></span> }.into_any(),
             }}
-            <Form method="GET" action="/diary" attr:class="day-jump">
+            <GetForm action="/diary" class="day-jump">
                 <label for="jump-day" class="visually-hidden">{t.go_to_day}</label>
                 <input id="jump-day" type="date" name="day" value=v.day.to_string() max=v.today.to_string() />
                 <button type="submit" class="button button-quiet">{t.go}</button>
-            </Form>
+            </GetForm>
             {(!is_today).then(|| view! { <A href="/diary" attr:class="link-button">{t.back_to_today}</A> })}
         </div>
         <FormAlert error=Signal::derive(move || error.get()) />
