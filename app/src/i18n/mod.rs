@@ -5,6 +5,8 @@
 //! values side by side, so a key missing from one language is a compile error (E0063), not
 //! a runtime blank. `tests` then checks what the compiler cannot: that no Chinese value is
 //! an untranslated copy of the English one, and that both use the same `{placeholders}`.
+//! A text that names a count is a [`Plural`] in its language's forms (`plural.rs`), asked
+//! for the count's text: `t().diary.records.count(n)`.
 //!
 //! Which language a request gets, first found wins (see `prefs::ssr::resolve`):
 //! 1. the signed-in account's setting (`user_account.language`);
