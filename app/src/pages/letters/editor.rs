@@ -282,40 +282,45 @@ pub(super) fn Editor(ov: LettersHome, l: Option<LetterView>) -> impl IntoView {
         <div class="alert alert-success" role="status" hidden=move || notice.with(Option::is_none)>{move || notice.get()}</div>
         <div class="alert alert-error" role="alert" hidden=move || general.with(Option::is_none)>{move || general.get()}</div>
         <form class="letter-form" on:submit=|ev| ev.prevent_default() novalidate>
-            <div class="letter-paper card">
-                <div class="field" class:has-error=move || err("title").with(Option::is_some)>
-                    <label for="letter-title">{t.field_title}</label>
-                    <input id="letter-title" name="title" type="text" maxlength="200" placeholder=t.title_placeholder
-                        prop:value=move || draft.title.get() on:input=move |ev| draft.title.set(event_target_value(&ev))
-                        aria-describedby="letter-title-error" aria-invalid=move || err("title").with(Option::is_some).then_some("true") />
-                    <FieldMessage id="letter-title-error" message=err("title") />
+            <div class="letter-columns">
+                <div class="letter-paper card">
+                    <div class="field" class:has-error=move || err("title").with(Option::is_some)>
+                        <label for="letter-title">{t.field_title}</label>
+                        <input id="letter-title" name="title" type="text" maxlength="200" placeholder=t.title_placeholder
+                            prop:value=move || draft.title.get() on:input=move |ev| draft.title.set(event_target_value(&ev))
+                            aria-describedby="letter-title-error" aria-invalid=move || err("title").with(Option::is_some).then_some("true") />
+                        <FieldMessage id="letter-title-error" message=err("title") />
+                    </div>
+                    <div class="field" class:has-error=move || err("body").with(Option::is_some)>
+                        <label for="letter-body">{t.field_body}</label>
+                        <textarea id="letter-body" name="body" rows="14" class="letter-body"
+                            placeholder=t.body_placeholder
+                            on:input=move |ev| draft.body.set(event_target_value(&ev))
+                            aria-describedby="letter-body-hint letter-body-error"
+                            aria-invalid=move || err("body").with(Option::is_some).then_some("true")
+                        >{raw_text(&draft.body.get_untracked())}</textarea>
+                        <p class="hint" id="letter-body-hint">{move || fill(t.body_hint, &[("count", &draft.body.with(|b| b.chars().count())), ("max", &rules::MAX_BODY_CHARS)])}</p>
+                        <FieldMessage id="letter-body-error" message=err("body") />
+                    </div>
+                    <Pictures draft saved_id />
                 </div>
-                <div class="field" class:has-error=move || err("body").with(Option::is_some)>
-                    <label for="letter-body">{t.field_body}</label>
-                    <textarea id="letter-body" name="body" rows="14" class="letter-body"
-                        placeholder=t.body_placeholder
-                        on:input=move |ev| draft.body.set(event_target_value(&ev))
-                        aria-describedby="letter-body-hint letter-body-error"
-                        aria-invalid=move || err("body").with(Option::is_some).then_some("true")
-                    >{raw_text(&draft.body.get_untracked())}</textarea>
-                    <p class="hint" id="letter-body-hint">{move || fill(t.body_hint, &[("count", &draft.body.with(|b| b.chars().count())), ("max", &rules::MAX_BODY_CHARS)])}</p>
-                    <FieldMessage id="letter-body-error" message=err("body") />
-                </div>
-                <Pictures draft saved_id />
-            </div>
 
-            <div class="letter-side">
-                <DeliveryTime draft timezone=ov.timezone.clone() min_lead_secs=ov.min_lead_secs />
-                <Recipients draft own_email=ov.own_email.clone() verified=ov.email_verified />
-                <WallChoice draft />
-                <div class="button-row letter-actions">
-                    <button type="button" class="button button-primary" on:click=schedule_now disabled=move || busy.get()>
-                        {move || if scheduled() { t.save_keep_scheduled } else { t.schedule }}
-                    </button>
-                    <button type="button" class="button button-quiet" on:click=save_draft hidden=scheduled disabled=move || busy.get()>{t.save_draft}</button>
-                    <button type="button" class="button button-quiet" on:click=cancel hidden=move || !scheduled() disabled=move || busy.get()>{t.cancel_delivery}</button>
-                    <button type="button" class="button button-danger" on:click=remove disabled=move || busy.get()>{crate::i18n::t().shell.delete}</button>
+                <div class="letter-side">
+                    <DeliveryTime draft timezone=ov.timezone.clone() min_lead_secs=ov.min_lead_secs />
+                    <Recipients draft own_email=ov.own_email.clone() verified=ov.email_verified />
+                    <WallChoice draft />
                 </div>
+            </div>
+            // Under both columns, so the three actions fit one row on a desktop; it stays at
+            // the bottom of the window while the form is longer than it (the form, a block,
+            // is what it sticks within).
+            <div class="button-row letter-actions">
+                <button type="button" class="button button-primary" on:click=schedule_now disabled=move || busy.get()>
+                    {move || if scheduled() { t.save_keep_scheduled } else { t.schedule }}
+                </button>
+                <button type="button" class="button button-quiet" on:click=save_draft hidden=scheduled disabled=move || busy.get()>{t.save_draft}</button>
+                <button type="button" class="button button-quiet" on:click=cancel hidden=move || !scheduled() disabled=move || busy.get()>{t.cancel_delivery}</button>
+                <button type="button" class="button button-danger" on:click=remove disabled=move || busy.get()>{crate::i18n::t().shell.delete}</button>
             </div>
         </form>
     }
