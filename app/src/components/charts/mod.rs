@@ -706,13 +706,16 @@ pub fn BarChart(
                 .collect_view();
             let no_rows = bars.is_empty().then(|| view! { <tr><td colspan="2">{tx.chart_no_data}</td></tr> });
             view! {
-                <svg class="chart chart-bars" viewBox=view_box role="img" aria-label=title>
-                    <g class="grid">{grid}</g>
-                    <line class="axis" x1=coord(left) x2=coord(width - BC_RIGHT) y1=coord(BC_BASELINE) y2=coord(BC_BASELINE) />
-                    <g class="ticks">{ticks}</g>
-                    <g class="bars">{drawn}</g>
-                    {empty}
-                </svg>
+                // Kept legible on a phone: narrower than 24rem it scrolls, newest end first.
+                <div class="chart-scroll" tabindex="0" role="group" aria-label=title>
+                    <svg class="chart chart-bars" viewBox=view_box role="img" aria-label=title>
+                        <g class="grid">{grid}</g>
+                        <line class="axis" x1=coord(left) x2=coord(width - BC_RIGHT) y1=coord(BC_BASELINE) y2=coord(BC_BASELINE) />
+                        <g class="ticks">{ticks}</g>
+                        <g class="bars">{drawn}</g>
+                        {empty}
+                    </svg>
+                </div>
                 <table class="visually-hidden">
                     <caption>{title}</caption>
                     <thead>
