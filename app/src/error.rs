@@ -118,13 +118,10 @@ impl std::fmt::Display for AppError {
             Self::Forbidden => f.write_str(t.forbidden),
             Self::NotFound => f.write_str(t.not_found),
             Self::Gone => f.write_str(t.gone),
-            Self::RateLimited { retry_after_secs } => f.write_str(&crate::i18n::fill(
-                t.rate_limited,
-                &[("secs", retry_after_secs)],
-            )),
-            Self::Busy { retry_after_secs } => {
-                f.write_str(&crate::i18n::fill(t.busy, &[("secs", retry_after_secs)]))
+            Self::RateLimited { retry_after_secs } => {
+                f.write_str(&t.rate_limited.count(*retry_after_secs))
             }
+            Self::Busy { retry_after_secs } => f.write_str(&t.busy.count(*retry_after_secs)),
             Self::Internal { reference } if reference.is_empty() => f.write_str(t.internal),
             Self::Internal { reference } => f.write_str(&crate::i18n::fill(
                 t.internal_reference,

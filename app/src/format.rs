@@ -11,7 +11,7 @@ pub fn human_size(bytes: u64) -> String {
     } else if bytes >= KIB {
         format!("{} KB", bytes / KIB)
     } else {
-        crate::i18n::fill(crate::i18n::t().shell.size_bytes, &[("n", &bytes)])
+        crate::i18n::t().shell.size_bytes.count(bytes)
     }
 }
 

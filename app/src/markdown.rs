@@ -104,6 +104,72 @@ pub fn render(markdown: &str, max_chars: usize) -> String {
     html
 }
 
+/// The text of `markdown` without its markup, on one line, for lists and previews: at most
+/// `max_chars` characters, cut on a character boundary and ending in "…" when cut.
+///
+/// It is read the way [`render`] reads it — emphasis, headings and list markers go, links
+/// keep their text, images their alt text, code its content, and raw HTML stays as the text
+/// it is shown as — and the result is plain text for the caller to escape (a view does).
+/// Blocks and line breaks become single spaces.
+pub fn excerpt(markdown: &str, max_chars: usize) -> String {
+    let mut out = String::new();
+    // Characters so far, and whether a space is owed before the next text.
+    let mut count = 0usize;
+    let mut space = false;
+    for event in Parser::new_ext(markdown, Options::ENABLE_STRIKETHROUGH) {
+        let text = match event {
+            Event::Text(t)
+            | Event::Code(t)
+            | Event::Html(t)
+            | Event::InlineHtml(t)
+            | Event::InlineMath(t)
+            | Event::DisplayMath(t)
+            | Event::FootnoteReference(t) => t,
+            // The end of emphasis or a link joins on ("**very**, good"); the end of a
+            // block, a line break or a rule is a space.
+            Event::End(
+                TagEnd::Emphasis
+                | TagEnd::Strong
+                | TagEnd::Strikethrough
+                | TagEnd::Superscript
+                | TagEnd::Subscript
+                | TagEnd::Link
+                | TagEnd::Image,
+            )
+            | Event::Start(_)
+            | Event::TaskListMarker(_) => continue,
+            Event::SoftBreak | Event::HardBreak | Event::Rule | Event::End(_) => {
+                space = true;
+                continue;
+            }
+        };
+        for c in text.chars() {
+            if c.is_whitespace() {
+                space = true;
+                continue;
+            }
+            if space && count > 0 {
+                out.push(' ');
+                count += 1;
+            }
+            space = false;
+            out.push(c);
+            count += 1;
+        }
+        // One character past the limit tells that it was cut; the rest is not needed.
+        if count > max_chars {
+            break;
+        }
+    }
+    if count <= max_chars {
+        return out;
+    }
+    let mut cut: String = out.chars().take(max_chars.saturating_sub(1)).collect();
+    cut.truncate(cut.trim_end().len());
+    cut.push('…');
+    cut
+}
+
 /// The first `max` characters of `s`, cut at a character boundary.
 fn truncate_chars(s: &str, max: usize) -> &str {
     match s.char_indices().nth(max) {
@@ -359,5 +425,50 @@ mod tests {
     #[test]
     fn empty_input() {
         assert_eq!(render(""), "");
+        assert_eq!(super::excerpt("", 10), "");
+    }
+
+    #[test]
+    fn excerpts_are_the_text_without_markup() {
+        use super::excerpt;
+        assert_eq!(
+            excerpt("**bold** and *it* ~~gone~~ `code`", 100),
+            "bold and it gone code"
+        );
+        assert_eq!(
+            excerpt(
+                "# Title\n\nFirst line\nsecond  line\n\n- one\n- two\n\n> quoted",
+                100
+            ),
+            "Title First line second line one two quoted"
+        );
+        assert_eq!(
+            excerpt(
+                "[a link](https://e.com) ![a cat](https://e.com/c.png) [x](javascript:alert(1))",
+                100
+            ),
+            "a link a cat x"
+        );
+        // Raw HTML is text here too (the view escapes it, as `render` does).
+        assert_eq!(
+            excerpt("<script>alert(1)</script> hi", 100),
+            "<script>alert(1)</script> hi"
+        );
+        assert_eq!(excerpt("```\nlet x = 1;\n```", 100), "let x = 1;");
+    }
+
+    #[test]
+    fn excerpts_are_cut_on_a_character_boundary() {
+        use super::excerpt;
+        assert_eq!(excerpt("**one two three**", 9), "one two…");
+        assert_eq!(excerpt("one two", 7), "one two");
+        assert_eq!(excerpt("one two", 6), "one t…");
+        let chinese = "今天**很开心**，和朋友去了公园。".repeat(20);
+        let cut = excerpt(&chinese, 12);
+        assert_eq!(cut.chars().count(), 12, "{cut}");
+        assert_eq!(cut, "今天很开心，和朋友去了…");
+        let emoji = "🙂".repeat(50);
+        assert_eq!(excerpt(&emoji, 3), "🙂🙂…");
+        assert_eq!(excerpt("abc", 0), "…");
     }
 }

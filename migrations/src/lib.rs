@@ -24,6 +24,7 @@ mod m20261204_000011_sealed_columns;
 mod m20261204_000012_breach_notice;
 mod m20261204_000013_staff;
 mod m20261204_000014_announcements;
+mod m20261204_000030_short_focus;
 
 pub struct Migrator;
 
@@ -45,6 +46,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000012_breach_notice::Migration),
             Box::new(m20261204_000013_staff::Migration),
             Box::new(m20261204_000014_announcements::Migration),
+            Box::new(m20261204_000030_short_focus::Migration),
         ]
     }
 }

@@ -4,6 +4,7 @@ pub mod charts;
 pub mod consent;
 pub mod focus_demo;
 pub mod form;
+pub mod get_form;
 pub mod icons;
 pub mod layout;
 pub mod pwa;

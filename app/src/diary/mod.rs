@@ -149,8 +149,13 @@ pub struct HistoryItem {
     pub day: NaiveDate,
     /// Habit name, task title or the entry's mood.
     pub title: String,
+    /// The note, or the entry's text (Markdown), as written: what editing starts from.
     pub note: Option<String>,
+    /// What the list shows of it: the note, or the entry's text as a plain-text excerpt.
+    pub excerpt: Option<String>,
     pub minutes: Option<i64>,
+    /// `false` for a focus session too short to count (`focus::MIN_COUNTED_FOCUS_SECS`).
+    pub counts: bool,
     pub tags: Vec<TagView>,
 }
 

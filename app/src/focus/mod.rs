@@ -12,6 +12,22 @@ pub mod engine;
 /// The longest note of a focus session, check-in or diary entry, in characters.
 pub const NOTE_MAX_CHARS: usize = 2000;
 
+/// The shortest focus session that counts: one minute of focus.
+///
+/// A phase stopped sooner (a false start, a mis-click) is kept as it was recorded — the
+/// history lists it, marked as not counted, and the export holds it — but it counts nowhere:
+/// not in the statistics and their charts, the day's focus, "on this day", the timer's daily
+/// goal or a task's session count. A constant rather than a setting: the day roll-ups
+/// (`focus_day`, `focus_tag_day`) are sums over the sessions that count, so a different
+/// minimum means recomputing them, as migration `m20261204_000030_short_focus` did when
+/// this rule came in (it names the same 60 seconds).
+pub const MIN_COUNTED_FOCUS_SECS: i64 = 60;
+
+/// Whether a session with this much focus counts (see [`MIN_COUNTED_FOCUS_SECS`]).
+pub fn focus_counts(focused_seconds: i64) -> bool {
+    focused_seconds >= MIN_COUNTED_FOCUS_SECS
+}
+
 #[cfg(feature = "ssr")]
 pub mod entities;
 #[cfg(feature = "ssr")]
@@ -137,6 +153,13 @@ pub struct SessionView {
     /// The day it counts for (the user's time rules when it was recorded).
     pub day: chrono::NaiveDate,
     pub tags: Vec<TagView>,
+}
+
+impl SessionView {
+    /// Whether it was long enough to count ([`MIN_COUNTED_FOCUS_SECS`]).
+    pub fn counts(&self) -> bool {
+        focus_counts(self.focused_seconds)
+    }
 }
 
 /// The timer now (settling phases whose end has passed).

@@ -2,6 +2,8 @@
 
 use serde::Serialize;
 
+use super::Plural;
+
 #[derive(Debug, Serialize)]
 pub struct Diary {
     /// The diary page's title and heading; also the history badge of an entry.
@@ -12,11 +14,9 @@ pub struct Diary {
     pub nav_day: &'static str,
     pub stats_title: &'static str,
     pub history_title: &'static str,
-    /// Streak lengths and chart periods: `{n}` days or weeks (English singular / plural).
-    pub days_one: &'static str,
-    pub days_other: &'static str,
-    pub weeks_one: &'static str,
-    pub weeks_other: &'static str,
+    /// Streak lengths and chart periods: `{n}` days or weeks.
+    pub day_count: Plural,
+    pub week_count: Plural,
     pub loading_day: &'static str,
     pub previous_day: &'static str,
     pub next_day: &'static str,
@@ -32,19 +32,19 @@ pub struct Diary {
     pub restore: &'static str,
     pub confirm_delete_habit: &'static str,
     pub focus: &'static str,
-    /// `{n}` minutes.
-    pub minutes: &'static str,
-    /// `{n}` focus sessions on the shown day (English singular / plural).
-    pub sessions_on_day_one: &'static str,
-    pub sessions_on_day_other: &'static str,
+    /// `{n}` minutes (also the unit of the focus charts).
+    pub minutes: Plural,
+    /// A history record's mark on a focus session too short to count (under a minute).
+    pub not_counted: &'static str,
+    /// `{n}` focus sessions on the shown day.
+    pub sessions_on_day: Plural,
     /// Heading, heatmap label and history filter.
     pub checkins: &'static str,
-    /// The unit after a number of check-ins: "3 check-ins".
-    pub checkins_unit: &'static str,
+    /// A number of check-ins: "3 check-ins" (also the unit of the check-in charts).
+    pub checkins_count: Plural,
     pub on_this_day: &'static str,
     pub no_memories: &'static str,
-    pub years_ago_one: &'static str,
-    pub years_ago_other: &'static str,
+    pub years_ago: Plural,
     /// The check-in button's accessible name, `{name}` = the habit.
     pub check_in_named: &'static str,
     pub undo_check_in_named: &'static str,
@@ -94,13 +94,12 @@ pub struct Diary {
     /// `{n}` hours, in a statistics tile.
     pub hours: &'static str,
     pub focused_total: &'static str,
-    pub tile_sessions: &'static str,
-    pub tile_checkins: &'static str,
-    pub tile_entries: &'static str,
+    /// The statistics tiles' labels, under the number they name (no `{n}`).
+    pub tile_sessions: Plural,
+    pub tile_checkins: Plural,
+    pub tile_entries: Plural,
     pub focus_this_year: &'static str,
     pub focus_minutes: &'static str,
-    /// The unit after a number of minutes in charts.
-    pub min_unit: &'static str,
     pub checkins_this_year: &'static str,
     pub checkins_per_day: &'static str,
     pub no_habits: &'static str,
@@ -118,8 +117,8 @@ pub struct Diary {
     pub focus_by_tag_hint: &'static str,
     pub chart_focus_tags: &'static str,
     pub chart_tasks_weeks: &'static str,
-    /// The unit after a number of tasks.
-    pub tasks_unit: &'static str,
+    /// A number of tasks (the unit of the tasks chart).
+    pub tasks_count: Plural,
     pub searching: &'static str,
     pub from: &'static str,
     pub to: &'static str,
@@ -135,8 +134,7 @@ pub struct Diary {
     pub filter: &'static str,
     pub clear: &'static str,
     pub no_matches: &'static str,
-    pub records_one: &'static str,
-    pub records_other: &'static str,
+    pub records: Plural,
     /// A history record's badge.
     pub badge_checkin: &'static str,
     pub confirm_delete_record: &'static str,
@@ -176,8 +174,7 @@ pub struct Diary {
     /// Before an old entry's excerpt, `{mood}` = a mood's name.
     pub memory_mood: &'static str,
     /// `{n}` focus sessions of `{min}` minutes in all.
-    pub memory_focus_one: &'static str,
-    pub memory_focus_other: &'static str,
+    pub memory_focus: Plural,
     /// `{names}` = the habits, joined by `list_sep`.
     pub memory_checked_in: &'static str,
     /// A focus session without a task.
@@ -190,17 +187,16 @@ pub struct Diary {
     pub chart_no_data: &'static str,
     pub chart_item: &'static str,
     pub chart_value: &'static str,
-    /// A heatmap cell's tooltip: `{date}`, `{value}`, `{unit}`.
+    /// A heatmap cell's tooltip: `{date}`, `{value}` = "3 check-ins".
     pub chart_cell: &'static str,
-    /// A bar's tooltip: `{label}`, `{value}`, `{unit}`.
+    /// A bar's tooltip: `{label}`, `{value}` = "25 min".
     pub chart_bar: &'static str,
-    /// `{n}` days with a value (English singular / plural).
-    pub chart_active_one: &'static str,
-    pub chart_active_other: &'static str,
+    /// `{n}` days with a value.
+    pub chart_active: Plural,
     /// The heatmap's text alternative without data: `{label}`, `{period}` = "53 weeks".
     pub chart_summary_empty: &'static str,
     /// The heatmap's text alternative: `{label}`, `{active}` = "3 active days",
-    /// `{period}` = "53 weeks", `{total}`/`{max}` numbers in `{unit}`, `{date}` of `{max}`.
+    /// `{period}` = "53 weeks", `{total}`/`{max}` = "45 min", `{date}` of `{max}`.
     pub chart_summary: &'static str,
     /// Short month names for the heatmap's axis, January first.
     pub months: [&'static str; 12],
@@ -213,10 +209,8 @@ pub const EN: Diary = Diary {
     nav_day: "Day",
     stats_title: "Statistics",
     history_title: "History",
-    days_one: "{n} day",
-    days_other: "{n} days",
-    weeks_one: "{n} week",
-    weeks_other: "{n} weeks",
+    day_count: Plural::one_other("{n} day", "{n} days"),
+    week_count: Plural::one_other("{n} week", "{n} weeks"),
     loading_day: "Loading your day…",
     previous_day: "Previous day",
     next_day: "Next day",
@@ -230,15 +224,17 @@ pub const EN: Diary = Diary {
     restore: "Restore",
     confirm_delete_habit: "Delete this habit and all its check-ins?",
     focus: "Focus",
-    minutes: "{n} min",
-    sessions_on_day_one: "{n} focus session on this day",
-    sessions_on_day_other: "{n} focus sessions on this day",
+    minutes: Plural::one_other("{n} min", "{n} min"),
+    not_counted: "Under a minute: not counted",
+    sessions_on_day: Plural::one_other(
+        "{n} focus session on this day",
+        "{n} focus sessions on this day",
+    ),
     checkins: "Check-ins",
-    checkins_unit: "check-ins",
+    checkins_count: Plural::one_other("{n} check-in", "{n} check-ins"),
     on_this_day: "On this day",
     no_memories: "Nothing from this date in earlier years yet. Come back next year.",
-    years_ago_one: "{n} year ago",
-    years_ago_other: "{n} years ago",
+    years_ago: Plural::one_other("{n} year ago", "{n} years ago"),
     check_in_named: "Check in {name}",
     undo_check_in_named: "Undo check-in of {name}",
     streak_label: "streak {streak}",
@@ -276,12 +272,11 @@ pub const EN: Diary = Diary {
     adding_up: "Adding things up…",
     hours: "{n} h",
     focused_total: "focused in total",
-    tile_sessions: "focus sessions",
-    tile_checkins: "check-ins",
-    tile_entries: "diary entries",
+    tile_sessions: Plural::one_other("focus session", "focus sessions"),
+    tile_checkins: Plural::one_other("check-in", "check-ins"),
+    tile_entries: Plural::one_other("diary entry", "diary entries"),
     focus_this_year: "Focus this year",
     focus_minutes: "Focus minutes",
-    min_unit: "min",
     checkins_this_year: "Check-ins this year",
     checkins_per_day: "Check-ins per day",
     no_habits: "No habits yet.",
@@ -298,7 +293,7 @@ pub const EN: Diary = Diary {
     focus_by_tag_hint: "Tag your focus sessions to see where the time goes.",
     chart_focus_tags: "Focus minutes by tag, last 12 months",
     chart_tasks_weeks: "Tasks completed per week",
-    tasks_unit: "tasks",
+    tasks_count: Plural::one_other("{n} task", "{n} tasks"),
     searching: "Searching…",
     from: "From",
     to: "To",
@@ -313,8 +308,7 @@ pub const EN: Diary = Diary {
     filter: "Filter",
     clear: "Clear",
     no_matches: "Nothing matches these filters.",
-    records_one: "{n} record",
-    records_other: "{n} records",
+    records: Plural::one_other("{n} record", "{n} records"),
     badge_checkin: "Check-in",
     confirm_delete_record: "Delete this record? This cannot be undone.",
     entry_text: "Entry text",
@@ -345,8 +339,10 @@ pub const EN: Diary = Diary {
     err_timezone: "Choose a time zone from the list, like Europe/Berlin.",
     err_day_start: "The day can start between 00:00 and 12:00.",
     memory_mood: "Mood: {mood}. ",
-    memory_focus_one: "{n} focus session, {min} min",
-    memory_focus_other: "{n} focus sessions, {min} min",
+    memory_focus: Plural::one_other(
+        "{n} focus session, {min} min",
+        "{n} focus sessions, {min} min",
+    ),
     memory_checked_in: "Checked in: {names}",
     focus_session: "Focus session",
     entry_with_mood: "Diary · {mood}",
@@ -355,12 +351,11 @@ pub const EN: Diary = Diary {
     chart_no_data: "No data yet",
     chart_item: "Item",
     chart_value: "Value",
-    chart_cell: "{date}: {value} {unit}",
-    chart_bar: "{label}: {value} {unit}",
-    chart_active_one: "{n} active day",
-    chart_active_other: "{n} active days",
+    chart_cell: "{date}: {value}",
+    chart_bar: "{label}: {value}",
+    chart_active: Plural::one_other("{n} active day", "{n} active days"),
     chart_summary_empty: "{label}: no active days in the last {period}.",
-    chart_summary: "{label}: {active} in the last {period}, {total} {unit} in total; busiest day {date} with {max} {unit}.",
+    chart_summary: "{label}: {active} in the last {period}, {total} in total; busiest day {date} with {max}.",
     months: [
         "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
     ],
@@ -373,10 +368,8 @@ pub const ZH: Diary = Diary {
     nav_day: "每日",
     stats_title: "统计",
     history_title: "历史记录",
-    days_one: "{n} 天",
-    days_other: "{n} 天",
-    weeks_one: "{n} 周",
-    weeks_other: "{n} 周",
+    day_count: Plural::invariant("{n} 天"),
+    week_count: Plural::invariant("{n} 周"),
     loading_day: "正在加载这一天…",
     previous_day: "前一天",
     next_day: "后一天",
@@ -390,15 +383,14 @@ pub const ZH: Diary = Diary {
     restore: "恢复",
     confirm_delete_habit: "删除这个习惯及其所有打卡记录？",
     focus: "专注",
-    minutes: "{n} 分钟",
-    sessions_on_day_one: "当天专注 {n} 次",
-    sessions_on_day_other: "当天专注 {n} 次",
+    minutes: Plural::invariant("{n} 分钟"),
+    not_counted: "不足一分钟，不计入统计",
+    sessions_on_day: Plural::invariant("当天专注 {n} 次"),
     checkins: "打卡",
-    checkins_unit: "次打卡",
+    checkins_count: Plural::invariant("{n} 次打卡"),
     on_this_day: "往年今日",
     no_memories: "往年的这一天还没有记录。明年再来看看吧。",
-    years_ago_one: "{n} 年前",
-    years_ago_other: "{n} 年前",
+    years_ago: Plural::invariant("{n} 年前"),
     check_in_named: "打卡：{name}",
     undo_check_in_named: "撤销打卡：{name}",
     streak_label: "连续 {streak}",
@@ -436,12 +428,11 @@ pub const ZH: Diary = Diary {
     adding_up: "正在统计…",
     hours: "{n} 小时",
     focused_total: "累计专注",
-    tile_sessions: "专注次数",
-    tile_checkins: "打卡次数",
-    tile_entries: "日记篇数",
+    tile_sessions: Plural::invariant("专注次数"),
+    tile_checkins: Plural::invariant("打卡次数"),
+    tile_entries: Plural::invariant("日记篇数"),
     focus_this_year: "今年的专注",
     focus_minutes: "专注分钟数",
-    min_unit: "分钟",
     checkins_this_year: "今年的打卡",
     checkins_per_day: "每日打卡次数",
     no_habits: "还没有习惯。",
@@ -458,7 +449,7 @@ pub const ZH: Diary = Diary {
     focus_by_tag_hint: "给专注加上标签，就能看到时间都花在了哪里。",
     chart_focus_tags: "各标签专注分钟数（最近 12 个月）",
     chart_tasks_weeks: "每周完成的任务",
-    tasks_unit: "个任务",
+    tasks_count: Plural::invariant("{n} 个任务"),
     searching: "搜索中…",
     from: "开始日期",
     to: "结束日期",
@@ -473,8 +464,7 @@ pub const ZH: Diary = Diary {
     filter: "筛选",
     clear: "清除",
     no_matches: "没有符合筛选条件的记录。",
-    records_one: "{n} 条记录",
-    records_other: "{n} 条记录",
+    records: Plural::invariant("{n} 条记录"),
     badge_checkin: "打卡",
     confirm_delete_record: "删除这条记录？此操作无法撤销。",
     entry_text: "日记内容",
@@ -505,8 +495,7 @@ pub const ZH: Diary = Diary {
     err_timezone: "请从列表中选择时区，例如 Asia/Shanghai。",
     err_day_start: "每日分界时间须在 00:00 到 12:00 之间。",
     memory_mood: "心情：{mood}。",
-    memory_focus_one: "专注 {n} 次，共 {min} 分钟",
-    memory_focus_other: "专注 {n} 次，共 {min} 分钟",
+    memory_focus: Plural::invariant("专注 {n} 次，共 {min} 分钟"),
     memory_checked_in: "已打卡：{names}",
     focus_session: "专注",
     entry_with_mood: "日记 · {mood}",
@@ -515,12 +504,11 @@ pub const ZH: Diary = Diary {
     chart_no_data: "暂无数据",
     chart_item: "项目",
     chart_value: "数值",
-    chart_cell: "{date}：{value} {unit}",
-    chart_bar: "{label}：{value} {unit}",
-    chart_active_one: "{n} 天有记录",
-    chart_active_other: "{n} 天有记录",
+    chart_cell: "{date}：{value}",
+    chart_bar: "{label}：{value}",
+    chart_active: Plural::invariant("{n} 天有记录"),
     chart_summary_empty: "{label}：最近 {period}内没有记录。",
-    chart_summary: "{label}：最近 {period}内 {active}，共 {total} {unit}；最多的一天是 {date}，{max} {unit}。",
+    chart_summary: "{label}：最近 {period}内 {active}，共 {total}；最多的一天是 {date}，{max}。",
     months: [
         "1月", "2月", "3月", "4月", "5月", "6月", "7月", "8月", "9月", "10月", "11月", "12月",
     ],

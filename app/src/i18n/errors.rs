@@ -2,6 +2,8 @@
 
 use serde::Serialize;
 
+use super::Plural;
+
 #[derive(Debug, Serialize)]
 pub struct Errors {
     pub bad_request: &'static str,
@@ -10,9 +12,9 @@ pub struct Errors {
     pub forbidden: &'static str,
     pub not_found: &'static str,
     pub gone: &'static str,
-    pub rate_limited: &'static str,
+    pub rate_limited: Plural,
     /// The server has too much of some work in hand (pictures being read); `{secs}`.
-    pub busy: &'static str,
+    pub busy: Plural,
     pub internal: &'static str,
     pub internal_reference: &'static str,
     pub network: &'static str,
@@ -31,8 +33,14 @@ pub const EN: Errors = Errors {
     forbidden: "You are not allowed to do that.",
     not_found: "We could not find that.",
     gone: "This link has expired.",
-    rate_limited: "Too many attempts. Please try again in {secs} seconds.",
-    busy: "Ripen is busy right now. Please try again in {secs} seconds.",
+    rate_limited: Plural::one_other(
+        "Too many attempts. Please try again in {n} second.",
+        "Too many attempts. Please try again in {n} seconds.",
+    ),
+    busy: Plural::one_other(
+        "Ripen is busy right now. Please try again in {n} second.",
+        "Ripen is busy right now. Please try again in {n} seconds.",
+    ),
     internal: "Something went wrong on our side. Please try again.",
     internal_reference: "Something went wrong on our side. If it keeps happening, quote reference {reference}.",
     network: "Could not reach Ripen. Check your connection and try again.",
@@ -48,8 +56,8 @@ pub const ZH: Errors = Errors {
     forbidden: "你无权执行此操作。",
     not_found: "找不到该内容。",
     gone: "此链接已过期。",
-    rate_limited: "尝试次数过多，请在 {secs} 秒后重试。",
-    busy: "Ripen 现在很忙，请在 {secs} 秒后重试。",
+    rate_limited: Plural::invariant("尝试次数过多，请在 {n} 秒后重试。"),
+    busy: Plural::invariant("Ripen 现在很忙，请在 {n} 秒后重试。"),
     internal: "我们这边出了点问题，请重试。",
     internal_reference: "我们这边出了点问题。如果问题持续出现，请提供参考编号 {reference}。",
     network: "无法连接到 Ripen。请检查网络后重试。",

@@ -3,6 +3,8 @@
 
 use serde::Serialize;
 
+use super::Plural;
+
 #[derive(Debug, Serialize)]
 pub struct Mail {
     /// The greeting of an email to someone whose name we know: `{name}`.
@@ -56,11 +58,9 @@ pub struct Mail {
     /// The author's delivery confirmation: `{title}` the letter's title.
     pub confirm_subject: &'static str,
     /// `{title}`: the letter's title; `{n}`: how many recipients it reached (one / other).
-    pub confirm_delivered_one: &'static str,
-    pub confirm_delivered_other: &'static str,
+    pub confirm_delivered: Plural,
     /// `{n}`: how many recipients it could not reach (one / other).
-    pub confirm_failed_one: &'static str,
-    pub confirm_failed_other: &'static str,
+    pub confirm_failed: Plural,
     pub confirm_action: &'static str,
     pub confirm_footer: &'static str,
 }
@@ -102,10 +102,14 @@ pub const EN: Mail = Mail {
     delivered_action: "Read the letter",
     delivered_footer: "You receive this email because someone asked Ripen to deliver a letter to this address.",
     confirm_subject: "Delivered: {title}",
-    confirm_delivered_one: "Your letter “{title}” was delivered to {n} recipient.",
-    confirm_delivered_other: "Your letter “{title}” was delivered to {n} recipients.",
-    confirm_failed_one: "{n} recipient could not be reached; the letter page shows which.",
-    confirm_failed_other: "{n} recipients could not be reached; the letter page shows which.",
+    confirm_delivered: Plural::one_other(
+        "Your letter “{title}” was delivered to {n} recipient.",
+        "Your letter “{title}” was delivered to {n} recipients.",
+    ),
+    confirm_failed: Plural::one_other(
+        "{n} recipient could not be reached; the letter page shows which.",
+        "{n} recipients could not be reached; the letter page shows which.",
+    ),
     confirm_action: "See the letter",
     confirm_footer: "You receive this email because you scheduled this letter on Ripen.",
 };
@@ -147,10 +151,8 @@ pub const ZH: Mail = Mail {
     delivered_action: "阅读这封信",
     delivered_footer: "你收到这封邮件，是因为有人请 Ripen 将一封信送达这个地址。",
     confirm_subject: "已送达：{title}",
-    confirm_delivered_one: "你的信“{title}”已送达 {n} 位收件人。",
-    confirm_delivered_other: "你的信“{title}”已送达 {n} 位收件人。",
-    confirm_failed_one: "有 {n} 位收件人未能送达，可在信件页面查看是哪一位。",
-    confirm_failed_other: "有 {n} 位收件人未能送达，可在信件页面查看是哪几位。",
+    confirm_delivered: Plural::invariant("你的信“{title}”已送达 {n} 位收件人。"),
+    confirm_failed: Plural::invariant("有 {n} 位收件人未能送达，可在信件页面查看详情。"),
     confirm_action: "查看这封信",
     confirm_footer: "你收到这封邮件，是因为你在 Ripen 上安排寄出了这封信。",
 };

@@ -5,6 +5,8 @@
 //! values side by side, so a key missing from one language is a compile error (E0063), not
 //! a runtime blank. `tests` then checks what the compiler cannot: that no Chinese value is
 //! an untranslated copy of the English one, and that both use the same `{placeholders}`.
+//! A text that names a count is a [`Plural`] in its language's forms (`plural.rs`), asked
+//! for the count's text: `t().diary.records.count(n)`.
 //!
 //! Which language a request gets, first found wins (see `prefs::ssr::resolve`):
 //! 1. the signed-in account's setting (`user_account.language`);
@@ -19,6 +21,8 @@
 use chrono::{Datelike, Weekday};
 use serde::{Deserialize, Serialize};
 
+pub use plural::{Count, Plural};
+
 pub mod account;
 pub mod announcements;
 pub mod auth;
@@ -29,6 +33,7 @@ pub mod landing;
 pub mod letters;
 pub mod mail;
 pub mod offline;
+pub mod plural;
 pub mod policy;
 pub mod shell;
 pub mod staff;
@@ -254,11 +259,6 @@ pub fn fill(template: &str, args: &[(&str, &dyn std::fmt::Display)]) -> String {
     }
     out.push_str(rest);
     out
-}
-
-/// English's singular or plural (Chinese has one form, so both fields hold the same text).
-pub fn plural(n: i64, one: &'static str, other: &'static str) -> &'static str {
-    if n == 1 { one } else { other }
 }
 
 /// How much of a date to show.

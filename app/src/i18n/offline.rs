@@ -3,16 +3,16 @@
 
 use serde::Serialize;
 
+use super::Plural;
+
 #[derive(Debug, Serialize)]
 pub struct Offline {
     /// The banner while the page works without the server.
     pub running_here: &'static str,
     /// "{n} record waits …" (English singular).
-    pub waiting_one: &'static str,
-    pub waiting_other: &'static str,
+    pub waiting: Plural,
     /// After the outbox was sent: "{n} record saved" (English singular).
-    pub saved_one: &'static str,
-    pub saved_other: &'static str,
+    pub saved: Plural,
     /// A queued session that overlapped a recorded one; {time} is when it started.
     pub overlaps: &'static str,
     /// A queued check-in for a day already checked in elsewhere; {day} is the day.
@@ -34,10 +34,14 @@ pub struct Offline {
 
 pub const EN: Offline = Offline {
     running_here: "You are offline. The timer keeps running on this device.",
-    waiting_one: "{n} record will be saved when you are back online.",
-    waiting_other: "{n} records will be saved when you are back online.",
-    saved_one: "Back online: {n} record made offline is saved.",
-    saved_other: "Back online: {n} records made offline are saved.",
+    waiting: Plural::one_other(
+        "{n} record will be saved when you are back online.",
+        "{n} records will be saved when you are back online.",
+    ),
+    saved: Plural::one_other(
+        "Back online: {n} record made offline is saved.",
+        "Back online: {n} records made offline are saved.",
+    ),
     overlaps: "The session that started at {time} overlapped one recorded on another device, so that one was kept.",
     already_checked_in: "{day} was already checked in on another device, so that check-in was kept.",
     habit_gone: "A check-in for {day} was dropped because its habit was deleted.",
@@ -51,10 +55,8 @@ pub const EN: Offline = Offline {
 
 pub const ZH: Offline = Offline {
     running_here: "你已离线，计时器会继续在本设备上运行。",
-    waiting_one: "{n} 条记录将在恢复联网后保存。",
-    waiting_other: "{n} 条记录将在恢复联网后保存。",
-    saved_one: "已恢复联网：离线时的 {n} 条记录已保存。",
-    saved_other: "已恢复联网：离线时的 {n} 条记录已保存。",
+    waiting: Plural::invariant("{n} 条记录将在恢复联网后保存。"),
+    saved: Plural::invariant("已恢复联网：离线时的 {n} 条记录已保存。"),
     overlaps: "{time} 开始的专注与另一台设备上的记录重叠，已保留那条记录。",
     already_checked_in: "{day} 已在另一台设备上打卡，已保留那次打卡。",
     habit_gone: "{day} 的一次打卡已丢弃，因为对应的习惯已被删除。",

@@ -3,6 +3,8 @@
 
 use serde::Serialize;
 
+use super::Plural;
+
 #[derive(Debug, Serialize)]
 pub struct Shell {
     pub brand: &'static str,
@@ -57,7 +59,7 @@ pub struct Shell {
     pub delete: &'static str,
     pub close: &'static str,
     /// A size below a kilobyte ("12 bytes"); larger ones are "KB"/"MB" in both languages.
-    pub size_bytes: &'static str,
+    pub size_bytes: Plural,
 }
 
 pub const EN: Shell = Shell {
@@ -109,7 +111,7 @@ pub const EN: Shell = Shell {
     cancel: "Cancel",
     delete: "Delete",
     close: "Close",
-    size_bytes: "{n} bytes",
+    size_bytes: Plural::one_other("{n} byte", "{n} bytes"),
 };
 
 pub const ZH: Shell = Shell {
@@ -161,5 +163,5 @@ pub const ZH: Shell = Shell {
     cancel: "取消",
     delete: "删除",
     close: "关闭",
-    size_bytes: "{n} 字节",
+    size_bytes: Plural::invariant("{n} 字节"),
 };

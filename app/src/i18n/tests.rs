@@ -13,9 +13,27 @@ use super::{DateStyle, EN, Lang, ZH, date_in, fill};
 /// name in itself.
 const SAME_IN_BOTH: &[&str] = &["shell.brand", "shell.lang_en"];
 
-fn leaves(value: &serde_json::Value, path: &str, out: &mut BTreeMap<String, String>) {
+/// A plural text: `Plural` serialises as `{"one", "other"}` (English) or `{"other"}`.
+fn is_plural(map: &serde_json::Map<String, serde_json::Value>) -> bool {
+    map.get("other").is_some_and(serde_json::Value::is_string)
+        && map.keys().all(|k| k == "one" || k == "other")
+}
+
+/// Every text by its path ("diary.records.one"), and the paths of the plural texts
+/// ("diary.records") with the forms each has.
+#[derive(Default)]
+struct Catalogue {
+    texts: BTreeMap<String, String>,
+    plurals: BTreeMap<String, BTreeSet<String>>,
+}
+
+fn leaves(value: &serde_json::Value, path: &str, out: &mut Catalogue) {
     match value {
         serde_json::Value::Object(map) => {
+            if is_plural(map) {
+                out.plurals
+                    .insert(path.to_owned(), map.keys().cloned().collect());
+            }
             for (k, v) in map {
                 let p = if path.is_empty() {
                     k.clone()
@@ -31,19 +49,30 @@ fn leaves(value: &serde_json::Value, path: &str, out: &mut BTreeMap<String, Stri
             }
         }
         serde_json::Value::String(s) => {
-            out.insert(path.to_owned(), s.clone());
+            out.texts.insert(path.to_owned(), s.clone());
         }
         other => {
-            out.insert(path.to_owned(), other.to_string());
+            out.texts.insert(path.to_owned(), other.to_string());
         }
     }
 }
 
-fn catalogue(lang: Lang) -> BTreeMap<String, String> {
-    let mut out = BTreeMap::new();
+fn catalogue(lang: Lang) -> Catalogue {
+    let mut out = Catalogue::default();
     let value = serde_json::to_value(lang.texts()).unwrap();
     leaves(&value, "", &mut out);
     out
+}
+
+/// The Chinese text an English one is translated by: the same path, or for an English
+/// plural's `one` form, the Chinese plural's only form.
+fn chinese_for<'a>(zh: &'a Catalogue, key: &str) -> Option<&'a String> {
+    zh.texts.get(key).or_else(|| {
+        let plural = key.strip_suffix(".one")?;
+        zh.plurals
+            .contains_key(plural)
+            .then(|| &zh.texts[&format!("{plural}.other")])
+    })
 }
 
 fn placeholders(s: &str) -> BTreeSet<String> {
@@ -80,13 +109,59 @@ fn has_cjk(s: &str) -> bool {
 fn every_key_exists_in_both_languages() {
     let en = catalogue(Lang::En);
     let zh = catalogue(Lang::ZhHans);
-    assert!(en.len() > 100, "the catalogue has only {} keys", en.len());
-    let en_keys: BTreeSet<_> = en.keys().collect();
-    let zh_keys: BTreeSet<_> = zh.keys().collect();
+    assert!(
+        en.texts.len() > 100,
+        "the catalogue has only {} keys",
+        en.texts.len()
+    );
+    // English plurals have a `one` form Chinese does not (see the next test).
+    let en_keys: BTreeSet<_> = en
+        .texts
+        .keys()
+        .filter(|k| {
+            !k.strip_suffix(".one")
+                .is_some_and(|p| en.plurals.contains_key(p))
+        })
+        .collect();
+    let zh_keys: BTreeSet<_> = zh.texts.keys().collect();
     assert_eq!(
         en_keys.symmetric_difference(&zh_keys).collect::<Vec<_>>(),
         Vec::<&&String>::new()
     );
+    assert_eq!(
+        en.plurals.keys().collect::<Vec<_>>(),
+        zh.plurals.keys().collect::<Vec<_>>()
+    );
+}
+
+#[test]
+fn plural_texts_follow_each_languages_rule() {
+    // English: `one` (exactly 1) and `other`; Chinese: `other` only (CLDR).
+    let en = catalogue(Lang::En);
+    let zh = catalogue(Lang::ZhHans);
+    assert!(
+        en.plurals.len() > 30,
+        "only {} plural texts",
+        en.plurals.len()
+    );
+    let both: BTreeSet<String> = ["one".to_owned(), "other".to_owned()].into();
+    let other: BTreeSet<String> = ["other".to_owned()].into();
+    for (path, forms) in &en.plurals {
+        assert_eq!(forms, &both, "English {path}");
+    }
+    for (path, forms) in &zh.plurals {
+        assert_eq!(forms, &other, "Chinese {path}");
+    }
+    // And the rule picks them: "1 record", "2 records", "0 records"; "1 条记录".
+    let (en, zh) = (
+        &Lang::En.texts().diary.records,
+        &Lang::ZhHans.texts().diary.records,
+    );
+    assert_eq!(
+        [en.count(1), en.count(2), en.count(0)],
+        ["1 record", "2 records", "0 records"]
+    );
+    assert_eq!([zh.count(1), zh.count(2)], ["1 条记录", "2 条记录"]);
 }
 
 #[test]
@@ -94,13 +169,25 @@ fn every_chinese_text_is_translated_with_the_same_placeholders() {
     let en = catalogue(Lang::En);
     let zh = catalogue(Lang::ZhHans);
     let mut problems = Vec::new();
-    for (key, e) in &en {
-        let z = &zh[key];
+    for (key, e) in &en.texts {
+        let Some(z) = chinese_for(&zh, key) else {
+            problems.push(format!("{key}: no Chinese text"));
+            continue;
+        };
         if e.trim().is_empty() || z.trim().is_empty() {
             problems.push(format!("{key}: empty"));
             continue;
         }
-        if placeholders(e) != placeholders(z) {
+        let one_form = key
+            .strip_suffix(".one")
+            .is_some_and(|p| en.plurals.contains_key(p));
+        // A `one` form may spell its count out ("its recipient").
+        let same = if one_form {
+            placeholders(e).is_subset(&placeholders(z))
+        } else {
+            placeholders(e) == placeholders(z)
+        };
+        if !same {
             problems.push(format!("{key}: placeholders differ: {e:?} / {z:?}"));
         }
         let same_ok = SAME_IN_BOTH.contains(&key.as_str());
@@ -116,9 +203,12 @@ fn the_allowlist_names_only_keys_that_are_the_same_in_both() {
     let en = catalogue(Lang::En);
     let zh = catalogue(Lang::ZhHans);
     for key in SAME_IN_BOTH {
-        assert!(en.contains_key(*key), "{key} is listed but does not exist");
+        assert!(
+            en.texts.contains_key(*key),
+            "{key} is listed but does not exist"
+        );
         assert_eq!(
-            en[*key], zh[*key],
+            en.texts[*key], zh.texts[*key],
             "{key} is translated: take it off the list"
         );
     }

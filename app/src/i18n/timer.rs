@@ -2,6 +2,8 @@
 
 use serde::Serialize;
 
+use super::Plural;
+
 #[derive(Debug, Serialize)]
 pub struct Timer {
     /// The page's `<Title>` and the heading shown to visitors who are not logged in.
@@ -29,12 +31,10 @@ pub struct Timer {
     pub phase_now: &'static str,
     /// Live region on the T key: {time} from `spoken_*`, {phase} a phase name.
     pub time_left_in: &'static str,
-    /// {s} seconds; `_one` when it is 1 (Chinese has one form).
-    pub spoken_seconds: &'static str,
-    pub spoken_seconds_one: &'static str,
-    /// {m} minutes; `_one` when it is 1.
-    pub spoken_minutes: &'static str,
-    pub spoken_minutes_one: &'static str,
+    /// `{n}` seconds.
+    pub spoken_seconds: Plural,
+    /// `{n}` minutes.
+    pub spoken_minutes: Plural,
     /// "{minutes} {seconds}": both parts above.
     pub spoken_minutes_seconds: &'static str,
     /// The button that shows the shortcut list.
@@ -51,8 +51,8 @@ pub struct Timer {
     /// Label of the current-task menu.
     pub working_on: &'static str,
     pub no_task: &'static str,
-    /// "Today: {done} of {goal} focus sessions".
-    pub daily_goal: &'static str,
+    /// "Today: {done} of {n} focus sessions" (`{n}` = the goal).
+    pub daily_goal: Plural,
     pub session_recorded: &'static str,
     pub session_note_lede: &'static str,
     pub note: &'static str,
@@ -151,10 +151,8 @@ pub const EN: Timer = Timer {
     phase_finished: "{done} finished. {next} next.",
     phase_now: "{phase}.",
     time_left_in: "{time} left in {phase}.",
-    spoken_seconds: "{s} seconds",
-    spoken_seconds_one: "{s} second",
-    spoken_minutes: "{m} minutes",
-    spoken_minutes_one: "{m} minute",
+    spoken_seconds: Plural::one_other("{n} second", "{n} seconds"),
+    spoken_minutes: Plural::one_other("{n} minute", "{n} minutes"),
     spoken_minutes_seconds: "{minutes} {seconds}",
     shortcuts_button: "Keyboard shortcuts (?)",
     shortcuts: "Keyboard shortcuts",
@@ -167,7 +165,10 @@ pub const EN: Timer = Timer {
     shortcut_help: "Show or hide this list",
     working_on: "Working on",
     no_task: "No particular task",
-    daily_goal: "Today: {done} of {goal} focus sessions",
+    daily_goal: Plural::one_other(
+        "Today: {done} of {n} focus session",
+        "Today: {done} of {n} focus sessions",
+    ),
     session_recorded: "Session recorded",
     session_note_lede: "Add a note and tags while it is fresh.",
     note: "Note",
@@ -254,10 +255,8 @@ pub const ZH: Timer = Timer {
     phase_finished: "{done}结束。接下来：{next}。",
     phase_now: "当前：{phase}。",
     time_left_in: "{phase}还剩 {time}。",
-    spoken_seconds: "{s} 秒",
-    spoken_seconds_one: "{s} 秒",
-    spoken_minutes: "{m} 分钟",
-    spoken_minutes_one: "{m} 分钟",
+    spoken_seconds: Plural::invariant("{n} 秒"),
+    spoken_minutes: Plural::invariant("{n} 分钟"),
     spoken_minutes_seconds: "{minutes}{seconds}",
     shortcuts_button: "键盘快捷键（?）",
     shortcuts: "键盘快捷键",
@@ -270,7 +269,7 @@ pub const ZH: Timer = Timer {
     shortcut_help: "显示或隐藏此列表",
     working_on: "当前任务",
     no_task: "不指定任务",
-    daily_goal: "今日：已完成 {done} / {goal} 次专注",
+    daily_goal: Plural::invariant("今日：已完成 {done} / {n} 次专注"),
     session_recorded: "已记录本次专注",
     session_note_lede: "趁印象还新鲜，添加备注和标签吧。",
     note: "备注",

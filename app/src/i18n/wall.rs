@@ -2,6 +2,8 @@
 
 use serde::Serialize;
 
+use super::Plural;
+
 #[derive(Debug, Serialize)]
 pub struct Wall {
     pub title: &'static str,
@@ -19,11 +21,9 @@ pub struct Wall {
     pub more_letters: &'static str,
     pub older: &'static str,
     /// "{n} picture" (English singular).
-    pub pictures_one: &'static str,
-    pub pictures_other: &'static str,
+    pub pictures: Plural,
     /// The like count: "{n} person was touched" (English singular).
-    pub touched_one: &'static str,
-    pub touched_other: &'static str,
+    pub touched: Plural,
     pub like_login_hint: &'static str,
     /// The like button.
     pub touched_me: &'static str,
@@ -51,8 +51,7 @@ pub struct Wall {
     pub hidden: &'static str,
     pub on_the_wall: &'static str,
     /// "{n} open report" (English singular).
-    pub open_reports_one: &'static str,
-    pub open_reports_other: &'static str,
+    pub open_reports: Plural,
     pub reports: &'static str,
     pub reported_by: &'static str,
     pub reason: &'static str,
@@ -109,10 +108,8 @@ pub const EN: Wall = Wall {
     empty_body: "When a writer shares a delivered letter, it appears here.",
     more_letters: "More letters",
     older: "Older letters",
-    pictures_one: "{n} picture",
-    pictures_other: "{n} pictures",
-    touched_one: "{n} person was touched",
-    touched_other: "{n} people were touched",
+    pictures: Plural::one_other("{n} picture", "{n} pictures"),
+    touched: Plural::one_other("{n} person was touched", "{n} people were touched"),
     like_login_hint: "Log in to say a letter touched you",
     touched_me: "This touched me",
     back: "← Letter wall",
@@ -134,8 +131,7 @@ pub const EN: Wall = Wall {
     moderators_only: "Only moderators can see this page.",
     hidden: "Hidden",
     on_the_wall: "On the wall",
-    open_reports_one: "{n} open report",
-    open_reports_other: "{n} open reports",
+    open_reports: Plural::one_other("{n} open report", "{n} open reports"),
     reports: "Reports",
     reported_by: "Reported by",
     reason: "Reason",
@@ -186,10 +182,8 @@ pub const ZH: Wall = Wall {
     empty_body: "当有写信人分享一封已送达的信时，它会出现在这里。",
     more_letters: "更多信件",
     older: "更早的信",
-    pictures_one: "{n} 张图片",
-    pictures_other: "{n} 张图片",
-    touched_one: "{n} 人被打动",
-    touched_other: "{n} 人被打动",
+    pictures: Plural::invariant("{n} 张图片"),
+    touched: Plural::invariant("{n} 人被打动"),
     like_login_hint: "登录后可以表示这封信打动了你",
     touched_me: "打动了我",
     back: "← 信件墙",
@@ -211,8 +205,7 @@ pub const ZH: Wall = Wall {
     moderators_only: "只有审核员才能查看此页面。",
     hidden: "已隐藏",
     on_the_wall: "在信件墙上",
-    open_reports_one: "{n} 条待处理举报",
-    open_reports_other: "{n} 条待处理举报",
+    open_reports: Plural::invariant("{n} 条待处理举报"),
     reports: "举报",
     reported_by: "举报人",
     reason: "原因",

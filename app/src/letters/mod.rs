@@ -203,14 +203,16 @@ pub async fn save_letter(
     ssr::save(&db, user, id, letter, schedule).await
 }
 
-/// Spells out a delivery date and time in the caller's time zone, with its UTC instant.
+/// Spells out a delivery date and time in the caller's time zone, with its UTC instant; or
+/// refuses it, on the field, as scheduling would (in the past, too soon, too far ahead).
 #[server(prefix = "/api", endpoint = "letters/preview-time")]
 pub async fn preview_delivery(
     deliver_date: String,
     deliver_time: String,
 ) -> Result<DeliveryPreview, AppError> {
     let (db, user) = crate::account::ssr::caller().await?;
-    ssr::preview(&db, user, &deliver_date, &deliver_time).await
+    let min_lead_secs = ssr::service()?.config.min_lead_secs;
+    ssr::preview(&db, user, &deliver_date, &deliver_time, min_lead_secs).await
 }
 
 /// Cancels a scheduled letter (refused once its delivery has begun). It stays, as

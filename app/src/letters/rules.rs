@@ -4,7 +4,7 @@
 use crate::{
     AppError, FieldErrors,
     account::fields::{Email, Phone},
-    i18n::{fill, plural, t},
+    i18n::{fill, t},
 };
 
 use super::RecipientInput;
@@ -182,26 +182,24 @@ pub fn excerpt(body: &str, max_chars: usize) -> String {
 pub fn duration_words(ms: i64) -> String {
     let t = &t().letters;
     let mins = ms / 60_000;
-    let unit =
-        |n: i64, one: &'static str, other: &'static str| fill(plural(n, one, other), &[("n", &n)]);
     let days = mins / 1440;
     if ms < 60_000 {
-        unit((ms / 1000).max(1), t.span_second_one, t.span_second_other)
+        t.span_second.count((ms / 1000).max(1))
     } else if mins < 60 {
-        unit(mins, t.span_minute_one, t.span_minute_other)
+        t.span_minute.count(mins)
     } else if mins < 1440 {
-        unit(mins / 60, t.span_hour_one, t.span_hour_other)
+        t.span_hour.count(mins / 60)
     } else if days < 60 {
-        unit(days, t.span_day_one, t.span_day_other)
+        t.span_day.count(days)
     } else if days < 730 {
-        unit(days / 30, t.span_month_one, t.span_month_other)
+        t.span_month.count(days / 30)
     } else {
-        let years = unit(days / 365, t.span_year_one, t.span_year_other);
+        let years = t.span_year.count(days / 365);
         let months = (days % 365) / 30;
         if months == 0 {
             years
         } else {
-            let months = unit(months, t.span_month_one, t.span_month_other);
+            let months = t.span_month.count(months);
             fill(t.span_and, &[("years", &years), ("months", &months)])
         }
     }

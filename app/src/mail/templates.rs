@@ -2,7 +2,7 @@
 //! HTML is escaped; links are built from the configured site URL, never from the request.
 
 use super::Email;
-use crate::i18n::{Lang, fill, mail::Mail, plural};
+use crate::i18n::{Lang, fill, mail::Mail};
 
 use crate::markdown::escape;
 
@@ -249,18 +249,11 @@ pub fn delivery_confirmation(
 ) -> Email {
     let t = &lang.texts().mail;
     let mut paragraphs = vec![fill(
-        plural(
-            delivered as i64,
-            t.confirm_delivered_one,
-            t.confirm_delivered_other,
-        ),
+        t.confirm_delivered.form(delivered),
         &[("title", &title), ("n", &delivered)],
     )];
     if failed > 0 {
-        paragraphs.push(fill(
-            plural(failed as i64, t.confirm_failed_one, t.confirm_failed_other),
-            &[("n", &failed)],
-        ));
+        paragraphs.push(t.confirm_failed.count(failed));
     }
     Body {
         lang,

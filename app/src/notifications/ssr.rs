@@ -59,15 +59,18 @@ pub fn new(
     }
 }
 
-/// The person's unread notifications, newest first.
+/// The person's unread notifications of the given kinds (a page lists those that concern
+/// it), newest first.
 pub async fn unread(
     db: &DatabaseConnection,
     keys: &Keyring,
     user: Uuid,
+    kinds: &[Kind],
 ) -> Result<Vec<NotificationView>, AppError> {
     notification::Entity::find()
         .filter(notification::Column::UserId.eq(user))
         .filter(notification::Column::ReadMs.is_null())
+        .filter(notification::Column::Kind.is_in(kinds.iter().map(|k| k.as_str())))
         .order_by_desc(notification::Column::CreatedMs)
         .limit(SHOWN)
         .all(db)

@@ -204,10 +204,7 @@ impl Sent {
             .count() as i64;
         let mut lines = Vec::new();
         if saved > 0 {
-            lines.push(crate::i18n::fill(
-                crate::i18n::plural(saved, t.saved_one, t.saved_other),
-                &[("n", &saved)],
-            ));
+            lines.push(t.saved.count(saved));
         }
         let day = |d: NaiveDate| crate::i18n::date(&d, crate::i18n::DateStyle::DayMonth);
         for r in self.results.iter().filter(|r| r.outcome.is_conflict()) {

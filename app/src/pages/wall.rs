@@ -15,7 +15,7 @@ use leptos_router::{
 use crate::{
     AppError,
     components::form::raw_text,
-    i18n::{fill, plural},
+    i18n::fill,
     wall::{
         ModerationItem, REPORT_REASONS, TOPICS, WallCard, WallLetter, WallPage, get_wall_letter,
         get_wall_page, moderate, moderation_queue, reason_label, report_letter, toggle_like,
@@ -130,7 +130,7 @@ fn Card(card: WallCard, signed_in: bool) -> impl IntoView {
                 <span class="muted">{card.waited.clone()}</span>
                 <Topics topics=card.topics.clone() />
                 {(card.images > 0).then(|| view! {
-                    <span class="muted">{fill(plural(card.images as i64, t.pictures_one, t.pictures_other), &[("n", &card.images)])}</span>
+                    <span class="muted">{t.pictures.count(card.images)}</span>
                 })}
                 <Like id=card.public_id.clone() liked=card.liked likes=card.likes signed_in />
             </footer>
@@ -162,7 +162,7 @@ fn Like(id: String, liked: bool, likes: i64, signed_in: bool) -> impl IntoView {
     let error = RwSignal::new(None::<String>);
     let label = move || {
         let n = likes.get();
-        fill(plural(n, t.touched_one, t.touched_other), &[("n", &n)])
+        t.touched.count(n)
     };
     if !signed_in {
         return view! {
@@ -397,7 +397,7 @@ fn Moderated(item: ModerationItem, epoch: RwSignal<u32>) -> impl IntoView {
                 </span>
             </header>
             <p class="wall-excerpt">{item.excerpt.clone()}</p>
-            <p class="muted">{fill(plural(item.open_reports as i64, t.open_reports_one, t.open_reports_other), &[("n", &item.open_reports)])}
+            <p class="muted">{t.open_reports.count(item.open_reports)}
                 {item.last_action.clone().map(|a| format!(" · {a}"))}</p>
             <table class="report-table">
                 <caption class="visually-hidden">{t.reports}</caption>

@@ -706,6 +706,65 @@ async fn diary_pages_render_on_the_server_for_their_owner_only() {
 }
 
 #[tokio::test]
+async fn the_history_and_on_this_day_show_an_entry_as_plain_text_not_its_markdown() {
+    let app = TestApp::spawn().await;
+    verified_user(&app, "ada", "ada@example.com").await;
+    let t = today(&app).await;
+    let body = format!(
+        "# A **bold** start\n\nWalked *far*, then [read](https://example.com).\n\n\
+         - one\n- two\n\n<script>alert(1)</script> {}",
+        "long day ".repeat(40)
+    );
+    let save = |day: NaiveDate| SaveEntry {
+        day: day.to_string(),
+        body: body.clone(),
+        mood: None,
+        tag_ids: None,
+    };
+    app.call(save(t)).await.unwrap();
+
+    let mut entries = history();
+    entries.kind = Some("entry".into());
+    let items = app.call(entries).await.unwrap();
+    let excerpt = items[0].excerpt.clone().unwrap();
+    assert!(
+        excerpt.starts_with(
+            "A bold start Walked far, then read. one two <script>alert(1)</script> long day"
+        ),
+        "{excerpt}"
+    );
+    assert!(
+        excerpt.ends_with('…') && excerpt.chars().count() <= 240,
+        "{excerpt}"
+    );
+    // Editing still starts from the text as written.
+    assert_eq!(items[0].note.as_deref(), Some(body.trim()));
+
+    // The page lists the excerpt (escaped), not the Markdown source.
+    let (_, _, html) = app.get_text("/diary/history").await;
+    let start = html.find(r#"class="record-note">"#).expect("a record") + 20;
+    let shown = &html[start..start + html[start..].find("</p>").unwrap()];
+    assert!(
+        shown.starts_with("A bold start Walked far, then read. one two &lt;script&gt;"),
+        "{shown}"
+    );
+    assert!(
+        !html.contains("<script>alert(1)"),
+        "a live script in the page"
+    );
+
+    // "On this day" shows last year's entry the same way.
+    let Some(last_year) = t.with_year(t.year() - 1) else {
+        return;
+    };
+    app.call(save(last_year)).await.unwrap();
+    let day = app.call(GetDiaryDay { day: None }).await.unwrap();
+    let memory = &day.memories[0].text;
+    assert!(memory.starts_with("A bold start Walked far"), "{memory}");
+    assert!(!memory.contains('*') && !memory.contains('#'), "{memory}");
+}
+
+#[tokio::test]
 async fn on_this_day_brings_back_the_same_date_in_earlier_years() {
     let app = TestApp::spawn().await;
     verified_user(&app, "ada", "ada@example.com").await;

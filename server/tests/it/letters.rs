@@ -9,7 +9,7 @@ use app::{
     AppError,
     letters::{
         CancelLetter, GetLetter, ImageView, LetterForm, LetterStatus, LetterView, LettersOverview,
-        ReadLetter, RecipientInput, RecipientStatus, SaveLetter, ThankLetter,
+        PreviewDelivery, ReadLetter, RecipientInput, RecipientStatus, SaveLetter, ThankLetter,
     },
 };
 use chrono::Utc;
@@ -84,6 +84,45 @@ fn field(e: &AppError, name: &str) -> String {
     e.field_message(name)
         .unwrap_or_else(|| panic!("no error for field {name}: {e:?}"))
         .to_owned()
+}
+
+/// Issue 26, item 4: the editor's preview refuses what scheduling would refuse, on the same
+/// field with the same words, so the page says at once that a time has passed (in the
+/// error colour: end2end/tests/rough_edges.spec.ts) instead of spelling it out as valid.
+#[tokio::test]
+async fn the_delivery_preview_refuses_a_time_scheduling_would_refuse_on_its_field() {
+    let app = spawn(MailMode::Outbox, json!({ "min_lead_secs": 3600 })).await;
+    verified_user(&app, "ada", "ada@example.com").await;
+    let preview = |at: chrono::DateTime<Utc>| PreviewDelivery {
+        deliver_date: at.format("%Y-%m-%d").to_string(),
+        deliver_time: at.format("%H:%M").to_string(),
+    };
+    let past = Utc::now() - chrono::Duration::days(2);
+    let refused = app.call(preview(past)).await.unwrap_err();
+    assert_eq!(
+        field(&refused, "deliver_date"),
+        "That moment has already passed. Pick a time in the future."
+    );
+    let scheduled = app.call(letter("Past", past)).await.unwrap_err();
+    assert_eq!(
+        field(&scheduled, "deliver_date"),
+        field(&refused, "deliver_date")
+    );
+    let (status, _, _) = app.call_raw(preview(past)).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    let soon = app
+        .call(preview(Utc::now() + chrono::Duration::minutes(30)))
+        .await
+        .unwrap_err();
+    assert!(field(&soon, "deliver_date").contains("1 hour"));
+
+    let fine = app
+        .call(preview(Utc::now() + chrono::Duration::days(3)))
+        .await
+        .unwrap();
+    assert!(fine.utc.ends_with(" UTC"), "{fine:?}");
+    assert!(fine.in_words.starts_with("in "), "{fine:?}");
 }
 
 #[tokio::test]

@@ -40,5 +40,6 @@ mod privacy;
 mod process;
 mod sealing;
 mod shell;
+mod short_sessions;
 mod staff;
 mod wall;

@@ -57,7 +57,7 @@ async fn sync_as(
     }
 }
 
-async fn sync(
+pub(crate) async fn sync(
     app: &TestApp,
     timer: Option<LocalTimer>,
     records: Vec<OfflineRecord>,

@@ -1304,7 +1304,7 @@ async fn usage_is_counted_only_with_consent_per_day_and_page_pattern_and_identif
 }
 
 /// Asks for an export as `client` and waits for it to be built.
-async fn finished_export(app: &TestApp, client: &reqwest::Client) -> ExportView {
+pub(crate) async fn finished_export(app: &TestApp, client: &reqwest::Client) -> ExportView {
     let (status, _, body) = app.call_as(client, RequestExport {}, &[]).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let started: ExportView = serde_json::from_str(&body).unwrap();
@@ -1385,8 +1385,72 @@ async fn exports_start_once_however_many_are_asked_for_and_at_most_every_ten_min
     );
 }
 
+/// Issue 26, item 4: "Your data export is ready" belongs with the account (its export
+/// card), not among the letter notices; and the file is dated in the owner's time zone, as
+/// the page dates the export, not in UTC.
+#[tokio::test]
+async fn a_finished_export_is_told_with_the_account_and_its_file_carries_the_owners_date() {
+    use chrono::Timelike;
+    let app = spawn().await;
+    verified_user(&app, "ann", "ann@example.com").await;
+    // A zone whose date is not UTC's now (UTC-11 before 10:00 UTC, UTC+14 after), so a file
+    // named by UTC's date would fail below (except within a second of midnight UTC).
+    let zone = if Utc::now().hour() < 10 {
+        "Pacific/Pago_Pago"
+    } else {
+        "Pacific/Kiritimati"
+    };
+    app.call(app::account::SaveTimeSettings {
+        timezone: zone.into(),
+        day_starts_at: "00:00".into(),
+    })
+    .await
+    .unwrap();
+    let ann = app.user_id("ann").await;
+    app::notifications::ssr::notify(
+        &app.db,
+        &app.keys(),
+        ann,
+        app::notifications::Kind::LetterDelivered,
+        "Delivered: Spring",
+        "Your letter reached its recipient.",
+        None,
+    )
+    .await
+    .unwrap();
+    let export = finished_export(&app, &app.client).await;
+
+    // The letters page tells of the letter, not of the export.
+    let overview = app.call(app::letters::LettersOverview {}).await.unwrap();
+    let titles: Vec<&str> = overview
+        .notifications
+        .iter()
+        .map(|n| n.title.as_str())
+        .collect();
+    assert_eq!(titles, ["Delivered: Spring"]);
+    let (_, _, letters_page) = app.get_text("/letters").await;
+    assert!(letters_page.contains("Delivered: Spring"));
+    assert!(!letters_page.contains("Your data export is ready"));
+    // The account page's export card does.
+    let (_, _, account_page) = app.get_text("/account").await;
+    assert!(
+        account_page.contains(&format!("Your export of {} is ready", export.requested)),
+        "{account_page}"
+    );
+
+    // The day the page shows ("1 Dec 2026, 04:30", in the owner's zone) names the file.
+    let shown = chrono::NaiveDateTime::parse_from_str(&export.requested, "%d %b %Y, %H:%M")
+        .unwrap_or_else(|e| panic!("{e}: {}", export.requested));
+    let local_day = shown.date().format("%Y-%m-%d").to_string();
+    let res = app.get(&export.download.unwrap()).await;
+    assert_eq!(
+        res.headers()["content-disposition"].to_str().unwrap(),
+        format!("attachment; filename=\"ripen-export-ann-{local_day}.zip\"")
+    );
+}
+
 /// Every entry of a ZIP, by name.
-fn unzip(bytes: &[u8]) -> std::collections::BTreeMap<String, Vec<u8>> {
+pub(crate) fn unzip(bytes: &[u8]) -> std::collections::BTreeMap<String, Vec<u8>> {
     use std::io::Read;
     let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).expect("a ZIP archive");
     let mut out = std::collections::BTreeMap::new();
@@ -1399,7 +1463,7 @@ fn unzip(bytes: &[u8]) -> std::collections::BTreeMap<String, Vec<u8>> {
     out
 }
 
-fn json_list(
+pub(crate) fn json_list(
     files: &std::collections::BTreeMap<String, Vec<u8>>,
     name: &str,
 ) -> Vec<serde_json::Value> {

@@ -23,14 +23,6 @@ pub(super) fn habit_days(
         })
         .collect()
 }
-pub(super) fn excerpt(text: &str, max: usize) -> String {
-    let flat: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    if flat.chars().count() <= max {
-        return flat;
-    }
-    let cut: String = flat.chars().take(max).collect();
-    format!("{}…", cut.trim_end())
-}
 /// Entries, focus and check-ins from the same date in up to ten earlier years.
 pub(super) async fn memories(
     db: &DatabaseConnection,
@@ -61,7 +53,7 @@ pub(super) async fn memories(
             day: e.day,
             years_ago: years(e.day),
             kind: "entry".into(),
-            text: format!("{mood}{}", excerpt(&e.body, 160)),
+            text: format!("{mood}{}", crate::markdown::excerpt(&e.body, 160)),
         });
     }
     for f in focus_day::Entity::find()
@@ -75,7 +67,7 @@ pub(super) async fn memories(
             years_ago: years(f.day),
             kind: "focus".into(),
             text: fill(
-                plural(f.sessions.into(), t.memory_focus_one, t.memory_focus_other),
+                t.memory_focus.form(f.sessions),
                 &[("n", &f.sessions), ("min", &((f.focus_seconds + 30) / 60))],
             ),
         });

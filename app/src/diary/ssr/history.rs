@@ -3,6 +3,8 @@
 use super::*;
 
 pub(super) const HISTORY_LIMIT: usize = 200;
+/// How much of an entry's text the history lists (the whole text is there to edit).
+const ENTRY_EXCERPT_CHARS: usize = 240;
 /// The history's filters, checked.
 #[derive(Debug, Default)]
 pub struct HistoryFilter {
@@ -157,8 +159,10 @@ pub async fn history(
                 title: v
                     .task_title
                     .unwrap_or_else(|| crate::i18n::t().diary.focus_session.to_owned()),
+                excerpt: v.note.clone(),
                 note: v.note,
                 minutes: Some((v.focused_seconds + 30) / 60),
+                counts: crate::focus::focus_counts(v.focused_seconds),
                 tags: v.tags,
             });
         }
@@ -197,8 +201,10 @@ pub async fn history(
                 kind: "checkin".into(),
                 day: c.day,
                 title: names.get(&c.habit_id).cloned().unwrap_or_default(),
+                excerpt: c.note.clone(),
                 note: c.note,
                 minutes: None,
+                counts: true,
                 tags: tags.remove(&c.id).unwrap_or_default(),
             });
         }
@@ -238,8 +244,10 @@ pub async fn history(
                         )
                     },
                 ),
+                excerpt: Some(crate::markdown::excerpt(&e.body, ENTRY_EXCERPT_CHARS)),
                 note: Some(e.body),
                 minutes: None,
+                counts: true,
                 tags: tags.remove(&e.id).unwrap_or_default(),
             });
         }

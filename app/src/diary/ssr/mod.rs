@@ -43,7 +43,7 @@ use crate::{
         entities::{focus_day, focus_session, focus_session_tag, focus_tag_day, task},
         ssr::{clean_note, list_tags, own_tag, own_tags},
     },
-    i18n::{DateStyle, date, fill, plural},
+    i18n::{DateStyle, date, fill},
     markdown,
     request::parse_id,
 };

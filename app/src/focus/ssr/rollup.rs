@@ -1,10 +1,12 @@
 //! The per-day roll-ups of focus (`focus_day`, `focus_tag_day`) that statistics read,
-//! recomputed in the same transaction as every change to a session of that day.
+//! recomputed in the same transaction as every change to a session of that day. They sum
+//! the sessions that count (`focus::MIN_COUNTED_FOCUS_SECS`); a shorter one is a record
+//! without weight.
 
 use super::*;
 
-/// Recomputes the roll-ups of one user's day from its focus sessions. Called in the same
-/// transaction as every change to a session of that day.
+/// Recomputes the roll-ups of one user's day from its focus sessions that count. Called in
+/// the same transaction as every change to a session of that day.
 pub async fn refresh_focus_day(
     db: &impl ConnectionTrait,
     user: Uuid,
@@ -13,6 +15,7 @@ pub async fn refresh_focus_day(
     let sessions = focus_session::Entity::find()
         .filter(focus_session::Column::UserId.eq(user))
         .filter(focus_session::Column::Day.eq(day))
+        .filter(focus_session::Column::FocusedSeconds.gte(crate::focus::MIN_COUNTED_FOCUS_SECS))
         .all(db)
         .await?;
     focus_day::Entity::delete_many()

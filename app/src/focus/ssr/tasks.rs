@@ -51,7 +51,8 @@ pub(super) fn estimate(raw: &str) -> Result<i32, AppError> {
         )),
     }
 }
-/// Completed focus sessions per task of `user` (only task `only`, when given).
+/// Completed focus sessions that count (`focus::MIN_COUNTED_FOCUS_SECS`) per task of
+/// `user` (only task `only`, when given).
 pub(super) async fn actual_counts(
     db: &DatabaseConnection,
     user: Uuid,
@@ -62,7 +63,8 @@ pub(super) async fn actual_counts(
         .column(focus_session::Column::TaskId)
         .column_as(focus_session::Column::Id.count(), "n")
         .filter(focus_session::Column::UserId.eq(user))
-        .filter(focus_session::Column::Completed.eq(true));
+        .filter(focus_session::Column::Completed.eq(true))
+        .filter(focus_session::Column::FocusedSeconds.gte(crate::focus::MIN_COUNTED_FOCUS_SECS));
     q = match only {
         Some(task) => q.filter(focus_session::Column::TaskId.eq(task)),
         None => q.filter(focus_session::Column::TaskId.is_not_null()),

@@ -192,9 +192,12 @@ impl Scheduler {
                 (
                     fill(t.delivered_title, &[("title", &letter_title)]),
                     if failed > 0 {
-                        fill(t.delivered_partial, &[("sent", &sent), ("failed", &failed)])
+                        fill(
+                            t.delivered_partial.form(sent),
+                            &[("n", &sent), ("failed", &failed)],
+                        )
                     } else {
-                        fill(t.delivered_all, &[("sent", &sent)])
+                        t.delivered_all.count(sent)
                     },
                 )
             } else {

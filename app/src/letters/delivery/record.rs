@@ -115,7 +115,7 @@ impl Scheduler {
             let reason = if permanent {
                 t.fail_refused.to_owned()
             } else {
-                fill(t.fail_unreachable, &[("n", &r.attempts)])
+                t.fail_unreachable.count(r.attempts)
             };
             self.set_outcome(r, RecipientStatus::Failed, None, Some(&reason))
                 .await?;

@@ -207,8 +207,8 @@ async fn take_allowance(
         return Err(AppError::validation(
             "recipients",
             fill(
-                t().letters.recipients_per_day,
-                &[("max", &max), ("left", &left)],
+                t().letters.recipients_per_day.form(max),
+                &[("n", &max), ("left", &left)],
             ),
         ));
     }

@@ -165,7 +165,19 @@ pub async fn overview(db: &DatabaseConnection, user: Uuid) -> Result<LettersHome
             })
         })
         .collect::<Result<_, AppError>>()?;
-    let notifications = crate::notifications::ssr::unread(db, &letters_cfg.keys, user).await?;
+    // News about letters (and security notices, which have no page of their own yet); a
+    // finished data export is shown with the account, on its export card.
+    let notifications = crate::notifications::ssr::unread(
+        db,
+        &letters_cfg.keys,
+        user,
+        &[
+            crate::notifications::Kind::LetterDelivered,
+            crate::notifications::Kind::LetterThanks,
+            crate::notifications::Kind::Security,
+        ],
+    )
+    .await?;
     Ok(LettersHome {
         letters,
         notifications,

@@ -82,18 +82,22 @@ pub(crate) fn long_date_in(lang: Lang, at_ms: i64, tz: Tz) -> String {
         .map(|at| date_in(lang, &at.with_timezone(&tz), DateStyle::Long))
         .unwrap_or_default()
 }
-/// Spells out a date and time in the caller's zone.
+/// Spells out a date and time in the caller's zone, or refuses it on the field as
+/// scheduling would ([`check_window`]): the editor says a time has passed as it is typed.
 pub async fn preview(
     db: &DatabaseConnection,
     user: Uuid,
     date: &str,
     time: &str,
+    min_lead_secs: i64,
 ) -> Result<DeliveryPreview, AppError> {
     let account = user_row(db, user).await?;
     let tz = zone(&account.timezone);
     let at = local_instant(tz, date, time)?;
+    let now = now_ms();
+    check_window(at, now, min_lead_secs)?;
     let (local, utc) = describe(at, tz);
-    let delta = at - now_ms();
+    let delta = at - now;
     let in_words = if delta <= 0 {
         t().letters.in_past.to_owned()
     } else {

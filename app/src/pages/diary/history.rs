@@ -43,7 +43,7 @@ pub fn HistoryPage() -> impl IntoView {
                     };
                     let habits: Vec<_> = day.habits.iter().map(|h| h.habit.clone()).chain(day.archived.iter().cloned()).collect();
                     view! {
-                        <Form method="GET" action="/diary/history" attr:class="card form history-filter">
+                        <GetForm action="/diary/history" class="card form history-filter">
                             <div class="filter-grid">
                                 <div class="field"><label for="f-from">{t.from}</label><input id="f-from" type="date" name="from" value=value("from") /></div>
                                 <div class="field"><label for="f-to">{t.to}</label><input id="f-to" type="date" name="to" value=value("to") /></div>
@@ -75,7 +75,7 @@ pub fn HistoryPage() -> impl IntoView {
                                 <button type="submit" class="button button-primary">{t.filter}</button>
                                 <A href="/diary/history" attr:class="button button-quiet">{t.clear}</A>
                             </div>
-                        </Form>
+                        </GetForm>
                         <HistoryList items epoch />
                     }.into_any()
                 })}
@@ -91,13 +91,8 @@ pub(super) fn HistoryList(items: Vec<HistoryItem>, epoch: RwSignal<u32>) -> impl
         return view! { <p class="muted" role="status">{t.no_matches}</p> }.into_any();
     }
     let count = items.len();
-    let records = plural(
-        i64::try_from(count).unwrap_or(i64::MAX),
-        t.records_one,
-        t.records_other,
-    );
     view! {
-        <p class="muted" role="status">{fill(records, &[("n", &count)])}</p>
+        <p class="muted" role="status">{t.records.count(count)}</p>
         <FormAlert error=Signal::derive(move || error.get()) />
         <ol class="history-records" data-testid="records">
             {items.into_iter().map(|item| view! { <Record item epoch error /> }).collect_view()}
@@ -165,10 +160,11 @@ pub(super) fn Record(
                 <span class="badge">{label}</span>
                 <A href=format!("/diary?day={}", item.day)>{crate::i18n::date(&item.day, DateStyle::Medium)}</A>
                 <span class="record-title">{item.title.clone()}</span>
-                {item.minutes.map(|m| view! { <span class="muted">{fill(t.minutes, &[("n", &m)])}</span> })}
+                {item.minutes.map(|m| view! { <span class="muted">{t.minutes.count(m)}</span> })}
+                {(!item.counts).then(|| view! { <span class="badge badge-quiet">{t.not_counted}</span> })}
             </div>
             {item.tags.iter().map(|t| view! { <span class="chip">{t.name.clone()}</span> }).collect_view()}
-            <p class="record-note" hidden=move || editing.get()>{item.note.clone()}</p>
+            <p class="record-note" hidden=move || editing.get()>{item.excerpt.clone()}</p>
             <form class="form record-edit" hidden=move || !editing.get() on:submit=save>
                 <label for=field_id.clone()>{if kind == "entry" { t.entry_text } else { t.note }}</label>
                 <textarea id=field_id rows="3" prop:value=move || draft.get() on:input=move |e| draft.set(event_target_value(&e))></textarea>

@@ -18,10 +18,7 @@ pub use stats::*;
 use chrono::{Duration, NaiveDate, Weekday};
 use leptos::{prelude::*, task::spawn_local};
 use leptos_meta::Title;
-use leptos_router::{
-    components::{A, Form},
-    hooks::use_query_map,
-};
+use leptos_router::{components::A, hooks::use_query_map};
 use uuid::Uuid;
 
 use crate::{
@@ -29,6 +26,7 @@ use crate::{
     components::{
         charts::{BarChart, Heatmap},
         form::{Field, FormAlert, SignInPrompt, Submit, field_error, form_error, raw_text},
+        get_form::GetForm,
     },
     diary::{
         CheckIn, CreateHabit, DayView, EntryView, HabitDay, HistoryItem, MOODS, SaveEntry,
@@ -37,7 +35,7 @@ use crate::{
         streaks::StreakUnit, undo_check_in,
     },
     focus::TagView,
-    i18n::{DateStyle, fill, plural},
+    i18n::{DateStyle, fill},
     offline::{OfflineRecord, SyncNotice, online, outbox, send_outbox},
 };
 
@@ -76,11 +74,10 @@ fn DiaryNav(current: &'static str) -> impl IntoView {
 /// What a streak reads as ("5 days", "1 week").
 fn streak_text(n: u32, unit: StreakUnit) -> String {
     let t = &crate::i18n::t().diary;
-    let (one, many) = match unit {
-        StreakUnit::Days => (t.days_one, t.days_other),
-        StreakUnit::Weeks => (t.weeks_one, t.weeks_other),
-    };
-    fill(plural(n.into(), one, many), &[("n", &n)])
+    match unit {
+        StreakUnit::Days => t.day_count.count(n),
+        StreakUnit::Weeks => t.week_count.count(n),
+    }
 }
 
 #[component]
@@ -131,11 +128,11 @@ fn Day(v: DayView, epoch: RwSignal<u32>) -> impl IntoView {
                 Some(n) => view! { <A href=format!("/diary?day={n}") attr:class="button button-quiet" attr:aria-label=t.next_day>"→"</A> }.into_any(),
                 None => view! { <span class="button-placeholder"></span> }.into_any(),
             }}
-            <Form method="GET" action="/diary" attr:class="day-jump">
+            <GetForm action="/diary" class="day-jump">
                 <label for="jump-day" class="visually-hidden">{t.go_to_day}</label>
                 <input id="jump-day" type="date" name="day" value=v.day.to_string() max=v.today.to_string() />
                 <button type="submit" class="button button-quiet">{t.go}</button>
-            </Form>
+            </GetForm>
             {(!is_today).then(|| view! { <A href="/diary" attr:class="link-button">{t.back_to_today}</A> })}
         </div>
         <FormAlert error=Signal::derive(move || error.get()) />
@@ -194,12 +191,12 @@ fn Day(v: DayView, epoch: RwSignal<u32>) -> impl IntoView {
             <div class="diary-side">
                 <section class="card" aria-labelledby="day-focus-h">
                     <h2 id="day-focus-h">{t.focus}</h2>
-                    <p class="big-number">{fill(t.minutes, &[("n", &v.focus_minutes)])}</p>
-                    <p class="muted">{fill(plural(v.focus_sessions, t.sessions_on_day_one, t.sessions_on_day_other), &[("n", &v.focus_sessions)])}</p>
+                    <p class="big-number">{t.minutes.count(v.focus_minutes)}</p>
+                    <p class="muted">{t.sessions_on_day.count(v.focus_sessions)}</p>
                 </section>
                 <section class="card" aria-labelledby="heat-h">
                     <h2 id="heat-h">{t.checkins}</h2>
-                    <Heatmap values=v.checkin_heatmap end=v.today weeks=26 label=t.checkins unit=t.checkins_unit id="check-ins" />
+                    <Heatmap values=v.checkin_heatmap end=v.today weeks=26 label=t.checkins unit=t.checkins_count id="check-ins" />
                 </section>
                 <section class="card" aria-labelledby="otd-h">
                     <h2 id="otd-h">{t.on_this_day}</h2>
@@ -211,7 +208,7 @@ fn Day(v: DayView, epoch: RwSignal<u32>) -> impl IntoView {
                                 {v.memories.into_iter().map(|m| view! {
                                     <li class="memory">
                                         <p class="memory-when">
-                                            <A href=format!("/diary?day={}", m.day)>{fill(plural(m.years_ago.into(), t.years_ago_one, t.years_ago_other), &[("n", &m.years_ago)])}</A>
+                                            <A href=format!("/diary?day={}", m.day)>{t.years_ago.count(m.years_ago)}</A>
                                         </p>
                                         <p>{m.text}</p>
                                     </li>

@@ -40,17 +40,17 @@ pub(super) fn Stats(s: StatsView) -> impl IntoView {
     view! {
         <ul class="stat-tiles">
             <li class="card tile"><span class="big-number">{fill(t.hours, &[("n", &hours)])}</span><span class="muted">{t.focused_total}</span></li>
-            <li class="card tile"><span class="big-number">{s.total_sessions}</span><span class="muted">{t.tile_sessions}</span></li>
-            <li class="card tile"><span class="big-number">{s.total_checkins}</span><span class="muted">{t.tile_checkins}</span></li>
-            <li class="card tile"><span class="big-number">{s.entries}</span><span class="muted">{t.tile_entries}</span></li>
+            <li class="card tile"><span class="big-number">{s.total_sessions}</span><span class="muted">{t.tile_sessions.form(s.total_sessions)}</span></li>
+            <li class="card tile"><span class="big-number">{s.total_checkins}</span><span class="muted">{t.tile_checkins.form(s.total_checkins)}</span></li>
+            <li class="card tile"><span class="big-number">{s.entries}</span><span class="muted">{t.tile_entries.form(s.entries)}</span></li>
         </ul>
         <section class="card" aria-labelledby="focus-year-h">
             <h2 id="focus-year-h">{t.focus_this_year}</h2>
-            <Heatmap values=s.focus_heatmap end=s.today weeks=53 label=t.focus_minutes unit=t.min_unit id="focus-minutes" />
+            <Heatmap values=s.focus_heatmap end=s.today weeks=53 label=t.focus_minutes unit=t.minutes id="focus-minutes" />
         </section>
         <section class="card" aria-labelledby="checkin-year-h">
             <h2 id="checkin-year-h">{t.checkins_this_year}</h2>
-            <Heatmap values=s.checkin_heatmap end=s.today weeks=53 label=t.checkins_per_day unit=t.checkins_unit id="check-ins-per-day" />
+            <Heatmap values=s.checkin_heatmap end=s.today weeks=53 label=t.checkins_per_day unit=t.checkins_count id="check-ins-per-day" />
         </section>
         <section class="card" aria-labelledby="habits-stats-h">
             <h2 id="habits-stats-h">{t.habits}</h2>
@@ -78,17 +78,17 @@ pub(super) fn Stats(s: StatsView) -> impl IntoView {
             }}
         </section>
         <div class="chart-grid">
-            <section class="card"><BarChart bars=s.focus_by_day title=t.chart_focus_days unit=t.min_unit /></section>
-            <section class="card"><BarChart bars=s.focus_by_week title=t.chart_focus_weeks unit=t.min_unit /></section>
-            <section class="card"><BarChart bars=s.focus_by_month title=t.chart_focus_months unit=t.min_unit /></section>
+            <section class="card"><BarChart bars=s.focus_by_day title=t.chart_focus_days unit=t.minutes /></section>
+            <section class="card"><BarChart bars=s.focus_by_week title=t.chart_focus_weeks unit=t.minutes /></section>
+            <section class="card"><BarChart bars=s.focus_by_month title=t.chart_focus_months unit=t.minutes /></section>
             <section class="card">
                 {if tag_bars.is_empty() {
                     view! { <h2>{t.focus_by_tag}</h2><p class="muted">{t.focus_by_tag_hint}</p> }.into_any()
                 } else {
-                    view! { <BarChart bars=tag_bars title=t.chart_focus_tags unit=t.min_unit /> }.into_any()
+                    view! { <BarChart bars=tag_bars title=t.chart_focus_tags unit=t.minutes /> }.into_any()
                 }}
             </section>
-            <section class="card"><BarChart bars=s.tasks_by_week title=t.chart_tasks_weeks unit=t.tasks_unit /></section>
+            <section class="card"><BarChart bars=s.tasks_by_week title=t.chart_tasks_weeks unit=t.tasks_count /></section>
         </div>
     }
 }

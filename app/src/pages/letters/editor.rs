@@ -282,40 +282,45 @@ pub(super) fn Editor(ov: LettersHome, l: Option<LetterView>) -> impl IntoView {
         <div class="alert alert-success" role="status" hidden=move || notice.with(Option::is_none)>{move || notice.get()}</div>
         <div class="alert alert-error" role="alert" hidden=move || general.with(Option::is_none)>{move || general.get()}</div>
         <form class="letter-form" on:submit=|ev| ev.prevent_default() novalidate>
-            <div class="letter-paper card">
-                <div class="field" class:has-error=move || err("title").with(Option::is_some)>
-                    <label for="letter-title">{t.field_title}</label>
-                    <input id="letter-title" name="title" type="text" maxlength="200" placeholder=t.title_placeholder
-                        prop:value=move || draft.title.get() on:input=move |ev| draft.title.set(event_target_value(&ev))
-                        aria-describedby="letter-title-error" aria-invalid=move || err("title").with(Option::is_some).then_some("true") />
-                    <FieldMessage id="letter-title-error" message=err("title") />
+            <div class="letter-columns">
+                <div class="letter-paper card">
+                    <div class="field" class:has-error=move || err("title").with(Option::is_some)>
+                        <label for="letter-title">{t.field_title}</label>
+                        <input id="letter-title" name="title" type="text" maxlength="200" placeholder=t.title_placeholder
+                            prop:value=move || draft.title.get() on:input=move |ev| draft.title.set(event_target_value(&ev))
+                            aria-describedby="letter-title-error" aria-invalid=move || err("title").with(Option::is_some).then_some("true") />
+                        <FieldMessage id="letter-title-error" message=err("title") />
+                    </div>
+                    <div class="field" class:has-error=move || err("body").with(Option::is_some)>
+                        <label for="letter-body">{t.field_body}</label>
+                        <textarea id="letter-body" name="body" rows="14" class="letter-body"
+                            placeholder=t.body_placeholder
+                            on:input=move |ev| draft.body.set(event_target_value(&ev))
+                            aria-describedby="letter-body-hint letter-body-error"
+                            aria-invalid=move || err("body").with(Option::is_some).then_some("true")
+                        >{raw_text(&draft.body.get_untracked())}</textarea>
+                        <p class="hint" id="letter-body-hint">{move || fill(t.body_hint, &[("count", &draft.body.with(|b| b.chars().count())), ("max", &rules::MAX_BODY_CHARS)])}</p>
+                        <FieldMessage id="letter-body-error" message=err("body") />
+                    </div>
+                    <Pictures draft saved_id />
                 </div>
-                <div class="field" class:has-error=move || err("body").with(Option::is_some)>
-                    <label for="letter-body">{t.field_body}</label>
-                    <textarea id="letter-body" name="body" rows="14" class="letter-body"
-                        placeholder=t.body_placeholder
-                        on:input=move |ev| draft.body.set(event_target_value(&ev))
-                        aria-describedby="letter-body-hint letter-body-error"
-                        aria-invalid=move || err("body").with(Option::is_some).then_some("true")
-                    >{raw_text(&draft.body.get_untracked())}</textarea>
-                    <p class="hint" id="letter-body-hint">{move || fill(t.body_hint, &[("count", &draft.body.with(|b| b.chars().count())), ("max", &rules::MAX_BODY_CHARS)])}</p>
-                    <FieldMessage id="letter-body-error" message=err("body") />
-                </div>
-                <Pictures draft saved_id />
-            </div>
 
-            <div class="letter-side">
-                <DeliveryTime draft timezone=ov.timezone.clone() min_lead_secs=ov.min_lead_secs />
-                <Recipients draft own_email=ov.own_email.clone() verified=ov.email_verified />
-                <WallChoice draft />
-                <div class="button-row letter-actions">
-                    <button type="button" class="button button-primary" on:click=schedule_now disabled=move || busy.get()>
-                        {move || if scheduled() { t.save_keep_scheduled } else { t.schedule }}
-                    </button>
-                    <button type="button" class="button button-quiet" on:click=save_draft hidden=scheduled disabled=move || busy.get()>{t.save_draft}</button>
-                    <button type="button" class="button button-quiet" on:click=cancel hidden=move || !scheduled() disabled=move || busy.get()>{t.cancel_delivery}</button>
-                    <button type="button" class="button button-danger" on:click=remove disabled=move || busy.get()>{crate::i18n::t().shell.delete}</button>
+                <div class="letter-side">
+                    <DeliveryTime draft timezone=ov.timezone.clone() min_lead_secs=ov.min_lead_secs />
+                    <Recipients draft own_email=ov.own_email.clone() verified=ov.email_verified />
+                    <WallChoice draft />
                 </div>
+            </div>
+            // Under both columns, so the three actions fit one row on a desktop; it stays at
+            // the bottom of the window while the form is longer than it (the form, a block,
+            // is what it sticks within).
+            <div class="button-row letter-actions">
+                <button type="button" class="button button-primary" on:click=schedule_now disabled=move || busy.get()>
+                    {move || if scheduled() { t.save_keep_scheduled } else { t.schedule }}
+                </button>
+                <button type="button" class="button button-quiet" on:click=save_draft hidden=scheduled disabled=move || busy.get()>{t.save_draft}</button>
+                <button type="button" class="button button-quiet" on:click=cancel hidden=move || !scheduled() disabled=move || busy.get()>{t.cancel_delivery}</button>
+                <button type="button" class="button button-danger" on:click=remove disabled=move || busy.get()>{crate::i18n::t().shell.delete}</button>
             </div>
         </form>
     }
@@ -402,58 +407,82 @@ where
     }
 }
 
-/// When the letter arrives: date and time in the author's zone, spelled out as they type.
+/// When the letter arrives: date and time in the author's zone, spelled out as they type;
+/// a time scheduling would refuse (passed, too soon, too far) is said at once, as the
+/// field's error.
 #[component]
 fn DeliveryTime(draft: Draft, timezone: String, min_lead_secs: i64) -> impl IntoView {
     let t = &crate::i18n::t().letters;
     let Draft { date, time, .. } = draft;
-    let preview = RwSignal::new(None::<Result<String, String>>);
+    let preview = RwSignal::new(None::<Result<String, AppError>>);
+    // Only the answer to the latest date and time is shown (answers can cross).
+    let asked = StoredValue::new(0u64);
     let lead = rules::duration_words(min_lead_secs * 1000);
     // The delivery instant spelled out in the author's zone and in UTC.
     Effect::new(move |_| {
         let (d, t) = (date.get(), time.get());
+        asked.update_value(|n| *n += 1);
+        let mine = asked.get_value();
         if d.is_empty() || t.is_empty() {
             preview.set(None);
             return;
         }
         spawn_local(async move {
             let p = preview_delivery(d, t).await;
-            preview.set(Some(match p {
-                Ok(p) => Ok(format!("{} · {} · {}", p.local, p.utc, p.in_words)),
-                Err(e) => Err(e
-                    .field_message("deliver_time")
-                    .or(e.field_message("deliver_date"))
-                    .map_or_else(|| e.to_string(), str::to_owned)),
-            }));
+            if asked.try_get_value() == Some(mine) {
+                preview.set(Some(
+                    p.map(|p| format!("{} · {} · {}", p.local, p.utc, p.in_words)),
+                ));
+            }
         });
     });
     let err = move |f: &str| draft.error(f);
+    // A field is wrong when the last save said so, or the preview does now.
+    let refused = move |f: &'static str| {
+        Signal::derive(move || {
+            err(f).get().or_else(|| {
+                preview.with(|p| match p {
+                    Some(Err(e)) => e.field_message(f).map(str::to_owned),
+                    _ => None,
+                })
+            })
+        })
+    };
+    let (date_refused, time_refused) = (refused("deliver_date"), refused("deliver_time"));
+    let message = move || {
+        date_refused
+            .get()
+            .or_else(|| time_refused.get())
+            .or_else(|| {
+                preview.with(|p| match p {
+                    Some(Err(e)) => Some(e.to_string()),
+                    _ => None,
+                })
+            })
+    };
+    let spelled_out = move || preview.with(|p| p.as_ref().and_then(|r| r.as_ref().ok().cloned()));
     view! {
         <fieldset class="card">
             <legend>{t.when}</legend>
             <div class="field-row">
-                <div class="field" class:has-error=move || err("deliver_date").with(Option::is_some)>
+                <div class="field" class:has-error=move || date_refused.with(Option::is_some)>
                     <label for="letter-date">{t.date}</label>
                     <input id="letter-date" name="deliver_date" type="date" prop:value=move || date.get()
                         on:input=move |ev| date.set(event_target_value(&ev))
+                        aria-invalid=move || date_refused.with(Option::is_some).then_some("true")
                         aria-describedby="letter-date-error" />
                 </div>
-                <div class="field" class:has-error=move || err("deliver_time").with(Option::is_some)>
+                <div class="field" class:has-error=move || time_refused.with(Option::is_some)>
                     <label for="letter-time">{t.time}</label>
                     <input id="letter-time" name="deliver_time" type="time" prop:value=move || time.get()
                         on:input=move |ev| time.set(event_target_value(&ev))
+                        aria-invalid=move || time_refused.with(Option::is_some).then_some("true")
                         aria-describedby="letter-date-error" />
                 </div>
             </div>
             <p class="hint">{fill(t.when_hint, &[("zone", &timezone), ("lead", &lead), ("years", &rules::MAX_YEARS_AHEAD)])}</p>
-            <p class="delivery-preview" aria-live="polite">
-                {move || match preview.get() {
-                    Some(Ok(text)) => text,
-                    Some(Err(e)) => e,
-                    None => String::new(),
-                }}
-            </p>
-            <p class="field-error" id="letter-date-error">{move || err("deliver_date").get().or_else(|| err("deliver_time").get())}</p>
+            <p class="delivery-preview" aria-live="polite">{spelled_out}</p>
+            <p class="field-error" id="letter-date-error" aria-live="polite">{message}</p>
         </fieldset>
     }
 }

@@ -21,7 +21,7 @@ use leptos_router::{
 use crate::{
     AppError,
     components::form::{FieldMessage, SignInPrompt, message_for, raw_text},
-    i18n::{fill, plural},
+    i18n::fill,
     letters::{
         ImageView, LetterForm, LetterStatus, LetterSummary, LetterView, LettersHome, ReadView,
         RecipientInput, RecipientStatus, RecipientView, cancel_letter, delete_image, delete_letter,
@@ -146,8 +146,8 @@ fn Overview(v: LettersHome, epoch: RwSignal<u32>) -> impl IntoView {
                                     <span class="letter-meta">
                                         <span class=format!("status status-{}", status.as_str())>{status.label()}</span>
                                         <span>{when}</span>
-                                        {(l.recipients > 0).then(|| view! { <span>{fill(plural(l.recipients as i64, t.recipients_one, t.recipients_other), &[("n", &l.recipients)])}</span> })}
-                                        {(l.images > 0).then(|| view! { <span>{fill(plural(l.images as i64, t.images_one, t.images_other), &[("n", &l.images)])}</span> })}
+                                        {(l.recipients > 0).then(|| view! { <span>{t.recipient_count.count(l.recipients)}</span> })}
+                                        {(l.images > 0).then(|| view! { <span>{t.image_count.count(l.images)}</span> })}
                                     </span>
                                 </A>
                             </li>

@@ -144,6 +144,7 @@ pub(super) fn History() -> impl IntoView {
                                     <span class="history-time"><span class="date-local">{clock_time(s.started_at)}</span>"–"{clock_time(s.ended_at)}</span>
                                     <span class="history-minutes">{fill(tr.minutes_short, &[("n", &((s.focused_seconds + 30) / 60))])}</span>
                                     {(!s.completed).then(|| view! { <span class="badge">{tr.stopped_early}</span> })}
+                                    {(!s.counts()).then(|| view! { <span class="badge badge-quiet">{crate::i18n::t().diary.not_counted}</span> })}
                                     {t.waiting.get().contains(&s.id).then(|| view! { <span class="badge badge-warn">{crate::i18n::t().offline.not_saved_yet}</span> })}
                                     {s.task_title.map(|title| view! { <span class="history-task">{title}</span> })}
                                     {s.tags.into_iter().map(|tag| view! { <span class="chip"><TagDot colour=tag.colour />{tag.name}</span> }).collect_view()}

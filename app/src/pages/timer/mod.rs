@@ -37,7 +37,7 @@ use crate::{
         sound_label, timer_command,
     },
     format::{RING, clock_time, format_remaining},
-    i18n::{fill, plural},
+    i18n::fill,
     offline::{
         LocalTimer, OfflineRecord, OfflineSession, SyncNotice, online,
         outbox::{self, SavedTimer},
@@ -313,14 +313,8 @@ fn spoken(ms: i64) -> String {
     let tr = &crate::i18n::t().timer;
     let secs = (ms.max(0) + 999) / 1000;
     let (m, s) = (secs / 60, secs % 60);
-    let minutes = || {
-        let form = crate::i18n::plural(m, tr.spoken_minutes_one, tr.spoken_minutes);
-        fill(form, &[("m", &m)])
-    };
-    let seconds = || {
-        let form = crate::i18n::plural(s, tr.spoken_seconds_one, tr.spoken_seconds);
-        fill(form, &[("s", &s)])
-    };
+    let minutes = || tr.spoken_minutes.count(m);
+    let seconds = || tr.spoken_seconds.count(s);
     match (m, s) {
         (0, _) => seconds(),
         (_, 0) => minutes(),

@@ -16,7 +16,7 @@ pub(super) fn OfflineStatus() -> impl IntoView {
                 <p class="notice">
                     {move || t.local.get().is_some().then_some(tr.running_here)}
                     " "
-                    {move || (waiting() > 0).then(|| fill(plural(waiting(), tr.waiting_one, tr.waiting_other), &[("n", &waiting())]))}
+                    {move || (waiting() > 0).then(|| tr.waiting.count(waiting()))}
                 </p>
             </Show>
             <SyncNotice report=t.sync_report />
@@ -70,13 +70,13 @@ pub(super) fn DailyGoal() -> impl IntoView {
         t.sessions
             .get()
             .iter()
-            .filter(|s| s.completed && s.day == today)
+            .filter(|s| s.completed && s.counts() && s.day == today)
             .count() as i64
     };
     let goal = move || t.snap.get().settings.daily_goal;
     view! {
             <div class="daily-goal">
-                <label for="goal">{move || fill(tr.daily_goal, &[("done", &done()), ("goal", &goal())])}</label>
+                <label for="goal">{move || fill(tr.daily_goal.form(goal()), &[("done", &done()), ("n", &goal())])}</label>
                 <progress id="goal" max=move || goal().to_string() value=move || done().min(goal()).to_string()></progress>
             </div>
     }

@@ -272,25 +272,32 @@ pub async fn download(
         return Err(AppError::Gone);
     }
     let body = store.stream(key).await.map_err(|_| AppError::Gone)?;
-    let day = DateTime::<Utc>::from_timestamp_millis(row.created_ms)
-        .unwrap_or_default()
-        .format("%Y-%m-%d");
-    // Only ASCII in the header's file name; a username in another script is left out.
-    let who: String = user
-        .username
-        .chars()
-        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
-        .collect();
-    let name = if who.is_empty() {
-        format!("ripen-export-{day}.zip")
-    } else {
-        format!("ripen-export-{who}-{day}.zip")
-    };
     Ok(Download {
-        name,
+        name: file_name(&user.username, row.created_ms, &user.timezone),
         bytes: row.bytes.and_then(|b| u64::try_from(b).ok()).unwrap_or(0),
         body,
     })
+}
+
+/// The archive's file name: `ripen-export-<username>-<date>.zip`, dated the day it was
+/// asked for in the owner's time zone — the date the settings page shows beside it, not
+/// UTC's. Only ASCII goes into the header's file name; a username in another script is
+/// left out.
+pub fn file_name(username: &str, created_ms: i64, timezone: &str) -> String {
+    let tz: chrono_tz::Tz = timezone.parse().unwrap_or(chrono_tz::UTC);
+    let day = DateTime::<Utc>::from_timestamp_millis(created_ms)
+        .unwrap_or_default()
+        .with_timezone(&tz)
+        .format("%Y-%m-%d");
+    let who: String = username
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
+        .collect();
+    if who.is_empty() {
+        format!("ripen-export-{day}.zip")
+    } else {
+        format!("ripen-export-{who}-{day}.zip")
+    }
 }
 
 /// Records the builder's progress on its row, in the owner's words.
@@ -466,8 +473,9 @@ devices.json / .csv       the browsers signed in to your account, with the addre
 tasks.json / .csv         your tasks
 tags.json / .csv          your tags
 focus_sessions.json/.csv  every focus session: when, how long, task, tags, note
-focus_days.json / .csv    daily focus totals (computed from your focus sessions)
-focus_tag_days.json/.csv  daily focus time per tag (computed from your focus sessions)
+focus_days.json / .csv    daily focus totals (computed from your focus sessions of a
+                          minute or more; shorter ones are listed but do not count)
+focus_tag_days.json/.csv  daily focus time per tag (the same sessions)
 habits.json / .csv        your check-in items and their schedules
 checkins.json / .csv      every check-in, with its note and tags
 diary/entries.json / .csv your diary, and diary/<day>.md, one Markdown file per day
@@ -529,5 +537,57 @@ mod tests {
         let v = view(&ready, "UTC", 10_000);
         assert_eq!(v.status, ExportState::Expired);
         assert!(v.download.is_none());
+    }
+
+    #[test]
+    fn the_file_is_named_with_the_owners_local_date() {
+        // 30 Nov 2026, 20:30 UTC: already 1 December in Shanghai, still 30 November in
+        // New York; 1 Dec 2026, 03:00 UTC: 30 November in New York.
+        let evening = DateTime::parse_from_rfc3339("2026-11-30T20:30:00Z")
+            .unwrap()
+            .timestamp_millis();
+        let night = DateTime::parse_from_rfc3339("2026-12-01T03:00:00Z")
+            .unwrap()
+            .timestamp_millis();
+        assert_eq!(
+            file_name("ann", evening, "Asia/Shanghai"),
+            "ripen-export-ann-2026-12-01.zip"
+        );
+        assert_eq!(
+            file_name("ann", evening, "UTC"),
+            "ripen-export-ann-2026-11-30.zip"
+        );
+        assert_eq!(
+            file_name("ann", night, "America/New_York"),
+            "ripen-export-ann-2026-11-30.zip"
+        );
+        // The page shows the same day.
+        let shown = view(
+            &data_export::Model {
+                id: Uuid::nil(),
+                user_id: Uuid::nil(),
+                status: ExportState::Ready,
+                progress: 100,
+                step: String::new(),
+                storage_key: None,
+                bytes: None,
+                created_ms: evening,
+                updated_ms: evening,
+                expires_ms: None,
+            },
+            "Asia/Shanghai",
+            evening,
+        );
+        assert_eq!(shown.requested, "1 Dec 2026, 04:30");
+        // A zone this build does not know is UTC, as on the page; a name in another
+        // script is left out of the header.
+        assert_eq!(
+            file_name("ann", evening, "Mars/Olympus"),
+            "ripen-export-ann-2026-11-30.zip"
+        );
+        assert_eq!(
+            file_name("小明", evening, "Asia/Shanghai"),
+            "ripen-export-2026-12-01.zip"
+        );
     }
 }

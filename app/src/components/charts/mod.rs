@@ -10,13 +10,18 @@
 //! ASCII letters, e.g. a Chinese one, gives no usable id of its own).
 //!
 //! Words, dates and month and weekday names are in the current language (`crate::i18n`).
+//! Every label is placed by the geometry functions so that it stays inside the `viewBox`
+//! (`labels`: estimated widths, rotated bounds); their tests check that it does.
+
+mod labels;
 
 use std::collections::BTreeMap;
 
 use chrono::{Datelike, Days, NaiveDate, Weekday};
 use leptos::prelude::*;
 
-use crate::i18n::{DateStyle, fill, lang, plural, t};
+pub use self::labels::{Anchor, Bounds, Placed, shorten, text_width};
+use crate::i18n::{DateStyle, Plural, fill, lang, t};
 
 pub use crate::diary::{Bar, DayValue};
 
@@ -70,12 +75,9 @@ fn long_date(day: NaiveDate) -> String {
     crate::i18n::date(&day, DateStyle::Medium)
 }
 
-/// "{n} weeks", "{n} active days" … in the current language.
-fn count(n: u64, one: &'static str, other: &'static str) -> String {
-    fill(
-        plural(i64::try_from(n).unwrap_or(i64::MAX), one, other),
-        &[("n", &n)],
-    )
+/// A chart value with its unit: "25 min", "1 check-in", "22.5 min".
+fn amount(unit: Plural, v: f64) -> String {
+    fill(unit.form(v), &[("n", &format_number(v))])
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -217,16 +219,12 @@ pub fn heatmap_stats(cells: &[Cell]) -> HeatmapStats {
     stats
 }
 
-/// "{label}: {active} active days in the last {weeks} weeks, {total} {unit} in total;
-/// busiest day {date} with {max} {unit}." (in the current language)
-pub fn heatmap_summary(cells: &[Cell], weeks: u32, label: &str, unit: &str) -> String {
+/// "{label}: {active} active days in the last {weeks} weeks, {total} in total; busiest day
+/// {date} with {max}." (in the current language; `unit` counts the values: "45 min")
+pub fn heatmap_summary(cells: &[Cell], weeks: u32, label: &str, unit: Plural) -> String {
     let tx = &t().diary;
     let stats = heatmap_stats(cells);
-    let period = count(
-        u64::from(weeks.clamp(1, HM_MAX_WEEKS)),
-        tx.weeks_one,
-        tx.weeks_other,
-    );
+    let period = tx.week_count.count(weeks.clamp(1, HM_MAX_WEEKS));
     match stats.busiest {
         None => fill(
             tx.chart_summary_empty,
@@ -236,33 +234,115 @@ pub fn heatmap_summary(cells: &[Cell], weeks: u32, label: &str, unit: &str) -> S
             tx.chart_summary,
             &[
                 ("label", &label),
-                (
-                    "active",
-                    &count(
-                        stats.active_days,
-                        tx.chart_active_one,
-                        tx.chart_active_other,
-                    ),
-                ),
+                ("active", &tx.chart_active.count(stats.active_days)),
                 ("period", &period),
-                ("total", &stats.total),
-                ("unit", &unit),
+                ("total", &unit.count(stats.total)),
                 ("date", &long_date(day)),
-                ("max", &max),
+                ("max", &unit.count(max)),
             ],
         ),
     }
 }
 
-fn heatmap_width(weeks: u32) -> f64 {
-    (HM_LEFT + f64::from(weeks.clamp(1, HM_MAX_WEEKS)) * HM_STEP).max(HM_MIN_WIDTH)
+const HM_HEIGHT: f64 = HM_TOP + 7.0 * HM_STEP + HM_LEGEND;
+/// Baseline of the month names, above the grid.
+const HM_MONTH_Y: f64 = 10.0;
+
+/// Where the heatmap's texts go: the viewBox width (the grid's, or wider when a month
+/// starts in one of the last columns and its name needs the room), the month names, the
+/// Mon/Wed/Fri labels, the legend's ends and the x of its first swatch.
+#[derive(Clone, Debug, PartialEq)]
+pub struct HeatmapLayout {
+    pub width: f64,
+    pub months: Vec<Placed>,
+    pub days: Vec<Placed>,
+    pub less: Placed,
+    pub more: Placed,
+    pub legend_cells_x: f64,
 }
 
-const HM_HEIGHT: f64 = HM_TOP + 7.0 * HM_STEP + HM_LEGEND;
+impl HeatmapLayout {
+    /// Every text of the chart.
+    pub fn texts(&self) -> impl Iterator<Item = &Placed> {
+        self.months
+            .iter()
+            .chain(&self.days)
+            .chain([&self.less, &self.more])
+    }
+}
+
+/// Baseline of the legend's texts (its swatches sit at `HM_LEGEND_Y`).
+const HM_LEGEND_Y: f64 = HM_TOP + 7.0 * HM_STEP + 6.0;
+
+pub fn heatmap_layout(end: NaiveDate, weeks: u32) -> HeatmapLayout {
+    let weeks = weeks.clamp(1, HM_MAX_WEEKS);
+    let tx = &t().diary;
+    let months: Vec<Placed> = month_labels(end, weeks)
+        .into_iter()
+        .map(|(col, name)| Placed {
+            text: name.to_owned(),
+            x: HM_LEFT + f64::from(col) * HM_STEP,
+            y: HM_MONTH_Y,
+            anchor: Anchor::Start,
+            rotate: 0.0,
+        })
+        .collect();
+    // A month starting in the last columns writes its name past the grid: widen to fit
+    // it, rather than let the scroll box cut it to "De".
+    let grid = HM_LEFT + f64::from(weeks) * HM_STEP;
+    let width = months
+        .iter()
+        .map(|m| m.bounds().right + 1.0)
+        .fold(grid, f64::max)
+        .max(HM_MIN_WIDTH)
+        .ceil();
+    let days = [
+        (0.0, Weekday::Mon),
+        (2.0, Weekday::Wed),
+        (4.0, Weekday::Fri),
+    ]
+    .into_iter()
+    .map(|(row, day)| Placed {
+        text: crate::i18n::weekday(lang(), day, true),
+        x: HM_LEFT - 4.0,
+        y: HM_TOP + row * HM_STEP + 8.5,
+        anchor: Anchor::End,
+        rotate: 0.0,
+    })
+    .collect();
+    let legend_text = |text: &str, x: f64| Placed {
+        text: text.to_owned(),
+        x,
+        y: HM_LEGEND_Y + 8.5,
+        anchor: Anchor::End,
+        rotate: 0.0,
+    };
+    let more = legend_text(tx.chart_more, width - 2.0);
+    let legend_cells_x = more.x - text_width(&more.text) - 4.0 - (4.0 * HM_STEP + HM_CELL);
+    let less = legend_text(tx.chart_less, legend_cells_x - 4.0);
+    HeatmapLayout {
+        width,
+        months,
+        days,
+        less,
+        more,
+        legend_cells_x,
+    }
+}
+
+/// A chart text as SVG.
+fn text_view(p: Placed, class: &'static str) -> impl IntoView {
+    let transform = p.transform();
+    view! {
+        <text class=class x=coord(p.x) y=coord(p.y) text-anchor=p.anchor.as_str() transform=transform>
+            {p.text}
+        </text>
+    }
+}
 
 /// GitHub-style year heatmap: one column per ISO week (Monday at the top), ending with the
 /// week of `end`, `weeks` columns (e.g. 53). Each cell has a `<title>` such as
-/// "Mon 23 Nov 2026: 45 min focus" (with `unit = "min focus"`), `data-day`/`data-value`
+/// "Mon 23 Nov 2026: 45 min" (`unit` counts the values), `data-day`/`data-value`
 /// attributes and a class `hm-cell hm-l0`…`hm-l4` by quartile of the non-zero values. Days
 /// after `end` are not drawn. The SVG is labelled by a visually hidden summary sentence, whose
 /// element id comes from `id` if given, else from `label`.
@@ -272,48 +352,18 @@ pub fn Heatmap(
     #[prop(into)] end: Signal<NaiveDate>,
     weeks: u32,
     label: &'static str,
-    unit: &'static str,
+    unit: Plural,
     #[prop(optional)] id: Option<&'static str>,
 ) -> impl IntoView {
     let tx = &t().diary;
     let summary_id = format!("{}-heatmap-summary", slug(id.unwrap_or(label)));
-    let width = heatmap_width(weeks);
-    let view_box = format!("0 0 {} {}", coord(width), coord(HM_HEIGHT));
+    let layout = Memo::new(move |_| heatmap_layout(end.get(), weeks));
+    let view_box = move || layout.with(|l| format!("0 0 {} {}", coord(l.width), coord(HM_HEIGHT)));
 
     let cells = move || {
         let end = end.get();
         values.with(|v| heatmap_cells(v, end, weeks))
     };
-
-    let day_labels = [(0.0, Weekday::Mon), (2.0, Weekday::Wed), (4.0, Weekday::Fri)]
-        .into_iter()
-        .map(|(row, day)| {
-            let name = crate::i18n::weekday(lang(), day, true);
-            view! {
-                <text class="axis-label hm-day" x=coord(HM_LEFT - 4.0) y=coord(HM_TOP + row * HM_STEP + 8.5) text-anchor="end">
-                    {name}
-                </text>
-            }
-        })
-        .collect_view();
-
-    let legend_y = HM_TOP + 7.0 * HM_STEP + 6.0;
-    let legend_more_x = width - 2.0;
-    let legend_cells_x = legend_more_x - 26.0 - 5.0 * HM_STEP;
-    let legend = (0..5u8)
-        .map(|l| {
-            view! {
-                <rect
-                    class=format!("hm-cell hm-l{l}")
-                    x=coord(legend_cells_x + f64::from(l) * HM_STEP)
-                    y=coord(legend_y)
-                    width=coord(HM_CELL)
-                    height=coord(HM_CELL)
-                    rx="2"
-                />
-            }
-        })
-        .collect_view();
 
     view! {
         <div class="heatmap">
@@ -324,18 +374,11 @@ pub fn Heatmap(
             <div class="chart-scroll" tabindex="0" role="group" aria-label=label>
                 <svg class="chart chart-heatmap" viewBox=view_box role="img" aria-labelledby=summary_id>
                     <g class="hm-months">
-                        {move || {
-                            month_labels(end.get(), weeks)
-                                .into_iter()
-                                .map(|(col, name)| view! {
-                                    <text class="axis-label hm-month" x=coord(HM_LEFT + f64::from(col) * HM_STEP) y="10">
-                                        {name}
-                                    </text>
-                                })
-                                .collect_view()
-                        }}
+                        {move || layout.get().months.into_iter().map(|m| text_view(m, "axis-label hm-month")).collect_view()}
                     </g>
-                    <g class="hm-days">{day_labels}</g>
+                    <g class="hm-days">
+                        {move || layout.get().days.into_iter().map(|d| text_view(d, "axis-label hm-day")).collect_view()}
+                    </g>
                     <g class="hm-grid">
                         {move || {
                             cells()
@@ -343,7 +386,7 @@ pub fn Heatmap(
                                 .map(|c| {
                                     let title = fill(
                                         tx.chart_cell,
-                                        &[("date", &long_date(c.day)), ("value", &c.value), ("unit", &unit)],
+                                        &[("date", &long_date(c.day)), ("value", &unit.count(c.value))],
                                     );
                                     view! {
                                         <rect
@@ -364,13 +407,24 @@ pub fn Heatmap(
                         }}
                     </g>
                     <g class="hm-legend">
-                        <text class="axis-label" x=coord(legend_cells_x - 4.0) y=coord(legend_y + 8.5) text-anchor="end">
-                            {tx.chart_less}
-                        </text>
-                        {legend}
-                        <text class="axis-label" x=coord(legend_more_x) y=coord(legend_y + 8.5) text-anchor="end">
-                            {tx.chart_more}
-                        </text>
+                        {move || {
+                            let l = layout.get();
+                            let swatches = (0..5u8)
+                                .map(|level| {
+                                    view! {
+                                        <rect
+                                            class=format!("hm-cell hm-l{level}")
+                                            x=coord(l.legend_cells_x + f64::from(level) * HM_STEP)
+                                            y=coord(HM_LEGEND_Y)
+                                            width=coord(HM_CELL)
+                                            height=coord(HM_CELL)
+                                            rx="2"
+                                        />
+                                    }
+                                })
+                                .collect_view();
+                            view! { {text_view(l.less, "axis-label")} {swatches} {text_view(l.more, "axis-label")} }
+                        }}
                     </g>
                 </svg>
             </div>
@@ -383,16 +437,27 @@ pub fn Heatmap(
 // ---------------------------------------------------------------------------------------------
 
 const BC_MIN_WIDTH: f64 = 320.0;
-const BC_HEIGHT: f64 = 180.0;
-const BC_LEFT: f64 = 36.0;
-const BC_RIGHT: f64 = 8.0;
+/// The plot area's height, between the top margin (room for the tallest bar's value) and
+/// the baseline; the room below it depends on the category labels.
+const BC_PLOT_HEIGHT: f64 = 136.0;
 const BC_TOP: f64 = 18.0;
-const BC_BOTTOM: f64 = 26.0;
+const BC_BASELINE: f64 = BC_TOP + BC_PLOT_HEIGHT;
+/// The least room left of the plot (for the y axis's numbers).
+const BC_MIN_LEFT: f64 = 36.0;
+const BC_RIGHT: f64 = 8.0;
+/// The least room below the baseline (one level line of labels).
+const BC_MIN_BOTTOM: f64 = 26.0;
 /// Narrowest slot per bar; more bars make the chart wider (it then scales down).
 const BC_MIN_SLOT: f64 = 28.0;
 const BC_MAX_BAR: f64 = 48.0;
-/// Approximate width of one label character at the chart's text size.
-const BC_CHAR: f64 = 6.0;
+/// Category labels longer than this are shortened with "…" (the tooltip and the table keep
+/// them whole); dates and months are never this long.
+const BC_MAX_LABEL_CHARS: usize = 16;
+/// Category labels wider than their slot are turned this far (degrees, anticlockwise) and
+/// hang from their bar's foot.
+const BC_LABEL_TURN: f64 = -45.0;
+/// Between the baseline and the top of a category label.
+const BC_LABEL_GAP: f64 = 4.0;
 
 /// A "nice" top for the y axis, at least `max` and split evenly by three gridlines
 /// (e.g. 45 → 45 with lines at 15/30/45, 100 → 120). Data of 1 or more gets whole-number
@@ -426,61 +491,153 @@ pub struct BarGeom {
     pub height: f64,
     /// Horizontal centre of the bar and its labels.
     pub center: f64,
-    /// The category label as drawn (shortened with "…" when it would not fit).
-    pub short_label: String,
+    /// The category label as drawn (shortened with "…" past `BC_MAX_LABEL_CHARS`; turned
+    /// when the labels are wider than a bar's slot).
+    pub label: Placed,
+    /// The value above the bar.
+    pub value: Placed,
 }
 
-/// The bar chart's layout: total width, y-axis top and one geometry per bar.
+/// The bar chart's layout: its viewBox size, the plot's left edge, the y axis's top value
+/// and numbers, and one geometry per bar.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BarLayout {
     pub width: f64,
+    pub height: f64,
+    pub left: f64,
+    /// Each bar's share of the plot's width.
+    pub slot: f64,
     pub y_max: f64,
+    /// The y axis's numbers at 0 and at the three gridlines, bottom first.
+    pub ticks: Vec<Placed>,
     pub bars: Vec<BarGeom>,
+    /// Whether the category labels are turned (they did not fit level).
+    pub turned: bool,
 }
 
-const BC_PLOT_HEIGHT: f64 = BC_HEIGHT - BC_TOP - BC_BOTTOM;
-const BC_BASELINE: f64 = BC_TOP + BC_PLOT_HEIGHT;
+impl BarLayout {
+    /// Every text of the chart.
+    pub fn texts(&self) -> impl Iterator<Item = &Placed> {
+        self.ticks
+            .iter()
+            .chain(self.bars.iter().flat_map(|b| [&b.label, &b.value]))
+    }
+}
 
 fn bar_value(v: f64) -> f64 {
     if v.is_finite() { v.max(0.0) } else { 0.0 }
 }
 
-fn shorten(label: &str, max_chars: usize) -> String {
-    if label.chars().count() <= max_chars {
-        return label.to_owned();
-    }
-    let mut s: String = label
-        .chars()
-        .take(max_chars.saturating_sub(1).max(1))
-        .collect();
-    s.push('…');
-    s
-}
-
+/// Where the chart puts its bars and texts. Category labels stay level while the widest
+/// fits its bar's slot and are turned otherwise (so "5 Oct" is never cut to "5 O…"); the
+/// room left of the plot and below it grows to hold the y axis's numbers and the labels.
 pub fn bar_layout(bars: &[Bar]) -> BarLayout {
     let n = bars.len().max(1) as f64;
-    let width = (BC_LEFT + BC_RIGHT + n * BC_MIN_SLOT).max(BC_MIN_WIDTH);
-    let slot = (width - BC_LEFT - BC_RIGHT) / n;
-    let bar_width = (slot * 0.64).min(BC_MAX_BAR);
     let y_max = nice_max(bars.iter().map(|b| bar_value(b.value)).fold(0.0, f64::max));
-    let max_chars = ((slot / BC_CHAR).floor() as usize).max(3);
-    let bars = bars
+    let tick_values: Vec<f64> = (0..=3).map(|i| y_max * f64::from(i) / 3.0).collect();
+    let axis_width = tick_values
         .iter()
-        .enumerate()
-        .map(|(i, b)| {
-            let center = BC_LEFT + slot * (i as f64 + 0.5);
-            let height = (bar_value(b.value) / y_max * BC_PLOT_HEIGHT).min(BC_PLOT_HEIGHT);
-            BarGeom {
-                x: center - bar_width / 2.0,
-                y: BC_BASELINE - height,
-                width: bar_width,
-                height,
-                center,
-                short_label: shorten(&b.label, max_chars),
-            }
-        })
+        .map(|v| text_width(&format_number(*v)))
+        .fold(0.0, f64::max);
+    let labels: Vec<String> = bars
+        .iter()
+        .map(|b| shorten(&b.label, BC_MAX_LABEL_CHARS))
         .collect();
-    BarLayout { width, y_max, bars }
+    let widest = labels.iter().map(|l| text_width(l)).fold(0.0, f64::max);
+
+    let mut left = BC_MIN_LEFT.max(axis_width + 8.0);
+    loop {
+        let width = (left + BC_RIGHT + n * BC_MIN_SLOT).max(BC_MIN_WIDTH);
+        let slot = (width - left - BC_RIGHT) / n;
+        let turned = widest > slot - 4.0;
+        let label_at = |i: usize, text: &str| {
+            let center = left + slot * (i as f64 + 0.5);
+            if turned {
+                // The label's end sits just right of the bar's centre line, its top
+                // corner `BC_LABEL_GAP` below the baseline.
+                let drop = labels::FONT * 0.8 * std::f64::consts::FRAC_1_SQRT_2;
+                Placed {
+                    text: text.to_owned(),
+                    x: center + 3.0,
+                    y: BC_BASELINE + BC_LABEL_GAP + drop,
+                    anchor: Anchor::End,
+                    rotate: BC_LABEL_TURN,
+                }
+            } else {
+                Placed {
+                    text: text.to_owned(),
+                    x: center,
+                    y: BC_BASELINE + BC_LABEL_GAP + labels::FONT * 0.8 + 4.0,
+                    anchor: Anchor::Middle,
+                    rotate: 0.0,
+                }
+            }
+        };
+        // A turned first label reaches left of its bar: widen the left margin to hold it.
+        let overhang = labels
+            .first()
+            .map_or(0.0, |l| 1.0 - label_at(0, l).bounds().left);
+        if overhang > 0.0 {
+            left += overhang.ceil();
+            continue;
+        }
+
+        let bar_width = (slot * 0.64).min(BC_MAX_BAR);
+        let geoms: Vec<BarGeom> = bars
+            .iter()
+            .zip(&labels)
+            .enumerate()
+            .map(|(i, (b, label))| {
+                let center = left + slot * (i as f64 + 0.5);
+                let height = (bar_value(b.value) / y_max * BC_PLOT_HEIGHT).min(BC_PLOT_HEIGHT);
+                let y = BC_BASELINE - height;
+                let value = format_number(b.value);
+                // A number wider than its slot at either end is moved in to stay whole.
+                let half = text_width(&value) / 2.0;
+                let value_x = center.min(width - half - 1.0).max(half + 1.0);
+                BarGeom {
+                    x: center - bar_width / 2.0,
+                    y,
+                    width: bar_width,
+                    height,
+                    center,
+                    label: label_at(i, label),
+                    value: Placed {
+                        text: value,
+                        x: value_x,
+                        y: y - 4.0,
+                        anchor: Anchor::Middle,
+                        rotate: 0.0,
+                    },
+                }
+            })
+            .collect();
+        let bottom = geoms
+            .iter()
+            .map(|g| g.label.bounds().bottom + 3.0)
+            .fold(BC_BASELINE + BC_MIN_BOTTOM, f64::max);
+        let ticks = tick_values
+            .iter()
+            .enumerate()
+            .map(|(i, v)| Placed {
+                text: format_number(*v),
+                x: left - 4.0,
+                y: BC_BASELINE - BC_PLOT_HEIGHT * i as f64 / 3.0 + 3.5,
+                anchor: Anchor::End,
+                rotate: 0.0,
+            })
+            .collect();
+        return BarLayout {
+            width,
+            height: bottom.ceil(),
+            left,
+            slot,
+            y_max,
+            ticks,
+            bars: geoms,
+            turned,
+        };
+    }
 }
 
 /// Vertical bar chart with value labels above the bars, category labels below and a y axis
@@ -491,25 +648,24 @@ pub fn bar_layout(bars: &[Bar]) -> BarLayout {
 pub fn BarChart(
     #[prop(into)] bars: Signal<Vec<Bar>>,
     title: &'static str,
-    unit: &'static str,
+    unit: Plural,
 ) -> impl IntoView {
     let tx = &t().diary;
     let chart = move || {
         bars.with(|bars| {
             let layout = bar_layout(bars);
-            let width = layout.width;
-            let view_box = format!("0 0 {} {}", coord(width), coord(BC_HEIGHT));
+            let (width, left) = (layout.width, layout.left);
+            let view_box = format!("0 0 {} {}", coord(width), coord(layout.height));
             let grid = (1..=3)
                 .map(|i| {
                     let y = BC_BASELINE - BC_PLOT_HEIGHT * f64::from(i) / 3.0;
-                    let v = layout.y_max * f64::from(i) / 3.0;
-                    view! {
-                        <line class="gridline" x1=coord(BC_LEFT) x2=coord(width - BC_RIGHT) y1=coord(y) y2=coord(y) />
-                        <text class="axis-label" x=coord(BC_LEFT - 4.0) y=coord(y + 3.5) text-anchor="end">
-                            {format_number(v)}
-                        </text>
-                    }
+                    view! { <line class="gridline" x1=coord(left) x2=coord(width - BC_RIGHT) y1=coord(y) y2=coord(y) /> }
                 })
+                .collect_view();
+            let ticks = layout
+                .ticks
+                .iter()
+                .map(|p| text_view(p.clone(), "axis-label"))
                 .collect_view();
             let drawn = layout
                 .bars
@@ -518,18 +674,14 @@ pub fn BarChart(
                 .map(|(g, b)| {
                     let tip = fill(
                         tx.chart_bar,
-                        &[("label", &b.label), ("value", &format_number(b.value)), ("unit", &unit)],
+                        &[("label", &b.label), ("value", &amount(unit, b.value))],
                     );
                     view! {
                         <g class="bar-group">
                             <title>{tip}</title>
                             <rect class="bar" x=coord(g.x) y=coord(g.y) width=coord(g.width) height=coord(g.height) rx="3" />
-                            <text class="bar-value" x=coord(g.center) y=coord(g.y - 4.0) text-anchor="middle">
-                                {format_number(b.value)}
-                            </text>
-                            <text class="bar-label" x=coord(g.center) y=coord(BC_BASELINE + 16.0) text-anchor="middle">
-                                {g.short_label.clone()}
-                            </text>
+                            {text_view(g.value.clone(), "bar-value")}
+                            {text_view(g.label.clone(), "bar-label")}
                         </g>
                     }
                 })
@@ -547,20 +699,23 @@ pub fn BarChart(
                     view! {
                         <tr>
                             <th scope="row">{b.label.clone()}</th>
-                            <td>{format!("{} {unit}", format_number(b.value))}</td>
+                            <td>{amount(unit, b.value)}</td>
                         </tr>
                     }
                 })
                 .collect_view();
             let no_rows = bars.is_empty().then(|| view! { <tr><td colspan="2">{tx.chart_no_data}</td></tr> });
             view! {
-                <svg class="chart chart-bars" viewBox=view_box role="img" aria-label=title>
-                    <g class="grid">{grid}</g>
-                    <line class="axis" x1=coord(BC_LEFT) x2=coord(width - BC_RIGHT) y1=coord(BC_BASELINE) y2=coord(BC_BASELINE) />
-                    <text class="axis-label" x=coord(BC_LEFT - 4.0) y=coord(BC_BASELINE + 3.5) text-anchor="end">"0"</text>
-                    <g class="bars">{drawn}</g>
-                    {empty}
-                </svg>
+                // Kept legible on a phone: narrower than 24rem it scrolls, newest end first.
+                <div class="chart-scroll" tabindex="0" role="group" aria-label=title>
+                    <svg class="chart chart-bars" viewBox=view_box role="img" aria-label=title>
+                        <g class="grid">{grid}</g>
+                        <line class="axis" x1=coord(left) x2=coord(width - BC_RIGHT) y1=coord(BC_BASELINE) y2=coord(BC_BASELINE) />
+                        <g class="ticks">{ticks}</g>
+                        <g class="bars">{drawn}</g>
+                        {empty}
+                    </svg>
+                </div>
                 <table class="visually-hidden">
                     <caption>{title}</caption>
                     <thead>
@@ -587,6 +742,8 @@ pub fn BarChart(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    pub(super) const MIN: Plural = Plural::one_other("{n} min", "{n} min");
 
     fn d(y: i32, m: u32, day: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, day).expect("valid date")
@@ -746,15 +903,24 @@ mod tests {
         ];
         let cells = heatmap_cells(&values, end, 53);
         assert_eq!(
-            heatmap_summary(&cells, 53, "Focus", "min"),
+            heatmap_summary(&cells, 53, "Focus", MIN),
             "Focus: 3 active days in the last 53 weeks, 100 min in total; busiest day Fri 20 Nov 2026 with 45 min."
         );
         assert_eq!(
-            heatmap_summary(&heatmap_cells(&[], end, 1), 1, "Focus", "min"),
+            heatmap_summary(&heatmap_cells(&[], end, 1), 1, "Focus", MIN),
             "Focus: no active days in the last 1 week."
         );
         let one = heatmap_cells(&values[..1], end, 53);
-        assert!(heatmap_summary(&one, 53, "Focus", "min").starts_with("Focus: 1 active day in"));
+        assert!(heatmap_summary(&one, 53, "Focus", MIN).starts_with("Focus: 1 active day in"));
+        let checkins = Plural::one_other("{n} check-in", "{n} check-ins");
+        let single = vec![DayValue {
+            day: d(2026, 11, 23),
+            value: 1,
+        }];
+        assert_eq!(
+            heatmap_summary(&heatmap_cells(&single, end, 53), 53, "Check-ins", checkins),
+            "Check-ins: 1 active day in the last 53 weeks, 1 check-in in total; busiest day Mon 23 Nov 2026 with 1 check-in."
+        );
     }
 
     #[test]
@@ -807,9 +973,11 @@ mod tests {
         assert_eq!(a.y + a.height, BC_BASELINE);
         assert_eq!(c.height, 0.0);
         assert!(a.center < b.center && b.center < c.center);
-        assert!(a.x >= BC_LEFT && c.x + c.width <= layout.width - BC_RIGHT);
-        assert!(c.short_label.ends_with('…') && c.short_label.chars().count() < 20);
-        assert_eq!(a.short_label, "Mon");
+        assert!(a.x >= layout.left && c.x + c.width <= layout.width - BC_RIGHT);
+        assert_eq!(c.label.text, "A very long cat…");
+        assert_eq!(a.label.text, "Mon");
+        assert!(layout.turned, "the long label does not fit level");
+        assert_fits(&layout);
 
         // Many bars widen the chart instead of squeezing them.
         let many: Vec<Bar> = (0..24)
@@ -819,7 +987,7 @@ mod tests {
             })
             .collect();
         let layout = bar_layout(&many);
-        assert!(layout.width >= BC_LEFT + BC_RIGHT + 24.0 * BC_MIN_SLOT);
+        assert!(layout.width >= BC_MIN_LEFT + BC_RIGHT + 24.0 * BC_MIN_SLOT);
         assert!(
             layout
                 .bars
@@ -827,12 +995,169 @@ mod tests {
                 .all(|w| w[1].x - w[0].x >= BC_MIN_SLOT - 1e-9)
         );
         assert_eq!(bar_layout(&[]).bars.len(), 0);
+        assert_fits(&layout);
+        assert_fits(&bar_layout(&[]));
+    }
+
+    /// Every text of a bar chart lies inside its viewBox, and its category labels do not
+    /// run into each other (level ones side by side; turned ones a text height apart).
+    pub(super) fn assert_fits(layout: &BarLayout) {
+        for p in layout.texts() {
+            assert!(
+                p.bounds().inside(layout.width, layout.height),
+                "{p:?} ({:?}) is outside 0 0 {} {}",
+                p.bounds(),
+                layout.width,
+                layout.height
+            );
+        }
+        if layout.turned {
+            let apart = layout.slot * std::f64::consts::FRAC_1_SQRT_2;
+            assert!(apart >= labels::FONT * 1.05, "turned labels {apart} apart");
+        } else {
+            for w in layout.bars.windows(2) {
+                let (a, b) = (w[0].label.bounds(), w[1].label.bounds());
+                assert!(
+                    !a.overlaps(&b),
+                    "{:?} runs into {:?}",
+                    w[0].label,
+                    w[1].label
+                );
+            }
+        }
+    }
+
+    fn bars_of(labels: impl IntoIterator<Item = String>, value: f64) -> Vec<Bar> {
+        labels
+            .into_iter()
+            .map(|label| Bar { label, value })
+            .collect()
+    }
+
+    #[test]
+    fn date_and_month_labels_are_drawn_whole_and_inside_in_both_languages() {
+        use crate::i18n::{Lang, date_in};
+        let today = d(2026, 11, 30);
+        for lang in Lang::ALL {
+            let days: Vec<String> = (0..14)
+                .rev()
+                .map(|i| {
+                    date_in(
+                        lang,
+                        &(today - chrono::Duration::days(i)),
+                        DateStyle::DayMonth,
+                    )
+                })
+                .collect();
+            let months: Vec<String> = (0..12)
+                .rev()
+                .map(|i| {
+                    let m = today.checked_sub_months(chrono::Months::new(i)).unwrap();
+                    date_in(lang, &m, DateStyle::MonthYear)
+                })
+                .collect();
+            let weeks: Vec<String> = (0..12)
+                .rev()
+                .map(|i| {
+                    date_in(
+                        lang,
+                        &(today - chrono::Duration::weeks(i)),
+                        DateStyle::DayMonth,
+                    )
+                })
+                .collect();
+            for labels in [days, months, weeks] {
+                for value in [0.0, 7.0, 45.0, 1234.0, 123_456_789.0] {
+                    let layout = bar_layout(&bars_of(labels.clone(), value));
+                    assert_fits(&layout);
+                    let drawn: Vec<&str> =
+                        layout.bars.iter().map(|b| b.label.text.as_str()).collect();
+                    assert_eq!(drawn, labels, "{lang:?}: a date label was shortened");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn long_tag_names_are_shortened_on_a_character_boundary_and_stay_inside() {
+        let names = [
+            "Writing",
+            "A tag with a very long name indeed",
+            "非常非常非常非常长的中文标签名字还没完",
+            "Mix 中文 and English words together",
+            "x",
+        ]
+        .map(String::from);
+        for n in 1..=names.len() {
+            let layout = bar_layout(&bars_of(names[..n].to_vec(), 60.0));
+            assert_fits(&layout);
+            for (b, name) in layout.bars.iter().zip(&names) {
+                assert!(b.label.text.chars().count() <= BC_MAX_LABEL_CHARS);
+                let kept = b.label.text.trim_end_matches('…');
+                assert!(name.starts_with(kept), "{kept} is not the start of {name}");
+            }
+        }
+        let one = bar_layout(&bars_of(["Writing".to_owned()], 1.0));
+        assert!(!one.turned, "a short label fits level");
+        assert_fits(&one);
     }
 }
 
 #[cfg(all(test, feature = "ssr"))]
 mod ssr_tests {
+    use super::tests::MIN;
     use super::*;
+    use crate::i18n::{Lang, REQUEST_LANG};
+
+    #[test]
+    fn heatmap_labels_stay_inside_for_every_last_day_of_a_year_in_both_languages() {
+        for lang in Lang::ALL {
+            REQUEST_LANG.sync_scope(lang, || {
+                for end in d(2026, 1, 1).iter_days().take(366) {
+                    for weeks in [53, 26, 4, 1] {
+                        let l = heatmap_layout(end, weeks);
+                        for p in l.texts() {
+                            assert!(
+                                p.bounds().inside(l.width, HM_HEIGHT),
+                                "{lang:?} {end} {weeks}: {p:?} ({:?}) outside 0 0 {} {HM_HEIGHT}",
+                                p.bounds(),
+                                l.width
+                            );
+                        }
+                        for w in l.months.windows(2) {
+                            assert!(
+                                !w[0].bounds().overlaps(&w[1].bounds()),
+                                "{lang:?} {end}: {:?} runs into {:?}",
+                                w[0],
+                                w[1]
+                            );
+                        }
+                        let legend_left = l.legend_cells_x;
+                        assert!(l.less.bounds().right <= legend_left);
+                        assert!(legend_left + 4.0 * HM_STEP + HM_CELL <= l.more.bounds().left);
+                    }
+                }
+            });
+        }
+    }
+
+    #[test]
+    fn a_month_starting_in_the_last_column_widens_the_heatmap_to_hold_its_name() {
+        // 53 weeks up to Thu 3 Dec 2026: 1 Dec is in the last column, whose left edge is
+        // at 28 + 52 × 12 = 652; the grid ends at 664, "Dec" needs about 20 units.
+        let l = heatmap_layout(d(2026, 12, 3), 53);
+        let dec = l.months.last().unwrap();
+        assert_eq!((dec.text.as_str(), dec.x), ("Dec", 652.0));
+        assert!(l.width > 664.0 && dec.bounds().right <= l.width, "{l:?}");
+        // Otherwise the grid's own width.
+        assert_eq!(heatmap_layout(d(2026, 11, 25), 53).width, 664.0);
+        REQUEST_LANG.sync_scope(Lang::ZhHans, || {
+            let l = heatmap_layout(d(2026, 12, 3), 53);
+            let dec = l.months.last().unwrap();
+            assert_eq!(dec.text, "12月");
+            assert!(dec.bounds().right <= l.width);
+        });
+    }
 
     fn d(y: i32, m: u32, day: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, day).expect("valid date")
@@ -851,7 +1176,11 @@ mod ssr_tests {
                 value: 5,
             },
         ];
-        let html = Owner::new().with(|| view! { <Heatmap values=values end=end weeks=53 label="Focus time" unit="min focus" /> }.to_html());
+        let unit = Plural::one_other("{n} min focus", "{n} min focus");
+        let html = Owner::new().with(|| {
+            view! { <Heatmap values=values end=end weeks=53 label="Focus time" unit=unit /> }
+                .to_html()
+        });
 
         // One cell per drawn day (Mon 24 Nov 2025 … Wed 25 Nov 2026), plus five in the legend.
         let days = 52 * 7 + 3;
@@ -909,7 +1238,8 @@ mod ssr_tests {
     #[test]
     fn heatmap_without_data_says_so() {
         let values: Vec<DayValue> = Vec::new();
-        let html = Owner::new().with(|| view! { <Heatmap values=values end=d(2026, 11, 29) weeks=4 label="Words" unit="words" /> }.to_html());
+        let unit = Plural::one_other("{n} word", "{n} words");
+        let html = Owner::new().with(|| view! { <Heatmap values=values end=d(2026, 11, 29) weeks=4 label="Words" unit=unit /> }.to_html());
         assert_eq!(html.matches("data-day=").count(), 28);
         assert_eq!(html.matches("class=\"hm-cell hm-l0\"").count(), 28 + 1);
         assert!(
@@ -935,7 +1265,7 @@ mod ssr_tests {
             },
         ];
         let html = Owner::new()
-            .with(|| view! { <BarChart bars=bars title="Focus this week" unit="min" /> }.to_html());
+            .with(|| view! { <BarChart bars=bars title="Focus this week" unit=MIN /> }.to_html());
 
         assert!(
             html.contains("role=\"img\" aria-label=\"Focus this week\""),
@@ -974,13 +1304,13 @@ mod ssr_tests {
             value: 1.0,
         }];
         let html =
-            Owner::new().with(|| view! { <BarChart bars=bars title="T" unit="min" /> }.to_html());
+            Owner::new().with(|| view! { <BarChart bars=bars title="T" unit=MIN /> }.to_html());
         assert!(!html.contains("<b>"), "{html}");
         assert!(html.contains("&lt;b&gt;"), "{html}");
 
         let empty: Vec<Bar> = Vec::new();
         let html = Owner::new()
-            .with(|| view! { <BarChart bars=empty title="Empty" unit="min" /> }.to_html());
+            .with(|| view! { <BarChart bars=empty title="Empty" unit=MIN /> }.to_html());
         assert!(html.contains("No data yet"), "{html}");
         assert_eq!(html.matches("class=\"bar\"").count(), 0);
         assert!(html.contains("aria-label=\"Empty\""), "{html}");
