@@ -165,6 +165,15 @@ pub fn excerpt(markdown: &str, max_chars: usize) -> String {
         return out;
     }
     let mut cut: String = out.chars().take(max_chars.saturating_sub(1)).collect();
+    // Between words where the text has them, unless that would lose more than half of
+    // it (one long word, or text written without spaces, such as Chinese).
+    if !out[cut.len()..].starts_with(' ')
+        && let Some(space) = cut
+            .rfind(' ')
+            .filter(|&i| cut[..i].chars().count() * 2 >= max_chars.saturating_sub(1))
+    {
+        cut.truncate(space);
+    }
     cut.truncate(cut.trim_end().len());
     cut.push('…');
     cut
@@ -458,11 +467,14 @@ mod tests {
     }
 
     #[test]
-    fn excerpts_are_cut_on_a_character_boundary() {
+    fn excerpts_are_cut_between_words_or_on_a_character_boundary() {
         use super::excerpt;
         assert_eq!(excerpt("**one two three**", 9), "one two…");
         assert_eq!(excerpt("one two", 7), "one two");
-        assert_eq!(excerpt("one two", 6), "one t…");
+        assert_eq!(excerpt("one two", 6), "one…");
+        assert_eq!(excerpt("one two three four five", 10), "one two…");
+        // A long word is cut inside rather than lose most of the excerpt.
+        assert_eq!(excerpt("a incomprehensibilities", 10), "a incompr…");
         let chinese = "今天**很开心**，和朋友去了公园。".repeat(20);
         let cut = excerpt(&chinese, 12);
         assert_eq!(cut.chars().count(), 12, "{cut}");

@@ -155,28 +155,6 @@ pub fn thanks_note(raw: &str) -> Result<Option<String>, AppError> {
     Ok((!n.is_empty()).then(|| n.to_owned()))
 }
 
-/// A plain-text excerpt of a Markdown body for emails and lists: markup characters
-/// dropped, whitespace collapsed, cut at a word boundary.
-pub fn excerpt(body: &str, max_chars: usize) -> String {
-    let plain: String = body
-        .chars()
-        .filter(|c| !matches!(c, '#' | '*' | '_' | '`' | '>' | '[' | ']'))
-        .collect();
-    let words: Vec<&str> = plain.split_whitespace().collect();
-    let mut out = String::new();
-    for w in words {
-        if out.chars().count() + w.chars().count() + 1 > max_chars {
-            out.push('…');
-            return out;
-        }
-        if !out.is_empty() {
-            out.push(' ');
-        }
-        out.push_str(w);
-    }
-    out
-}
-
 /// "1 hour", "3 days", "2 years and 4 months": the rough size of a span, in the current
 /// language.
 pub fn duration_words(ms: i64) -> String {
@@ -300,13 +278,5 @@ mod tests {
             duration_words((2 * 365 + 125) * 86_400_000),
             "2 years and 4 months"
         );
-    }
-
-    #[test]
-    fn excerpts_drop_markup_and_cut_at_words() {
-        assert_eq!(excerpt("# Hello **world**", 50), "Hello world");
-        let e = excerpt("one two three four five", 10);
-        assert_eq!(e, "one two…");
-        assert!(e.chars().count() <= 11);
     }
 }

@@ -143,7 +143,7 @@ async fn cards(
             Ok(WallCard {
                 public_id: l.public_id.clone(),
                 title: text.title,
-                excerpt: rules::excerpt(&text.body, 320),
+                excerpt: crate::markdown::excerpt(&text.body, 320),
                 signed: signed(l),
                 written_on: long_date(l.created_ms, tz),
                 delivered_on: long_date(delivered, tz),
@@ -264,7 +264,7 @@ pub async fn letter(
     };
     let body = crate::letters::ssr::service()?.opened(&l)?.body;
     Ok(WallLetter {
-        description: rules::excerpt(&body, 155),
+        description: crate::markdown::excerpt(&body, 155),
         html: crate::letters::ssr::letter_html(&body),
         card,
         images,
@@ -461,7 +461,7 @@ pub async fn queue(db: &DatabaseConnection, user: Uuid) -> Result<Vec<Moderation
             Ok(ModerationItem {
                 public_id: l.public_id.clone(),
                 title: text.title,
-                excerpt: rules::excerpt(&text.body, 400),
+                excerpt: crate::markdown::excerpt(&text.body, 400),
                 hidden: l.hidden_ms.is_some(),
                 open_reports: mine.iter().filter(|r| r.resolved_ms.is_none()).count(),
                 reports: mine

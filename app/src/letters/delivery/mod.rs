@@ -52,7 +52,6 @@ use uuid::Uuid;
 use super::{
     LetterStatus, RecipientStatus,
     entities::{letter, letter_recipient},
-    rules,
     ssr::{Letters, account_lang, long_date_in, zone},
 };
 use crate::{

@@ -21,7 +21,7 @@ impl Scheduler {
                 is_self: r.is_self,
                 written_on: &written_on,
                 title: &text.title,
-                excerpt: &rules::excerpt(&text.body, 280),
+                excerpt: &crate::markdown::excerpt(&text.body, 280),
                 link: &self.letters.link_for(r.id, r.token_hash.as_deref()),
             },
         );
