@@ -10,7 +10,10 @@ use leptos_router::{
 use crate::pages::{
     account::AccountPage,
     announcements::AnnouncementsPage,
-    auth::{CheckEmail, ForgotPassword, LoginPage, ResetPasswordPage, Signup, VerifyEmailPage},
+    auth::{
+        CheckEmail, ForgotPassword, LoginCodePage, LoginPage, ReportEmailChangePage,
+        ResetPasswordPage, Signup, VerifyEmailPage,
+    },
     diary::{DiaryPage, HistoryPage, StatsPage},
     landing::Landing,
     letters::{LetterPage, LettersPage, ReadLetterPage},
@@ -41,6 +44,8 @@ pub fn AppRoutes() -> impl IntoView {
             <Route path=path!("/admin/accounts") view=AccountsPage ssr=SsrMode::Async />
             <Route path=path!("/admin/announcements") view=AnnouncementsPage ssr=SsrMode::Async />
             <Route path=path!("/account") view=AccountPage />
+            <Route path=path!("/account/not-me") view=ReportEmailChangePage />
+            <Route path=path!("/login/code") view=LoginCodePage />
             <Route path=path!("/signup") view=Signup />
             <Route path=path!("/login") view=LoginPage />
             <Route path=path!("/check-email") view=CheckEmail />

@@ -24,6 +24,9 @@ mod m20261204_000011_sealed_columns;
 mod m20261204_000012_breach_notice;
 mod m20261204_000013_staff;
 mod m20261204_000014_announcements;
+mod m20261204_000015_notification_params;
+mod m20261204_000016_security_activity;
+mod m20261204_000017_two_step;
 mod m20261204_000030_short_focus;
 
 pub struct Migrator;
@@ -46,6 +49,9 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000012_breach_notice::Migration),
             Box::new(m20261204_000013_staff::Migration),
             Box::new(m20261204_000014_announcements::Migration),
+            Box::new(m20261204_000015_notification_params::Migration),
+            Box::new(m20261204_000016_security_activity::Migration),
+            Box::new(m20261204_000017_two_step::Migration),
             Box::new(m20261204_000030_short_focus::Migration),
         ]
     }

@@ -156,6 +156,34 @@ struct AnnouncementSender {
     service: Arc<Announcements>,
 }
 
+/// Turns the notifications stored as text (before notices had parameters) into
+/// parameters, each area its own; whatever none could read stays, and is said.
+async fn upgrade_notifications(db: &DatabaseConnection, letters: &Letters) -> anyhow::Result<()> {
+    if app::notifications::ssr::left_as_text(db).await? == 0 {
+        return Ok(());
+    }
+    let from_letters = app::letters::ssr::notices::upgrade_stored_text(db, letters)
+        .await
+        .map_err(|e| anyhow::anyhow!("rewriting letter notifications failed: {e}"))?;
+    let from_privacy = app::privacy::notices::upgrade_stored_text(db, &letters.keys)
+        .await
+        .map_err(|e| anyhow::anyhow!("rewriting export and breach notifications failed: {e}"))?;
+    let left = app::notifications::ssr::left_as_text(db).await?;
+    tracing::info!(
+        converted = from_letters.converted + from_privacy,
+        dropped = from_letters.dropped,
+        left,
+        "notifications stored as text now have parameters"
+    );
+    if left > 0 {
+        tracing::warn!(
+            left,
+            "some notifications stored as text have a kind no area reads"
+        );
+    }
+    Ok(())
+}
+
 /// What the retention job (`app::privacy::ssr::purge`) needs.
 struct Retention {
     store: Arc<dyn app::letters::storage::BlobStore>,
@@ -219,6 +247,7 @@ impl Application {
             keys,
             config.site_origin(),
         ));
+        upgrade_notifications(&db, &letters).await?;
         app::letters::ssr::reseal_if_keys_changed(&db, &letters)
             .await
             .map_err(|e| anyhow::anyhow!("sealing letters with the newest key failed: {e}"))?;
@@ -390,6 +419,7 @@ pub fn router(state: AppState) -> Router {
         provide_context(services.accounts.clone());
         provide_context(services.focus.clone());
         provide_context(services.letters.clone());
+        provide_context(services.letters.keys.clone());
         provide_context(services.announcements.clone());
         provide_context(status_token.clone());
     };

@@ -7,4 +7,5 @@ pub mod form;
 pub mod get_form;
 pub mod icons;
 pub mod layout;
+pub mod notices;
 pub mod pwa;

@@ -35,6 +35,7 @@ pub mod mail;
 pub mod offline;
 pub mod plural;
 pub mod policy;
+pub mod security;
 pub mod shell;
 pub mod staff;
 pub mod timer;
@@ -140,6 +141,7 @@ pub struct Texts {
     pub breach: breach::Breach,
     pub announcements: announcements::Announcements,
     pub offline: offline::Offline,
+    pub security: security::Security,
 }
 
 pub static EN: Texts = Texts {
@@ -158,6 +160,7 @@ pub static EN: Texts = Texts {
     breach: breach::EN,
     announcements: announcements::EN,
     offline: offline::EN,
+    security: security::EN,
 };
 
 pub static ZH: Texts = Texts {
@@ -176,6 +179,7 @@ pub static ZH: Texts = Texts {
     breach: breach::ZH,
     announcements: announcements::ZH,
     offline: offline::ZH,
+    security: security::ZH,
 };
 
 /// The language of the current request (server) or document (browser).

@@ -147,16 +147,50 @@ pub fn reset_password(username: &str, to: &str, link: &str, minutes: i64) -> Ema
     .into_email(Some(username), to, t.reset_subject)
 }
 
-pub fn password_changed(username: &str, to: &str, reset_link: &str) -> Email {
-    let (lang, t) = request_lang();
+/// A security alert: what happened to the account's sign-in (`title`, `body`, already
+/// worded in `lang`), what to do if it was not the owner, and a link to the activity list.
+#[derive(Debug, Clone, Copy)]
+pub struct SecurityAlert<'a> {
+    pub username: &'a str,
+    pub to: &'a str,
+    pub title: &'a str,
+    pub body: &'a str,
+    pub link: &'a str,
+}
+
+pub fn security_alert(lang: Lang, a: &SecurityAlert<'_>) -> Email {
+    let t = &lang.texts().security;
     Body {
         lang,
-        greeting: hello(t, username),
-        paragraphs: vec![t.changed_body.into(), t.changed_not_you.into()],
-        action: Some((t.reset_my_password, reset_link)),
-        footer: t.security_footer,
+        greeting: hello(&lang.texts().mail, a.username),
+        paragraphs: vec![a.body.into(), t.not_you.into()],
+        action: Some((t.review, a.link)),
+        footer: t.footer,
     }
-    .into_email(Some(username), to, t.changed_subject)
+    .into_email(Some(a.username), a.to, a.title)
+}
+
+/// To the address an account had before its owner (or someone) changed it: the new
+/// address, and a link that gives the account this one back (`report_link`).
+pub fn email_changed_old_address(
+    lang: Lang,
+    username: &str,
+    to: &str,
+    new: &str,
+    report_link: &str,
+) -> Email {
+    let t = &lang.texts().security;
+    Body {
+        lang,
+        greeting: hello(&lang.texts().mail, username),
+        paragraphs: vec![
+            fill(t.old_address_body, &[("new", &new)]),
+            t.old_address_not_you.into(),
+        ],
+        action: Some((t.old_address_action, report_link)),
+        footer: t.footer,
+    }
+    .into_email(Some(username), to, t.email_changed)
 }
 
 /// The account was closed: what happened, the date everything is erased (`erase_on`, already

@@ -16,6 +16,7 @@ use crate::{
     consent::{ConsentChoices, ConsentRecordView, consent_history, get_consent},
     format::human_size,
     i18n::{DateStyle, fill},
+    pages::security::{ReopenedNotice, SecurityCard, TwoStepCard},
     privacy::{
         CloseAccount, DELETION_GRACE_DAYS, DeviceView, EndAllDevices, EndDevice, ExportState,
         ExportView, RequestExport, export_status, list_devices,
@@ -72,6 +73,7 @@ fn Settings(
     let auth = use_auth();
     let q = use_query_map();
     let just_verified = move || q.with(|q| q.get("verified").is_some());
+    let reopened = q.with_untracked(|q| q.get("reopened").is_some());
     let profile = ServerAction::<UpdateProfile>::new();
     let email = ServerAction::<ChangeEmail>::new();
     let password = ServerAction::<ChangePassword>::new();
@@ -95,6 +97,7 @@ fn Settings(
             <p class="eyebrow">{tx.shell.account}</p>
             <h1>{fill(t.hello, &[("name", &user.username)])}</h1>
         </header>
+        {reopened.then(|| view! { <ReopenedNotice /> })}
         <div class="notice" role="status" hidden=move || !just_verified()>
             {t.verified_notice}
         </div>
@@ -180,6 +183,8 @@ fn Settings(
             </section>
             <Devices devices />
             <PrivacyChoices current=choices history />
+            <TwoStepCard />
+            <SecurityCard />
             <ExportCard export />
             <CloseAccountCard />
         </div>

@@ -7,7 +7,10 @@ use leptos_meta::Title;
 use leptos_router::{components::A, hooks::use_query_map};
 
 use crate::{
-    account::{Login, Register, RequestPasswordReset, ResetPassword, VerifyEmail, state::use_auth},
+    account::{
+        Login, LoginCode, Register, ReportEmailChange, RequestPasswordReset, ResetPassword,
+        VerifyEmail, state::use_auth,
+    },
     components::form::{Checkbox, Field, FormAlert, Submit, field_error, form_error},
 };
 
@@ -170,6 +173,66 @@ pub fn ResetPasswordPage() -> impl IntoView {
                 <Submit label=t.set_new_password busy_label=crate::i18n::t().shell.saving pending=action.pending() />
             </ActionForm>
             <p class="auth-switch"><A href="/forgot-password">{t.ask_new_link}</A></p>
+        </AuthCard>
+    }
+}
+
+/// The second step of a sign-in (`/login/code`): a code from the authenticator app, or a
+/// recovery code.
+#[component]
+pub fn LoginCodePage() -> impl IntoView {
+    let action = ServerAction::<LoginCode>::new();
+    let v = action.value();
+    let auth = use_auth();
+    Effect::new(move |_| {
+        if v.with(|v| matches!(v, Some(Ok(())))) {
+            auth.refresh();
+        }
+    });
+    let t = &crate::i18n::t().security;
+    view! {
+        <AuthCard title=t.login_code_title lede=t.login_code_lede>
+            <ActionForm action attr:class="form" attr:novalidate="">
+                <FormAlert error=form_error(v, &["code"]) />
+                <Field label=t.two_step_code name="code" autocomplete="one-time-code" required=true
+                    error=field_error(v, "code") />
+                <Submit label=t.login_code_button busy_label=crate::i18n::t().shell.saving pending=action.pending() />
+            </ActionForm>
+            <p class="auth-switch"><A href="/login">{crate::i18n::t().shell.log_in}</A></p>
+        </AuthCard>
+    }
+}
+
+/// The link sent to an account's old address after a change: one button gives the
+/// account its old address back (see `account::report_email_change`); a `GET` alone, such
+/// as a mail scanner's, changes nothing.
+#[component]
+pub fn ReportEmailChangePage() -> impl IntoView {
+    let action = ServerAction::<ReportEmailChange>::new();
+    let v = action.value();
+    let token = query("token");
+    let done = query("done");
+    let auth = use_auth();
+    Effect::new(move |_| {
+        if v.with(|v| matches!(v, Some(Ok(())))) {
+            auth.refresh();
+        }
+    });
+    let t = &crate::i18n::t().security;
+    let finished = move || done.get().is_some() || v.with(|v| matches!(v, Some(Ok(()))));
+    view! {
+        <AuthCard title=t.report_title lede="">
+            <p class="notice" role="status" hidden=move || !finished()>{t.report_done}</p>
+            <div hidden=finished>
+                <p>{t.report_lede}</p>
+                <ActionForm action attr:class="form" attr:novalidate="">
+                    <FormAlert error=form_error(v, &[]) />
+                    <input type="hidden" name="token" prop:value=move || token.get().unwrap_or_default()
+                        value=token.get_untracked().unwrap_or_default() />
+                    <Submit label=t.report_button busy_label=crate::i18n::t().shell.saving
+                        pending=action.pending() class="button button-danger" />
+                </ActionForm>
+            </div>
         </AuthCard>
     }
 }

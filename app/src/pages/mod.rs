@@ -7,6 +7,7 @@ pub mod landing;
 pub mod letters;
 pub mod not_found;
 pub mod policy;
+pub mod security;
 pub mod staff;
 pub mod status;
 pub mod timer;

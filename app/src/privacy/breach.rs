@@ -5,7 +5,7 @@
 //! addresses, or everyone whose rows a time window touched, see [`touched_between`]) and
 //! writes what happened in English and, optionally, Chinese. Each affected account that is
 //! not closed gets:
-//! - an in-app notification ([`Kind::Security`]) in its language;
+//! - an in-app notification ([`Notice::Breach`]), worded in the reader's language;
 //! - an email in its language to its address, if that address is verified (otherwise the
 //!   in-app notice alone, and the report names the account).
 //!
@@ -40,7 +40,7 @@ use crate::{
     i18n::Lang,
     letters::entities::letter,
     mail::{Mailer, templates},
-    notifications::{Kind, entities::notification},
+    notifications::{Notice, entities::notification},
     seal::Keyring,
     wall::entities::{letter_like, letter_report},
 };
@@ -191,8 +191,6 @@ async fn tell(
     incident: &Incident,
     account: &user_account::Model,
 ) -> Result<Told, AppError> {
-    let lang = account.lang();
-    let t = &lang.texts().breach;
     let now = now_ms();
     let row = breach_notice::Model {
         id: Uuid::new_v4(),
@@ -237,17 +235,11 @@ async fn tell(
             .or_internal("finding the notice an earlier run recorded")?;
         return Ok(Told::Before(earlier));
     }
-    let body = notice_body(lang, summary_for(incident, lang).0);
-    crate::notifications::ssr::notify(
-        &txn,
-        keys,
-        account.id,
-        Kind::Security,
-        t.notice_title,
-        &body,
-        Some("/account#password-h"),
-    )
-    .await?;
+    let notice = Notice::Breach {
+        en: incident.summary_en.clone(),
+        zh: incident.summary_zh.clone(),
+    };
+    crate::notifications::ssr::notify(&txn, keys, account.id, &notice).await?;
     txn.commit().await?;
     Ok(Told::Now(row))
 }
@@ -320,22 +312,6 @@ fn summary_for(incident: &Incident, lang: Lang) -> (&str, bool) {
         (Lang::ZhHans, None) => (&incident.summary_en, true),
         (Lang::En, _) => (&incident.summary_en, false),
     }
-}
-
-/// The in-app notice: the operator's account of what happened, cut to leave room for the
-/// advice (a notification holds 500 characters), then the advice.
-fn notice_body(lang: Lang, summary: &str) -> String {
-    const BODY_MAX: usize = 500;
-    let advice = lang.texts().breach.notice_advice;
-    let room = BODY_MAX.saturating_sub(advice.chars().count() + 2);
-    let summary = summary.split_whitespace().collect::<Vec<_>>().join(" ");
-    let summary = if summary.chars().count() > room {
-        let cut: String = summary.chars().take(room.saturating_sub(1)).collect();
-        format!("{}…", cut.trim_end())
-    } else {
-        summary
-    };
-    format!("{summary} {advice}")
 }
 
 /// The accounts the operator listed, by username or email address (any case), in list
@@ -485,25 +461,6 @@ mod tests {
             let e = IncidentId::parse(bad).unwrap_err();
             assert!(e.field_message("incident").is_some(), "{bad:?}");
         }
-    }
-
-    #[test]
-    fn the_in_app_notice_keeps_its_advice_however_long_the_summary() {
-        let long = "word ".repeat(400);
-        for lang in Lang::ALL {
-            let body = notice_body(lang, &long);
-            assert!(body.chars().count() <= 500, "{}", body.chars().count());
-            assert!(body.ends_with(lang.texts().breach.notice_advice));
-            assert!(body.contains('…'));
-        }
-        let body = notice_body(Lang::En, "A backup\n\nwas exposed.");
-        assert_eq!(
-            body,
-            format!(
-                "A backup was exposed. {}",
-                Lang::En.texts().breach.notice_advice
-            )
-        );
     }
 
     #[test]

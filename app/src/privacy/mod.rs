@@ -17,6 +17,8 @@ pub mod entities;
 #[cfg(feature = "ssr")]
 pub mod export;
 #[cfg(feature = "ssr")]
+pub mod notices;
+#[cfg(feature = "ssr")]
 pub mod ssr;
 
 use leptos::prelude::*;
@@ -105,6 +107,14 @@ pub async fn end_all_devices() -> Result<(), AppError> {
     ssr::end_all_devices().await
 }
 
+/// Closes again, in one step, the account that signing in just reopened.
+#[server(prefix = "/api", endpoint = "privacy/close-again")]
+pub async fn close_account_again() -> Result<(), AppError> {
+    ssr::close_again().await?;
+    leptos_axum::redirect("/login?closed=1");
+    Ok(())
+}
+
 /// Closes the account (see the module docs). `confirm` must be the account's username.
 #[server(prefix = "/api", endpoint = "privacy/close-account")]
 pub async fn close_account(current_password: String, confirm: String) -> Result<(), AppError> {
@@ -123,42 +133,8 @@ pub fn device_summary_in(lang: crate::i18n::Lang, user_agent: Option<&str>) -> S
     let Some(ua) = user_agent.filter(|u| !u.trim().is_empty()) else {
         return t.device_unknown.to_owned();
     };
-    let browser = if ua.contains("Edg/") || ua.contains("EdgA/") || ua.contains("EdgiOS/") {
-        "Edge"
-    } else if ua.contains("OPR/") || ua.contains("Opera") {
-        "Opera"
-    } else if ua.contains("SamsungBrowser/") {
-        "Samsung Internet"
-    } else if ua.contains("Firefox/") || ua.contains("FxiOS/") {
-        "Firefox"
-    } else if ua.contains("HeadlessChrome/") {
-        "Headless Chrome"
-    } else if ua.contains("Chrome/") || ua.contains("CriOS/") || ua.contains("Chromium/") {
-        "Chrome"
-    } else if ua.contains("Safari/") && ua.contains("Version/") {
-        "Safari"
-    } else if ua.starts_with("curl/") {
-        "curl"
-    } else {
-        t.device_a_browser
-    };
-    let os = if ua.contains("iPhone") {
-        Some("iPhone")
-    } else if ua.contains("iPad") {
-        Some("iPad")
-    } else if ua.contains("Android") {
-        Some("Android")
-    } else if ua.contains("Windows") {
-        Some("Windows")
-    } else if ua.contains("Mac OS X") || ua.contains("Macintosh") {
-        Some("macOS")
-    } else if ua.contains("CrOS") {
-        Some("ChromeOS")
-    } else if ua.contains("Linux") {
-        Some("Linux")
-    } else {
-        None
-    };
+    let browser = crate::account::agent::browser_family(ua).unwrap_or(t.device_a_browser);
+    let os = crate::account::agent::system(ua);
     match os {
         Some(os) => crate::i18n::fill(t.device_on, &[("browser", &browser), ("os", &os)]),
         None => browser.to_owned(),

@@ -14,15 +14,17 @@ use super::{DELETION_GRACE_DAYS, DeviceView, device_summary_in, entities::data_e
 use crate::{
     AppError,
     account::ssr::{
-        entities::{account_token, auth_session, consent_record, user_account},
-        require_user, session, verify_current_password,
+        entities::{account_token, auth_session, consent_record, security_event, user_account},
+        require_user, security, session, verify_current_password,
     },
+    clock::now_ms,
     letters::{
         LetterStatus, RecipientStatus,
         entities::{letter, letter_image, letter_recipient, letter_send},
         storage::BlobStore,
     },
     mail::templates,
+    notifications::SecurityKind,
 };
 
 /// How often the retention job runs.
@@ -100,9 +102,46 @@ pub async fn close_account(current_password: String, confirm: &str) -> Result<()
         ));
     }
     verify_current_password(&user, current_password).await?;
+    close_and_tell(&user).await
+}
+
+/// How long after signing in reopened an account it can be closed again in one step.
+pub const CLOSE_AGAIN_MINS: i64 = 30;
+
+/// Closes again, in one step, an account that signing in just reopened: the password was
+/// given moments ago, and the person may have signed in only to look. Refused (with the
+/// way to close it with the full form) once the moment has passed, or if this session
+/// did not reopen it.
+pub async fn close_again() -> Result<(), AppError> {
+    let (session, user) = require_user().await?;
+    let db = crate::request::db()?;
+    let since = std::cmp::max(
+        session.created_at.timestamp_millis(),
+        now_ms() - CLOSE_AGAIN_MINS * 60 * 1000,
+    ) - 5_000;
+    let reopened = security_event::Entity::find()
+        .filter(security_event::Column::UserId.eq(user.id))
+        .filter(security_event::Column::Kind.eq(SecurityKind::AccountRestored.as_str()))
+        .filter(security_event::Column::CreatedMs.gte(since))
+        .one(&db)
+        .await?
+        .is_some();
+    if !reopened {
+        return Err(AppError::validation(
+            "close_again",
+            crate::i18n::t().security.close_again_gone,
+        ));
+    }
+    close_and_tell(&user).await
+}
+
+/// Closes the signed-in account, ends its sessions and streams, emails the closure (with
+/// the date everything is erased) and records it in the security activity.
+async fn close_and_tell(user: &user_account::Model) -> Result<(), AppError> {
     let db = crate::request::db()?;
     let accounts = crate::account::ssr::accounts()?;
     let mailer = crate::request::service::<crate::mail::Mailer>()?;
+    let keys = crate::request::service::<std::sync::Arc<crate::seal::Keyring>>()?;
     let now = Utc::now();
     close(&db, user.id, now.timestamp_millis()).await?;
     session::end_current(&db, &accounts).await?;
@@ -118,6 +157,11 @@ pub async fn close_account(current_password: String, confirm: &str) -> Result<()
         &erase_on,
         &login,
     ));
+    // The email above is the alert: the activity row and the notice are for later, if the
+    // person comes back.
+    security::alerts_for_request(&db, &mailer, &keys, &accounts.settings)
+        .raise(user, SecurityKind::AccountClosed, false)
+        .await?;
     tracing::info!(user = %user.id, "account closed");
     Ok(())
 }
@@ -197,6 +241,7 @@ pub struct PurgeReport {
     pub outbox_emails_deleted: u64,
     pub orphan_files_deleted: u64,
     pub audit_rows_deleted: u64,
+    pub security_rows_deleted: u64,
 }
 
 /// The retention job, at the instant `now` (injected, so tests can move time on):
@@ -209,7 +254,9 @@ pub struct PurgeReport {
 ///   consent records older than 13 months, data exports whose download link ended, and
 ///   the counts of letters sent to others once they no longer count (after a day), and
 ///   emails in the outbox (`outbox`, a server without SMTP) after [`OUTBOX_KEPT_DAYS`],
-///   and rows of the staff audit log after `staff::ssr::AUDIT_KEPT_DAYS`.
+///   and rows of the staff audit log after `staff::ssr::AUDIT_KEPT_DAYS`, and security
+///   activity (and browsers unused) after `account::ssr::security::KEPT_DAYS`, and
+///   sign-ins that waited for their second step past its end.
 pub async fn purge(
     db: &DatabaseConnection,
     store: &dyn BlobStore,
@@ -277,6 +324,8 @@ pub async fn purge(
     let written_before = std::time::SystemTime::from(now - Duration::days(ORPHANS_AFTER_DAYS));
     report.orphan_files_deleted = sweep_orphans(db, store, written_before).await?;
     report.audit_rows_deleted = crate::staff::ssr::purge_log(db, now).await?;
+    report.security_rows_deleted = security::purge(db, now.timestamp_millis()).await?
+        + crate::account::ssr::two_step::purge(db, now.timestamp_millis()).await?;
     if let Some(dir) = outbox {
         let before = std::time::SystemTime::from(now - Duration::days(OUTBOX_KEPT_DAYS));
         report.outbox_emails_deleted = crate::mail::purge_outbox(dir, before)

@@ -42,6 +42,8 @@ pub enum Field {
     RecipientPhone,
     NotificationTitle,
     NotificationBody,
+    NotificationParams,
+    TwoStepSecret,
 }
 
 impl Field {
@@ -54,6 +56,8 @@ impl Field {
             Self::RecipientPhone => b"letter_recipient.phone",
             Self::NotificationTitle => b"notification.title",
             Self::NotificationBody => b"notification.body",
+            Self::NotificationParams => b"notification.params",
+            Self::TwoStepSecret => b"two_step.secret",
         }
     }
 }

@@ -458,8 +458,9 @@ async fn reset_links_use_the_site_url_work_once_and_end_every_session() {
         .await
         .unwrap();
     assert_eq!(res.status(), StatusCode::OK);
+    // (the verification, the alert about the other device's sign-in, the reset link)
     let mail = app
-        .emails_to("ada@example.com", 2)
+        .emails_to("ada@example.com", 3)
         .await
         .into_iter()
         .find(|m| m.subject == "Reset your Ripen password")
@@ -637,7 +638,7 @@ async fn changing_the_password_needs_the_current_one_and_ends_other_sessions() {
     assert!(
         notice
             .iter()
-            .any(|m| m.subject == "Your Ripen password was changed")
+            .any(|m| m.subject == "Your password was changed")
     );
 }
 

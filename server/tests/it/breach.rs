@@ -118,9 +118,15 @@ async fn id_of(app: &TestApp, username: &str) -> Uuid {
         .id
 }
 
-/// The security notifications `user` has.
+/// The security notifications `user` has, worded in the account's language.
 async fn notices(app: &TestApp, user: Uuid) -> Vec<(String, String)> {
     let keys = app.keys();
+    let lang = app::account::ssr::entities::user_account::Entity::find_by_id(user)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap()
+        .lang();
     notification::Entity::find()
         .filter(notification::Column::UserId.eq(user))
         .filter(notification::Column::Kind.eq("security"))
@@ -128,7 +134,12 @@ async fn notices(app: &TestApp, user: Uuid) -> Vec<(String, String)> {
         .await
         .unwrap()
         .iter()
-        .map(|n| app::notifications::ssr::open(&keys, n).unwrap())
+        .map(|n| {
+            let shown = app::notifications::ssr::open(&keys, n)
+                .unwrap()
+                .render(lang);
+            (shown.title, shown.body)
+        })
         .collect()
 }
 

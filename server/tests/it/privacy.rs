@@ -1411,10 +1411,12 @@ async fn a_finished_export_is_told_with_the_account_and_its_file_carries_the_own
         &app.db,
         &app.keys(),
         ann,
-        app::notifications::Kind::LetterDelivered,
-        "Delivered: Spring",
-        "Your letter reached its recipient.",
-        None,
+        &app::notifications::Notice::LetterDelivered {
+            letter: uuid::Uuid::new_v4(),
+            title: "Spring".into(),
+            sent: 1,
+            failed: 0,
+        },
     )
     .await
     .unwrap();
@@ -1523,6 +1525,7 @@ async fn a_data_export_holds_every_kind_of_the_owners_data_and_nothing_of_anyone
     // the export covers it.
     let covered: &[(&str, &str)] = &[
         ("auth_session", "devices.json"),
+        ("security_event", "security_activity.json"),
         ("consent_record", "consent.json"),
         ("task", "tasks.json"),
         ("tag", "tags.json"),
@@ -1548,6 +1551,14 @@ async fn a_data_export_holds_every_kind_of_the_owners_data_and_nothing_of_anyone
     ];
     let left_out = [
         "account_token",
+        // The digests of browser cookies (secrets that only work inside Ripen).
+        "known_browser",
+        // Notifications stored as text before they had parameters: emptied at start-up.
+        "notification_text",
+        // Two-step verification's secret, recovery code digests and pending sign-ins.
+        "two_step",
+        "recovery_code",
+        "sign_in_challenge",
         "data_export",
         "letter_image",
         "letter_send",

@@ -228,3 +228,110 @@ pub mod consent_record {
 
     impl ActiveModelBehavior for ActiveModel {}
 }
+
+pub mod security_event {
+    use sea_orm::entity::prelude::*;
+
+    /// Something that happened to the account's sign-in (`SecurityKind`), kept a year: the
+    /// browser family and the network (an address prefix), never the full address.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "security_event")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub user_id: Uuid,
+        pub kind: String,
+        pub created_ms: i64,
+        pub browser: Option<String>,
+        pub network: Option<String>,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod known_browser {
+    use sea_orm::entity::prelude::*;
+
+    /// A browser the account signed in from: the SHA-256 of its random browser cookie.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "known_browser")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub user_id: Uuid,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub digest: String,
+        pub first_ms: i64,
+        pub last_ms: i64,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod two_step {
+    use sea_orm::entity::prelude::*;
+
+    /// An account's authenticator secret (sealed, bound to the account's id), in effect once
+    /// `confirmed_ms` is set; `last_step` is the last time step a code was accepted for.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "two_step")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub user_id: Uuid,
+        pub secret: crate::seal::Sealed,
+        pub created_ms: i64,
+        pub confirmed_ms: Option<i64>,
+        pub last_step: Option<i64>,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod recovery_code {
+    use sea_orm::entity::prelude::*;
+
+    /// One single-use recovery code, as its SHA-256.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "recovery_code")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub user_id: Uuid,
+        pub code_hash: String,
+        pub created_ms: i64,
+        pub used_ms: Option<i64>,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod sign_in_challenge {
+    use sea_orm::entity::prelude::*;
+
+    /// A sign-in waiting for its second step: the SHA-256 of the browser's challenge cookie.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "sign_in_challenge")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id_hash: String,
+        pub user_id: Uuid,
+        pub created_ms: i64,
+        pub expires_ms: i64,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}

@@ -71,6 +71,8 @@ pub struct AuthLimits {
     /// Privacy choices recorded (rows of `consent_record`) per client address, or per
     /// account when signed in.
     pub consent_records_per_client: Limit,
+    /// Wrong second-step codes (authenticator or recovery) per account.
+    pub two_step_failures_per_account: Limit,
 }
 
 impl Default for AuthLimits {
@@ -86,6 +88,7 @@ impl Default for AuthLimits {
             likes_per_account: Limit::new(60, 60 * 60),
             reports_per_account: Limit::new(10, 60 * 60),
             consent_records_per_client: Limit::new(300, 60 * 60),
+            two_step_failures_per_account: Limit::new(5, 15 * 60),
         }
     }
 }
@@ -103,6 +106,7 @@ pub enum Scope {
     Like,
     Report,
     Consent,
+    TwoStep,
 }
 
 /// Who or what a window counts: 128 bits of a SHA-256 of the kind and the value, so the

@@ -6,9 +6,11 @@ pub mod hashing;
 pub mod limiter;
 pub mod live;
 pub mod password;
+pub mod security;
 pub mod session;
 pub mod time;
 pub mod tokens;
+pub mod two_step;
 pub mod viewer;
 
 use chrono::{Duration, Utc};
@@ -25,13 +27,18 @@ use self::{
     limiter::{AuthLimits, Key, RateLimiter, Scope},
     live::LiveSessions,
     password::PasswordDigest,
+    session::Started,
     tokens::Purpose,
 };
 use super::{
     RegisterInput, UserView,
     fields::{Email, LoginName, NewPassword, Phone, Username},
 };
-use crate::{AppError, FieldErrors, mail::Mailer, mail::templates};
+use crate::{
+    AppError, FieldErrors,
+    mail::{Mailer, templates},
+    notifications::SecurityKind,
+};
 
 /// The version of the terms and privacy policy a new account accepts.
 pub const TERMS_VERSION: &str = crate::policy::POLICY_VERSION;
@@ -121,6 +128,33 @@ fn ctx() -> Result<Ctx, AppError> {
         mailer: crate::request::service()?,
         accounts: accounts()?,
     })
+}
+
+impl Ctx {
+    /// Raises a security alert about `account` (see [`security`]).
+    async fn alert(
+        &self,
+        account: &user_account::Model,
+        kind: SecurityKind,
+    ) -> Result<(), AppError> {
+        let keys = crate::request::service::<std::sync::Arc<crate::seal::Keyring>>()?;
+        security::alerts_for_request(&self.db, &self.mailer, &keys, &self.accounts.settings)
+            .raise(account, kind, true)
+            .await
+    }
+
+    /// Starts a session for `account` and raises what it found out: a reopened account, a
+    /// browser the account had not been used from.
+    async fn sign_in(&self, account: &user_account::Model) -> Result<Started, AppError> {
+        let started = session::start(&self.db, &self.accounts, account.id).await?;
+        if started.reopened {
+            self.alert(account, SecurityKind::AccountRestored).await?;
+        }
+        if started.new_browser {
+            self.alert(account, SecurityKind::NewBrowser).await?;
+        }
+        Ok(started)
+    }
 }
 
 /// The account service the server provided for this request.
@@ -313,7 +347,7 @@ fn not_counted_if_busy<'a>(
 /// hash, so guesses sent together cannot all pass on the same count: beyond the limit they
 /// are refused without any work. A correct password gives both back (and clears the
 /// name's failures); a hash the server was too busy to run (503) gives both back too.
-pub async fn login(identifier: &str, password: String) -> Result<(), AppError> {
+pub async fn login(identifier: &str, password: String) -> Result<SignIn, AppError> {
     let name = LoginName::parse(identifier)?;
     if password.len() > MAX_LOGIN_PASSWORD {
         return Err(AppError::validation(
@@ -367,7 +401,91 @@ pub async fn login(identifier: &str, password: String) -> Result<(), AppError> {
     for_client.refund();
     drop(for_name);
     limiter.clear(Scope::LoginAccount, &name_key);
-    session::start(&c.db, &c.accounts, user.id).await
+    if two_step::status(&c.db, user.id).await?.is_some() {
+        two_step::start_challenge(&c.db, &c.accounts.settings, user.id).await?;
+        return Ok(SignIn::NeedsCode);
+    }
+    c.sign_in(&user).await.map(SignIn::Done)
+}
+
+/// How a sign-in with the password ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SignIn {
+    /// Signed in.
+    Done(Started),
+    /// The account has two-step verification: the browser holds a challenge, and a code
+    /// (`login_code`) completes the sign-in.
+    NeedsCode,
+}
+
+fn keyring() -> Result<std::sync::Arc<crate::seal::Keyring>, AppError> {
+    crate::request::service::<std::sync::Arc<crate::seal::Keyring>>()
+}
+
+/// The second step of a sign-in: a code from the authenticator app, or a recovery code.
+/// Wrong codes count against the account's limit before they are checked; a right one
+/// uses up the challenge (of two requests with it, one signs in).
+pub async fn login_code(code: &str) -> Result<Started, AppError> {
+    let c = ctx()?;
+    let t = &crate::i18n::t().security;
+    let Some((challenge, user)) = two_step::challenged(&c.db, &c.accounts.settings).await? else {
+        return Err(AppError::validation("code", t.login_code_expired));
+    };
+    let attempt = c.accounts.limiter.reserve(
+        Scope::TwoStep,
+        &Key::user(user.id),
+        c.accounts.settings.limits.two_step_failures_per_account,
+    )?;
+    let keys = keyring()?;
+    if !two_step::accept(&c.db, &keys, user.id, code).await? {
+        // The reservation stays: this was a failed attempt.
+        return Err(AppError::validation("code", t.two_step_wrong_code));
+    }
+    attempt.refund();
+    if !two_step::end_challenge(&c.db, &c.accounts.settings, &challenge).await? {
+        return Err(AppError::validation("code", t.login_code_expired));
+    }
+    c.sign_in(&user).await
+}
+
+/// Starts setting up two-step verification: a new secret, as text and as a QR code.
+pub async fn begin_two_step() -> Result<(String, String), AppError> {
+    let (_, user) = require_user().await?;
+    let c = ctx()?;
+    let keys = keyring()?;
+    let (key, uri) = two_step::begin(&c.db, &keys, &user).await?;
+    Ok((key, two_step::qr_svg(&uri)?))
+}
+
+/// Turns two-step verification on with the first code from the app; answers the
+/// recovery codes, shown once.
+pub async fn confirm_two_step(code: &str) -> Result<Vec<String>, AppError> {
+    let (_, user) = require_user().await?;
+    let c = ctx()?;
+    let attempt = c.accounts.limiter.reserve(
+        Scope::TwoStep,
+        &Key::user(user.id),
+        c.accounts.settings.limits.two_step_failures_per_account,
+    )?;
+    let keys = keyring()?;
+    let codes = two_step::confirm(&c.db, &keys, user.id, code).await?;
+    attempt.refund();
+    c.alert(&user, SecurityKind::TwoStepOn).await?;
+    Ok(codes)
+}
+
+/// Turns two-step verification off (the password is asked again).
+pub async fn disable_two_step(current: String) -> Result<(), AppError> {
+    let (_, user) = require_user().await?;
+    let c = ctx()?;
+    check_password(&c, &user, current, "current_password").await?;
+    if !two_step::disable(&c.db, user.id).await? {
+        return Err(AppError::validation(
+            "current_password",
+            crate::i18n::t().security.two_step_not_on,
+        ));
+    }
+    c.alert(&user, SecurityKind::TwoStepOff).await
 }
 
 pub async fn logout() -> Result<(), AppError> {
@@ -438,7 +556,7 @@ pub const NEW_PASSWORD_FIELD: &str = "new_password";
 /// sent stops working, and the person is signed in with a fresh session. So someone who
 /// signed up with another person's address keeps nothing: not their session, not their
 /// password (if the owner chose a new one), not a pending address change.
-pub async fn verify_email(token: &str, proof: Proof) -> Result<(), AppError> {
+pub async fn verify_email(token: &str, proof: Proof) -> Result<SignIn, AppError> {
     let c = ctx()?;
     let Some((t, user)) = tokens::find(&c.db, token, Purpose::VerifyEmail).await? else {
         return Err(invalid_link());
@@ -488,10 +606,93 @@ pub async fn verify_email(token: &str, proof: Proof) -> Result<(), AppError> {
     }
     active.email_verified_at = Set(Some(now));
     active.updated_at = Set(now);
-    active.update(&c.db).await?;
+    let updated = active.update(&c.db).await?;
     tokens::void_all(&c.db, user.id).await?;
     session::end_all(&c.db, &c.accounts, user.id, None).await?;
-    session::start(&c.db, &c.accounts, user.id).await
+    if updated.email != user.email {
+        // The new address is told like any change; the old one is told too, with a way
+        // to take the account back if the change was not its owner's.
+        c.alert(&updated, SecurityKind::EmailChanged).await?;
+        let settings = &c.accounts.settings;
+        let report = tokens::issue(
+            &c.db,
+            user.id,
+            Purpose::ReportEmailChange,
+            Some(user.email.clone()),
+            Duration::days(REPORT_DAYS),
+        )
+        .await?;
+        c.mailer.send_later(templates::email_changed_old_address(
+            updated.lang(),
+            &user.username,
+            &user.email,
+            &updated.email,
+            &settings.link(&format!("/account/not-me?token={report}")),
+        ));
+    }
+    // The address is confirmed; signing in still takes the second step where it is on.
+    if two_step::status(&c.db, user.id).await?.is_some() {
+        two_step::start_challenge(&c.db, &c.accounts.settings, user.id).await?;
+        return Ok(SignIn::NeedsCode);
+    }
+    c.sign_in(&updated).await.map(SignIn::Done)
+}
+
+/// How long the link sent to an account's old address can take the account back.
+pub const REPORT_DAYS: i64 = 7;
+
+/// Takes an account back from an address change its owner did not make (the link sent to
+/// the old address): the old address is the account's again, confirmed; the password is
+/// replaced by a random one no one knows; every session ends and every other link stops
+/// working; and a link to choose a new password goes to the old address.
+pub async fn report_email_change(token: &str) -> Result<(), AppError> {
+    let c = ctx()?;
+    let Some((t, user)) = tokens::find(&c.db, token, Purpose::ReportEmailChange).await? else {
+        return Err(invalid_link());
+    };
+    let old = Email::parse(t.email.as_deref().unwrap_or_default())?;
+    if email_taken_by_other(&c.db, &old, user.id).await? {
+        return Err(AppError::validation(
+            "token",
+            crate::i18n::t().auth.email_taken_now,
+        ));
+    }
+    let scrambled = NewPassword::parse(&session::random_token()?)?;
+    let digest = password::hash(&c.accounts.hashing, &scrambled).await?;
+    if tokens::consume(&c.db, token, Purpose::ReportEmailChange)
+        .await?
+        .is_none()
+    {
+        return Err(invalid_link());
+    }
+    let now = Utc::now().fixed_offset();
+    let mut active = user.clone().into_active_model();
+    active.email = Set(old.as_str().to_owned());
+    active.email_canonical = Set(old.canonical());
+    active.email_verified_at = Set(Some(now));
+    active.password_hash = Set(digest.into_stored());
+    active.updated_at = Set(now);
+    let user = active.update(&c.db).await?;
+    tokens::void_all(&c.db, user.id).await?;
+    session::end_all(&c.db, &c.accounts, user.id, None).await?;
+    c.alert(&user, SecurityKind::EmailChanged).await?;
+    let settings = &c.accounts.settings;
+    let reset = tokens::issue(
+        &c.db,
+        user.id,
+        Purpose::ResetPassword,
+        None,
+        settings.reset_ttl,
+    )
+    .await?;
+    c.mailer.send_later(templates::reset_password(
+        &user.username,
+        &user.email,
+        &settings.link(&format!("/reset-password?token={reset}")),
+        settings.reset_ttl.num_minutes(),
+    ));
+    tracing::info!(user = %user.id, "address change reported and undone");
+    Ok(())
 }
 
 /// Uses up a link token and returns it with its account, or the "invalid link" error.
@@ -604,6 +805,7 @@ pub async fn reset_password(token: &str, raw_password: &str) -> Result<(), AppEr
     active.updated_at = Set(now);
     let user = active.update(&c.db).await?;
     session::end_all(&c.db, &c.accounts, user.id, None).await?;
+    c.alert(&user, SecurityKind::PasswordChanged).await?;
     c.accounts
         .limiter
         .clear(Scope::LoginAccount, &Key::name(&user.username_canonical));
@@ -664,12 +866,7 @@ pub async fn change_password(current: String, raw_password: &str) -> Result<(), 
     active.updated_at = Set(Utc::now().fixed_offset());
     active.update(&c.db).await?;
     session::end_all(&c.db, &c.accounts, user.id, Some(&session.id_hash)).await?;
-    c.mailer.send_later(templates::password_changed(
-        &user.username,
-        &user.email,
-        &c.accounts.settings.link("/forgot-password"),
-    ));
-    Ok(())
+    c.alert(&user, SecurityKind::PasswordChanged).await
 }
 
 /// Starts an email change: the new address gets a confirmation link and becomes the

@@ -115,6 +115,15 @@ fn user_agent() -> Option<String> {
     Some(ua.chars().take(256).collect())
 }
 
+/// What starting a session found out, for the alerts the caller raises.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Started {
+    /// The account had been closed, and signing in reopened it.
+    pub reopened: bool,
+    /// The browser had not signed in to this account before (see `security`).
+    pub new_browser: bool,
+}
+
 /// Starts a session for `user_id`: deletes the one the browser presented (so the pre-login
 /// cookie is worthless) and sets a cookie with a fresh id. Signing in to an account its owner
 /// closed, within the grace period, restores it.
@@ -122,7 +131,7 @@ pub async fn start(
     db: &DatabaseConnection,
     accounts: &Accounts,
     user_id: Uuid,
-) -> Result<(), AppError> {
+) -> Result<Started, AppError> {
     let settings = &accounts.settings;
     if let Some(old) = presented_token(settings) {
         let old = digest(&old);
@@ -155,7 +164,10 @@ pub async fn start(
     .insert(db)
     .await?;
     set_cookie(settings, &token, settings.session_absolute.num_seconds());
-    Ok(())
+    Ok(Started {
+        reopened: restored > 0,
+        new_browser: super::security::is_new_browser(db, settings, user_id).await?,
+    })
 }
 
 /// The signed-in user and their session, if the presented cookie names a live session.

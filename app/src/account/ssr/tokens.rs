@@ -20,6 +20,8 @@ use crate::AppError;
 pub enum Purpose {
     VerifyEmail,
     ResetPassword,
+    /// Sent to an account's old address after a change: takes the account back.
+    ReportEmailChange,
 }
 
 impl Purpose {
@@ -27,6 +29,7 @@ impl Purpose {
         match self {
             Self::VerifyEmail => "verify_email",
             Self::ResetPassword => "reset_password",
+            Self::ReportEmailChange => "report_change",
         }
     }
 }

@@ -182,39 +182,25 @@ impl Scheduler {
             let Some(author) = author else {
                 continue;
             };
-            // The notification is stored, and the email sent, in the author's language.
+            // The email is sent in the author's language; the notification is worded
+            // when the author reads it, in the language of that moment.
             let lang = account_lang(author);
-            let t = &lang.texts().letters;
             // The letter opened to be sent; if it no longer does, the notice goes without
             // its title.
             let letter_title = self.letters.text(l).map(|x| x.title).unwrap_or_default();
-            let (title, body) = if sent > 0 {
-                (
-                    fill(t.delivered_title, &[("title", &letter_title)]),
-                    if failed > 0 {
-                        fill(
-                            t.delivered_partial.form(sent),
-                            &[("n", &sent), ("failed", &failed)],
-                        )
-                    } else {
-                        t.delivered_all.count(sent)
-                    },
-                )
-            } else {
-                (
-                    fill(t.failed_title, &[("title", &letter_title)]),
-                    t.failed_body.to_owned(),
-                )
-            };
             let page = format!("/letters/{}", l.id);
-            notifications.push(notifications::ssr::new(
-                &self.letters.keys,
-                author.id,
-                Kind::LetterDelivered,
-                &title,
-                &body,
-                Some(&page),
-            ));
+            let notice = Notice::LetterDelivered {
+                letter: l.id,
+                title: letter_title.clone(),
+                sent: sent as u64,
+                failed: failed as u64,
+            };
+            match notifications::ssr::new(&self.letters.keys, author.id, &notice) {
+                Ok(n) => notifications.push(n),
+                Err(e) => {
+                    tracing::error!(letter = %l.id, error = %e, "delivery notice not written")
+                }
+            }
             // A letter only to oneself needs no second email saying it arrived.
             if others || failed > 0 {
                 let email = templates::delivery_confirmation(

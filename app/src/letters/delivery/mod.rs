@@ -57,9 +57,9 @@ use super::{
 use crate::{
     AppError, ResultExt,
     account::ssr::entities::user_account,
-    i18n::{Lang, fill},
+    i18n::Lang,
     mail::{Email, MailError, Mailer, SEND_TIMEOUT, templates},
-    notifications::{self, Kind, ssr::notification as notification_entity},
+    notifications::{self, Notice, ssr::notification as notification_entity},
     seal::SealError,
 };
 

@@ -9,6 +9,7 @@
 mod attachments;
 mod compose;
 mod gates;
+pub mod notices;
 mod reading;
 mod sealing;
 mod view;
@@ -50,7 +51,7 @@ use crate::{
     AppError, FieldErrors, ResultExt,
     account::ssr::{entities::user_account, session::digest},
     i18n::{DateStyle, Lang, date_in, fill, t},
-    notifications::Kind,
+    notifications::Notice,
     seal::{Field, Keyring, SealError},
 };
 

@@ -83,30 +83,14 @@ pub async fn thank(db: &DatabaseConnection, token: &str, note: &str) -> Result<(
     if let Some(l) = l
         && let Some(author) = author_of(db, &l).await?
     {
-        // Stored for the author to read later: in the author's language.
-        let t = &account_lang(&author).texts().letters;
-        let who = letters
-            .opened_contact(&r)?
-            .name
-            .unwrap_or_else(|| t.a_recipient.into());
-        let title = letters.opened(&l)?.title;
-        let body = match &note {
-            Some(n) => fill(
-                t.thanks_body_note,
-                &[("who", &who), ("title", &title), ("note", n)],
-            ),
-            None => fill(t.thanks_body, &[("who", &who), ("title", &title)]),
+        // Worded when the author reads it, in the language of that moment.
+        let notice = Notice::LetterThanks {
+            letter: l.id,
+            title: letters.opened(&l)?.title,
+            who: letters.opened_contact(&r)?.name,
+            note,
         };
-        crate::notifications::ssr::notify(
-            db,
-            &letters.keys,
-            author.id,
-            Kind::LetterThanks,
-            t.thanks_title,
-            &body,
-            Some(&format!("/letters/{}", l.id)),
-        )
-        .await?;
+        crate::notifications::ssr::notify(db, &letters.keys, author.id, &notice).await?;
     }
     Ok(())
 }

@@ -204,22 +204,15 @@ pub async fn reseal(
         let Some(last) = page.last() else { break };
         after = last.id;
         for n in page {
-            if !stale(keys, &n.title) && !stale(keys, &n.body) {
+            if !stale(keys, &n.params) {
                 continue;
             }
-            let (title, body) = crate::notifications::ssr::open(keys, &n)
+            let params = crate::notifications::ssr::reseal(keys, &n)
                 .or_internal("opening a sealed notification")?;
             done.notifications += notification::Entity::update_many()
-                .col_expr(
-                    notification::Column::Title,
-                    keys.seal(Field::NotificationTitle, n.id, &title).into(),
-                )
-                .col_expr(
-                    notification::Column::Body,
-                    keys.seal(Field::NotificationBody, n.id, &body).into(),
-                )
+                .col_expr(notification::Column::Params, params.into())
                 .filter(notification::Column::Id.eq(n.id))
-                .filter(notification::Column::Title.eq(n.title.clone()))
+                .filter(notification::Column::Params.eq(n.params.clone()))
                 .exec(db)
                 .await?
                 .rows_affected;

@@ -165,8 +165,8 @@ pub async fn overview(db: &DatabaseConnection, user: Uuid) -> Result<LettersHome
             })
         })
         .collect::<Result<_, AppError>>()?;
-    // News about letters (and security notices, which have no page of their own yet); a
-    // finished data export is shown with the account, on its export card.
+    // News about letters, in the reader's language; security notices are shown with the
+    // account's security activity, and a finished data export on its export card.
     let notifications = crate::notifications::ssr::unread(
         db,
         &letters_cfg.keys,
@@ -174,8 +174,8 @@ pub async fn overview(db: &DatabaseConnection, user: Uuid) -> Result<LettersHome
         &[
             crate::notifications::Kind::LetterDelivered,
             crate::notifications::Kind::LetterThanks,
-            crate::notifications::Kind::Security,
         ],
+        crate::i18n::lang(),
     )
     .await?;
     Ok(LettersHome {

@@ -21,6 +21,7 @@ use leptos_router::{
 use crate::{
     AppError,
     components::form::{FieldMessage, SignInPrompt, message_for, raw_text},
+    components::notices::NoticeCard,
     i18n::fill,
     letters::{
         ImageView, LetterForm, LetterStatus, LetterSummary, LetterView, LettersHome, ReadView,
@@ -30,7 +31,7 @@ use crate::{
         save_letter, set_letter_public, thank_letter,
         topics::{MAX_TOPICS, TOPICS, topic_label},
     },
-    notifications::read_notifications,
+    notifications::Group,
 };
 
 fn failure(e: AppError) -> AnyView {
@@ -99,29 +100,13 @@ fn Overview(v: LettersHome, epoch: RwSignal<u32>) -> impl IntoView {
     let empty = v.letters.is_empty();
     let notifications = v.notifications.clone();
     view! {
-        {(!notifications.is_empty()).then(|| view! {
-            <section class="card notifications" aria-labelledby="notes-h">
-                <div class="card-head">
-                    <h2 id="notes-h">{t.news_heading}</h2>
-                    <button type="button" class="link-button" on:click=move |_| {
-                        spawn_local(async move {
-                            if read_notifications().await.is_ok() {
-                                epoch.update(|e| *e += 1);
-                            }
-                        });
-                    }>{t.mark_all_read}</button>
-                </div>
-                <ul class="notification-list">
-                    {notifications.into_iter().map(|n| view! {
-                        <li>
-                            <strong>{n.title}</strong>
-                            <span>{n.body}</span>
-                            {n.link.map(|href| view! { <A href=href attr:class="link">{t.open}</A> })}
-                        </li>
-                    }).collect_view()}
-                </ul>
-            </section>
-        })}
+        <NoticeCard
+            notices=notifications
+            group=Group::Letters
+            id="notes-h"
+            heading=t.news_heading
+            on_read=Callback::new(move |()| epoch.update(|e| *e += 1))
+        />
         {empty.then(|| view! {
             <div class="card empty-state">
                 <h2>{t.empty_heading}</h2>

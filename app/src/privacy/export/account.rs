@@ -1,4 +1,5 @@
-//! The account's part of the archive: profile, settings, privacy choices and devices.
+//! The account's part of the archive: profile, settings, privacy choices, devices and
+//! security activity.
 
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
 use serde_json::{Value, json};
@@ -7,7 +8,7 @@ use uuid::Uuid;
 use super::archive::{Archive, at, export_row, stamp, stamp_opt};
 use crate::{
     AppError,
-    account::ssr::entities::{auth_session, consent_record, user_account},
+    account::ssr::entities::{auth_session, consent_record, security_event, user_account},
     focus::entities::focus_timer,
 };
 
@@ -36,7 +37,18 @@ export_row! {
     }
 }
 
-/// Writes `profile.json`, `settings.json`, `consent` and `devices`.
+export_row! {
+    /// A sign-in from a new browser, or a change to how the account is signed in to
+    /// (`security_activity`).
+    SecurityEvent {
+        at: Value,
+        event: String,
+        browser: Option<String>,
+        network: Option<String>,
+    }
+}
+
+/// Writes `profile.json`, `settings.json`, `consent`, `devices` and `security_activity`.
 pub(super) async fn write(
     db: &DatabaseConnection,
     user: Uuid,
@@ -126,5 +138,19 @@ async fn choices_and_devices(
             ends_at: stamp(s.expires_at),
         })
         .collect();
-    zip.table("devices", &devices)
+    zip.table("devices", &devices)?;
+    let events: Vec<SecurityEvent> = security_event::Entity::find()
+        .filter(security_event::Column::UserId.eq(user))
+        .order_by_asc(security_event::Column::CreatedMs)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|e| SecurityEvent {
+            at: at(e.created_ms),
+            event: e.kind,
+            browser: e.browser,
+            network: e.network,
+        })
+        .collect();
+    zip.table("security_activity", &events)
 }

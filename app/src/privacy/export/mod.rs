@@ -41,12 +41,12 @@ use crate::format::instant_in;
 use crate::{
     AppError,
     account::ssr::{entities::user_account, require_user},
-    i18n::{Lang, account::Account as AccountTexts, fill},
+    i18n::{Lang, account::Account as AccountTexts},
     letters::{
         ssr::Letters,
         storage::{BlobStore, ByteStream, Spool},
     },
-    notifications::Kind,
+    notifications::Notice,
 };
 
 /// How long a finished archive can be downloaded.
@@ -343,18 +343,10 @@ async fn run(
         .map_err(|e| AppError::internal_while("storing an export", e))?;
     let size = i64::try_from(size).unwrap_or(i64::MAX);
     // The notification first: once the row says "ready", the owner may look for it.
-    let body = fill(texts.export_ready_body, &[("days", &EXPORT_KEPT_DAYS)]);
-    if let Err(e) = crate::notifications::ssr::notify(
-        db,
-        &letters.keys,
-        user,
-        Kind::Export,
-        texts.export_ready_title,
-        &body,
-        Some("/account#export-h"),
-    )
-    .await
-    {
+    let notice = Notice::ExportReady {
+        days: u64::try_from(EXPORT_KEPT_DAYS).unwrap_or(0),
+    };
+    if let Err(e) = crate::notifications::ssr::notify(db, &letters.keys, user, &notice).await {
         tracing::warn!(export = %id, error = %e, "export notification failed");
     }
     let now = now_ms();
@@ -470,6 +462,9 @@ consent.json / .csv       every privacy choice you made, under which policy vers
                           where (first-visit dialog or settings) and from which browser
 devices.json / .csv       the browsers signed in to your account, with the address each
                           was last used from
+security_activity.json/.csv  sign-ins from new browsers and changes to how your account
+                          is signed in to (a year of them): when, what, the browser
+                          family and the network
 tasks.json / .csv         your tasks
 tags.json / .csv          your tags
 focus_sessions.json/.csv  every focus session: when, how long, task, tags, note
@@ -493,7 +488,8 @@ announcements/dismissed.json / .csv  the announcements you dismissed, and when
 announcements/emailed.json / .csv    the announcements emailed to you, and when
 
 Not included: your password (Ripen keeps only an argon2id hash of it, which is of no
-use to you), the hashes of your session cookies and email links (secrets that only
+use to you), the hashes of your session cookies, browser cookies and email links,
+your two-step verification key and the hashes of your recovery codes (secrets that only
 work inside Ripen), and the count of people you sent letters to in the last day (kept
 for a day to enforce the daily limit; your letters above name every recipient).
 

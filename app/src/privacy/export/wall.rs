@@ -8,6 +8,7 @@ use uuid::Uuid;
 use super::archive::{Archive, at, at_opt, export_row};
 use crate::{
     AppError, ResultExt,
+    account::ssr::entities::user_account,
     notifications::entities::notification,
     staff::ssr::{actions_of, entities::staff_role},
     wall::entities::{letter_like, letter_report},
@@ -122,6 +123,11 @@ pub(super) async fn write(
         })
         .collect();
     zip.table("staff/actions", &actions)?;
+    // Worded as the notifications page words them, in the account's language.
+    let lang = user_account::Entity::find_by_id(user)
+        .one(db)
+        .await?
+        .map_or(crate::i18n::Lang::En, |a| a.lang());
     let notes: Vec<Notification> = notification::Entity::find()
         .filter(notification::Column::UserId.eq(user))
         .order_by_asc(notification::Column::CreatedMs)
@@ -129,13 +135,14 @@ pub(super) async fn write(
         .await?
         .into_iter()
         .map(|n| {
-            let (title, body) = crate::notifications::ssr::open(keys, &n)
-                .or_internal("opening a sealed notification")?;
+            let shown = crate::notifications::ssr::open(keys, &n)
+                .or_internal("opening a sealed notification")?
+                .render(lang);
             Ok(Notification {
                 kind: n.kind,
-                title,
-                body,
-                link: n.link,
+                title: shown.title,
+                body: shown.body,
+                link: shown.link,
                 at: at(n.created_ms),
                 read_at: at_opt(n.read_ms),
             })
