@@ -15,8 +15,8 @@ pub struct Mail {
     pub not_you: &'static str,
     pub verify_subject: &'static str,
     pub verify_body: &'static str,
-    /// `{hours}`: how long the link is valid.
-    pub verify_expiry: &'static str,
+    /// `{n}`: how many hours the link is valid.
+    pub verify_expiry: crate::i18n::Plural,
     pub verify_action: &'static str,
     pub already_subject: &'static str,
     pub already_body: &'static str,
@@ -30,8 +30,8 @@ pub struct Mail {
     pub taken_action: &'static str,
     pub reset_subject: &'static str,
     pub reset_body: &'static str,
-    /// `{minutes}`: how long the link is valid.
-    pub reset_expiry: &'static str,
+    /// `{n}`: how many minutes the link is valid.
+    pub reset_expiry: crate::i18n::Plural,
     pub reset_action: &'static str,
     pub closed_subject: &'static str,
     pub closed_body: &'static str,
@@ -67,7 +67,10 @@ pub const EN: Mail = Mail {
     not_you: "If you did not ask for this, you can ignore this email; nothing changes unless the link is used.",
     verify_subject: "Confirm your email for Ripen",
     verify_body: "Please confirm that this is your email address, so that Ripen can send you your letters and help you back into your account if you ever lose your password.",
-    verify_expiry: "The link works once and expires in {hours} hours.",
+    verify_expiry: crate::i18n::Plural::one_other(
+        "The link works once and expires in {n} hour.",
+        "The link works once and expires in {n} hours.",
+    ),
     verify_action: "Confirm my email",
     already_subject: "You already have a Ripen account",
     already_body: "Someone, perhaps you, tried to create a Ripen account with this email address. It already has an account, so no new one was made.",
@@ -78,7 +81,10 @@ pub const EN: Mail = Mail {
     taken_action: "Sign up again",
     reset_subject: "Reset your Ripen password",
     reset_body: "We received a request to reset the password of your Ripen account.",
-    reset_expiry: "The link works once and expires in {minutes} minutes. Choosing a new password signs you out on every device.",
+    reset_expiry: crate::i18n::Plural::one_other(
+        "The link works once and expires in {n} minute. Choosing a new password signs you out on every device.",
+        "The link works once and expires in {n} minutes. Choosing a new password signs you out on every device.",
+    ),
     reset_action: "Choose a new password",
     closed_subject: "Your Ripen account is closed",
     closed_body: "Your Ripen account is closed. You were signed out on every device, and letters that were waiting to be delivered were cancelled.",
@@ -112,7 +118,7 @@ pub const ZH: Mail = Mail {
     not_you: "如果这不是你本人的操作，可以忽略这封邮件；只要不使用其中的链接，一切都不会改变。",
     verify_subject: "请验证你在 Ripen 使用的邮箱",
     verify_body: "请确认这是你的邮箱地址。这样，Ripen 才能把信件寄给你，并在你忘记密码时帮你找回账户。",
-    verify_expiry: "该链接只能使用一次，{hours} 小时后失效。",
+    verify_expiry: crate::i18n::Plural::invariant("该链接只能使用一次，{n} 小时后失效。"),
     verify_action: "验证我的邮箱",
     already_subject: "你已经有 Ripen 账户了",
     already_body: "有人（也许是你）尝试用这个邮箱地址注册 Ripen 账户。该邮箱已有账户，因此没有创建新账户。",
@@ -123,7 +129,9 @@ pub const ZH: Mail = Mail {
     taken_action: "重新注册",
     reset_subject: "重置你的 Ripen 密码",
     reset_body: "我们收到了重置你的 Ripen 账户密码的请求。",
-    reset_expiry: "该链接只能使用一次，{minutes} 分钟后失效。设置新密码后，你将在所有设备上退出登录。",
+    reset_expiry: crate::i18n::Plural::invariant(
+        "该链接只能使用一次，{n} 分钟后失效。设置新密码后，你将在所有设备上退出登录。",
+    ),
     reset_action: "设置新密码",
     closed_subject: "你的 Ripen 账户已关闭",
     closed_body: "你的 Ripen 账户已关闭。你已在所有设备上退出登录，待寄出的信件均已取消。",

@@ -97,7 +97,7 @@ pub fn verify_email(username: &str, to: &str, link: &str, hours: i64) -> Email {
         greeting: hello(t, username),
         paragraphs: vec![
             t.verify_body.into(),
-            fill(t.verify_expiry, &[("hours", &hours)]),
+            t.verify_expiry.count(hours),
         ],
         action: Some((t.verify_action, link)),
         footer: t.not_you,
@@ -139,7 +139,7 @@ pub fn reset_password(username: &str, to: &str, link: &str, minutes: i64) -> Ema
         greeting: hello(t, username),
         paragraphs: vec![
             t.reset_body.into(),
-            fill(t.reset_expiry, &[("minutes", &minutes)]),
+            t.reset_expiry.count(minutes),
         ],
         action: Some((t.reset_action, link)),
         footer: t.not_you,
@@ -410,6 +410,16 @@ mod tests {
                 .contains("https://ripen.example/verify-email?token=a\"b")
         );
         assert!(e.text.contains("Hello <b>ada</b>,"));
+    }
+
+    #[test]
+    fn link_lifetimes_are_counted_in_the_right_form() {
+        let one = verify_email("ada", "ada@example.com", "https://x/verify", 1);
+        assert!(one.text.contains("expires in 1 hour."), "{}", one.text);
+        let many = verify_email("ada", "ada@example.com", "https://x/verify", 48);
+        assert!(many.text.contains("expires in 48 hours."));
+        let reset = reset_password("ada", "ada@example.com", "https://x/reset", 1);
+        assert!(reset.text.contains("expires in 1 minute."), "{}", reset.text);
     }
 
     #[test]
