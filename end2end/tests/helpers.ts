@@ -54,8 +54,10 @@ export async function linkFromOutbox(to: string, path: string, after: number): P
   throw new Error(`no email to ${to} with ${path}`);
 }
 
+/** Waits for the page's WebAssembly to take over. Generous: on a 2-core machine busy with a
+ * build, loading and compiling the debug bundle was seen to take over 15 s. */
 export async function hydrated(page: Page) {
-  await expect(page.locator("html")).toHaveAttribute("data-hydrated", "true", { timeout: 15_000 });
+  await expect(page.locator("html")).toHaveAttribute("data-hydrated", "true", { timeout: 45_000 });
 }
 
 
