@@ -85,7 +85,14 @@ pub fn DiaryPage() -> impl IntoView {
     let q = use_query_map();
     let epoch = RwSignal::new(0u32);
     let day = move || q.with(|q| q.get("day"));
-    let data = Resource::new(move || (day(), epoch.get()), |(d, _)| get_diary_day(d));
+    let auth = crate::account::state::use_auth();
+    let data = Resource::new(
+        move || (day(), epoch.get()),
+        move |(d, _)| async move {
+            auth.require().await?;
+            get_diary_day(d).await
+        },
+    );
     let t = &crate::i18n::t().diary;
     view! {
         <Title text=t.title />

@@ -49,11 +49,43 @@ use crate::{
 pub fn TimerPage() -> impl IntoView {
     // Every resource of the page is created here, above the one <Suspense> that awaits them
     // all: no resource is ever created while the server renders a suspended subtree.
-    let timer = Resource::new(|| (), |_| get_timer());
-    let tasks = Resource::new(|| (), |_| list_tasks());
-    let sessions = Resource::new(|| (), |_| recent_sessions());
-    let tags = Resource::new(|| (), |_| list_tags());
-    let time = Resource::new(|| (), |_| get_time_settings());
+    // Each asks the server only once someone is signed in: a visitor's page makes no call.
+    let auth = crate::account::state::use_auth();
+    let timer = Resource::new(
+        || (),
+        move |_| async move {
+            auth.require().await?;
+            get_timer().await
+        },
+    );
+    let tasks = Resource::new(
+        || (),
+        move |_| async move {
+            auth.require().await?;
+            list_tasks().await
+        },
+    );
+    let sessions = Resource::new(
+        || (),
+        move |_| async move {
+            auth.require().await?;
+            recent_sessions().await
+        },
+    );
+    let tags = Resource::new(
+        || (),
+        move |_| async move {
+            auth.require().await?;
+            list_tags().await
+        },
+    );
+    let time = Resource::new(
+        || (),
+        move |_| async move {
+            auth.require().await?;
+            get_time_settings().await
+        },
+    );
     let tr = &crate::i18n::t().timer;
     let data = move || async move {
         Ok::<_, AppError>(PageData {
