@@ -38,6 +38,7 @@ mod offline;
 mod prefs;
 mod privacy;
 mod process;
+mod rough_edges;
 mod sealing;
 mod shell;
 mod short_sessions;

@@ -127,6 +127,9 @@ fn FocusTimer(data: PageData) -> impl IntoView {
 
     view! {
         <Title text=move || format!("{} · {}", display(), phase().label()) />
+        // The ring is the page's face and leaves no room for a visible heading; the page
+        // still has its one `h1` for screen readers and the document outline.
+        <h1 class="visually-hidden">{tr.title}</h1>
         <div class="timer-layout">
             <div class="timer-main card" data-phase=move || phase().as_str()>
                 <div class="phase-tabs" role="group" aria-label=tr.phase_group>
