@@ -29,10 +29,10 @@ use crate::{
         get_form::GetForm,
     },
     diary::{
-        CheckIn, CreateHabit, DayView, EntryView, HabitDay, HistoryItem, MOODS, SaveEntry,
-        StatsView, archive_habit, check_in, delete_checkin, delete_entry, delete_habit,
-        delete_session, edit_note, get_diary_day, get_stats, mood_label, search_history,
-        streaks::StreakUnit, undo_check_in,
+        CheckIn, CreateHabit, DayView, EntryView, HabitDay, HistoryItem, MOODS, RenameHabit,
+        SaveEntry, StatsView, archive_habit, check_in, delete_checkin, delete_entry, delete_habit,
+        delete_session, edit_note, get_diary_day, get_stats, mood_label, move_habit,
+        search_history, streaks::StreakUnit, undo_check_in,
     },
     focus::TagView,
     i18n::{DateStyle, fill},
@@ -153,7 +153,12 @@ fn Day(v: DayView, epoch: RwSignal<u32>) -> impl IntoView {
                     } else {
                         view! {
                             <ul class="habit-list">
-                                {v.habits.into_iter().map(|h| view! { <HabitRow h day error refresh offline tags=v.tags.clone() /> }).collect_view()}
+                                {
+                                    let last = v.habits.len().saturating_sub(1);
+                                    v.habits.into_iter().enumerate().map(|(i, h)| view! {
+                                        <HabitRow h day error refresh offline tags=v.tags.clone() first=i == 0 last=i == last />
+                                    }).collect_view()
+                                }
                             </ul>
                         }.into_any()
                     }}
