@@ -3,7 +3,8 @@
 //! visitor into the account is in `privacy.rs`, beside the other consent tests).
 
 use app::{
-    diary::{ArchiveHabit, GetDiaryDay, MoveHabit, RenameHabit},
+    diary::{ArchiveHabit, GetDiaryDay, GetStats, MoveHabit, RenameHabit},
+    focus::{AnnotateSession, CreateTag, RecentSessions, SetSessionTags, TagView},
     prefs::SetLanguage,
 };
 use reqwest::StatusCode;
@@ -11,7 +12,7 @@ use sea_orm::ConnectionTrait;
 
 use crate::{
     accounts::verified_user,
-    diary::habit,
+    diary::{finished_session, habit},
     focus::second_user,
     harness::{TestApp, without_markers},
 };
@@ -178,4 +179,102 @@ async fn habits_are_renamed_and_reordered_by_their_owner_and_keep_that_order() {
         .call_as(&app.new_client(), rename(&read, "Anyone"), &[])
         .await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
+}
+
+async fn tag(app: &TestApp, name: &str) -> TagView {
+    app.call(CreateTag {
+        name: name.into(),
+        colour: "#c2410c".into(),
+    })
+    .await
+    .unwrap()
+}
+
+/// The statistics' minutes per tag name.
+async fn minutes_by_tag(app: &TestApp) -> Vec<(String, i64)> {
+    let mut totals: Vec<_> = app
+        .call(GetStats {})
+        .await
+        .unwrap()
+        .tag_totals
+        .into_iter()
+        .map(|t| (t.tag.name, t.minutes))
+        .collect();
+    totals.sort();
+    totals
+}
+
+fn set_tags(id: &str, tags: &[&TagView]) -> SetSessionTags {
+    SetSessionTags {
+        id: id.into(),
+        tag_ids: Some(
+            tags.iter()
+                .map(|t| t.id.to_string())
+                .collect::<Vec<_>>()
+                .join(","),
+        ),
+    }
+}
+
+#[tokio::test]
+async fn a_finished_sessions_tags_are_changed_from_the_history_by_its_owner_and_the_statistics_follow()
+ {
+    let app = TestApp::spawn().await;
+    verified_user(&app, "ada", "ada@example.com").await;
+    let s = finished_session(&app).await;
+    let id = s.id.to_string();
+    let (writing, reading) = (tag(&app, "Writing").await, tag(&app, "Reading").await);
+    app.call(AnnotateSession {
+        id: id.clone(),
+        note: Some("Chapter one".into()),
+        tag_ids: Some(writing.id.to_string()),
+        task_id: None,
+    })
+    .await
+    .unwrap();
+    assert_eq!(minutes_by_tag(&app).await, [("Writing".to_owned(), 25)]);
+
+    // Changed to "Reading": its minutes move, and nothing else about the session changes.
+    let changed = app.call(set_tags(&id, &[&reading])).await.unwrap();
+    assert_eq!(changed.tags, std::slice::from_ref(&reading));
+    assert_eq!(changed.note.as_deref(), Some("Chapter one"));
+    assert_eq!(minutes_by_tag(&app).await, [("Reading".to_owned(), 25)]);
+    // Both, then none.
+    app.call(set_tags(&id, &[&reading, &writing]))
+        .await
+        .unwrap();
+    assert_eq!(
+        minutes_by_tag(&app).await,
+        [("Reading".to_owned(), 25), ("Writing".to_owned(), 25)]
+    );
+    app.call(set_tags(&id, &[])).await.unwrap();
+    assert!(minutes_by_tag(&app).await.is_empty());
+    app.call(set_tags(&id, &[&writing])).await.unwrap();
+    let listed = app.call(RecentSessions {}).await.unwrap();
+    assert_eq!(listed[0].tags, std::slice::from_ref(&writing));
+
+    // Another account can neither retag her session nor have its tags put on hers.
+    let bob = second_user(&app).await;
+    let (status, _, body) = app
+        .call_as(
+            &bob,
+            CreateTag {
+                name: "Bob's".into(),
+                colour: "#336699".into(),
+            },
+            &[],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let bobs: TagView = serde_json::from_str(&body).unwrap();
+    let (status, _, _) = app.call_as(&bob, set_tags(&id, &[&bobs]), &[]).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _, _) = app.call_as(&bob, set_tags(&id, &[]), &[]).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _, _) = app.call_raw(set_tags(&id, &[&bobs])).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(minutes_by_tag(&app).await, [("Writing".to_owned(), 25)]);
+    let (_, _, body) = app.call_as(&bob, GetStats {}, &[]).await;
+    let theirs: app::diary::StatsView = serde_json::from_str(&body).unwrap();
+    assert!(theirs.tag_totals.is_empty());
 }

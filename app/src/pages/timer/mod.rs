@@ -30,8 +30,8 @@ use crate::{
         ActionResult, Field, FormAlert, SignInPrompt, Submit, field_error, form_error,
     },
     focus::{
-        AnnotateSession, CreateTag, CreateTask, SOUNDS, SaveSettings, SessionView, TagView,
-        TaskView, TimerSnapshot, browser, complete_task, delete_tag, delete_task,
+        AnnotateSession, CreateTag, CreateTask, SOUNDS, SaveSettings, SessionView, SetSessionTags,
+        TagView, TaskView, TimerSnapshot, browser, complete_task, delete_tag, delete_task,
         engine::{Cadence, Command, FocusEnded, Phase, Run, TimerError, TimerState},
         get_timer, list_tags, list_tasks, move_task, recent_sessions, set_current_task,
         sound_label, timer_command,
