@@ -13,6 +13,14 @@ pub struct Auth {
 }
 
 impl Auth {
+    /// The signed-in user, or `Unauthorized` for a visitor. A page's resources that need an
+    /// account start with this (`auth.require().await?;`), so a visitor's page makes no call
+    /// that is bound to fail: the answer is known from the one `current_user` the layout
+    /// asks for anyway, during server rendering and in the browser alike.
+    pub async fn require(self) -> Result<UserView, AppError> {
+        self.user.await?.ok_or(AppError::Unauthorized)
+    }
+
     /// Fetches the signed-in user again.
     pub fn refresh(&self) {
         self.epoch.update(|e| *e = e.wrapping_add(1));

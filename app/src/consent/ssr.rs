@@ -208,15 +208,51 @@ pub async fn save(choices: ConsentChoices, from_settings: bool) -> Result<Consen
     Ok(state_of(POLICY_VERSION, choices))
 }
 
+/// The answers this browser gave as a visitor before the account existed become the
+/// account's, keeping the time each was given: the person answered the dialog, then signed
+/// up, and their choice follows them in. Only answers older than the account are taken, so
+/// a later visitor's answer on a shared browser never becomes someone's record. Returns how
+/// many were taken.
+///
+/// The sign-up itself cannot do this: `account` sits below `consent` and never reads its
+/// cookie. Every sign-in lands on the account page, which reads the history first thing,
+/// so this runs on the first page the new account sees in the browser that answered.
+pub async fn adopt_visitor_answers(
+    db: &sea_orm::DatabaseConnection,
+    user: &user_account::Model,
+) -> Result<u64, AppError> {
+    let Some(stored) = presented() else {
+        return Ok(0);
+    };
+    let adopted = consent_record::Entity::update_many()
+        .col_expr(
+            consent_record::Column::UserId,
+            sea_orm::sea_query::Expr::value(user.id),
+        )
+        .filter(consent_record::Column::AnonId.eq(stored.anon_id))
+        .filter(consent_record::Column::UserId.is_null())
+        .filter(consent_record::Column::CreatedMs.lte(user.created_at.timestamp_millis()))
+        .exec(db)
+        .await?;
+    Ok(adopted.rows_affected)
+}
+
 pub async fn history() -> Result<Vec<ConsentRecordView>, AppError> {
     let (_, user) = require_user().await?;
     let t = &crate::i18n::t().account;
     let db = crate::request::db()?;
-    Ok(consent_record::Entity::find()
-        .filter(consent_record::Column::UserId.eq(user.id))
-        .order_by_desc(consent_record::Column::CreatedMs)
-        .all(&db)
-        .await?
+    let find = || {
+        consent_record::Entity::find()
+            .filter(consent_record::Column::UserId.eq(user.id))
+            .order_by_desc(consent_record::Column::CreatedMs)
+            .all(&db)
+    };
+    let mut records = find().await?;
+    // An account with no record yet may have answered as a visitor in this browser.
+    if records.is_empty() && adopt_visitor_answers(&db, &user).await? > 0 {
+        records = find().await?;
+    }
+    Ok(records
         .into_iter()
         .map(|r| ConsentRecordView {
             id: r.id.to_string(),

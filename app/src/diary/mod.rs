@@ -203,6 +203,20 @@ pub async fn create_habit(#[server(flatten)] habit: HabitForm) -> Result<HabitVi
     ssr::create_habit(&db, user, &h.name, h.colour.as_deref(), schedule).await
 }
 
+/// Renames a habit (1–60 characters; an error names the `name` field).
+#[server(prefix = "/api", endpoint = "diary/habit/rename")]
+pub async fn rename_habit(id: String, name: String) -> Result<HabitView, AppError> {
+    let (db, user) = crate::account::ssr::caller().await?;
+    ssr::rename_habit(&db, user, &id, &name).await
+}
+
+/// Moves a habit one place `up` or `down` in the account's order.
+#[server(prefix = "/api", endpoint = "diary/habit/move")]
+pub async fn move_habit(id: String, direction: String) -> Result<(), AppError> {
+    let (db, user) = crate::account::ssr::caller().await?;
+    ssr::move_habit(&db, user, &id, &direction).await
+}
+
 /// Archives (`archived` = `true`) or restores a habit; its check-ins are kept.
 #[server(prefix = "/api", endpoint = "diary/habit/archive")]
 pub async fn archive_habit(id: String, archived: String) -> Result<(), AppError> {

@@ -286,6 +286,17 @@ pub async fn recent_sessions() -> Result<Vec<SessionView>, AppError> {
     ssr::recent_sessions(&db, user, 50).await
 }
 
+/// Gives one of the caller's sessions exactly the tags `tag_ids` (comma-separated ids;
+/// empty for none), from the history; nothing else about it changes.
+#[server(prefix = "/api", endpoint = "focus/session/tags")]
+pub async fn set_session_tags(
+    id: String,
+    #[server(default)] tag_ids: Option<String>,
+) -> Result<SessionView, AppError> {
+    let (db, user) = crate::account::ssr::caller().await?;
+    ssr::set_session_tags(&db, user, &id, tag_ids.as_deref()).await
+}
+
 /// Writes the note, tags (comma-separated ids) and task of a recorded session.
 #[server(prefix = "/api", endpoint = "focus/session/annotate")]
 pub async fn annotate_session(

@@ -81,6 +81,11 @@ pub struct Timer {
     pub add_tag: &'static str,
     pub history: &'static str,
     pub history_empty: &'static str,
+    /// A finished session's tags, changed from the history: the menu's label
+    /// (`{time}` = when it started) and its button.
+    pub edit_tags_for: &'static str,
+    pub edit_tags: &'static str,
+    pub save_tags: &'static str,
     /// A session's length: "{n} min".
     pub minutes_short: &'static str,
     pub stopped_early: &'static str,
@@ -192,6 +197,9 @@ pub const EN: Timer = Timer {
     add_tag: "Add tag",
     history: "Recent sessions",
     history_empty: "Your focus sessions will appear here.",
+    edit_tags_for: "Edit tags: the session at {time}",
+    edit_tags: "Edit tags",
+    save_tags: "Save tags",
     minutes_short: "{n} min",
     stopped_early: "stopped early",
     settings: "Timer settings",
@@ -293,6 +301,9 @@ pub const ZH: Timer = Timer {
     add_tag: "添加标签",
     history: "最近的专注",
     history_empty: "你的专注记录会显示在这里。",
+    edit_tags_for: "编辑标签：{time} 的那次专注",
+    edit_tags: "编辑标签",
+    save_tags: "保存标签",
     minutes_short: "{n} 分钟",
     stopped_early: "提前结束",
     settings: "计时器设置",

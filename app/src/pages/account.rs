@@ -26,12 +26,49 @@ use crate::{
 #[component]
 pub fn AccountPage() -> impl IntoView {
     let auth = use_auth();
-    let time = Resource::new(|| (), |_| get_time_settings());
-    let devices = Resource::new(|| (), |_| list_devices());
-    let consent = Resource::new(|| (), |_| get_consent());
-    let consent_log = Resource::new(|| (), |_| consent_history());
-    let export = Resource::new(|| (), |_| export_status());
-    let roles = Resource::new(|| (), |_| crate::staff::my_roles());
+    // Each asks the server only once someone is signed in: a visitor's page makes no call.
+    let time = Resource::new(
+        || (),
+        move |_| async move {
+            auth.require().await?;
+            get_time_settings().await
+        },
+    );
+    let devices = Resource::new(
+        || (),
+        move |_| async move {
+            auth.require().await?;
+            list_devices().await
+        },
+    );
+    let consent = Resource::new(
+        || (),
+        move |_| async move {
+            auth.require().await?;
+            get_consent().await
+        },
+    );
+    let consent_log = Resource::new(
+        || (),
+        move |_| async move {
+            auth.require().await?;
+            consent_history().await
+        },
+    );
+    let export = Resource::new(
+        || (),
+        move |_| async move {
+            auth.require().await?;
+            export_status().await
+        },
+    );
+    let roles = Resource::new(
+        || (),
+        move |_| async move {
+            auth.require().await?;
+            crate::staff::my_roles().await
+        },
+    );
     let t = &crate::i18n::t().account;
     view! {
         <Title text=crate::i18n::t().shell.account />

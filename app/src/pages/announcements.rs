@@ -30,9 +30,13 @@ pub fn AnnouncementsPage() -> impl IntoView {
     let t = &crate::i18n::t().announcements;
     let publish = ServerAction::<PublishAnnouncement>::new();
     let withdraw = ServerAction::<WithdrawAnnouncement>::new();
+    let auth = crate::account::state::use_auth();
     let list = Resource::new(
         move || (publish.version().get(), withdraw.version().get()),
-        |_| staff_announcements(),
+        move |_| async move {
+            auth.require().await?;
+            staff_announcements().await
+        },
     );
     view! {
         <Title text=t.title />

@@ -56,7 +56,11 @@ pub fn AuditPage() -> impl IntoView {
     let t = &crate::i18n::t().staff;
     let query = use_query_map();
     let before = move || query.with(|q| q.get("before").and_then(|b| b.parse::<i64>().ok()));
-    let data = Resource::new(before, audit_log);
+    let auth = crate::account::state::use_auth();
+    let data = Resource::new(before, move |before| async move {
+        auth.require().await?;
+        audit_log(before).await
+    });
     view! {
         <Title text=t.audit_title />
         <section class="container staff-page">
@@ -119,7 +123,9 @@ pub fn AccountsPage() -> impl IntoView {
     let t = &crate::i18n::t().staff;
     let query = use_query_map();
     let q = move || query.with(|q| q.get("q").unwrap_or_default());
-    let data = Resource::new(q, |q| async move {
+    let auth = crate::account::state::use_auth();
+    let data = Resource::new(q, move |q| async move {
+        auth.require().await?;
         if q.trim().is_empty() {
             // Nothing asked yet: still checks the reader may use the page.
             look_up_account(String::new())

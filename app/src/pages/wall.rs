@@ -343,7 +343,14 @@ fn Report(id: String, already: bool) -> impl IntoView {
 pub fn ModerationPage() -> impl IntoView {
     let t = &crate::i18n::t().wall;
     let epoch = RwSignal::new(0u32);
-    let data = Resource::new(move || epoch.get(), |_| moderation_queue());
+    let auth = crate::account::state::use_auth();
+    let data = Resource::new(
+        move || epoch.get(),
+        move |_| async move {
+            auth.require().await?;
+            moderation_queue().await
+        },
+    );
     view! {
         <Title text=t.moderation />
         <section class="container moderation-page">

@@ -39,6 +39,7 @@ mod offline;
 mod prefs;
 mod privacy;
 mod process;
+mod rough_edges;
 mod sealing;
 mod security;
 mod shell;

@@ -1116,6 +1116,88 @@ async fn privacy_answers_are_recorded_at_most_so_often_per_client() {
     assert_eq!(status, StatusCode::OK, "{body}");
 }
 
+/// Issue 26: "Account → Privacy choices says 'None recorded' although the person answered
+/// the consent dialog in the same browser just before signing up." The visitor's answer
+/// becomes the new account's record, with the time it was given; answers from other
+/// browsers, and answers given in a browser after the account already existed, do not.
+#[tokio::test]
+async fn a_visitors_privacy_answer_follows_them_into_the_account_they_sign_up_for() {
+    let app = TestApp::spawn().await;
+    // Bob's account exists before anyone answers anything.
+    let bob = second_user(&app).await;
+
+    // This browser answers as a visitor; another browser answers differently.
+    let before = Utc::now().timestamp_millis();
+    app.call(consent("custom", true, None)).await.unwrap();
+    let elsewhere = app.new_client();
+    let (status, _, _) = app
+        .call_as(&elsewhere, consent("all", true, None), &[])
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let given = consent_record::Entity::find()
+        .filter(consent_record::Column::Statistics.eq(true))
+        .filter(consent_record::Column::Functional.eq(false))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(given.created_ms >= before);
+
+    // Then signs up (and confirms) in the same browser.
+    verified_user(&app, "ann", "ann@example.com").await;
+    let ann = app.user_id("ann").await;
+    let history = app.call(ConsentHistory {}).await.unwrap();
+    assert_eq!(history.len(), 1, "{history:?}");
+    assert_eq!(history[0].id, given.id.to_string());
+    assert_eq!(history[0].source, "first visit");
+    assert_eq!(
+        history[0].choices,
+        app::consent::ConsentChoices {
+            functional: false,
+            statistics: true,
+            improvement: false,
+        }
+    );
+    let row = consent_record::Entity::find_by_id(given.id)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(row.user_id, Some(ann));
+    assert_eq!(
+        row.created_ms, given.created_ms,
+        "the time it was given stays"
+    );
+    // Reading again takes nothing more.
+    assert_eq!(app.call(ConsentHistory {}).await.unwrap().len(), 1);
+    // The other browser's answer stays anonymous.
+    let anonymous = consent_record::Entity::find()
+        .filter(consent_record::Column::UserId.is_null())
+        .all(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(anonymous.len(), 1);
+    assert!(anonymous[0].functional && anonymous[0].improvement);
+
+    // Bob signs in on that other browser: its answer came after his account existed
+    // (another visitor's, on a shared computer), so it is not his.
+    let (status, _, body) = app
+        .call_as(
+            &elsewhere,
+            Login {
+                identifier: "bob".into(),
+                password: PASSWORD.into(),
+            },
+            &[],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (_, _, body) = app.call_as(&elsewhere, ConsentHistory {}, &[]).await;
+    assert_eq!(body, "[]");
+    let (_, _, body) = app.call_as(&bob, ConsentHistory {}, &[]).await;
+    assert_eq!(body, "[]");
+}
+
 #[tokio::test]
 async fn privacy_choices_are_asked_once_recorded_per_browser_and_account_and_asked_again_after_a_material_change()
  {
@@ -1160,15 +1242,18 @@ async fn privacy_choices_are_asked_once_recorded_per_browser_and_account_and_ask
     assert!(!state.ask);
     assert!(state.choices.statistics && !state.choices.functional);
 
-    // Signed in, a change in Settings is recorded against the account, same browser id.
+    // Signing up in this browser, the visitor's answer follows into the account (issue
+    // 26); a change in Settings is then recorded against the account, same browser id.
     verified_user(&app, "ann", "ann@example.com").await;
     let ann = app.user_id("ann").await;
-    assert!(app.call(ConsentHistory {}).await.unwrap().is_empty());
+    let history = app.call(ConsentHistory {}).await.unwrap();
+    assert_eq!(history.len(), 1, "{history:?}");
+    assert_eq!(history[0].source, "first visit");
     app.call(consent("all", false, Some("settings")))
         .await
         .unwrap();
     let history = app.call(ConsentHistory {}).await.unwrap();
-    assert_eq!(history.len(), 1);
+    assert_eq!(history.len(), 2);
     assert_eq!(history[0].source, "settings");
     assert_eq!(history[0].choices, app::consent::ConsentChoices::ALL);
     let mine = consent_record::Entity::find()
@@ -1176,8 +1261,8 @@ async fn privacy_choices_are_asked_once_recorded_per_browser_and_account_and_ask
         .all(&app.db)
         .await
         .unwrap();
-    assert_eq!(mine.len(), 1);
-    assert_eq!(mine[0].anon_id, anon.anon_id);
+    assert_eq!(mine.len(), 2);
+    assert!(mine.iter().all(|r| r.anon_id == anon.anon_id));
     // Another account sees none of it.
     let bob = second_user(&app).await;
     let (_, _, body) = app.call_as(&bob, ConsentHistory {}, &[]).await;
@@ -1214,12 +1299,17 @@ async fn privacy_choices_are_asked_once_recorded_per_browser_and_account_and_ask
         "renewal notice"
     );
 
-    // Anonymous records are deleted after 13 months; an account's stay with the account.
+    // Anonymous records are deleted after 13 months; an account's stay with the account
+    // (ann's first answer, given as a visitor, is hers now).
+    let (status, _, _) = app
+        .call_as(&app.new_client(), consent("essential", false, None), &[])
+        .await;
+    assert_eq!(status, StatusCode::OK);
     let r = retention_in(&app, 396).await;
     assert_eq!(r.consent_records_deleted, 1);
     let left = consent_record::Entity::find().all(&app.db).await.unwrap();
-    assert_eq!(left.len(), 1);
-    assert_eq!(left[0].user_id, Some(ann));
+    assert_eq!(left.len(), 2);
+    assert!(left.iter().all(|r| r.user_id == Some(ann)));
 }
 
 #[tokio::test]

@@ -97,13 +97,8 @@ pub(super) async fn own_habit(
         .await?
         .ok_or(AppError::NotFound)
 }
-pub async fn create_habit(
-    db: &DatabaseConnection,
-    user: Uuid,
-    name: &str,
-    colour: Option<&str>,
-    schedule: Schedule,
-) -> Result<HabitView, AppError> {
+/// A habit's name, trimmed: 1–60 characters, else an error on the `name` field.
+fn habit_name(name: &str) -> Result<&str, AppError> {
     let t = &crate::i18n::t().diary;
     let name = name.trim();
     if name.is_empty() {
@@ -112,6 +107,16 @@ pub async fn create_habit(
     if name.chars().count() > 60 {
         return Err(AppError::validation("name", t.err_name_long));
     }
+    Ok(name)
+}
+pub async fn create_habit(
+    db: &DatabaseConnection,
+    user: Uuid,
+    name: &str,
+    colour: Option<&str>,
+    schedule: Schedule,
+) -> Result<HabitView, AppError> {
+    let name = habit_name(name)?;
     let colour = colour_or_default(colour)?;
     let today = rule_for(db, user).await?.day_of(now_ms());
     let position = habit::Entity::find()
@@ -135,6 +140,68 @@ pub async fn create_habit(
     .await?;
     Ok(habit_view(&h))
 }
+pub async fn rename_habit(
+    db: &DatabaseConnection,
+    user: Uuid,
+    id: &str,
+    name: &str,
+) -> Result<HabitView, AppError> {
+    let h = own_habit(db, user, id).await?;
+    let name = habit_name(name)?;
+    let mut h = h.into_active_model();
+    h.name = Set(name.to_owned());
+    Ok(habit_view(&h.update(db).await?))
+}
+/// Moves a habit one place `up` or `down` among the habits shown with it (the active ones,
+/// or the archived ones), then numbers all the account's habits 0, 1, 2… in that order:
+/// habits made before ordering existed, or left with gaps by deletions, get a clean order.
+pub async fn move_habit(
+    db: &DatabaseConnection,
+    user: Uuid,
+    id: &str,
+    direction: &str,
+) -> Result<(), AppError> {
+    let up = match direction {
+        "up" => true,
+        "down" => false,
+        _ => {
+            return Err(AppError::validation(
+                "direction",
+                crate::i18n::t().diary.err_direction,
+            ));
+        }
+    };
+    let moving = own_habit(db, user, id).await?;
+    let txn = db.begin().await?;
+    let mut all = habits_of(&txn, user).await?;
+    let Some(at) = all.iter().position(|h| h.id == moving.id) else {
+        // Deleted meanwhile.
+        return Err(AppError::NotFound);
+    };
+    let shelf = all[at].archived_at.is_some();
+    let same_shelf = |h: &habit::Model| h.archived_at.is_some() == shelf;
+    let neighbour = if up {
+        all[..at].iter().rposition(same_shelf)
+    } else {
+        all[at + 1..]
+            .iter()
+            .position(same_shelf)
+            .map(|i| at + 1 + i)
+    };
+    if let Some(other) = neighbour {
+        all.swap(at, other);
+    }
+    for (position, h) in all.into_iter().enumerate() {
+        let position = i32::try_from(position).unwrap_or(i32::MAX);
+        if h.position != position {
+            let mut h = h.into_active_model();
+            h.position = Set(position);
+            h.update(&txn).await?;
+        }
+    }
+    txn.commit().await?;
+    Ok(())
+}
 pub async fn archive_habit(
     db: &DatabaseConnection,
     user: Uuid,
@@ -153,7 +220,7 @@ pub async fn delete_habit(db: &DatabaseConnection, user: Uuid, id: &str) -> Resu
     Ok(())
 }
 pub(super) async fn habits_of(
-    db: &DatabaseConnection,
+    db: &impl ConnectionTrait,
     user: Uuid,
 ) -> Result<Vec<habit::Model>, AppError> {
     Ok(habit::Entity::find()

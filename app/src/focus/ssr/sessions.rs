@@ -115,24 +115,56 @@ pub async fn annotate_session(
     a.note = Set(note);
     a.task_id = Set(task);
     let session = a.update(&txn).await?;
-    focus_session_tag::Entity::delete_many()
-        .filter(focus_session_tag::Column::SessionId.eq(session.id))
-        .exec(&txn)
-        .await?;
-    for tag_id in tags {
-        focus_session_tag::ActiveModel {
-            session_id: Set(session.id),
-            tag_id: Set(tag_id),
-        }
-        .insert(&txn)
-        .await?;
-    }
+    replace_tags(&txn, session.id, tags).await?;
     refresh_focus_day(&txn, user, session.day).await?;
     txn.commit().await?;
     session_views(db, user, vec![session])
         .await?
         .pop()
         .ok_or_else(|| AppError::internal_while("annotating a session", "the session vanished"))
+}
+/// Gives a session exactly `tags`.
+async fn replace_tags(
+    txn: &impl ConnectionTrait,
+    session: Uuid,
+    tags: Vec<Uuid>,
+) -> Result<(), AppError> {
+    focus_session_tag::Entity::delete_many()
+        .filter(focus_session_tag::Column::SessionId.eq(session))
+        .exec(txn)
+        .await?;
+    for tag_id in tags {
+        focus_session_tag::ActiveModel {
+            session_id: Set(session),
+            tag_id: Set(tag_id),
+        }
+        .insert(txn)
+        .await?;
+    }
+    Ok(())
+}
+/// Changes only the tags of one of the caller's sessions (from the history); its day's
+/// roll-ups follow in the same transaction, so the statistics by tag show the change.
+pub async fn set_session_tags(
+    db: &DatabaseConnection,
+    user: Uuid,
+    id: &str,
+    tag_ids: Option<&str>,
+) -> Result<SessionView, AppError> {
+    let session = focus_session::Entity::find_by_id(parse_id(id)?)
+        .filter(focus_session::Column::UserId.eq(user))
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let tags = own_tags(db, user, tag_ids).await?;
+    let txn = db.begin().await?;
+    replace_tags(&txn, session.id, tags).await?;
+    refresh_focus_day(&txn, user, session.day).await?;
+    txn.commit().await?;
+    session_views(db, user, vec![session])
+        .await?
+        .pop()
+        .ok_or_else(|| AppError::internal_while("tagging a session", "the session vanished"))
 }
 pub async fn delete_session(db: &DatabaseConnection, user: Uuid, id: &str) -> Result<(), AppError> {
     let s = focus_session::Entity::find_by_id(parse_id(id)?)

@@ -10,6 +10,9 @@ pub(super) fn HabitRow(
     refresh: impl Fn() + Copy + Send + Sync + 'static,
     offline: OfflineDay,
     tags: Vec<TagView>,
+    /// First or last among the habits shown: it cannot move further that way.
+    first: bool,
+    last: bool,
 ) -> impl IntoView {
     let id = h.habit.id.to_string();
     let habit = h.habit.id;
@@ -59,6 +62,35 @@ pub(super) fn HabitRow(
             });
         }
     };
+    let shift = {
+        let id = id.clone();
+        move |direction: &'static str| {
+            let id = id.clone();
+            move |_| {
+                let id = id.clone();
+                spawn_local(async move {
+                    match move_habit(id, direction.to_owned()).await {
+                        Ok(()) => refresh(),
+                        Err(e) => error.set(Some(e.to_string())),
+                    }
+                });
+            }
+        }
+    };
+    let (move_up, move_down) = (shift("up"), shift("down"));
+    let rename = ServerAction::<RenameHabit>::new();
+    let rv = rename.value();
+    Effect::new(move |_| {
+        if rv.with(|v| matches!(v, Some(Ok(_)))) {
+            refresh();
+        }
+    });
+    let name_error = field_error(rv, "name");
+    let (rename_for, rename_id, rename_error) = (
+        id.clone(),
+        format!("rename-{id}"),
+        format!("rename-{id}-error"),
+    );
     let note = ServerAction::<CheckIn>::new();
     let nv = note.value();
     Effect::new(move |_| {
@@ -114,7 +146,24 @@ pub(super) fn HabitRow(
                     <TagChecks tags=tags.clone() chosen=h.checkin.as_ref().map(|c| c.tags.iter().map(|t| t.id).collect()).unwrap_or_default() />
                     <Submit label=t.check_in_with_note busy_label=tt.shell.saving pending=note.pending() class="button button-quiet" />
                 </ActionForm>
-                <button type="button" class="link-button" on:click=archive>{t.archive_habit}</button>
+                <ActionForm action=rename attr:class="form habit-rename">
+                    <FormAlert error=form_error(rv, &["name"]) />
+                    <input type="hidden" name="id" value=rename_for />
+                    <div class="field">
+                        <label for=rename_id.clone()>{t.habit_name_label}</label>
+                        <input id=rename_id name="name" type="text" required maxlength="60"
+                            value=h.habit.name.clone()
+                            aria-invalid=move || name_error.get().is_some().then_some("true")
+                            aria-describedby=rename_error.clone() />
+                        <p class="field-error" id=rename_error>{move || name_error.get()}</p>
+                    </div>
+                    <Submit label=t.rename_habit busy_label=t.renaming pending=rename.pending() class="button button-quiet" />
+                </ActionForm>
+                <div class="habit-actions">
+                    <button type="button" class="link-button" disabled=first on:click=move_up>{t.move_up}</button>
+                    <button type="button" class="link-button" disabled=last on:click=move_down>{t.move_down}</button>
+                    <button type="button" class="link-button" on:click=archive>{t.archive_habit}</button>
+                </div>
             </details>
         </li>
     }

@@ -7,6 +7,7 @@ pub fn HistoryPage() -> impl IntoView {
     let q = use_query_map();
     let epoch = RwSignal::new(0u32);
     let param = move |k: &str| q.with(|q| q.get(k));
+    let auth = crate::account::state::use_auth();
     let items = Resource::new(
         move || {
             (
@@ -21,10 +22,19 @@ pub fn HistoryPage() -> impl IntoView {
                 epoch.get(),
             )
         },
-        |([from, to, tag, habit, q, kind], _)| search_history(from, to, tag, habit, q, kind),
+        move |([from, to, tag, habit, q, kind], _)| async move {
+            auth.require().await?;
+            search_history(from, to, tag, habit, q, kind).await
+        },
     );
     // The filter form's choices (tags and habits) come with today's diary data.
-    let day = Resource::new(|| (), |_| get_diary_day(None));
+    let day = Resource::new(
+        || (),
+        move |_| async move {
+            auth.require().await?;
+            get_diary_day(None).await
+        },
+    );
     let value = move |k: &'static str| param(k).unwrap_or_default();
     let t = &crate::i18n::t().diary;
     view! {

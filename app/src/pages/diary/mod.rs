@@ -29,10 +29,10 @@ use crate::{
         get_form::GetForm,
     },
     diary::{
-        CheckIn, CreateHabit, DayView, EntryView, HabitDay, HistoryItem, MOODS, SaveEntry,
-        StatsView, archive_habit, check_in, delete_checkin, delete_entry, delete_habit,
-        delete_session, edit_note, get_diary_day, get_stats, mood_label, search_history,
-        streaks::StreakUnit, undo_check_in,
+        CheckIn, CreateHabit, DayView, EntryView, HabitDay, HistoryItem, MOODS, RenameHabit,
+        SaveEntry, StatsView, archive_habit, check_in, delete_checkin, delete_entry, delete_habit,
+        delete_session, edit_note, get_diary_day, get_stats, mood_label, move_habit,
+        search_history, streaks::StreakUnit, undo_check_in,
     },
     focus::TagView,
     i18n::{DateStyle, fill},
@@ -85,7 +85,14 @@ pub fn DiaryPage() -> impl IntoView {
     let q = use_query_map();
     let epoch = RwSignal::new(0u32);
     let day = move || q.with(|q| q.get("day"));
-    let data = Resource::new(move || (day(), epoch.get()), |(d, _)| get_diary_day(d));
+    let auth = crate::account::state::use_auth();
+    let data = Resource::new(
+        move || (day(), epoch.get()),
+        move |(d, _)| async move {
+            auth.require().await?;
+            get_diary_day(d).await
+        },
+    );
     let t = &crate::i18n::t().diary;
     view! {
         <Title text=t.title />
@@ -146,7 +153,12 @@ fn Day(v: DayView, epoch: RwSignal<u32>) -> impl IntoView {
                     } else {
                         view! {
                             <ul class="habit-list">
-                                {v.habits.into_iter().map(|h| view! { <HabitRow h day error refresh offline tags=v.tags.clone() /> }).collect_view()}
+                                {
+                                    let last = v.habits.len().saturating_sub(1);
+                                    v.habits.into_iter().enumerate().map(|(i, h)| view! {
+                                        <HabitRow h day error refresh offline tags=v.tags.clone() first=i == 0 last=i == last />
+                                    }).collect_view()
+                                }
                             </ul>
                         }.into_any()
                     }}

@@ -4,7 +4,14 @@ use super::*;
 
 #[component]
 pub fn StatsPage() -> impl IntoView {
-    let stats = Resource::new(|| (), |_| get_stats());
+    let auth = crate::account::state::use_auth();
+    let stats = Resource::new(
+        || (),
+        move |_| async move {
+            auth.require().await?;
+            get_stats().await
+        },
+    );
     let t = &crate::i18n::t().diary;
     view! {
         <Title text=t.stats_title />

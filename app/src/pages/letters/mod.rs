@@ -49,7 +49,14 @@ fn failure(e: AppError) -> AnyView {
 pub fn LettersPage() -> impl IntoView {
     let t = &crate::i18n::t().letters;
     let epoch = RwSignal::new(0u32);
-    let data = Resource::new(move || epoch.get(), |_| letters_overview());
+    let auth = crate::account::state::use_auth();
+    let data = Resource::new(
+        move || epoch.get(),
+        move |_| async move {
+            auth.require().await?;
+            letters_overview().await
+        },
+    );
     view! {
         <Title text=t.title />
         <section class="container letters-page">
@@ -149,7 +156,9 @@ pub fn LetterPage() -> impl IntoView {
     let t = &crate::i18n::t().letters;
     let params = use_params_map();
     let id = move || params.with(|p| p.get("id").unwrap_or_default());
-    let data = Resource::new(id, |id| async move {
+    let auth = crate::account::state::use_auth();
+    let data = Resource::new(id, move |id| async move {
+        auth.require().await?;
         let overview = letters_overview().await?;
         let letter = if id == "new" {
             None

@@ -146,14 +146,41 @@ pub(super) fn History() -> impl IntoView {
                                     {(!s.completed).then(|| view! { <span class="badge">{tr.stopped_early}</span> })}
                                     {(!s.counts()).then(|| view! { <span class="badge badge-quiet">{crate::i18n::t().diary.not_counted}</span> })}
                                     {t.waiting.get().contains(&s.id).then(|| view! { <span class="badge badge-warn">{crate::i18n::t().offline.not_saved_yet}</span> })}
-                                    {s.task_title.map(|title| view! { <span class="history-task">{title}</span> })}
-                                    {s.tags.into_iter().map(|tag| view! { <span class="chip"><TagDot colour=tag.colour />{tag.name}</span> }).collect_view()}
-                                    {s.note.map(|n| view! { <p class="history-note">{n}</p> })}
+                                    {s.task_title.clone().map(|title| view! { <span class="history-task">{title}</span> })}
+                                    {s.tags.clone().into_iter().map(|tag| view! { <span class="chip"><TagDot colour=tag.colour />{tag.name}</span> }).collect_view()}
+                                    {s.note.clone().map(|n| view! { <p class="history-note">{n}</p> })}
+                                    {(!t.waiting.get().contains(&s.id)).then(|| view! { <SessionTags s=s.clone() /> })}
                                 </li>
                             }).collect_view()}
                         </ol>
                     }.into_any()
                 }}
         </section>
+    }
+}
+/// A finished session's tags, changed from the history (a form that works before the
+/// WebAssembly loads too). The statistics by tag follow on the server.
+#[component]
+fn SessionTags(s: SessionView) -> impl IntoView {
+    let t = use_timer();
+    let tr = &crate::i18n::t().timer;
+    let save = ServerAction::<SetSessionTags>::new();
+    let v = save.value();
+    Effect::new(move |_| {
+        if v.with(|v| matches!(v, Some(Ok(_)))) {
+            t.reload();
+        }
+    });
+    let label = fill(tr.edit_tags_for, &[("time", &clock_time(s.started_at))]);
+    view! {
+        <details class="history-edit">
+            <summary aria-label=label>{tr.edit_tags}</summary>
+            <ActionForm action=save attr:class="form">
+                <FormAlert error=form_error(v, &[]) />
+                <input type="hidden" name="id" value=s.id.to_string() />
+                <TagPicker initial=s.tags.iter().map(|tag| tag.id).collect() />
+                <Submit label=tr.save_tags busy_label=crate::i18n::t().shell.saving pending=save.pending() class="button button-quiet" />
+            </ActionForm>
+        </details>
     }
 }

@@ -30,8 +30,8 @@ use crate::{
         ActionResult, Field, FormAlert, SignInPrompt, Submit, field_error, form_error,
     },
     focus::{
-        AnnotateSession, CreateTag, CreateTask, SOUNDS, SaveSettings, SessionView, TagView,
-        TaskView, TimerSnapshot, browser, complete_task, delete_tag, delete_task,
+        AnnotateSession, CreateTag, CreateTask, SOUNDS, SaveSettings, SessionView, SetSessionTags,
+        TagView, TaskView, TimerSnapshot, browser, complete_task, delete_tag, delete_task,
         engine::{Cadence, Command, FocusEnded, Phase, Run, TimerError, TimerState},
         get_timer, list_tags, list_tasks, move_task, recent_sessions, set_current_task,
         sound_label, timer_command,
@@ -49,11 +49,43 @@ use crate::{
 pub fn TimerPage() -> impl IntoView {
     // Every resource of the page is created here, above the one <Suspense> that awaits them
     // all: no resource is ever created while the server renders a suspended subtree.
-    let timer = Resource::new(|| (), |_| get_timer());
-    let tasks = Resource::new(|| (), |_| list_tasks());
-    let sessions = Resource::new(|| (), |_| recent_sessions());
-    let tags = Resource::new(|| (), |_| list_tags());
-    let time = Resource::new(|| (), |_| get_time_settings());
+    // Each asks the server only once someone is signed in: a visitor's page makes no call.
+    let auth = crate::account::state::use_auth();
+    let timer = Resource::new(
+        || (),
+        move |_| async move {
+            auth.require().await?;
+            get_timer().await
+        },
+    );
+    let tasks = Resource::new(
+        || (),
+        move |_| async move {
+            auth.require().await?;
+            list_tasks().await
+        },
+    );
+    let sessions = Resource::new(
+        || (),
+        move |_| async move {
+            auth.require().await?;
+            recent_sessions().await
+        },
+    );
+    let tags = Resource::new(
+        || (),
+        move |_| async move {
+            auth.require().await?;
+            list_tags().await
+        },
+    );
+    let time = Resource::new(
+        || (),
+        move |_| async move {
+            auth.require().await?;
+            get_time_settings().await
+        },
+    );
     let tr = &crate::i18n::t().timer;
     let data = move || async move {
         Ok::<_, AppError>(PageData {
@@ -95,6 +127,9 @@ fn FocusTimer(data: PageData) -> impl IntoView {
 
     view! {
         <Title text=move || format!("{} · {}", display(), phase().label()) />
+        // The ring is the page's face and leaves no room for a visible heading; the page
+        // still has its one `h1` for screen readers and the document outline.
+        <h1 class="visually-hidden">{tr.title}</h1>
         <div class="timer-layout">
             <div class="timer-main card" data-phase=move || phase().as_str()>
                 <div class="phase-tabs" role="group" aria-label=tr.phase_group>

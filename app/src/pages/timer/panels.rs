@@ -125,10 +125,14 @@ pub(super) fn SessionNote() -> impl IntoView {
 }
 /// Tag checkboxes whose ticked ids travel as one comma-separated `tag_ids` field.
 #[component]
-pub(super) fn TagPicker() -> impl IntoView {
+pub(super) fn TagPicker(
+    /// The tags ticked at first (a session's own, when editing it).
+    #[prop(optional)]
+    initial: Vec<Uuid>,
+) -> impl IntoView {
     let t = use_timer();
     let tr = &crate::i18n::t().timer;
-    let chosen = RwSignal::new(Vec::<Uuid>::new());
+    let chosen = RwSignal::new(initial);
     let joined = move || {
         chosen
             .get()
@@ -150,7 +154,7 @@ pub(super) fn TagPicker() -> impl IntoView {
                         let id = tag.id;
                         view! {
                             <label class="tag-check">
-                                <input type="checkbox" on:change=move |e| {
+                                <input type="checkbox" checked=chosen.with_untracked(|c| c.contains(&id)) on:change=move |e| {
                                     let on = event_target_checked(&e);
                                     chosen.update(|c| {
                                         c.retain(|x| *x != id);
