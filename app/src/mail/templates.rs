@@ -95,10 +95,7 @@ pub fn verify_email(username: &str, to: &str, link: &str, hours: i64) -> Email {
     Body {
         lang,
         greeting: hello(t, username),
-        paragraphs: vec![
-            t.verify_body.into(),
-            t.verify_expiry.count(hours),
-        ],
+        paragraphs: vec![t.verify_body.into(), t.verify_expiry.count(hours)],
         action: Some((t.verify_action, link)),
         footer: t.not_you,
     }
@@ -137,10 +134,7 @@ pub fn reset_password(username: &str, to: &str, link: &str, minutes: i64) -> Ema
     Body {
         lang,
         greeting: hello(t, username),
-        paragraphs: vec![
-            t.reset_body.into(),
-            t.reset_expiry.count(minutes),
-        ],
+        paragraphs: vec![t.reset_body.into(), t.reset_expiry.count(minutes)],
         action: Some((t.reset_action, link)),
         footer: t.not_you,
     }
@@ -419,7 +413,11 @@ mod tests {
         let many = verify_email("ada", "ada@example.com", "https://x/verify", 48);
         assert!(many.text.contains("expires in 48 hours."));
         let reset = reset_password("ada", "ada@example.com", "https://x/reset", 1);
-        assert!(reset.text.contains("expires in 1 minute."), "{}", reset.text);
+        assert!(
+            reset.text.contains("expires in 1 minute."),
+            "{}",
+            reset.text
+        );
     }
 
     #[test]
