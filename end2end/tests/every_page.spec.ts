@@ -104,9 +104,11 @@ test("every page, signed in and out, in both languages: no console errors, no fa
   // A public letter to arrive on the wall while the pages are checked, and a draft.
   await page.goto("/letters/new");
   await hydrated(page);
-  const title = `Every page ${Date.now().toString(36)}`;
+  // Written in Chinese: it stays on the shared wall, where the language test
+  // (i18n.spec.ts, which runs later) looks for English on Chinese pages.
+  const title = `每一页 ${Date.now().toString(36)}`;
   await page.getByLabel("Title").fill(title);
-  await page.getByLabel("Letter", { exact: true }).fill("Dear me,\n\nLook at every page.");
+  await page.getByLabel("Letter", { exact: true }).fill("亲爱的自己：\n\n看看每一页。");
   await page.getByLabel("After delivery, show it on the public letter wall, without my name").check();
   const { date, time } = await page.evaluate(() => {
     const t = new Date(Date.now() + 35_000);
@@ -120,12 +122,27 @@ test("every page, signed in and out, in both languages: no console errors, no fa
   const scheduledAt = Date.now();
   await page.getByRole("button", { name: "Schedule letter" }).click();
   await expect(page.getByRole("heading", { level: 1 })).toHaveText("Scheduled letter");
-  const scheduled = new URL(page.url()).pathname;
   await page.goto("/letters/new");
   await hydrated(page);
   await page.getByLabel("Title").fill("A draft");
   await page.getByRole("button", { name: "Save draft" }).click();
   await expect(page.getByRole("status").filter({ hasText: "Draft saved" })).toBeVisible();
+  // A scheduled letter whose time stays ahead while every page is checked twice (the one
+  // above falls due meanwhile, and its editor would rightly say its time has passed).
+  await page.goto("/letters/new");
+  await hydrated(page);
+  await page.getByLabel("Title").fill("A later letter");
+  await page.getByLabel("Letter", { exact: true }).fill("明天见。");
+  const tomorrow = await page.evaluate(() => {
+    const t = new Date(Date.now() + 24 * 3600 * 1000);
+    const p = (n: number) => String(n).padStart(2, "0");
+    return `${t.getFullYear()}-${p(t.getMonth() + 1)}-${p(t.getDate())}`;
+  });
+  await page.getByLabel("Date").fill(tomorrow);
+  await page.getByLabel("Time").fill("09:00");
+  await page.getByRole("button", { name: "Schedule letter" }).click();
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("Scheduled letter");
+  const later = new URL(page.url()).pathname;
   await page.goto("/letters");
   await hydrated(page);
   const draft = (await page.getByRole("link", { name: "A draft" }).first().getAttribute("href"))!;
@@ -133,7 +150,7 @@ test("every page, signed in and out, in both languages: no console errors, no fa
 
   const signedIn = [
     "/", "/timer", "/diary", "/diary/stats", "/diary/history", "/letters", "/letters/new",
-    draft, scheduled, "/account", "/wall", "/privacy", "/terms", "/status",
+    draft, later, "/account", "/wall", "/privacy", "/terms", "/status",
   ];
   const problems = watch(page);
   const found: string[] = [];
