@@ -28,14 +28,14 @@ pub fn signup(username: &str, email: &str) -> Register {
     }
 }
 
-fn login(identifier: &str, password: &str) -> Login {
+pub(crate) fn login(identifier: &str, password: &str) -> Login {
     Login {
         identifier: identifier.into(),
         password: password.into(),
     }
 }
 
-async fn count(app: &TestApp, sql: &str) -> i64 {
+pub(crate) async fn count(app: &TestApp, sql: &str) -> i64 {
     app.db
         .query_one_raw(Statement::from_string(app.db.get_database_backend(), sql))
         .await

@@ -4,7 +4,7 @@
 
 use app::{
     account::{
-        ChangeEmail, ChangePassword, CurrentUser, Login, ReadNotifications, ReportEmailChange,
+        ChangeEmail, ChangePassword, CurrentUser, ReadNotifications, ReportEmailChange,
         ResetPassword, SecurityActivity,
     },
     notifications::{Group, SecurityKind},
@@ -12,31 +12,13 @@ use app::{
     privacy::{CloseAccount, CloseAccountAgain},
 };
 use reqwest::{StatusCode, header};
-use sea_orm::{ConnectionTrait, Statement};
 
 use crate::{
-    accounts::{PASSWORD, confirm, verified_user},
+    accounts::{PASSWORD, confirm, count, login, verified_user},
     harness::TestApp,
 };
 
 const FIREFOX: &str = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0";
-
-fn login(identifier: &str, password: &str) -> Login {
-    Login {
-        identifier: identifier.into(),
-        password: password.into(),
-    }
-}
-
-async fn count(app: &TestApp, sql: &str) -> i64 {
-    app.db
-        .query_one_raw(Statement::from_string(app.db.get_database_backend(), sql))
-        .await
-        .unwrap()
-        .unwrap()
-        .try_get_by_index::<i64>(0)
-        .unwrap()
-}
 
 async fn events_of(app: &TestApp, username: &str) -> Vec<String> {
     use app::account::ssr::entities::security_event;

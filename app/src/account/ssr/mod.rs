@@ -143,6 +143,27 @@ impl Ctx {
             .await
     }
 
+    /// Emails `account`'s address a link to choose a new password (any earlier one stops
+    /// working).
+    async fn send_reset_link(&self, account: &user_account::Model) -> Result<(), AppError> {
+        let settings = &self.accounts.settings;
+        let token = tokens::issue(
+            &self.db,
+            account.id,
+            Purpose::ResetPassword,
+            None,
+            settings.reset_ttl,
+        )
+        .await?;
+        self.mailer.send_later(templates::reset_password(
+            &account.username,
+            &account.email,
+            &settings.link(&format!("/reset-password?token={token}")),
+            settings.reset_ttl.num_minutes(),
+        ));
+        Ok(())
+    }
+
     /// Starts a session for `account` and raises what it found out: a reopened account, a
     /// browser the account had not been used from.
     async fn sign_in(&self, account: &user_account::Model) -> Result<Started, AppError> {
@@ -676,21 +697,7 @@ pub async fn report_email_change(token: &str) -> Result<(), AppError> {
     tokens::void_all(&c.db, user.id).await?;
     session::end_all(&c.db, &c.accounts, user.id, None).await?;
     c.alert(&user, SecurityKind::EmailChanged).await?;
-    let settings = &c.accounts.settings;
-    let reset = tokens::issue(
-        &c.db,
-        user.id,
-        Purpose::ResetPassword,
-        None,
-        settings.reset_ttl,
-    )
-    .await?;
-    c.mailer.send_later(templates::reset_password(
-        &user.username,
-        &user.email,
-        &settings.link(&format!("/reset-password?token={reset}")),
-        settings.reset_ttl.num_minutes(),
-    ));
+    c.send_reset_link(&user).await?;
     tracing::info!(user = %user.id, "address change reported and undone");
     Ok(())
 }
@@ -770,21 +777,7 @@ pub async fn request_password_reset(email: &str) -> Result<(), AppError> {
         .one(&c.db)
         .await?;
     if let Some(user) = user {
-        let settings = &c.accounts.settings;
-        let token = tokens::issue(
-            &c.db,
-            user.id,
-            Purpose::ResetPassword,
-            None,
-            settings.reset_ttl,
-        )
-        .await?;
-        c.mailer.send_later(templates::reset_password(
-            &user.username,
-            &user.email,
-            &settings.link(&format!("/reset-password?token={token}")),
-            settings.reset_ttl.num_minutes(),
-        ));
+        c.send_reset_link(&user).await?;
     }
     Ok(())
 }
