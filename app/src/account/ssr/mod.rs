@@ -143,6 +143,16 @@ impl Ctx {
             .await
     }
 
+    /// After the account's password was proven: signs in, or, where two-step verification
+    /// is on, gives the browser a challenge for the code instead.
+    async fn password_passed(&self, account: &user_account::Model) -> Result<SignIn, AppError> {
+        if two_step::is_on(&self.db, account.id).await? {
+            two_step::start_challenge(&self.db, &self.accounts.settings, account.id).await?;
+            return Ok(SignIn::NeedsCode);
+        }
+        self.sign_in(account).await.map(SignIn::Done)
+    }
+
     /// Emails `account`'s address a link to choose a new password (any earlier one stops
     /// working).
     async fn send_reset_link(&self, account: &user_account::Model) -> Result<(), AppError> {
@@ -422,11 +432,7 @@ pub async fn login(identifier: &str, password: String) -> Result<SignIn, AppErro
     for_client.refund();
     drop(for_name);
     limiter.clear(Scope::LoginAccount, &name_key);
-    if two_step::status(&c.db, user.id).await?.is_some() {
-        two_step::start_challenge(&c.db, &c.accounts.settings, user.id).await?;
-        return Ok(SignIn::NeedsCode);
-    }
-    c.sign_in(&user).await.map(SignIn::Done)
+    c.password_passed(&user).await
 }
 
 /// How a sign-in with the password ended.
@@ -652,11 +658,7 @@ pub async fn verify_email(token: &str, proof: Proof) -> Result<SignIn, AppError>
         ));
     }
     // The address is confirmed; signing in still takes the second step where it is on.
-    if two_step::status(&c.db, user.id).await?.is_some() {
-        two_step::start_challenge(&c.db, &c.accounts.settings, user.id).await?;
-        return Ok(SignIn::NeedsCode);
-    }
-    c.sign_in(&updated).await.map(SignIn::Done)
+    c.password_passed(&updated).await
 }
 
 /// How long the link sent to an account's old address can take the account back.

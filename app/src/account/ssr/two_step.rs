@@ -23,6 +23,7 @@ use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait,
     QueryFilter, Set, TransactionTrait, sea_query::Expr,
 };
+use subtle::ConstantTimeEq;
 use uuid::Uuid;
 
 use super::{
@@ -84,16 +85,11 @@ pub fn matching_step(secret: &[u8], code: &str, unix_secs: u64) -> Option<u64> {
             hotp(secret, step, DIGITS),
             width = DIGITS as usize
         );
-        if ring_eq(expected.as_bytes(), code.as_bytes()) && found.is_none() {
+        if bool::from(expected.as_bytes().ct_eq(code.as_bytes())) && found.is_none() {
             found = Some(step);
         }
     }
     found
-}
-
-/// Constant-time equality of two byte strings of the same length.
-fn ring_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 const BASE32: &[u8; 32] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
@@ -182,14 +178,18 @@ fn recovery_digest(code: &str) -> String {
     digest(&normalised_recovery(code))
 }
 
-/// Where the account stands: on (with how many recovery codes are left) or off.
-pub async fn status(db: &DatabaseConnection, user: Uuid) -> Result<Option<u64>, AppError> {
-    let on = two_step::Entity::find_by_id(user)
+/// Whether signing in to the account takes a second step.
+pub async fn is_on(db: &DatabaseConnection, user: Uuid) -> Result<bool, AppError> {
+    Ok(two_step::Entity::find_by_id(user)
         .filter(two_step::Column::ConfirmedMs.is_not_null())
         .one(db)
         .await?
-        .is_some();
-    if !on {
+        .is_some())
+}
+
+/// Where the account stands: on (with how many recovery codes are left) or off.
+pub async fn status(db: &DatabaseConnection, user: Uuid) -> Result<Option<u64>, AppError> {
+    if !is_on(db, user).await? {
         return Ok(None);
     }
     Ok(Some(
