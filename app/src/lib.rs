@@ -16,6 +16,7 @@ pub mod error;
 pub mod focus;
 pub mod format;
 pub mod i18n;
+pub mod identity;
 pub mod letters;
 #[cfg(feature = "ssr")]
 pub mod mail;

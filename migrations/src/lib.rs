@@ -28,6 +28,7 @@ mod m20261204_000015_notification_params;
 mod m20261204_000016_security_activity;
 mod m20261204_000017_two_step;
 mod m20261204_000030_short_focus;
+mod m20261205_000018_identities;
 
 pub struct Migrator;
 
@@ -53,6 +54,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000016_security_activity::Migration),
             Box::new(m20261204_000017_two_step::Migration),
             Box::new(m20261204_000030_short_focus::Migration),
+            Box::new(m20261205_000018_identities::Migration),
         ]
     }
 }

@@ -69,6 +69,9 @@ pub struct Config {
     /// Sign-in work at once (`[accounts]`): password hashes, live streams per account.
     #[serde(default)]
     pub accounts: AccountConfig,
+    /// Services to sign in with (`[[sign_in.providers]]`): OpenID Connect, GitHub, WeChat.
+    #[serde(default)]
+    pub sign_in: app::identity::ssr::config::SignInConfig,
     /// Letters and their delivery (`[letters]`): minimum lead time, image quota, and the
     /// scheduler's workers, lease, retries.
     #[serde(default)]

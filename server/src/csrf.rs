@@ -7,7 +7,10 @@
 //!
 //! Everything else — another site, a sibling subdomain, or no provenance at all — is answered
 //! 403 before any handler runs. This covers server functions, forms and uploads alike, and
-//! needs no token. GET requests never change state in Ripen, so they pass.
+//! needs no token. GET requests never change state in Ripen, so they pass — with one
+//! exception by the nature of the protocol: a sign-in provider sends the browser back
+//! with a GET (`/api/auth/callback`), which is bound to the browser that started the
+//! sign-in by a single-use flow and its `state` instead (`app::identity`).
 
 use axum::{
     body::Body,

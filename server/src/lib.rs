@@ -126,6 +126,7 @@ pub struct AppState {
     pub db: DatabaseConnection,
     pub mailer: Mailer,
     pub accounts: Arc<Accounts>,
+    pub identities: Arc<app::identity::ssr::Identities>,
     pub focus: FocusHub,
     pub letters: Arc<Letters>,
     pub announcements: Arc<Announcements>,
@@ -234,6 +235,10 @@ impl Application {
         ));
         let keys = app::system::keys::load(&db, &config.keys_file()).await?;
         let keys = Arc::new(app::seal::Keyring::new(&keys, Some(config.keys_file()))?);
+        let identities = Arc::new(
+            app::identity::ssr::Identities::new(&config.sign_in, config.site_origin())
+                .map_err(|e| anyhow::anyhow!("configuration: {e}"))?,
+        );
         let store = blob_store(&config, &keys)?;
         let retention = Retention {
             store: store.clone(),
@@ -268,6 +273,7 @@ impl Application {
             mailer,
             announcements: announcements.service.clone(),
             accounts,
+            identities,
             focus: FocusHub::default(),
             letters,
             security: SecurityPolicy {
@@ -417,6 +423,7 @@ pub fn router(state: AppState) -> Router {
         provide_context(services.db.clone());
         provide_context(services.mailer.clone());
         provide_context(services.accounts.clone());
+        provide_context(services.identities.clone());
         provide_context(services.focus.clone());
         provide_context(services.letters.clone());
         provide_context(services.letters.keys.clone());

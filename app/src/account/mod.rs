@@ -26,6 +26,8 @@ pub struct UserView {
     pub email: String,
     pub email_verified: bool,
     pub phone: Option<String>,
+    /// An account made through a sign-in provider that has not set a password yet.
+    pub provider_only: bool,
 }
 
 /// One row of the account's security activity.
@@ -108,7 +110,7 @@ pub async fn login(identifier: String, password: String) -> Result<(), AppError>
 /// Where a sign-in leads: the account page, which says so if signing in reopened a
 /// closed account (and offers to close it again).
 #[cfg(feature = "ssr")]
-fn after_sign_in(started: ssr::session::Started) -> &'static str {
+pub fn after_sign_in(started: ssr::session::Started) -> &'static str {
     if started.reopened {
         "/account?reopened=1"
     } else {

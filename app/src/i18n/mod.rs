@@ -37,6 +37,7 @@ pub mod plural;
 pub mod policy;
 pub mod security;
 pub mod shell;
+pub mod sign_in;
 pub mod staff;
 pub mod timer;
 pub mod wall;
@@ -142,6 +143,7 @@ pub struct Texts {
     pub announcements: announcements::Announcements,
     pub offline: offline::Offline,
     pub security: security::Security,
+    pub sign_in: sign_in::SignIn,
 }
 
 pub static EN: Texts = Texts {
@@ -161,6 +163,7 @@ pub static EN: Texts = Texts {
     announcements: announcements::EN,
     offline: offline::EN,
     security: security::EN,
+    sign_in: sign_in::EN,
 };
 
 pub static ZH: Texts = Texts {
@@ -180,6 +183,7 @@ pub static ZH: Texts = Texts {
     announcements: announcements::ZH,
     offline: offline::ZH,
     security: security::ZH,
+    sign_in: sign_in::ZH,
 };
 
 /// The language of the current request (server) or document (browser).

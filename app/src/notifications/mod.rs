@@ -94,10 +94,13 @@ pub enum SecurityKind {
     AccountRestored,
     TwoStepOn,
     TwoStepOff,
+    /// A sign-in service was linked to the account (or the account was made with one).
+    ProviderLinked,
+    ProviderUnlinked,
 }
 
 impl SecurityKind {
-    pub const ALL: [Self; 7] = [
+    pub const ALL: [Self; 9] = [
         Self::NewBrowser,
         Self::PasswordChanged,
         Self::EmailChanged,
@@ -105,6 +108,8 @@ impl SecurityKind {
         Self::AccountRestored,
         Self::TwoStepOn,
         Self::TwoStepOff,
+        Self::ProviderLinked,
+        Self::ProviderUnlinked,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -116,6 +121,8 @@ impl SecurityKind {
             Self::AccountRestored => "account_restored",
             Self::TwoStepOn => "two_step_on",
             Self::TwoStepOff => "two_step_off",
+            Self::ProviderLinked => "provider_linked",
+            Self::ProviderUnlinked => "provider_unlinked",
         }
     }
 
@@ -133,6 +140,8 @@ impl SecurityKind {
             Self::AccountRestored => t.account_restored,
             Self::TwoStepOn => t.two_step_on,
             Self::TwoStepOff => t.two_step_off,
+            Self::ProviderLinked => t.provider_linked,
+            Self::ProviderUnlinked => t.provider_unlinked,
         }
     }
 }

@@ -149,6 +149,8 @@ impl Notice {
                     SecurityKind::AccountRestored => s.account_restored_body.to_owned(),
                     SecurityKind::TwoStepOn => s.two_step_on_body.to_owned(),
                     SecurityKind::TwoStepOff => s.two_step_off_body.to_owned(),
+                    SecurityKind::ProviderLinked => s.provider_linked_body.to_owned(),
+                    SecurityKind::ProviderUnlinked => s.provider_unlinked_body.to_owned(),
                 };
                 (
                     event.title(s).to_owned(),

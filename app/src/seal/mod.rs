@@ -44,6 +44,7 @@ pub enum Field {
     NotificationBody,
     NotificationParams,
     TwoStepSecret,
+    SignInFlow,
 }
 
 impl Field {
@@ -58,6 +59,7 @@ impl Field {
             Self::NotificationBody => b"notification.body",
             Self::NotificationParams => b"notification.params",
             Self::TwoStepSecret => b"two_step.secret",
+            Self::SignInFlow => b"auth_flow.state",
         }
     }
 }

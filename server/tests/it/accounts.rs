@@ -125,6 +125,7 @@ async fn signup_stores_an_argon2id_hash_and_emails_a_link_over_smtp_that_signs_i
             email: "ada@example.com".into(),
             email_verified: true,
             phone: None,
+            provider_only: false,
         }
     );
     let again = app.call(confirm(token)).await.unwrap_err();

@@ -69,6 +69,9 @@ pub struct TestOptions {
     /// Public URL to configure instead of `http://127.0.0.1:<port>`.
     pub site_url: Option<String>,
     pub mail: MailMode,
+    /// A listener bound beforehand (when something must know the server's port before it
+    /// starts, like the OpenID provider its redirect address).
+    pub listener: Option<tokio::net::TcpListener>,
 }
 
 pub struct TestApp {
@@ -112,9 +115,12 @@ impl TestApp {
         let site_root = dir.path().join("site");
         std::fs::create_dir_all(site_root.join("pkg")).expect("site root");
 
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind a free port");
+        let listener = match options.listener {
+            Some(l) => l,
+            None => tokio::net::TcpListener::bind("127.0.0.1:0")
+                .await
+                .expect("bind a free port"),
+        };
         let addr = listener.local_addr().expect("bound address");
         let base = format!("http://{addr}");
         let site_url = options.site_url.clone().unwrap_or_else(|| base.clone());

@@ -30,6 +30,7 @@ mod exports;
 mod focus;
 mod hardening;
 mod health;
+mod identity;
 mod letters;
 mod letters_sending;
 mod letters_uploads;

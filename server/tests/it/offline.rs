@@ -101,8 +101,14 @@ async fn an_offline_session_is_stored_once_however_often_it_is_sent() {
     assert_eq!(sessions.len(), 1);
     assert_eq!(sessions[0].id, id, "stored under the browser's id");
     assert_eq!(sessions[0].focused_seconds, 25 * 60);
-    // The day's roll-ups count it (the diary and statistics read those).
-    let day = app.call(GetDiaryDay { day: None }).await.unwrap();
+    // The day's roll-ups count it (the diary and statistics read those). Its own day, not
+    // "today": forty minutes ago is yesterday just after midnight.
+    let day = app
+        .call(GetDiaryDay {
+            day: Some(sessions[0].day.to_string()),
+        })
+        .await
+        .unwrap();
     assert_eq!(day.focus_sessions, 1);
     assert_eq!(day.focus_minutes, 25);
 
@@ -258,7 +264,12 @@ async fn offline_check_ins_are_stored_once_and_never_on_another_account() {
     assert_eq!(outcomes(&first), [Outcome::Saved]);
     let again = sync(&app, None, vec![record.clone()]).await.unwrap();
     assert_eq!(outcomes(&again), [Outcome::AlreadySaved]);
-    let view = app.call(GetDiaryDay { day: None }).await.unwrap();
+    let view = app
+        .call(GetDiaryDay {
+            day: Some(day.to_string()),
+        })
+        .await
+        .unwrap();
     assert_eq!(view.habits[0].checkin.as_ref().map(|c| c.id), Some(id));
 
     // Checked in on a second offline device too: the first check-in stays.
@@ -296,7 +307,12 @@ async fn offline_check_ins_are_stored_once_and_never_on_another_account() {
     .await
     .unwrap();
     assert_eq!(outcomes(&report), [Outcome::HabitGone, Outcome::Invalid]);
-    let view = app.call(GetDiaryDay { day: None }).await.unwrap();
+    let view = app
+        .call(GetDiaryDay {
+            day: Some(day.to_string()),
+        })
+        .await
+        .unwrap();
     assert_eq!(view.habits[0].checkin.as_ref().map(|c| c.id), Some(id));
 }
 

@@ -499,6 +499,15 @@ async fn world(app: &TestApp) -> World {
     .unwrap();
     // Ann was emailed an announcement, and dismissed it.
     announced_to(app, ann).await;
+    // She linked a sign-in service (its identity row, as a provider's callback writes it).
+    app.db
+        .execute_unprepared(
+            "INSERT INTO auth_identity (id, user_id, provider, issuer, subject, created_ms) \
+             SELECT id, id, 'acme', 'https://id.acme.example', 'ann-at-acme', 0 \
+             FROM user_account WHERE username = 'ann'",
+        )
+        .await
+        .unwrap();
     World {
         ann,
         phone,
@@ -1616,6 +1625,7 @@ async fn a_data_export_holds_every_kind_of_the_owners_data_and_nothing_of_anyone
     let covered: &[(&str, &str)] = &[
         ("auth_session", "devices.json"),
         ("security_event", "security_activity.json"),
+        ("auth_identity", "sign_in_services.json"),
         ("consent_record", "consent.json"),
         ("task", "tasks.json"),
         ("tag", "tags.json"),
@@ -1649,6 +1659,8 @@ async fn a_data_export_holds_every_kind_of_the_owners_data_and_nothing_of_anyone
         "two_step",
         "recovery_code",
         "sign_in_challenge",
+        // Sign-ins through a provider in flight (minutes long, single use).
+        "auth_flow",
         "data_export",
         "letter_image",
         "letter_send",
@@ -1687,6 +1699,7 @@ async fn a_data_export_holds_every_kind_of_the_owners_data_and_nothing_of_anyone
         "breach_notice",
         "announcement_dismissal",
         "announcement_email",
+        "auth_identity",
     ] {
         assert!(
             rows(table) > 0,
@@ -1709,6 +1722,7 @@ async fn a_data_export_holds_every_kind_of_the_owners_data_and_nothing_of_anyone
         ("devices.csv", "Safari on iPhone"),
         ("wall/reports.json", "Ann's report"),
         ("consent.csv", "settings"),
+        ("sign_in_services.csv", "ann-at-acme"),
     ] {
         assert!(
             text(file).contains(needle),

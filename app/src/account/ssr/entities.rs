@@ -35,6 +35,10 @@ pub mod user_account {
         pub theme: String,
         /// A language Ripen speaks (`en`, `zh-Hans`), or `None` to follow the browser.
         pub language: Option<String>,
+        /// `false` for an account made through a sign-in provider until a password is
+        /// set (by a reset link): its `password_hash` is then of a random password no one
+        /// knows, and the provider is its only way in.
+        pub has_password: bool,
     }
 
     impl std::fmt::Debug for Model {
@@ -106,6 +110,7 @@ pub mod user_account {
                 deleted_ms: Set(None),
                 theme: Set(a.theme),
                 language: Set(a.language),
+                has_password: Set(true),
             }
         }
 

@@ -188,6 +188,89 @@ impl Ctx {
     }
 }
 
+/// After another first factor than the password was proven (a sign-in provider's answer):
+/// signs in, or asks for the two-step code, exactly as after the password.
+pub async fn first_factor_passed(account: &user_account::Model) -> Result<SignIn, AppError> {
+    ctx()?.password_passed(account).await
+}
+
+/// Raises a security alert about `account` for this request (email, notice, activity).
+pub async fn raise_alert(
+    account: &user_account::Model,
+    kind: SecurityKind,
+) -> Result<(), AppError> {
+    ctx()?.alert(account, kind).await
+}
+
+/// Who an account made through a sign-in provider is: the provider confirmed the address.
+pub struct ProvenAccount {
+    pub username: Username,
+    pub email: Email,
+    pub timezone: Option<String>,
+}
+
+/// Makes an account whose address a sign-in provider confirmed, with no password of its
+/// own (a random one no one knows; [`user_account::Model::has_password`] is `false`), in
+/// `db`'s transaction. A taken username or address is a field error.
+pub async fn create_proven_account(
+    db: &impl sea_orm::ConnectionTrait,
+    account: ProvenAccount,
+) -> Result<user_account::Model, AppError> {
+    let c = ctx()?;
+    let taken = |field: &'static str, message: &'static str| AppError::validation(field, message);
+    let t = crate::i18n::t();
+    if user_account::Entity::find()
+        .filter(user_account::Column::EmailCanonical.eq(account.email.canonical()))
+        .one(db)
+        .await?
+        .is_some()
+    {
+        return Err(taken("email", t.sign_in.email_has_account));
+    }
+    if user_account::Entity::find()
+        .filter(user_account::Column::UsernameCanonical.eq(account.username.canonical()))
+        .one(db)
+        .await?
+        .is_some()
+    {
+        return Err(taken("username", t.sign_in.username_taken));
+    }
+    let unknown = NewPassword::parse(&session::random_token()?)?;
+    let digest = password::hash(&c.accounts.hashing, &unknown).await?;
+    let timezone = account
+        .timezone
+        .as_deref()
+        .map(str::trim)
+        .filter(|tz| crate::time::is_valid_timezone(tz))
+        .unwrap_or("UTC");
+    let now = Utc::now().fixed_offset();
+    let mut row = user_account::ActiveModel::new_account(user_account::NewAccount {
+        id: Uuid::new_v4(),
+        username: (
+            account.username.as_str().to_owned(),
+            account.username.canonical(),
+        ),
+        email: (account.email.as_str().to_owned(), account.email.canonical()),
+        phone: None,
+        password_hash: digest.into_stored(),
+        terms_version: TERMS_VERSION.to_owned(),
+        timezone: timezone.to_owned(),
+        theme: chosen_theme(),
+        language: Some(crate::i18n::lang().tag().to_owned()),
+        now,
+    });
+    row.email_verified_at = Set(Some(now));
+    row.has_password = Set(false);
+    row.insert(db).await.map_err(|e| {
+        if e.sql_err().is_some() {
+            // A sign-up at the same moment took the name or the address.
+            taken("username", t.sign_in.username_taken)
+        } else {
+            e.into()
+        }
+    })
+}
+
 /// The account service the server provided for this request.
 pub fn accounts() -> Result<std::sync::Arc<Accounts>, AppError> {
     crate::request::service()
@@ -206,6 +289,7 @@ fn view(user: &user_account::Model) -> UserView {
         email: user.email.clone(),
         email_verified: user.email_verified_at.is_some(),
         phone: user.phone.clone(),
+        provider_only: !user.has_password,
     }
 }
 
@@ -795,6 +879,7 @@ pub async fn reset_password(token: &str, raw_password: &str) -> Result<(), AppEr
     let verified = user.email_verified_at.unwrap_or(now);
     let mut active = user.into_active_model();
     active.password_hash = Set(digest.into_stored());
+    active.has_password = Set(true);
     // The link reached this address: that proves it as well as a verification link would.
     active.email_verified_at = Set(Some(verified));
     active.updated_at = Set(now);

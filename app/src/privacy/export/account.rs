@@ -10,6 +10,7 @@ use crate::{
     AppError,
     account::ssr::entities::{auth_session, consent_record, security_event, user_account},
     focus::entities::focus_timer,
+    identity::ssr::entities::auth_identity,
 };
 
 export_row! {
@@ -48,7 +49,19 @@ export_row! {
     }
 }
 
-/// Writes `profile.json`, `settings.json`, `consent`, `devices` and `security_activity`.
+export_row! {
+    /// A service linked to sign in with (`sign_in_services`): what Ripen keeps of it.
+    SignInService {
+        provider: String,
+        issuer: String,
+        subject: String,
+        linked_at: Value,
+        last_used_at: Option<Value>,
+    }
+}
+
+/// Writes `profile.json`, `settings.json`, `consent`, `devices`, `security_activity` and
+/// `sign_in_services`.
 pub(super) async fn write(
     db: &DatabaseConnection,
     user: Uuid,
@@ -152,5 +165,20 @@ async fn choices_and_devices(
             network: e.network,
         })
         .collect();
-    zip.table("security_activity", &events)
+    zip.table("security_activity", &events)?;
+    let services: Vec<SignInService> = auth_identity::Entity::find()
+        .filter(auth_identity::Column::UserId.eq(user))
+        .order_by_asc(auth_identity::Column::CreatedMs)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|i| SignInService {
+            provider: i.provider,
+            issuer: i.issuer,
+            subject: i.subject,
+            linked_at: at(i.created_ms),
+            last_used_at: i.last_used_ms.map(at),
+        })
+        .collect();
+    zip.table("sign_in_services", &services)
 }

@@ -465,6 +465,8 @@ devices.json / .csv       the browsers signed in to your account, with the addre
 security_activity.json/.csv  sign-ins from new browsers and changes to how your account
                           is signed in to (a year of them): when, what, the browser
                           family and the network
+sign_in_services.json/.csv  the services you linked to sign in with: which service, its
+                          address and the number it uses for you (nothing else is kept)
 tasks.json / .csv         your tasks
 tags.json / .csv          your tags
 focus_sessions.json/.csv  every focus session: when, how long, task, tags, note
