@@ -47,6 +47,7 @@ pub fn AppRoutes() -> impl IntoView {
             <Route path=path!("/account/not-me") view=ReportEmailChangePage />
             <Route path=path!("/login/code") view=LoginCodePage />
             <Route path=path!("/signup") view=Signup />
+            <Route path=path!("/signup/provider") view=crate::pages::sign_in::FinishSignUpPage />
             <Route path=path!("/login") view=LoginPage />
             <Route path=path!("/check-email") view=CheckEmail />
             <Route path=path!("/forgot-password") view=ForgotPassword />

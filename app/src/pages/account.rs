@@ -16,7 +16,10 @@ use crate::{
     consent::{ConsentChoices, ConsentRecordView, consent_history, get_consent},
     format::human_size,
     i18n::{DateStyle, fill},
-    pages::security::{ReopenedNotice, SecurityCard, TwoStepCard},
+    pages::{
+        security::{ReopenedNotice, SecurityCard, TwoStepCard},
+        sign_in::SignInServicesCard,
+    },
     privacy::{
         CloseAccount, DELETION_GRACE_DAYS, DeviceView, EndAllDevices, EndDevice, ExportState,
         ExportView, RequestExport, export_status, list_devices,
@@ -220,6 +223,7 @@ fn Settings(
             </section>
             <Devices devices />
             <PrivacyChoices current=choices history />
+            <SignInServicesCard email=user.email.clone() />
             <TwoStepCard />
             <SecurityCard />
             <ExportCard export />

@@ -12,6 +12,7 @@ use crate::{
         VerifyEmail, state::use_auth,
     },
     components::form::{Checkbox, Field, FormAlert, Submit, field_error, form_error},
+    pages::sign_in::{ProviderButtons, ProviderRefusal},
 };
 
 /// The frame of the small, centred account pages.
@@ -46,6 +47,8 @@ pub fn Signup() -> impl IntoView {
     let t = &crate::i18n::t().auth;
     view! {
         <AuthCard title=t.signup_title lede=t.signup_lede>
+            <ProviderRefusal />
+            <ProviderButtons />
             <ActionForm action attr:class="form" attr:novalidate="">
                 <FormAlert error=form_error(v, FIELDS) />
                 <input type="hidden" name="timezone" prop:value=move || timezone.get() />
@@ -121,6 +124,8 @@ pub fn LoginPage() -> impl IntoView {
             <div class="notice" role="status" hidden=move || reset.get().is_none()>
                 {t.password_changed_notice}
             </div>
+            <ProviderRefusal />
+            <ProviderButtons />
             <ActionForm action attr:class="form" attr:novalidate="">
                 <FormAlert error=form_error(v, &["identifier", "password"]) />
                 <Field label=t.identifier name="identifier" autocomplete="username" required=true

@@ -8,6 +8,7 @@ pub mod letters;
 pub mod not_found;
 pub mod policy;
 pub mod security;
+pub mod sign_in;
 pub mod staff;
 pub mod status;
 pub mod timer;

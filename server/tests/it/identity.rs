@@ -10,7 +10,10 @@ use std::{
 };
 
 use app::{
-    account::{CurrentUser, Logout},
+    account::{
+        BeginTwoStep, ConfirmTwoStep, CurrentUser, LoginCode, Logout,
+        ssr::two_step::{decode_base32, totp},
+    },
     identity::{FinishProviderSignUp, LinkedIdentities, PendingSignUp, UnlinkIdentity},
 };
 use reqwest::{StatusCode, header};
@@ -409,12 +412,55 @@ async fn a_service_is_linked_from_settings_and_removed_there() {
     assert!(!card.last_way, "the password is still a way in");
     assert!(card.available.is_empty());
 
+    // Ada is told, once, by email and in the activity list.
+    let mails = app.emails_to("ada@example.com", 2).await;
+    assert_eq!(
+        mails
+            .iter()
+            .filter(|m| m.subject == "A sign-in service was linked")
+            .count(),
+        1,
+        "{:?}",
+        mails.iter().map(|m| &m.subject).collect::<Vec<_>>()
+    );
+    assert!(
+        kinds(&app, "ada")
+            .await
+            .contains(&"provider_linked".to_owned())
+    );
+
     // The identity now signs Ada in.
     app.call(Logout {}).await.unwrap();
     assert_eq!(
         sign_in_as(&app, &app.client, "bob", false).await,
         "/account"
     );
+    assert_eq!(
+        app.call(CurrentUser {}).await.unwrap().unwrap().username,
+        "ada"
+    );
+
+    // With two-step verification on, the provider is a first step like the password.
+    let setup = app.call(BeginTwoStep {}).await.unwrap();
+    let secret = decode_base32(&setup.key).unwrap();
+    let now = u64::try_from(chrono::Utc::now().timestamp()).unwrap();
+    let recovery = app
+        .call(ConfirmTwoStep {
+            code: totp(&secret, now, 6),
+        })
+        .await
+        .unwrap();
+    app.call(Logout {}).await.unwrap();
+    assert_eq!(
+        sign_in_as(&app, &app.client, "bob", false).await,
+        "/login/code"
+    );
+    assert!(app.call(CurrentUser {}).await.unwrap().is_none(), "not yet");
+    app.call(LoginCode {
+        code: recovery[0].clone(),
+    })
+    .await
+    .unwrap();
     assert_eq!(
         app.call(CurrentUser {}).await.unwrap().unwrap().username,
         "ada"
@@ -456,9 +502,29 @@ async fn a_service_is_linked_from_settings_and_removed_there() {
     .await
     .unwrap();
     assert_eq!(identities(&app).await, 0);
+    assert!(
+        kinds(&app, "ada")
+            .await
+            .contains(&"provider_unlinked".to_owned())
+    );
     app.call(Logout {}).await.unwrap();
     assert_eq!(
         sign_in_as(&app, &app.client, "bob", false).await,
         "/signup/provider"
     );
+}
+
+/// The kinds of `username`'s security events.
+async fn kinds(app: &TestApp, username: &str) -> Vec<String> {
+    use app::account::ssr::entities::security_event;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let id = app.user_id(username).await;
+    security_event::Entity::find()
+        .filter(security_event::Column::UserId.eq(id))
+        .all(&app.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.kind)
+        .collect()
 }

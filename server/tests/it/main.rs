@@ -31,6 +31,7 @@ mod focus;
 mod hardening;
 mod health;
 mod identity;
+mod identity_oauth;
 mod letters;
 mod letters_sending;
 mod letters_uploads;
