@@ -163,7 +163,7 @@ async fn wechat_authorize(
     State(f): State<Fake>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    if q.get("scope").map(String::as_str) != Some("snsapi_login") || q.get("appid").is_none() {
+    if q.get("scope").map(String::as_str) != Some("snsapi_login") || !q.contains_key("appid") {
         return (StatusCode::BAD_REQUEST, "scope and appid expected").into_response();
     }
     let code = f.issue("wx-person", None);
