@@ -236,6 +236,9 @@ impl Config {
                 self.backup.keep_days
             )));
         }
+        if let Some(problem) = self.sign_in.problem() {
+            return Err(ConfigError::Invalid(problem));
+        }
         if let Some(db) = &self.database_url {
             let db = db.expose_secret();
             if !(db.starts_with("sqlite:")
@@ -345,13 +348,66 @@ mod tests {
             jail.clear_env(); // only what the test sets
             jail.set_env("RIPEN_DATABASE_URL", "postgres://ripen:hunter2@db/ripen");
             jail.set_env("RIPEN_STATUS_TOKEN", "status-swordfish-0123");
+            jail.create_file(
+                "ripen.toml",
+                r#"
+                [[sign_in.providers]]
+                id = "acme"
+                kind = "oidc"
+                name = "Acme ID"
+                issuer = "https://id.acme.example"
+                client_id = "ripen"
+                client_secret = "oidc-swordfish"
+                "#,
+            )?;
             let c = Config::load().map_err(|e| e.to_string())?;
+            assert_eq!(
+                c.sign_in.providers[0].client_secret.expose(),
+                "oidc-swordfish"
+            );
             let printed = format!("{c:?}");
             assert!(!printed.contains("hunter2"), "{printed}");
             assert!(!printed.contains("swordfish"), "{printed}");
             assert!(printed.contains("REDACTED"), "{printed}");
             Ok(())
         });
+    }
+
+    #[test]
+    fn a_sign_in_provider_needs_a_usable_id_once_and_an_issuer_for_openid() {
+        let provider = |id: &str, kind: &str, issuer: &str| {
+            serde_json::json!({ "id": id, "kind": kind, "name": "X", "issuer": issuer,
+                "client_id": "c", "client_secret": "s" })
+        };
+        let with = |list: Vec<serde_json::Value>| {
+            Config::defaults_with(serde_json::json!({ "sign_in": { "providers": list } }))
+                .map(|c| c.sign_in.providers.len())
+                .map_err(|e| e.to_string())
+        };
+        assert_eq!(
+            with(vec![provider("acme", "oidc", "https://id.acme.example")]),
+            Ok(1)
+        );
+        assert_eq!(with(vec![provider("github", "github", "")]), Ok(1));
+        for (bad, says) in [
+            (
+                vec![provider("Acme ID", "oidc", "https://id.acme.example")],
+                "lower-case",
+            ),
+            (vec![provider("acme", "oidc", "")], "issuer"),
+            (
+                vec![provider("gh", "github", ""), provider("gh", "wechat", "")],
+                "used twice",
+            ),
+        ] {
+            let err = with(bad).unwrap_err();
+            assert!(err.contains(says), "{err}");
+        }
+        assert!(
+            with(vec![provider("x", "facebook", "")])
+                .unwrap_err()
+                .contains("facebook")
+        );
     }
 
     #[test]

@@ -23,6 +23,7 @@ use serde_json::json;
 use crate::{
     accounts::{count, verified_user},
     harness::{TestApp, TestOptions},
+    security::events_of,
 };
 
 /// A running test provider; killed on drop.
@@ -105,7 +106,7 @@ async fn spawn() -> (TestApp, Provider) {
 }
 
 /// A browser navigation: `Accept: text/html`, answered with a redirect.
-async fn navigate(client: &reqwest::Client, url: &str) -> String {
+pub(crate) async fn navigate(client: &reqwest::Client, url: &str) -> String {
     let res = client
         .get(url)
         .header(header::ACCEPT, "text/html")
@@ -164,6 +165,24 @@ async fn through_provider(
 async fn sign_in_as(app: &TestApp, client: &reqwest::Client, hint: &str, link: bool) -> String {
     let callback = through_provider(app, client, hint, link).await;
     navigate(client, &callback).await
+}
+
+/// `url` with its query parameter `key` set to `value` (as a forger would).
+pub(crate) fn with_param(url: &str, key: &str, value: &str) -> String {
+    let mut url = reqwest::Url::parse(url).unwrap();
+    let pairs: Vec<(String, String)> = url
+        .query_pairs()
+        .map(|(k, v)| {
+            let v = if k == key {
+                value.to_owned()
+            } else {
+                v.into_owned()
+            };
+            (k.into_owned(), v)
+        })
+        .collect();
+    url.query_pairs_mut().clear().extend_pairs(pairs);
+    url.into()
 }
 
 fn finish(username: &str) -> FinishProviderSignUp {
@@ -314,20 +333,8 @@ async fn replayed_forged_and_misbehaving_answers_are_refused_and_store_nothing()
 
     // Another issuer named in the callback (RFC 9207).
     let callback = through_provider(&app, &app.client, "bob", false).await;
-    let mut url = reqwest::Url::parse(&callback).unwrap();
-    let pairs: Vec<(String, String)> = url
-        .query_pairs()
-        .map(|(k, v)| {
-            let v = if k == "iss" {
-                "http://127.0.0.1:1".into()
-            } else {
-                v.into_owned()
-            };
-            (k.into_owned(), v)
-        })
-        .collect();
-    url.query_pairs_mut().clear().extend_pairs(pairs);
-    assert_eq!(navigate(&app.client, url.as_str()).await, failed);
+    let url = with_param(&callback, "iss", "http://127.0.0.1:1");
+    assert_eq!(navigate(&app.client, &url).await, failed);
 
     // Id tokens for another audience, from another issuer, with another nonce, expired,
     // or signed with a key the provider never published.
@@ -424,7 +431,7 @@ async fn a_service_is_linked_from_settings_and_removed_there() {
         mails.iter().map(|m| &m.subject).collect::<Vec<_>>()
     );
     assert!(
-        kinds(&app, "ada")
+        events_of(&app, "ada")
             .await
             .contains(&"provider_linked".to_owned())
     );
@@ -503,7 +510,7 @@ async fn a_service_is_linked_from_settings_and_removed_there() {
     .unwrap();
     assert_eq!(identities(&app).await, 0);
     assert!(
-        kinds(&app, "ada")
+        events_of(&app, "ada")
             .await
             .contains(&"provider_unlinked".to_owned())
     );
@@ -512,19 +519,4 @@ async fn a_service_is_linked_from_settings_and_removed_there() {
         sign_in_as(&app, &app.client, "bob", false).await,
         "/signup/provider"
     );
-}
-
-/// The kinds of `username`'s security events.
-async fn kinds(app: &TestApp, username: &str) -> Vec<String> {
-    use app::account::ssr::entities::security_event;
-    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-    let id = app.user_id(username).await;
-    security_event::Entity::find()
-        .filter(security_event::Column::UserId.eq(id))
-        .all(&app.db)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|e| e.kind)
-        .collect()
 }

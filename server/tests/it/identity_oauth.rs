@@ -26,6 +26,7 @@ use serde_json::{Value, json};
 use crate::{
     accounts::{count, verified_user},
     harness::{TestApp, TestOptions},
+    identity::{navigate, with_param},
 };
 
 const SECRET: &str = "fake-secret";
@@ -217,17 +218,6 @@ async fn spawn() -> TestApp {
     .await
 }
 
-async fn navigate(client: &reqwest::Client, url: &str) -> String {
-    let res = client
-        .get(url)
-        .header("accept", "text/html")
-        .send()
-        .await
-        .unwrap();
-    assert!(res.status().is_redirection(), "{url}: {}", res.status());
-    res.headers()["location"].to_str().unwrap().to_owned()
-}
-
 /// Starts at `provider` (as `login`, for GitHub), through the fake, to the callback
 /// address (not yet opened).
 async fn through(app: &TestApp, provider: &str, login: Option<&str>, link: bool) -> String {
@@ -341,21 +331,9 @@ async fn wechat_shares_no_address_so_it_is_linked_to_an_account_and_then_signs_i
     // A code WeChat does not know (errcode 40029 with HTTP 200) is refused.
     app.call(Logout {}).await.unwrap();
     let callback = through(&app, "wechat", None, false).await;
-    let mut url = reqwest::Url::parse(&callback).unwrap();
-    let pairs: Vec<(String, String)> = url
-        .query_pairs()
-        .map(|(k, v)| {
-            let v = if k == "code" {
-                "forged".into()
-            } else {
-                v.into_owned()
-            };
-            (k.into_owned(), v)
-        })
-        .collect();
-    url.query_pairs_mut().clear().extend_pairs(pairs);
+    let url = with_param(&callback, "code", "forged");
     assert_eq!(
-        navigate(&app.client, url.as_str()).await,
+        navigate(&app.client, &url).await,
         "/login?provider_error=failed"
     );
     assert!(app.call(CurrentUser {}).await.unwrap().is_none());

@@ -20,7 +20,7 @@ use crate::{
 
 const FIREFOX: &str = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0";
 
-async fn events_of(app: &TestApp, username: &str) -> Vec<String> {
+pub(crate) async fn events_of(app: &TestApp, username: &str) -> Vec<String> {
     use app::account::ssr::entities::security_event;
     use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
     let id = app.user_id(username).await;

@@ -219,30 +219,15 @@ pub async fn create_proven_account(
     let c = ctx()?;
     let taken = |field: &'static str, message: &'static str| AppError::validation(field, message);
     let t = crate::i18n::t();
-    if user_account::Entity::find()
-        .filter(user_account::Column::EmailCanonical.eq(account.email.canonical()))
-        .one(db)
-        .await?
-        .is_some()
-    {
+    if email_in_use(db, &account.email).await? {
         return Err(taken("email", t.sign_in.email_has_account));
     }
-    if user_account::Entity::find()
-        .filter(user_account::Column::UsernameCanonical.eq(account.username.canonical()))
-        .one(db)
-        .await?
-        .is_some()
-    {
+    if username_in_use(db, &account.username).await? {
         return Err(taken("username", t.sign_in.username_taken));
     }
     let unknown = NewPassword::parse(&session::random_token()?)?;
     let digest = password::hash(&c.accounts.hashing, &unknown).await?;
-    let timezone = account
-        .timezone
-        .as_deref()
-        .map(str::trim)
-        .filter(|tz| crate::time::is_valid_timezone(tz))
-        .unwrap_or("UTC");
+    let timezone = timezone_or_utc(account.timezone.as_deref());
     let now = Utc::now().fixed_offset();
     let mut row = user_account::ActiveModel::new_account(user_account::NewAccount {
         id: Uuid::new_v4(),
@@ -269,6 +254,34 @@ pub async fn create_proven_account(
             e.into()
         }
     })
+}
+
+/// Whether an account has this address (compared canonically).
+async fn email_in_use(db: &impl sea_orm::ConnectionTrait, email: &Email) -> Result<bool, AppError> {
+    Ok(user_account::Entity::find()
+        .filter(user_account::Column::EmailCanonical.eq(email.canonical()))
+        .one(db)
+        .await?
+        .is_some())
+}
+
+/// Whether an account has this username (compared canonically).
+async fn username_in_use(
+    db: &impl sea_orm::ConnectionTrait,
+    username: &Username,
+) -> Result<bool, AppError> {
+    Ok(user_account::Entity::find()
+        .filter(user_account::Column::UsernameCanonical.eq(username.canonical()))
+        .one(db)
+        .await?
+        .is_some())
+}
+
+/// The browser's time zone as a sign-up form sent it, if Ripen knows it; else UTC.
+fn timezone_or_utc(sent: Option<&str>) -> &str {
+    sent.map(str::trim)
+        .filter(|tz| crate::time::is_valid_timezone(tz))
+        .unwrap_or("UTC")
 }
 
 /// The account service the server provided for this request.
@@ -317,12 +330,7 @@ pub async fn register(input: RegisterInput) -> Result<(), AppError> {
         return Err(errors.into_error());
     };
 
-    let timezone = input
-        .timezone
-        .as_deref()
-        .map(str::trim)
-        .filter(|tz| crate::time::is_valid_timezone(tz))
-        .unwrap_or("UTC");
+    let timezone = timezone_or_utc(input.timezone.as_deref());
 
     let c = ctx()?;
     let limits = c.accounts.settings.limits;
@@ -338,12 +346,7 @@ pub async fn register(input: RegisterInput) -> Result<(), AppError> {
         .map_err(|e| not_counted_if_busy(e, [attempt]))?;
     let settings = &c.accounts.settings;
 
-    if user_account::Entity::find()
-        .filter(user_account::Column::EmailCanonical.eq(email.canonical()))
-        .one(&c.db)
-        .await?
-        .is_some()
-    {
+    if email_in_use(&c.db, &email).await? {
         c.mailer.send_later(templates::already_registered(
             email.as_str(),
             &settings.link("/login"),
@@ -351,12 +354,7 @@ pub async fn register(input: RegisterInput) -> Result<(), AppError> {
         ));
         return Ok(());
     }
-    if user_account::Entity::find()
-        .filter(user_account::Column::UsernameCanonical.eq(username.canonical()))
-        .one(&c.db)
-        .await?
-        .is_some()
-    {
+    if username_in_use(&c.db, &username).await? {
         c.mailer.send_later(templates::username_taken(
             username.as_str(),
             email.as_str(),

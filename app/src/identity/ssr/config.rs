@@ -20,6 +20,26 @@ pub struct SignInConfig {
     pub providers: Vec<ProviderConfig>,
 }
 
+impl SignInConfig {
+    /// Why these providers cannot be used, if they cannot: a malformed entry, or an id
+    /// used twice.
+    pub fn problem(&self) -> Option<String> {
+        let mut seen = std::collections::HashSet::new();
+        for p in &self.providers {
+            if let Some(problem) = p.problem() {
+                return Some(problem);
+            }
+            if !seen.insert(p.id.as_str()) {
+                return Some(format!(
+                    "sign_in.providers: the id {:?} is used twice",
+                    p.id
+                ));
+            }
+        }
+        None
+    }
+}
+
 /// Which protocol a provider speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]

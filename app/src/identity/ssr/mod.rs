@@ -59,21 +59,15 @@ impl Identities {
     /// The services `config` lists, for a site at `site_url`. A malformed entry is an
     /// error at start-up, not at the first sign-in.
     pub fn new(config: &SignInConfig, site_url: &str) -> Result<Self, String> {
-        let http = providers::http_client().map_err(|e| e.to_string())?;
-        let mut seen = std::collections::HashSet::new();
-        let mut list = Vec::new();
-        for p in &config.providers {
-            if let Some(problem) = p.problem() {
-                return Err(problem);
-            }
-            if !seen.insert(p.id.clone()) {
-                return Err(format!(
-                    "sign_in.providers: the id {:?} is used twice",
-                    p.id
-                ));
-            }
-            list.push((p.clone(), providers::build(p, http.clone())));
+        if let Some(problem) = config.problem() {
+            return Err(problem);
         }
+        let http = providers::http_client().map_err(|e| e.to_string())?;
+        let list = config
+            .providers
+            .iter()
+            .map(|p| (p.clone(), providers::build(p, http.clone())))
+            .collect();
         Ok(Self {
             providers: list,
             callback: format!("{}/api/auth/callback", site_url.trim_end_matches('/')),
