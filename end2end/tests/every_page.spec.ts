@@ -71,7 +71,8 @@ async function browse(page: Page, problems: string[], lang: "en" | "zh-Hans"): P
 function visitorPages(extra: string[]): string[] {
   return [
     "/", "/timer", "/diary", "/diary/stats", "/diary/history", "/letters", "/letters/new",
-    "/account", "/wall", "/login", "/signup", "/forgot-password", "/check-email",
+    "/account", "/wall", "/login", "/login/code", "/signup", "/signup/provider",
+    "/forgot-password", "/check-email",
     "/privacy", "/terms", "/status", NOT_FOUND, ...extra,
   ];
 }

@@ -72,7 +72,9 @@ pub fn FinishSignUpPage() -> impl IntoView {
     });
     let timezone = RwSignal::new(String::new());
     Effect::new(move |_| timezone.set(crate::clock::browser_timezone().unwrap_or_default()));
-    const FIELDS: &[&str] = &["username", "email", "identity", "age", "consent"];
+    // The fields the form shows; an error about another (the address, which the provider
+    // gave) is shown above the form.
+    const FIELDS: &[&str] = &["username", "age", "consent"];
     let t = &crate::i18n::t().sign_in;
     let ta = &crate::i18n::t().auth;
     view! {
@@ -163,7 +165,8 @@ fn Services(v: IdentitiesView, email: String, on_change: Callback<()>) -> impl I
         has_password,
     } = v;
     view! {
-        <FormAlert error=form_error(uv, &["identity", "id"]) />
+        // Every error of a removal is about the list as a whole (the last way in).
+        <FormAlert error=form_error(uv, &[]) />
         {linked.is_empty().then(|| view! { <p class="muted">{t.none_linked}</p> })}
         <ul class="linked-services">
             {linked.into_iter().map(|l| {

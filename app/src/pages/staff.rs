@@ -50,12 +50,12 @@ pub(crate) fn refusal(e: AppError) -> AnyView {
     }
 }
 
-/// `/admin/audit`: every staff action, newest first, 200 at a time (`?before=<ms>`).
+/// `/admin/audit`: every staff action, newest first, 200 at a time (`?before=<cursor>`).
 #[component]
 pub fn AuditPage() -> impl IntoView {
     let t = &crate::i18n::t().staff;
     let query = use_query_map();
-    let before = move || query.with(|q| q.get("before").and_then(|b| b.parse::<i64>().ok()));
+    let before = move || query.with(|q| q.get("before"));
     let auth = crate::account::state::use_auth();
     let data = Resource::new(before, move |before| async move {
         auth.require().await?;
@@ -72,7 +72,7 @@ pub fn AuditPage() -> impl IntoView {
                             <div class="card empty-state"><p>{t.audit_empty}</p></div>
                         }.into_any(),
                         Ok(rows) => {
-                            let next = rows.last().map(|r| format!("/admin/audit?before={}", r.at_ms));
+                            let next = rows.last().map(|r| format!("/admin/audit?before={}", r.cursor));
                             view! {
                                 <div class="card table-wrap" data-staff="audit">
                                     <table class="data-table">

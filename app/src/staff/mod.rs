@@ -63,8 +63,10 @@ stored_enum! {
 /// One row of the audit log, as administrators read it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuditEntry {
-    /// For the next page (`before`).
     pub at_ms: i64,
+    /// Where the next page starts after this row (`before`): its time and id, so rows of
+    /// the same millisecond on either side of a page break are neither lost nor repeated.
+    pub cursor: String,
     pub when: String,
     /// The staff member's username; "the command line" or "a former staff member".
     pub actor: String,
@@ -97,10 +99,11 @@ pub async fn my_roles() -> Result<Vec<StaffRole>, AppError> {
     }
 }
 
-/// The audit log, newest first, 200 rows at a time before `before` (ms); administrators only.
+/// The audit log, newest first, 200 rows at a time after the row `before` names (an
+/// entry's `cursor`); administrators only.
 #[server(prefix = "/api", endpoint = "staff/audit")]
 pub async fn audit_log(
-    #[server(default)] before: Option<i64>,
+    #[server(default)] before: Option<String>,
 ) -> Result<Vec<AuditEntry>, AppError> {
     let (db, user) = crate::account::ssr::caller().await?;
     ssr::read_log(&db, user, before).await

@@ -186,17 +186,36 @@ async fn account(db: &impl ConnectionTrait, user: Uuid) -> Result<user_account::
         .ok_or(AppError::Unauthorized)
 }
 
-/// One page of the log for an administrator, newest first, before `before` (ms).
+/// A page break of the log: the last row shown (`<ms>.<id>`).
+fn parse_cursor(cursor: &str) -> Option<(i64, Uuid)> {
+    let (ms, id) = cursor.split_once('.')?;
+    Some((ms.parse().ok()?, Uuid::parse_str(id).ok()?))
+}
+
+/// One page of the log for an administrator, newest first (by time, then id), after the
+/// row `before` names.
 pub async fn read_log(
     db: &DatabaseConnection,
     user: Uuid,
-    before: Option<i64>,
+    before: Option<String>,
 ) -> Result<Vec<AuditEntry>, AppError> {
     require(db, user, StaffRole::Administrator).await?;
     let reader = account(db, user).await?;
-    let mut q = audit_log::Entity::find().order_by_desc(audit_log::Column::AtMs);
-    if let Some(b) = before {
-        q = q.filter(audit_log::Column::AtMs.lt(b));
+    let mut q = audit_log::Entity::find()
+        .order_by_desc(audit_log::Column::AtMs)
+        .order_by_desc(audit_log::Column::Id);
+    if let Some(b) = before.as_deref().filter(|b| !b.is_empty()) {
+        let (ms, id) =
+            parse_cursor(b).ok_or_else(|| AppError::validation("before", t().staff.bad_cursor))?;
+        q = q.filter(
+            sea_orm::Condition::any()
+                .add(audit_log::Column::AtMs.lt(ms))
+                .add(
+                    sea_orm::Condition::all()
+                        .add(audit_log::Column::AtMs.eq(ms))
+                        .add(audit_log::Column::Id.lt(id)),
+                ),
+        );
     }
     let rows = q.limit(PAGE).all(db).await?;
     // Actors, and accounts acted on, by id.
@@ -234,6 +253,7 @@ pub async fn read_log(
         .into_iter()
         .map(|r| AuditEntry {
             at_ms: r.at_ms,
+            cursor: format!("{}.{}", r.at_ms, r.id),
             when: instant_in(at(r.at_ms), &reader.timezone),
             actor: match (r.actor_id, r.role) {
                 (Some(id), _) => names

@@ -369,3 +369,66 @@ async fn the_audit_log_keeps_two_years_and_forgets_an_erased_staff_members_name(
     assert_eq!(r.audit_rows_deleted, 2);
     assert_eq!(audit_rows(&app).await, 0);
 }
+
+#[tokio::test]
+async fn the_audit_log_pages_through_rows_of_one_millisecond_without_losing_or_repeating_any() {
+    let app = TestApp::spawn().await;
+    verified_user(&app, "ada", "ada@example.com").await;
+    grant(&app, "administrator", "ada");
+    // 450 rows in three milliseconds: every page break falls inside one of them.
+    for i in 0..450u32 {
+        audit_log::Entity::insert(audit_log::ActiveModel {
+            id: sea_orm::Set(uuid::Uuid::new_v4()),
+            at_ms: sea_orm::Set(1_000_000 + i64::from(i / 150)),
+            actor_id: sea_orm::Set(None),
+            role: sea_orm::Set(None),
+            action: sea_orm::Set(app::staff::AuditAction::RoleGrant),
+            object_kind: sea_orm::Set("wall_letter".into()),
+            object_id: sea_orm::Set(Some(format!("row-{i}"))),
+            detail: sea_orm::Set(None),
+        })
+        .exec_without_returning(&app.db)
+        .await
+        .unwrap();
+    }
+    let ada = signed_in(&app, "ada").await;
+    let mut seen = std::collections::HashSet::new();
+    let mut before = None;
+    let mut pages = 0;
+    loop {
+        let (status, _, body) = app
+            .call_as(
+                &ada,
+                AuditLog {
+                    before: before.clone(),
+                },
+                &[],
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        let rows: Vec<app::staff::AuditEntry> = serde_json::from_str(&body).unwrap();
+        let Some(last) = rows.last() else { break };
+        before = Some(last.cursor.clone());
+        pages += 1;
+        for r in rows {
+            let key = r.object.unwrap_or_else(|| r.cursor.clone());
+            assert!(seen.insert(key.clone()), "{key} shown twice");
+        }
+    }
+    // The 450 rows and the grant itself, over three pages of 200 (and none after).
+    assert_eq!(seen.len(), 451);
+    assert_eq!(pages, 3);
+
+    // A cursor that names no row is a field error, not a server error.
+    let (status, _, body) = app
+        .call_as(
+            &ada,
+            AuditLog {
+                before: Some("yesterday".into()),
+            },
+            &[],
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(body.contains("before"), "{body}");
+}
