@@ -76,7 +76,9 @@ test("switching to 简体中文 translates every main page, and sticks across re
   await expect(page.locator("html")).toHaveAttribute("lang", "zh-Hans");
   await expect(page.getByRole("navigation", { name: "主导航" })).toBeVisible();
 
-  const allowed = [name, `${name}@example.com`];
+  // The user's own name and address, and the sign-in provider's configured name (a proper
+  // name, shown as configured in every language).
+  const allowed = [name, `${name}@example.com`, "Test ID"];
   for (const path of ["/", "/timer", "/diary", "/diary/stats", "/diary/history", "/letters", "/wall", "/account", "/privacy"]) {
     await expectNoEnglish(page, path, english, allowed);
   }

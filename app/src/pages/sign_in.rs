@@ -173,7 +173,7 @@ fn Services(v: IdentitiesView, email: String, on_change: Callback<()>) -> impl I
                 let label = format!("{} — {}", t.unlink, l.provider);
                 view! {
                     <li>
-                        <span><strong>{l.provider}</strong> " "
+                        <span><strong translate="no">{l.provider}</strong> " "
                             <span class="muted">{fill(t.linked_on, &[("date", &l.linked)])}</span></span>
                         {(!last_way).then(|| view! {
                             <ActionForm action=unlink attr:class="inline-form">
