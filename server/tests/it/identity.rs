@@ -84,21 +84,30 @@ impl Provider {
 
 /// Ripen with the provider configured as `test`, on a port the provider knows.
 async fn spawn() -> (TestApp, Provider) {
+    spawn_with(json!({})).await
+}
+
+/// The same, with more configuration (`extra`'s keys).
+async fn spawn_with(extra: serde_json::Value) -> (TestApp, Provider) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let site = format!("http://{}", listener.local_addr().unwrap());
     let provider = Provider::start(&site);
+    let mut config = json!({
+        "sign_in": { "providers": [{
+            "id": "test",
+            "kind": "oidc",
+            "name": "Test ID",
+            "issuer": provider.issuer,
+            "client_id": "ripen",
+            "client_secret": "ripen-test-secret",
+        }]}
+    });
+    if let (Some(map), Some(more)) = (config.as_object_mut(), extra.as_object()) {
+        map.extend(more.clone());
+    }
     let app = TestApp::spawn_with(TestOptions {
         listener: Some(listener),
-        config: json!({
-            "sign_in": { "providers": [{
-                "id": "test",
-                "kind": "oidc",
-                "name": "Test ID",
-                "issuer": provider.issuer,
-                "client_id": "ripen",
-                "client_secret": "ripen-test-secret",
-            }]}
-        }),
+        config,
         ..TestOptions::default()
     })
     .await;
@@ -519,4 +528,29 @@ async fn a_service_is_linked_from_settings_and_removed_there() {
         sign_in_as(&app, &app.client, "bob", false).await,
         "/signup/provider"
     );
+}
+
+#[tokio::test]
+async fn provider_sign_ups_count_against_the_clients_sign_up_limit() {
+    let (app, _provider) = spawn_with(json!({
+        "limits": { "signups_per_client": { "max": 1, "window_secs": 3600 } }
+    }))
+    .await;
+    assert_eq!(
+        sign_in_as(&app, &app.client, "alice", false).await,
+        "/signup/provider"
+    );
+    app.call(finish("alice")).await.unwrap();
+    app.call(Logout {}).await.unwrap();
+
+    assert_eq!(
+        sign_in_as(&app, &app.client, "bob", false).await,
+        "/signup/provider"
+    );
+    match app.call(finish("bob")).await {
+        Err(app::AppError::RateLimited { retry_after_secs }) => assert!(retry_after_secs > 0),
+        other => panic!("the second sign-up from this address is over the limit: {other:?}"),
+    }
+    assert_eq!(identities(&app).await, 1);
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM user_account").await, 1);
 }

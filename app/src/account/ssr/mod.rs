@@ -211,12 +211,20 @@ pub struct ProvenAccount {
 
 /// Makes an account whose address a sign-in provider confirmed, with no password of its
 /// own (a random one no one knows; [`user_account::Model::has_password`] is `false`), in
-/// `db`'s transaction. A taken username or address is a field error.
+/// `db`'s transaction. A taken username or address is a field error; each try counts
+/// against the client's sign-up limit.
 pub async fn create_proven_account(
     db: &impl sea_orm::ConnectionTrait,
     account: ProvenAccount,
 ) -> Result<user_account::Model, AppError> {
     let c = ctx()?;
+    // Counted like the password sign-up, per client address: a burst of provider
+    // sign-ups from one place is refused like a burst of forms.
+    let _attempt = c.accounts.limiter.reserve(
+        Scope::Signup,
+        &Key::client(crate::request::client_addr()),
+        c.accounts.settings.limits.signups_per_client,
+    )?;
     let taken = |field: &'static str, message: &'static str| AppError::validation(field, message);
     let t = crate::i18n::t();
     if email_in_use(db, &account.email).await? {
