@@ -131,6 +131,16 @@ fn ctx() -> Result<Ctx, AppError> {
 }
 
 impl Ctx {
+    /// Counts a sign-up against the client address's limit (the form's and a provider's
+    /// alike), before any work.
+    fn reserve_signup(&self) -> Result<limiter::Reservation<'_>, AppError> {
+        self.accounts.limiter.reserve(
+            Scope::Signup,
+            &Key::client(crate::request::client_addr()),
+            self.accounts.settings.limits.signups_per_client,
+        )
+    }
+
     /// Raises a security alert about `account` (see [`security`]).
     async fn alert(
         &self,
@@ -218,13 +228,8 @@ pub async fn create_proven_account(
     account: ProvenAccount,
 ) -> Result<user_account::Model, AppError> {
     let c = ctx()?;
-    // Counted like the password sign-up, per client address: a burst of provider
-    // sign-ups from one place is refused like a burst of forms.
-    let _attempt = c.accounts.limiter.reserve(
-        Scope::Signup,
-        &Key::client(crate::request::client_addr()),
-        c.accounts.settings.limits.signups_per_client,
-    )?;
+    // Counted like the password sign-up: a burst from one place is refused the same way.
+    let attempt = c.reserve_signup()?;
     let taken = |field: &'static str, message: &'static str| AppError::validation(field, message);
     let t = crate::i18n::t();
     if email_in_use(db, &account.email).await? {
@@ -234,7 +239,9 @@ pub async fn create_proven_account(
         return Err(taken("username", t.sign_in.username_taken));
     }
     let unknown = NewPassword::parse(&session::random_token()?)?;
-    let digest = password::hash(&c.accounts.hashing, &unknown).await?;
+    let digest = password::hash(&c.accounts.hashing, &unknown)
+        .await
+        .map_err(|e| not_counted_if_busy(e, [attempt]))?;
     let timezone = timezone_or_utc(account.timezone.as_deref());
     let now = Utc::now().fixed_offset();
     let mut row = user_account::ActiveModel::new_account(user_account::NewAccount {
@@ -341,12 +348,7 @@ pub async fn register(input: RegisterInput) -> Result<(), AppError> {
     let timezone = timezone_or_utc(input.timezone.as_deref());
 
     let c = ctx()?;
-    let limits = c.accounts.settings.limits;
-    let attempt = c.accounts.limiter.reserve(
-        Scope::Signup,
-        &Key::client(crate::request::client_addr()),
-        limits.signups_per_client,
-    )?;
+    let attempt = c.reserve_signup()?;
 
     // Hash first, on every path, so the answer takes the same time either way.
     let digest = password::hash(&c.accounts.hashing, &password)
