@@ -29,6 +29,7 @@ mod m20261204_000016_security_activity;
 mod m20261204_000017_two_step;
 mod m20261204_000030_short_focus;
 mod m20261205_000018_identities;
+mod m20261205_000019_passkeys;
 
 pub struct Migrator;
 
@@ -55,6 +56,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000017_two_step::Migration),
             Box::new(m20261204_000030_short_focus::Migration),
             Box::new(m20261205_000018_identities::Migration),
+            Box::new(m20261205_000019_passkeys::Migration),
         ]
     }
 }

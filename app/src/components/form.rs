@@ -117,6 +117,9 @@ pub fn Field(
     #[prop(optional)] required: bool,
     #[prop(optional, into)] value: Option<String>,
     #[prop(into)] error: Signal<Option<String>>,
+    /// For a form that reads the field itself rather than submitting it.
+    #[prop(optional)]
+    node_ref: NodeRef<leptos::html::Input>,
 ) -> impl IntoView {
     let FieldIds {
         id,
@@ -134,6 +137,7 @@ pub fn Field(
                 autocomplete=(!autocomplete.is_empty()).then_some(autocomplete)
                 required=required
                 value=value
+                node_ref=node_ref
                 aria-invalid=move || error.with(Option::is_some).then_some("true")
                 aria-describedby=described
             />

@@ -33,6 +33,7 @@ pub mod landing;
 pub mod letters;
 pub mod mail;
 pub mod offline;
+pub mod passkeys;
 pub mod plural;
 pub mod policy;
 pub mod security;
@@ -144,6 +145,7 @@ pub struct Texts {
     pub offline: offline::Offline,
     pub security: security::Security,
     pub sign_in: sign_in::SignIn,
+    pub passkeys: passkeys::Passkeys,
 }
 
 pub static EN: Texts = Texts {
@@ -164,6 +166,7 @@ pub static EN: Texts = Texts {
     offline: offline::EN,
     security: security::EN,
     sign_in: sign_in::EN,
+    passkeys: passkeys::EN,
 };
 
 pub static ZH: Texts = Texts {
@@ -184,6 +187,7 @@ pub static ZH: Texts = Texts {
     offline: offline::ZH,
     security: security::ZH,
     sign_in: sign_in::ZH,
+    passkeys: passkeys::ZH,
 };
 
 /// The language of the current request (server) or document (browser).

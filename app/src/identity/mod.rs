@@ -8,8 +8,11 @@
 //! started the flow: a single-use server-side flow found by the digest of a cookie only
 //! that browser holds, whose `state` the callback must bring back (see `ssr::flow`).
 
+pub mod passkeys;
 #[cfg(feature = "ssr")]
 pub mod ssr;
+#[cfg(feature = "hydrate")]
+pub mod webauthn;
 
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};

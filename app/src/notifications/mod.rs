@@ -97,10 +97,12 @@ pub enum SecurityKind {
     /// A sign-in service was linked to the account (or the account was made with one).
     ProviderLinked,
     ProviderUnlinked,
+    PasskeyAdded,
+    PasskeyRemoved,
 }
 
 impl SecurityKind {
-    pub const ALL: [Self; 9] = [
+    pub const ALL: [Self; 11] = [
         Self::NewBrowser,
         Self::PasswordChanged,
         Self::EmailChanged,
@@ -110,6 +112,8 @@ impl SecurityKind {
         Self::TwoStepOff,
         Self::ProviderLinked,
         Self::ProviderUnlinked,
+        Self::PasskeyAdded,
+        Self::PasskeyRemoved,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -123,6 +127,8 @@ impl SecurityKind {
             Self::TwoStepOff => "two_step_off",
             Self::ProviderLinked => "provider_linked",
             Self::ProviderUnlinked => "provider_unlinked",
+            Self::PasskeyAdded => "passkey_added",
+            Self::PasskeyRemoved => "passkey_removed",
         }
     }
 
@@ -142,6 +148,8 @@ impl SecurityKind {
             Self::TwoStepOff => t.two_step_off,
             Self::ProviderLinked => t.provider_linked,
             Self::ProviderUnlinked => t.provider_unlinked,
+            Self::PasskeyAdded => t.passkey_added,
+            Self::PasskeyRemoved => t.passkey_removed,
         }
     }
 }

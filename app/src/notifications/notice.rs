@@ -151,6 +151,8 @@ impl Notice {
                     SecurityKind::TwoStepOff => s.two_step_off_body.to_owned(),
                     SecurityKind::ProviderLinked => s.provider_linked_body.to_owned(),
                     SecurityKind::ProviderUnlinked => s.provider_unlinked_body.to_owned(),
+                    SecurityKind::PasskeyAdded => s.passkey_added_body.to_owned(),
+                    SecurityKind::PasskeyRemoved => s.passkey_removed_body.to_owned(),
                 };
                 (
                     event.title(s).to_owned(),

@@ -17,6 +17,7 @@ use crate::{
     format::human_size,
     i18n::{DateStyle, fill},
     pages::{
+        passkeys::PasskeysCard,
         security::{ReopenedNotice, SecurityCard, TwoStepCard},
         sign_in::SignInServicesCard,
     },
@@ -224,6 +225,7 @@ fn Settings(
             <Devices devices />
             <PrivacyChoices current=choices history />
             <SignInServicesCard email=user.email.clone() />
+            <PasskeysCard />
             <TwoStepCard />
             <SecurityCard />
             <ExportCard export />

@@ -12,7 +12,10 @@ use crate::{
         VerifyEmail, state::use_auth,
     },
     components::form::{Checkbox, Field, FormAlert, Submit, field_error, form_error},
-    pages::sign_in::{ProviderButtons, ProviderRefusal},
+    pages::{
+        passkeys::PasskeySignIn,
+        sign_in::{ProviderButtons, ProviderRefusal},
+    },
 };
 
 /// The frame of the small, centred account pages.
@@ -126,9 +129,11 @@ pub fn LoginPage() -> impl IntoView {
             </div>
             <ProviderRefusal />
             <ProviderButtons />
+            <PasskeySignIn />
             <ActionForm action attr:class="form" attr:novalidate="">
                 <FormAlert error=form_error(v, &["identifier", "password"]) />
-                <Field label=t.identifier name="identifier" autocomplete="username" required=true
+                // `webauthn`: the browser may list its passkeys for this site here.
+                <Field label=t.identifier name="identifier" autocomplete="username webauthn" required=true
                     error=field_error(v, "identifier") />
                 <Field label=t.password name="password" kind="password" autocomplete="current-password" required=true
                     error=field_error(v, "password") />

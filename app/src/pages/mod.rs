@@ -6,6 +6,7 @@ pub mod diary;
 pub mod landing;
 pub mod letters;
 pub mod not_found;
+pub mod passkeys;
 pub mod policy;
 pub mod security;
 pub mod sign_in;

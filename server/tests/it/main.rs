@@ -38,6 +38,7 @@ mod letters_uploads;
 mod login_burst;
 mod notifications;
 mod offline;
+mod passkeys;
 mod prefs;
 mod privacy;
 mod process;

@@ -508,6 +508,15 @@ async fn world(app: &TestApp) -> World {
         )
         .await
         .unwrap();
+    // And added a passkey (its row, as adding one writes it).
+    app.db
+        .execute_unprepared(
+            "INSERT INTO passkey (id, user_id, credential_id, label, credential, created_ms) \
+             SELECT id, id, 'cred-of-ann', 'Ann''s phone', '{}', 0 \
+             FROM user_account WHERE username = 'ann'",
+        )
+        .await
+        .unwrap();
     World {
         ann,
         phone,
@@ -1626,6 +1635,7 @@ async fn a_data_export_holds_every_kind_of_the_owners_data_and_nothing_of_anyone
         ("auth_session", "devices.json"),
         ("security_event", "security_activity.json"),
         ("auth_identity", "sign_in_services.json"),
+        ("passkey", "passkeys.json"),
         ("consent_record", "consent.json"),
         ("task", "tasks.json"),
         ("tag", "tags.json"),
@@ -1661,6 +1671,8 @@ async fn a_data_export_holds_every_kind_of_the_owners_data_and_nothing_of_anyone
         "sign_in_challenge",
         // Sign-ins through a provider in flight (minutes long, single use).
         "auth_flow",
+        // Passkey ceremonies in flight (five minutes, single use).
+        "passkey_ceremony",
         "data_export",
         "letter_image",
         "letter_send",
@@ -1700,6 +1712,7 @@ async fn a_data_export_holds_every_kind_of_the_owners_data_and_nothing_of_anyone
         "announcement_dismissal",
         "announcement_email",
         "auth_identity",
+        "passkey",
     ] {
         assert!(
             rows(table) > 0,

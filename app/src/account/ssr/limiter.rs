@@ -73,6 +73,8 @@ pub struct AuthLimits {
     pub consent_records_per_client: Limit,
     /// Wrong second-step codes (authenticator or recovery) per account.
     pub two_step_failures_per_account: Limit,
+    /// Passkey ceremonies (adding one, or signing in with one) started per client address.
+    pub passkey_ceremonies_per_client: Limit,
 }
 
 impl Default for AuthLimits {
@@ -89,6 +91,7 @@ impl Default for AuthLimits {
             reports_per_account: Limit::new(10, 60 * 60),
             consent_records_per_client: Limit::new(300, 60 * 60),
             two_step_failures_per_account: Limit::new(5, 15 * 60),
+            passkey_ceremonies_per_client: Limit::new(60, 15 * 60),
         }
     }
 }
@@ -107,6 +110,7 @@ pub enum Scope {
     Report,
     Consent,
     TwoStep,
+    PasskeyCeremony,
 }
 
 /// Who or what a window counts: 128 bits of a SHA-256 of the kind and the value, so the

@@ -204,6 +204,12 @@ pub async fn first_factor_passed(account: &user_account::Model) -> Result<SignIn
     ctx()?.password_passed(account).await
 }
 
+/// After a factor that proves both what a password and a second step would (a passkey,
+/// unlocked by the person's fingerprint, face or PIN): signs in without asking for a code.
+pub async fn both_factors_passed(account: &user_account::Model) -> Result<Started, AppError> {
+    ctx()?.sign_in(account).await
+}
+
 /// Raises a security alert about `account` for this request (email, notice, activity).
 pub async fn raise_alert(
     account: &user_account::Model,

@@ -54,3 +54,55 @@ pub mod auth_flow {
 
     impl ActiveModelBehavior for ActiveModel {}
 }
+
+pub mod passkey {
+    use sea_orm::entity::prelude::*;
+
+    /// A passkey of an account: the authenticator's credential (public key, counter) as
+    /// `webauthn-rs` keeps it, and the name the person gave it.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "passkey")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub user_id: Uuid,
+        /// The credential's id, base64url (unique: one authenticator key, one account).
+        pub credential_id: String,
+        pub label: String,
+        /// JSON of `webauthn_rs::prelude::Passkey` (public parts only: there is no secret).
+        #[sea_orm(column_type = "Text")]
+        pub credential: String,
+        pub created_ms: i64,
+        pub last_used_ms: Option<i64>,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod passkey_ceremony {
+    use sea_orm::entity::prelude::*;
+
+    /// A passkey ceremony in flight: the challenge and what its answer is checked against,
+    /// found by the digest of the token the page holds, used once.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "passkey_ceremony")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id_hash: String,
+        /// `register` or `sign_in`.
+        pub kind: String,
+        /// The account adding a passkey (`register`).
+        pub user_id: Option<Uuid>,
+        #[sea_orm(column_type = "Text")]
+        pub state: String,
+        pub expires_ms: i64,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}

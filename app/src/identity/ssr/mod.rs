@@ -14,19 +14,22 @@
 //! - **Two-step verification still applies**: a provider is a first factor, like the
 //!   password.
 //! - **The last way in stays**: an identity cannot be removed from an account with no
-//!   password and no other identity.
+//!   password, no other identity and no passkey.
+//!
+//! Passkeys, the other way in without a password, are in `passkeys`.
 
+pub mod ceremony;
 pub mod config;
 pub mod entities;
 pub mod flow;
+pub mod passkeys;
 pub mod providers;
 
 use std::sync::Arc;
 
 use chrono::Utc;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set,
-    TransactionTrait,
+    ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
 };
 use subtle::ConstantTimeEq;
 use uuid::Uuid;
@@ -53,6 +56,8 @@ pub struct Identities {
     providers: Vec<(ProviderConfig, Arc<dyn IdentityProvider>)>,
     /// `<site>/api/auth/callback`: the one address every provider sends the browser back to.
     callback: String,
+    /// The site as a WebAuthn relying party (`None` when it is reached by an IP address).
+    passkeys: Option<passkeys::Passkeys>,
 }
 
 impl Identities {
@@ -68,9 +73,17 @@ impl Identities {
             .iter()
             .map(|p| (p.clone(), providers::build(p, http.clone())))
             .collect();
+        let passkeys = passkeys::Passkeys::new(site_url)?;
+        if passkeys.is_none() {
+            tracing::warn!(
+                site_url,
+                "passkeys need the site to be reached by a name (localhost will do), not an IP address: they are off"
+            );
+        }
         Ok(Self {
             providers: list,
             callback: format!("{}/api/auth/callback", site_url.trim_end_matches('/')),
+            passkeys,
         })
     }
 
@@ -450,7 +463,7 @@ pub async fn linked() -> Result<IdentitiesView, AppError> {
         .into_iter()
         .filter(|p| !linked_ids.contains(&p.id.as_str()))
         .collect();
-    let last_way = !user.has_password && rows.len() <= 1;
+    let last_way = passkeys::ways_in(&db, &user).await? <= 1;
     let linked = rows
         .iter()
         .map(|r| LinkedView {
@@ -482,11 +495,7 @@ pub async fn unlink(id: &str) -> Result<(), AppError> {
         .one(&txn)
         .await?
         .ok_or(AppError::NotFound)?;
-    let count = auth_identity::Entity::find()
-        .filter(auth_identity::Column::UserId.eq(user.id))
-        .count(&txn)
-        .await?;
-    if !user.has_password && count <= 1 {
+    if passkeys::ways_in(&txn, &user).await? <= 1 {
         return Err(AppError::validation(
             "identity",
             crate::i18n::t().sign_in.last_way,

@@ -10,7 +10,7 @@ use crate::{
     AppError,
     account::ssr::entities::{auth_session, consent_record, security_event, user_account},
     focus::entities::focus_timer,
-    identity::ssr::entities::auth_identity,
+    identity::ssr::entities::{auth_identity, passkey},
 };
 
 export_row! {
@@ -60,8 +60,19 @@ export_row! {
     }
 }
 
-/// Writes `profile.json`, `settings.json`, `consent`, `devices`, `security_activity` and
-/// `sign_in_services`.
+export_row! {
+    /// A passkey (`passkeys`): its name, its credential id, and when it was added and last
+    /// used (its public key is in the archive's JSON only as Ripen keeps it: no secret).
+    PasskeyRow {
+        name: String,
+        credential_id: String,
+        added_at: Value,
+        last_used_at: Option<Value>,
+    }
+}
+
+/// Writes `profile.json`, `settings.json`, `consent`, `devices`, `security_activity`,
+/// `sign_in_services` and `passkeys`.
 pub(super) async fn write(
     db: &DatabaseConnection,
     user: Uuid,
@@ -180,5 +191,19 @@ async fn choices_and_devices(
             last_used_at: i.last_used_ms.map(at),
         })
         .collect();
-    zip.table("sign_in_services", &services)
+    zip.table("sign_in_services", &services)?;
+    let passkeys: Vec<PasskeyRow> = passkey::Entity::find()
+        .filter(passkey::Column::UserId.eq(user))
+        .order_by_asc(passkey::Column::CreatedMs)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|p| PasskeyRow {
+            name: p.label,
+            credential_id: p.credential_id,
+            added_at: at(p.created_ms),
+            last_used_at: p.last_used_ms.map(at),
+        })
+        .collect();
+    zip.table("passkeys", &passkeys)
 }

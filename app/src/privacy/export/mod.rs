@@ -467,6 +467,8 @@ security_activity.json/.csv  sign-ins from new browsers and changes to how your 
                           family and the network
 sign_in_services.json/.csv  the services you linked to sign in with: which service, its
                           address and the number it uses for you (nothing else is kept)
+passkeys.json / .csv      your passkeys: the name you gave each, its credential id, when
+                          it was added and last used (Ripen keeps only its public key)
 tasks.json / .csv         your tasks
 tags.json / .csv          your tags
 focus_sessions.json/.csv  every focus session: when, how long, task, tags, note
