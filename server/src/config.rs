@@ -147,7 +147,7 @@ impl Default for Defaults {
     fn default() -> Self {
         Self {
             listen: SocketAddr::from(([127, 0, 0, 1], 3000)),
-            site_url: "http://127.0.0.1:3000".into(),
+            site_url: "http://localhost:3000".into(),
             data_dir: PathBuf::from("data"),
             database_max_connections: 10,
             site_root: PathBuf::from("target/site"),

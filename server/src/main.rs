@@ -94,7 +94,10 @@ async fn main() -> std::process::ExitCode {
     };
     let addr = app.local_addr();
     tracing::info!(%addr, site_url = %config.site_origin(), "listening");
-    eprintln!("\n  Ripen is running at http://{addr}\n  (press Ctrl-C to stop)\n");
+    eprintln!(
+        "\n  Ripen is running at http://{addr}\n  Open {} in your browser\n  (press Ctrl-C to stop)\n",
+        config.site_origin()
+    );
     match app.run_until(shutdown_signal()).await {
         Ok(()) => {
             tracing::info!("stopped");

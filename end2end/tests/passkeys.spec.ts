@@ -1,0 +1,102 @@
+import { test, expect, type CDPSession, type Page } from "@playwright/test";
+import { hydrated, signUpAndConfirm } from "./helpers";
+
+// Passkeys with Chromium's virtual authenticator (CDP WebAuthn domain): a platform
+// authenticator that keeps discoverable credentials and verifies the person (as a phone's
+// fingerprint check would) without anyone touching it. WebAuthn needs a host name, so
+// scripts/test serves the suite at http://localhost:<port>.
+
+async function virtualAuthenticator(page: Page): Promise<{ cdp: CDPSession; id: string }> {
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send("WebAuthn.enable");
+  const { authenticatorId } = await cdp.send("WebAuthn.addVirtualAuthenticator", {
+    options: {
+      protocol: "ctap2",
+      transport: "internal",
+      hasResidentKey: true,
+      hasUserVerification: true,
+      isUserVerified: true,
+      automaticPresenceSimulation: true,
+    },
+  });
+  return { cdp, id: authenticatorId };
+}
+
+test("a passkey added in Settings signs in with no username; removed, it no longer does", async ({ page }) => {
+  expect(new URL(test.info().project.use.baseURL!).hostname, "WebAuthn needs a host name").toBe("localhost");
+  const { cdp, id } = await virtualAuthenticator(page);
+  const name = await signUpAndConfirm(page, "pk");
+  await page.goto("/account");
+  await hydrated(page);
+
+  const card = page.locator("section[aria-labelledby=passkeys-h]");
+  await expect(card.getByRole("heading", { name: "Passkeys" })).toBeVisible();
+  await expect(card.getByText("No passkeys yet.")).toBeVisible();
+  await card.getByLabel("Name").fill("Test laptop");
+  let started = Date.now();
+  await card.getByRole("button", { name: "Add a passkey" }).click();
+  await expect(card.getByText("The passkey is added.")).toBeVisible();
+  console.log(`passkey added: ${Date.now() - started} ms from the button to the list`);
+  await expect(card.getByText("Test laptop", { exact: true })).toBeVisible();
+  const stored = (await cdp.send("WebAuthn.getCredentials", { authenticatorId: id })).credentials;
+  expect(stored).toHaveLength(1);
+  expect(stored[0].isResidentCredential).toBe(true);
+  expect(stored[0].rpId).toBe("localhost");
+
+  // Renamed in place.
+  await card.getByRole("button", { name: "Rename — Test laptop" }).click();
+  await card.getByLabel("Name", { exact: true }).first().fill("Work laptop");
+  await card.getByRole("button", { name: "Save" }).click();
+  await expect(card.getByText("Work laptop", { exact: true })).toBeVisible();
+
+  // The security activity has it.
+  await page.reload();
+  await hydrated(page);
+  await expect(page.locator("section[aria-labelledby=security-h]")).toContainText("A passkey was added");
+
+  // Signed out, the sign-in page signs in with it: no username, no password.
+  await page.getByRole("button", { name: "Log out" }).click();
+  await expect(page).not.toHaveURL(/\/account/);
+  await page.goto("/login");
+  await hydrated(page);
+  started = Date.now();
+  await page.getByRole("button", { name: "Sign in with a passkey" }).click();
+  await expect(page.getByRole("heading", { name: `Hello, ${name}` })).toBeVisible();
+  console.log(`passkey sign-in: ${Date.now() - started} ms from the button to the account page`);
+  const used = (await cdp.send("WebAuthn.getCredentials", { authenticatorId: id })).credentials;
+  expect(used[0].signCount).toBeGreaterThan(stored[0].signCount);
+
+  // Removed: the authenticator still holds it, but it no longer signs in.
+  await hydrated(page);
+  const list = page.locator("section[aria-labelledby=passkeys-h]");
+  await list.getByRole("button", { name: "Remove — Work laptop" }).click();
+  await expect(list.getByText("No passkeys yet.")).toBeVisible();
+  await page.getByRole("button", { name: "Log out" }).click();
+  await expect(page).not.toHaveURL(/\/account/);
+  await page.goto("/login");
+  await hydrated(page);
+  await page.getByRole("button", { name: "Sign in with a passkey" }).click();
+  await expect(page.getByRole("alert").filter({ hasText: "does not belong to any Ripen account" })).toBeVisible();
+  await page.goto("/account");
+  await expect(page.getByRole("heading", { name: `Hello, ${name}` })).toHaveCount(0);
+});
+
+test("a passkey the person cancels says so and signs nothing in", async ({ page }) => {
+  const { cdp, id } = await virtualAuthenticator(page);
+  await signUpAndConfirm(page, "pkc");
+  await page.goto("/account");
+  await hydrated(page);
+  const card = page.locator("section[aria-labelledby=passkeys-h]");
+  await card.getByRole("button", { name: "Add a passkey" }).click();
+  await expect(card.getByText("The passkey is added.")).toBeVisible();
+  await page.getByRole("button", { name: "Log out" }).click();
+  await expect(page).not.toHaveURL(/\/account/);
+
+  // The fingerprint check fails: the browser refuses, Ripen says so.
+  await cdp.send("WebAuthn.setUserVerified", { authenticatorId: id, isUserVerified: false });
+  await page.goto("/login");
+  await hydrated(page);
+  await page.getByRole("button", { name: "Sign in with a passkey" }).click();
+  await expect(page.getByRole("alert").filter({ hasText: "cancelled or timed out" })).toBeVisible();
+  await expect(page).toHaveURL(/\/login/);
+});
