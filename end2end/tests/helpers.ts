@@ -1,5 +1,6 @@
 import { expect, type Page } from "@playwright/test";
 import { execFileSync } from "node:child_process";
+import { createHmac } from "node:crypto";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 
@@ -129,4 +130,18 @@ export async function letterLinkFromOutbox(to: string, after: number, ms: number
     await new Promise((r) => setTimeout(r, 250));
   }
   throw new Error(`no letter to ${to} within ${ms} ms`);
+}
+
+/** RFC 6238 (HMAC-SHA1, six digits, 30 s) for a base32 key, at `unixSecs`. */
+export function totp(key: string, unixSecs: number): string {
+  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+  let bits = "";
+  for (const c of key.replace(/\s/g, "")) bits += alphabet.indexOf(c).toString(2).padStart(5, "0");
+  const bytes = Buffer.from(bits.match(/.{8}/g)!.map((b) => parseInt(b, 2)));
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(Math.floor(unixSecs / 30)));
+  const mac = createHmac("sha1", bytes).update(counter).digest();
+  const o = mac[mac.length - 1] & 0x0f;
+  const n = ((mac[o] & 0x7f) << 24) | (mac[o + 1] << 16) | (mac[o + 2] << 8) | mac[o + 3];
+  return (n % 1_000_000).toString().padStart(6, "0");
 }

@@ -1,5 +1,5 @@
 import { test, expect, type CDPSession, type Page } from "@playwright/test";
-import { hydrated, signUpAndConfirm } from "./helpers";
+import { hydrated, signUpAndConfirm, totp } from "./helpers";
 
 // Passkeys with Chromium's virtual authenticator (CDP WebAuthn domain): a platform
 // authenticator that keeps discoverable credentials and verifies the person (as a phone's
@@ -81,18 +81,40 @@ test("a passkey added in Settings signs in with no username; removed, it no long
   await expect(page.getByRole("heading", { name: `Hello, ${name}` })).toHaveCount(0);
 });
 
-test("a passkey the person cancels says so and signs nothing in", async ({ page }) => {
+test("with two-step verification on, a passkey still signs in at once and can turn it off; a cancelled one signs nothing in", async ({
+  page,
+}) => {
   const { cdp, id } = await virtualAuthenticator(page);
-  await signUpAndConfirm(page, "pkc");
+  const name = await signUpAndConfirm(page, "pkc");
   await page.goto("/account");
   await hydrated(page);
   const card = page.locator("section[aria-labelledby=passkeys-h]");
   await card.getByRole("button", { name: "Add a passkey" }).click();
   await expect(card.getByText("The passkey is added.")).toBeVisible();
+
+  const twoStep = page.locator("section[aria-labelledby=two-step-h]");
+  await twoStep.getByRole("button", { name: "Set up two-step verification" }).click();
+  const key = (await twoStep.locator(".secret-key").textContent())!.trim();
+  await twoStep.getByRole("textbox", { name: "Code" }).fill(totp(key, Date.now() / 1000));
+  await twoStep.getByRole("button", { name: "Turn on" }).click();
+  await expect(twoStep.getByText("On. 10 recovery codes left.")).toBeVisible();
+
+  // A passkey is both steps: no code is asked.
   await page.getByRole("button", { name: "Log out" }).click();
   await expect(page).not.toHaveURL(/\/account/);
+  await page.goto("/login");
+  await hydrated(page);
+  await page.getByRole("button", { name: "Sign in with a passkey" }).click();
+  await expect(page.getByRole("heading", { name: `Hello, ${name}` })).toBeVisible();
+
+  // And it turns two-step verification off instead of the password.
+  await hydrated(page);
+  await twoStep.getByRole("button", { name: "Turn off with a passkey instead" }).click();
+  await expect(twoStep.getByRole("button", { name: "Set up two-step verification" })).toBeVisible();
 
   // The fingerprint check fails: the browser refuses, Ripen says so.
+  await page.getByRole("button", { name: "Log out" }).click();
+  await expect(page).not.toHaveURL(/\/account/);
   await cdp.send("WebAuthn.setUserVerified", { authenticatorId: id, isUserVerified: false });
   await page.goto("/login");
   await hydrated(page);

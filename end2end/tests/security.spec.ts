@@ -1,6 +1,5 @@
-import { createHmac } from "crypto";
 import { test, expect } from "@playwright/test";
-import { hydrated, logIn, PASSWORD, signUpAndConfirm } from "./helpers";
+import { hydrated, logIn, PASSWORD, signUpAndConfirm, totp } from "./helpers";
 
 test("a sign-in from a second browser shows in Security activity, in English and in 简体中文", async ({
   page,
@@ -62,19 +61,6 @@ test("signing in to a closed account says it was reopened, and one button closes
   await expect(page.getByText("Your account is closed")).toBeVisible();
 });
 
-/** RFC 6238 (HMAC-SHA1, six digits, 30 s) for a base32 key, at `unixSecs`. */
-function totp(key: string, unixSecs: number): string {
-  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-  let bits = "";
-  for (const c of key.replace(/\s/g, "")) bits += alphabet.indexOf(c).toString(2).padStart(5, "0");
-  const bytes = Buffer.from(bits.match(/.{8}/g)!.map((b) => parseInt(b, 2)));
-  const counter = Buffer.alloc(8);
-  counter.writeBigUInt64BE(BigInt(Math.floor(unixSecs / 30)));
-  const mac = createHmac("sha1", bytes).update(counter).digest();
-  const o = mac[mac.length - 1] & 0x0f;
-  const n = ((mac[o] & 0x7f) << 24) | (mac[o + 1] << 16) | (mac[o + 2] << 8) | mac[o + 3];
-  return (n % 1_000_000).toString().padStart(6, "0");
-}
 
 test("two-step verification: set up from the QR code's key, then signing in asks for a code", async ({ page }) => {
   const name = await signUpAndConfirm(page, "tsv");

@@ -28,6 +28,8 @@ pub struct Passkeys {
     /// The sign-in page.
     pub sign_in: &'static str,
     pub waiting: &'static str,
+    /// Turning two-step verification off with a passkey instead of the password.
+    pub turn_off_two_step: &'static str,
     /// Why a ceremony did not go through.
     pub unavailable: &'static str,
     pub unsupported: &'static str,
@@ -59,6 +61,7 @@ pub const EN: Passkeys = Passkeys {
     default_label_on: "Passkey on {system}",
     sign_in: "Sign in with a passkey",
     waiting: "Waiting for your passkey…",
+    turn_off_two_step: "Turn off with a passkey instead",
     unavailable: "Passkeys are not available at this site address.",
     unsupported: "This browser cannot use passkeys. Sign in with your password instead.",
     cancelled: "The passkey request was cancelled or timed out. Please try again.",
@@ -89,6 +92,7 @@ pub const ZH: Passkeys = Passkeys {
     default_label_on: "{system} 上的通行密钥",
     sign_in: "使用通行密钥登录",
     waiting: "正在等待你的通行密钥…",
+    turn_off_two_step: "改用通行密钥关闭",
     unavailable: "当前网站地址无法使用通行密钥。",
     unsupported: "此浏览器无法使用通行密钥，请改用密码登录。",
     cancelled: "通行密钥请求已取消或超时，请重试。",

@@ -97,5 +97,22 @@ pub async fn finish_passkey_sign_in(
     ssr::passkeys::finish_sign_in(&ceremony, &credential).await
 }
 
+/// Starts a confirmation with one of the signed-in account's passkeys (instead of the
+/// password, where Settings asks for it again).
+#[server(prefix = "/api", endpoint = "auth/passkey/confirm/start")]
+pub async fn start_passkey_confirmation() -> Result<Challenge, AppError> {
+    ssr::passkeys::start_confirmation().await
+}
+
+/// Turns two-step verification off, confirmed with one of the account's passkeys.
+#[server(prefix = "/api", endpoint = "auth/passkey/two-step-off")]
+pub async fn disable_two_step_with_passkey(
+    ceremony: String,
+    credential: String,
+) -> Result<(), AppError> {
+    let user = ssr::passkeys::confirm(&ceremony, &credential).await?;
+    crate::account::ssr::turn_off_two_step(&user, "passkey").await
+}
+
 #[cfg(feature = "ssr")]
 use super::ssr;

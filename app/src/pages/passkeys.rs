@@ -130,6 +130,69 @@ pub fn PasskeySignIn() -> impl IntoView {
     }
 }
 
+/// "Turn off with a passkey instead", beside the two-step card's password form: shown when
+/// the account has a passkey and the browser can use it; `done` runs once it is off.
+#[component]
+pub fn TurnOffTwoStepWithPasskey(done: Callback<()>) -> impl IntoView {
+    let t = &crate::i18n::t().passkeys;
+    let has_passkeys = Resource::new(|| (), |_| passkeys());
+    let supported = RwSignal::new(false);
+    Effect::new(move |_| {
+        #[cfg(feature = "hydrate")]
+        supported.set(crate::identity::webauthn::supported());
+    });
+    let pending = RwSignal::new(false);
+    let error = RwSignal::new(None::<String>);
+    let on_click = move |_| {
+        #[cfg(feature = "hydrate")]
+        {
+            use crate::identity::{
+                passkeys::{disable_two_step_with_passkey, start_passkey_confirmation},
+                webauthn,
+            };
+            pending.set(true);
+            error.set(None);
+            leptos::task::spawn_local(async move {
+                let result = async {
+                    let challenge = start_passkey_confirmation()
+                        .await
+                        .map_err(|e| e.to_string())?;
+                    let credential = webauthn::get_assertion(&challenge.options, None)
+                        .await
+                        .map_err(|f| failure_message(f).to_owned())?;
+                    disable_two_step_with_passkey(challenge.ceremony, credential)
+                        .await
+                        .map_err(|e| e.to_string())
+                }
+                .await;
+                pending.set(false);
+                match result {
+                    Ok(()) => done.run(()),
+                    Err(message) => error.set(Some(message)),
+                }
+            });
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = done;
+    };
+    view! {
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                let any = has_passkeys.await.is_ok_and(|v| v.available && !v.passkeys.is_empty());
+                any.then(|| view! {
+                    <div class="passkey-confirm" hidden=move || !supported.get()>
+                        <FormAlert error=error />
+                        <button type="button" class="button button-quiet" on:click=on_click
+                            disabled=move || pending.get() aria-busy=move || pending.get().then_some("true")>
+                            {move || if pending.get() { t.waiting } else { t.turn_off_two_step }}
+                        </button>
+                    </div>
+                })
+            })}
+        </Transition>
+    }
+}
+
 /// The settings card: the account's passkeys, and adding one.
 #[component]
 pub fn PasskeysCard() -> impl IntoView {

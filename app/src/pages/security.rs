@@ -14,6 +14,7 @@ use crate::{
         notices::NoticeCard,
     },
     notifications::Group,
+    pages::passkeys::TurnOffTwoStepWithPasskey,
     privacy::CloseAccountAgain,
 };
 
@@ -162,6 +163,7 @@ pub fn TwoStepCard() -> impl IntoView {
                                 <Submit label=t.two_step_turn_off busy_label=crate::i18n::t().shell.saving
                                     pending=disable.pending() class="button button-quiet" />
                             </ActionForm>
+                            <TurnOffTwoStepWithPasskey done=Callback::new(move |()| epoch.update(|e| *e += 1)) />
                         }.into_any(),
                         Some(_) => view! {
                             {move || match setup.get() {

@@ -6,14 +6,15 @@
 
 use app::{
     account::{
-        BeginTwoStep, ConfirmTwoStep, CurrentUser, Logout,
+        BeginTwoStep, ConfirmTwoStep, CurrentUser, Logout, TwoStepStatus,
         ssr::two_step::{decode_base32, totp},
     },
     identity::{
         LinkedIdentities, UnlinkIdentity,
         passkeys::{
-            Challenge, FinishAddingPasskey, FinishPasskeySignIn, Passkeys, PasskeysView,
-            RemovePasskey, RenamePasskey, StartAddingPasskey, StartPasskeySignIn,
+            Challenge, DisableTwoStepWithPasskey, FinishAddingPasskey, FinishPasskeySignIn,
+            Passkeys, PasskeysView, RemovePasskey, RenamePasskey, StartAddingPasskey,
+            StartPasskeyConfirmation, StartPasskeySignIn,
         },
     },
 };
@@ -599,4 +600,123 @@ async fn passkeys_are_off_where_the_site_is_an_ip_address() {
     assert!(body.contains("not available"), "{body}");
     let (status, _) = call_ok(&app, &app.new_client(), StartPasskeySignIn {}).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+#[tokio::test]
+async fn two_step_is_turned_off_with_a_passkey_instead_of_the_password() {
+    let app = spawn().await;
+    verified_user(&app, "ada", "ada@example.com").await;
+    let mut phone = Device::new();
+    assert_eq!(
+        add(&app, &app.client, &mut phone, "Phone").await.0,
+        StatusCode::OK
+    );
+    let setup = app.call(BeginTwoStep {}).await.unwrap();
+    let secret = decode_base32(&setup.key).unwrap();
+    let now = u64::try_from(chrono::Utc::now().timestamp()).unwrap();
+    app.call(ConfirmTwoStep {
+        code: totp(&secret, now, 6),
+    })
+    .await
+    .unwrap();
+    assert!(app.call(TwoStepStatus {}).await.unwrap().on);
+
+    let confirmation = |client: reqwest::Client| {
+        let app = &app;
+        async move {
+            let (status, body) = call_ok(app, &client, StartPasskeyConfirmation {}).await;
+            assert_eq!(status, StatusCode::OK, "{body}");
+            let challenge: Challenge = serde_json::from_str(&body).unwrap();
+            let rcr: RequestChallengeResponse = serde_json::from_str(&challenge.options).unwrap();
+            (challenge.ceremony, rcr)
+        }
+    };
+    let (ceremony, rcr) = confirmation(app.client.clone()).await;
+    // Only Ada's own passkeys are offered.
+    assert_eq!(rcr.public_key.allow_credentials.len(), 1);
+    assert_eq!(rcr.public_key.allow_credentials[0].id, phone.made[0]);
+    let answer = phone.key.do_authentication(origin(&app), rcr).unwrap();
+
+    // Bob, signed in elsewhere, cannot use Ada's confirmation.
+    let bob = app.new_client();
+    app.call_as(&bob, crate::accounts::signup("bob", "bob@example.com"), &[])
+        .await;
+    let mail = app.emails_to("bob@example.com", 1).await.pop().unwrap();
+    app.call_as(
+        &bob,
+        crate::accounts::confirm(mail.token("/verify-email")),
+        &[],
+    )
+    .await;
+    assert_eq!(signed_in_as(&app, &bob).await.as_deref(), Some("bob"));
+    assert_eq!(
+        signed_in_as(&app, &app.client).await.as_deref(),
+        Some("ada")
+    );
+    let (status, _) = call_ok(
+        &app,
+        &bob,
+        DisableTwoStepWithPasskey {
+            ceremony: ceremony.clone(),
+            credential: serde_json::to_string(&answer).unwrap(),
+        },
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(app.call(TwoStepStatus {}).await.unwrap().on, "still on");
+
+    // A forged answer is refused.
+    let (ceremony, rcr) = confirmation(app.client.clone()).await;
+    let mut forged = phone.key.do_authentication(origin(&app), rcr).unwrap();
+    forged.response.signature[0] ^= 1;
+    let (status, _) = call_ok(
+        &app,
+        &app.client,
+        DisableTwoStepWithPasskey {
+            ceremony,
+            credential: serde_json::to_string(&forged).unwrap(),
+        },
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(app.call(TwoStepStatus {}).await.unwrap().on, "still on");
+
+    // Ada's passkey turns it off, once.
+    let (ceremony, rcr) = confirmation(app.client.clone()).await;
+    let answer = phone.key.do_authentication(origin(&app), rcr).unwrap();
+    let (status, body) = call_ok(
+        &app,
+        &app.client,
+        DisableTwoStepWithPasskey {
+            ceremony: ceremony.clone(),
+            credential: serde_json::to_string(&answer).unwrap(),
+        },
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(!app.call(TwoStepStatus {}).await.unwrap().on);
+    assert!(
+        events_of(&app, "ada")
+            .await
+            .contains(&"two_step_off".to_owned())
+    );
+    let (status, _) = call_ok(
+        &app,
+        &app.client,
+        DisableTwoStepWithPasskey {
+            ceremony,
+            credential: serde_json::to_string(&answer).unwrap(),
+        },
+    )
+    .await;
+    assert_eq!(
+        status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "the ceremony was used up"
+    );
+
+    // An account with no passkey is told so.
+    let (status, body) = call_ok(&app, &bob, StartPasskeyConfirmation {}).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body.contains("No passkeys"), "{body}");
 }

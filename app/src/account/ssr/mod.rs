@@ -604,13 +604,23 @@ pub async fn disable_two_step(current: String) -> Result<(), AppError> {
     let (_, user) = require_user().await?;
     let c = ctx()?;
     check_password(&c, &user, current, "current_password").await?;
-    if !two_step::disable(&c.db, user.id).await? {
+    turn_off_two_step(&user, "current_password").await
+}
+
+/// Turns `account`'s two-step verification off and raises the alert, once its owner was
+/// asked again (the password, or a passkey); an error names `field` if it was not on.
+pub async fn turn_off_two_step(
+    account: &user_account::Model,
+    field: &'static str,
+) -> Result<(), AppError> {
+    let c = ctx()?;
+    if !two_step::disable(&c.db, account.id).await? {
         return Err(AppError::validation(
-            "current_password",
+            field,
             crate::i18n::t().security.two_step_not_on,
         ));
     }
-    c.alert(&user, SecurityKind::TwoStepOff).await
+    c.alert(account, SecurityKind::TwoStepOff).await
 }
 
 pub async fn logout() -> Result<(), AppError> {

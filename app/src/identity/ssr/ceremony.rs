@@ -27,6 +27,8 @@ pub enum Kind {
     Register,
     /// Signing in with any passkey the browser offers.
     SignIn,
+    /// The signed-in person confirming it is them with one of the account's passkeys.
+    Confirm,
 }
 
 impl Kind {
@@ -34,6 +36,7 @@ impl Kind {
         match self {
             Self::Register => "register",
             Self::SignIn => "sign_in",
+            Self::Confirm => "confirm",
         }
     }
 }

@@ -20,8 +20,8 @@ use sea_orm::{
 };
 use uuid::Uuid;
 use webauthn_rs::prelude::{
-    DiscoverableAuthentication, Passkey, PasskeyRegistration, PublicKeyCredential,
-    RegisterPublicKeyCredential, Url, Webauthn, WebauthnBuilder,
+    DiscoverableAuthentication, Passkey, PasskeyAuthentication, PasskeyRegistration,
+    PublicKeyCredential, RegisterPublicKeyCredential, Url, Webauthn, WebauthnBuilder,
 };
 
 use super::{
@@ -397,4 +397,97 @@ pub async fn finish_sign_in(token: &str, credential: &str) -> Result<String, App
     attempt.refund();
     let started = account::both_factors_passed(&user).await?;
     Ok(crate::account::after_sign_in(started).to_owned())
+}
+
+/// The signed-in account's passkeys, as stored and as `webauthn-rs` keys.
+async fn keys_of(
+    db: &impl ConnectionTrait,
+    user: Uuid,
+) -> Result<Vec<(passkey::Model, Passkey)>, AppError> {
+    passkey::Entity::find()
+        .filter(passkey::Column::UserId.eq(user))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|r| {
+            let key = serde_json::from_str(&r.credential).or_internal("reading a passkey")?;
+            Ok((r, key))
+        })
+        .collect()
+}
+
+/// Starts a confirmation with one of the signed-in account's passkeys (only those are
+/// offered to the browser).
+pub async fn start_confirmation() -> Result<Challenge, AppError> {
+    let (_, user) = account::require_user().await?;
+    let s = service()?;
+    let wa = relying_party(&s)?;
+    count_ceremony()?;
+    let db = crate::request::db()?;
+    let keys: Vec<Passkey> = keys_of(&db, user.id)
+        .await?
+        .into_iter()
+        .map(|(_, k)| k)
+        .collect();
+    if keys.is_empty() {
+        return Err(refused(t().none));
+    }
+    let (rcr, state) = wa.start_passkey_authentication(&keys).map_err(|e| {
+        AppError::internal_while("starting a passkey confirmation", format!("{e:?}"))
+    })?;
+    let token = ceremony::begin(&db, Kind::Confirm, Some(user.id), &state).await?;
+    Ok(Challenge {
+        ceremony: token,
+        options: request_options(&rcr)?,
+    })
+}
+
+/// Checks a confirmation: one of the signed-in account's passkeys answered this browser's
+/// ceremony, verifying the person. Answers the account. Failures count like wrong
+/// passwords.
+pub async fn confirm(token: &str, credential: &str) -> Result<user_account::Model, AppError> {
+    let (_, user) = account::require_user().await?;
+    let s = service()?;
+    let wa = relying_party(&s)?;
+    let accounts = account::accounts()?;
+    let attempt = accounts.limiter.reserve(
+        Scope::LoginClient,
+        &Key::client(crate::request::client_addr()),
+        accounts.settings.limits.login_failures_per_client,
+    )?;
+    let db = crate::request::db()?;
+    let Some((Some(owner), state)) =
+        ceremony::take::<PasskeyAuthentication>(&db, Kind::Confirm, token).await?
+    else {
+        return Err(refused(t().expired));
+    };
+    if owner != user.id {
+        return Err(refused(t().expired));
+    }
+    let answer: PublicKeyCredential =
+        serde_json::from_str(credential).map_err(|_| refused(t().failed))?;
+    let result = wa
+        .finish_passkey_authentication(&answer, &state)
+        .map_err(|e| {
+            tracing::info!(error = ?e, "a passkey confirmation was refused");
+            refused(t().failed)
+        })?;
+    // The state allowed only this account's keys; find the one that answered.
+    let used = base64_url(result.cred_id());
+    let Some((row, mut key)) = keys_of(&db, user.id)
+        .await?
+        .into_iter()
+        .find(|(r, _)| r.credential_id == used)
+    else {
+        return Err(refused(t().unknown));
+    };
+    let changed = key.update_credential(&result).unwrap_or(false);
+    let mut row: passkey::ActiveModel = row.into();
+    if changed {
+        row.credential = Set(serde_json::to_string(&key).or_internal("writing a passkey")?);
+    }
+    row.last_used_ms = Set(Some(now_ms()));
+    row.update(&db).await?;
+    attempt.refund();
+    Ok(user)
 }
