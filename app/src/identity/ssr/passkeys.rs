@@ -491,3 +491,62 @@ pub async fn confirm(token: &str, credential: &str) -> Result<user_account::Mode
     attempt.refund();
     Ok(user)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_relying_party_is_the_sites_host_name_and_an_ip_address_has_none() {
+        for site in [
+            "http://localhost:3000",
+            "https://ripen.example",
+            "https://ripen.example/",
+        ] {
+            assert!(Passkeys::new(site).unwrap().is_some(), "{site}");
+        }
+        for site in ["http://127.0.0.1:3000", "http://[::1]:3000"] {
+            assert!(Passkeys::new(site).unwrap().is_none(), "{site}");
+        }
+        assert!(Passkeys::new("not a url").is_err());
+    }
+
+    #[test]
+    fn the_browser_is_asked_for_a_discoverable_verified_passkey_without_extensions() {
+        let rp = Passkeys::new("https://ripen.example").unwrap().unwrap();
+        let (ccr, _) = rp
+            .webauthn
+            .start_passkey_registration(Uuid::new_v4(), "ada", "ada", None)
+            .unwrap();
+        let options: serde_json::Value =
+            serde_json::from_str(&creation_options(&ccr).unwrap()).unwrap();
+        let pk = &options["publicKey"];
+        assert_eq!(pk["authenticatorSelection"]["residentKey"], "required");
+        assert_eq!(pk["authenticatorSelection"]["requireResidentKey"], true);
+        assert_eq!(pk["authenticatorSelection"]["userVerification"], "required");
+        assert!(pk.get("extensions").is_none());
+        assert_eq!(pk["rp"]["id"], "ripen.example");
+        let (rcr, _) = rp.webauthn.start_discoverable_authentication().unwrap();
+        let options: serde_json::Value =
+            serde_json::from_str(&request_options(&rcr).unwrap()).unwrap();
+        assert!(options.get("mediation").is_none(), "the page chooses");
+        assert_eq!(options["publicKey"]["userVerification"], "required");
+        assert_eq!(
+            options["publicKey"]["allowCredentials"],
+            serde_json::json!([])
+        );
+    }
+
+    #[test]
+    fn names_are_trimmed_bounded_and_one_line() {
+        assert_eq!(label("  Work laptop ").unwrap(), "Work laptop");
+        assert!(label("   ").is_err());
+        assert!(label(&"x".repeat(MAX_LABEL_CHARS)).is_ok());
+        assert!(label(&"x".repeat(MAX_LABEL_CHARS + 1)).is_err());
+        assert!(
+            label(&"字".repeat(MAX_LABEL_CHARS)).is_ok(),
+            "characters, not bytes"
+        );
+        assert!(label("two\nlines").is_err());
+    }
+}
