@@ -27,7 +27,10 @@ const answeredConsent = {
 export default defineConfig({
   testDir: "./tests",
   globalSetup: "./global-setup.ts",
-  timeout: 30_000,
+  // A test loads several pages, and each waits for the WebAssembly to take over; on a busy
+  // 2-core machine one such wait was seen to take over 15 s (helpers.ts `hydrated`), so a
+  // test with four page loads needs more than the default 30 s. Only failures take longer.
+  timeout: 90_000,
   expect: { timeout: 5_000 },
   fullyParallel: false,
   workers: 1,

@@ -22,8 +22,18 @@ async function virtualAuthenticator(page: Page): Promise<{ cdp: CDPSession; id: 
   return { cdp, id: authenticatorId };
 }
 
+/** Takes the browser's passkey list (conditional mediation) away, so the sign-in page offers
+ * only its button: the virtual authenticator would otherwise answer the list's request by
+ * itself as soon as the page loads (a person picks from the list; see the last test). */
+async function withoutPasskeyList(page: Page) {
+  await page.addInitScript(() => {
+    if (window.PublicKeyCredential) PublicKeyCredential.isConditionalMediationAvailable = async () => false;
+  });
+}
+
 test("a passkey added in Settings signs in with no username; removed, it no longer does", async ({ page }) => {
   expect(new URL(test.info().project.use.baseURL!).hostname, "WebAuthn needs a host name").toBe("localhost");
+  await withoutPasskeyList(page);
   const { cdp, id } = await virtualAuthenticator(page);
   const name = await signUpAndConfirm(page, "pk");
   await page.goto("/account");
@@ -84,6 +94,7 @@ test("a passkey added in Settings signs in with no username; removed, it no long
 test("with two-step verification on, a passkey still signs in at once and can turn it off; a cancelled one signs nothing in", async ({
   page,
 }) => {
+  await withoutPasskeyList(page);
   const { cdp, id } = await virtualAuthenticator(page);
   const name = await signUpAndConfirm(page, "pkc");
   await page.goto("/account");
@@ -121,4 +132,22 @@ test("with two-step verification on, a passkey still signs in at once and can tu
   await page.getByRole("button", { name: "Sign in with a passkey" }).click();
   await expect(page.getByRole("alert").filter({ hasText: "cancelled or timed out" })).toBeVisible();
   await expect(page).toHaveURL(/\/login/);
+});
+
+test("the browser's passkey list under the username field signs in when a passkey is picked", async ({ page }) => {
+  await virtualAuthenticator(page);
+  const name = await signUpAndConfirm(page, "pkl");
+  await page.goto("/account");
+  await hydrated(page);
+  const card = page.locator("section[aria-labelledby=passkeys-h]");
+  await card.getByRole("button", { name: "Add a passkey" }).click();
+  await expect(card.getByText("The passkey is added.")).toBeVisible();
+  await page.getByRole("button", { name: "Log out" }).click();
+  await expect(page).not.toHaveURL(/\/account/);
+
+  // The username field invites the browser's list; the page asks for a passkey through it
+  // as it loads, and the virtual authenticator picks its only one, as a person would.
+  await page.goto("/login");
+  await expect(page.getByLabel("Username or email")).toHaveAttribute("autocomplete", "username webauthn");
+  await expect(page.getByRole("heading", { name: `Hello, ${name}` })).toBeVisible({ timeout: 20_000 });
 });

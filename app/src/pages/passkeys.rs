@@ -200,21 +200,42 @@ pub fn PasskeysCard() -> impl IntoView {
     let view_of = Resource::new(move || epoch.get(), |_| passkeys());
     let t = &crate::i18n::t().passkeys;
     let on_change = Callback::new(move |()| epoch.update(|e| *e += 1));
+    // Kept here, not in the form: the list (and the form with it) is drawn again when it
+    // reloads after an addition, and what the form said must outlive that.
+    let adding = Adding::default();
     view! {
         <section class="card" aria-labelledby="passkeys-h">
             <h2 id="passkeys-h">{t.heading}</h2>
             <p class="muted">{t.lede}</p>
             <Transition fallback=|| ()>
                 {move || Suspend::new(async move {
-                    view_of.await.ok().map(|v| view! { <PasskeyList v on_change /> })
+                    view_of.await.ok().map(|v| view! { <PasskeyList v on_change adding /> })
                 })}
             </Transition>
         </section>
     }
 }
 
+/// The state of the "Add a passkey" form.
+#[derive(Clone, Copy)]
+struct Adding {
+    pending: RwSignal<bool>,
+    error: RwSignal<Option<crate::AppError>>,
+    added: RwSignal<bool>,
+}
+
+impl Default for Adding {
+    fn default() -> Self {
+        Self {
+            pending: RwSignal::new(false),
+            error: RwSignal::new(None),
+            added: RwSignal::new(false),
+        }
+    }
+}
+
 #[component]
-fn PasskeyList(v: PasskeysView, on_change: Callback<()>) -> impl IntoView {
+fn PasskeyList(v: PasskeysView, on_change: Callback<()>, adding: Adding) -> impl IntoView {
     let t = &crate::i18n::t().passkeys;
     let remove = ServerAction::<RemovePasskey>::new();
     let rename = ServerAction::<RenamePasskey>::new();
@@ -247,7 +268,7 @@ fn PasskeyList(v: PasskeysView, on_change: Callback<()>) -> impl IntoView {
             }).collect_view()}
         </ul>
         {last_way.then(|| view! { <p class="muted">{t.last_way}</p> })}
-        <AddPasskey on_change />
+        <AddPasskey on_change adding />
     }
     .into_any()
 }
@@ -318,11 +339,13 @@ fn PasskeyItem(
 
 /// "Add a passkey": a name (optional), then the browser's dialog.
 #[component]
-fn AddPasskey(on_change: Callback<()>) -> impl IntoView {
+fn AddPasskey(on_change: Callback<()>, adding: Adding) -> impl IntoView {
     let t = &crate::i18n::t().passkeys;
-    let pending = RwSignal::new(false);
-    let error = RwSignal::new(None::<crate::AppError>);
-    let added = RwSignal::new(false);
+    let Adding {
+        pending,
+        error,
+        added,
+    } = adding;
     let label_input = NodeRef::<leptos::html::Input>::new();
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
