@@ -63,6 +63,22 @@ pub async fn verified_user(app: &TestApp, username: &str, email: &str) {
         .unwrap();
 }
 
+/// The same from another browser (`client`), which is left signed in to the new account.
+pub(crate) async fn verified_user_in(
+    app: &TestApp,
+    client: &reqwest::Client,
+    username: &str,
+    email: &str,
+) {
+    let (status, _, body) = app.call_as(client, signup(username, email), &[]).await;
+    assert!(status.is_success(), "{status} {body}");
+    let mail = app.emails_to(email, 1).await.pop().unwrap();
+    let (status, _, body) = app
+        .call_as(client, confirm(mail.token("/verify-email")), &[])
+        .await;
+    assert!(status.is_success(), "{status} {body}");
+}
+
 fn session_cookie(headers: &header::HeaderMap) -> Option<String> {
     headers
         .get_all(header::SET_COOKIE)

@@ -484,15 +484,7 @@ async fn a_service_is_linked_from_settings_and_removed_there() {
 
     // Another account cannot link the same identity.
     let eve = app.new_client();
-    app.call_as(&eve, crate::accounts::signup("eve", "eve@example.com"), &[])
-        .await;
-    let mail = app.emails_to("eve@example.com", 1).await.pop().unwrap();
-    app.call_as(
-        &eve,
-        crate::accounts::confirm(mail.token("/verify-email")),
-        &[],
-    )
-    .await;
+    crate::accounts::verified_user_in(&app, &eve, "eve", "eve@example.com").await;
     assert_eq!(
         sign_in_as(&app, &eve, "bob", true).await,
         "/account?provider_error=taken#sign-in-h"

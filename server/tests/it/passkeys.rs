@@ -639,15 +639,7 @@ async fn two_step_is_turned_off_with_a_passkey_instead_of_the_password() {
 
     // Bob, signed in elsewhere, cannot use Ada's confirmation.
     let bob = app.new_client();
-    app.call_as(&bob, crate::accounts::signup("bob", "bob@example.com"), &[])
-        .await;
-    let mail = app.emails_to("bob@example.com", 1).await.pop().unwrap();
-    app.call_as(
-        &bob,
-        crate::accounts::confirm(mail.token("/verify-email")),
-        &[],
-    )
-    .await;
+    crate::accounts::verified_user_in(&app, &bob, "bob", "bob@example.com").await;
     assert_eq!(signed_in_as(&app, &bob).await.as_deref(), Some("bob"));
     assert_eq!(
         signed_in_as(&app, &app.client).await.as_deref(),

@@ -248,14 +248,7 @@ pub async fn finish_adding(token: &str, credential: &str, raw_label: &str) -> Re
     let s = service()?;
     let wa = relying_party(&s)?;
     let db = crate::request::db()?;
-    let Some((Some(owner), state)) =
-        ceremony::take::<PasskeyRegistration>(&db, Kind::Register, token).await?
-    else {
-        return Err(refused(t().expired));
-    };
-    if owner != user.id {
-        return Err(refused(t().expired));
-    }
+    let state: PasskeyRegistration = take_own(&db, Kind::Register, token, user.id).await?;
     let answer: RegisterPublicKeyCredential =
         serde_json::from_str(credential).map_err(|_| refused(t().failed))?;
     let key = wa
@@ -283,6 +276,37 @@ pub async fn finish_adding(token: &str, credential: &str, raw_label: &str) -> Re
         None => e.into(),
     })?;
     account::raise_alert(&user, SecurityKind::PasskeyAdded).await
+}
+
+/// Takes the ceremony `token` names if it is `kind` and was started by `user`.
+async fn take_own<S: serde::de::DeserializeOwned>(
+    db: &impl ConnectionTrait,
+    kind: Kind,
+    token: &str,
+    user: Uuid,
+) -> Result<S, AppError> {
+    match ceremony::take::<S>(db, kind, token).await? {
+        Some((Some(owner), state)) if owner == user => Ok(state),
+        _ => Err(refused(t().expired)),
+    }
+}
+
+/// Keeps what a sign-in with `key` taught (its counter, its backup state) and when it was
+/// used.
+async fn record_use(
+    db: &impl ConnectionTrait,
+    row: passkey::Model,
+    key: &mut Passkey,
+    result: &webauthn_rs::prelude::AuthenticationResult,
+) -> Result<(), AppError> {
+    let changed = key.update_credential(result).unwrap_or(false);
+    let mut used: passkey::ActiveModel = row.into();
+    if changed {
+        used.credential = Set(serde_json::to_string(key).or_internal("writing a passkey")?);
+    }
+    used.last_used_ms = Set(Some(now_ms()));
+    used.update(db).await?;
+    Ok(())
 }
 
 fn base64_url(bytes: &[u8]) -> String {
@@ -387,13 +411,7 @@ pub async fn finish_sign_in(token: &str, credential: &str) -> Result<String, App
         .one(&db)
         .await?
         .ok_or_else(|| refused(t().unknown))?;
-    let changed = key.update_credential(&result).unwrap_or(false);
-    let mut used: passkey::ActiveModel = row.into();
-    if changed {
-        used.credential = Set(serde_json::to_string(&key).or_internal("writing a passkey")?);
-    }
-    used.last_used_ms = Set(Some(now_ms()));
-    used.update(&db).await?;
+    record_use(&db, row, &mut key, &result).await?;
     attempt.refund();
     let started = account::both_factors_passed(&user).await?;
     Ok(crate::account::after_sign_in(started).to_owned())
@@ -456,14 +474,7 @@ pub async fn confirm(token: &str, credential: &str) -> Result<user_account::Mode
         accounts.settings.limits.login_failures_per_client,
     )?;
     let db = crate::request::db()?;
-    let Some((Some(owner), state)) =
-        ceremony::take::<PasskeyAuthentication>(&db, Kind::Confirm, token).await?
-    else {
-        return Err(refused(t().expired));
-    };
-    if owner != user.id {
-        return Err(refused(t().expired));
-    }
+    let state: PasskeyAuthentication = take_own(&db, Kind::Confirm, token, user.id).await?;
     let answer: PublicKeyCredential =
         serde_json::from_str(credential).map_err(|_| refused(t().failed))?;
     let result = wa
@@ -481,13 +492,7 @@ pub async fn confirm(token: &str, credential: &str) -> Result<user_account::Mode
     else {
         return Err(refused(t().unknown));
     };
-    let changed = key.update_credential(&result).unwrap_or(false);
-    let mut row: passkey::ActiveModel = row.into();
-    if changed {
-        row.credential = Set(serde_json::to_string(&key).or_internal("writing a passkey")?);
-    }
-    row.last_used_ms = Set(Some(now_ms()));
-    row.update(&db).await?;
+    record_use(&db, row, &mut key, &result).await?;
     attempt.refund();
     Ok(user)
 }
