@@ -63,6 +63,11 @@ pub struct Config {
     /// Where emails go when no SMTP server is configured. Defaults to `<data_dir>/outbox`.
     #[serde(default)]
     pub outbox_dir: Option<PathBuf>,
+    /// Seconds between SIGTERM and closing the listener, during which `/readyz` answers
+    /// 503 while requests are still served, so a load balancer moves traffic away first.
+    /// Ctrl-C does not wait.
+    #[serde(default = "default_drain_secs")]
+    pub drain_secs: u64,
     /// Attempt limits of the authentication endpoints.
     #[serde(default)]
     pub limits: AuthLimits,
@@ -126,6 +131,10 @@ fn default_stats_flush_secs() -> u64 {
 pub enum LogFormat {
     Pretty,
     Json,
+}
+
+fn default_drain_secs() -> u64 {
+    5
 }
 
 /// Defaults as a serialisable shape (secrets excluded), fed to figment as the lowest layer.

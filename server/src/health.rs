@@ -1,7 +1,14 @@
 //! Probes for orchestrators: `/healthz` (the process answers) and `/readyz` (it can reach
-//! its database). Neither says why something failed: that goes to the log.
+//! its database, and is not draining). Neither says why something failed: that goes to the
+//! log.
 
-use std::time::Duration;
+use std::{
+    sync::{
+        Arc,
+        atomic::{AtomicBool, Ordering},
+    },
+    time::Duration,
+};
 
 use axum::{Json, extract::State, http::StatusCode, response::IntoResponse};
 use sea_orm::DatabaseConnection;
@@ -11,7 +18,31 @@ pub async fn healthz() -> impl IntoResponse {
     Json(json!({ "status": "ok" }))
 }
 
-pub async fn readyz(State(db): State<DatabaseConnection>) -> impl IntoResponse {
+/// Set when the process has been asked to stop: `/readyz` answers 503 from then on, while
+/// requests are still served until the listener closes.
+#[derive(Clone, Default)]
+pub struct Draining(Arc<AtomicBool>);
+
+impl Draining {
+    pub fn start(&self) {
+        self.0.store(true, Ordering::SeqCst);
+    }
+
+    pub fn is_on(&self) -> bool {
+        self.0.load(Ordering::SeqCst)
+    }
+}
+
+pub async fn readyz(
+    State(db): State<DatabaseConnection>,
+    State(draining): State<Draining>,
+) -> impl IntoResponse {
+    if draining.is_on() {
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(json!({ "status": "draining" })),
+        );
+    }
     match tokio::time::timeout(Duration::from_secs(2), db.ping()).await {
         Ok(Ok(())) => (
             StatusCode::OK,

@@ -133,6 +133,7 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub security: SecurityPolicy,
     pub usage: usage::Usage,
+    pub draining: health::Draining,
 }
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -148,6 +149,8 @@ pub struct Application {
     accounts: Arc<Accounts>,
     usage: usage::Usage,
     stats_flush: std::time::Duration,
+    draining: health::Draining,
+    drain: std::time::Duration,
 }
 
 /// What the announcement email sender (`app::announcements::ssr::spawn_sender`) needs.
@@ -281,11 +284,14 @@ impl Application {
                 allow_live_reload: std::env::var_os("LEPTOS_WATCH").is_some(),
             },
             usage: usage::Usage::default(),
+            draining: health::Draining::default(),
             config: Arc::new(config),
         };
         let usage = state.usage.clone();
         let accounts = state.accounts.clone();
         let stats_flush = std::time::Duration::from_secs(state.config.stats_flush_secs.max(1));
+        let draining = state.draining.clone();
+        let drain = std::time::Duration::from_secs(state.config.drain_secs);
         Ok(Self {
             listener,
             router: router(state),
@@ -296,7 +302,34 @@ impl Application {
             accounts,
             usage,
             stats_flush,
+            draining,
+            drain,
         })
+    }
+
+    /// Serves until SIGTERM or Ctrl-C. At SIGTERM `/readyz` answers 503 for `drain_secs`
+    /// while requests are still served (a load balancer moves traffic away), then the
+    /// listener closes and in-flight requests finish; Ctrl-C, or a second signal, skips the
+    /// wait.
+    pub async fn run_until_signalled(self) -> std::io::Result<()> {
+        let (draining, drain) = (self.draining.clone(), self.drain);
+        self.run_until(async move {
+            let stop = shutdown_signal().await;
+            draining.start();
+            if stop == Stop::Terminate && !drain.is_zero() {
+                tracing::info!(
+                    secs = drain.as_secs(),
+                    "draining: /readyz answers 503 while requests are still served"
+                );
+                // A second signal ends the wait.
+                tokio::select! {
+                    () = tokio::time::sleep(drain) => {}
+                    _ = shutdown_signal() => {}
+                }
+            }
+            tracing::info!("finishing in-flight requests");
+        })
+        .await
     }
 
     /// The address actually bound (useful with port 0).
@@ -575,7 +608,16 @@ fn panic_response(
 }
 
 /// Resolves on Ctrl-C or SIGTERM.
-pub async fn shutdown_signal() {
+/// How the process was asked to stop.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stop {
+    /// Ctrl-C: a person at a terminal, who wants it to stop now.
+    Interrupt,
+    /// SIGTERM: an orchestrator or a rolling restart, which drains first.
+    Terminate,
+}
+
+pub async fn shutdown_signal() -> Stop {
     let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;
     };
@@ -590,11 +632,12 @@ pub async fn shutdown_signal() {
     };
     #[cfg(not(unix))]
     let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {},
-        () = terminate => {},
-    }
-    tracing::info!("shutdown signal received; finishing in-flight requests");
+    let stop = tokio::select! {
+        () = ctrl_c => Stop::Interrupt,
+        () = terminate => Stop::Terminate,
+    };
+    tracing::info!(?stop, "shutdown signal received");
+    stop
 }
 
 #[cfg(test)]

@@ -20,7 +20,7 @@
 //! `ripen catalogue <en|zh-Hans>` prints every user-visible text of one language as JSON
 //! (for translators, and for the end-to-end test that looks for untranslated text).
 
-use ripen_server::{Application, config::Config, db, shutdown_signal, telemetry};
+use ripen_server::{Application, config::Config, db, telemetry};
 
 const USAGE: &str = "usage: ripen                          start the server\n       \
                      ripen admin grant --role <role> <username>\n       \
@@ -98,7 +98,7 @@ async fn main() -> std::process::ExitCode {
         "\n  Ripen is running at http://{addr}\n  Open {} in your browser\n  (press Ctrl-C to stop)\n",
         config.site_origin()
     );
-    match app.run_until(shutdown_signal()).await {
+    match app.run_until_signalled().await {
         Ok(()) => {
             tracing::info!("stopped");
             std::process::ExitCode::SUCCESS

@@ -23,6 +23,8 @@ impl Ripen {
             .current_dir(dir)
             .env_clear()
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            // No drain at SIGTERM unless a test asks for one.
+            .env("RIPEN_DRAIN_SECS", "0")
             .envs(env.iter().copied())
             .stderr(Stdio::piped())
             .stdout(Stdio::piped())
@@ -71,12 +73,22 @@ impl Ripen {
 
     /// Sends SIGTERM, waits up to 10 s for the exit, and answers its status and every line
     /// it wrote.
-    fn stop(mut self) -> (std::process::ExitStatus, Vec<String>) {
+    fn stop(self) -> (std::process::ExitStatus, Vec<String>) {
+        self.terminate();
+        self.wait()
+    }
+
+    /// Sends SIGTERM.
+    fn terminate(&self) {
         let status = Command::new("kill")
             .args(["-TERM", &self.child.id().to_string()])
             .status()
             .unwrap();
         assert!(status.success());
+    }
+
+    /// Waits up to 10 s for the exit; answers its status and every line it wrote.
+    fn wait(mut self) -> (std::process::ExitStatus, Vec<String>) {
         let deadline = Instant::now() + Duration::from_secs(10);
         let exit = loop {
             if let Some(exit) = self.child.try_wait().unwrap() {
@@ -124,6 +136,55 @@ async fn the_binary_prints_its_url_creates_the_sqlite_file_and_stops_on_sigterm(
         logs.iter().any(|l| l.contains("shutdown signal received")),
         "{logs:?}"
     );
+}
+
+#[tokio::test]
+async fn at_sigterm_readyz_turns_503_while_requests_are_still_served_and_a_second_signal_stops_it()
+{
+    let dir = tempfile::tempdir().unwrap();
+    let (ripen, url) = Ripen::start(
+        dir.path(),
+        &[
+            ("RIPEN_LISTEN", "127.0.0.1:0"),
+            ("RIPEN_LOG_FORMAT", "json"),
+            // Far longer than the test: the second signal must end it.
+            ("RIPEN_DRAIN_SECS", "600"),
+        ],
+    );
+    let client = reqwest::Client::new();
+    let ready = client.get(format!("{url}/readyz")).send().await.unwrap();
+    assert_eq!(ready.status(), reqwest::StatusCode::OK);
+
+    ripen.terminate();
+    // The flag is set as the signal arrives; allow a busy machine time to deliver it.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let res = client.get(format!("{url}/readyz")).send().await.unwrap();
+        if res.status() == reqwest::StatusCode::SERVICE_UNAVAILABLE {
+            assert!(res.text().await.unwrap().contains("draining"));
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "/readyz still ready after SIGTERM"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // Draining, it still serves: the load balancer has not moved every client yet.
+    let page = client.get(&url).send().await.unwrap();
+    assert_eq!(page.status(), reqwest::StatusCode::OK);
+    assert!(page.text().await.unwrap().contains("Focus today"));
+    let health = client.get(format!("{url}/healthz")).send().await.unwrap();
+    assert_eq!(
+        health.status(),
+        reqwest::StatusCode::OK,
+        "alive while draining"
+    );
+
+    ripen.terminate();
+    let (exit, logs) = ripen.wait();
+    assert!(exit.success(), "{exit}");
+    assert!(logs.iter().any(|l| l.contains("draining")), "{logs:?}");
 }
 
 /// Posts a server function's form the way the browser does, from the site's origin.
