@@ -47,6 +47,53 @@ pub async fn scheduler_pool(
         .map_err(|e| anyhow::anyhow!("cannot connect the letter scheduler to the database: {e}"))
 }
 
+/// The file of a SQLite database URL (`sqlite://data/ripen.db?mode=rwc`), if it names one
+/// (not `sqlite::memory:`).
+pub fn sqlite_file(url: &str) -> Option<std::path::PathBuf> {
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
+    let path = rest.split('?').next().unwrap_or_default();
+    (!path.is_empty() && !path.starts_with(":memory:")).then(|| path.into())
+}
+
+/// Held by the one process that serves a SQLite database: SQLite has one writer, and
+/// Ripen keeps per-process state (attempt limits, live streams, the wall cache) that a
+/// second process on the same file would not share. Released when the process ends,
+/// however it ends (an OS file lock).
+pub struct SqliteClaim {
+    _lock: Option<std::fs::File>,
+}
+
+/// Claims the SQLite file `config` names for this process (nothing for PostgreSQL), or
+/// says which other process has it.
+pub fn claim_sqlite(config: &Config) -> anyhow::Result<SqliteClaim> {
+    let url = config.database_url();
+    let Some(file) = sqlite_file(url.expose_secret()) else {
+        return Ok(SqliteClaim { _lock: None });
+    };
+    let lock = std::path::PathBuf::from(format!("{}.lock", file.display()));
+    let handle = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&lock)
+        .map_err(|e| anyhow::anyhow!("cannot open {}: {e}", lock.display()))?;
+    match handle.try_lock() {
+        Ok(()) => Ok(SqliteClaim {
+            _lock: Some(handle),
+        }),
+        Err(std::fs::TryLockError::WouldBlock) => Err(anyhow::anyhow!(
+            "another ripen is already serving {} (SQLite has one writer: to run several \
+             instances, use PostgreSQL)",
+            file.display()
+        )),
+        Err(std::fs::TryLockError::Error(e)) => {
+            Err(anyhow::anyhow!("cannot lock {}: {e}", lock.display()))
+        }
+    }
+}
+
 /// Connects (creating the SQLite file and its directory on first run) and applies every
 /// pending migration.
 pub async fn connect_and_migrate(config: &Config) -> anyhow::Result<DatabaseConnection> {
@@ -71,4 +118,20 @@ pub async fn connect_and_migrate(config: &Config) -> anyhow::Result<DatabaseConn
         .await
         .map_err(|e| anyhow::anyhow!("cannot record the first start: {e}"))?;
     Ok(db)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::sqlite_file;
+
+    #[test]
+    fn the_sqlite_file_of_a_url() {
+        assert_eq!(
+            sqlite_file("sqlite://data/ripen.db?mode=rwc"),
+            Some("data/ripen.db".into())
+        );
+        assert_eq!(sqlite_file("sqlite:///tmp/x.db"), Some("/tmp/x.db".into()));
+        assert_eq!(sqlite_file("sqlite::memory:"), None);
+        assert_eq!(sqlite_file("postgres://postgres@127.0.0.1/ripen"), None);
+    }
 }

@@ -151,6 +151,8 @@ pub struct Application {
     stats_flush: std::time::Duration,
     draining: health::Draining,
     drain: std::time::Duration,
+    /// Held while this process serves a SQLite file.
+    _sqlite: db::SqliteClaim,
 }
 
 /// What the announcement email sender (`app::announcements::ssr::spawn_sender`) needs.
@@ -227,6 +229,7 @@ impl Application {
             files::private_dir(&dir)
                 .map_err(|e| anyhow::anyhow!("cannot create directory {}: {e}", dir.display()))?;
         }
+        let sqlite = db::claim_sqlite(&config)?;
         let db = db::connect_and_migrate(&config).await?;
         app::announcements::ssr::announce_policy(&db, app::policy::CURRENT)
             .await
@@ -304,17 +307,21 @@ impl Application {
             stats_flush,
             draining,
             drain,
+            _sqlite: sqlite,
         })
     }
 
-    /// Serves until SIGTERM or Ctrl-C. At SIGTERM `/readyz` answers 503 for `drain_secs`
+    /// Serves until `signal` (from [`shutdown_signal`]) says to stop. At SIGTERM `/readyz` answers 503 for `drain_secs`
     /// while requests are still served (a load balancer moves traffic away), then the
     /// listener closes and in-flight requests finish; Ctrl-C, or a second signal, skips the
     /// wait.
-    pub async fn run_until_signalled(self) -> std::io::Result<()> {
+    pub async fn run_until_signalled(
+        self,
+        signal: impl Future<Output = Stop> + Send + 'static,
+    ) -> std::io::Result<()> {
         let (draining, drain) = (self.draining.clone(), self.drain);
         self.run_until(async move {
-            let stop = shutdown_signal().await;
+            let stop = signal.await;
             draining.start();
             if stop == Stop::Terminate && !drain.is_zero() {
                 tracing::info!(
@@ -617,27 +624,38 @@ pub enum Stop {
     Terminate,
 }
 
-pub async fn shutdown_signal() -> Stop {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// Waits for Ctrl-C or SIGTERM. The handlers are installed when this is called, not when
+/// the answer is first awaited: call it before saying the server is running, so a signal
+/// sent as soon as it says so is not lost (nor kills it ungracefully).
+pub fn shutdown_signal() -> impl Future<Output = Stop> + Send + 'static {
     #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let interrupt = signal(SignalKind::interrupt()).ok();
+        let terminate = signal(SignalKind::terminate()).ok();
+        async move {
+            let wait = |s: Option<tokio::signal::unix::Signal>| async move {
+                match s {
+                    Some(mut s) => {
+                        s.recv().await;
+                    }
+                    None => std::future::pending::<()>().await,
+                }
+            };
+            let stop = tokio::select! {
+                () = wait(interrupt) => Stop::Interrupt,
+                () = wait(terminate) => Stop::Terminate,
+            };
+            tracing::info!(?stop, "shutdown signal received");
+            stop
         }
-    };
+    }
     #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    let stop = tokio::select! {
-        () = ctrl_c => Stop::Interrupt,
-        () = terminate => Stop::Terminate,
-    };
-    tracing::info!(?stop, "shutdown signal received");
-    stop
+    async {
+        let _ = tokio::signal::ctrl_c().await;
+        tracing::info!("shutdown signal received");
+        Stop::Interrupt
+    }
 }
 
 #[cfg(test)]

@@ -20,7 +20,7 @@
 //! `ripen catalogue <en|zh-Hans>` prints every user-visible text of one language as JSON
 //! (for translators, and for the end-to-end test that looks for untranslated text).
 
-use ripen_server::{Application, config::Config, db, telemetry};
+use ripen_server::{Application, config::Config, db, shutdown_signal, telemetry};
 
 const USAGE: &str = "usage: ripen                          start the server\n       \
                      ripen admin grant --role <role> <username>\n       \
@@ -93,12 +93,14 @@ async fn main() -> std::process::ExitCode {
         }
     };
     let addr = app.local_addr();
+    // Listening for signals before saying it runs: a stop sent right away is not lost.
+    let signal = shutdown_signal();
     tracing::info!(%addr, site_url = %config.site_origin(), "listening");
     eprintln!(
         "\n  Ripen is running at http://{addr}\n  Open {} in your browser\n  (press Ctrl-C to stop)\n",
         config.site_origin()
     );
-    match app.run_until_signalled().await {
+    match app.run_until_signalled(signal).await {
         Ok(()) => {
             tracing::info!("stopped");
             std::process::ExitCode::SUCCESS

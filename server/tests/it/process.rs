@@ -187,6 +187,37 @@ async fn at_sigterm_readyz_turns_503_while_requests_are_still_served_and_a_secon
     assert!(logs.iter().any(|l| l.contains("draining")), "{logs:?}");
 }
 
+#[tokio::test]
+async fn a_second_ripen_on_the_same_sqlite_file_refuses_to_start_and_says_why() {
+    let dir = tempfile::tempdir().unwrap();
+    let (first, url) = Ripen::start(dir.path(), &[("RIPEN_LISTEN", "127.0.0.1:0")]);
+    let second = Command::new(env!("CARGO_BIN_EXE_ripen"))
+        .current_dir(dir.path())
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("RIPEN_LISTEN", "127.0.0.1:0")
+        .output()
+        .expect("run a second ripen");
+    assert!(!second.status.success(), "the second one must not serve");
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&second.stdout),
+        String::from_utf8_lossy(&second.stderr)
+    );
+    assert!(
+        said.contains("another ripen is already serving") && said.contains("PostgreSQL"),
+        "{said}"
+    );
+    // The first serves on, and once it stops the file is free again.
+    let page = reqwest::get(&url).await.unwrap();
+    assert_eq!(page.status(), reqwest::StatusCode::OK);
+    let (exit, logs) = first.stop();
+    assert!(exit.success(), "{exit} {logs:?}");
+    let (again, _) = Ripen::start(dir.path(), &[("RIPEN_LISTEN", "127.0.0.1:0")]);
+    let (exit, logs) = again.stop();
+    assert!(exit.success(), "{exit} {logs:?}");
+}
+
 /// Posts a server function's form the way the browser does, from the site's origin.
 async fn post<F>(client: &reqwest::Client, site: &str, input: F) -> reqwest::StatusCode
 where
