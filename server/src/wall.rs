@@ -6,7 +6,8 @@
 //! ([`app::wall::ssr::generation`], bumped by every delivery of a public letter, hide,
 //! unpublish or like in this process) or [`TTL`] passes (what another instance changed
 //! shows here within it). Each response still gets its own CSP nonce: the cached HTML's
-//! nonce is replaced by the fresh one. Responses carry an `ETag` (of the page without its
+//! nonce is replaced by the fresh one. A page is known by its path and the parameters it
+//! reads (`cache_path`): others make no new entry. Responses carry an `ETag` (of the page without its
 //! nonce) and `Cache-Control: no-cache`, so a browser revalidates and gets `304` while
 //! nothing changed. Signed-in visitors (who see their own likes) always get a fresh
 //! render.
@@ -58,6 +59,35 @@ fn is_wall_page(req: &Request) -> bool {
     let path = req.uri().path();
     req.method() == Method::GET
         && (path == "/wall" || (path.starts_with("/wall/") && !path.contains("/images/")))
+}
+
+/// The query parameters a wall page reads (`pages::wall`: the topic and the page cursor).
+const PAGE_PARAMS: [&str; 2] = ["topic", "after"];
+/// Longest kept value of one of them; a longer one is not cached.
+const MAX_PARAM: usize = 200;
+
+/// The page a request shows, as the cache knows it: its path and the parameters the page
+/// reads, in one order. Parameters it does not read (`?utm_source=…`, `?x=1`, `?x=2`…)
+/// show the same page and make no new entry, so nobody can flood the cache with them;
+/// `None` (not cached) for a value no page makes.
+fn cache_path(uri: &http::Uri) -> Option<String> {
+    let mut kept: Vec<(&str, &str)> = Vec::new();
+    for pair in uri.query().unwrap_or_default().split('&') {
+        let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+        if PAGE_PARAMS.contains(&name) {
+            if value.len() > MAX_PARAM || kept.iter().any(|(n, _)| *n == name) {
+                return None;
+            }
+            kept.push((name, value));
+        }
+    }
+    kept.sort_unstable();
+    let query: Vec<String> = kept.iter().map(|(n, v)| format!("{n}={v}")).collect();
+    Some(if query.is_empty() {
+        uri.path().to_owned()
+    } else {
+        format!("{}?{}", uri.path(), query.join("&"))
+    })
 }
 
 fn has_session(headers: &HeaderMap) -> bool {
@@ -126,14 +156,14 @@ pub async fn page_cache(State(cache): State<PageCache>, req: Request, next: Next
         .get::<app::prefs::Prefs>()
         .copied()
         .unwrap_or_default();
+    let Some(page) = cache_path(req.uri()) else {
+        return next.run(req).await;
+    };
     let key = format!(
-        "{}{}:{}:{}",
+        "{}{}:{}:{page}",
         if answered { "a:" } else { "q:" },
         prefs.theme.as_str(),
         prefs.lang.tag(),
-        req.uri()
-            .path_and_query()
-            .map_or_else(|| req.uri().path(), |p| p.as_str())
     );
     let generation = app::wall::ssr::generation();
     let req_headers = req.headers().clone();
@@ -278,6 +308,26 @@ pub async fn robots(State(state): State<AppState>) -> Response {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_cache_knows_a_page_by_the_parameters_it_reads() {
+        let path = |u: &str| cache_path(&u.parse::<http::Uri>().unwrap());
+        assert_eq!(path("/wall").as_deref(), Some("/wall"));
+        assert_eq!(path("/wall?utm_source=x&x=1").as_deref(), Some("/wall"));
+        assert_eq!(path("/wall?x=2").as_deref(), Some("/wall"), "no new entry");
+        assert_eq!(
+            path("/wall?x=1&topic=joy&after=abc").as_deref(),
+            Some("/wall?after=abc&topic=joy"),
+            "one order"
+        );
+        assert_eq!(
+            path("/wall?after=abc&topic=joy"),
+            path("/wall?topic=joy&after=abc")
+        );
+        assert_eq!(path("/wall/123?ref=mail").as_deref(), Some("/wall/123"));
+        assert_eq!(path(&format!("/wall?after={}", "a".repeat(300))), None);
+        assert_eq!(path("/wall?topic=a&topic=b"), None, "ambiguous: not cached");
+    }
 
     #[test]
     fn etags_ignore_the_nonce_and_match_lists() {
