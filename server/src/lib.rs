@@ -153,6 +153,7 @@ pub struct Application {
     drain: std::time::Duration,
     /// Held while this process serves a SQLite file.
     _sqlite: db::SqliteClaim,
+    focus: FocusHub,
 }
 
 /// What the announcement email sender (`app::announcements::ssr::spawn_sender`) needs.
@@ -294,6 +295,7 @@ impl Application {
         let accounts = state.accounts.clone();
         let stats_flush = std::time::Duration::from_secs(state.config.stats_flush_secs.max(1));
         let draining = state.draining.clone();
+        let focus = state.focus.clone();
         let drain = std::time::Duration::from_secs(state.config.drain_secs);
         Ok(Self {
             listener,
@@ -308,6 +310,7 @@ impl Application {
             draining,
             drain,
             _sqlite: sqlite,
+            focus,
         })
     }
 
@@ -374,6 +377,8 @@ impl Application {
         );
         // Live streams whose session ended where this process did not hear of it.
         let streams = app::account::ssr::live::spawn_recheck(self.db.clone(), self.accounts);
+        // Timer changes made by other instances (PostgreSQL).
+        let fanout = app::focus::ssr::spawn_fanout(self.db.clone(), self.focus);
         let served = axum::serve(
             self.listener,
             self.router
@@ -396,6 +401,9 @@ impl Application {
         retention.abort();
         sender.abort();
         streams.abort();
+        if let Some(f) = fanout {
+            f.abort();
+        }
         flusher.abort();
         if let Err(e) = self.usage.flush(&self.db).await {
             tracing::warn!(error = %e, "saving usage statistics at shutdown failed");

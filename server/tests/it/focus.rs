@@ -19,7 +19,7 @@ use crate::{
     harness::TestApp,
 };
 
-fn cmd(c: &str) -> TimerCommand {
+pub(crate) fn cmd(c: &str) -> TimerCommand {
     TimerCommand {
         command: c.into(),
         phase: None,
@@ -501,7 +501,7 @@ async fn tasks_reorder_complete_and_delete() {
 }
 
 /// Reads Server-Sent Events until one `timer` event satisfies `want`, or the deadline.
-async fn next_timer_event(
+pub(crate) async fn next_timer_event(
     res: &mut reqwest::Response,
     buf: &mut String,
     deadline: Instant,

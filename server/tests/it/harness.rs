@@ -110,6 +110,13 @@ impl TestApp {
     }
 
     pub async fn spawn_with(options: TestOptions) -> Self {
+        Self::try_spawn_with(options)
+            .await
+            .unwrap_or_else(|e| panic!("the server starts: {e}"))
+    }
+
+    /// Starts a server, or answers why it would not start.
+    pub async fn try_spawn_with(options: TestOptions) -> Result<Self, String> {
         let backend = Backend::current();
         let dir = tempfile::tempdir().expect("temporary directory");
         let site_root = dir.path().join("site");
@@ -184,7 +191,7 @@ impl TestApp {
 
         let app = Application::build_with_listener(config, listener)
             .await
-            .expect("the server starts");
+            .map_err(|e| format!("{e:#}"))?;
         let server_db = app.db().clone();
         let (tx, rx) = oneshot::channel::<()>();
         let server = tokio::spawn(app.run_until(async {
@@ -197,7 +204,7 @@ impl TestApp {
 
         let client = client_for(&site_url);
 
-        Self {
+        Ok(Self {
             addr,
             base,
             site_url,
@@ -214,7 +221,7 @@ impl TestApp {
             shutdown: Some(tx),
             server: Some(server),
             _dir: dir,
-        }
+        })
     }
 
     /// Starts a server whose email goes to a real SMTP server.

@@ -32,6 +32,7 @@ mod hardening;
 mod health;
 mod identity;
 mod identity_oauth;
+mod instances;
 mod letters;
 mod letters_sending;
 mod letters_uploads;

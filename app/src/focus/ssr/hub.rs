@@ -3,7 +3,7 @@
 use super::*;
 
 /// Fans a user's timer changes out to that user's open event streams (and no one else's).
-/// In-process: with several server instances, each instance only reaches its own streams.
+/// In-process; on PostgreSQL, `fanout` brings other instances' changes to it.
 #[derive(Clone, Default)]
 pub struct FocusHub {
     channels: Arc<Mutex<HashMap<Uuid, broadcast::Sender<Arc<TimerSnapshot>>>>>,
@@ -24,6 +24,21 @@ impl FocusHub {
         {
             map.remove(&user);
         }
+    }
+
+    /// Whether `user` has a stream open here.
+    pub fn is_watched(&self, user: Uuid) -> bool {
+        let map = self.channels.lock().unwrap_or_else(|p| p.into_inner());
+        map.get(&user).is_some_and(|tx| tx.receiver_count() > 0)
+    }
+
+    /// The users with a stream open here.
+    pub fn watched(&self) -> Vec<Uuid> {
+        let map = self.channels.lock().unwrap_or_else(|p| p.into_inner());
+        map.iter()
+            .filter(|(_, tx)| tx.receiver_count() > 0)
+            .map(|(user, _)| *user)
+            .collect()
     }
 
     /// Open streams across all users (for metrics and tests).

@@ -1,12 +1,14 @@
 //! Server side of the focus timer: persistence, ownership checks, and the per-user event hub.
 //! One file per job; they share this module's imports (`use super::*`).
 
+mod fanout;
 mod hub;
 mod rollup;
 mod sessions;
 mod tags;
 mod tasks;
 mod timer;
+pub use fanout::{CHANNEL, spawn_fanout};
 pub use hub::*;
 pub use rollup::*;
 pub use sessions::*;

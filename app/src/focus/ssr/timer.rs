@@ -168,6 +168,8 @@ pub(crate) async fn persist(
         .one(&txn)
         .await?
         .ok_or_else(|| AppError::internal_while("loading the timer", "its row vanished"))?;
+    // Delivered to the other instances at commit.
+    super::fanout::notify_change(&txn, expected.user_id).await?;
     txn.commit().await?;
     Ok(Some((saved, ids)))
 }
