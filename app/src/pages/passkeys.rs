@@ -135,7 +135,8 @@ pub fn PasskeySignIn() -> impl IntoView {
 #[component]
 pub fn TurnOffTwoStepWithPasskey(done: Callback<()>) -> impl IntoView {
     let t = &crate::i18n::t().passkeys;
-    let has_passkeys = Resource::new(|| (), |_| passkeys());
+    // In the browser only, like the passkeys card (see there).
+    let has_passkeys = LocalResource::new(passkeys);
     let supported = RwSignal::new(false);
     Effect::new(move |_| {
         #[cfg(feature = "hydrate")]
@@ -197,7 +198,15 @@ pub fn TurnOffTwoStepWithPasskey(done: Callback<()>) -> impl IntoView {
 #[component]
 pub fn PasskeysCard() -> impl IntoView {
     let epoch = RwSignal::new(0u32);
-    let view_of = Resource::new(move || epoch.get(), |_| passkeys());
+    // Read in the browser once the page is interactive, not while the server renders: the
+    // card is near the end of a long page, and on a busy server its streamed answer could
+    // come after the browser began to hydrate, which then found content where it expected
+    // the placeholder (a hydration error seen in a CI run). It is nothing a visitor reads
+    // before the page responds.
+    let view_of = LocalResource::new(move || {
+        epoch.track();
+        passkeys()
+    });
     let t = &crate::i18n::t().passkeys;
     let on_change = Callback::new(move |()| epoch.update(|e| *e += 1));
     // Kept here, not in the form: the list (and the form with it) is drawn again when it
