@@ -451,7 +451,9 @@ impl TestApp {
         self.stop_server().await;
     }
 
-    async fn stop_server(&mut self) {
+    /// Stops the in-process server, keeping its data (for a test that starts the binary on
+    /// it: on SQLite only one process may serve the file).
+    pub async fn stop_server(&mut self) {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }

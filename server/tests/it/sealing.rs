@@ -393,9 +393,11 @@ async fn start_ripen(app: &TestApp) -> (std::process::ExitStatus, String) {
 
 #[tokio::test]
 async fn a_missing_or_wrong_key_file_stops_start_up_with_a_clear_message() {
-    let app = spawn().await;
+    let mut app = spawn().await;
     verified_user(&app, "ada", "ada@example.com").await;
     letter_with_picture(&app, "Kept safe", "Sealed.", vec![]).await;
+    // The binary starts on the same database (on SQLite only one process may serve it).
+    app.stop_server().await;
     let path = app.data_dir().join("ripen.keys");
     let original = std::fs::read(&path).unwrap();
 
