@@ -18,14 +18,19 @@ use crate::{
 #[component]
 pub fn AnnouncementBanners() -> impl IntoView {
     let auth = crate::account::state::use_auth();
-    let signed_in = move || auth.user.get().and_then(Result::ok).flatten().is_some();
-    let banners = Resource::new(signed_in, |signed_in| async move {
-        if signed_in {
-            current_announcements().await.unwrap_or_default()
-        } else {
-            Vec::new()
-        }
-    });
+    // The user is awaited inside the fetcher, never read in the source: read there, it is
+    // "not loaded yet" during server rendering, so the first answer (none) and the one the
+    // page shows could differ and the page would fail to hydrate.
+    let banners = Resource::new(
+        || (),
+        move |_| async move {
+            if auth.require().await.is_ok() {
+                current_announcements().await.unwrap_or_default()
+            } else {
+                Vec::new()
+            }
+        },
+    );
     let hidden = RwSignal::new(HashSet::<String>::new());
     view! {
         <Transition fallback=|| ()>
