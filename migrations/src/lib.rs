@@ -30,6 +30,7 @@ mod m20261204_000017_two_step;
 mod m20261204_000030_short_focus;
 mod m20261205_000018_identities;
 mod m20261205_000019_passkeys;
+mod m20261205_000020_attempt_windows;
 
 pub struct Migrator;
 
@@ -57,6 +58,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000030_short_focus::Migration),
             Box::new(m20261205_000018_identities::Migration),
             Box::new(m20261205_000019_passkeys::Migration),
+            Box::new(m20261205_000020_attempt_windows::Migration),
         ]
     }
 }

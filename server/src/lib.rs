@@ -239,6 +239,7 @@ impl Application {
         let accounts = Arc::new(Accounts::new(
             AccountSettings::new(config.site_origin(), config.limits),
             config.accounts,
+            db.clone(),
         ));
         let keys = app::system::keys::load(&db, &config.keys_file()).await?;
         let keys = Arc::new(app::seal::Keyring::new(&keys, Some(config.keys_file()))?);
@@ -377,8 +378,14 @@ impl Application {
         );
         // Live streams whose session ended where this process did not hear of it.
         let streams = app::account::ssr::live::spawn_recheck(self.db.clone(), self.accounts);
-        // Timer changes made by other instances (PostgreSQL).
-        let fanout = app::focus::ssr::spawn_fanout(self.db.clone(), self.focus);
+        // Changes made by other instances (PostgreSQL): timers, and the wall.
+        let fanout = app::broadcast::spawn_listener(
+            self.db.clone(),
+            vec![
+                Arc::new(app::focus::ssr::FanOut::new(self.db.clone(), self.focus)),
+                Arc::new(app::letters::public::WallChanges),
+            ],
+        );
         let served = axum::serve(
             self.listener,
             self.router

@@ -170,11 +170,14 @@ pub async fn save(choices: ConsentChoices, from_settings: bool) -> Result<Consen
         || Key::client(crate::request::client_addr()),
         |u| Key::user(u.id),
     );
-    accounts.limiter.take(
-        Scope::Consent,
-        &who,
-        accounts.settings.limits.consent_records_per_client,
-    )?;
+    accounts
+        .limiter
+        .take(
+            Scope::Consent,
+            &who,
+            accounts.settings.limits.consent_records_per_client,
+        )
+        .await?;
     consent_record::ActiveModel {
         id: Set(Uuid::new_v4()),
         user_id: Set(user.as_ref().map(|u| u.id)),

@@ -242,6 +242,7 @@ pub struct PurgeReport {
     pub orphan_files_deleted: u64,
     pub audit_rows_deleted: u64,
     pub security_rows_deleted: u64,
+    pub attempt_windows_deleted: u64,
 }
 
 /// The retention job, at the instant `now` (injected, so tests can move time on):
@@ -256,7 +257,8 @@ pub struct PurgeReport {
 ///   emails in the outbox (`outbox`, a server without SMTP) after [`OUTBOX_KEPT_DAYS`],
 ///   and rows of the staff audit log after `staff::ssr::AUDIT_KEPT_DAYS`, and security
 ///   activity (and browsers unused) after `account::ssr::security::KEPT_DAYS`, and
-///   sign-ins that waited for their second step past its end.
+///   sign-ins that waited for their second step past its end, and attempt-limit windows
+///   that have ended (they hold digests of addresses and typed names).
 pub async fn purge(
     db: &DatabaseConnection,
     store: &dyn BlobStore,
@@ -326,6 +328,8 @@ pub async fn purge(
     report.audit_rows_deleted = crate::staff::ssr::purge_log(db, now).await?;
     report.security_rows_deleted = security::purge(db, now.timestamp_millis()).await?
         + crate::account::ssr::two_step::purge(db, now.timestamp_millis()).await?;
+    report.attempt_windows_deleted =
+        crate::account::ssr::limiter::sweep(db, now.timestamp_millis()).await?;
     if let Some(dir) = outbox {
         let before = std::time::SystemTime::from(now - Duration::days(OUTBOX_KEPT_DAYS));
         report.outbox_emails_deleted = crate::mail::purge_outbox(dir, before)

@@ -311,10 +311,11 @@ fn limits() -> Result<crate::account::ssr::limiter::AuthLimits, AppError> {
 }
 
 /// Counts one use of `scope` by `user` against `limit`, or refuses.
-fn take(scope: Scope, user: Uuid, limit: Limit) -> Result<(), AppError> {
+async fn take(scope: Scope, user: Uuid, limit: Limit) -> Result<(), AppError> {
     crate::account::ssr::accounts()?
         .limiter
         .take(scope, &Key::user(user), limit)
+        .await
 }
 
 pub async fn toggle_like(
@@ -323,7 +324,7 @@ pub async fn toggle_like(
     id: &str,
 ) -> Result<(bool, i64), AppError> {
     let l = find_on_wall(db, id).await?;
-    take(Scope::Like, user, limits()?.likes_per_account)?;
+    take(Scope::Like, user, limits()?.likes_per_account).await?;
     let removed = letter_like::Entity::delete_by_id((l.id, user))
         .exec(db)
         .await?
@@ -342,7 +343,7 @@ pub async fn toggle_like(
         .exec_without_returning(db)
         .await?;
     }
-    changed();
+    changed(db).await;
     let count = letter_like::Entity::find()
         .filter(letter_like::Column::LetterId.eq(l.id))
         .count(db)
@@ -369,7 +370,7 @@ pub async fn report(
             fill(t().wall.note_too_long, &[("max", &MAX_REPORT_NOTE)]),
         ));
     }
-    take(Scope::Report, user, limits()?.reports_per_account)?;
+    take(Scope::Report, user, limits()?.reports_per_account).await?;
     // One report per person and letter: a repeat replaces the reason and reopens it.
     letter_report::Entity::insert(letter_report::ActiveModel {
         letter_id: Set(l.id),
@@ -551,7 +552,7 @@ pub async fn moderate(
     )
     .await?;
     txn.commit().await?;
-    changed();
+    changed(db).await;
     tracing::info!(letter = %l.public_id, admin = %user, hide, "wall moderation");
     Ok(())
 }

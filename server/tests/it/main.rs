@@ -36,6 +36,7 @@ mod instances;
 mod letters;
 mod letters_sending;
 mod letters_uploads;
+mod limits;
 mod login_burst;
 mod notifications;
 mod offline;

@@ -101,11 +101,11 @@ pub struct Accounts {
 }
 
 impl Accounts {
-    pub fn new(settings: AccountSettings, config: AccountConfig) -> Self {
+    pub fn new(settings: AccountSettings, config: AccountConfig, db: DatabaseConnection) -> Self {
         password::warm_up();
         Self {
             settings,
-            limiter: RateLimiter::default(),
+            limiter: RateLimiter::new(db),
             hashing: HashGate::new(
                 config.password_hashes_at_once,
                 std::time::Duration::from_secs(config.password_hash_wait_secs),
@@ -133,12 +133,15 @@ fn ctx() -> Result<Ctx, AppError> {
 impl Ctx {
     /// Counts a sign-up against the client address's limit (the form's and a provider's
     /// alike), before any work.
-    fn reserve_signup(&self) -> Result<limiter::Reservation<'_>, AppError> {
-        self.accounts.limiter.reserve(
-            Scope::Signup,
-            &Key::client(crate::request::client_addr()),
-            self.accounts.settings.limits.signups_per_client,
-        )
+    async fn reserve_signup(&self) -> Result<limiter::Reservation<'_>, AppError> {
+        self.accounts
+            .limiter
+            .reserve(
+                Scope::Signup,
+                &Key::client(crate::request::client_addr()),
+                self.accounts.settings.limits.signups_per_client,
+            )
+            .await
     }
 
     /// Raises a security alert about `account` (see [`security`]).
@@ -235,7 +238,7 @@ pub async fn create_proven_account(
 ) -> Result<user_account::Model, AppError> {
     let c = ctx()?;
     // Counted like the password sign-up: a burst from one place is refused the same way.
-    let attempt = c.reserve_signup()?;
+    let attempt = c.reserve_signup().await?;
     let taken = |field: &'static str, message: &'static str| AppError::validation(field, message);
     let t = crate::i18n::t();
     if email_in_use(db, &account.email).await? {
@@ -245,9 +248,10 @@ pub async fn create_proven_account(
         return Err(taken("username", t.sign_in.username_taken));
     }
     let unknown = NewPassword::parse(&session::random_token()?)?;
-    let digest = password::hash(&c.accounts.hashing, &unknown)
-        .await
-        .map_err(|e| not_counted_if_busy(e, [attempt]))?;
+    let digest = match password::hash(&c.accounts.hashing, &unknown).await {
+        Ok(d) => d,
+        Err(e) => return Err(not_counted_if_busy(e, [attempt]).await),
+    };
     let timezone = timezone_or_utc(account.timezone.as_deref());
     let now = Utc::now().fixed_offset();
     let mut row = user_account::ActiveModel::new_account(user_account::NewAccount {
@@ -354,12 +358,13 @@ pub async fn register(input: RegisterInput) -> Result<(), AppError> {
     let timezone = timezone_or_utc(input.timezone.as_deref());
 
     let c = ctx()?;
-    let attempt = c.reserve_signup()?;
+    let attempt = c.reserve_signup().await?;
 
     // Hash first, on every path, so the answer takes the same time either way.
-    let digest = password::hash(&c.accounts.hashing, &password)
-        .await
-        .map_err(|e| not_counted_if_busy(e, [attempt]))?;
+    let digest = match password::hash(&c.accounts.hashing, &password).await {
+        Ok(d) => d,
+        Err(e) => return Err(not_counted_if_busy(e, [attempt]).await),
+    };
     let settings = &c.accounts.settings;
 
     if email_in_use(&c.db, &email).await? {
@@ -457,14 +462,14 @@ const MAX_LOGIN_PASSWORD: usize = 1024;
 
 /// A check the server was too busy to run was no attempt: its reservations are given
 /// back (any other error keeps them counted).
-fn not_counted_if_busy<'a>(
+async fn not_counted_if_busy<'a>(
     e: AppError,
     reservations: impl IntoIterator<Item = limiter::Reservation<'a>>,
 ) -> AppError {
     if matches!(e, AppError::Busy { .. }) {
-        reservations
-            .into_iter()
-            .for_each(limiter::Reservation::refund);
+        for r in reservations {
+            r.refund().await;
+        }
     }
     e
 }
@@ -490,19 +495,24 @@ pub async fn login(identifier: &str, password: String) -> Result<SignIn, AppErro
     let name_key = Key::name(&name.canonical());
     // The name first: a burst at one account is refused here without touching the
     // client's count, so others signing in from the same address are not locked out.
-    let for_name = limiter.reserve(
-        Scope::LoginAccount,
-        &name_key,
-        limits.login_failures_per_account,
-    )?;
-    let for_client = match limiter.reserve(
-        Scope::LoginClient,
-        &Key::client(crate::request::client_addr()),
-        limits.login_failures_per_client,
-    ) {
+    let for_name = limiter
+        .reserve(
+            Scope::LoginAccount,
+            &name_key,
+            limits.login_failures_per_account,
+        )
+        .await?;
+    let for_client = match limiter
+        .reserve(
+            Scope::LoginClient,
+            &Key::client(crate::request::client_addr()),
+            limits.login_failures_per_client,
+        )
+        .await
+    {
         Ok(r) => r,
         Err(e) => {
-            for_name.refund();
+            for_name.refund().await;
             return Err(e);
         }
     };
@@ -521,15 +531,15 @@ pub async fn login(identifier: &str, password: String) -> Result<SignIn, AppErro
         .map(|u| PasswordDigest::from_stored(u.password_hash.clone()));
     let ok = match password::verify(&c.accounts.hashing, password, stored).await {
         Ok(ok) => ok,
-        Err(e) => return Err(not_counted_if_busy(e, [for_name, for_client])),
+        Err(e) => return Err(not_counted_if_busy(e, [for_name, for_client]).await),
     };
     let (true, Some(user)) = (ok, user) else {
         // Both reservations stay: this was a failed attempt.
         return Err(AppError::InvalidCredentials);
     };
-    for_client.refund();
+    for_client.refund().await;
     drop(for_name);
-    limiter.clear(Scope::LoginAccount, &name_key);
+    limiter.clear(Scope::LoginAccount, &name_key).await?;
     c.password_passed(&user).await
 }
 
@@ -556,17 +566,21 @@ pub async fn login_code(code: &str) -> Result<Started, AppError> {
     let Some((challenge, user)) = two_step::challenged(&c.db, &c.accounts.settings).await? else {
         return Err(AppError::validation("code", t.login_code_expired));
     };
-    let attempt = c.accounts.limiter.reserve(
-        Scope::TwoStep,
-        &Key::user(user.id),
-        c.accounts.settings.limits.two_step_failures_per_account,
-    )?;
+    let attempt = c
+        .accounts
+        .limiter
+        .reserve(
+            Scope::TwoStep,
+            &Key::user(user.id),
+            c.accounts.settings.limits.two_step_failures_per_account,
+        )
+        .await?;
     let keys = keyring()?;
     if !two_step::accept(&c.db, &keys, user.id, code).await? {
         // The reservation stays: this was a failed attempt.
         return Err(AppError::validation("code", t.two_step_wrong_code));
     }
-    attempt.refund();
+    attempt.refund().await;
     if !two_step::end_challenge(&c.db, &c.accounts.settings, &challenge).await? {
         return Err(AppError::validation("code", t.login_code_expired));
     }
@@ -587,14 +601,18 @@ pub async fn begin_two_step() -> Result<(String, String), AppError> {
 pub async fn confirm_two_step(code: &str) -> Result<Vec<String>, AppError> {
     let (_, user) = require_user().await?;
     let c = ctx()?;
-    let attempt = c.accounts.limiter.reserve(
-        Scope::TwoStep,
-        &Key::user(user.id),
-        c.accounts.settings.limits.two_step_failures_per_account,
-    )?;
+    let attempt = c
+        .accounts
+        .limiter
+        .reserve(
+            Scope::TwoStep,
+            &Key::user(user.id),
+            c.accounts.settings.limits.two_step_failures_per_account,
+        )
+        .await?;
     let keys = keyring()?;
     let codes = two_step::confirm(&c.db, &keys, user.id, code).await?;
-    attempt.refund();
+    attempt.refund().await;
     c.alert(&user, SecurityKind::TwoStepOn).await?;
     Ok(codes)
 }
@@ -872,16 +890,20 @@ pub async fn request_password_reset(email: &str) -> Result<(), AppError> {
     let c = ctx()?;
     let limits = c.accounts.settings.limits;
     let limiter = &c.accounts.limiter;
-    limiter.take(
-        Scope::ResetClient,
-        &Key::client(crate::request::client_addr()),
-        limits.reset_requests_per_client,
-    )?;
-    limiter.take(
-        Scope::ResetEmail,
-        &Key::name(&email.canonical()),
-        limits.reset_requests_per_email,
-    )?;
+    limiter
+        .take(
+            Scope::ResetClient,
+            &Key::client(crate::request::client_addr()),
+            limits.reset_requests_per_client,
+        )
+        .await?;
+    limiter
+        .take(
+            Scope::ResetEmail,
+            &Key::name(&email.canonical()),
+            limits.reset_requests_per_email,
+        )
+        .await?;
     let user = user_account::Entity::find()
         .filter(user_account::Column::EmailCanonical.eq(email.canonical()))
         .one(&c.db)
@@ -912,10 +934,12 @@ pub async fn reset_password(token: &str, raw_password: &str) -> Result<(), AppEr
     c.alert(&user, SecurityKind::PasswordChanged).await?;
     c.accounts
         .limiter
-        .clear(Scope::LoginAccount, &Key::name(&user.username_canonical));
+        .clear(Scope::LoginAccount, &Key::name(&user.username_canonical))
+        .await?;
     c.accounts
         .limiter
-        .clear(Scope::LoginAccount, &Key::name(&user.email_canonical));
+        .clear(Scope::LoginAccount, &Key::name(&user.email_canonical))
+        .await?;
     Ok(())
 }
 
@@ -937,18 +961,22 @@ async fn check_password(
     field: &str,
 ) -> Result<(), AppError> {
     let limits = c.accounts.settings.limits;
-    let attempt = c.accounts.limiter.reserve(
-        Scope::LoginAccount,
-        &Key::user(user.id),
-        limits.login_failures_per_account,
-    )?;
+    let attempt = c
+        .accounts
+        .limiter
+        .reserve(
+            Scope::LoginAccount,
+            &Key::user(user.id),
+            limits.login_failures_per_account,
+        )
+        .await?;
     let stored = PasswordDigest::from_stored(user.password_hash.clone());
     let right = match password::verify(&c.accounts.hashing, given, Some(stored)).await {
         Ok(right) => right,
-        Err(e) => return Err(not_counted_if_busy(e, [attempt])),
+        Err(e) => return Err(not_counted_if_busy(e, [attempt]).await),
     };
     if right {
-        attempt.refund();
+        attempt.refund().await;
         Ok(())
     } else {
         Err(AppError::validation(
@@ -1007,11 +1035,14 @@ pub async fn resend_verification() -> Result<(), AppError> {
     }
     let c = ctx()?;
     let limits = c.accounts.settings.limits;
-    c.accounts.limiter.take(
-        Scope::Resend,
-        &Key::user(user.id),
-        limits.verification_resends_per_account,
-    )?;
+    c.accounts
+        .limiter
+        .take(
+            Scope::Resend,
+            &Key::user(user.id),
+            limits.verification_resends_per_account,
+        )
+        .await?;
     send_verification(&c, user.id, &user.username, &user.email, Confirming::SignUp).await
 }
 

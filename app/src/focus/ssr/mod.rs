@@ -8,7 +8,7 @@ mod sessions;
 mod tags;
 mod tasks;
 mod timer;
-pub use fanout::{CHANNEL, spawn_fanout};
+pub use fanout::FanOut;
 pub use hub::*;
 pub use rollup::*;
 pub use sessions::*;

@@ -86,7 +86,7 @@ fn relying_party(s: &super::Identities) -> Result<&Webauthn, AppError> {
 }
 
 /// Counts a ceremony started from this client against its limit.
-fn count_ceremony() -> Result<(), AppError> {
+async fn count_ceremony() -> Result<(), AppError> {
     let accounts = account::accounts()?;
     accounts
         .limiter
@@ -95,6 +95,7 @@ fn count_ceremony() -> Result<(), AppError> {
             &Key::client(crate::request::client_addr()),
             accounts.settings.limits.passkey_ceremonies_per_client,
         )
+        .await
         .map(drop)
 }
 
@@ -214,7 +215,7 @@ pub async fn start_adding() -> Result<Challenge, AppError> {
     let (_, user) = account::require_user().await?;
     let s = service()?;
     let wa = relying_party(&s)?;
-    count_ceremony()?;
+    count_ceremony().await?;
     let db = crate::request::db()?;
     let existing = passkey::Entity::find()
         .filter(passkey::Column::UserId.eq(user.id))
@@ -355,7 +356,7 @@ pub async fn remove(id: &str) -> Result<(), AppError> {
 pub async fn start_sign_in() -> Result<Challenge, AppError> {
     let s = service()?;
     let wa = relying_party(&s)?;
-    count_ceremony()?;
+    count_ceremony().await?;
     let (rcr, state) = wa
         .start_discoverable_authentication()
         .map_err(|e| AppError::internal_while("starting a passkey sign-in", format!("{e:?}")))?;
@@ -375,11 +376,14 @@ pub async fn finish_sign_in(token: &str, credential: &str) -> Result<String, App
     let wa = relying_party(&s)?;
     let accounts = account::accounts()?;
     // Counted before anything is checked; given back when the sign-in succeeds.
-    let attempt = accounts.limiter.reserve(
-        Scope::LoginClient,
-        &Key::client(crate::request::client_addr()),
-        accounts.settings.limits.login_failures_per_client,
-    )?;
+    let attempt = accounts
+        .limiter
+        .reserve(
+            Scope::LoginClient,
+            &Key::client(crate::request::client_addr()),
+            accounts.settings.limits.login_failures_per_client,
+        )
+        .await?;
     let db = crate::request::db()?;
     let Some((_, state)) =
         ceremony::take::<DiscoverableAuthentication>(&db, Kind::SignIn, token).await?
@@ -412,7 +416,7 @@ pub async fn finish_sign_in(token: &str, credential: &str) -> Result<String, App
         .await?
         .ok_or_else(|| refused(t().unknown))?;
     record_use(&db, row, &mut key, &result).await?;
-    attempt.refund();
+    attempt.refund().await;
     let started = account::both_factors_passed(&user).await?;
     Ok(crate::account::after_sign_in(started).to_owned())
 }
@@ -440,7 +444,7 @@ pub async fn start_confirmation() -> Result<Challenge, AppError> {
     let (_, user) = account::require_user().await?;
     let s = service()?;
     let wa = relying_party(&s)?;
-    count_ceremony()?;
+    count_ceremony().await?;
     let db = crate::request::db()?;
     let keys: Vec<Passkey> = keys_of(&db, user.id)
         .await?
@@ -468,11 +472,14 @@ pub async fn confirm(token: &str, credential: &str) -> Result<user_account::Mode
     let s = service()?;
     let wa = relying_party(&s)?;
     let accounts = account::accounts()?;
-    let attempt = accounts.limiter.reserve(
-        Scope::LoginClient,
-        &Key::client(crate::request::client_addr()),
-        accounts.settings.limits.login_failures_per_client,
-    )?;
+    let attempt = accounts
+        .limiter
+        .reserve(
+            Scope::LoginClient,
+            &Key::client(crate::request::client_addr()),
+            accounts.settings.limits.login_failures_per_client,
+        )
+        .await?;
     let db = crate::request::db()?;
     let state: PasskeyAuthentication = take_own(&db, Kind::Confirm, token, user.id).await?;
     let answer: PublicKeyCredential =
@@ -493,7 +500,7 @@ pub async fn confirm(token: &str, credential: &str) -> Result<user_account::Mode
         return Err(refused(t().unknown));
     };
     record_use(&db, row, &mut key, &result).await?;
-    attempt.refund();
+    attempt.refund().await;
     Ok(user)
 }
 

@@ -60,7 +60,10 @@ impl Scheduler {
         }
         let done = self.ended_deliveries(letters).await?;
         let finished = self.mark_finished(&done).await?;
-        let (notifications, emails) = self.outcomes(letters, &done, finished);
+        let (notifications, emails, wall_changed) = self.outcomes(letters, &done, finished);
+        if wall_changed {
+            crate::letters::public::changed(&self.db).await;
+        }
         // In statements of a few rows: sqlx 0.9.0 leaves Nagle's algorithm on for its
         // TCP connections (sqlx#4335), so a statement larger than a TCP segment waited
         // ~40 ms for the server's delayed acknowledgement (measured: 256 notifications in
@@ -160,14 +163,18 @@ impl Scheduler {
     }
 
     /// What the authors of the `finished` letters are told: a notification each, and a
-    /// confirmation email unless the letter went only to its author and arrived. Bumps
-    /// the wall's counter when a public letter arrived.
+    /// confirmation email unless the letter went only to its author and arrived; and
+    /// whether a public letter arrived (the wall changed).
     pub(super) fn outcomes(
         &self,
         letters: &[WithAuthor],
         done: &HashMap<Uuid, (usize, usize, bool)>,
         finished: Vec<Uuid>,
-    ) -> (Vec<notification_entity::ActiveModel>, Vec<Confirmation>) {
+    ) -> (
+        Vec<notification_entity::ActiveModel>,
+        Vec<Confirmation>,
+        bool,
+    ) {
         let mut notifications = Vec::new();
         let mut emails = Vec::new();
         let mut wall_changed = false;
@@ -220,9 +227,6 @@ impl Scheduler {
                 emails.push((email, id));
             }
         }
-        if wall_changed {
-            crate::letters::public::changed();
-        }
-        (notifications, emails)
+        (notifications, emails, wall_changed)
     }
 }

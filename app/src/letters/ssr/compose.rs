@@ -87,7 +87,7 @@ pub async fn save(
         .as_ref()
         .is_some_and(|l| l.visibility.is_public() && l.status == LetterStatus::Scheduled);
     if schedule && form.public && !was_public {
-        crate::letters::public::take_publish(user)?;
+        crate::letters::public::take_publish(user).await?;
     }
 
     let txn = db.begin().await?;
@@ -353,7 +353,7 @@ pub async fn set_public(
 ) -> Result<LetterView, AppError> {
     let l = own_letter(db, user, id).await?;
     if public && !l.visibility.is_public() {
-        crate::letters::public::take_publish(user)?;
+        crate::letters::public::take_publish(user).await?;
     }
     letter::Entity::update_many()
         .col_expr(
@@ -363,7 +363,7 @@ pub async fn set_public(
         .filter(letter::Column::Id.eq(l.id))
         .exec(db)
         .await?;
-    crate::letters::public::changed();
+    crate::letters::public::changed(db).await;
     letter_view(db, user, id).await
 }
 
