@@ -4,8 +4,8 @@
 //! **Page cache.** Visitors without a session all see the same wall pages, so a rendered
 //! `/wall…` page is kept in memory and served again until the wall changes
 //! ([`app::wall::ssr::generation`], bumped by every delivery of a public letter, hide,
-//! unpublish or like in this process) or [`TTL`] passes (what another instance changed
-//! shows here within it). Each response still gets its own CSP nonce: the cached HTML's
+//! unpublish or like, here or — on PostgreSQL, through `app::broadcast` — on another
+//! instance) or [`TTL`] passes (a backstop, should news from another instance be lost). Each response still gets its own CSP nonce: the cached HTML's
 //! nonce is replaced by the fresh one. A page is known by its path and the parameters it
 //! reads (`cache_path`): others make no new entry. Responses carry an `ETag` (of the page without its
 //! nonce) and `Cache-Control: no-cache`, so a browser revalidates and gets `304` while
@@ -32,7 +32,7 @@ use app::{account::ssr::session, consent::ssr as consent, request::CspNonce};
 
 use crate::AppState;
 
-/// How long a cached page may be served without a change seen in this process.
+/// How long a cached page may be served without news of a change.
 pub const TTL: Duration = Duration::from_secs(10);
 /// Cached pages at most; beyond, the cache starts over.
 const MAX_ENTRIES: usize = 2_000;

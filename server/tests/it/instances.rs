@@ -13,6 +13,8 @@ use crate::{
     accounts::verified_user,
     focus::{cmd, next_timer_event},
     harness::{Backend, TestApp, TestOptions},
+    process::Ripen,
+    wall::{Seed, seed},
 };
 
 #[tokio::test]
@@ -89,4 +91,94 @@ async fn a_second_instance_shares_postgresql_and_its_streams_see_the_first_ones_
         "the stream resynced after the listener came back"
     );
     eprintln!("timer change across a lost listener: {:?}", sent.elapsed());
+}
+
+/// A letter hidden through one instance leaves another instance's visitor cache at once
+/// (PostgreSQL): the second instance is a `ripen` process of its own, since two servers
+/// in one test process would share the cache's counter and prove nothing.
+#[tokio::test]
+async fn a_letter_hidden_through_one_instance_is_gone_from_the_others_cached_wall() {
+    let first = TestApp::spawn().await;
+    if first.backend == Backend::Sqlite {
+        // One instance by design: nothing listens, and telling others is a no-op.
+        assert!(app::broadcast::spawn_listener(first.db.clone(), Vec::new()).is_none());
+        app::broadcast::notify(&first.db, app::broadcast::Channel::Wall, "")
+            .await
+            .unwrap();
+        return;
+    }
+    verified_user(&first, "ann", "ann@example.com").await;
+    let ann = first.user_id("ann").await;
+    let (_, id) = seed(
+        &first,
+        ann,
+        Seed {
+            title: "Plum blossom news",
+            ..Seed::default()
+        },
+    )
+    .await;
+    let out = first
+        .ripen(&["admin", "grant", "--role", "moderator", "ann"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let data_dir = first.data_dir();
+    let (mut second, url) = Ripen::start(
+        dir.path(),
+        &[
+            ("RIPEN_LISTEN", "127.0.0.1:0"),
+            ("RIPEN_DATABASE_URL", &first.database_url),
+            ("RIPEN_DATA_DIR", data_dir.to_str().unwrap()),
+        ],
+    );
+    assert!(
+        second.wait_for_line(
+            "listening for other instances' changes",
+            Duration::from_secs(30)
+        ),
+        "the second instance listens"
+    );
+
+    // A visitor's wall on the second instance: rendered once, then served from its cache.
+    let visitor = reqwest::Client::new();
+    let wall = || async {
+        let res = visitor.get(format!("{url}/wall")).send().await.unwrap();
+        let etag = res.headers()[reqwest::header::ETAG].clone();
+        (etag, res.text().await.unwrap())
+    };
+    let cached_at = Instant::now();
+    let (etag, html) = wall().await;
+    assert!(html.contains("Plum blossom news"));
+    let (again, _) = wall().await;
+    assert_eq!(etag, again, "the second view is the cached page");
+
+    // Hidden through the first instance.
+    let sent = Instant::now();
+    first
+        .call(app::wall::Moderate { id, hide: true })
+        .await
+        .unwrap();
+    // The cache would forget the page by itself once its time to live has passed; the
+    // letter must be gone before that.
+    let gone = loop {
+        let (_, html) = wall().await;
+        if !html.contains("Plum blossom news") {
+            break sent.elapsed();
+        }
+        assert!(
+            cached_at.elapsed() < ripen_server::wall::TTL,
+            "still on the second instance's wall when its cache would have expired anyway"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    eprintln!("hidden letter gone from the other instance's wall after {gone:?}");
+    let (exit, logs) = second.stop();
+    assert!(exit.success(), "{exit} {logs:?}");
 }

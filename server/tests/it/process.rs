@@ -7,7 +7,7 @@ use std::{
 };
 
 /// The `ripen` binary running in `dir`, its stdout and stderr read line by line.
-struct Ripen {
+pub(crate) struct Ripen {
     child: std::process::Child,
     lines: std::sync::mpsc::Receiver<String>,
     readers: Vec<std::thread::JoinHandle<()>>,
@@ -18,7 +18,7 @@ struct Ripen {
 impl Ripen {
     /// Starts it with a clean environment plus `env`, and waits (up to 30 s) for the line
     /// that prints its URL; answers the URL.
-    fn start(dir: &std::path::Path, env: &[(&str, &str)]) -> (Self, String) {
+    pub(crate) fn start(dir: &std::path::Path, env: &[(&str, &str)]) -> (Self, String) {
         let mut child = Command::new(env!("CARGO_BIN_EXE_ripen"))
             .current_dir(dir)
             .env_clear()
@@ -73,9 +73,28 @@ impl Ripen {
 
     /// Sends SIGTERM, waits up to 10 s for the exit, and answers its status and every line
     /// it wrote.
-    fn stop(self) -> (std::process::ExitStatus, Vec<String>) {
+    pub(crate) fn stop(self) -> (std::process::ExitStatus, Vec<String>) {
         self.terminate();
         self.wait()
+    }
+
+    /// Waits up to `within` for a line that contains `needle`; answers whether one came.
+    pub(crate) fn wait_for_line(&mut self, needle: &str, within: Duration) -> bool {
+        if self.logs.iter().any(|l| l.contains(needle)) {
+            return true;
+        }
+        let deadline = Instant::now() + within;
+        while let Ok(line) = self
+            .lines
+            .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+        {
+            let found = line.contains(needle);
+            self.logs.push(line);
+            if found {
+                return true;
+            }
+        }
+        false
     }
 
     /// Sends SIGTERM.
