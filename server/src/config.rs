@@ -84,6 +84,10 @@ pub struct Config {
     /// Where uploaded images are stored. Defaults to `<data_dir>/uploads`.
     #[serde(default)]
     pub uploads_dir: Option<PathBuf>,
+    /// S3-compatible object storage for pictures and exports (`[s3]`). Unset (the
+    /// default): they are files in `uploads_dir`.
+    #[serde(default)]
+    pub s3: Option<S3Config>,
     /// The key file that seals letters, recipients, pictures and notifications, and makes
     /// letter links. Defaults to `<data_dir>/ripen.keys`; in production keep it out of the
     /// data directory and its backups (a secret mount, say).
@@ -99,6 +103,32 @@ pub struct Config {
     /// `ripen backup` (`[backup]`): how long backups are kept.
     #[serde(default)]
     pub backup: BackupConfig,
+}
+
+/// `[s3]`: a bucket of S3-compatible object storage (AWS S3, SeaweedFS, MinIO, Ceph…).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct S3Config {
+    /// The service's URL, e.g. `https://s3.eu-central-1.amazonaws.com`; `http://` only
+    /// for a service on a private network.
+    pub endpoint: String,
+    pub bucket: String,
+    #[serde(default = "default_s3_region")]
+    pub region: String,
+    pub access_key_id: String,
+    /// Secret: never printed.
+    pub secret_access_key: SecretString,
+    /// The bucket in the host name (`https://<bucket>.<endpoint host>`) rather than in the
+    /// path (the default, which every S3-compatible service understands).
+    #[serde(default)]
+    pub virtual_hosted: bool,
+    /// A folder inside the bucket for Ripen's objects (so the bucket can be shared).
+    #[serde(default)]
+    pub prefix: Option<String>,
+}
+
+fn default_s3_region() -> String {
+    "us-east-1".into()
 }
 
 /// `[backup]`: what `ripen backup` keeps.
@@ -277,6 +307,11 @@ impl Config {
         self.outbox_dir
             .clone()
             .unwrap_or_else(|| self.data_dir.join("outbox"))
+    }
+
+    /// Where large files (exports) are written before they go to the `[s3]` bucket.
+    pub fn spool_dir(&self) -> PathBuf {
+        self.data_dir.join("spool")
     }
 
     pub fn uploads_dir(&self) -> PathBuf {

@@ -1,6 +1,6 @@
 //! Probes for orchestrators: `/healthz` (the process answers) and `/readyz` (it can reach
-//! its database, and is not draining). Neither says why something failed: that goes to the
-//! log.
+//! its database and its file storage, and is not draining). Neither says why something
+//! failed: that goes to the log.
 
 use std::{
     sync::{
@@ -35,6 +35,7 @@ impl Draining {
 
 pub async fn readyz(
     State(db): State<DatabaseConnection>,
+    State(letters): State<Arc<app::letters::ssr::Letters>>,
     State(draining): State<Draining>,
 ) -> impl IntoResponse {
     if draining.is_on() {
@@ -44,19 +45,33 @@ pub async fn readyz(
         );
     }
     match tokio::time::timeout(Duration::from_secs(2), db.ping()).await {
-        Ok(Ok(())) => (
-            StatusCode::OK,
-            Json(json!({ "status": "ready", "database": "ok" })),
-        ),
+        Ok(Ok(())) => {}
         outcome => {
             let reason = match outcome {
                 Ok(Err(e)) => e.to_string(),
                 _ => "timed out after 2 s".to_owned(),
             };
             tracing::warn!(%reason, "readiness check failed: database unreachable");
-            (
+            return (
                 StatusCode::SERVICE_UNAVAILABLE,
                 Json(json!({ "status": "unavailable", "database": "unreachable" })),
+            );
+        }
+    }
+    match tokio::time::timeout(Duration::from_secs(5), letters.store.check()).await {
+        Ok(Ok(())) => (
+            StatusCode::OK,
+            Json(json!({ "status": "ready", "database": "ok", "storage": "ok" })),
+        ),
+        outcome => {
+            let reason = match outcome {
+                Ok(Err(e)) => e.to_string(),
+                _ => "timed out after 5 s".to_owned(),
+            };
+            tracing::warn!(%reason, "readiness check failed: file storage unusable");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                Json(json!({ "status": "unavailable", "database": "ok", "storage": "unusable" })),
             )
         }
     }

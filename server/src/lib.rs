@@ -4,6 +4,7 @@
 //! integration tests start the very same server on port 0.
 
 pub mod backup;
+pub mod blobs;
 pub mod breach;
 pub mod client_ip;
 pub mod config;
@@ -17,6 +18,7 @@ pub mod health;
 pub mod letter_files;
 pub mod prefs;
 pub mod pwa;
+pub mod s3;
 pub mod security;
 pub mod telemetry;
 pub mod usage;
@@ -75,9 +77,19 @@ fn blob_store(
     config: &Config,
     keys: &Arc<app::seal::Keyring>,
 ) -> anyhow::Result<Arc<dyn app::letters::storage::BlobStore>> {
-    let disk = LocalDir::new(config.uploads_dir())
-        .map_err(|e| anyhow::anyhow!("cannot create the uploads directory: {e}"))?;
-    Ok(Arc::new(SealedStore::new(Arc::new(disk), keys.clone())))
+    Ok(Arc::new(SealedStore::new(raw_store(config)?, keys.clone())))
+}
+
+/// Where the stored files' (sealed) bytes live: the `[s3]` bucket, or the uploads
+/// directory.
+pub fn raw_store(config: &Config) -> anyhow::Result<Arc<dyn app::letters::storage::BlobStore>> {
+    Ok(match &config.s3 {
+        Some(s3) => Arc::new(s3::S3Store::new(s3, config.spool_dir())?),
+        None => Arc::new(
+            LocalDir::new(config.uploads_dir())
+                .map_err(|e| anyhow::anyhow!("cannot create the uploads directory: {e}"))?,
+        ),
+    })
 }
 
 /// The mailer the configuration asks for: SMTP when `[smtp]` is set, else the outbox.
@@ -248,6 +260,15 @@ impl Application {
                 .map_err(|e| anyhow::anyhow!("configuration: {e}"))?,
         );
         let store = blob_store(&config, &keys)?;
+        // A bucket that refuses Ripen is said at once, and `/readyz` stays 503 until it
+        // answers; the server starts all the same (the database side works).
+        if let Err(e) = store.check().await {
+            tracing::error!(
+                error = %e,
+                "the object storage in [s3] cannot be used (check endpoint, bucket and keys): \
+                 pictures and exports fail and /readyz answers 503 until it can"
+            );
+        }
         let retention = Retention {
             store: store.clone(),
             outbox: mailer.outbox_dir().map(ToOwned::to_owned),

@@ -17,6 +17,9 @@
 //! older than `backup.keep_days`; `ripen restore <BACKUP_DIR>` checks a backup and restores
 //! it into an empty database and uploads directory (`ripen_server::backup`).
 //!
+//! `ripen blobs migrate` copies the stored files of the uploads directory into the `[s3]`
+//! bucket and checks each one (`ripen_server::blobs`).
+//!
 //! `ripen catalogue <en|zh-Hans>` prints every user-visible text of one language as JSON
 //! (for translators, and for the end-to-end test that looks for untranslated text).
 
@@ -32,6 +35,7 @@ const USAGE: &str = "usage: ripen                          start the server\n   
                      ripen notify-breach …          tell the accounts a data breach affected\n       \
                      ripen backup [--to DIR]        back up the database and stored files\n       \
                      ripen restore <BACKUP_DIR>     restore a backup into an empty place\n       \
+                     ripen blobs migrate            copy stored files into the [s3] bucket\n       \
                      ripen catalogue <en|zh-Hans>   print one language's texts as JSON";
 
 #[tokio::main]
@@ -78,6 +82,7 @@ async fn main() -> std::process::ExitCode {
         ["backup"] => return backup(&config, None).await,
         ["backup", "--to", dir] => return backup(&config, Some(std::path::Path::new(dir))).await,
         ["restore", dir] => return restore(&config, std::path::Path::new(dir)).await,
+        ["blobs", "migrate"] => return migrate_blobs(&config).await,
         _ => {
             eprintln!("{USAGE}");
             return std::process::ExitCode::from(2);
@@ -302,6 +307,38 @@ async fn restore(config: &Config, from: &std::path::Path) -> std::process::ExitC
         }
         Err(e) => {
             eprintln!("ripen: restore: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+// The command's answer goes to standard output.
+#[allow(clippy::print_stdout)]
+async fn migrate_blobs(config: &Config) -> std::process::ExitCode {
+    let started = std::time::Instant::now();
+    let result = ripen_server::blobs::migrate(config, |m| {
+        if m.done % 100 == 0 || m.done == m.total {
+            println!(
+                "  copied and checked {} of {} files ({} bytes)",
+                m.done, m.total, m.bytes
+            );
+        }
+    })
+    .await;
+    match result {
+        Ok(m) => {
+            println!(
+                "{} files ({} bytes) copied into the bucket and checked, in {:.1} s. \
+                 Ripen reads them there once it starts with [s3] set; the uploads directory \
+                 can go once it does.",
+                m.total,
+                m.bytes,
+                started.elapsed().as_secs_f64()
+            );
+            std::process::ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("ripen: blobs migrate: {e:#}");
             std::process::ExitCode::FAILURE
         }
     }

@@ -33,6 +33,9 @@ pub enum StoreError {
     Io(#[from] std::io::Error),
     #[error("a stored file does not open: {0}")]
     Sealed(SealError),
+    /// Object storage refused or failed a request (its own words, for the log).
+    #[error("object storage: {0}")]
+    Remote(String),
 }
 
 /// A flat namespace of immutable blobs.
@@ -56,6 +59,11 @@ pub trait BlobStore: Send + Sync {
     async fn spool(&self, key: &str) -> Result<Box<dyn Spool>, StoreError>;
     /// The blob's bytes as a stream of pieces.
     async fn stream(&self, key: &str) -> Result<ByteStream, StoreError>;
+    /// Whether the store can be used now (readiness: a bucket that refuses the
+    /// credentials is not ready). A local directory always is.
+    async fn check(&self) -> Result<(), StoreError> {
+        Ok(())
+    }
 }
 
 /// A blob being written (see [`BlobStore::spool`]).
@@ -115,6 +123,10 @@ impl BlobStore for SealedStore {
 
     async fn sweep_unfinished(&self, before: std::time::SystemTime) -> Result<u64, StoreError> {
         self.inner.sweep_unfinished(before).await
+    }
+
+    async fn check(&self) -> Result<(), StoreError> {
+        self.inner.check().await
     }
 
     async fn spool(&self, key: &str) -> Result<Box<dyn Spool>, StoreError> {

@@ -53,6 +53,8 @@ pub enum Progress<'a> {
         rows: u64,
         files: usize,
     },
+    /// Stored files live in the `[s3]` bucket: the backup holds the database only.
+    FilesInBucket(&'a str),
     /// An expired backup deleted.
     Removed(&'a Path),
     /// An expired backup that could not be deleted.
@@ -72,6 +74,11 @@ impl std::fmt::Display for Progress<'_> {
             } => write!(
                 f,
                 "restored as recorded: {tables} tables, {rows} rows, {files} stored files"
+            ),
+            Self::FilesInBucket(bucket) => write!(
+                f,
+                "stored files are in the bucket {bucket:?} and not in this backup: keep them with \
+                 the storage's own versioning or replication"
             ),
             Self::Removed(path) => write!(f, "deleted expired backup {}", path.display()),
             Self::NotRemoved(path, why) => {
@@ -124,7 +131,13 @@ pub async fn backup(
     let mut files = vec![entry_for(&partial.0, db_file)?];
 
     let uploads = config.uploads_dir();
-    let keys = stored_keys(&uploads)?;
+    let keys = match &config.s3 {
+        Some(s3) => {
+            progress(Progress::FilesInBucket(&s3.bucket));
+            Vec::new()
+        }
+        None => stored_keys(&uploads)?,
+    };
     let copies = partial.0.join(UPLOADS);
     private_dir(&copies).with_context(|| format!("cannot create {}", copies.display()))?;
     let report = Throttle::new(keys.len());

@@ -12,6 +12,7 @@ mod fixtures;
 mod harness;
 mod mail;
 mod memory;
+mod s3_server;
 
 /// Counts live heap bytes for the memory tests (`memory::HeapMeter`).
 #[global_allocator]
@@ -39,6 +40,7 @@ mod letters_uploads;
 mod limits;
 mod login_burst;
 mod notifications;
+mod object_storage;
 mod offline;
 mod passkeys;
 mod prefs;
