@@ -47,6 +47,7 @@ mod prefs;
 mod privacy;
 mod process;
 mod rough_edges;
+mod scale_out;
 mod sealing;
 mod security;
 mod shell;
