@@ -27,6 +27,9 @@ use app::account::ssr::limiter::{Key, Limit, RateLimiter, Scope};
 use sea_orm::{ConnectionTrait, Database};
 use tokio::sync::mpsc;
 
+mod support;
+use support::{device, pct};
+
 struct Proc(Child);
 
 impl Drop for Proc {
@@ -42,11 +45,6 @@ fn free_port() -> u16 {
         .local_addr()
         .unwrap()
         .port()
-}
-
-fn pct(sorted: &[Duration], p: f64) -> String {
-    let d = sorted[((sorted.len() as f64 - 1.0) * p).round() as usize];
-    format!("{:.1} ms", d.as_secs_f64() * 1000.0)
 }
 
 async fn ripen(dir: &Path, name: &str, port: u16, db_url: &str, site: &str) -> Proc {
@@ -149,32 +147,6 @@ fn wrk(url: &str, secs: u64) -> String {
         p("99%"),
         errors.trim()
     )
-}
-
-async fn device(
-    client: reqwest::Client,
-    url: String,
-    cookie: String,
-    tx: mpsc::UnboundedSender<(usize, i64)>,
-    n: usize,
-) {
-    let mut res = client
-        .get(url)
-        .header("cookie", cookie)
-        .send()
-        .await
-        .unwrap();
-    let mut buf = String::new();
-    while let Ok(Some(chunk)) = res.chunk().await {
-        buf.push_str(&String::from_utf8_lossy(&chunk));
-        while let Some(end) = buf.find("\n\n") {
-            let block: String = buf.drain(..end + 2).collect();
-            if let Some(data) = block.lines().find_map(|l| l.strip_prefix("data: ")) {
-                let v: serde_json::Value = serde_json::from_str(data).unwrap();
-                let _ = tx.send((n, v["version"].as_i64().unwrap()));
-            }
-        }
-    }
 }
 
 async fn limiter_cost(name: &str, url: &str) {

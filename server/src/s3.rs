@@ -19,7 +19,7 @@ use std::{
     time::{Duration, SystemTime},
 };
 
-use app::letters::storage::{BlobStore, ByteStream, Spool, StoreError, valid_key};
+use app::letters::storage::{BlobStore, ByteStream, Spool, SpoolFile, StoreError, valid_key};
 use futures::{StreamExt, TryStreamExt};
 use object_store::{
     ClientOptions, ObjectStore, ObjectStoreExt, PutPayload, RetryConfig, WriteMultipart,
@@ -166,11 +166,8 @@ impl BlobStore for S3Store {
 
     async fn spool(&self, key: &str) -> Result<Box<dyn Spool>, StoreError> {
         let path = self.path(key)?;
-        let tmp = self.spool_dir.join(format!(".{key}.spool"));
-        let file = std::fs::File::create(&tmp)?;
         Ok(Box::new(S3Spool {
-            file: Some(std::io::BufWriter::with_capacity(64 * 1024, file)),
-            tmp,
+            file: SpoolFile::create(&self.spool_dir, key)?,
             path,
             store: self.store.clone(),
         }))
@@ -225,24 +222,17 @@ async fn sweep_spools(dir: &FsPath, before: SystemTime) -> Result<u64, StoreErro
 /// A blob written to a local file, sent to the bucket in parts on commit; the file goes
 /// either way.
 struct S3Spool {
-    file: Option<std::io::BufWriter<std::fs::File>>,
-    tmp: PathBuf,
+    file: SpoolFile,
     path: Path,
     store: Arc<AmazonS3>,
 }
 
 impl S3Spool {
-    fn file(&mut self) -> std::io::Result<&mut std::io::BufWriter<std::fs::File>> {
-        self.file
-            .as_mut()
-            .ok_or_else(|| std::io::Error::other("the spool was committed"))
-    }
-
-    async fn send(&self) -> Result<(), StoreError> {
+    async fn send(store: &AmazonS3, path: &Path, from: &FsPath) -> Result<(), StoreError> {
         use tokio::io::AsyncReadExt;
-        let upload = self.store.put_multipart(&self.path).await.map_err(remote)?;
+        let upload = store.put_multipart(path).await.map_err(remote)?;
         let mut writer = WriteMultipart::new_with_chunk_size(upload, PART);
-        let mut file = tokio::fs::File::open(&self.tmp).await?;
+        let mut file = tokio::fs::File::open(from).await?;
         let mut piece = vec![0u8; 256 * 1024];
         loop {
             let n = match file.read(&mut piece).await {
@@ -268,32 +258,22 @@ impl S3Spool {
 
 impl Write for S3Spool {
     fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
-        self.file()?.write(data)
+        self.file.write(data)
     }
 
     fn flush(&mut self) -> std::io::Result<()> {
-        self.file()?.flush()
+        self.file.flush()
     }
 }
 
 #[async_trait::async_trait]
 impl Spool for S3Spool {
-    async fn commit(mut self: Box<Self>) -> Result<(), StoreError> {
-        let file = self.file.take().ok_or(StoreError::NotFound)?;
-        let file = file.into_inner().map_err(|e| e.into_error())?;
-        drop(file);
-        let sent = self.send().await;
-        let _ = tokio::fs::remove_file(&self.tmp).await;
+    async fn commit(self: Box<Self>) -> Result<(), StoreError> {
+        let Self { file, path, store } = *self;
+        let tmp = file.finish()?;
+        let sent = Self::send(&store, &path, &tmp).await;
+        let _ = tokio::fs::remove_file(&tmp).await;
         sent
-    }
-}
-
-impl Drop for S3Spool {
-    fn drop(&mut self) {
-        // Not committed (an error or a panic on the way): the partial file goes.
-        if self.file.take().is_some() {
-            let _ = std::fs::remove_file(&self.tmp);
-        }
     }
 }
 

@@ -323,11 +323,8 @@ impl BlobStore for LocalDir {
 
     async fn spool(&self, key: &str) -> Result<Box<dyn Spool>, StoreError> {
         let path = self.path(key)?;
-        let tmp = self.root.join(format!(".{key}.spool"));
-        let file = std::fs::File::create(&tmp)?;
         Ok(Box::new(LocalSpool {
-            file: Some(std::io::BufWriter::with_capacity(READ_PIECE, file)),
-            tmp,
+            file: SpoolFile::create(&self.root, key)?,
             path,
         }))
     }
@@ -354,23 +351,44 @@ impl BlobStore for LocalDir {
     }
 }
 
-/// A file being written beside the store's files under a name no key can have
-/// (`.<key>.spool`), renamed to its key on commit and removed if dropped before.
-struct LocalSpool {
+/// A file a spool writes to, under a name no key can have (`.<key>.spool`); removed when
+/// dropped unless [`SpoolFile::finish`] took it (the stores' spools are built on it).
+pub struct SpoolFile {
     file: Option<std::io::BufWriter<std::fs::File>>,
-    tmp: PathBuf,
     path: PathBuf,
 }
 
-impl LocalSpool {
+impl SpoolFile {
+    /// Creates `dir/.<key>.spool`.
+    pub fn create(dir: &std::path::Path, key: &str) -> Result<Self, StoreError> {
+        if !valid_key(key) {
+            return Err(StoreError::InvalidKey);
+        }
+        let path = dir.join(format!(".{key}.spool"));
+        let file = std::fs::File::create(&path)?;
+        Ok(Self {
+            file: Some(std::io::BufWriter::with_capacity(READ_PIECE, file)),
+            path,
+        })
+    }
+
     fn file(&mut self) -> std::io::Result<&mut std::io::BufWriter<std::fs::File>> {
         self.file
             .as_mut()
             .ok_or_else(|| std::io::Error::other("the spool was committed"))
     }
+
+    /// Writes out what is buffered and answers the file's path, now the caller's to move
+    /// or delete.
+    pub fn finish(mut self) -> Result<PathBuf, StoreError> {
+        let file = self.file.take().ok_or(StoreError::NotFound)?;
+        let file = file.into_inner().map_err(|e| e.into_error())?;
+        file.sync_all()?;
+        Ok(std::mem::take(&mut self.path))
+    }
 }
 
-impl Write for LocalSpool {
+impl Write for SpoolFile {
     fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
         self.file()?.write(data)
     }
@@ -380,27 +398,40 @@ impl Write for LocalSpool {
     }
 }
 
-#[async_trait::async_trait]
-impl Spool for LocalSpool {
-    async fn commit(mut self: Box<Self>) -> Result<(), StoreError> {
-        let file = self.file.take().ok_or(StoreError::NotFound)?;
-        let file = file.into_inner().map_err(|e| e.into_error())?;
-        file.sync_all()?;
-        drop(file);
-        if let Err(e) = tokio::fs::rename(&self.tmp, &self.path).await {
-            let _ = tokio::fs::remove_file(&self.tmp).await;
-            return Err(e.into());
+impl Drop for SpoolFile {
+    fn drop(&mut self) {
+        // Not finished (an error or a panic on the way): the partial file goes.
+        if self.file.take().is_some() {
+            let _ = std::fs::remove_file(&self.path);
         }
-        Ok(())
     }
 }
 
-impl Drop for LocalSpool {
-    fn drop(&mut self) {
-        // Not committed (an error or a panic on the way): the partial file goes.
-        if self.file.take().is_some() {
-            let _ = std::fs::remove_file(&self.tmp);
+/// A spool of the local directory: its file is renamed to the key on commit.
+struct LocalSpool {
+    file: SpoolFile,
+    path: PathBuf,
+}
+
+impl Write for LocalSpool {
+    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
+        self.file.write(data)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.file.flush()
+    }
+}
+
+#[async_trait::async_trait]
+impl Spool for LocalSpool {
+    async fn commit(self: Box<Self>) -> Result<(), StoreError> {
+        let tmp = self.file.finish()?;
+        if let Err(e) = tokio::fs::rename(&tmp, &self.path).await {
+            let _ = tokio::fs::remove_file(&tmp).await;
+            return Err(e.into());
         }
+        Ok(())
     }
 }
 
