@@ -243,9 +243,24 @@ where
     F: server_fn::ServerFn + serde::Serialize,
     F::Protocol: crate::harness::InputEncoding,
 {
+    post_to(client, site, site, input).await
+}
+
+/// Posts a server function to the server at `base` as a page of `origin` does (several
+/// instances behind one public address: the origin is the address, not the instance).
+pub(crate) async fn post_to<F>(
+    client: &reqwest::Client,
+    base: &str,
+    origin: &str,
+    input: F,
+) -> reqwest::StatusCode
+where
+    F: server_fn::ServerFn + serde::Serialize,
+    F::Protocol: crate::harness::InputEncoding,
+{
     let req = client
-        .post(format!("{site}{}", F::PATH))
-        .header("origin", site)
+        .post(format!("{base}{}", F::PATH))
+        .header("origin", origin)
         .header("accept", "application/json");
     let req = if <F::Protocol as crate::harness::InputEncoding>::JSON {
         req.json(&input)

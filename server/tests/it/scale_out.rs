@@ -1,9 +1,13 @@
-//! Several instances as they are deployed (issue 24, item 5): two `ripen` processes on one
+//! Several instances as they are deployed (issue 24): two `ripen` processes on one
 //! PostgreSQL database and one S3 bucket, behind a real round-robin proxy (Debian's nginx,
-//! started here on loopback ports). A loop of requests runs through the proxy while each
-//! instance in turn is stopped with SIGTERM (it drains, then closes) and started again:
-//! not one request fails, and the letters that fall due meanwhile are each delivered once.
-//! On SQLite there is one instance by design (`it::instances`, `it::process`).
+//! started here on loopback ports). What one instance changes, the other shows: a timer
+//! started through the first reaches a stream on the second (also after the listening
+//! connections were cut), a picture uploaded through the first is served by the second, a
+//! letter hidden through the first leaves the second's cached wall. Then a loop of
+//! requests runs through the proxy while each instance in turn is stopped with SIGTERM (it
+//! drains, then closes) and started again: not one request fails, and the letters that
+//! fall due meanwhile are each delivered once. On SQLite there is one instance by design
+//! (`it::instances`, `it::process`).
 
 use std::{
     path::{Path, PathBuf},
@@ -19,12 +23,17 @@ use chrono::Utc;
 use sea_orm::ConnectionTrait;
 use serde_json::json;
 
+use app::{focus::engine::Run, letters::ImageView};
+use reqwest::{StatusCode, multipart};
+
 use crate::{
     accounts::verified_user,
+    focus::{cmd, next_timer_event},
     harness::{Backend, MailMode, TestApp, TestOptions},
-    letters::letter,
-    process::Ripen,
+    letters::{letter, png},
+    process::{Ripen, post_to},
     s3_server,
+    wall::{Seed, seed},
 };
 
 /// How long the load runs (the issue asks for 60 s; `SCALE_OUT_SECS` changes it).
@@ -211,7 +220,7 @@ fn load(url: String, stop: Arc<AtomicBool>, tally: Arc<Tally>) -> Vec<tokio::tas
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn two_instances_behind_nginx_lose_no_request_and_deliver_each_letter_once_through_a_rolling_restart()
+async fn two_processes_behind_nginx_share_timers_pictures_and_the_wall_and_a_rolling_restart_loses_nothing()
  {
     let mut app = TestApp::spawn_with(TestOptions {
         config: json!({ "letters": { "min_lead_secs": 0 } }),
@@ -242,6 +251,29 @@ async fn two_instances_behind_nginx_lose_no_request_and_deliver_each_letter_once
             .unwrap();
         ids.push(saved.id);
     }
+    // A draft to add a picture to, a letter on the wall, and Ada a moderator.
+    let mut draft = letter("With a picture", Utc::now() + chrono::Duration::days(2));
+    draft.schedule = false;
+    let draft = app.call(draft).await.unwrap().id;
+    let ada = app.user_id("ada").await;
+    let (_, on_wall) = seed(
+        &app,
+        ada,
+        Seed {
+            title: "Blossom report",
+            ..Seed::default()
+        },
+    )
+    .await;
+    let out = app
+        .ripen(&["admin", "grant", "--role", "moderator", "ada"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let smtp = app.smtp_port().unwrap();
     app.stop_server().await;
 
@@ -294,6 +326,121 @@ async fn two_instances_behind_nginx_lose_no_request_and_deliver_each_letter_once
         wait_ready(&format!("http://127.0.0.1:{port}")).await;
     }
     wait_ready(&site).await;
+    let (a_url, b_url) = (
+        format!("http://127.0.0.1:{port_a}"),
+        format!("http://127.0.0.1:{port_b}"),
+    );
+    // Ada's session (made through the in-process server) is a database row: both take it.
+    let ada_client = &app.client;
+
+    // A timer started through A reaches Ada's phone, whose stream is on B.
+    let mut stream = ada_client
+        .get(format!("{b_url}/api/focus/events"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stream.status(), StatusCode::OK);
+    let mut buf = String::new();
+    let guard = || Instant::now() + Duration::from_secs(20);
+    next_timer_event(&mut stream, &mut buf, guard(), |_| true)
+        .await
+        .expect("the current state first");
+    let sent = Instant::now();
+    assert_eq!(
+        post_to(ada_client, &a_url, &site, cmd("start")).await,
+        StatusCode::OK
+    );
+    let seen = next_timer_event(&mut stream, &mut buf, guard(), |s| {
+        matches!(s.state.run, Run::Running { .. })
+    })
+    .await;
+    assert!(seen.is_some(), "B's stream saw the start made through A");
+    eprintln!(
+        "timer change from process A to a stream on process B: {:?}",
+        sent.elapsed()
+    );
+    // The listening connections cut (a database failover): a change still arrives.
+    let cut = app
+        .db
+        .query_all_raw(sea_orm::Statement::from_string(
+            app.db.get_database_backend(),
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+             WHERE datname = current_database() AND query LIKE 'LISTEN%'",
+        ))
+        .await
+        .unwrap();
+    assert_eq!(cut.len(), 2, "one listening connection per process");
+    assert_eq!(
+        post_to(ada_client, &a_url, &site, cmd("pause")).await,
+        StatusCode::OK
+    );
+    let seen = next_timer_event(&mut stream, &mut buf, guard(), |s| {
+        matches!(s.state.run, Run::Paused { .. })
+    })
+    .await;
+    assert!(
+        seen.is_some(),
+        "B's stream resynced after its listener came back"
+    );
+    drop(stream);
+
+    // A picture uploaded through A is served by B (from the bucket).
+    let part = multipart::Part::bytes(png(20, 10))
+        .file_name("plum.png")
+        .mime_str("image/png")
+        .unwrap();
+    let res = ada_client
+        .post(format!("{a_url}/api/letters/{draft}/images"))
+        .header("origin", &site)
+        .multipart(multipart::Form::new().part("image", part))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let img: ImageView = res.json().await.unwrap();
+    let from_a = ada_client
+        .get(format!("{a_url}{}", img.url))
+        .send()
+        .await
+        .unwrap();
+    let from_b = ada_client
+        .get(format!("{b_url}{}", img.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(from_b.status(), StatusCode::OK);
+    assert_eq!(from_a.bytes().await.unwrap(), from_b.bytes().await.unwrap());
+
+    // A letter hidden through A is gone from B's cached wall before the cache would
+    // have forgotten it by itself.
+    let visitor = reqwest::Client::new();
+    let cached_at = Instant::now();
+    let wall_b = || async {
+        visitor
+            .get(format!("{b_url}/wall"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    };
+    assert!(wall_b().await.contains("Blossom report"));
+    let hidden = app::wall::Moderate {
+        id: on_wall,
+        hide: true,
+    };
+    assert_eq!(
+        post_to(ada_client, &a_url, &site, hidden).await,
+        StatusCode::OK
+    );
+    while wall_b().await.contains("Blossom report") {
+        assert!(
+            cached_at.elapsed() < ripen_server::wall::TTL,
+            "still on B's wall when its cache would have expired anyway"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
 
     let stop = Arc::new(AtomicBool::new(false));
     let tally = Arc::new(Tally::default());
@@ -346,13 +493,18 @@ async fn two_instances_behind_nginx_lose_no_request_and_deliver_each_letter_once
 
     // Every letter due meanwhile was delivered, each exactly once.
     let mut delivered = 0;
+    let listed: Vec<String> = ids.iter().map(|id| format!("'{id}'")).collect();
+    let count = format!(
+        "SELECT COUNT(*) AS n FROM letter WHERE status = 'delivered' AND id IN ({})",
+        listed.join(", ")
+    );
     // A hang guard, not a deadline.
     for _ in 0..600 {
         let row = app
             .db
             .query_one_raw(sea_orm::Statement::from_string(
                 app.db.get_database_backend(),
-                "SELECT COUNT(*) AS n FROM letter WHERE status = 'delivered'",
+                count.clone(),
             ))
             .await
             .unwrap()
