@@ -6,7 +6,8 @@
 //! letter hidden through the first leaves the second's cached wall. Then a loop of
 //! requests runs through the proxy while each instance in turn is stopped with SIGTERM (it
 //! drains, then closes) and started again: not one request fails, and the letters that
-//! fall due meanwhile are each delivered once. On SQLite there is one instance by design
+//! fall due meanwhile are each delivered once, and the usage counts both kept add up. On
+//! SQLite there is one instance by design
 //! (`it::instances`, `it::process`).
 
 use std::{
@@ -442,6 +443,22 @@ async fn two_processes_behind_nginx_share_timers_pictures_and_the_wall_and_a_rol
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 
+    // Usage counts (with a visitor's consent to statistics) from both add up.
+    let consent = format!(
+        "ripen_consent={}.{}.010",
+        uuid::Uuid::new_v4(),
+        app::privacy::POLICY_VERSION
+    );
+    for base in [&a_url, &a_url, &a_url, &b_url, &b_url] {
+        let res = visitor
+            .get(format!("{base}/privacy"))
+            .header("cookie", &consent)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::OK);
+    }
+
     let stop = Arc::new(AtomicBool::new(false));
     let tally = Arc::new(Tally::default());
     let started = Instant::now();
@@ -531,4 +548,17 @@ async fn two_processes_behind_nginx_share_timers_pictures_and_the_wall_and_a_rol
             .unwrap();
         assert!(exit.success(), "{exit} {logs:?}");
     }
+    // Each process added its own counts (the last at its stop): 3 + 2.
+    let views = app
+        .db
+        .query_one_raw(sea_orm::Statement::from_string(
+            app.db.get_database_backend(),
+            "SELECT CAST(COALESCE(SUM(views), 0) AS BIGINT) AS n FROM page_view_day WHERE page = '/privacy'",
+        ))
+        .await
+        .unwrap()
+        .unwrap()
+        .try_get::<i64>("", "n")
+        .unwrap();
+    assert_eq!(views, 5, "page views counted on both instances add up");
 }
