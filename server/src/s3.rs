@@ -34,7 +34,7 @@ use crate::config::S3Config;
 const PART: usize = 5 * 1024 * 1024;
 /// Parts in flight at once while a spool is sent.
 const PARTS_AT_ONCE: usize = 2;
-/// What [`BlobStore::check`] lists: a prefix no key can have.
+/// What [`BlobStore::check`] lists: a prefix no stored object has (keys are `<uuid>.<ext>`).
 const CHECK_PREFIX: &str = "ripen-readiness-check";
 
 pub struct S3Store {

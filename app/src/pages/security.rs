@@ -22,7 +22,13 @@ use crate::{
 #[component]
 pub fn SecurityCard() -> impl IntoView {
     let epoch = RwSignal::new(0u32);
-    let page = Resource::new(move || epoch.get(), |_| security_activity());
+    // Read in the browser after hydration (like the passkeys card): a resource made inside
+    // the settings page's `Suspend` could reach the browser after hydration began, and the
+    // card then failed to hydrate (seen in CI, on this page's cards).
+    let page = LocalResource::new(move || {
+        epoch.track();
+        security_activity()
+    });
     let t = &crate::i18n::t().security;
     view! {
         <section class="card card-wide" aria-labelledby="security-h">
@@ -108,7 +114,11 @@ pub fn ReopenedNotice() -> impl IntoView {
 #[component]
 pub fn TwoStepCard() -> impl IntoView {
     let epoch = RwSignal::new(0u32);
-    let status = Resource::new(move || epoch.get(), |_| two_step_status());
+    // In the browser after hydration, for the reason given at `SecurityCard`.
+    let status = LocalResource::new(move || {
+        epoch.track();
+        two_step_status()
+    });
     let setup = RwSignal::new(None::<TwoStepSetup>);
     let setup_error = RwSignal::new(None::<String>);
     let confirm = ServerAction::<ConfirmTwoStep>::new();

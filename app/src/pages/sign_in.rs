@@ -122,7 +122,11 @@ pub fn FinishSignUpPage() -> impl IntoView {
 #[component]
 pub fn SignInServicesCard(email: String) -> impl IntoView {
     let epoch = RwSignal::new(0u32);
-    let view_of = Resource::new(move || epoch.get(), |_| linked_identities());
+    // In the browser after hydration, for the reason given at `security::SecurityCard`.
+    let view_of = LocalResource::new(move || {
+        epoch.track();
+        linked_identities()
+    });
     let t = &crate::i18n::t().sign_in;
     let q = use_query_map();
     let linked_now = move || q.with(|q| q.get("linked").is_some());

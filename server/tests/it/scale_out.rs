@@ -46,9 +46,9 @@ fn load_secs() -> u64 {
 }
 
 /// Requests a second the loop aims at (it is bounded: the machine runs other tests too).
-const RATE: u64 = 200;
+const RATE: u64 = 300;
 /// Requests in flight at once.
-const WORKERS: u64 = 8;
+const WORKERS: u64 = 16;
 /// Letters due while the instances restart.
 const LETTERS: usize = 12;
 
