@@ -94,7 +94,7 @@ fn nginx(dir: &Path, port: u16, upstreams: &[u16]) -> Proc {
         .collect();
     let d = dir.display();
     let conf = format!(
-        "worker_processes 1; daemon off; pid {d}/nginx.pid; error_log {d}/error.log error;
+        "worker_processes 1; master_process off; daemon off; pid {d}/nginx.pid; error_log {d}/error.log error;
          events {{ worker_connections 4096; }}
          http {{ access_log off; client_body_temp_path {d}/tmp/b; proxy_temp_path {d}/tmp/p;
            fastcgi_temp_path {d}/tmp/f; uwsgi_temp_path {d}/tmp/u; scgi_temp_path {d}/tmp/s;

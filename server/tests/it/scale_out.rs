@@ -59,7 +59,8 @@ fn free_port() -> u16 {
         .port()
 }
 
-/// nginx in the foreground with its own prefix, stopped when dropped.
+/// nginx in the foreground with its own prefix, as one process (no master and workers, so
+/// stopping it leaves no worker behind), stopped when dropped.
 struct Nginx {
     child: Child,
     dir: PathBuf,
@@ -81,6 +82,7 @@ impl Nginx {
         // set aside for 10 s, and if the other one restarts meanwhile nothing is left).
         let conf = format!(
             "worker_processes 1;\n\
+             master_process off;\n\
              daemon off;\n\
              pid {d}/nginx.pid;\n\
              error_log {d}/error.log warn;\n\
