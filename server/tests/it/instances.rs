@@ -14,7 +14,7 @@ use crate::{
     focus::{cmd, next_timer_event},
     harness::{Backend, TestApp, TestOptions},
     process::Ripen,
-    wall::{Seed, seed},
+    wall::{Seed, ripen_admin, seed},
 };
 
 #[tokio::test]
@@ -70,16 +70,11 @@ async fn a_second_instance_shares_postgresql_and_its_streams_see_the_first_ones_
 
     // The listening connections are cut (a database restart, a proxy timeout); a change
     // made meanwhile still reaches the stream, once the listener is back.
-    let cut = first
-        .db
-        .query_all_raw(sea_orm::Statement::from_string(
-            first.db.get_database_backend(),
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
-             WHERE datname = current_database() AND query LIKE 'LISTEN%'",
-        ))
-        .await
-        .unwrap();
-    assert_eq!(cut.len(), 2, "one listening connection per instance");
+    assert_eq!(
+        cut_listeners(&first).await,
+        2,
+        "one listening connection per instance"
+    );
     let sent = Instant::now();
     first.call(cmd("pause")).await.unwrap();
     let seen = next_timer_event(&mut stream, &mut buf, sent + Duration::from_secs(20), |s| {
@@ -118,10 +113,7 @@ async fn a_letter_hidden_through_one_instance_is_gone_from_the_others_cached_wal
         },
     )
     .await;
-    let out = first
-        .ripen(&["admin", "grant", "--role", "moderator", "ann"])
-        .output()
-        .unwrap();
+    let out = ripen_admin(&first, "ann");
     assert!(
         out.status.success(),
         "{}",
@@ -181,4 +173,18 @@ async fn a_letter_hidden_through_one_instance_is_gone_from_the_others_cached_wal
     eprintln!("hidden letter gone from the other instance's wall after {gone:?}");
     let (exit, logs) = second.stop();
     assert!(exit.success(), "{exit} {logs:?}");
+}
+
+/// Ends every listening connection on the test's database (a database restart, a proxy
+/// timeout); answers how many there were.
+pub(crate) async fn cut_listeners(app: &TestApp) -> usize {
+    app.db
+        .query_all_raw(sea_orm::Statement::from_string(
+            app.db.get_database_backend(),
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+             WHERE datname = current_database() AND query LIKE 'LISTEN%'",
+        ))
+        .await
+        .unwrap()
+        .len()
 }

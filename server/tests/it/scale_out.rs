@@ -31,10 +31,11 @@ use crate::{
     accounts::verified_user,
     focus::{cmd, next_timer_event},
     harness::{Backend, MailMode, TestApp, TestOptions},
+    instances::cut_listeners,
     letters::{letter, png},
     process::{Ripen, post_to},
     s3_server,
-    wall::{Seed, seed},
+    wall::{Seed, ripen_admin, seed},
 };
 
 /// How long the load runs (the issue asks for 60 s; `SCALE_OUT_SECS` changes it).
@@ -268,10 +269,7 @@ async fn two_processes_behind_nginx_share_timers_pictures_and_the_wall_and_a_rol
         },
     )
     .await;
-    let out = app
-        .ripen(&["admin", "grant", "--role", "moderator", "ada"])
-        .output()
-        .unwrap();
+    let out = ripen_admin(&app, "ada");
     assert!(
         out.status.success(),
         "{}",
@@ -363,16 +361,11 @@ async fn two_processes_behind_nginx_share_timers_pictures_and_the_wall_and_a_rol
         sent.elapsed()
     );
     // The listening connections cut (a database failover): a change still arrives.
-    let cut = app
-        .db
-        .query_all_raw(sea_orm::Statement::from_string(
-            app.db.get_database_backend(),
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
-             WHERE datname = current_database() AND query LIKE 'LISTEN%'",
-        ))
-        .await
-        .unwrap();
-    assert_eq!(cut.len(), 2, "one listening connection per process");
+    assert_eq!(
+        cut_listeners(&app).await,
+        2,
+        "one listening connection per process"
+    );
     assert_eq!(
         post_to(ada_client, &a_url, &site, cmd("pause")).await,
         StatusCode::OK

@@ -75,7 +75,7 @@ pub(crate) async fn seed(app: &TestApp, author: Uuid, s: Seed<'_>) -> (Uuid, Str
 }
 
 /// `ripen admin grant --role moderator <username>` against the test server's database.
-fn ripen_admin(app: &TestApp, username: &str) -> std::process::Output {
+pub(crate) fn ripen_admin(app: &TestApp, username: &str) -> std::process::Output {
     app.ripen(&["admin", "grant", "--role", "moderator", username])
         .output()
         .unwrap()
