@@ -9,6 +9,7 @@ mod app;
 pub mod account;
 pub mod announcements;
 #[cfg(feature = "ssr")]
+pub mod billing;
 pub mod broadcast;
 pub mod clock;
 pub mod components;

@@ -31,6 +31,7 @@ mod m20261204_000030_short_focus;
 mod m20261205_000018_identities;
 mod m20261205_000019_passkeys;
 mod m20261205_000020_attempt_windows;
+mod m20261205_000021_billing;
 
 pub struct Migrator;
 
@@ -59,6 +60,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000018_identities::Migration),
             Box::new(m20261205_000019_passkeys::Migration),
             Box::new(m20261205_000020_attempt_windows::Migration),
+            Box::new(m20261205_000021_billing::Migration),
         ]
     }
 }

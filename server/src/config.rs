@@ -81,6 +81,9 @@ pub struct Config {
     /// scheduler's workers, lease, retries.
     #[serde(default)]
     pub letters: LetterConfig,
+    /// Ripen Plus (`[billing]`): prices, what each plan allows, payment providers.
+    #[serde(default)]
+    pub billing: app::billing::ssr::BillingConfig,
     /// Where uploaded images are stored. Defaults to `<data_dir>/uploads`.
     #[serde(default)]
     pub uploads_dir: Option<PathBuf>,

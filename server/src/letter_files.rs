@@ -62,9 +62,11 @@ pub async fn upload(
             }
             let name = field.file_name().unwrap_or("image").to_owned();
             let bytes = field.bytes().await.map_err(|_| too_big())?;
+            let allowed = app::billing::ssr::limits_of(&state.db, &state.billing, user).await?;
             return ssr::add_image(
                 &state.db,
                 &state.letters,
+                &allowed,
                 user,
                 letter,
                 &name,

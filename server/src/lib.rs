@@ -4,6 +4,7 @@
 //! integration tests start the very same server on port 0.
 
 pub mod backup;
+pub mod billing;
 pub mod blobs;
 pub mod breach;
 pub mod client_ip;
@@ -142,6 +143,7 @@ pub struct AppState {
     pub focus: FocusHub,
     pub letters: Arc<Letters>,
     pub announcements: Arc<Announcements>,
+    pub billing: Arc<app::billing::ssr::Billing>,
     pub config: Arc<Config>,
     pub security: SecurityPolicy,
     pub usage: usage::Usage,
@@ -285,6 +287,10 @@ impl Application {
         app::letters::ssr::reseal_if_keys_changed(&db, &letters)
             .await
             .map_err(|e| anyhow::anyhow!("sealing letters with the newest key failed: {e}"))?;
+        let billing = Arc::new(
+            app::billing::ssr::Billing::new(config.billing.clone(), &letters.keys, config.is_https())
+                .map_err(|e| anyhow::anyhow!("configuration: {e}"))?,
+        );
         let scheduler = if config.letters.deliver {
             let pool = db::scheduler_pool(&config, &db, config.letters.workers).await?;
             Some(Scheduler::new(pool, mailer.clone(), letters.clone()))
@@ -301,6 +307,7 @@ impl Application {
             db: db.clone(),
             mailer,
             announcements: announcements.service.clone(),
+            billing,
             accounts,
             identities,
             focus: FocusHub::default(),
@@ -504,6 +511,7 @@ pub fn router(state: AppState) -> Router {
         provide_context(services.letters.clone());
         provide_context(services.letters.keys.clone());
         provide_context(services.announcements.clone());
+        provide_context(services.billing.clone());
         provide_context(status_token.clone());
     };
     let pkg_cache = if state.config.hash_files {
@@ -528,6 +536,7 @@ pub fn router(state: AppState) -> Router {
         .route("/l/{token}/images/{id}", get(letter_files::for_link))
         .route("/wall/{public_id}/images/{id}", get(letter_files::for_wall))
         .route("/account/export/{id}", get(data_export::download))
+        .route("/plus/orders/{id}/pay", get(billing::pay))
         .route(
             "/sw.js",
             get(pwa::script).with_state(pwa::ServiceWorker::new(&state.leptos_options)),
@@ -578,6 +587,9 @@ pub fn router(state: AppState) -> Router {
             csrf::SiteOrigin(state.config.site_origin().to_owned()),
             csrf::verify_origin,
         ))
+        // Added after the origin check, so it does not apply: providers' servers post
+        // here, and their signature is what is checked.
+        .route("/billing/notify/{provider}", post(billing::notification))
         .layer(middleware::from_fn_with_state(
             state.config.trust_proxy,
             client_ip::resolve,

@@ -26,6 +26,7 @@ pub use plural::{Count, Plural};
 pub mod account;
 pub mod announcements;
 pub mod auth;
+pub mod billing;
 pub mod breach;
 pub mod diary;
 pub mod errors;
@@ -146,6 +147,7 @@ pub struct Texts {
     pub security: security::Security,
     pub sign_in: sign_in::SignIn,
     pub passkeys: passkeys::Passkeys,
+    pub billing: billing::Billing,
 }
 
 pub static EN: Texts = Texts {
@@ -167,6 +169,7 @@ pub static EN: Texts = Texts {
     security: security::EN,
     sign_in: sign_in::EN,
     passkeys: passkeys::EN,
+    billing: billing::EN,
 };
 
 pub static ZH: Texts = Texts {
@@ -188,6 +191,7 @@ pub static ZH: Texts = Texts {
     security: security::ZH,
     sign_in: sign_in::ZH,
     passkeys: passkeys::ZH,
+    billing: billing::ZH,
 };
 
 /// The language of the current request (server) or document (browser).

@@ -7,6 +7,7 @@ pub mod landing;
 pub mod letters;
 pub mod not_found;
 pub mod passkeys;
+pub mod plus;
 pub mod policy;
 pub mod security;
 pub mod sign_in;

@@ -486,6 +486,19 @@ impl Keyring {
         Some(URL_SAFE_NO_PAD.encode(ctx.sign().as_ref()))
     }
 
+    /// A 32-byte secret for `purpose`, the same in every process of this installation and
+    /// across key rotations: HMAC-SHA256 under the oldest link key (rotation keeps it).
+    /// Used where instances must share a secret that is not worth a key of its own (the
+    /// payment sandbox's signing key).
+    pub fn derive(&self, purpose: &str) -> Option<[u8; 32]> {
+        let loaded = self.read();
+        let key = loaded.link.values().next()?;
+        let mut ctx = hmac::Context::with_key(key);
+        ctx.update(b"ripen-derive:");
+        ctx.update(purpose.as_bytes());
+        ctx.sign().as_ref().get(..32)?.try_into().ok()
+    }
+
     /// A recipient's link token under the newest link key.
     pub fn link_token(&self, recipient: Uuid) -> String {
         let n = self.read().link_now;

@@ -23,21 +23,24 @@ pub fn check_file_name(name: &str) -> Result<String, AppError> {
 /// small file that would decode to a huge buffer is refused before any pixel exists; the
 /// decode then runs on the blocking pool under [`ImageGates`]. The picture count and the
 /// quota are checked again, and the row written, in one transaction under the account's
-/// lock, so pictures sent at the same time cannot pass the limits together.
+/// lock, so pictures sent at the same time cannot pass the limits together. `allowed` is
+/// what the author's plan allows (`crate::billing::ssr::limits_of`).
 pub async fn add_image(
     db: &DatabaseConnection,
     letters: &Letters,
+    allowed: &crate::billing::Limits,
     user: Uuid,
     letter_id: Uuid,
     file_name: &str,
     bytes: Vec<u8>,
 ) -> Result<ImageView, AppError> {
+    let most = PictureLimit::of(allowed);
     let alt = check_file_name(file_name)?;
     let l = own_letter(db, user, letter_id).await?;
     ensure_editable(&l, "image")?;
     ensure_no_delivery_begun(db, letter_id, "image").await?;
     // Answers a full letter before the work; the count that decides is the one below.
-    refuse_if_full(images_on(db, letter_id).await?)?;
+    most.refuse_if_full(images_on(db, letter_id).await?)?;
 
     let limits = letters.image_limits();
     let slot = letters.gates.slot().await?;
@@ -79,7 +82,7 @@ pub async fn add_image(
         .put(&key, processed.bytes)
         .await
         .map_err(|e| AppError::internal_while("storing an uploaded image", e))?;
-    match record_image(db, letters, user, (letter_id, size), row).await {
+    match record_image(db, letters, most, user, (letter_id, size), row).await {
         Ok(m) => Ok(image_view(m, format!("/api/letters/images/{id}"))),
         Err(e) => {
             letters.store.delete(&key).await.ok();
@@ -93,6 +96,7 @@ pub async fn add_image(
 async fn record_image(
     db: &DatabaseConnection,
     letters: &Letters,
+    most: PictureLimit,
     user: Uuid,
     (letter_id, size): (Uuid, i64),
     mut row: letter_image::ActiveModel,
@@ -102,7 +106,7 @@ async fn record_image(
     let checked = async {
         ensure_editable(&own_letter(&txn, user, letter_id).await?, "image")?;
         let count = images_on(&txn, letter_id).await?;
-        refuse_if_full(count)?;
+        most.refuse_if_full(count)?;
         // Summed here rather than with SUM(), whose type differs between engines (NUMERIC
         // on PostgreSQL); a user has at most a few hundred images.
         let used: i64 = letter_image::Entity::find()
@@ -147,14 +151,35 @@ async fn images_on(db: &impl ConnectionTrait, letter_id: Uuid) -> Result<u64, Ap
         .await?)
 }
 
-fn refuse_if_full(count: u64) -> Result<(), AppError> {
-    if count >= rules::MAX_IMAGES as u64 {
-        return Err(AppError::validation(
-            "image",
-            fill(t().letters.too_many_images, &[("max", &rules::MAX_IMAGES)]),
-        ));
+/// The most pictures a letter may have: a letter's own limit, or less on the author's plan.
+#[derive(Debug, Clone, Copy)]
+struct PictureLimit {
+    most: u64,
+    /// The plan allows fewer than a letter may have (so Plus would allow more).
+    by_plan: bool,
+}
+
+impl PictureLimit {
+    fn of(allowed: &crate::billing::Limits) -> Self {
+        let letter = rules::MAX_IMAGES as u64;
+        let plan = u64::from(allowed.pictures_per_letter);
+        Self {
+            most: plan.min(letter),
+            by_plan: plan < letter,
+        }
     }
-    Ok(())
+
+    fn refuse_if_full(self, count: u64) -> Result<(), AppError> {
+        if count < self.most {
+            return Ok(());
+        }
+        let message = if self.by_plan {
+            crate::i18n::t().billing.limit_pictures.count(self.most)
+        } else {
+            fill(t().letters.too_many_images, &[("max", &rules::MAX_IMAGES)])
+        };
+        Err(AppError::validation("image", message))
+    }
 }
 /// An image's bytes and type, for the letter's author.
 pub async fn image_for_author(

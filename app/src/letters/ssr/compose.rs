@@ -73,6 +73,15 @@ pub async fn save(
             problems.add("send_sms", t().letters.sms_needs_phone);
         }
     }
+    // What the author's plan allows (a lapsed Plus never touches letters already
+    // scheduled: these are checked only when scheduling).
+    let allowed = if schedule {
+        let allowed = crate::billing::ssr::limits(db, user).await?;
+        check_plan(&mut problems, &allowed, &form, recipients.as_deref(), deliver_at, now);
+        Some(allowed)
+    } else {
+        None
+    };
     problems.into_result()?;
     let (Some(title), Some(body), Some(pen_name), Some(recipients), Some(topics)) =
         (title, body, pen_name, recipients, topics)
@@ -92,9 +101,12 @@ pub async fn save(
 
     let txn = db.begin().await?;
     crate::account::ssr::lock_account(&txn, user).await?;
-    if schedule {
+    if let Some(allowed) = &allowed {
         let letter = existing.as_ref().map(|l| l.id);
-        let charged = take_allowance(&txn, &letters, user, letter, &recipients, now).await;
+        let charged = match refuse_if_too_many_waiting(&txn, allowed, user, letter).await {
+            Ok(()) => take_allowance(&txn, &letters, user, letter, &recipients, now).await,
+            Err(e) => Err(e),
+        };
         if let Err(e) = charged {
             txn.rollback().await?;
             return Err(e);
@@ -146,6 +158,63 @@ pub async fn save(
         tracing::info!(letter = %letter_id, "letter scheduled");
     }
     letter_view(db, user, letter_id).await
+}
+
+/// The limits of the author's plan that a letter being scheduled can meet on its own
+/// (each said on its field, and what Plus would change).
+fn check_plan(
+    problems: &mut FieldErrors,
+    allowed: &crate::billing::Limits,
+    form: &LetterForm,
+    recipients: Option<&[rules::Recipient]>,
+    deliver_at: Option<i64>,
+    now: i64,
+) {
+    let plan = &t().billing;
+    if allowed.years_ahead < rules::MAX_YEARS_AHEAD
+        && let Some(at) = deliver_at
+    {
+        let latest = DateTime::<Utc>::from_timestamp_millis(now)
+            .and_then(|n| n.checked_add_months(chrono::Months::new(12 * allowed.years_ahead)))
+            .map_or(i64::MAX, |t| t.timestamp_millis());
+        if at > latest {
+            problems.add("deliver_date", plan.limit_years.count(allowed.years_ahead));
+        }
+    }
+    let others = recipients.map_or(0, <[_]>::len);
+    if others > allowed.recipients_per_letter as usize {
+        problems.add(
+            "recipients",
+            plan.limit_recipients.count(allowed.recipients_per_letter),
+        );
+    }
+    if form.send_sms && !allowed.sms {
+        problems.add("send_sms", plan.limit_sms);
+    }
+}
+
+/// Refuses to schedule one more letter (other than `letter` itself, being scheduled again)
+/// when the plan's letters waiting at once are all in use. Run under the account's lock.
+async fn refuse_if_too_many_waiting(
+    txn: &DatabaseTransaction,
+    allowed: &crate::billing::Limits,
+    user: Uuid,
+    letter: Option<Uuid>,
+) -> Result<(), AppError> {
+    let mut waiting = letter::Entity::find()
+        .filter(letter::Column::UserId.eq(user))
+        .filter(letter::Column::Status.eq(LetterStatus::Scheduled));
+    if let Some(id) = letter {
+        waiting = waiting.filter(letter::Column::Id.ne(id));
+    }
+    let waiting = waiting.count(txn).await?;
+    if waiting >= u64::from(allowed.letters_waiting) {
+        return Err(AppError::validation(
+            "letter",
+            t().billing.limit_letters.count(allowed.letters_waiting),
+        ));
+    }
+    Ok(())
 }
 
 /// The span over which `letters.recipients_per_day` is counted: any 24 hours.

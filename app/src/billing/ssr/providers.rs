@@ -1,0 +1,103 @@
+//! What every payment provider does for Ripen, whatever its protocol: send a person to pay
+//! an order, and turn a notification into a [`ProviderEvent`] once its signature, its age
+//! and its merchant have been checked over the exact bytes received.
+
+use async_trait::async_trait;
+
+use super::super::{Provider, entities::billing_order};
+use crate::AppError;
+
+/// Where a person goes to pay.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PayAction {
+    /// A page to send the browser to (a GET: see `checkout`).
+    Redirect(String),
+    /// A code to show as a QR for the provider's app to scan (WeChat Pay Native).
+    Qr(String),
+}
+
+/// What a verified notification says happened to an order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProviderEvent {
+    /// The provider's own key for this notification: the same key again is the same
+    /// notification (WeChat Pay's `id`; Alipay's `notify_id` with the trade status).
+    pub key: String,
+    /// Our order number.
+    pub order_no: String,
+    pub kind: EventKind,
+}
+
+/// The change a notification reports.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EventKind {
+    /// Paid in full: the provider's transaction number, the amount paid and its currency
+    /// (checked against the order before anything changes).
+    Paid {
+        trade_no: String,
+        amount_fen: i64,
+        currency: String,
+    },
+    /// The provider closed the order unpaid (or the payment failed).
+    Closed,
+}
+
+impl EventKind {
+    /// The word stored in `billing_event.kind`.
+    pub fn word(&self) -> &'static str {
+        match self {
+            Self::Paid { .. } => "paid",
+            Self::Closed => "closed",
+        }
+    }
+}
+
+/// Why a notification was refused. Each is logged as a security event; none changes
+/// anything.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Refusal {
+    #[error("the signature does not verify")]
+    Signature,
+    #[error("a signature probe (WECHATPAY/SIGNTEST), which must fail")]
+    Probe,
+    #[error("the notification is too old or from the future")]
+    Stale,
+    #[error("the notification is for another merchant or app")]
+    Merchant,
+    #[error("the notification cannot be read: {0}")]
+    Malformed(&'static str),
+    #[error("no such order")]
+    UnknownOrder,
+    #[error("the order was made with another provider")]
+    WrongProvider,
+    #[error("the amount or currency differs from the order's")]
+    Amount,
+    #[error("this provider is not set up here")]
+    NotConfigured,
+}
+
+/// A payment provider: WeChat Pay, Alipay, or the sandbox.
+#[async_trait]
+pub trait PaymentProvider: Send + Sync {
+    /// Which one it is.
+    fn kind(&self) -> Provider;
+
+    /// Where to send the owner of `order` to pay it.
+    async fn pay(&self, order: &billing_order::Model, site_url: &str)
+    -> Result<PayAction, AppError>;
+
+    /// Checks a notification — the signature over the raw `body`, its age at `now_ms`,
+    /// its merchant — and reads what it says.
+    fn verify(
+        &self,
+        headers: &http::HeaderMap,
+        body: &[u8],
+        now_ms: i64,
+    ) -> Result<ProviderEvent, Refusal>;
+
+    /// The answer that tells the provider a notification was taken in (it stops
+    /// sending it): status and body.
+    fn ack(&self) -> (http::StatusCode, &'static str);
+
+    /// The answer that asks the provider to send it again later.
+    fn nack(&self) -> (http::StatusCode, &'static str);
+}
