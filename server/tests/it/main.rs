@@ -21,6 +21,7 @@ static ALLOCATOR: memory::CountingAllocator = cap::Cap::new(std::alloc::System, 
 mod accounts;
 mod announcements;
 mod backups;
+mod billing;
 mod breach;
 mod conformance;
 mod csrf;

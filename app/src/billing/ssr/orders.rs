@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use super::{Billing, PayAction, day, number, service, zone_of};
 use crate::{
-    AppError,
+    AppError, FieldErrors,
     billing::{
         CheckoutForm, OrderStatus, OrderSummary, OrderView, Product, Provider, RefundSummary,
         entities::{billing_order, billing_refund},
@@ -28,11 +28,19 @@ pub async fn create_order(
     form: &CheckoutForm,
 ) -> Result<Uuid, AppError> {
     let billing = service()?;
-    let product = Product::parse(&form.product)
-        .ok_or_else(|| AppError::validation("product", t().billing.choose_product))?;
-    let provider = Provider::parse(&form.provider)
-        .filter(|p| billing.provider(*p).is_some())
-        .ok_or_else(|| AppError::validation("provider", t().billing.choose_provider))?;
+    let mut problems = FieldErrors::default();
+    let product = Product::parse(&form.product);
+    if product.is_none() {
+        problems.add("product", t().billing.choose_product);
+    }
+    let provider = Provider::parse(&form.provider).filter(|p| billing.provider(*p).is_some());
+    if provider.is_none() {
+        problems.add("provider", t().billing.choose_provider);
+    }
+    problems.into_result()?;
+    let (Some(product), Some(provider)) = (product, provider) else {
+        return Err(AppError::internal_while("making an order", "a checked field is missing"));
+    };
     let now = now_ms();
     let id = Uuid::new_v4();
     billing_order::Entity::insert(billing_order::ActiveModel {
