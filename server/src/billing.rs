@@ -6,11 +6,12 @@
 //!   signature instead), and answers in the provider's own words.
 
 use app::{
+    request::ClientIp,
     AppError,
     account::ssr::session,
     billing::{
         Provider,
-        ssr::{PayAction, notify, orders},
+        ssr::{PayAction, PayContext, notify, orders},
     },
 };
 use axum::{
@@ -26,22 +27,25 @@ use crate::AppState;
 pub async fn pay(
     State(state): State<AppState>,
     Path(id): Path<String>,
+    client: Option<axum::Extension<ClientIp>>,
     headers: HeaderMap,
 ) -> Response {
+    let mobile = headers
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ua| ua.contains("Mobi") || ua.contains("Android"));
     let result = async {
         let (_, user) =
             session::current_from_headers(&state.db, &state.accounts.settings, &headers)
                 .await?
                 .ok_or(AppError::Unauthorized)?;
         let id = Uuid::parse_str(id.trim()).map_err(|_| AppError::NotFound)?;
-        let action = orders::pay(
-            &state.db,
-            &state.billing,
-            user.id,
-            id,
-            state.config.site_origin(),
-        )
-        .await?;
+        let at = PayContext {
+            site_url: state.config.site_origin(),
+            mobile,
+            client_ip: client.map(|c| c.0.0),
+        };
+        let action = orders::pay(&state.db, &state.billing, user.id, id, &at).await?;
         Ok::<_, AppError>((id, action))
     }
     .await;

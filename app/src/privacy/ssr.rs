@@ -243,6 +243,7 @@ pub struct PurgeReport {
     pub audit_rows_deleted: u64,
     pub security_rows_deleted: u64,
     pub attempt_windows_deleted: u64,
+    pub orders_deleted: u64,
 }
 
 /// The retention job, at the instant `now` (injected, so tests can move time on):
@@ -258,7 +259,8 @@ pub struct PurgeReport {
 ///   and rows of the staff audit log after `staff::ssr::AUDIT_KEPT_DAYS`, and security
 ///   activity (and browsers unused) after `account::ssr::security::KEPT_DAYS`, and
 ///   sign-ins that waited for their second step past its end, and attempt-limit windows
-///   that have ended (they hold digests of addresses and typed names).
+///   that have ended (they hold digests of addresses and typed names), and the orders of
+///   erased accounts once the bookkeeping period has passed (`billing::ssr::retention`).
 pub async fn purge(
     db: &DatabaseConnection,
     store: &dyn BlobStore,
@@ -330,6 +332,7 @@ pub async fn purge(
         + crate::account::ssr::two_step::purge(db, now.timestamp_millis()).await?;
     report.attempt_windows_deleted =
         crate::account::ssr::limiter::sweep(db, now.timestamp_millis()).await?;
+    report.orders_deleted = crate::billing::ssr::retention::purge(db, now.timestamp_millis()).await?;
     if let Some(dir) = outbox {
         let before = std::time::SystemTime::from(now - Duration::days(OUTBOX_KEPT_DAYS));
         report.outbox_emails_deleted = crate::mail::purge_outbox(dir, before)

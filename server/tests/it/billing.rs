@@ -32,8 +32,8 @@ async fn spawn() -> TestApp {
     .await
 }
 
-/// Makes an order of `product` paid through the sandbox; answers its id.
-async fn order(app: &TestApp, client: &reqwest::Client, product: &str) -> String {
+/// Makes an order of `product` to pay through the sandbox; answers its id.
+pub(crate) async fn order(app: &TestApp, client: &reqwest::Client, product: &str) -> String {
     let (status, _, body) = app
         .call_as(
             client,
@@ -48,6 +48,16 @@ async fn order(app: &TestApp, client: &reqwest::Client, product: &str) -> String
         .await;
     assert!(status.is_success(), "{status} {body}");
     serde_json::from_str(&body).unwrap()
+}
+
+/// Buys `product` through the sandbox as `client`'s account; answers the order's id.
+pub(crate) async fn buy(app: &TestApp, client: &reqwest::Client, product: &str) -> String {
+    let id = order(app, client, product).await;
+    let (status, _, body) = app
+        .call_as(client, SandboxFinish { id: id.clone(), pay: true }, &[])
+        .await;
+    assert!(status.is_success(), "{status} {body}");
+    id
 }
 
 /// A single value of the test database.

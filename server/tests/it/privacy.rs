@@ -414,6 +414,9 @@ async fn world(app: &TestApp) -> World {
     })
     .await
     .unwrap();
+    // Ann has Plus: a paid order (and so a subscription), and an order left unpaid.
+    crate::billing::buy(app, &app.client, "plus_month").await;
+    crate::billing::order(app, &app.client, "plus_year").await;
     let (pending, pending_file) = letter_with_image(app, &app.client, "Pending", false).await;
     let (private, private_file) = letter_with_image(app, &app.client, "Private", false).await;
     deliver_now(app, private).await;
@@ -683,6 +686,12 @@ async fn closing_an_account_ends_it_at_once_and_the_retention_job_erases_it_afte
     // Day 31: erased. No row anywhere references ann or mentions her address or her words.
     let r = retention_in(&app, 31).await;
     assert_eq!(r.accounts_erased, 1);
+    // Her orders stay for the bookkeeping period, with no link to her; then they go.
+    assert_eq!(
+        count_where(&app, "billing_order", "user_id IS NULL AND amount_fen > ?", 0i64.into()).await,
+        2
+    );
+    assert_eq!(r.orders_deleted, 0);
     assert_eq!(r.files_deleted, 2, "{r:?}");
     let after = rows_of(&app, ann).await;
     assert!(after.iter().all(|(_, n)| *n == 0), "{after:?}");
@@ -744,6 +753,10 @@ async fn closing_an_account_ends_it_at_once_and_the_retention_job_erases_it_afte
             "{table}"
         );
     }
+
+    // Three years on, ann's orders have been kept long enough and go too.
+    let r = retention_in(&app, 31 + app::billing::ssr::retention::ORDERS_KEPT_DAYS).await;
+    assert_eq!(r.orders_deleted, 2);
 }
 
 /// Issue 28, item 4: a public letter a moderator hid is not on the wall, so nothing keeps
@@ -1654,6 +1667,8 @@ async fn a_data_export_holds_every_kind_of_the_owners_data_and_nothing_of_anyone
         ("letter_report", "wall/reports.json"),
         ("staff_role", "staff/roles.json"),
         ("audit_log", "staff/actions.json"),
+        ("billing_order", "billing/orders.json"),
+        ("subscription", "billing/subscription.json"),
     ];
     let single: &[(&str, &str)] = &[
         ("user_account", "profile.json"),

@@ -28,6 +28,8 @@ pub struct BillingConfig {
     /// The built-in sandbox provider: unset, it runs when no real provider is configured
     /// and the site is not served over https; `true` runs it anyway, `false` never.
     pub sandbox: Option<bool>,
+    /// Alipay (`[billing.alipay]`); unset: not offered.
+    pub alipay: Option<super::alipay::AlipayConfig>,
 }
 
 impl Default for BillingConfig {
@@ -42,6 +44,7 @@ impl Default for BillingConfig {
             order_minutes: 30,
             refund_days: 14,
             sandbox: None,
+            alipay: None,
         }
     }
 }
@@ -67,9 +70,10 @@ impl BillingConfig {
         Ok(())
     }
 
-    /// Whether the sandbox provider runs.
+    /// Whether the sandbox provider runs: as configured, or else where no real provider
+    /// is set up and the site is not served over https.
     pub fn sandbox_enabled(&self, https: bool) -> bool {
-        self.sandbox.unwrap_or(!https)
+        self.sandbox.unwrap_or(!https && self.alipay.is_none())
     }
 
     /// The grace period, in milliseconds.

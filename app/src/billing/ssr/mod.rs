@@ -2,21 +2,23 @@
 //! [`PaymentProvider`] trait and what a verified notification says), `protocol` (the
 //! signatures and encodings of Alipay and WeChat Pay, pinned by published vectors),
 //! `sandbox` (the built-in provider), `orders` (making and showing orders), `notify`
-//! (taking in a provider's notification: verify, check, apply once) and `limits` (the one
-//! check every limit asks).
+//! (taking in a provider's notification: verify, check, apply once), `limits` (the one
+//! check every limit asks) and `retention` (how long order records are kept).
 
+pub mod alipay;
 pub mod config;
 pub mod limits;
 pub mod notify;
 pub mod orders;
 pub mod protocol;
 pub mod providers;
+pub mod retention;
 pub mod sandbox;
 
 pub use config::BillingConfig;
 pub use limits::{limits, limits_of, my_plan, plan_state};
 pub use orders::{create_order, order_view};
-pub use providers::{PayAction, PaymentProvider, ProviderEvent, Refusal};
+pub use providers::{PayAction, PayContext, PaymentProvider, ProviderEvent, Refusal};
 
 use std::sync::Arc;
 
@@ -63,6 +65,10 @@ impl Billing {
         config.check()?;
         let mut providers: Vec<Arc<dyn PaymentProvider>> = Vec::new();
         let mut sandbox = None;
+        let http = http_client().map_err(|e| format!("the payment providers' HTTP client: {e}"))?;
+        if let Some(c) = &config.alipay {
+            providers.push(Arc::new(alipay::Alipay::new(c, http.clone())?));
+        }
         if config.sandbox_enabled(https) {
             let s = Arc::new(sandbox::Sandbox::new(keys).map_err(|e| e.to_string())?);
             providers.push(s.clone());
@@ -109,6 +115,16 @@ impl Billing {
             providers,
         }
     }
+}
+
+/// The HTTP client for provider calls: no redirects, no cookies, short timeouts (the
+/// reconciler asks again on its next pass).
+fn http_client() -> Result<reqwest::Client, reqwest::Error> {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .connect_timeout(std::time::Duration::from_secs(5))
+        .timeout(std::time::Duration::from_secs(10))
+        .build()
 }
 
 /// The billing service of this request.

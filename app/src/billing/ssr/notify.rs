@@ -137,6 +137,7 @@ pub async fn apply(
 
     let changed = match &event.kind {
         EventKind::Paid { trade_no, .. } => paid(&txn, &order, trade_no, now_ms).await?,
+        EventKind::Waiting => false,
         EventKind::Closed => {
             billing_order::Entity::update_many()
                 .col_expr(billing_order::Column::Status, Expr::value(OrderStatus::Closed.as_str()))

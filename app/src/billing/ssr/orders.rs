@@ -7,7 +7,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::{Billing, PayAction, day, number, service, zone_of};
+use super::{Billing, PayAction, PayContext, day, number, service, zone_of};
 use crate::{
     AppError, FieldErrors,
     billing::{
@@ -147,7 +147,7 @@ pub async fn pay(
     billing: &Billing,
     user: Uuid,
     id: Uuid,
-    site_url: &str,
+    at: &PayContext<'_>,
 ) -> Result<PayAction, AppError> {
     let order = own(db, user, id).await?;
     if !payable(&order, now_ms()) {
@@ -156,7 +156,7 @@ pub async fn pay(
     let provider = billing
         .provider(order.provider)
         .ok_or_else(|| AppError::validation("order", t().billing.not_payable))?;
-    let action = provider.pay(&order, site_url).await?;
+    let action = provider.pay(&order, at).await?;
     billing_order::Entity::update_many()
         .col_expr(billing_order::Column::Status, Expr::value(OrderStatus::Pending.as_str()))
         .col_expr(billing_order::Column::UpdatedMs, Expr::value(now_ms()))

@@ -16,6 +16,18 @@ pub enum PayAction {
     Qr(String),
 }
 
+/// What a provider needs to know to send someone to pay.
+#[derive(Debug, Clone, Copy)]
+pub struct PayContext<'a> {
+    /// The site's own address (`https://ripen.example`): where the provider sends its
+    /// notifications and the person back.
+    pub site_url: &'a str,
+    /// The person is on a phone (a provider's mobile page, not its QR code).
+    pub mobile: bool,
+    /// The person's address, which WeChat Pay's H5 payments ask for.
+    pub client_ip: Option<std::net::IpAddr>,
+}
+
 /// What a verified notification says happened to an order.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ProviderEvent {
@@ -39,6 +51,9 @@ pub enum EventKind {
     },
     /// The provider closed the order unpaid (or the payment failed).
     Closed,
+    /// Still waiting to be paid (a status some providers report along the way): taken in,
+    /// changes nothing.
+    Waiting,
 }
 
 impl EventKind {
@@ -47,6 +62,7 @@ impl EventKind {
         match self {
             Self::Paid { .. } => "paid",
             Self::Closed => "closed",
+            Self::Waiting => "waiting",
         }
     }
 }
@@ -82,8 +98,16 @@ pub trait PaymentProvider: Send + Sync {
     fn kind(&self) -> Provider;
 
     /// Where to send the owner of `order` to pay it.
-    async fn pay(&self, order: &billing_order::Model, site_url: &str)
+    async fn pay(&self, order: &billing_order::Model, at: &PayContext<'_>)
     -> Result<PayAction, AppError>;
+
+    /// Asks the provider where `order` stands (the reconciler, for an order whose
+    /// notification has not come): paid, closed, or still waiting (`None`). The event's
+    /// key is made from the answer, so asking again applies nothing twice.
+    async fn query(&self, order: &billing_order::Model) -> Result<Option<ProviderEvent>, AppError>;
+
+    /// Closes an unpaid `order` at the provider, so it can no longer be paid there.
+    async fn close(&self, order: &billing_order::Model) -> Result<(), AppError>;
 
     /// Checks a notification — the signature over the raw `body`, its age at `now_ms`,
     /// its merchant — and reads what it says.

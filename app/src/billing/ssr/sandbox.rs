@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::{
-    PayAction, PaymentProvider, ProviderEvent, Refusal,
+    PayAction, PayContext, PaymentProvider, ProviderEvent, Refusal,
     notify::{self, Received},
     providers::EventKind,
 };
@@ -99,9 +99,21 @@ impl PaymentProvider for Sandbox {
     async fn pay(
         &self,
         order: &billing_order::Model,
-        _site_url: &str,
+        _at: &PayContext<'_>,
     ) -> Result<PayAction, AppError> {
         Ok(PayAction::Redirect(format!("/plus/sandbox/{}", order.id)))
+    }
+
+    /// The sandbox has no record of its own: what its page decided is already applied.
+    async fn query(
+        &self,
+        _order: &billing_order::Model,
+    ) -> Result<Option<ProviderEvent>, AppError> {
+        Ok(None)
+    }
+
+    async fn close(&self, _order: &billing_order::Model) -> Result<(), AppError> {
+        Ok(())
     }
 
     fn verify(

@@ -17,6 +17,7 @@
 mod account;
 mod announcements;
 mod archive;
+mod billing;
 mod breach;
 mod checkins;
 mod diary;
@@ -406,6 +407,7 @@ async fn build(
     wall::write(db, &service.keys, user, &mut zip).await?;
     breach::write(db, user, &mut zip).await?;
     announcements::write(db, user, &mut zip).await?;
+    billing::write(db, user, &mut zip).await?;
 
     zip.finish()
 }
@@ -490,6 +492,11 @@ breach_notices.json/.csv  the security incidents Ripen told you about: when you 
                           told in Ripen, and whether and when the email went out
 announcements/dismissed.json / .csv  the announcements you dismissed, and when
 announcements/emailed.json / .csv    the announcements emailed to you, and when
+billing/orders.json / .csv     your Ripen Plus orders: number, what and how much, the
+                          payment provider and its transaction number, what became of it,
+                          and the span of Plus it bought (never your payment account)
+billing/refunds.json / .csv    money given back on your orders
+billing/subscription.json/.csv until when you have Plus
 
 Not included: your password (Ripen keeps only an argon2id hash of it, which is of no
 use to you), the hashes of your session cookies, browser cookies and email links,
