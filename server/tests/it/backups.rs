@@ -220,6 +220,7 @@ async fn rows(db: &DatabaseConnection, table: &str) -> u64 {
 /// A signed-in author with a draft letter holding `pictures` pictures.
 async fn author_with_pictures(app: &TestApp, pictures: u32) {
     verified_user(app, "ada", "ada@example.com").await;
+    crate::billing::plus(app, "ada").await;
     let mut draft = letter("Kept safe", Utc::now() + chrono::Duration::days(2));
     draft.schedule = false;
     let id = app.call(draft).await.unwrap().id.to_string();

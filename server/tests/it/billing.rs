@@ -60,6 +60,23 @@ pub(crate) async fn buy(app: &TestApp, client: &reqwest::Client, product: &str) 
     id
 }
 
+/// Gives `username` a year of Plus, as a paid order would (for tests of what Plus allows,
+/// whose subject is not paying).
+pub(crate) async fn plus(app: &TestApp, username: &str) {
+    use app::billing::entities::subscription;
+    use sea_orm::{ActiveValue::Set, EntityTrait};
+    let now = Utc::now();
+    subscription::Entity::insert(subscription::ActiveModel {
+        user_id: Set(app.user_id(username).await),
+        plus_until_ms: Set((now + Months::new(12)).timestamp_millis()),
+        reminded_ms: Set(None),
+        updated_ms: Set(now.timestamp_millis()),
+    })
+    .exec_without_returning(&app.db)
+    .await
+    .unwrap();
+}
+
 /// A single value of the test database.
 async fn scalar<T: sea_orm::TryGetable>(app: &TestApp, sql: &str) -> T {
     app.db

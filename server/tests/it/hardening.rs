@@ -25,6 +25,7 @@ mod pictures {
         })
         .await;
         verified_user(&app, "ada", "ada@example.com").await;
+        crate::billing::plus(&app, "ada").await;
         let mut save = letter("Two readers", Utc::now() + chrono::Duration::days(1));
         save.letter.recipients = vec![RecipientInput {
             name: "Bob".into(),

@@ -280,6 +280,7 @@ pub(crate) fn stored_files(app: &TestApp) -> usize {
 async fn images_are_judged_by_content_stripped_of_metadata_and_private() {
     let app = spawn(MailMode::Outbox, json!({})).await;
     verified_user(&app, "ada", "ada@example.com").await;
+    crate::billing::plus(&app, "ada").await;
     let mut draft = letter("With pictures", Utc::now() + chrono::Duration::days(2));
     draft.schedule = false;
     let l = app.call(draft).await.unwrap();
@@ -389,6 +390,7 @@ async fn images_are_judged_by_content_stripped_of_metadata_and_private() {
 async fn a_due_letter_arrives_once_by_smtp_and_its_link_opens_it() {
     let app = spawn(MailMode::Smtp, json!({})).await;
     verified_user(&app, "ada", "ada@example.com").await;
+    crate::billing::plus(&app, "ada").await;
     let mut l = letter(
         "<b>To the orchard</b>",
         Utc::now() + chrono::Duration::seconds(2),

@@ -147,6 +147,7 @@ async fn an_unverified_account_cannot_send_to_others_until_it_verifies() {
 async fn the_51st_recipient_of_a_day_is_refused_and_edits_are_not_counted_twice() {
     let app = TestApp::spawn().await;
     let bea = account(&app, "bea", true).await;
+    crate::billing::plus(&app, "bea").await;
     let mut last = None;
     for i in 0..PER_DAY / 10 {
         last = Some(
@@ -176,6 +177,7 @@ async fn the_51st_recipient_of_a_day_is_refused_and_edits_are_not_counted_twice(
     save(&app, &bea, &own, &[]).await.unwrap();
     // Another account has its own allowance.
     let cal = account(&app, "cal", true).await;
+    crate::billing::plus(&app, "cal").await;
     save(&app, &cal, &to_others("cal", 10, false), &[])
         .await
         .unwrap();
@@ -212,6 +214,7 @@ async fn parallel_letters_cannot_send_past_the_daily_cap() {
     .await;
     for round in 0..3 {
         let client = account(&app, &format!("dee{round}"), true).await;
+        crate::billing::plus(&app, &format!("dee{round}")).await;
         save(
             &app,
             &client,

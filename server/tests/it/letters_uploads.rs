@@ -194,6 +194,7 @@ async fn decodes_take_turns_within_their_memory_budget_and_the_rest_are_told_to_
     })
     .await;
     verified_user(&app, "ada", "ada@example.com").await;
+    crate::billing::plus(&app, "ada").await;
     let mut letters = Vec::new();
     for i in 0..6 {
         letters.push(draft(&app, &format!("Letter {i}")).await);
@@ -268,6 +269,7 @@ async fn decodes_take_turns_within_their_memory_budget_and_the_rest_are_told_to_
 async fn the_sixth_picture_is_refused_even_when_sent_together_with_the_fifth() {
     let app = spawn().await;
     verified_user(&app, "ada", "ada@example.com").await;
+    crate::billing::plus(&app, "ada").await;
     // Pictures big enough that decoding them takes a while: the window a racing check
     // would lose in.
     let picture = png(640, 480);

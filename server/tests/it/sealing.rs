@@ -143,6 +143,7 @@ fn upload_files(app: &TestApp) -> Vec<(PathBuf, Vec<u8>)> {
 async fn a_database_dump_and_the_picture_files_reveal_no_letter() {
     let app = spawn().await;
     verified_user(&app, "ada", "ada@example.com").await;
+    crate::billing::plus(&app, "ada").await;
     let (_, picture) = letter_with_picture(
         &app,
         "Marmalade orchard pact",
