@@ -168,6 +168,7 @@ pub struct Application {
     /// Held while this process serves a SQLite file.
     _sqlite: db::SqliteClaim,
     focus: FocusHub,
+    billing: Arc<app::billing::ssr::Billing>,
 }
 
 /// What the announcement email sender (`app::announcements::ssr::spawn_sender`) needs.
@@ -325,6 +326,7 @@ impl Application {
         let stats_flush = std::time::Duration::from_secs(state.config.stats_flush_secs.max(1));
         let draining = state.draining.clone();
         let focus = state.focus.clone();
+        let billing = state.billing.clone();
         let drain = std::time::Duration::from_secs(state.config.drain_secs);
         Ok(Self {
             listener,
@@ -340,6 +342,7 @@ impl Application {
             drain,
             _sqlite: sqlite,
             focus,
+            billing,
         })
     }
 
@@ -404,6 +407,8 @@ impl Application {
             self.announcements.site_url,
             self.announcements.service,
         );
+        // Orders whose provider has not said how they ended.
+        let reconciler = app::billing::ssr::reconcile::spawn(self.db.clone(), self.billing);
         // Live streams whose session ended where this process did not hear of it.
         let streams = app::account::ssr::live::spawn_recheck(self.db.clone(), self.accounts);
         // Changes made by other instances (PostgreSQL): timers, and the wall.
@@ -435,6 +440,7 @@ impl Application {
         }
         retention.abort();
         sender.abort();
+        reconciler.abort();
         streams.abort();
         if let Some(f) = fanout {
             f.abort();

@@ -159,6 +159,7 @@ pub fn Layout(children: Children) -> impl IntoView {
                 <div class="container">
                     <span>{tx.tagline}</span>
                     <nav aria-label=tx.nav_legal>
+                        <A href="/plus">{crate::i18n::t().billing.title}</A>
                         <A href="/privacy">{tx.privacy}</A>
                         <A href="/terms">{tx.terms}</A>
                         <A href="/status">{tx.status}</A>

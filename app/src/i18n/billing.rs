@@ -91,7 +91,9 @@ pub struct Billing {
     pub limit_years: Plural,
     pub limit_recipients: Plural,
     pub limit_sms: &'static str,
-    pub plus_lifts: &'static str,
+    /// The account page's pointer to `/plus`.
+    pub account_lede: &'static str,
+    pub account_link: &'static str,
 }
 
 pub const EN: Billing = Billing {
@@ -180,7 +182,8 @@ pub const EN: Billing = Billing {
         "The Free plan sends a letter to {n} people; Plus, to more.",
     ),
     limit_sms: "Text messages come with Plus.",
-    plus_lifts: "See what Plus adds",
+    account_lede: "Your plan, what it allows, and your orders and receipts:",
+    account_link: "Ripen Plus",
 };
 
 pub const ZH: Billing = Billing {
@@ -257,5 +260,6 @@ pub const ZH: Billing = Billing {
     limit_years: Plural::invariant("免费版最远寄往 {n} 年后；Plus 可以更远。"),
     limit_recipients: Plural::invariant("免费版每封信最多寄给 {n} 人；Plus 可以更多。"),
     limit_sms: "短信寄送需要 Plus。",
-    plus_lifts: "看看 Plus 包含什么",
+    account_lede: "你的方案、额度，以及订单和收据：",
+    account_link: "前往 Ripen Plus",
 };

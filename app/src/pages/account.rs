@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::use_query_map;
+use leptos_router::{components::A, hooks::use_query_map};
 
 use crate::{
     account::{
@@ -155,6 +155,10 @@ fn Settings(
         })}
 
         {(!roles.is_empty()).then(|| view! { <StaffLinks roles /> })}
+        <p class="notice plus-link">
+            {tx.billing.account_lede}" "
+            <A href="/plus" attr:class="link">{tx.billing.account_link}</A>
+        </p>
         <div class="settings-grid">
             <section class="card" aria-labelledby="profile-h">
                 <h2 id="profile-h">{t.profile}</h2>

@@ -222,8 +222,8 @@ fn Orders(orders: Vec<OrderSummary>) -> impl IntoView {
                 view! { <p class="muted">{t.no_orders}</p> }.into_any()
             } else {
                 view! {
-                    <div class="table-scroll">
-                        <table class="orders">
+                    <div class="table-wrap">
+                        <table class="data-table orders">
                             <thead><tr>
                                 <th scope="col">{t.date}</th>
                                 <th scope="col">{t.product}</th>

@@ -9,6 +9,7 @@
 
 #[path = "../fixtures.rs"]
 mod fixtures;
+mod fake_alipay;
 mod harness;
 mod mail;
 mod memory;
@@ -22,6 +23,7 @@ mod accounts;
 mod announcements;
 mod backups;
 mod billing;
+mod billing_alipay;
 mod breach;
 mod conformance;
 mod csrf;

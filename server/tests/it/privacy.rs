@@ -219,7 +219,7 @@ async fn rows_of(app: &TestApp, user: Uuid) -> Vec<(String, i64)> {
 }
 
 /// Rows anywhere whose text mentions `needle`, as `table.column`.
-async fn mentions(app: &TestApp, needle: &str) -> Vec<String> {
+pub(crate) async fn mentions(app: &TestApp, needle: &str) -> Vec<String> {
     let mut out = Vec::new();
     for (table, column, text) in columns(app).await {
         if text

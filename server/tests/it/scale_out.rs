@@ -243,6 +243,8 @@ async fn two_processes_behind_nginx_share_timers_pictures_and_the_wall_and_a_rol
     // Letters that fall due while the instances restart, written through the in-process
     // server, which then stops: from here on the two processes do all the work.
     verified_user(&app, "ada", "ada@example.com").await;
+    // More letters waiting than the Free plan keeps.
+    crate::billing::plus(&app, "ada").await;
     let secs = load_secs();
     let first_due = Utc::now() + chrono::Duration::seconds(8);
     let mut ids = Vec::new();

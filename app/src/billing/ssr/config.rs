@@ -22,6 +22,10 @@ pub struct BillingConfig {
     pub grace_days: i64,
     /// Minutes an order may wait to be paid before it is closed.
     pub order_minutes: i64,
+    /// An order sent to its provider is asked about after this many seconds without news.
+    pub query_after_secs: i64,
+    /// Seconds between the reconciler's passes.
+    pub reconcile_secs: u64,
     /// Days after paying within which the account holder may ask for the unused part of a
     /// period back.
     pub refund_days: i64,
@@ -43,6 +47,8 @@ impl Default for BillingConfig {
             grace_days: 7,
             order_minutes: 30,
             refund_days: 14,
+            query_after_secs: 180,
+            reconcile_secs: 60,
             sandbox: None,
             alipay: None,
         }
@@ -63,6 +69,9 @@ impl BillingConfig {
         }
         if !(5..=24 * 60).contains(&self.order_minutes) {
             return Err("[billing] order_minutes must be between 5 and 1440".into());
+        }
+        if !(10..=3600).contains(&self.query_after_secs) {
+            return Err("[billing] query_after_secs must be between 10 and 3600".into());
         }
         if !(0..=365).contains(&self.refund_days) {
             return Err("[billing] refund_days must be between 0 and 365".into());

@@ -12,6 +12,7 @@ pub mod notify;
 pub mod orders;
 pub mod protocol;
 pub mod providers;
+pub mod reconcile;
 pub mod retention;
 pub mod sandbox;
 
