@@ -8,8 +8,8 @@ mod app;
 
 pub mod account;
 pub mod announcements;
-#[cfg(feature = "ssr")]
 pub mod billing;
+#[cfg(feature = "ssr")]
 pub mod broadcast;
 pub mod clock;
 pub mod components;

@@ -2,8 +2,8 @@
 //!
 //! - `billing_order`: one attempt to buy a period of Plus — our order number (unique, the
 //!   provider's `out_trade_no`), the product, the amount in fen and its currency, which
-//!   provider, the provider's transaction number once paid, the status, the times and the
-//!   span of Plus it bought. The account column is emptied when the account is erased; the
+//!   provider, the provider's transaction number once paid, the status, the code to scan
+//!   while it waits (WeChat Pay Native), the times and the span of Plus it bought. The account column is emptied when the account is erased; the
 //!   row itself stays for the bookkeeping period (`docs/privacy.md`).
 //! - `billing_refund`: money given back on an order; our refund number is the provider's
 //!   idempotency key (`out_refund_no` / `out_request_no`).
@@ -31,6 +31,7 @@ impl MigrationTrait for Migration {
                     .col(string_len(BillingOrder::Provider, 16))
                     .col(string_len_null(BillingOrder::ProviderTradeNo, 64))
                     .col(string_len(BillingOrder::Status, 24))
+                    .col(string_len_null(BillingOrder::PayCode, 512))
                     .col(big_integer(BillingOrder::CreatedMs))
                     .col(big_integer(BillingOrder::ExpiresMs))
                     .col(big_integer_null(BillingOrder::PaidMs))
@@ -205,6 +206,7 @@ enum BillingOrder {
     Provider,
     ProviderTradeNo,
     Status,
+    PayCode,
     CreatedMs,
     ExpiresMs,
     PaidMs,

@@ -6,13 +6,13 @@
 //!   signature instead), and answers in the provider's own words.
 
 use app::{
-    request::ClientIp,
     AppError,
     account::ssr::session,
     billing::{
         Provider,
         ssr::{PayAction, PayContext, notify, orders},
     },
+    request::ClientIp,
 };
 use axum::{
     body::Bytes,

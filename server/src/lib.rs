@@ -289,8 +289,12 @@ impl Application {
             .await
             .map_err(|e| anyhow::anyhow!("sealing letters with the newest key failed: {e}"))?;
         let billing = Arc::new(
-            app::billing::ssr::Billing::new(config.billing.clone(), &letters.keys, config.is_https())
-                .map_err(|e| anyhow::anyhow!("configuration: {e}"))?,
+            app::billing::ssr::Billing::new(
+                config.billing.clone(),
+                &letters.keys,
+                config.is_https(),
+            )
+            .map_err(|e| anyhow::anyhow!("configuration: {e}"))?,
         );
         let scheduler = if config.letters.deliver {
             let pool = db::scheduler_pool(&config, &db, config.letters.workers).await?;

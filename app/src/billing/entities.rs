@@ -22,6 +22,8 @@ pub mod billing_order {
         /// The provider's transaction number, once paid.
         pub provider_trade_no: Option<String>,
         pub status: OrderStatus,
+        /// What to show as a QR code while it waits to be paid (WeChat Pay's `code_url`).
+        pub pay_code: Option<String>,
         pub created_ms: i64,
         /// An unpaid order is closed after this.
         pub expires_ms: i64,

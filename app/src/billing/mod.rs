@@ -21,9 +21,9 @@
 //! | `refunded`           | all of it was given back                             |
 //! | `partially_refunded` | part of it was given back                            |
 
-pub mod plans;
 #[cfg(feature = "ssr")]
 pub mod entities;
+pub mod plans;
 #[cfg(feature = "ssr")]
 pub mod ssr;
 
@@ -176,6 +176,9 @@ pub struct OrderView {
     pub order: OrderSummary,
     /// Where to go to pay it (a GET link: see `ssr::checkout`), while it can be paid.
     pub pay_link: Option<String>,
+    /// The code to scan with the provider's app (WeChat Pay Native), as an SVG drawn by
+    /// the server, while the order waits to be paid.
+    pub qr_svg: Option<String>,
     pub refunds: Vec<RefundSummary>,
 }
 

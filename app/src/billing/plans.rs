@@ -147,10 +147,7 @@ mod tests {
     #[test]
     fn a_period_follows_the_current_one_or_starts_now_after_a_lapse() {
         let now = ms(2026, 12, 5);
-        assert_eq!(
-            period(Product::PlusMonth, None, now),
-            (now, ms(2027, 1, 5))
-        );
+        assert_eq!(period(Product::PlusMonth, None, now), (now, ms(2027, 1, 5)));
         // Renewing early adds to the end, not to today.
         let until = ms(2027, 1, 31);
         assert_eq!(

@@ -91,6 +91,9 @@ pub struct Billing {
     pub limit_years: Plural,
     pub limit_recipients: Plural,
     pub limit_sms: &'static str,
+    /// WeChat Pay's code on the order page.
+    pub scan_label: &'static str,
+    pub scan_hint: &'static str,
     /// The account page's pointer to `/plus`.
     pub account_lede: &'static str,
     pub account_link: &'static str,
@@ -102,9 +105,15 @@ pub const EN: Billing = Billing {
     free: "Free",
     plus: "Plus",
     feature: "What you get",
-    letters_waiting: Plural::one_other("{n} letter waiting at a time", "{n} letters waiting at a time"),
+    letters_waiting: Plural::one_other(
+        "{n} letter waiting at a time",
+        "{n} letters waiting at a time",
+    ),
     pictures_per_letter: Plural::one_other("{n} picture a letter", "{n} pictures a letter"),
-    years_ahead: Plural::one_other("Delivery up to {n} year ahead", "Delivery up to {n} years ahead"),
+    years_ahead: Plural::one_other(
+        "Delivery up to {n} year ahead",
+        "Delivery up to {n} years ahead",
+    ),
     recipients_per_letter: Plural::one_other("{n} person a letter", "{n} people a letter"),
     sms: "A text message as well as the email",
     yes: "Yes",
@@ -182,6 +191,8 @@ pub const EN: Billing = Billing {
         "The Free plan sends a letter to {n} people; Plus, to more.",
     ),
     limit_sms: "Text messages come with Plus.",
+    scan_label: "Code to scan with WeChat",
+    scan_hint: "Scan this code with WeChat to pay. This page changes by itself once the payment arrives.",
     account_lede: "Your plan, what it allows, and your orders and receipts:",
     account_link: "Ripen Plus",
 };
@@ -255,11 +266,15 @@ pub const ZH: Billing = Billing {
     sandbox_fail: "让付款失败",
     working: "处理中…",
     sandbox_done: "此订单已处理完毕。",
-    limit_letters: Plural::invariant("免费版同时最多有 {n} 封待寄出的信。请等其中一封寄达，或开通 Plus。"),
+    limit_letters: Plural::invariant(
+        "免费版同时最多有 {n} 封待寄出的信。请等其中一封寄达，或开通 Plus。",
+    ),
     limit_pictures: Plural::invariant("免费版每封信最多 {n} 张图片；Plus 可以更多。"),
     limit_years: Plural::invariant("免费版最远寄往 {n} 年后；Plus 可以更远。"),
     limit_recipients: Plural::invariant("免费版每封信最多寄给 {n} 人；Plus 可以更多。"),
     limit_sms: "短信寄送需要 Plus。",
+    scan_label: "用微信扫描的付款码",
+    scan_hint: "请用微信扫描此码付款。付款到账后，此页面会自动更新。",
     account_lede: "你的方案、额度，以及订单和收据：",
     account_link: "前往 Ripen Plus",
 };

@@ -9,7 +9,7 @@ use leptos_router::{components::A, hooks::use_params_map};
 use crate::{
     AppError,
     billing::{
-        Checkout, Limits, AccountPlan, OrderStatus, OrderSummary, OrderView, PlanState, PlansView,
+        AccountPlan, Checkout, Limits, OrderStatus, OrderSummary, OrderView, PlanState, PlansView,
         Product, Provider, RefundStatus, SandboxFinish, money, my_plan, order, plans,
         sandbox_order,
     },
@@ -148,8 +148,14 @@ fn Standing(mine: AccountPlan) -> impl IntoView {
     let t = &crate::i18n::t().billing;
     let text = match mine.state {
         PlanState::Free => t.on_free.to_owned(),
-        PlanState::Active => fill(t.on_plus_until, &[("date", &mine.plus_until.unwrap_or_default())]),
-        PlanState::Grace => fill(t.in_grace, &[("date", &mine.grace_until.unwrap_or_default())]),
+        PlanState::Active => fill(
+            t.on_plus_until,
+            &[("date", &mine.plus_until.unwrap_or_default())],
+        ),
+        PlanState::Grace => fill(
+            t.in_grace,
+            &[("date", &mine.grace_until.unwrap_or_default())],
+        ),
     };
     view! {
         <section class="card" aria-labelledby="plus-standing-h" data-plan=move || format!("{:?}", mine.state).to_lowercase()>
@@ -166,7 +172,8 @@ fn Buy(plans: PlansView, state: PlanState) -> impl IntoView {
     let checkout = ServerAction::<Checkout>::new();
     let v = checkout.value();
     if plans.providers.is_empty() {
-        return view! { <section class="card"><p class="muted">{t.no_provider}</p></section> }.into_any();
+        return view! { <section class="card"><p class="muted">{t.no_provider}</p></section> }
+            .into_any();
     }
     let only_sandbox = plans.providers == [Provider::Sandbox];
     let prices = plans.prices;
@@ -259,6 +266,30 @@ pub fn OrderPage() -> impl IntoView {
         auth.require().await?;
         order(id).await
     });
+    // While the order waits for its provider, ask again every few seconds: the page
+    // changes by itself when the payment arrives.
+    #[cfg(feature = "hydrate")]
+    {
+        let waiting = move || {
+            data.get_untracked()
+                .and_then(Result::ok)
+                .is_some_and(|v| v.order.status == OrderStatus::Pending)
+        };
+        let handle = set_interval_with_handle(
+            move || {
+                if waiting() {
+                    data.refetch();
+                }
+            },
+            std::time::Duration::from_secs(4),
+        )
+        .ok();
+        on_cleanup(move || {
+            if let Some(h) = handle {
+                h.clear();
+            }
+        });
+    }
     view! {
         <Title text=t.order />
         <section class="container plus-page">
@@ -281,7 +312,10 @@ fn Order(view: OrderView) -> impl IntoView {
     let o = view.order;
     let paid = matches!(
         o.status,
-        OrderStatus::Paid | OrderStatus::Refunding | OrderStatus::Refunded | OrderStatus::PartiallyRefunded
+        OrderStatus::Paid
+            | OrderStatus::Refunding
+            | OrderStatus::Refunded
+            | OrderStatus::PartiallyRefunded
     );
     let amount = money(o.amount_fen, &o.currency);
     view! {
@@ -298,7 +332,11 @@ fn Order(view: OrderView) -> impl IntoView {
                 {o.period.clone().map(|p| view! { <dt>{t.period}</dt><dd>{p}</dd> })}
                 {(o.refunded_fen > 0).then(|| view! { <dt>{t.refunded}</dt><dd>{money(o.refunded_fen, &o.currency)}</dd> })}
             </dl>
-            {view.pay_link.map(|link| view! {
+            {view.qr_svg.clone().map(|svg| view! {
+                <div class="qr" role="img" aria-label=t.scan_label inner_html=svg></div>
+                <p class="muted">{t.scan_hint}</p>
+            })}
+            {view.pay_link.filter(|_| view.qr_svg.is_none()).map(|link| view! {
                 <p class="button-row">
                     <a href=link rel="external" class="button button-primary">
                         {fill(t.pay_now, &[("amount", &amount), ("provider", &provider_label(t, o.provider))])}

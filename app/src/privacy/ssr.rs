@@ -332,7 +332,8 @@ pub async fn purge(
         + crate::account::ssr::two_step::purge(db, now.timestamp_millis()).await?;
     report.attempt_windows_deleted =
         crate::account::ssr::limiter::sweep(db, now.timestamp_millis()).await?;
-    report.orders_deleted = crate::billing::ssr::retention::purge(db, now.timestamp_millis()).await?;
+    report.orders_deleted =
+        crate::billing::ssr::retention::purge(db, now.timestamp_millis()).await?;
     if let Some(dir) = outbox {
         let before = std::time::SystemTime::from(now - Duration::days(OUTBOX_KEPT_DAYS));
         report.outbox_emails_deleted = crate::mail::purge_outbox(dir, before)

@@ -54,7 +54,14 @@ pub(crate) async fn order(app: &TestApp, client: &reqwest::Client, product: &str
 pub(crate) async fn buy(app: &TestApp, client: &reqwest::Client, product: &str) -> String {
     let id = order(app, client, product).await;
     let (status, _, body) = app
-        .call_as(client, SandboxFinish { id: id.clone(), pay: true }, &[])
+        .call_as(
+            client,
+            SandboxFinish {
+                id: id.clone(),
+                pay: true,
+            },
+            &[],
+        )
         .await;
     assert!(status.is_success(), "{status} {body}");
     id
@@ -92,19 +99,28 @@ async fn scalar<T: sea_orm::TryGetable>(app: &TestApp, sql: &str) -> T {
 fn uuid_sql(app: &TestApp, column: &str, id: &str) -> String {
     match app.db.get_database_backend() {
         sea_orm::DbBackend::Postgres => format!("{column} = '{id}'"),
-        _ => format!(
-            "hex({column}) = '{}'",
-            id.replace('-', "").to_uppercase()
-        ),
+        _ => format!("hex({column}) = '{}'", id.replace('-', "").to_uppercase()),
     }
 }
 
 async fn order_row(app: &TestApp, id: &str) -> (String, String, i64) {
     let w = uuid_sql(app, "id", id);
     (
-        scalar(app, &format!("SELECT status AS v FROM billing_order WHERE {w}")).await,
-        scalar(app, &format!("SELECT order_no AS v FROM billing_order WHERE {w}")).await,
-        scalar(app, &format!("SELECT amount_fen AS v FROM billing_order WHERE {w}")).await,
+        scalar(
+            app,
+            &format!("SELECT status AS v FROM billing_order WHERE {w}"),
+        )
+        .await,
+        scalar(
+            app,
+            &format!("SELECT order_no AS v FROM billing_order WHERE {w}"),
+        )
+        .await,
+        scalar(
+            app,
+            &format!("SELECT amount_fen AS v FROM billing_order WHERE {w}"),
+        )
+        .await,
     )
 }
 
@@ -130,7 +146,11 @@ fn signed(
 }
 
 /// Posts a notification as a provider's server would: no cookies, no origin.
-async fn notify(app: &TestApp, body: &[u8], headers: &[(&'static str, String)]) -> (StatusCode, String) {
+async fn notify(
+    app: &TestApp,
+    body: &[u8],
+    headers: &[(&'static str, String)],
+) -> (StatusCode, String) {
     let mut req = reqwest::Client::new()
         .post(app.url("/billing/notify/sandbox"))
         .header("content-type", "application/json")
@@ -187,7 +207,12 @@ async fn the_free_plan_limits_letters_and_plus_bought_through_the_sandbox_lifts_
     // Buy a month: the order page links on to the sandbox, which pays it.
     let id_order = order(&app, &app.client, "plus_month").await;
     assert_eq!(order_row(&app, &id_order).await.0, "created");
-    let view = app.call(Order { id: id_order.clone() }).await.unwrap();
+    let view = app
+        .call(Order {
+            id: id_order.clone(),
+        })
+        .await
+        .unwrap();
     let link = view.pay_link.expect("an open order can be paid");
     let res = app.get(&link).await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
@@ -196,10 +221,18 @@ async fn the_free_plan_limits_letters_and_plus_bought_through_the_sandbox_lifts_
         format!("/plus/sandbox/{id_order}")
     );
     assert_eq!(order_row(&app, &id_order).await.0, "pending");
-    app.call(SandboxFinish { id: id_order.clone(), pay: true })
+    app.call(SandboxFinish {
+        id: id_order.clone(),
+        pay: true,
+    })
+    .await
+    .unwrap();
+    let view = app
+        .call(Order {
+            id: id_order.clone(),
+        })
         .await
         .unwrap();
-    let view = app.call(Order { id: id_order.clone() }).await.unwrap();
     assert_eq!(view.order.status, OrderStatus::Paid);
     assert_eq!(view.order.amount_fen, 1200);
     assert!(view.pay_link.is_none() && view.order.period.is_some());
@@ -213,7 +246,10 @@ async fn the_free_plan_limits_letters_and_plus_bought_through_the_sandbox_lifts_
     app.call(many).await.unwrap();
     let (status, body) = upload(&app, &app.client, &id, "b.png", png(8, 8)).await;
     assert_eq!(status, StatusCode::OK, "{body}");
-    assert_eq!(count(&app, "SELECT COUNT(*) AS n FROM billing_event").await, 1);
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) AS n FROM billing_event").await,
+        1
+    );
 }
 
 #[tokio::test]
@@ -231,12 +267,23 @@ async fn a_notification_applies_once_however_often_and_however_concurrently_it_a
     // And again, later: still acknowledged, still nothing more.
     assert_eq!(notify(&app, &body, &headers).await.1, "success");
     assert_eq!(order_row(&app, &id).await.0, "paid");
-    assert_eq!(count(&app, "SELECT COUNT(*) AS n FROM billing_event").await, 1);
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) AS n FROM billing_event").await,
+        1
+    );
     let w = uuid_sql(&app, "id", &id);
-    let paid: i64 = scalar(&app, &format!("SELECT paid_ms AS v FROM billing_order WHERE {w}")).await;
+    let paid: i64 = scalar(
+        &app,
+        &format!("SELECT paid_ms AS v FROM billing_order WHERE {w}"),
+    )
+    .await;
     let until: i64 = scalar(&app, "SELECT plus_until_ms AS v FROM subscription").await;
     let month = chrono::DateTime::from_timestamp_millis(paid).unwrap() + Months::new(1);
-    assert_eq!(until, month.timestamp_millis(), "extended by one month, once");
+    assert_eq!(
+        until,
+        month.timestamp_millis(),
+        "extended by one month, once"
+    );
 }
 
 #[tokio::test]
@@ -255,7 +302,13 @@ async fn forged_altered_stale_or_misdirected_notifications_are_refused_and_chang
     cases.push(("a lower amount", b, h));
     let (b, h) = signed(&sandbox, &order_no, "paid", amount, now_secs() - 600);
     cases.push(("ten minutes old", b, h));
-    let (b, h) = signed(&sandbox, "RPNOSUCHORDER0000000000", "paid", amount, now_secs());
+    let (b, h) = signed(
+        &sandbox,
+        "RPNOSUCHORDER0000000000",
+        "paid",
+        amount,
+        now_secs(),
+    );
     cases.push(("an unknown order", b, h));
     let (b, h) = signed(&sandbox, &order_no, "paid", amount, now_secs());
     let b = String::from_utf8(b)
@@ -276,8 +329,14 @@ async fn forged_altered_stale_or_misdirected_notifications_are_refused_and_chang
         assert_eq!(text, "fail", "{what}");
     }
     assert_eq!(order_row(&app, &id).await.0, "created");
-    assert_eq!(count(&app, "SELECT COUNT(*) AS n FROM billing_event").await, 0);
-    assert_eq!(count(&app, "SELECT COUNT(*) AS n FROM subscription").await, 0);
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) AS n FROM billing_event").await,
+        0
+    );
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) AS n FROM subscription").await,
+        0
+    );
     assert_eq!(app.call(MyPlan {}).await.unwrap().state, PlanState::Free);
 
     // A provider that is not set up here has no endpoint.
@@ -294,8 +353,7 @@ async fn forged_altered_stale_or_misdirected_notifications_are_refused_and_chang
 }
 
 #[tokio::test]
-async fn payments_of_one_account_extend_plus_one_after_the_other_and_a_late_close_undoes_nothing()
-{
+async fn payments_of_one_account_extend_plus_one_after_the_other_and_a_late_close_undoes_nothing() {
     let app = spawn().await;
     verified_user(&app, "ada", "ada@example.com").await;
     let sandbox = Sandbox::new(&app.keys()).unwrap();
@@ -331,7 +389,10 @@ async fn payments_of_one_account_extend_plus_one_after_the_other_and_a_late_clos
             .collect()
     };
     assert_eq!(periods.len(), 2);
-    assert_eq!(periods[0].1, periods[1].0, "the second starts where the first ends");
+    assert_eq!(
+        periods[0].1, periods[1].0,
+        "the second starts where the first ends"
+    );
     let until: i64 = scalar(&app, "SELECT plus_until_ms AS v FROM subscription").await;
     assert_eq!(until, periods[1].1);
 
@@ -340,7 +401,11 @@ async fn payments_of_one_account_extend_plus_one_after_the_other_and_a_late_clos
     assert_eq!(notify(&app, &body, &h).await.1, "success");
     assert_eq!(order_row(&app, &a).await.0, "paid");
     assert_eq!(
-        count(&app, "SELECT COUNT(*) AS n FROM billing_event WHERE outcome = 'ignored'").await,
+        count(
+            &app,
+            "SELECT COUNT(*) AS n FROM billing_event WHERE outcome = 'ignored'"
+        )
+        .await,
         1
     );
     let still: i64 = scalar(&app, "SELECT plus_until_ms AS v FROM subscription").await;
@@ -349,7 +414,7 @@ async fn payments_of_one_account_extend_plus_one_after_the_other_and_a_late_clos
 
 #[tokio::test]
 async fn orders_are_their_owners_alone_checkout_is_origin_checked_and_notifications_need_no_session()
-{
+ {
     let app = spawn().await;
     verified_user(&app, "ada", "ada@example.com").await;
     let id = order(&app, &app.client, "plus_month").await;
@@ -359,7 +424,14 @@ async fn orders_are_their_owners_alone_checkout_is_origin_checked_and_notificati
     let (status, _, _) = app.call_as(&bob, Order { id: id.clone() }, &[]).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     let (status, _, _) = app
-        .call_as(&bob, SandboxFinish { id: id.clone(), pay: true }, &[])
+        .call_as(
+            &bob,
+            SandboxFinish {
+                id: id.clone(),
+                pay: true,
+            },
+            &[],
+        )
         .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     let res = bob
@@ -380,11 +452,17 @@ async fn orders_are_their_owners_alone_checkout_is_origin_checked_and_notificati
                     provider: "sandbox".into(),
                 },
             },
-            &[("origin", "https://evil.example"), ("sec-fetch-site", "cross-site")],
+            &[
+                ("origin", "https://evil.example"),
+                ("sec-fetch-site", "cross-site"),
+            ],
         )
         .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
-    assert_eq!(count(&app, "SELECT COUNT(*) AS n FROM billing_order").await, 1);
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) AS n FROM billing_order").await,
+        1
+    );
 
     // Bad input names its field.
     let e = app
@@ -462,7 +540,11 @@ async fn a_lapse_keeps_plus_through_the_grace_period_and_never_stops_a_scheduled
     let status: String = scalar(&app, &format!("SELECT status AS v FROM letter WHERE {w}")).await;
     assert_eq!(status, "scheduled");
     assert_eq!(
-        count(&app, "SELECT COUNT(*) AS n FROM letter WHERE status = 'scheduled'").await,
+        count(
+            &app,
+            "SELECT COUNT(*) AS n FROM letter WHERE status = 'scheduled'"
+        )
+        .await,
         2
     );
 }
@@ -474,13 +556,18 @@ async fn the_free_plan_keeps_ten_letters_waiting_and_a_waiting_letter_can_still_
     let soon = Utc::now() + chrono::Duration::days(30);
     let mut first = None;
     for i in 0..10 {
-        let v = app.call(letter(&format!("Letter {i}"), soon)).await.unwrap();
+        let v = app
+            .call(letter(&format!("Letter {i}"), soon))
+            .await
+            .unwrap();
         first.get_or_insert(v.id);
     }
     let e = app.call(letter("One more", soon)).await.unwrap_err();
     assert_eq!(
         e.field_message("letter"),
-        Some("The Free plan keeps 10 letters waiting at a time. Wait for one to arrive, or get Plus.")
+        Some(
+            "The Free plan keeps 10 letters waiting at a time. Wait for one to arrive, or get Plus."
+        )
     );
     // Rescheduling one already waiting is not one more.
     let mut again = letter("Letter 0, changed", soon + chrono::Duration::days(1));
@@ -496,7 +583,11 @@ async fn the_sandbox_is_off_on_an_https_site_unless_configured() {
     })
     .await;
     let (status, _, body) = app
-        .call_as(&app.client, Plans {}, &[("origin", "https://ripen.example")])
+        .call_as(
+            &app.client,
+            Plans {},
+            &[("origin", "https://ripen.example")],
+        )
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let plans: app::billing::PlansView = serde_json::from_str(&body).unwrap();
@@ -516,7 +607,11 @@ async fn the_sandbox_is_off_on_an_https_site_unless_configured() {
     })
     .await;
     let (_, _, body) = app
-        .call_as(&app.client, Plans {}, &[("origin", "https://ripen.example")])
+        .call_as(
+            &app.client,
+            Plans {},
+            &[("origin", "https://ripen.example")],
+        )
         .await;
     let plans: app::billing::PlansView = serde_json::from_str(&body).unwrap();
     assert_eq!(plans.providers, vec![app::billing::Provider::Sandbox]);

@@ -57,14 +57,27 @@ async fn an_alipay_payment_link_is_signed_and_alipays_notification_pays_the_orde
     let app = spawn(&fake).await;
     verified_user(&app, "ada", "ada@example.com").await;
     let plans = app.call(app::billing::Plans {}).await.unwrap();
-    assert_eq!(plans.providers, vec![app::billing::Provider::Alipay], "no sandbox beside a real provider");
+    assert_eq!(
+        plans.providers,
+        vec![app::billing::Provider::Alipay],
+        "no sandbox beside a real provider"
+    );
 
     let (id, order_no, location) = order_sent_to_pay(&app).await;
     // The link is a gateway call Alipay would accept: signed with the application key.
-    assert!(location.starts_with(&format!("{}?", fake.gateway)), "{location}");
+    assert!(
+        location.starts_with(&format!("{}?", fake.gateway)),
+        "{location}"
+    );
     let query = location.split_once('?').unwrap().1;
     let params = app::billing::ssr::protocol::alipay::parse_form(query.as_bytes()).unwrap();
-    let get = |k: &str| params.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()).unwrap();
+    let get = |k: &str| {
+        params
+            .iter()
+            .find(|(n, _)| n == k)
+            .map(|(_, v)| v.clone())
+            .unwrap()
+    };
     assert_eq!(get("method"), "alipay.trade.page.pay");
     assert_eq!(get("app_id"), APP_ID);
     assert_eq!(get("notify_url"), app.url("/billing/notify/alipay"));
@@ -85,11 +98,19 @@ async fn an_alipay_payment_link_is_signed_and_alipays_notification_pays_the_orde
     let res = app
         .client
         .get(app.url(&view.pay_link.unwrap()))
-        .header("user-agent", "Mozilla/5.0 (Linux; Android 14) Mobile Safari/537.36")
+        .header(
+            "user-agent",
+            "Mozilla/5.0 (Linux; Android 14) Mobile Safari/537.36",
+        )
         .send()
         .await
         .unwrap();
-    assert!(res.headers()["location"].to_str().unwrap().contains("alipay.trade.wap.pay"));
+    assert!(
+        res.headers()["location"]
+            .to_str()
+            .unwrap()
+            .contains("alipay.trade.wap.pay")
+    );
 
     // Forged, altered, for another merchant, or still waiting: refused or no change.
     let forged: Vec<Vec<(String, String)>> = vec![
@@ -126,7 +147,14 @@ async fn an_alipay_payment_link_is_signed_and_alipays_notification_pays_the_orde
     assert_eq!(FakeAlipay::post(&app, &other_app).await, "fail");
     let waiting = fake.notification(&order_no, "WAIT_BUYER_PAY", "12.00", "n6", |_| {});
     assert_eq!(FakeAlipay::post(&app, &waiting).await, "success");
-    assert_eq!(app.call(Order { id: id.clone() }).await.unwrap().order.status, OrderStatus::Pending);
+    assert_eq!(
+        app.call(Order { id: id.clone() })
+            .await
+            .unwrap()
+            .order
+            .status,
+        OrderStatus::Pending
+    );
     assert_eq!(app.call(MyPlan {}).await.unwrap().state, PlanState::Free);
 
     // The real one, five times at once and once more later: paid, extended once.
@@ -138,18 +166,25 @@ async fn an_alipay_payment_link_is_signed_and_alipays_notification_pays_the_orde
     assert_eq!(view.order.status, OrderStatus::Paid);
     assert_eq!(app.call(MyPlan {}).await.unwrap().state, PlanState::Active);
     assert_eq!(
-        count(&app, "SELECT COUNT(*) AS n FROM billing_event WHERE kind = 'paid'").await,
+        count(
+            &app,
+            "SELECT COUNT(*) AS n FROM billing_event WHERE kind = 'paid'"
+        )
+        .await,
         1
     );
     // Nothing of the payer is kept: no column anywhere holds the buyer's id or login.
     for needle in ["2088102534368455", "ann***"] {
-        assert_eq!(crate::privacy::mentions(&app, needle).await, Vec::<String>::new(), "{needle}");
+        assert_eq!(
+            crate::privacy::mentions(&app, needle).await,
+            Vec::<String>::new(),
+            "{needle}"
+        );
     }
 }
 
 #[tokio::test]
-async fn the_reconciler_finds_a_payment_whose_notification_never_came_through_provider_failures()
-{
+async fn the_reconciler_finds_a_payment_whose_notification_never_came_through_provider_failures() {
     let fake = FakeAlipay::start().await;
     let app = spawn(&fake).await;
     verified_user(&app, "ada", "ada@example.com").await;
@@ -158,7 +193,13 @@ async fn the_reconciler_finds_a_payment_whose_notification_never_came_through_pr
 
     // Too soon to ask: the reconciler leaves a fresh order alone.
     let now = Utc::now().timestamp_millis();
-    assert_eq!(reconcile::pass(&app.db, &billing, now).await.unwrap().queried, 0);
+    assert_eq!(
+        reconcile::pass(&app.db, &billing, now)
+            .await
+            .unwrap()
+            .queried,
+        0
+    );
 
     // Paid at Alipay; the notification is lost; Alipay fails the next two questions.
     fake.set_trade(&order_no, "TRADE_SUCCESS", "12.00");
@@ -167,11 +208,25 @@ async fn the_reconciler_finds_a_payment_whose_notification_never_came_through_pr
     for _ in 0..2 {
         let r = reconcile::pass(&app.db, &billing, later).await.unwrap();
         assert_eq!((r.queried, r.failed, r.paid), (1, 1, 0));
-        assert_eq!(app.call(Order { id: id.clone() }).await.unwrap().order.status, OrderStatus::Pending);
+        assert_eq!(
+            app.call(Order { id: id.clone() })
+                .await
+                .unwrap()
+                .order
+                .status,
+            OrderStatus::Pending
+        );
     }
     let r = reconcile::pass(&app.db, &billing, later).await.unwrap();
     assert_eq!((r.queried, r.failed, r.paid), (1, 0, 1));
-    assert_eq!(app.call(Order { id: id.clone() }).await.unwrap().order.status, OrderStatus::Paid);
+    assert_eq!(
+        app.call(Order { id: id.clone() })
+            .await
+            .unwrap()
+            .order
+            .status,
+        OrderStatus::Paid
+    );
     let until: i64 = {
         let row = app
             .db
@@ -185,7 +240,9 @@ async fn the_reconciler_finds_a_payment_whose_notification_never_came_through_pr
         row.try_get("", "plus_until_ms").unwrap()
     };
     // Asked again, and the lost notification arriving after all: nothing more.
-    let r = reconcile::pass(&app.db, &billing, later + 60_000).await.unwrap();
+    let r = reconcile::pass(&app.db, &billing, later + 60_000)
+        .await
+        .unwrap();
     assert_eq!(r.queried, 0);
     let late = fake.notification(&order_no, "TRADE_SUCCESS", "12.00", "n-late", |_| {});
     assert_eq!(FakeAlipay::post(&app, &late).await, "success");
@@ -203,10 +260,18 @@ async fn the_reconciler_finds_a_payment_whose_notification_never_came_through_pr
     };
     assert_eq!(after, until, "extended once");
     assert_eq!(
-        count(&app, "SELECT COUNT(*) AS n FROM billing_event WHERE outcome = 'applied'").await,
+        count(
+            &app,
+            "SELECT COUNT(*) AS n FROM billing_event WHERE outcome = 'applied'"
+        )
+        .await,
         1
     );
-    assert!(fake.calls().iter().all(|c| c != "refused"), "{:?}", fake.calls());
+    assert!(
+        fake.calls().iter().all(|c| c != "refused"),
+        "{:?}",
+        fake.calls()
+    );
 }
 
 #[tokio::test]
@@ -221,18 +286,33 @@ async fn an_unpaid_order_past_its_time_is_closed_at_alipay_first_and_then_here()
 
     // Alipay is down: the order stays open (it might still be paid there).
     fake.fail_next(1);
-    let r = reconcile::pass(&app.db, &billing, past_expiry).await.unwrap();
+    let r = reconcile::pass(&app.db, &billing, past_expiry)
+        .await
+        .unwrap();
     assert_eq!((r.failed, r.closed), (1, 0));
-    assert_eq!(app.call(Order { id: id.clone() }).await.unwrap().order.status, OrderStatus::Pending);
+    assert_eq!(
+        app.call(Order { id: id.clone() })
+            .await
+            .unwrap()
+            .order
+            .status,
+        OrderStatus::Pending
+    );
 
-    let r = reconcile::pass(&app.db, &billing, past_expiry).await.unwrap();
+    let r = reconcile::pass(&app.db, &billing, past_expiry)
+        .await
+        .unwrap();
     assert_eq!((r.queried, r.closed), (1, 1), "{r:?}");
     assert_eq!(fake.trade(&order_no).unwrap().status, "TRADE_CLOSED");
     let view = app.call(Order { id: id.clone() }).await.unwrap();
     assert_eq!(view.order.status, OrderStatus::Closed);
     assert!(view.pay_link.is_none());
     let calls = fake.calls();
-    assert_eq!(calls.last().map(String::as_str), Some("alipay.trade.close"), "{calls:?}");
+    assert_eq!(
+        calls.last().map(String::as_str),
+        Some("alipay.trade.close"),
+        "{calls:?}"
+    );
 
     // An order never sent to pay is closed here only.
     let id2: String = app
@@ -245,7 +325,12 @@ async fn an_unpaid_order_past_its_time_is_closed_at_alipay_first_and_then_here()
         .await
         .unwrap();
     let before = fake.calls().len();
-    reconcile::pass(&app.db, &billing, past_expiry + 31 * 60_000).await.unwrap();
-    assert_eq!(app.call(Order { id: id2 }).await.unwrap().order.status, OrderStatus::Closed);
+    reconcile::pass(&app.db, &billing, past_expiry + 31 * 60_000)
+        .await
+        .unwrap();
+    assert_eq!(
+        app.call(Order { id: id2 }).await.unwrap().order.status,
+        OrderStatus::Closed
+    );
     assert_eq!(fake.calls().len(), before);
 }

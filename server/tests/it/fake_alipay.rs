@@ -134,7 +134,10 @@ impl FakeAlipay {
             ("buyer_logon_id", "ann***@example.com"),
             ("invoice_amount", total_amount),
             ("notify_id", notify_id),
-            ("fund_bill_list", r#"[{"amount":"12.00","fundChannel":"ALIPAYACCOUNT"}]"#),
+            (
+                "fund_bill_list",
+                r#"[{"amount":"12.00","fundChannel":"ALIPAYACCOUNT"}]"#,
+            ),
             ("notify_type", "trade_status_sync"),
             ("trade_status", status),
             ("receipt_amount", total_amount),
@@ -164,7 +167,10 @@ impl FakeAlipay {
     pub async fn post(app: &TestApp, params: &[(String, String)]) -> String {
         reqwest::Client::new()
             .post(app.url("/billing/notify/alipay"))
-            .header("content-type", "application/x-www-form-urlencoded; charset=utf-8")
+            .header(
+                "content-type",
+                "application/x-www-form-urlencoded; charset=utf-8",
+            )
             .body(alipay::form_encode(params))
             .send()
             .await
@@ -177,7 +183,10 @@ impl FakeAlipay {
 
 type GatewayState = (Arc<Mutex<Books>>, Arc<PrivateKey>, Arc<PublicKey>);
 
-async fn gateway(State((books, key, app_key)): State<GatewayState>, body: Bytes) -> (StatusCode, String) {
+async fn gateway(
+    State((books, key, app_key)): State<GatewayState>,
+    body: Bytes,
+) -> (StatusCode, String) {
     let params = alipay::parse_form(&body).unwrap_or_default();
     let get = |name: &str| {
         params
@@ -189,7 +198,11 @@ async fn gateway(State((books, key, app_key)): State<GatewayState>, body: Bytes)
     let signed = app_key.verify_base64(alipay::sign_content(&params).as_bytes(), &get("sign"));
     let method = get("method");
     let mut books = books.lock().unwrap();
-    books.calls.push(if signed { method.clone() } else { "refused".into() });
+    books.calls.push(if signed {
+        method.clone()
+    } else {
+        "refused".into()
+    });
     if books.fail_next > 0 {
         books.fail_next -= 1;
         return (StatusCode::BAD_GATEWAY, "upstream unavailable".into());
@@ -221,5 +234,8 @@ async fn gateway(State((books, key, app_key)): State<GatewayState>, body: Bytes)
     };
     let content = content.to_string();
     let sign = key.sign_base64(content.as_bytes()).unwrap();
-    (StatusCode::OK, format!(r#"{{"{name}":{content},"sign":"{sign}"}}"#))
+    (
+        StatusCode::OK,
+        format!(r#"{{"{name}":{content},"sign":"{sign}"}}"#),
+    )
 }

@@ -7,9 +7,10 @@
 // Failing loudly is what a test should do.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod fake_alipay;
+mod fake_wechat;
 #[path = "../fixtures.rs"]
 mod fixtures;
-mod fake_alipay;
 mod harness;
 mod mail;
 mod memory;
@@ -24,6 +25,7 @@ mod announcements;
 mod backups;
 mod billing;
 mod billing_alipay;
+mod billing_wechat;
 mod breach;
 mod conformance;
 mod csrf;

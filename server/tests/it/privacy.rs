@@ -688,7 +688,13 @@ async fn closing_an_account_ends_it_at_once_and_the_retention_job_erases_it_afte
     assert_eq!(r.accounts_erased, 1);
     // Her orders stay for the bookkeeping period, with no link to her; then they go.
     assert_eq!(
-        count_where(&app, "billing_order", "user_id IS NULL AND amount_fen > ?", 0i64.into()).await,
+        count_where(
+            &app,
+            "billing_order",
+            "user_id IS NULL AND amount_fen > ?",
+            0i64.into()
+        )
+        .await,
         2
     );
     assert_eq!(r.orders_deleted, 0);

@@ -128,7 +128,8 @@ impl Alipay {
             .map_err(|e| AppError::internal_while("reading Alipay's answer", e))?;
         let content = alipay::verify_response(&text, method, &self.alipay_key)
             .map_err(|e| AppError::internal_while("checking Alipay's answer", e))?;
-        serde_json::from_str(content).map_err(|e| AppError::internal_while("reading Alipay's answer", e))
+        serde_json::from_str(content)
+            .map_err(|e| AppError::internal_while("reading Alipay's answer", e))
     }
 }
 
@@ -156,7 +157,11 @@ fn text<'a>(v: &'a Value, name: &str) -> Option<&'a str> {
 }
 
 /// The change an Alipay trade status names (`None`: still waiting to be paid).
-fn change(status: &str, trade_no: &str, total_amount: &str) -> Result<Option<EventKind>, ProtocolError> {
+fn change(
+    status: &str,
+    trade_no: &str,
+    total_amount: &str,
+) -> Result<Option<EventKind>, ProtocolError> {
     Ok(match status {
         "TRADE_SUCCESS" | "TRADE_FINISHED" => Some(EventKind::Paid {
             trade_no: trade_no.to_owned(),
@@ -204,12 +209,17 @@ impl PaymentProvider for Alipay {
         );
         let signed = alipay::sign_request(params, &self.key)
             .map_err(|e| AppError::internal_while("signing an Alipay payment link", e))?;
-        Ok(PayAction::Redirect(alipay::gateway_url(&self.gateway, &signed)))
+        Ok(PayAction::Redirect(alipay::gateway_url(
+            &self.gateway,
+            &signed,
+        )))
     }
 
     async fn query(&self, order: &billing_order::Model) -> Result<Option<ProviderEvent>, AppError> {
         let method = "alipay.trade.query";
-        let answer = self.call(method, &json!({ "out_trade_no": order.order_no })).await?;
+        let answer = self
+            .call(method, &json!({ "out_trade_no": order.order_no }))
+            .await?;
         match text(&answer, "code") {
             Some("10000") => {}
             // Alipay has no such trade: the person never opened the payment page.
@@ -239,7 +249,10 @@ impl PaymentProvider for Alipay {
 
     async fn close(&self, order: &billing_order::Model) -> Result<(), AppError> {
         let answer = self
-            .call("alipay.trade.close", &json!({ "out_trade_no": order.order_no }))
+            .call(
+                "alipay.trade.close",
+                &json!({ "out_trade_no": order.order_no }),
+            )
             .await?;
         match (text(&answer, "code"), text(&answer, "sub_code")) {
             (Some("10000"), _) | (Some("40004"), Some("ACQ.TRADE_NOT_EXIST")) => Ok(()),
@@ -318,11 +331,17 @@ mod tests {
     fn trade_statuses_map_to_changes() {
         assert!(matches!(
             change("TRADE_SUCCESS", "T1", "12.00"),
-            Ok(Some(EventKind::Paid { amount_fen: 1200, .. }))
+            Ok(Some(EventKind::Paid {
+                amount_fen: 1200,
+                ..
+            }))
         ));
         assert!(matches!(
             change("TRADE_FINISHED", "T1", "98.00"),
-            Ok(Some(EventKind::Paid { amount_fen: 9800, .. }))
+            Ok(Some(EventKind::Paid {
+                amount_fen: 9800,
+                ..
+            }))
         ));
         assert_eq!(change("TRADE_CLOSED", "", ""), Ok(Some(EventKind::Closed)));
         assert_eq!(change("WAIT_BUYER_PAY", "", ""), Ok(None));

@@ -34,6 +34,8 @@ pub struct BillingConfig {
     pub sandbox: Option<bool>,
     /// Alipay (`[billing.alipay]`); unset: not offered.
     pub alipay: Option<super::alipay::AlipayConfig>,
+    /// WeChat Pay (`[billing.wechat]`); unset: not offered.
+    pub wechat: Option<super::wechat::WechatConfig>,
 }
 
 impl Default for BillingConfig {
@@ -51,6 +53,7 @@ impl Default for BillingConfig {
             reconcile_secs: 60,
             sandbox: None,
             alipay: None,
+            wechat: None,
         }
     }
 }
@@ -82,7 +85,8 @@ impl BillingConfig {
     /// Whether the sandbox provider runs: as configured, or else where no real provider
     /// is set up and the site is not served over https.
     pub fn sandbox_enabled(&self, https: bool) -> bool {
-        self.sandbox.unwrap_or(!https && self.alipay.is_none())
+        self.sandbox
+            .unwrap_or(!https && self.alipay.is_none() && self.wechat.is_none())
     }
 
     /// The grace period, in milliseconds.

@@ -6,7 +6,7 @@ use uuid::Uuid;
 use super::{Billing, day, orders, service, zone_of};
 use crate::{
     AppError,
-    billing::{Limits, AccountPlan, PlanState, entities::subscription, plans},
+    billing::{AccountPlan, Limits, PlanState, entities::subscription, plans},
     clock::now_ms,
 };
 

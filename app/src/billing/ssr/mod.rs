@@ -15,6 +15,7 @@ pub mod providers;
 pub mod reconcile;
 pub mod retention;
 pub mod sandbox;
+pub mod wechat;
 
 pub use config::BillingConfig;
 pub use limits::{limits, limits_of, my_plan, plan_state};
@@ -67,6 +68,9 @@ impl Billing {
         let mut providers: Vec<Arc<dyn PaymentProvider>> = Vec::new();
         let mut sandbox = None;
         let http = http_client().map_err(|e| format!("the payment providers' HTTP client: {e}"))?;
+        if let Some(c) = &config.wechat {
+            providers.push(Arc::new(wechat::WechatPay::new(c, http.clone())?));
+        }
         if let Some(c) = &config.alipay {
             providers.push(Arc::new(alipay::Alipay::new(c, http.clone())?));
         }
@@ -162,6 +166,10 @@ fn number(prefix: &str) -> Result<String, AppError> {
         .map_err(|_| AppError::internal_while("making an order number", "no randomness"))?;
     let mut out = String::with_capacity(prefix.len() + 20);
     out.push_str(prefix);
-    out.extend(bytes.iter().map(|b| char::from(ALPHABET[usize::from(b & 31)])));
+    out.extend(
+        bytes
+            .iter()
+            .map(|b| char::from(ALPHABET[usize::from(b & 31)])),
+    );
     Ok(out)
 }

@@ -12,15 +12,13 @@
 //! after the other, never from the same starting point.
 
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
-    QueryFilter, TransactionTrait, sea_query::{Expr, OnConflict},
+    ActiveValue::Set,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, TransactionTrait,
+    sea_query::{Expr, OnConflict},
 };
 use uuid::Uuid;
 
-use super::{
-    PaymentProvider, ProviderEvent, Refusal,
-    providers::EventKind,
-};
+use super::{PaymentProvider, ProviderEvent, Refusal, providers::EventKind};
 use crate::{
     AppError,
     billing::{
@@ -94,10 +92,18 @@ pub async fn apply(
         .one(db)
         .await?
     else {
-        return Ok(refused(provider, Some(&event.order_no), Refusal::UnknownOrder));
+        return Ok(refused(
+            provider,
+            Some(&event.order_no),
+            Refusal::UnknownOrder,
+        ));
     };
     if order.provider != provider {
-        return Ok(refused(provider, Some(&event.order_no), Refusal::WrongProvider));
+        return Ok(refused(
+            provider,
+            Some(&event.order_no),
+            Refusal::WrongProvider,
+        ));
     }
     if let EventKind::Paid {
         amount_fen,
@@ -124,9 +130,12 @@ pub async fn apply(
         received_ms: Set(now_ms),
     })
     .on_conflict(
-        OnConflict::columns([billing_event::Column::Provider, billing_event::Column::EventKey])
-            .do_nothing()
-            .to_owned(),
+        OnConflict::columns([
+            billing_event::Column::Provider,
+            billing_event::Column::EventKey,
+        ])
+        .do_nothing()
+        .to_owned(),
     )
     .exec_without_returning(&txn)
     .await?;
@@ -140,14 +149,17 @@ pub async fn apply(
         EventKind::Waiting => false,
         EventKind::Closed => {
             billing_order::Entity::update_many()
-                .col_expr(billing_order::Column::Status, Expr::value(OrderStatus::Closed.as_str()))
+                .col_expr(
+                    billing_order::Column::Status,
+                    Expr::value(OrderStatus::Closed.as_str()),
+                )
                 .col_expr(billing_order::Column::ClosedMs, Expr::value(now_ms))
                 .col_expr(billing_order::Column::UpdatedMs, Expr::value(now_ms))
                 .filter(billing_order::Column::Id.eq(order.id))
-                .filter(billing_order::Column::Status.is_in([
-                    OrderStatus::Created.as_str(),
-                    OrderStatus::Pending.as_str(),
-                ]))
+                .filter(
+                    billing_order::Column::Status
+                        .is_in([OrderStatus::Created.as_str(), OrderStatus::Pending.as_str()]),
+                )
                 .exec(&txn)
                 .await?
                 .rows_affected
@@ -193,8 +205,14 @@ async fn paid(
     };
     let (start, end) = plans::period(order.product, current, now_ms);
     let moved = billing_order::Entity::update_many()
-        .col_expr(billing_order::Column::Status, Expr::value(OrderStatus::Paid.as_str()))
-        .col_expr(billing_order::Column::ProviderTradeNo, Expr::value(trade_no))
+        .col_expr(
+            billing_order::Column::Status,
+            Expr::value(OrderStatus::Paid.as_str()),
+        )
+        .col_expr(
+            billing_order::Column::ProviderTradeNo,
+            Expr::value(trade_no),
+        )
         .col_expr(billing_order::Column::PaidMs, Expr::value(now_ms))
         .col_expr(billing_order::Column::PeriodStartMs, Expr::value(start))
         .col_expr(billing_order::Column::PeriodEndMs, Expr::value(end))

@@ -39,7 +39,10 @@ pub async fn create_order(
     }
     problems.into_result()?;
     let (Some(product), Some(provider)) = (product, provider) else {
-        return Err(AppError::internal_while("making an order", "a checked field is missing"));
+        return Err(AppError::internal_while(
+            "making an order",
+            "a checked field is missing",
+        ));
     };
     let now = now_ms();
     let id = Uuid::new_v4();
@@ -53,6 +56,7 @@ pub async fn create_order(
         provider: Set(provider),
         provider_trade_no: Set(None),
         status: Set(OrderStatus::Created),
+        pay_code: Set(None),
         created_ms: Set(now),
         expires_ms: Set(now + billing.config.order_minutes * 60_000),
         paid_ms: Set(None),
@@ -69,7 +73,11 @@ pub async fn create_order(
 }
 
 /// The caller's order `id` (another account's is "not found").
-async fn own(db: &DatabaseConnection, user: Uuid, id: Uuid) -> Result<billing_order::Model, AppError> {
+async fn own(
+    db: &DatabaseConnection,
+    user: Uuid,
+    id: Uuid,
+) -> Result<billing_order::Model, AppError> {
     billing_order::Entity::find_by_id(id)
         .one(db)
         .await?
@@ -103,7 +111,11 @@ pub fn summary(o: &billing_order::Model, tz: Tz) -> OrderSummary {
 }
 
 /// The caller's order page.
-pub async fn order_view(db: &DatabaseConnection, user: Uuid, id: Uuid) -> Result<OrderView, AppError> {
+pub async fn order_view(
+    db: &DatabaseConnection,
+    user: Uuid,
+    id: Uuid,
+) -> Result<OrderView, AppError> {
     let order = own(db, user, id).await?;
     let tz = zone_of(db, user).await?;
     let refunds = billing_refund::Entity::find()
@@ -119,15 +131,25 @@ pub async fn order_view(db: &DatabaseConnection, user: Uuid, id: Uuid) -> Result
             created: day(r.created_ms, tz),
         })
         .collect();
+    let open = payable(&order, now_ms());
+    let qr_svg = match order.pay_code.as_deref().filter(|_| open) {
+        Some(code) => Some(crate::account::ssr::two_step::qr_svg(code)?),
+        None => None,
+    };
     Ok(OrderView {
-        pay_link: payable(&order, now_ms()).then(|| format!("/plus/orders/{}/pay", order.id)),
+        pay_link: open.then(|| format!("/plus/orders/{}/pay", order.id)),
+        qr_svg,
         order: summary(&order, tz),
         refunds,
     })
 }
 
 /// The caller's latest orders, newest first.
-pub async fn list(db: &DatabaseConnection, user: Uuid, tz: Tz) -> Result<Vec<OrderSummary>, AppError> {
+pub async fn list(
+    db: &DatabaseConnection,
+    user: Uuid,
+    tz: Tz,
+) -> Result<Vec<OrderSummary>, AppError> {
     Ok(billing_order::Entity::find()
         .filter(billing_order::Column::UserId.eq(user))
         .order_by_desc(billing_order::Column::CreatedMs)
@@ -157,13 +179,26 @@ pub async fn pay(
         .provider(order.provider)
         .ok_or_else(|| AppError::validation("order", t().billing.not_payable))?;
     let action = provider.pay(&order, at).await?;
-    billing_order::Entity::update_many()
-        .col_expr(billing_order::Column::Status, Expr::value(OrderStatus::Pending.as_str()))
-        .col_expr(billing_order::Column::UpdatedMs, Expr::value(now_ms()))
+    let code = match &action {
+        PayAction::Qr(code) => Some(code.clone()),
+        PayAction::Redirect(_) => None,
+    };
+    let mut update = billing_order::Entity::update_many()
+        .col_expr(
+            billing_order::Column::Status,
+            Expr::value(OrderStatus::Pending.as_str()),
+        )
+        .col_expr(billing_order::Column::UpdatedMs, Expr::value(now_ms()));
+    if let Some(code) = code {
+        update = update.col_expr(billing_order::Column::PayCode, Expr::value(code));
+    }
+    update
         .filter(billing_order::Column::Id.eq(order.id))
-        .filter(billing_order::Column::Status.eq(OrderStatus::Created.as_str()))
+        .filter(
+            billing_order::Column::Status
+                .is_in([OrderStatus::Created.as_str(), OrderStatus::Pending.as_str()]),
+        )
         .exec(db)
         .await?;
     Ok(action)
 }
-

@@ -98,8 +98,11 @@ pub trait PaymentProvider: Send + Sync {
     fn kind(&self) -> Provider;
 
     /// Where to send the owner of `order` to pay it.
-    async fn pay(&self, order: &billing_order::Model, at: &PayContext<'_>)
-    -> Result<PayAction, AppError>;
+    async fn pay(
+        &self,
+        order: &billing_order::Model,
+        at: &PayContext<'_>,
+    ) -> Result<PayAction, AppError>;
 
     /// Asks the provider where `order` stands (the reconciler, for an order whose
     /// notification has not come): paid, closed, or still waiting (`None`). The event's

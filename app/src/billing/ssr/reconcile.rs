@@ -12,7 +12,9 @@
 //! A provider that fails or times out is asked again on the next pass; nothing is ever
 //! applied twice, because every change goes through [`super::notify::apply`].
 
-use sea_orm::{ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{
+    ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+};
 
 use super::{
     Billing, ProviderEvent,
@@ -41,7 +43,11 @@ pub struct Reconciled {
 }
 
 /// One pass at `now_ms`.
-pub async fn pass(db: &DatabaseConnection, billing: &Billing, now_ms: i64) -> Result<Reconciled, AppError> {
+pub async fn pass(
+    db: &DatabaseConnection,
+    billing: &Billing,
+    now_ms: i64,
+) -> Result<Reconciled, AppError> {
     let mut done = Reconciled::default();
     let ask_before = now_ms - billing.config.query_after_secs * 1000;
     let open = billing_order::Entity::find()
@@ -111,7 +117,10 @@ pub async fn pass(db: &DatabaseConnection, billing: &Billing, now_ms: i64) -> Re
 }
 
 /// Runs a pass every `[billing] reconcile_secs` until the process ends.
-pub fn spawn(db: DatabaseConnection, billing: std::sync::Arc<Billing>) -> tokio::task::JoinHandle<()> {
+pub fn spawn(
+    db: DatabaseConnection,
+    billing: std::sync::Arc<Billing>,
+) -> tokio::task::JoinHandle<()> {
     let every = std::time::Duration::from_secs(billing.config.reconcile_secs.max(1));
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(every);

@@ -176,14 +176,23 @@ async fn open_order(
 }
 
 /// The sandbox checkout page's order.
-pub async fn order(db: &DatabaseConnection, user: Uuid, id: Uuid) -> Result<OrderSummary, AppError> {
+pub async fn order(
+    db: &DatabaseConnection,
+    user: Uuid,
+    id: Uuid,
+) -> Result<OrderSummary, AppError> {
     let order = open_order(db, user, id).await?;
     let tz = super::zone_of(db, user).await?;
     Ok(super::orders::summary(&order, tz))
 }
 
 /// Pays (`pay`) or fails the caller's sandbox order, through the signed notification path.
-pub async fn finish(db: &DatabaseConnection, user: Uuid, id: Uuid, pay: bool) -> Result<(), AppError> {
+pub async fn finish(
+    db: &DatabaseConnection,
+    user: Uuid,
+    id: Uuid,
+    pay: bool,
+) -> Result<(), AppError> {
     let billing = super::service()?;
     let order = open_order(db, user, id).await?;
     if !matches!(order.status, OrderStatus::Created | OrderStatus::Pending) {

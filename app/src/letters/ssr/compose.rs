@@ -77,7 +77,14 @@ pub async fn save(
     // scheduled: these are checked only when scheduling).
     let allowed = if schedule {
         let allowed = crate::billing::ssr::limits(db, user).await?;
-        check_plan(&mut problems, &allowed, &form, recipients.as_deref(), deliver_at, now);
+        check_plan(
+            &mut problems,
+            &allowed,
+            &form,
+            recipients.as_deref(),
+            deliver_at,
+            now,
+        );
         Some(allowed)
     } else {
         None
