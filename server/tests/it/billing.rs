@@ -124,6 +124,9 @@ async fn order_row(app: &TestApp, id: &str) -> (String, String, i64) {
     )
 }
 
+/// A notification's signature headers.
+type Headers = Vec<(&'static str, String)>;
+
 /// A sandbox notification for `order_no`, signed at `at_secs` with `sandbox`.
 fn signed(
     sandbox: &Sandbox,
@@ -131,7 +134,7 @@ fn signed(
     outcome: &str,
     amount_fen: i64,
     at_secs: i64,
-) -> (Vec<u8>, Vec<(&'static str, String)>) {
+) -> (Vec<u8>, Headers) {
     let body = serde_json::to_vec(&Notification {
         id: Uuid::new_v4().to_string(),
         order_no: order_no.into(),
@@ -295,7 +298,7 @@ async fn forged_altered_stale_or_misdirected_notifications_are_refused_and_chang
     let sandbox = Sandbox::new(&app.keys()).unwrap();
     let stranger = Sandbox::new(&app::seal::Keyring::ephemeral().unwrap()).unwrap();
 
-    let mut cases: Vec<(&str, Vec<u8>, Vec<(&'static str, String)>)> = Vec::new();
+    let mut cases: Vec<(&str, Vec<u8>, Headers)> = Vec::new();
     let (b, h) = signed(&stranger, &order_no, "paid", amount, now_secs());
     cases.push(("another key", b, h));
     let (b, h) = signed(&sandbox, &order_no, "paid", amount - 1, now_secs());
