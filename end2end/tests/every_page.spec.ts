@@ -73,7 +73,7 @@ function visitorPages(extra: string[]): string[] {
     "/", "/timer", "/diary", "/diary/stats", "/diary/history", "/letters", "/letters/new",
     "/account", "/wall", "/login", "/login/code", "/signup", "/signup/provider",
     "/forgot-password", "/check-email",
-    "/privacy", "/terms", "/status", NOT_FOUND, ...extra,
+    "/privacy", "/terms", "/status", "/plus", NOT_FOUND, ...extra,
   ];
 }
 
@@ -151,7 +151,7 @@ test("every page, signed in and out, in both languages: no console errors, no fa
 
   const signedIn = [
     "/", "/timer", "/diary", "/diary/stats", "/diary/history", "/letters", "/letters/new",
-    draft, later, "/account", "/wall", "/privacy", "/terms", "/status",
+    draft, later, "/account", "/wall", "/privacy", "/terms", "/status", "/plus",
   ];
   const problems = watch(page);
   const found: string[] = [];

@@ -79,7 +79,7 @@ test("switching to 简体中文 translates every main page, and sticks across re
   // The user's own name and address, and the sign-in provider's configured name (a proper
   // name, shown as configured in every language).
   const allowed = [name, `${name}@example.com`, "Test ID"];
-  for (const path of ["/", "/timer", "/diary", "/diary/stats", "/diary/history", "/letters", "/wall", "/account", "/privacy"]) {
+  for (const path of ["/", "/timer", "/diary", "/diary/stats", "/diary/history", "/letters", "/wall", "/account", "/privacy", "/plus"]) {
     await expectNoEnglish(page, path, english, allowed);
   }
 

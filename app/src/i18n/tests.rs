@@ -11,7 +11,7 @@ use super::{DateStyle, EN, Lang, ZH, date_in, fill};
 
 /// Keys whose Chinese text is rightly the same as the English: the brand, and a language's
 /// name in itself.
-const SAME_IN_BOTH: &[&str] = &["shell.brand", "shell.lang_en", "billing.plus"];
+const SAME_IN_BOTH: &[&str] = &["shell.brand", "shell.lang_en"];
 
 /// A plural text: `Plural` serialises as `{"one", "other"}` (English) or `{"other"}`.
 fn is_plural(map: &serde_json::Map<String, serde_json::Value>) -> bool {
