@@ -32,7 +32,7 @@ test.describe("axe-core finds no WCAG A/AA violations", () => {
   for (const scheme of ["light", "dark"] as const) {
     test(`visitor pages in the ${scheme} theme`, async ({ page }) => {
       const found: string[] = [];
-      for (const path of ["/", "/wall", "/login", "/signup", "/privacy"]) {
+      for (const path of ["/", "/wall", "/login", "/signup", "/privacy", "/plus"]) {
         found.push(...(await audit(page, path, scheme)));
       }
       expect(found).toEqual([]);
@@ -41,7 +41,7 @@ test.describe("axe-core finds no WCAG A/AA violations", () => {
     test(`signed-in pages in the ${scheme} theme`, async ({ page }) => {
       await signUpAndConfirm(page, `a11y${scheme}`);
       const found: string[] = [];
-      for (const path of ["/timer", "/diary", "/diary/stats", "/diary/history", "/letters", "/account"]) {
+      for (const path of ["/timer", "/diary", "/diary/stats", "/diary/history", "/letters", "/account", "/plus"]) {
         found.push(...(await audit(page, path, scheme)));
       }
       expect(found).toEqual([]);

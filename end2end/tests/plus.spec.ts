@@ -1,3 +1,4 @@
+import AxeBuilder from "@axe-core/playwright";
 import { test, expect, Page } from "@playwright/test";
 import { hydrated, signUpAndConfirm } from "./helpers";
 
@@ -51,6 +52,8 @@ test("Plus bought through the sandbox lifts a Free limit, and the receipt says s
   await expect(page).toHaveURL(/\/plus\/orders\/[0-9a-f-]{36}$/);
   await expect(page.getByRole("heading", { level: 1 })).toHaveText("Receipt");
   await expect(page.locator(".order-status")).toHaveText("Paid");
+  const axe = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]).analyze();
+  expect(axe.violations.map((v) => `${v.id}: ${v.help}`)).toEqual([]);
 
   await page.goto("/plus");
   await hydrated(page);

@@ -150,7 +150,7 @@ pub const EN: Billing = Billing {
     status: "Status",
     period: "Plus for",
     paid_on: "Paid on",
-    provider: "Paid with",
+    provider: "Payment method",
     refunded: "Given back",
     pay_now: "Pay {amount} with {provider}",
     pay_hint: "You leave Ripen to pay and come back here afterwards. The order stays open for 30 minutes.",
