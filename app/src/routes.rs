@@ -43,6 +43,7 @@ pub fn AppRoutes() -> impl IntoView {
             <Route path=path!("/admin/audit") view=AuditPage ssr=SsrMode::Async />
             <Route path=path!("/admin/accounts") view=AccountsPage ssr=SsrMode::Async />
             <Route path=path!("/admin/announcements") view=AnnouncementsPage ssr=SsrMode::Async />
+            <Route path=path!("/admin/payments") view=crate::pages::plus::PaymentsPage ssr=SsrMode::Async />
             <Route path=path!("/plus") view=crate::pages::plus::PlusPage />
             <Route path=path!("/plus/orders/:id") view=crate::pages::plus::OrderPage />
             <Route path=path!("/plus/sandbox/:id") view=crate::pages::plus::SandboxPage />

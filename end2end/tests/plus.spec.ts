@@ -24,7 +24,7 @@ async function scheduleFar(page: Page, date: string) {
 
 // The e2e server runs the sandbox provider (no payment provider is configured): paying goes
 // through its signed notification, as a real provider's would.
-test("Plus bought through the sandbox lifts a Free limit, and the receipt says so", async ({ page }) => {
+test("Plus bought through the sandbox lifts a Free limit; refunded the same day, the limit is back", async ({ page }) => {
   test.setTimeout(120_000);
   const problems: string[] = [];
   page.on("pageerror", (err) => problems.push(err.message));
@@ -63,5 +63,21 @@ test("Plus bought through the sandbox lifts a Free limit, and the receipt says s
   // Plus: the same letter is scheduled.
   await scheduleFar(page, far);
   await expect(page.getByRole("heading", { level: 1 })).toHaveText("Scheduled letter");
+
+  // Changed their mind the same day: all of it back, and the Free limit with it.
+  await page.goto("/plus");
+  await hydrated(page);
+  await page.locator("table.orders tbody tr a").first().click();
+  await expect(page).toHaveURL(/\/plus\/orders\/[0-9a-f-]{36}$/);
+  await hydrated(page);
+  await expect(page.getByText(/you can have the unused part back: ¥98\.00 now/)).toBeVisible();
+  await page.getByRole("button", { name: "Ask for a refund" }).click();
+  await expect(page.locator(".order-status")).toHaveText("Refunded");
+  await expect(page.getByRole("heading", { name: "Refunds" })).toBeVisible();
+  await page.goto("/plus");
+  await hydrated(page);
+  await expect(page.getByText("You are on the Free plan.")).toBeVisible();
+  await scheduleFar(page, far);
+  await expect(page.getByText("The Free plan delivers up to 5 years ahead; Plus, much further.")).toBeVisible();
   expect(problems, problems.join("\n")).toEqual([]);
 });

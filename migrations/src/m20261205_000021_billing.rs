@@ -9,7 +9,8 @@
 //!   idempotency key (`out_refund_no` / `out_request_no`).
 //! - `billing_event`: each provider notification that was applied, by its provider's key,
 //!   so a repeated notification changes nothing.
-//! - `subscription`: until when the account has Plus.
+//! - `subscription`: until when the account has Plus, and when a refund last cut it short
+//!   (Plus cut short by a refund has no grace period).
 use sea_orm_migration::{prelude::*, schema::*};
 
 #[derive(DeriveMigrationName)]
@@ -166,6 +167,7 @@ impl MigrationTrait for Migration {
                     .col(uuid(Subscription::UserId).primary_key())
                     .col(big_integer(Subscription::PlusUntilMs))
                     .col(big_integer_null(Subscription::RemindedMs))
+                    .col(big_integer_null(Subscription::CutMs))
                     .col(big_integer(Subscription::UpdatedMs))
                     .foreign_key(
                         ForeignKey::create()
@@ -249,6 +251,7 @@ enum Subscription {
     UserId,
     PlusUntilMs,
     RemindedMs,
+    CutMs,
     UpdatedMs,
 }
 

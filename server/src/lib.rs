@@ -292,7 +292,7 @@ impl Application {
             app::billing::ssr::Billing::new(
                 config.billing.clone(),
                 &letters.keys,
-                config.is_https(),
+                config.site_origin(),
             )
             .map_err(|e| anyhow::anyhow!("configuration: {e}"))?,
         );

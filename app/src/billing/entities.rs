@@ -110,6 +110,9 @@ pub mod subscription {
         pub plus_until_ms: i64,
         /// When the renewal reminder for the current period was sent.
         pub reminded_ms: Option<i64>,
+        /// When a refund last cut Plus short: if that left nothing after it, Plus ends
+        /// without a grace period.
+        pub cut_ms: Option<i64>,
         pub updated_ms: i64,
     }
 

@@ -180,6 +180,23 @@ pub struct OrderView {
     /// the server, while the order waits to be paid.
     pub qr_svg: Option<String>,
     pub refunds: Vec<RefundSummary>,
+    /// What its owner may ask back now (the unused part, within the refund window).
+    pub refundable_fen: i64,
+    /// The refund window, in days after paying.
+    pub refund_days: i64,
+}
+
+/// An order as an administrator looks it up (`/admin/payments`): no account name, only
+/// whether the order still belongs to an account.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderForStaff {
+    pub order: OrderSummary,
+    pub provider_trade_no: Option<String>,
+    /// False once the account that made it was erased.
+    pub has_account: bool,
+    /// What may still be given back.
+    pub refundable_fen: i64,
+    pub refunds: Vec<RefundSummary>,
 }
 
 /// One refund as the order's owner sees it.
@@ -237,6 +254,33 @@ pub async fn checkout(#[server(flatten)] form: CheckoutForm) -> Result<String, A
 pub async fn order(id: String) -> Result<OrderView, AppError> {
     let (db, user) = crate::account::ssr::caller().await?;
     ssr::order_view(&db, user, crate::request::parse_id(&id)?).await
+}
+
+/// The caller asks for the unused part of their order back (within the refund window).
+#[server(prefix = "/api", endpoint = "billing/refund")]
+pub async fn ask_refund(id: String) -> Result<(), AppError> {
+    let (db, user) = crate::account::ssr::caller().await?;
+    let billing = ssr::service()?;
+    ssr::refunds::customer_refund(&db, &billing, user, crate::request::parse_id(&id)?).await
+}
+
+/// An order by its number (administrators).
+#[server(prefix = "/api", endpoint = "staff/payments/order")]
+pub async fn staff_order(order_no: String) -> Result<OrderForStaff, AppError> {
+    let (db, user) = crate::account::ssr::caller().await?;
+    ssr::orders::staff_view(&db, user, &order_no).await
+}
+
+/// Gives back `amount` yuan (`12.00`) of an order (administrators); logged.
+#[server(prefix = "/api", endpoint = "staff/payments/refund")]
+pub async fn staff_refund(order_no: String, amount: String) -> Result<(), AppError> {
+    let (db, user) = crate::account::ssr::caller().await?;
+    let billing = ssr::service()?;
+    let fen = ssr::protocol::alipay::yuan_to_fen(amount.trim())
+        .ok()
+        .filter(|f| *f > 0)
+        .ok_or_else(|| AppError::validation("amount", crate::i18n::t().billing.amount_format))?;
+    ssr::refunds::staff_refund(&db, &billing, user, &order_no, fen).await
 }
 
 /// The sandbox's checkout page: the caller's open order, as the sandbox shows it.

@@ -70,10 +70,21 @@ impl PlanState {
 }
 
 /// The state of an account paid up to `plus_until_ms` (none: never paid), at `now_ms`.
-pub fn state_at(plus_until_ms: Option<i64>, now_ms: i64, grace_ms: i64) -> PlanState {
+/// `cut_ms` is when a refund last cut Plus short: Plus that ended there (rather than
+/// running its course) has no grace period — the money for it was given back.
+pub fn state_at(
+    plus_until_ms: Option<i64>,
+    cut_ms: Option<i64>,
+    now_ms: i64,
+    grace_ms: i64,
+) -> PlanState {
+    let grace = match cut_ms {
+        Some(cut) if plus_until_ms.is_some_and(|u| u <= cut) => 0,
+        _ => grace_ms,
+    };
     match plus_until_ms {
         Some(until) if now_ms < until => PlanState::Active,
-        Some(until) if now_ms < until.saturating_add(grace_ms) => PlanState::Grace,
+        Some(until) if now_ms < until.saturating_add(grace) => PlanState::Grace,
         _ => PlanState::Free,
     }
 }
@@ -99,17 +110,25 @@ pub fn period(product: Product, plus_until_ms: Option<i64>, now_ms: i64) -> (i64
     (start, end)
 }
 
+const DAY_MS: i64 = 86_400_000;
+
 /// The part of a paid period not yet used at `now_ms`, in fen, out of `amount_fen` paid
-/// for `start..end`: whole if it has not begun, nothing once it has ended, otherwise in
-/// proportion to the time left (rounded down, so a refund never exceeds what was paid).
+/// for `start..end`: the days not begun, in proportion — so on the day it starts (or
+/// before) all of it, and nothing once its last day has begun. Rounded down, so a refund
+/// never exceeds what was paid.
 pub fn unused_fen(amount_fen: i64, start_ms: i64, end_ms: i64, now_ms: i64) -> i64 {
     if end_ms <= start_ms || now_ms >= end_ms {
         return 0;
     }
-    if now_ms <= start_ms {
-        return amount_fen;
-    }
-    let left = i128::from(end_ms - now_ms);
+    // Days begun are used, whole — except within the first day, which is forgiven:
+    // changing one's mind on the day one pays costs nothing.
+    let elapsed = now_ms - start_ms;
+    let used = if elapsed < DAY_MS {
+        0
+    } else {
+        (elapsed / DAY_MS + 1) * DAY_MS
+    };
+    let left = i128::from((end_ms - start_ms - used).max(0));
     let whole = i128::from(end_ms - start_ms);
     i64::try_from(i128::from(amount_fen) * left / whole).unwrap_or(0)
 }
@@ -130,18 +149,39 @@ mod tests {
     #[test]
     fn plus_holds_until_its_end_then_through_the_grace_period() {
         let until = ms(2027, 1, 31);
-        assert_eq!(state_at(None, until, 7 * DAY), PlanState::Free);
-        assert_eq!(state_at(Some(until), until - 1, 7 * DAY), PlanState::Active);
-        assert_eq!(state_at(Some(until), until, 7 * DAY), PlanState::Grace);
+        let grace = 7 * DAY;
+        assert_eq!(state_at(None, None, until, grace), PlanState::Free);
         assert_eq!(
-            state_at(Some(until), until + 7 * DAY - 1, 7 * DAY),
+            state_at(Some(until), None, until - 1, grace),
+            PlanState::Active
+        );
+        assert_eq!(state_at(Some(until), None, until, grace), PlanState::Grace);
+        assert_eq!(
+            state_at(Some(until), None, until + grace - 1, grace),
             PlanState::Grace
         );
         assert_eq!(
-            state_at(Some(until), until + 7 * DAY, 7 * DAY),
+            state_at(Some(until), None, until + grace, grace),
             PlanState::Free
         );
         assert!(PlanState::Grace.is_plus() && !PlanState::Free.is_plus());
+    }
+
+    #[test]
+    fn plus_cut_short_by_a_refund_has_no_grace_period() {
+        let (cut, grace) = (ms(2027, 1, 10), 7 * DAY);
+        // Refunded in full on the 10th: Plus ends there, no grace.
+        assert_eq!(state_at(Some(cut), Some(cut), cut, grace), PlanState::Free);
+        // Refunded in part: what is left runs its course, then the grace period.
+        let until = ms(2027, 1, 20);
+        assert_eq!(
+            state_at(Some(until), Some(cut), until - 1, grace),
+            PlanState::Active
+        );
+        assert_eq!(
+            state_at(Some(until), Some(cut), until, grace),
+            PlanState::Grace
+        );
     }
 
     #[test]
@@ -166,13 +206,20 @@ mod tests {
     }
 
     #[test]
-    fn the_unused_part_of_a_period_is_proportional_and_never_more_than_paid() {
+    fn the_unused_part_of_a_period_is_its_days_not_begun_and_never_more_than_paid() {
         let (start, end) = (ms(2027, 1, 1), ms(2027, 1, 11));
         assert_eq!(unused_fen(1000, start, end, start - DAY), 1000);
         assert_eq!(unused_fen(1000, start, end, start), 1000);
-        assert_eq!(unused_fen(1000, start, end, start + 3 * DAY), 700);
-        assert_eq!(unused_fen(1000, start, end, start + 3 * DAY + 1), 699);
+        // The first day is forgiven.
+        assert_eq!(unused_fen(1000, start, end, start + DAY - 1), 1000);
+        // Into the second day: two days used of ten.
+        assert_eq!(unused_fen(1000, start, end, start + DAY), 800);
+        assert_eq!(unused_fen(1000, start, end, start + 3 * DAY + 1), 600);
+        assert_eq!(unused_fen(1000, start, end, end - 1), 0);
         assert_eq!(unused_fen(1000, start, end, end), 0);
         assert_eq!(unused_fen(1000, end, start, start), 0);
+        // A month of ¥12.00 (31 days), refunded on day 11: 20 days of 31 back.
+        let (s, e) = (ms(2027, 1, 1), ms(2027, 2, 1));
+        assert_eq!(unused_fen(1200, s, e, s + 10 * DAY + 5), 1200 * 20 / 31);
     }
 }

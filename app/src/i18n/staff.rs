@@ -55,6 +55,7 @@ pub struct Staff {
     pub role_revoke: &'static str,
     pub announcement_publish: &'static str,
     pub announcement_withdraw: &'static str,
+    pub payment_refund: &'static str,
 }
 
 pub const EN: Staff = Staff {
@@ -101,6 +102,7 @@ pub const EN: Staff = Staff {
     role_revoke: "Revoked a role",
     announcement_publish: "Published an announcement",
     announcement_withdraw: "Withdrew an announcement",
+    payment_refund: "Refunded an order",
 };
 
 pub const ZH: Staff = Staff {
@@ -147,4 +149,5 @@ pub const ZH: Staff = Staff {
     role_revoke: "收回了角色",
     announcement_publish: "发布了公告",
     announcement_withdraw: "撤回了公告",
+    payment_refund: "为订单退款",
 };

@@ -524,6 +524,7 @@ fn StaffLinks(roles: Vec<crate::staff::StaffRole>) -> impl IntoView {
                 {has(StaffRole::Support).then(|| view! { <li><a href="/admin/accounts">{t.accounts_title}</a></li> })}
                 {admin.then(|| view! { <li><a href="/admin/audit">{t.audit_title}</a></li> })}
                 {admin.then(|| view! { <li><a href="/admin/announcements">{tx.announcements.title}</a></li> })}
+                {admin.then(|| view! { <li><a href="/admin/payments">{tx.billing.admin_title}</a></li> })}
             </ul>
         </nav>
     }

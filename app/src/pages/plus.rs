@@ -9,9 +9,9 @@ use leptos_router::{components::A, hooks::use_params_map};
 use crate::{
     AppError,
     billing::{
-        AccountPlan, Checkout, Limits, OrderStatus, OrderSummary, OrderView, PlanState, PlansView,
-        Product, Provider, RefundStatus, SandboxFinish, money, my_plan, order, plans,
-        sandbox_order,
+        AccountPlan, AskRefund, Checkout, Limits, OrderForStaff, OrderStatus, OrderSummary,
+        OrderView, PlanState, PlansView, Product, Provider, RefundStatus, SandboxFinish,
+        StaffRefund, money, my_plan, order, plans, sandbox_order, staff_order,
     },
     components::form::{FormAlert, Submit, field_error, form_error},
     i18n::{billing::Billing, fill},
@@ -262,10 +262,14 @@ pub fn OrderPage() -> impl IntoView {
     let params = use_params_map();
     let id = move || params.with(|p| p.get("id").unwrap_or_default());
     let auth = crate::account::state::use_auth();
-    let data = Resource::new(id, move |id| async move {
-        auth.require().await?;
-        order(id).await
-    });
+    let refund = ServerAction::<AskRefund>::new();
+    let data = Resource::new(
+        move || (id(), refund.version().get()),
+        move |(id, _)| async move {
+            auth.require().await?;
+            order(id).await
+        },
+    );
     // While the order waits for its provider, ask again every few seconds: the page
     // changes by itself when the payment arrives.
     #[cfg(feature = "hydrate")]
@@ -297,7 +301,7 @@ pub fn OrderPage() -> impl IntoView {
             <Transition>
                 {move || Suspend::new(async move {
                     match data.await {
-                        Ok(view) => view! { <Order view /> }.into_any(),
+                        Ok(view) => view! { <Order view refund /> }.into_any(),
                         Err(e) => failure(e),
                     }
                 })}
@@ -307,7 +311,7 @@ pub fn OrderPage() -> impl IntoView {
 }
 
 #[component]
-fn Order(view: OrderView) -> impl IntoView {
+fn Order(view: OrderView, refund: ServerAction<AskRefund>) -> impl IntoView {
     let t = &crate::i18n::t().billing;
     let o = view.order;
     let paid = matches!(
@@ -343,6 +347,24 @@ fn Order(view: OrderView) -> impl IntoView {
                     </a>
                 </p>
                 <p class="muted">{t.pay_hint}</p>
+            })}
+            {(view.refundable_fen > 0).then(|| {
+                let offer = fill(t.refund_offer, &[
+                    ("days", &view.refund_days),
+                    ("amount", &money(view.refundable_fen, &o.currency)),
+                ]);
+                view! {
+                    <section class="refund-offer" aria-labelledby="refund-h">
+                        <h2 id="refund-h">{t.ask_refund}</h2>
+                        <p>{offer}</p>
+                        <ActionForm action=refund>
+                            <input type="hidden" name="id" value=o.id.clone() />
+                            <FormAlert error=form_error(refund.value(), &[]) />
+                            <Submit label=t.ask_refund busy_label=t.asking_refund pending=refund.pending()
+                                class="button button-quiet" />
+                        </ActionForm>
+                    </section>
+                }
             })}
             {(!view.refunds.is_empty()).then(|| view! {
                 <h2>{t.refunds}</h2>
@@ -417,6 +439,98 @@ fn SandboxCheckout(o: OrderSummary) -> impl IntoView {
                     <p><A href=format!("/plus/orders/{id_done}") attr:class="link">{t.order}</A></p>
                 }.into_any()
             }}
+        </article>
+    }
+}
+
+/// `/admin/payments` (administrators): an order by its number, and giving money back.
+#[component]
+pub fn PaymentsPage() -> impl IntoView {
+    let t = &crate::i18n::t().billing;
+    let query = leptos_router::hooks::use_query_map();
+    let number = move || query.with(|q| q.get("order").unwrap_or_default());
+    let refund = ServerAction::<StaffRefund>::new();
+    let auth = crate::account::state::use_auth();
+    let found = Resource::new(
+        move || (number(), refund.version().get()),
+        move |(no, _)| async move {
+            auth.require().await?;
+            if no.trim().is_empty() {
+                // The check a staff page makes, with nothing to look up yet.
+                let roles = crate::staff::my_roles().await?;
+                if roles.contains(&crate::staff::StaffRole::Administrator) {
+                    Ok(None)
+                } else {
+                    Err(AppError::Forbidden)
+                }
+            } else {
+                staff_order(no).await.map(Some)
+            }
+        },
+    );
+    view! {
+        <Title text=t.admin_title />
+        <section class="container staff-page plus-page">
+            <header class="page-head"><h1>{t.admin_title}</h1><p class="muted">{t.admin_lede}</p></header>
+            <form method="get" action="/admin/payments" class="form inline-form card">
+                <div class="field">
+                    <label for="field-order">{t.order_no}</label>
+                    <input id="field-order" name="order" value=number autocomplete="off" />
+                </div>
+                <button type="submit" class="button button-primary">{t.find}</button>
+            </form>
+            <Transition>
+                {move || Suspend::new(async move {
+                    match found.await {
+                        Ok(Some(o)) => view! { <StaffOrderCard o refund /> }.into_any(),
+                        Ok(None) => ().into_any(),
+                        Err(e) => crate::pages::staff::refusal(e),
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+#[component]
+fn StaffOrderCard(o: OrderForStaff, refund: ServerAction<StaffRefund>) -> impl IntoView {
+    let t = &crate::i18n::t().billing;
+    let s = o.order;
+    let v = refund.value();
+    view! {
+        <article class="card order" data-status=s.status.as_str()>
+            <h2>{t.order}" "<code>{s.order_no.clone()}</code></h2>
+            <dl class="facts">
+                <dt>{t.date}</dt><dd>{s.created.clone()}</dd>
+                <dt>{t.product}</dt><dd>{product_label(t, s.product)}</dd>
+                <dt>{t.amount}</dt><dd>{money(s.amount_fen, &s.currency)}</dd>
+                <dt>{t.provider}</dt><dd>{provider_label(t, s.provider)}</dd>
+                {o.provider_trade_no.clone().map(|n| view! { <dt>{t.provider_no}</dt><dd><code>{n}</code></dd> })}
+                <dt>{t.status}</dt><dd class="order-status">{status_label(t, s.status)}</dd>
+                {s.period.clone().map(|p| view! { <dt>{t.period}</dt><dd>{p}</dd> })}
+                <dt>{t.refunded}</dt><dd>{money(s.refunded_fen, &s.currency)}</dd>
+                <dt>{t.refundable}</dt><dd>{money(o.refundable_fen, &s.currency)}</dd>
+            </dl>
+            {(!o.has_account).then(|| view! { <p class="muted">{t.account_gone}</p> })}
+            {(o.refundable_fen > 0).then(|| view! {
+                <ActionForm action=refund attr:class="form" attr:novalidate="">
+                    <input type="hidden" name="order_no" value=s.order_no.clone() />
+                    <FormAlert error=form_error(v, &["amount"]) />
+                    <crate::components::form::Field label=t.refund_amount name="amount"
+                        hint=t.refund_amount_hint error=field_error(v, "amount") />
+                    <p class="success" role="status" hidden=move || !crate::components::form::succeeded(v).get()>{t.refund_done}</p>
+                    <Submit label=t.refund busy_label=t.working pending=refund.pending()
+                        class="button button-primary" />
+                </ActionForm>
+            })}
+            {(!o.refunds.is_empty()).then(|| view! {
+                <h3>{t.refunds}</h3>
+                <ul class="plain-list">
+                    {o.refunds.into_iter().map(|r| view! {
+                        <li>{format!("{} · {} · {} · {}", r.created, r.refund_no, money(r.amount_fen, &s.currency), refund_label(t, r.status))}</li>
+                    }).collect_view()}
+                </ul>
+            })}
         </article>
     }
 }

@@ -31,6 +31,7 @@ fn action_label(t: &Staff, action: AuditAction) -> &'static str {
         AuditAction::RoleRevoke => t.role_revoke,
         AuditAction::AnnouncementPublish => t.announcement_publish,
         AuditAction::AnnouncementWithdraw => t.announcement_withdraw,
+        AuditAction::PaymentRefund => t.payment_refund,
     }
 }
 

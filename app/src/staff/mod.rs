@@ -57,6 +57,9 @@ stored_enum! {
         AnnouncementPublish = "announcement.publish",
         /// Withdrew an announcement (object: its id).
         AnnouncementWithdraw = "announcement.withdraw",
+        /// Refunded (part of) an order (object: its order number; detail: the amount in
+        /// fen).
+        PaymentRefund = "payment.refund",
     }
 }
 

@@ -114,6 +114,8 @@ pub enum Object<'a> {
     Account(Uuid),
     /// An announcement, by its id.
     Announcement(Uuid),
+    /// A Ripen Plus order, by its order number.
+    Order(&'a str),
 }
 
 impl Object<'_> {
@@ -122,6 +124,7 @@ impl Object<'_> {
             Self::Letter(id) => ("letter", (*id).to_owned()),
             Self::Account(id) => ("account", id.to_string()),
             Self::Announcement(id) => ("announcement", id.to_string()),
+            Self::Order(no) => ("order", (*no).to_owned()),
         }
     }
 }

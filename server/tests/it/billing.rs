@@ -6,8 +6,8 @@
 
 use app::{
     billing::{
-        AccountPlan, Checkout, CheckoutForm, MyPlan, Order, OrderStatus, PlanState, Plans,
-        SandboxFinish,
+        AccountPlan, AskRefund, Checkout, CheckoutForm, MyPlan, Order, OrderStatus, PlanState,
+        Plans, SandboxFinish,
         ssr::sandbox::{Notification, Sandbox},
     },
     letters::RecipientInput,
@@ -77,6 +77,7 @@ pub(crate) async fn plus(app: &TestApp, username: &str) {
         user_id: Set(app.user_id(username).await),
         plus_until_ms: Set((now + Months::new(12)).timestamp_millis()),
         reminded_ms: Set(None),
+        cut_ms: Set(None),
         updated_ms: Set(now.timestamp_millis()),
     })
     .exec_without_returning(&app.db)
@@ -618,4 +619,81 @@ async fn the_sandbox_is_off_on_an_https_site_unless_configured() {
         .await;
     let plans: app::billing::PlansView = serde_json::from_str(&body).unwrap();
     assert_eq!(plans.providers, vec![app::billing::Provider::Sandbox]);
+}
+
+#[tokio::test]
+async fn a_refund_asked_on_the_day_of_paying_gives_it_all_back_and_the_free_limits_return() {
+    let app = spawn().await;
+    verified_user(&app, "ada", "ada@example.com").await;
+    let id = buy(&app, &app.client, "plus_month").await;
+    let far = Utc::now() + Months::new(12 * 10);
+    app.call(letter("Ten years on", far)).await.unwrap();
+    let view = app.call(Order { id: id.clone() }).await.unwrap();
+    assert_eq!((view.refundable_fen, view.refund_days), (1200, 14));
+
+    // Another account cannot ask for it.
+    let bob = app.new_client();
+    verified_user_in(&app, &bob, "bob", "bob@example.com").await;
+    let (status, _, _) = app.call_as(&bob, AskRefund { id: id.clone() }, &[]).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    app.call(AskRefund { id: id.clone() }).await.unwrap();
+    let view = app.call(Order { id: id.clone() }).await.unwrap();
+    assert_eq!(view.order.status, OrderStatus::Refunded);
+    assert_eq!(view.order.refunded_fen, 1200);
+    assert_eq!(view.refunds.len(), 1);
+    assert_eq!(
+        view.refunds[0].status,
+        app::billing::RefundStatus::Succeeded
+    );
+    assert_eq!(view.refundable_fen, 0);
+    // Plus ends at once (no grace period for time given back), and its limit with it; the
+    // letter already scheduled stays.
+    assert_eq!(app.call(MyPlan {}).await.unwrap().state, PlanState::Free);
+    let e = app
+        .call(letter("Nine years on", Utc::now() + Months::new(108)))
+        .await
+        .unwrap_err();
+    assert!(e.field_message("deliver_date").is_some(), "{e:?}");
+    assert_eq!(
+        count(
+            &app,
+            "SELECT COUNT(*) AS n FROM letter WHERE status = 'scheduled'"
+        )
+        .await,
+        1
+    );
+    // Once is all.
+    let e = app.call(AskRefund { id }).await.unwrap_err();
+    assert!(e.field_message("order").is_some(), "{e:?}");
+}
+
+#[tokio::test]
+async fn no_refund_is_offered_after_the_window_or_for_an_unpaid_order() {
+    let app = spawn().await;
+    verified_user(&app, "ada", "ada@example.com").await;
+    let id = buy(&app, &app.client, "plus_year").await;
+    let fifteen_days_ago = Utc::now().timestamp_millis() - 15 * 86_400_000;
+    let w = uuid_sql(&app, "id", &id);
+    app.db
+        .execute_unprepared(&format!(
+            "UPDATE billing_order SET paid_ms = {fifteen_days_ago} WHERE {w}"
+        ))
+        .await
+        .unwrap();
+    assert_eq!(
+        app.call(Order { id: id.clone() })
+            .await
+            .unwrap()
+            .refundable_fen,
+        0
+    );
+    let e = app.call(AskRefund { id }).await.unwrap_err();
+    assert!(e.field_message("order").is_some(), "{e:?}");
+    let open = order(&app, &app.client, "plus_month").await;
+    assert!(app.call(AskRefund { id: open }).await.is_err());
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) AS n FROM billing_refund").await,
+        0
+    );
 }

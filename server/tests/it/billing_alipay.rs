@@ -5,7 +5,7 @@
 //! notification never came — through provider failures, without ever applying it twice.
 
 use app::billing::{
-    Checkout, CheckoutForm, MyPlan, Order, OrderStatus, PlanState,
+    Checkout, CheckoutForm, MyPlan, Order, OrderStatus, PlanState, StaffOrder, StaffRefund,
     ssr::{Billing, BillingConfig, reconcile},
 };
 use chrono::Utc;
@@ -28,9 +28,14 @@ async fn spawn(fake: &FakeAlipay) -> TestApp {
 }
 
 /// The same billing service the server runs, for calling the reconciler directly.
-fn billing(fake: &FakeAlipay) -> Billing {
+fn billing(app: &TestApp, fake: &FakeAlipay) -> Billing {
     let config: BillingConfig = serde_json::from_value(json!({ "alipay": fake.config() })).unwrap();
-    Billing::new(config, &app::seal::Keyring::ephemeral().unwrap(), false).unwrap()
+    Billing::new(
+        config,
+        &app::seal::Keyring::ephemeral().unwrap(),
+        &app.site_url,
+    )
+    .unwrap()
 }
 
 /// Makes an Alipay order and follows its pay link; answers (id, order number, location).
@@ -188,7 +193,7 @@ async fn the_reconciler_finds_a_payment_whose_notification_never_came_through_pr
     let fake = FakeAlipay::start().await;
     let app = spawn(&fake).await;
     verified_user(&app, "ada", "ada@example.com").await;
-    let billing = billing(&fake);
+    let billing = billing(&app, &fake);
     let (id, order_no, _) = order_sent_to_pay(&app).await;
 
     // Too soon to ask: the reconciler leaves a fresh order alone.
@@ -279,7 +284,7 @@ async fn an_unpaid_order_past_its_time_is_closed_at_alipay_first_and_then_here()
     let fake = FakeAlipay::start().await;
     let app = spawn(&fake).await;
     verified_user(&app, "ada", "ada@example.com").await;
-    let billing = billing(&fake);
+    let billing = billing(&app, &fake);
     let (id, order_no, _) = order_sent_to_pay(&app).await;
     fake.set_trade(&order_no, "WAIT_BUYER_PAY", "12.00");
     let past_expiry = Utc::now().timestamp_millis() + 31 * 60_000;
@@ -333,4 +338,165 @@ async fn an_unpaid_order_past_its_time_is_closed_at_alipay_first_and_then_here()
         OrderStatus::Closed
     );
     assert_eq!(fake.calls().len(), before);
+}
+
+/// Pays `order_no` through Alipay's notification.
+async fn paid_by_alipay(app: &TestApp, fake: &FakeAlipay, order_no: &str) {
+    fake.set_trade(order_no, "TRADE_SUCCESS", "12.00");
+    let paid = fake.notification(order_no, "TRADE_SUCCESS", "12.00", order_no, |_| {});
+    assert_eq!(FakeAlipay::post(app, &paid).await, "success");
+}
+
+async fn plus_until(app: &TestApp) -> i64 {
+    let row = app
+        .db
+        .query_one_raw(sea_orm::Statement::from_string(
+            app.db.get_database_backend(),
+            "SELECT plus_until_ms FROM subscription",
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    row.try_get("", "plus_until_ms").unwrap()
+}
+
+#[tokio::test]
+async fn an_administrator_refunds_part_of_an_alipay_order_once_and_plus_is_shortened_by_as_much() {
+    let fake = FakeAlipay::start().await;
+    let app = spawn(&fake).await;
+    verified_user(&app, "ada", "ada@example.com").await;
+    let billing = billing(&app, &fake);
+    let (id, order_no, _) = order_sent_to_pay(&app).await;
+    paid_by_alipay(&app, &fake, &order_no).await;
+    let before = plus_until(&app).await;
+    let start: i64 = {
+        let row = app
+            .db
+            .query_one_raw(sea_orm::Statement::from_string(
+                app.db.get_database_backend(),
+                "SELECT period_start_ms FROM billing_order",
+            ))
+            .await
+            .unwrap()
+            .unwrap();
+        row.try_get("", "period_start_ms").unwrap()
+    };
+
+    // Ada is no administrator.
+    let (status, _, _) = app
+        .call_raw(StaffRefund {
+            order_no: order_no.clone(),
+            amount: "6.00".into(),
+        })
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+
+    let root = app.new_client();
+    crate::accounts::verified_user_in(&app, &root, "root", "root@example.com").await;
+    app.db
+        .execute_unprepared(
+            "INSERT INTO staff_role (user_id, role, granted_ms) \
+             SELECT id, 'administrator', 0 FROM user_account WHERE username = 'root'",
+        )
+        .await
+        .unwrap();
+    let (status, _, body) = app
+        .call_as(
+            &root,
+            StaffOrder {
+                order_no: order_no.clone(),
+            },
+            &[],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let found: app::billing::OrderForStaff = serde_json::from_str(&body).unwrap();
+    assert_eq!(found.refundable_fen, 1200);
+    assert!(found.has_account && found.provider_trade_no.is_some());
+
+    // Bad amounts name their field.
+    for bad in ["six", "0", "6.001", "-1"] {
+        let (status, _, body) = app
+            .call_as(
+                &root,
+                StaffRefund {
+                    order_no: order_no.clone(),
+                    amount: bad.into(),
+                },
+                &[],
+            )
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{bad}: {body}");
+        assert!(body.contains("amount"), "{body}");
+    }
+
+    // Half back: Alipay gives it, Plus loses half the month.
+    let (status, _, body) = app
+        .call_as(
+            &root,
+            StaffRefund {
+                order_no: order_no.clone(),
+                amount: "6.00".into(),
+            },
+            &[],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(fake.refunded(&order_no), 600);
+    let view = app.call(Order { id: id.clone() }).await.unwrap();
+    assert_eq!(view.order.status, OrderStatus::PartiallyRefunded);
+    assert_eq!(view.order.refunded_fen, 600);
+    assert_eq!(plus_until(&app).await, before - (before - start) / 2);
+    // More than is left is refused; nothing moves.
+    let (status, _, _) = app
+        .call_as(
+            &root,
+            StaffRefund {
+                order_no: order_no.clone(),
+                amount: "7.00".into(),
+            },
+            &[],
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(fake.refunded(&order_no), 600);
+
+    // Alipay is down for the rest: pending, then the reconciler asks again, once.
+    fake.fail_next(1);
+    let (status, _, _) = app
+        .call_as(
+            &root,
+            StaffRefund {
+                order_no: order_no.clone(),
+                amount: "6.00".into(),
+            },
+            &[],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        app.call(Order { id: id.clone() })
+            .await
+            .unwrap()
+            .order
+            .status,
+        OrderStatus::Refunding
+    );
+    let later = Utc::now().timestamp_millis() + 10 * 60_000;
+    let r = reconcile::pass(&app.db, &billing, later).await.unwrap();
+    assert_eq!(r.refunds_asked, 1);
+    let r = reconcile::pass(&app.db, &billing, later).await.unwrap();
+    assert_eq!(r.refunds_asked, 0);
+    assert_eq!(fake.refunded(&order_no), 1200);
+    let view = app.call(Order { id }).await.unwrap();
+    assert_eq!(view.order.status, OrderStatus::Refunded);
+    assert_eq!(view.order.refunded_fen, 1200);
+    assert_eq!(
+        count(
+            &app,
+            "SELECT COUNT(*) AS n FROM audit_log WHERE action = 'payment.refund'"
+        )
+        .await,
+        2
+    );
 }

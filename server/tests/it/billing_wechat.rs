@@ -5,7 +5,7 @@
 //! whose notification never came, through server errors.
 
 use app::billing::{
-    Checkout, CheckoutForm, MyPlan, Order, OrderStatus, PlanState,
+    AskRefund, Checkout, CheckoutForm, MyPlan, Order, OrderStatus, PlanState,
     ssr::{Billing, BillingConfig, reconcile},
 };
 use chrono::Utc;
@@ -173,7 +173,12 @@ async fn the_reconciler_finds_a_wechat_payment_through_server_errors_and_closes_
     let app = spawn(&fake).await;
     verified_user(&app, "ada", "ada@example.com").await;
     let config: BillingConfig = serde_json::from_value(json!({ "wechat": fake.config() })).unwrap();
-    let billing = Billing::new(config, &app::seal::Keyring::ephemeral().unwrap(), false).unwrap();
+    let billing = Billing::new(
+        config,
+        &app::seal::Keyring::ephemeral().unwrap(),
+        &app.site_url,
+    )
+    .unwrap();
     let (paid_id, paid_no) = native_order(&app).await;
     let (open_id, open_no) = native_order(&app).await;
 
@@ -223,5 +228,56 @@ async fn the_reconciler_finds_a_wechat_payment_through_server_errors_and_closes_
         fake.calls().iter().any(|c| c.ends_with("/close")),
         "{:?}",
         fake.calls()
+    );
+}
+
+#[tokio::test]
+async fn a_wechat_refund_in_progress_is_settled_once_by_its_notification() {
+    let fake = FakeWechat::start().await;
+    let app = spawn(&fake).await;
+    verified_user(&app, "ada", "ada@example.com").await;
+    let (id, order_no) = native_order(&app).await;
+    fake.set_trade(&order_no, "SUCCESS", 1200);
+    let (body, h) = fake.notification(&order_no, "SUCCESS", 1200, now_secs(), |_| {});
+    assert_eq!(
+        FakeWechat::post(&app, &body, &h).await,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(app.call(MyPlan {}).await.unwrap().state, PlanState::Active);
+
+    // WeChat Pay takes the refund and says it is in progress.
+    app.call(AskRefund { id: id.clone() }).await.unwrap();
+    let view = app.call(Order { id: id.clone() }).await.unwrap();
+    assert_eq!(view.order.status, OrderStatus::Refunding);
+    let refunds = fake.refunds();
+    assert_eq!(refunds.len(), 1);
+    let (refund_no, _, fen) = refunds[0].clone();
+    assert_eq!(fen, 1200);
+    assert_eq!(app.call(MyPlan {}).await.unwrap().state, PlanState::Active);
+
+    // Its notification, three times: settled once.
+    let (body, h) = fake.refund_notification(&order_no, &refund_no, "SUCCESS", 1200, 1200);
+    for _ in 0..3 {
+        assert_eq!(
+            FakeWechat::post(&app, &body, &h).await,
+            StatusCode::NO_CONTENT
+        );
+    }
+    let view = app.call(Order { id }).await.unwrap();
+    assert_eq!(view.order.status, OrderStatus::Refunded);
+    assert_eq!(view.order.refunded_fen, 1200);
+    assert_eq!(app.call(MyPlan {}).await.unwrap().state, PlanState::Free);
+    assert_eq!(
+        count(
+            &app,
+            "SELECT COUNT(*) AS n FROM billing_event WHERE kind = 'refund'"
+        )
+        .await,
+        1
+    );
+    assert_eq!(
+        crate::privacy::mentions(&app, "招商银行").await,
+        Vec::<String>::new(),
+        "the account the money went back to is kept nowhere"
     );
 }

@@ -40,6 +40,8 @@ pub struct Trade {
 #[derive(Default)]
 struct Books {
     trades: HashMap<String, Trade>,
+    /// Refunds given, by `out_request_no`: (order number, fen).
+    refunds: HashMap<String, (String, i64)>,
     /// Calls to answer with 502 before answering again.
     fail_next: u32,
     /// Every method called, in order (unsigned or badly signed calls as `refused`).
@@ -112,6 +114,18 @@ impl FakeAlipay {
 
     pub fn calls(&self) -> Vec<String> {
         self.books.lock().unwrap().calls.clone()
+    }
+
+    /// Fen given back on `order_no`, over every refund.
+    pub fn refunded(&self, order_no: &str) -> i64 {
+        self.books
+            .lock()
+            .unwrap()
+            .refunds
+            .values()
+            .filter(|(no, _)| no == order_no)
+            .map(|(_, fen)| fen)
+            .sum()
     }
 
     /// A trade notification's fields as Alipay sends them, signed with the gateway's key
@@ -219,6 +233,40 @@ async fn gateway(
                 "trade_no": t.trade_no, "trade_status": t.status, "total_amount": t.total_amount,
                 "buyer_logon_id": "ann***@example.com",
             }),
+            ("alipay.trade.refund", Some(t)) if t.status == "TRADE_SUCCESS" => {
+                let request = biz["out_request_no"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned();
+                let fen = alipay::yuan_to_fen(biz["refund_amount"].as_str().unwrap_or("x"));
+                let total = alipay::yuan_to_fen(&t.total_amount).unwrap_or(0);
+                let trade_no = t.trade_no.clone();
+                let given: i64 = books
+                    .refunds
+                    .values()
+                    .filter(|(no, _)| *no == order_no)
+                    .map(|(_, f)| f)
+                    .sum();
+                match fen {
+                    // The same request again: answered as before, nothing moves.
+                    _ if books.refunds.contains_key(&request) => json!({
+                        "code": "10000", "msg": "Success", "trade_no": trade_no,
+                        "out_trade_no": order_no, "fund_change": "N",
+                    }),
+                    Ok(fen) if fen > 0 && given + fen <= total => {
+                        books.refunds.insert(request, (order_no.clone(), fen));
+                        json!({
+                            "code": "10000", "msg": "Success", "trade_no": trade_no,
+                            "out_trade_no": order_no, "fund_change": "Y",
+                            "refund_fee": alipay::fen_to_yuan(given + fen),
+                        })
+                    }
+                    _ => json!({
+                        "code": "40004", "msg": "Business Failed",
+                        "sub_code": "ACQ.REFUND_AMT_NOT_EQUAL_TOTAL",
+                    }),
+                }
+            }
             ("alipay.trade.close", Some(t)) if t.status == "WAIT_BUYER_PAY" => {
                 t.status = "TRADE_CLOSED".into();
                 json!({ "code": "10000", "msg": "Success", "out_trade_no": order_no })

@@ -46,6 +46,8 @@ pub struct Trade {
 #[derive(Default)]
 struct Books {
     trades: HashMap<String, Trade>,
+    /// Refunds asked for, by `out_refund_no`: (order number, fen).
+    refunds: HashMap<String, (String, i64)>,
     fail_next: u32,
     /// `METHOD path` of every call, or `refused` for one whose signature did not verify.
     calls: Vec<String>,
@@ -75,6 +77,7 @@ impl FakeWechat {
             .route("/v3/pay/transactions/h5", post(create))
             .route("/v3/pay/transactions/out-trade-no/{no}", get(query))
             .route("/v3/pay/transactions/out-trade-no/{no}/close", post(close))
+            .route("/v3/refund/domestic/refunds", post(refund))
             .with_state(state);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
@@ -124,6 +127,60 @@ impl FakeWechat {
 
     pub fn calls(&self) -> Vec<String> {
         self.books.lock().unwrap().calls.clone()
+    }
+
+    /// The refunds asked for: (our refund number, order number, fen).
+    pub fn refunds(&self) -> Vec<(String, String, i64)> {
+        self.books
+            .lock()
+            .unwrap()
+            .refunds
+            .iter()
+            .map(|(k, (o, f))| (k.clone(), o.clone(), *f))
+            .collect()
+    }
+
+    /// A `REFUND.SUCCESS` (or other `status`) notification for refund `refund_no` of
+    /// `order_no`, encrypted and signed as WeChat Pay sends it.
+    pub fn refund_notification(
+        &self,
+        order_no: &str,
+        refund_no: &str,
+        status: &str,
+        refund: i64,
+        total: i64,
+    ) -> (Vec<u8>, Vec<(&'static str, String)>) {
+        let resource = json!({
+            "mchid": MCHID, "out_trade_no": order_no,
+            "transaction_id": format!("42000{}", &order_no[order_no.len() - 8..]),
+            "out_refund_no": refund_no, "refund_id": format!("50000{}", &refund_no[refund_no.len() - 8..]),
+            "refund_status": status, "success_time": "2026-12-05T16:00:00+08:00",
+            "user_received_account": "招商银行信用卡0403",
+            "amount": { "total": total, "refund": refund, "payer_total": total, "payer_refund": refund },
+        });
+        let nonce = "refundnonce1";
+        let ciphertext = wechat::encrypt_resource(
+            APIV3_KEY.as_bytes(),
+            nonce,
+            "refund",
+            resource.to_string().as_bytes(),
+        )
+        .unwrap();
+        let body = json!({
+            "id": uuid::Uuid::new_v4().to_string(),
+            "create_time": "2026-12-05T16:00:01+08:00",
+            "resource_type": "encrypt-resource",
+            "event_type": format!("REFUND.{status}"),
+            "summary": "退款状态变更",
+            "resource": {
+                "original_type": "refund", "algorithm": "AEAD_AES_256_GCM",
+                "ciphertext": ciphertext, "associated_data": "refund", "nonce": nonce,
+            },
+        })
+        .to_string()
+        .into_bytes();
+        let headers = sign(&self.key, &body, chrono::Utc::now().timestamp());
+        (body, headers)
     }
 
     /// A `TRANSACTION.SUCCESS`-style notification for `order_no` as WeChat Pay sends it:
@@ -374,5 +431,55 @@ async fn close(
             signed(&key, StatusCode::NO_CONTENT, String::new())
         }
         None => signed(&key, StatusCode::NO_CONTENT, String::new()),
+    }
+}
+
+async fn refund(
+    State((books, key, merchant)): State<Shared>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let mut b = books.lock().unwrap();
+    if !admit(&mut b, &merchant, &method, &uri, &headers, &body) {
+        return refused();
+    }
+    let asked: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    let no = asked["out_trade_no"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let refund_no = asked["out_refund_no"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let fen = asked["amount"]["refund"].as_i64().unwrap_or(0);
+    let paid = b
+        .trades
+        .get(&no)
+        .filter(|t| t.state == "SUCCESS")
+        .map(|t| t.total);
+    let given: i64 = b
+        .refunds
+        .iter()
+        .filter(|(k, (o, _))| *o == no && **k != refund_no)
+        .map(|(_, (_, f))| f)
+        .sum();
+    match paid {
+        Some(total) if fen > 0 && given + fen <= total => {
+            b.refunds.insert(refund_no.clone(), (no.clone(), fen));
+            let answer = json!({
+                "refund_id": format!("50000{}", &refund_no[refund_no.len() - 8..]),
+                "out_refund_no": refund_no, "out_trade_no": no, "status": "PROCESSING",
+                "amount": { "total": total, "refund": fen, "currency": "CNY" },
+            });
+            signed(&key, StatusCode::OK, answer.to_string())
+        }
+        _ => (
+            StatusCode::BAD_REQUEST,
+            r#"{"code":"INVALID_REQUEST","message":"退款金额超过可退金额"}"#,
+        )
+            .into_response(),
     }
 }

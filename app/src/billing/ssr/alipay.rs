@@ -27,7 +27,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::{
-    PayAction, PayContext, PaymentProvider, ProviderEvent, Refusal,
+    PayAction, PayContext, PaymentProvider, ProviderEvent, RefundOutcome, Refusal,
     protocol::{
         ProtocolError,
         alipay::{self, GATEWAY, TRADE_NOTIFY_TYPE},
@@ -37,7 +37,10 @@ use super::{
 };
 use crate::{
     AppError,
-    billing::{Product, Provider, entities::billing_order},
+    billing::{
+        Product, Provider,
+        entities::{billing_order, billing_refund},
+    },
 };
 
 /// `[billing.alipay]`.
@@ -259,6 +262,38 @@ impl PaymentProvider for Alipay {
             (_, code) => Err(AppError::internal_while(
                 "closing an order at Alipay",
                 code.unwrap_or("no code").to_owned(),
+            )),
+        }
+    }
+
+    async fn refund(
+        &self,
+        order: &billing_order::Model,
+        refund: &billing_refund::Model,
+        _site_url: &str,
+    ) -> Result<RefundOutcome, AppError> {
+        let answer = self
+            .call(
+                "alipay.trade.refund",
+                &json!({
+                    "out_trade_no": order.order_no,
+                    "refund_amount": alipay::fen_to_yuan(refund.amount_fen),
+                    "out_request_no": refund.refund_no,
+                }),
+            )
+            .await?;
+        match text(&answer, "code") {
+            // `fund_change` is "N" when this refund number was already given back: asking
+            // again is answered as the first time was.
+            Some("10000") => Ok(RefundOutcome::Succeeded(
+                text(&answer, "trade_no").map(str::to_owned),
+            )),
+            // A business refusal (the trade is closed, the amount too large…): no money
+            // moved. A system error (20000) or anything else: ask again later.
+            Some("40004") => Ok(RefundOutcome::Failed),
+            _ => Err(AppError::internal_while(
+                "asking Alipay for a refund",
+                text(&answer, "sub_code").unwrap_or("no code").to_owned(),
             )),
         }
     }

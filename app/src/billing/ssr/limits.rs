@@ -10,12 +10,15 @@ use crate::{
     clock::now_ms,
 };
 
-/// Until when `user` has paid for Plus (none: never).
-async fn plus_until(db: &impl ConnectionTrait, user: Uuid) -> Result<Option<i64>, AppError> {
+/// Until when `user` has paid for Plus (none: never), and when a refund last cut it.
+async fn plus_until(
+    db: &impl ConnectionTrait,
+    user: Uuid,
+) -> Result<(Option<i64>, Option<i64>), AppError> {
     Ok(subscription::Entity::find_by_id(user)
         .one(db)
         .await?
-        .map(|s| s.plus_until_ms))
+        .map_or((None, None), |s| (Some(s.plus_until_ms), s.cut_ms)))
 }
 
 /// Where `user` stands at `now_ms`.
@@ -25,8 +28,13 @@ pub async fn plan_state(
     user: Uuid,
     now_ms: i64,
 ) -> Result<PlanState, AppError> {
-    let until = plus_until(db, user).await?;
-    Ok(plans::state_at(until, now_ms, billing.config.grace_ms()))
+    let (until, cut) = plus_until(db, user).await?;
+    Ok(plans::state_at(
+        until,
+        cut,
+        now_ms,
+        billing.config.grace_ms(),
+    ))
 }
 
 /// What `user`'s plan allows now, under `billing`. Every limit Plus lifts is decided
@@ -54,9 +62,9 @@ pub async fn limits(db: &impl ConnectionTrait, user: Uuid) -> Result<Limits, App
 pub async fn my_plan(db: &DatabaseConnection, user: Uuid) -> Result<AccountPlan, AppError> {
     let billing = service()?;
     let now = now_ms();
-    let until = plus_until(db, user).await?;
+    let (until, cut) = plus_until(db, user).await?;
     let grace = billing.config.grace_ms();
-    let state = plans::state_at(until, now, grace);
+    let state = plans::state_at(until, cut, now, grace);
     let tz = zone_of(db, user).await?;
     // The last day of a span is the day of its last instant.
     let last_day = |end: i64| day(end - 1, tz);

@@ -13,6 +13,7 @@ pub mod orders;
 pub mod protocol;
 pub mod providers;
 pub mod reconcile;
+pub mod refunds;
 pub mod retention;
 pub mod sandbox;
 pub mod wechat;
@@ -20,7 +21,9 @@ pub mod wechat;
 pub use config::BillingConfig;
 pub use limits::{limits, limits_of, my_plan, plan_state};
 pub use orders::{create_order, order_view};
-pub use providers::{PayAction, PayContext, PaymentProvider, ProviderEvent, Refusal};
+pub use providers::{
+    PayAction, PayContext, PaymentProvider, ProviderEvent, RefundOutcome, Refusal,
+};
 
 use std::sync::Arc;
 
@@ -39,6 +42,9 @@ use crate::{
 /// The billing service: the configuration and the providers one can pay with.
 pub struct Billing {
     pub config: BillingConfig,
+    /// The site's address (`https://ripen.example`), for the providers' notify and return
+    /// addresses.
+    pub site_url: String,
     providers: Vec<Arc<dyn PaymentProvider>>,
     /// The sandbox, where it runs (it signs the outcomes its checkout page decides).
     sandbox: Option<Arc<sandbox::Sandbox>>,
@@ -56,15 +62,16 @@ impl std::fmt::Debug for Billing {
 }
 
 impl Billing {
-    /// The service with the providers `config` sets up. `keys` derives the sandbox's
-    /// signing key; `https` says whether the site is served over https, where the sandbox
-    /// runs only when `[billing] sandbox = true` says so.
+    /// The service with the providers `config` sets up, for the site at `site_url`. `keys`
+    /// derives the sandbox's signing key; on an https site the sandbox runs only when
+    /// `[billing] sandbox = true` says so.
     pub fn new(
         config: BillingConfig,
         keys: &crate::seal::Keyring,
-        https: bool,
+        site_url: &str,
     ) -> Result<Self, String> {
         config.check()?;
+        let https = site_url.starts_with("https://");
         let mut providers: Vec<Arc<dyn PaymentProvider>> = Vec::new();
         let mut sandbox = None;
         let http = http_client().map_err(|e| format!("the payment providers' HTTP client: {e}"))?;
@@ -81,15 +88,21 @@ impl Billing {
         }
         Ok(Self {
             config,
+            site_url: site_url.trim_end_matches('/').to_owned(),
             providers,
             sandbox,
         })
     }
 
     /// A service with `providers` instead of those the configuration names (tests).
-    pub fn with_providers(config: BillingConfig, providers: Vec<Arc<dyn PaymentProvider>>) -> Self {
+    pub fn with_providers(
+        config: BillingConfig,
+        site_url: &str,
+        providers: Vec<Arc<dyn PaymentProvider>>,
+    ) -> Self {
         Self {
             config,
+            site_url: site_url.to_owned(),
             providers,
             sandbox: None,
         }

@@ -147,6 +147,9 @@ pub async fn apply(
     let changed = match &event.kind {
         EventKind::Paid { trade_no, .. } => paid(&txn, &order, trade_no, now_ms).await?,
         EventKind::Waiting => false,
+        EventKind::Refund { refund_no, outcome } => {
+            super::refunds::settle(&txn, order.id, refund_no, outcome, now_ms).await?
+        }
         EventKind::Closed => {
             billing_order::Entity::update_many()
                 .col_expr(
@@ -238,6 +241,7 @@ async fn paid(
             user_id: Set(user),
             plus_until_ms: Set(end),
             reminded_ms: Set(None),
+            cut_ms: Set(None),
             updated_ms: Set(now_ms),
         })
         .on_conflict(
@@ -245,6 +249,7 @@ async fn paid(
                 .update_columns([
                     subscription::Column::PlusUntilMs,
                     subscription::Column::RemindedMs,
+                    subscription::Column::CutMs,
                     subscription::Column::UpdatedMs,
                 ])
                 .to_owned(),

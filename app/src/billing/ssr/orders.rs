@@ -11,7 +11,8 @@ use super::{Billing, PayAction, PayContext, day, number, service, zone_of};
 use crate::{
     AppError, FieldErrors,
     billing::{
-        CheckoutForm, OrderStatus, OrderSummary, OrderView, Product, Provider, RefundSummary,
+        CheckoutForm, OrderForStaff, OrderStatus, OrderSummary, OrderView, Product, Provider,
+        RefundSummary,
         entities::{billing_order, billing_refund},
     },
     clock::now_ms,
@@ -118,8 +119,35 @@ pub async fn order_view(
 ) -> Result<OrderView, AppError> {
     let order = own(db, user, id).await?;
     let tz = zone_of(db, user).await?;
-    let refunds = billing_refund::Entity::find()
-        .filter(billing_refund::Column::OrderId.eq(order.id))
+    let refunds = refunds_of(db, order.id, tz).await?;
+    let open = payable(&order, now_ms());
+    let qr_svg = match order.pay_code.as_deref().filter(|_| open) {
+        Some(code) => Some(crate::account::ssr::two_step::qr_svg(code)?),
+        None => None,
+    };
+    let billing = service()?;
+    Ok(OrderView {
+        pay_link: open.then(|| format!("/plus/orders/{}/pay", order.id)),
+        qr_svg,
+        refundable_fen: super::refunds::customer_refundable(
+            &order,
+            billing.config.refund_days,
+            now_ms(),
+        ),
+        refund_days: billing.config.refund_days,
+        order: summary(&order, tz),
+        refunds,
+    })
+}
+
+/// The refunds of order `id`, oldest first.
+async fn refunds_of(
+    db: &DatabaseConnection,
+    id: Uuid,
+    tz: Tz,
+) -> Result<Vec<RefundSummary>, AppError> {
+    Ok(billing_refund::Entity::find()
+        .filter(billing_refund::Column::OrderId.eq(id))
         .order_by_asc(billing_refund::Column::CreatedMs)
         .all(db)
         .await?
@@ -130,17 +158,44 @@ pub async fn order_view(
             status: r.status,
             created: day(r.created_ms, tz),
         })
-        .collect();
-    let open = payable(&order, now_ms());
-    let qr_svg = match order.pay_code.as_deref().filter(|_| open) {
-        Some(code) => Some(crate::account::ssr::two_step::qr_svg(code)?),
-        None => None,
-    };
-    Ok(OrderView {
-        pay_link: open.then(|| format!("/plus/orders/{}/pay", order.id)),
-        qr_svg,
+        .collect())
+}
+
+/// The order numbered `order_no`, for an administrator (`staff`), in their time zone.
+pub async fn staff_view(
+    db: &DatabaseConnection,
+    staff: Uuid,
+    order_no: &str,
+) -> Result<OrderForStaff, AppError> {
+    crate::staff::ssr::require(db, staff, crate::staff::StaffRole::Administrator).await?;
+    let order = billing_order::Entity::find()
+        .filter(billing_order::Column::OrderNo.eq(order_no.trim()))
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let tz = zone_of(db, staff).await?;
+    let pending: i64 = billing_refund::Entity::find()
+        .filter(billing_refund::Column::OrderId.eq(order.id))
+        .filter(billing_refund::Column::Status.eq(crate::billing::RefundStatus::Pending.as_str()))
+        .all(db)
+        .await?
+        .iter()
+        .map(|r| r.amount_fen)
+        .sum();
+    let paid = matches!(
+        order.status,
+        OrderStatus::Paid | OrderStatus::PartiallyRefunded | OrderStatus::Refunding
+    );
+    Ok(OrderForStaff {
+        refundable_fen: if paid {
+            order.amount_fen - order.refunded_fen - pending
+        } else {
+            0
+        },
+        refunds: refunds_of(db, order.id, tz).await?,
+        provider_trade_no: order.provider_trade_no.clone(),
+        has_account: order.user_id.is_some(),
         order: summary(&order, tz),
-        refunds,
     })
 }
 

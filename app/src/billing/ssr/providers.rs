@@ -4,7 +4,10 @@
 
 use async_trait::async_trait;
 
-use super::super::{Provider, entities::billing_order};
+use super::super::{
+    Provider,
+    entities::{billing_order, billing_refund},
+};
 use crate::AppError;
 
 /// Where a person goes to pay.
@@ -54,6 +57,22 @@ pub enum EventKind {
     /// Still waiting to be paid (a status some providers report along the way): taken in,
     /// changes nothing.
     Waiting,
+    /// How a refund we asked for ended (our refund number).
+    Refund {
+        refund_no: String,
+        outcome: RefundOutcome,
+    },
+}
+
+/// What a provider said of a refund.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RefundOutcome {
+    /// The money went back (the provider's refund number, where it gives one).
+    Succeeded(Option<String>),
+    /// Accepted, not finished: a notification (or the next question) will say.
+    Pending(Option<String>),
+    /// Refused or closed: no money moved.
+    Failed,
 }
 
 impl EventKind {
@@ -63,6 +82,7 @@ impl EventKind {
             Self::Paid { .. } => "paid",
             Self::Closed => "closed",
             Self::Waiting => "waiting",
+            Self::Refund { .. } => "refund",
         }
     }
 }
@@ -111,6 +131,16 @@ pub trait PaymentProvider: Send + Sync {
 
     /// Closes an unpaid `order` at the provider, so it can no longer be paid there.
     async fn close(&self, order: &billing_order::Model) -> Result<(), AppError>;
+
+    /// Gives back `refund.amount_fen` of a paid `order`. The refund number is the
+    /// provider's idempotency key: asking again with it never refunds twice. An error
+    /// means "ask again later" (the reconciler does).
+    async fn refund(
+        &self,
+        order: &billing_order::Model,
+        refund: &billing_refund::Model,
+        site_url: &str,
+    ) -> Result<RefundOutcome, AppError>;
 
     /// Checks a notification — the signature over the raw `body`, its age at `now_ms`,
     /// its merchant — and reads what it says.

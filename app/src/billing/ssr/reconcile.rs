@@ -40,6 +40,8 @@ pub struct Reconciled {
     pub closed: u64,
     /// Provider calls that failed (asked again next pass).
     pub failed: u64,
+    /// Refunds still pending, asked about again.
+    pub refunds_asked: u64,
 }
 
 /// One pass at `now_ms`.
@@ -113,6 +115,7 @@ pub async fn pass(
             done.closed += 1;
         }
     }
+    done.refunds_asked = super::refunds::retry_pending(db, billing, now_ms).await?;
     Ok(done)
 }
 

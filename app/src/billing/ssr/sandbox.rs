@@ -19,13 +19,16 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::{
-    PayAction, PayContext, PaymentProvider, ProviderEvent, Refusal,
+    PayAction, PayContext, PaymentProvider, ProviderEvent, RefundOutcome, Refusal,
     notify::{self, Received},
     providers::EventKind,
 };
 use crate::{
     AppError,
-    billing::{OrderStatus, OrderSummary, Provider, entities::billing_order},
+    billing::{
+        OrderStatus, OrderSummary, Provider,
+        entities::{billing_order, billing_refund},
+    },
     clock::now_ms,
 };
 
@@ -114,6 +117,19 @@ impl PaymentProvider for Sandbox {
 
     async fn close(&self, _order: &billing_order::Model) -> Result<(), AppError> {
         Ok(())
+    }
+
+    /// The sandbox gives back at once.
+    async fn refund(
+        &self,
+        _order: &billing_order::Model,
+        refund: &billing_refund::Model,
+        _site_url: &str,
+    ) -> Result<RefundOutcome, AppError> {
+        Ok(RefundOutcome::Succeeded(Some(format!(
+            "SBX{}",
+            refund.refund_no
+        ))))
     }
 
     fn verify(

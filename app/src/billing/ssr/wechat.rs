@@ -33,7 +33,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::{
-    PayAction, PayContext, PaymentProvider, ProviderEvent, Refusal,
+    PayAction, PayContext, PaymentProvider, ProviderEvent, RefundOutcome, Refusal,
     protocol::{
         ProtocolError,
         rsa::PrivateKey,
@@ -43,7 +43,10 @@ use super::{
 };
 use crate::{
     AppError,
-    billing::{Provider, entities::billing_order},
+    billing::{
+        Provider,
+        entities::{billing_order, billing_refund},
+    },
     clock::now_ms,
 };
 
@@ -345,6 +348,49 @@ impl PaymentProvider for WechatPay {
         }
     }
 
+    async fn refund(
+        &self,
+        order: &billing_order::Model,
+        refund: &billing_refund::Model,
+        site_url: &str,
+    ) -> Result<RefundOutcome, AppError> {
+        let body = json!({
+            "out_trade_no": order.order_no,
+            "out_refund_no": refund.refund_no,
+            "notify_url": format!("{site_url}/billing/notify/wechat"),
+            "amount": {
+                "refund": refund.amount_fen,
+                "total": order.amount_fen,
+                "currency": order.currency,
+            },
+        });
+        let (status, bytes) = self
+            .call(
+                reqwest::Method::POST,
+                "/v3/refund/domestic/refunds",
+                Some(&body),
+            )
+            .await?;
+        match status {
+            200 => {}
+            // A refusal of this refund (the order cannot be refunded, the amount is
+            // wrong…): no money moved.
+            400 | 403 | 404 => return Ok(RefundOutcome::Failed),
+            other => {
+                return Err(AppError::internal_while(
+                    "asking WeChat Pay for a refund",
+                    format!("status {other}"),
+                ));
+            }
+        }
+        let answer: Value = read(&bytes, "reading WeChat Pay's refund")?;
+        let id = answer["refund_id"].as_str().map(str::to_owned);
+        Ok(refund_outcome(
+            answer["status"].as_str().unwrap_or_default(),
+            id,
+        ))
+    }
+
     fn verify(
         &self,
         headers: &http::HeaderMap,
@@ -378,7 +424,6 @@ impl PaymentProvider for WechatPay {
             });
         }
         if n.event_type.starts_with("REFUND.") {
-            // Ripen asks for no refunds through WeChat Pay yet: taken in, changes nothing.
             let r: wechat::RefundNotification = n
                 .decrypt_json(key)
                 .map_err(|_| Refusal::Malformed("resource"))?;
@@ -388,7 +433,10 @@ impl PaymentProvider for WechatPay {
             return Ok(ProviderEvent {
                 key: n.id,
                 order_no: r.out_trade_no,
-                kind: EventKind::Waiting,
+                kind: EventKind::Refund {
+                    refund_no: r.out_refund_no,
+                    outcome: refund_outcome(&r.refund_status, Some(r.refund_id)),
+                },
             });
         }
         Err(Refusal::Malformed("event_type"))
@@ -403,6 +451,15 @@ impl PaymentProvider for WechatPay {
             http::StatusCode::INTERNAL_SERVER_ERROR,
             r#"{"code":"FAIL","message":"not taken in"}"#,
         )
+    }
+}
+
+/// A refund's `status` / `refund_status` as an outcome.
+fn refund_outcome(status: &str, id: Option<String>) -> RefundOutcome {
+    match status {
+        "SUCCESS" => RefundOutcome::Succeeded(id),
+        "CLOSED" | "ABNORMAL" => RefundOutcome::Failed,
+        _ => RefundOutcome::Pending(id),
     }
 }
 
