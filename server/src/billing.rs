@@ -74,7 +74,15 @@ pub async fn notification(
         return StatusCode::NOT_FOUND.into_response();
     };
     let now = chrono::Utc::now().timestamp_millis();
-    let received = notify::receive(&state.db, provider.as_ref(), &headers, &body, now).await;
+    let received = notify::receive(
+        &state.db,
+        &state.billing,
+        provider.as_ref(),
+        &headers,
+        &body,
+        now,
+    )
+    .await;
     let (status, text) = if received.acknowledged() {
         provider.ack()
     } else {

@@ -294,7 +294,8 @@ impl Application {
                 &letters.keys,
                 config.site_origin(),
             )
-            .map_err(|e| anyhow::anyhow!("configuration: {e}"))?,
+            .map_err(|e| anyhow::anyhow!("configuration: {e}"))?
+            .with_mailer(mailer.clone()),
         );
         let scheduler = if config.letters.deliver {
             let pool = db::scheduler_pool(&config, &db, config.letters.workers).await?;

@@ -384,6 +384,80 @@ pub fn announcement(lang: Lang, a: &Announcement<'_>) -> Email {
     )
 }
 
+/// A Ripen Plus receipt, in the account's language `lang`: the order, what it bought for
+/// how much, and the span of Plus (already written in `lang`).
+#[allow(clippy::too_many_arguments, reason = "each is one line of the receipt")]
+pub fn plus_receipt(
+    lang: Lang,
+    username: &str,
+    to: &str,
+    order_no: &str,
+    product: &str,
+    amount: &str,
+    period: &str,
+    link: &str,
+) -> Email {
+    let t = &lang.texts().mail;
+    Body {
+        lang,
+        greeting: hello(t, username),
+        paragraphs: vec![
+            fill(
+                t.receipt_body,
+                &[
+                    ("order", &order_no),
+                    ("product", &product),
+                    ("amount", &amount),
+                ],
+            ),
+            fill(t.receipt_period, &[("period", &period)]),
+        ],
+        action: Some((t.receipt_action, link)),
+        footer: t.account_footer,
+    }
+    .into_email(Some(username), to, t.receipt_subject)
+}
+
+/// A refund was made, in the account's language `lang`.
+pub fn plus_refund(
+    lang: Lang,
+    username: &str,
+    to: &str,
+    order_no: &str,
+    amount: &str,
+    link: &str,
+) -> Email {
+    let t = &lang.texts().mail;
+    Body {
+        lang,
+        greeting: hello(t, username),
+        paragraphs: vec![fill(
+            t.refund_body,
+            &[("amount", &amount), ("order", &order_no)],
+        )],
+        action: Some((t.receipt_action, link)),
+        footer: t.account_footer,
+    }
+    .into_email(Some(username), to, t.refund_subject)
+}
+
+/// Plus ends on `date` (already written in `lang`).
+pub fn plus_reminder(lang: Lang, username: &str, to: &str, date: &str, link: &str) -> Email {
+    let t = &lang.texts().mail;
+    Body {
+        lang,
+        greeting: hello(t, username),
+        paragraphs: vec![fill(t.reminder_body, &[("date", &date)])],
+        action: Some((t.reminder_action, link)),
+        footer: t.account_footer,
+    }
+    .into_email(
+        Some(username),
+        to,
+        &fill(t.reminder_subject, &[("date", &date)]),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -245,6 +245,20 @@ async fn the_free_plan_limits_letters_and_plus_bought_through_the_sandbox_lifts_
     assert_eq!(mine.limits, plans.plus);
     assert!(mine.plus_until.is_some());
 
+    // A receipt, by email.
+    let mail = app.emails_to("ada@example.com", 2).await;
+    let receipt = mail
+        .iter()
+        .find(|m| m.subject == "Your Ripen Plus receipt")
+        .expect("a receipt");
+    assert!(
+        receipt.text.contains(&view.order.order_no)
+            && receipt.text.contains("¥12.00")
+            && receipt.text.contains(&format!("/plus/orders/{id_order}")),
+        "{}",
+        receipt.text
+    );
+
     // Plus: the same letters go through.
     app.call(letter("Ten years on", far)).await.unwrap();
     app.call(many).await.unwrap();
@@ -666,6 +680,79 @@ async fn a_refund_asked_on_the_day_of_paying_gives_it_all_back_and_the_free_limi
     // Once is all.
     let e = app.call(AskRefund { id }).await.unwrap_err();
     assert!(e.field_message("order").is_some(), "{e:?}");
+    let mail = app.emails_to("ada@example.com", 3).await;
+    assert!(
+        mail.iter()
+            .any(|m| m.subject == "Your Ripen Plus refund" && m.text.contains("¥12.00")),
+        "{:?}",
+        mail.iter().map(|m| &m.subject).collect::<Vec<_>>()
+    );
+}
+
+#[tokio::test]
+async fn a_week_before_plus_ends_the_account_is_reminded_once_in_its_language() {
+    let app = spawn().await;
+    verified_user(&app, "ada", "ada@example.com").await;
+    buy(&app, &app.client, "plus_month").await;
+    app.db
+        .execute_unprepared("UPDATE user_account SET language = 'zh-Hans' WHERE username = 'ada'")
+        .await
+        .unwrap();
+    let billing = app::billing::ssr::Billing::new(
+        app::billing::ssr::BillingConfig::default(),
+        &app.keys(),
+        &app.site_url,
+    )
+    .unwrap()
+    .with_mailer(
+        app::mail::Mailer::outbox(app.mail_dir.clone(), "Ripen <ripen@localhost>").unwrap(),
+    );
+    let now = Utc::now().timestamp_millis();
+    // Three weeks left: not yet.
+    let r = app::billing::ssr::reconcile::pass(&app.db, &billing, now + 7 * 86_400_000)
+        .await
+        .unwrap();
+    assert_eq!(r.reminded, 0);
+    // Five days left: reminded, once, however many passes (and instances) look.
+    let five_days_before_the_end = {
+        let until: i64 = scalar(&app, "SELECT plus_until_ms AS v FROM subscription").await;
+        until - 5 * 86_400_000
+    };
+    let passes =
+        futures::future::join_all((0..3).map(|_| {
+            app::billing::ssr::reconcile::pass(&app.db, &billing, five_days_before_the_end)
+        }))
+        .await;
+    let reminded: u64 = passes.into_iter().map(|r| r.unwrap().reminded).sum();
+    assert_eq!(reminded, 1);
+    let mail = app.emails_to("ada@example.com", 3).await;
+    let reminders: Vec<_> = mail.iter().filter(|m| m.subject.contains("到期")).collect();
+    assert_eq!(
+        reminders.len(),
+        1,
+        "{:?}",
+        mail.iter().map(|m| &m.subject).collect::<Vec<_>>()
+    );
+    assert!(
+        reminders[0].subject.starts_with("你的 Ripen 会员将于"),
+        "{}",
+        reminders[0].subject
+    );
+    // Paying again starts a new period, which will have its own reminder.
+    buy(&app, &app.client, "plus_month").await;
+    let reminded: Option<i64> = {
+        let row = app
+            .db
+            .query_one_raw(Statement::from_string(
+                app.db.get_database_backend(),
+                "SELECT reminded_ms FROM subscription",
+            ))
+            .await
+            .unwrap()
+            .unwrap();
+        row.try_get("", "reminded_ms").unwrap()
+    };
+    assert_eq!(reminded, None);
 }
 
 #[tokio::test]

@@ -7,6 +7,7 @@
 
 pub mod alipay;
 pub mod config;
+pub mod emails;
 pub mod limits;
 pub mod notify;
 pub mod orders;
@@ -48,6 +49,8 @@ pub struct Billing {
     providers: Vec<Arc<dyn PaymentProvider>>,
     /// The sandbox, where it runs (it signs the outcomes its checkout page decides).
     sandbox: Option<Arc<sandbox::Sandbox>>,
+    /// Sends receipts, refund notes and reminders (`emails`); none: no emails.
+    pub mailer: Option<crate::mail::Mailer>,
 }
 
 impl std::fmt::Debug for Billing {
@@ -91,6 +94,7 @@ impl Billing {
             site_url: site_url.trim_end_matches('/').to_owned(),
             providers,
             sandbox,
+            mailer: None,
         })
     }
 
@@ -105,7 +109,14 @@ impl Billing {
             site_url: site_url.to_owned(),
             providers,
             sandbox: None,
+            mailer: None,
         }
+    }
+
+    /// The same service, emailing through `mailer`.
+    pub fn with_mailer(mut self, mailer: crate::mail::Mailer) -> Self {
+        self.mailer = Some(mailer);
+        self
     }
 
     /// The sandbox, where it runs.

@@ -18,7 +18,9 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::{PaymentProvider, ProviderEvent, Refusal, providers::EventKind};
+use super::{
+    Billing, PaymentProvider, ProviderEvent, RefundOutcome, Refusal, providers::EventKind,
+};
 use crate::{
     AppError,
     billing::{
@@ -50,9 +52,11 @@ impl Received {
     }
 }
 
-/// Verifies, checks and applies one notification received at `now_ms`.
+/// Verifies, checks and applies one notification received at `now_ms`, and sends the
+/// email its change calls for (a receipt, a refund's word).
 pub async fn receive(
     db: &DatabaseConnection,
+    billing: &Billing,
     provider: &dyn PaymentProvider,
     headers: &http::HeaderMap,
     body: &[u8],
@@ -64,8 +68,28 @@ pub async fn receive(
         Err(r) => return refused(kind, None, r),
     };
     match apply(db, kind, &event, now_ms).await {
-        Ok(r) => r,
+        Ok(r) => {
+            if let Received::Applied = r {
+                tell(db, billing, &event).await;
+            }
+            r
+        }
         Err(e) => Received::Failed(e),
+    }
+}
+
+/// The email an applied event calls for; a failure is logged, never undoes the change.
+pub(super) async fn tell(db: &DatabaseConnection, billing: &Billing, event: &ProviderEvent) {
+    let sent = match &event.kind {
+        EventKind::Paid { .. } => super::emails::paid(db, billing, &event.order_no).await,
+        EventKind::Refund {
+            refund_no,
+            outcome: RefundOutcome::Succeeded(_),
+        } => super::emails::refunded(db, billing, refund_no).await,
+        _ => Ok(()),
+    };
+    if let Err(e) = sent {
+        tracing::error!(error = %e, "writing a payment email failed");
     }
 }
 

@@ -42,6 +42,8 @@ pub struct Reconciled {
     pub failed: u64,
     /// Refunds still pending, asked about again.
     pub refunds_asked: u64,
+    /// Accounts reminded that their Plus ends within a week.
+    pub reminded: u64,
 }
 
 /// One pass at `now_ms`.
@@ -81,6 +83,7 @@ pub async fn pass(
                 Ok(Some(event)) => {
                     let paid = matches!(event.kind, EventKind::Paid { .. });
                     if let Received::Applied = notify::apply(db, kind, &event, now_ms).await? {
+                        notify::tell(db, billing, &event).await;
                         if paid {
                             done.paid += 1;
                         } else {
@@ -116,6 +119,7 @@ pub async fn pass(
         }
     }
     done.refunds_asked = super::refunds::retry_pending(db, billing, now_ms).await?;
+    done.reminded = super::emails::remind(db, billing, now_ms).await?;
     Ok(done)
 }
 

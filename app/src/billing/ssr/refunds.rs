@@ -148,13 +148,21 @@ async fn ask(
                 if let Some(user) = order.user_id {
                     crate::account::ssr::lock_account(&txn, user).await?;
                 }
-                settle(&txn, order.id, &refund.refund_no, &outcome, now_ms()).await?;
+                let changed = settle(&txn, order.id, &refund.refund_no, &outcome, now_ms()).await?;
                 txn.commit().await?;
-                Ok::<_, AppError>(())
+                Ok::<_, AppError>(changed)
             }
             .await;
-            if let Err(e) = settled {
-                tracing::error!(error = %e, refund = %refund.id, "recording a refund's outcome failed");
+            match settled {
+                Ok(true) if matches!(outcome, RefundOutcome::Succeeded(_)) => {
+                    if let Err(e) = super::emails::refunded(db, billing, &refund.refund_no).await {
+                        tracing::error!(error = %e, "writing a refund email failed");
+                    }
+                }
+                Ok(_) => {}
+                Err(e) => {
+                    tracing::error!(error = %e, refund = %refund.id, "recording a refund's outcome failed");
+                }
             }
         }
         Err(e) => tracing::warn!(error = %e, refund = %refund.id, "the refund will be asked again"),

@@ -232,7 +232,7 @@ pub async fn finish(
             .map_err(|e| AppError::internal_while("signing a sandbox notification", e))?;
         headers.insert(name, value);
     }
-    match notify::receive(db, sandbox.as_ref(), &headers, &body, now_ms()).await {
+    match notify::receive(db, &billing, sandbox.as_ref(), &headers, &body, now_ms()).await {
         Received::Applied | Received::Duplicate | Received::Ignored => Ok(()),
         Received::Refused(r) => Err(AppError::internal_while(
             "a sandbox notification was refused",
