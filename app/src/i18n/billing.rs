@@ -28,6 +28,8 @@ pub struct Billing {
     /// Where the account stands.
     pub your_plan: &'static str,
     pub on_free: &'static str,
+    /// `{n}` of `{max}`.
+    pub waiting_now: &'static str,
     /// `{date}`.
     pub on_plus_until: &'static str,
     /// `{date}`: the last day of the grace period.
@@ -144,6 +146,7 @@ pub const EN: Billing = Billing {
     per_year: "{price} a year",
     your_plan: "Your plan",
     on_free: "You are on the Free plan.",
+    waiting_now: "Letters waiting to be delivered: {n} of {max}.",
     on_plus_until: "You have Plus until {date}.",
     in_grace: "Your Plus has ended. Its limits stay until {date}, so nothing stops while you renew.",
     sign_up_for_plus: "Create an account to get Plus",
@@ -254,6 +257,7 @@ pub const ZH: Billing = Billing {
     per_year: "每年 {price}",
     your_plan: "你的方案",
     on_free: "你正在使用免费版。",
+    waiting_now: "待寄出的信：{n} / {max} 封。",
     on_plus_until: "你的会员有效期至 {date}。",
     in_grace: "你的会员已到期。在 {date} 之前仍按会员的额度使用，续费期间一切照常。",
     sign_up_for_plus: "注册账户以开通会员",

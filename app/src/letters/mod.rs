@@ -180,6 +180,14 @@ pub async fn letters_overview() -> Result<LettersHome, AppError> {
     ssr::overview(&db, user).await
 }
 
+/// How many of the caller's letters wait to be delivered (what the plan's
+/// `letters_waiting` counts).
+#[server(prefix = "/api", endpoint = "letters/waiting")]
+pub async fn letters_waiting() -> Result<u64, AppError> {
+    let (db, user) = crate::account::ssr::caller().await?;
+    ssr::waiting(&db, user).await
+}
+
 #[server(prefix = "/api", endpoint = "letters/get")]
 pub async fn get_letter(id: String) -> Result<LetterView, AppError> {
     let (db, user) = crate::account::ssr::caller().await?;

@@ -67,7 +67,7 @@ pub fn PlusPage() -> impl IntoView {
             let plans = plans().await?;
             // A visitor sees the plans only: no call that is bound to fail.
             let mine = match auth.require().await {
-                Ok(_) => Some(my_plan().await?),
+                Ok(_) => Some((my_plan().await?, crate::letters::letters_waiting().await?)),
                 Err(AppError::Unauthorized) => None,
                 Err(e) => return Err(e),
             };
@@ -84,8 +84,8 @@ pub fn PlusPage() -> impl IntoView {
                         Ok((plans, mine)) => view! {
                             <Compare plans=plans.clone() />
                             {match mine {
-                                Some(mine) => view! {
-                                    <Standing mine=mine.clone() />
+                                Some((mine, waiting)) => view! {
+                                    <Standing mine=mine.clone() waiting />
                                     <Buy plans=plans.clone() state=mine.state />
                                     <Orders orders=mine.orders />
                                 }.into_any(),
@@ -144,7 +144,7 @@ fn Compare(plans: PlansView) -> impl IntoView {
 
 /// Where the account stands.
 #[component]
-fn Standing(mine: AccountPlan) -> impl IntoView {
+fn Standing(mine: AccountPlan, waiting: u64) -> impl IntoView {
     let t = &crate::i18n::t().billing;
     let text = match mine.state {
         PlanState::Free => t.on_free.to_owned(),
@@ -161,6 +161,7 @@ fn Standing(mine: AccountPlan) -> impl IntoView {
         <section class="card" aria-labelledby="plus-standing-h" data-plan=move || format!("{:?}", mine.state).to_lowercase()>
             <h2 id="plus-standing-h">{t.your_plan}</h2>
             <p class="plan-standing">{text}</p>
+            <p class="muted">{fill(t.waiting_now, &[("n", &waiting), ("max", &mine.limits.letters_waiting)])}</p>
         </section>
     }
 }

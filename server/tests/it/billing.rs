@@ -580,6 +580,7 @@ async fn the_free_plan_keeps_ten_letters_waiting_and_a_waiting_letter_can_still_
             .unwrap();
         first.get_or_insert(v.id);
     }
+    assert_eq!(app.call(app::letters::LettersWaiting {}).await.unwrap(), 10);
     let e = app.call(letter("One more", soon)).await.unwrap_err();
     assert_eq!(
         e.field_message("letter"),

@@ -232,18 +232,7 @@ async fn the_reconciler_finds_a_payment_whose_notification_never_came_through_pr
             .status,
         OrderStatus::Paid
     );
-    let until: i64 = {
-        let row = app
-            .db
-            .query_one_raw(sea_orm::Statement::from_string(
-                app.db.get_database_backend(),
-                "SELECT plus_until_ms FROM subscription",
-            ))
-            .await
-            .unwrap()
-            .unwrap();
-        row.try_get("", "plus_until_ms").unwrap()
-    };
+    let until = plus_until(&app).await;
     // Asked again, and the lost notification arriving after all: nothing more.
     let r = reconcile::pass(&app.db, &billing, later + 60_000)
         .await
@@ -251,18 +240,7 @@ async fn the_reconciler_finds_a_payment_whose_notification_never_came_through_pr
     assert_eq!(r.queried, 0);
     let late = fake.notification(&order_no, "TRADE_SUCCESS", "12.00", "n-late", |_| {});
     assert_eq!(FakeAlipay::post(&app, &late).await, "success");
-    let after: i64 = {
-        let row = app
-            .db
-            .query_one_raw(sea_orm::Statement::from_string(
-                app.db.get_database_backend(),
-                "SELECT plus_until_ms FROM subscription",
-            ))
-            .await
-            .unwrap()
-            .unwrap();
-        row.try_get("", "plus_until_ms").unwrap()
-    };
+    let after = plus_until(&app).await;
     assert_eq!(after, until, "extended once");
     assert_eq!(
         count(
@@ -348,16 +326,21 @@ async fn paid_by_alipay(app: &TestApp, fake: &FakeAlipay, order_no: &str) {
 }
 
 async fn plus_until(app: &TestApp) -> i64 {
-    let row = app
-        .db
+    value(app, "SELECT plus_until_ms AS v FROM subscription").await
+}
+
+/// The one number `sql` selects (as `v`).
+async fn value(app: &TestApp, sql: &str) -> i64 {
+    app.db
         .query_one_raw(sea_orm::Statement::from_string(
             app.db.get_database_backend(),
-            "SELECT plus_until_ms FROM subscription",
+            sql,
         ))
         .await
         .unwrap()
-        .unwrap();
-    row.try_get("", "plus_until_ms").unwrap()
+        .unwrap()
+        .try_get("", "v")
+        .unwrap()
 }
 
 #[tokio::test]
@@ -369,18 +352,7 @@ async fn an_administrator_refunds_part_of_an_alipay_order_once_and_plus_is_short
     let (id, order_no, _) = order_sent_to_pay(&app).await;
     paid_by_alipay(&app, &fake, &order_no).await;
     let before = plus_until(&app).await;
-    let start: i64 = {
-        let row = app
-            .db
-            .query_one_raw(sea_orm::Statement::from_string(
-                app.db.get_database_backend(),
-                "SELECT period_start_ms FROM billing_order",
-            ))
-            .await
-            .unwrap()
-            .unwrap();
-        row.try_get("", "period_start_ms").unwrap()
-    };
+    let start = value(&app, "SELECT period_start_ms AS v FROM billing_order").await;
 
     // Ada is no administrator.
     let (status, _, _) = app

@@ -200,6 +200,15 @@ fn check_plan(
     }
 }
 
+/// How many of `user`'s letters wait to be delivered.
+pub async fn waiting(db: &impl ConnectionTrait, user: Uuid) -> Result<u64, AppError> {
+    Ok(letter::Entity::find()
+        .filter(letter::Column::UserId.eq(user))
+        .filter(letter::Column::Status.eq(LetterStatus::Scheduled))
+        .count(db)
+        .await?)
+}
+
 /// Refuses to schedule one more letter (other than `letter` itself, being scheduled again)
 /// when the plan's letters waiting at once are all in use. Run under the account's lock.
 async fn refuse_if_too_many_waiting(
