@@ -349,6 +349,7 @@ fn Order(view: OrderView, refund: ServerAction<AskRefund>) -> impl IntoView {
                 </p>
                 <p class="muted">{t.pay_hint}</p>
             })}
+            {(o.status == OrderStatus::Refunding).then(|| view! { <p class="notice" role="status">{t.refund_asked}</p> })}
             {(view.refundable_fen > 0).then(|| {
                 let offer = fill(t.refund_offer, &[
                     ("days", &view.refund_days),
@@ -473,11 +474,9 @@ pub fn PaymentsPage() -> impl IntoView {
         <Title text=t.admin_title />
         <section class="container staff-page plus-page">
             <header class="page-head"><h1>{t.admin_title}</h1><p class="muted">{t.admin_lede}</p></header>
-            <form method="get" action="/admin/payments" class="form inline-form card">
-                <div class="field">
-                    <label for="field-order">{t.order_no}</label>
-                    <input id="field-order" name="order" value=number autocomplete="off" />
-                </div>
+            <form method="get" action="/admin/payments" class="card staff-search">
+                <label for="field-order">{t.order_no}</label>
+                <input id="field-order" name="order" type="search" autocomplete="off" prop:value=number />
                 <button type="submit" class="button button-primary">{t.find}</button>
             </form>
             <Transition>
