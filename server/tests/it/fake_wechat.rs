@@ -299,6 +299,31 @@ fn admit(
     ok
 }
 
+/// [`admit`], then the failure knob: the answer to give instead of serving the call, if any.
+fn gate(
+    books: &mut Books,
+    merchant: &PublicKey,
+    method: &Method,
+    uri: &Uri,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Option<Response> {
+    if !admit(books, merchant, method, uri, headers, body) {
+        return Some(refused());
+    }
+    if books.fail_next > 0 {
+        books.fail_next -= 1;
+        return Some(
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                r#"{"code":"SYSTEM_ERROR","message":"系统错误"}"#,
+            )
+                .into_response(),
+        );
+    }
+    None
+}
+
 fn signed(key: &PrivateKey, status: StatusCode, body: String) -> Response {
     let now = chrono::Utc::now().timestamp();
     let mut res = (status, body.clone()).into_response();
@@ -324,16 +349,8 @@ async fn create(
     body: Bytes,
 ) -> Response {
     let mut b = books.lock().unwrap();
-    if !admit(&mut b, &merchant, &method, &uri, &headers, &body) {
-        return refused();
-    }
-    if b.fail_next > 0 {
-        b.fail_next -= 1;
-        return (
-            StatusCode::INTERNAL_SERVER_ERROR,
-            r#"{"code":"SYSTEM_ERROR","message":"系统错误"}"#,
-        )
-            .into_response();
+    if let Some(answer) = gate(&mut b, &merchant, &method, &uri, &headers, &body) {
+        return answer;
     }
     let order: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
     let no = order["out_trade_no"]
@@ -369,16 +386,8 @@ async fn query(
     headers: HeaderMap,
 ) -> Response {
     let mut b = books.lock().unwrap();
-    if !admit(&mut b, &merchant, &method, &uri, &headers, b"") {
-        return refused();
-    }
-    if b.fail_next > 0 {
-        b.fail_next -= 1;
-        return (
-            StatusCode::INTERNAL_SERVER_ERROR,
-            r#"{"code":"SYSTEM_ERROR","message":"系统错误"}"#,
-        )
-            .into_response();
+    if let Some(answer) = gate(&mut b, &merchant, &method, &uri, &headers, b"") {
+        return answer;
     }
     match b.trades.get(&no) {
         None => (
@@ -409,16 +418,8 @@ async fn close(
     body: Bytes,
 ) -> Response {
     let mut b = books.lock().unwrap();
-    if !admit(&mut b, &merchant, &method, &uri, &headers, &body) {
-        return refused();
-    }
-    if b.fail_next > 0 {
-        b.fail_next -= 1;
-        return (
-            StatusCode::INTERNAL_SERVER_ERROR,
-            r#"{"code":"SYSTEM_ERROR","message":"系统错误"}"#,
-        )
-            .into_response();
+    if let Some(answer) = gate(&mut b, &merchant, &method, &uri, &headers, &body) {
+        return answer;
     }
     match b.trades.get_mut(&no) {
         Some(t) if t.state == "SUCCESS" => (
