@@ -32,6 +32,8 @@ pub mod policy;
 pub mod prefs;
 pub mod privacy;
 #[cfg(feature = "ssr")]
+pub mod progress;
+#[cfg(feature = "ssr")]
 pub mod request;
 pub mod routes;
 #[cfg(feature = "ssr")]

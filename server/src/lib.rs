@@ -141,6 +141,8 @@ pub struct AppState {
     pub accounts: Arc<Accounts>,
     pub identities: Arc<app::identity::ssr::Identities>,
     pub focus: FocusHub,
+    /// News of records changed, for the letters waiting on goals.
+    pub news: app::progress::RecordNews,
     pub letters: Arc<Letters>,
     pub announcements: Arc<Announcements>,
     pub billing: Arc<app::billing::ssr::Billing>,
@@ -169,6 +171,8 @@ pub struct Application {
     _sqlite: db::SqliteClaim,
     focus: FocusHub,
     billing: Arc<app::billing::ssr::Billing>,
+    /// Letters waiting on goals, and the news of records that may reach them.
+    goals: Option<(Arc<Letters>, tokio::sync::mpsc::UnboundedReceiver<uuid::Uuid>)>,
 }
 
 /// What the announcement email sender (`app::announcements::ssr::spawn_sender`) needs.
@@ -308,6 +312,11 @@ impl Application {
             site_url: config.site_origin().to_owned(),
             service: Arc::new(Announcements::default()),
         };
+        let news = app::progress::RecordNews::default();
+        let goals = config
+            .letters
+            .watch_goals
+            .then(|| (letters.clone(), news.subscribe()));
         let state = AppState {
             leptos_options: leptos_options(&config),
             db: db.clone(),
@@ -316,7 +325,8 @@ impl Application {
             billing,
             accounts,
             identities,
-            focus: FocusHub::default(),
+            focus: FocusHub::with_news(news.clone()),
+            news,
             letters,
             security: SecurityPolicy {
                 https: config.is_https(),
@@ -348,6 +358,7 @@ impl Application {
             _sqlite: sqlite,
             focus,
             billing,
+            goals,
         })
     }
 
@@ -414,6 +425,10 @@ impl Application {
         );
         // Orders whose provider has not said how they ended.
         let reconciler = app::billing::ssr::reconcile::spawn(self.db.clone(), self.billing);
+        // Letters that open when their author reaches a goal.
+        let goal_watch = self.goals.map(|(letters, news)| {
+            app::letters::ssr::goals::spawn_watcher(self.db.clone(), letters, news)
+        });
         // Live streams whose session ended where this process did not hear of it.
         let streams = app::account::ssr::live::spawn_recheck(self.db.clone(), self.accounts);
         // Changes made by other instances (PostgreSQL): timers, and the wall.
@@ -446,6 +461,9 @@ impl Application {
         retention.abort();
         sender.abort();
         reconciler.abort();
+        if let Some(w) = goal_watch {
+            w.abort();
+        }
         streams.abort();
         if let Some(f) = fanout {
             f.abort();
@@ -519,6 +537,7 @@ pub fn router(state: AppState) -> Router {
         provide_context(services.accounts.clone());
         provide_context(services.identities.clone());
         provide_context(services.focus.clone());
+        provide_context(services.news.clone());
         provide_context(services.letters.clone());
         provide_context(services.letters.keys.clone());
         provide_context(services.announcements.clone());

@@ -116,6 +116,37 @@ pub struct DayView {
     pub viewer: String,
 }
 
+/// A person's figures at one moment: what a letter to oneself is sealed with, and shown
+/// beside the same figures on the day it arrives ("then and now").
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Figures {
+    /// Focus in the last 30 days, in minutes.
+    pub focus_minutes_30d: i64,
+    /// All focus ever, in minutes.
+    pub focus_minutes: i64,
+    /// Focus sessions that count, ever.
+    pub sessions: i64,
+    /// Diary entries, ever.
+    pub entries: i64,
+    /// The current streak of each active habit (a streak of 0 is left out).
+    pub streaks: Vec<StreakFigure>,
+    /// The three tags with the most focus in the last 30 days, in minutes.
+    pub top_tags: Vec<TagFigure>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StreakFigure {
+    pub habit: String,
+    pub current: u32,
+    pub unit: streaks::StreakUnit,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TagFigure {
+    pub tag: String,
+    pub minutes: i64,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TagTotal {
     pub tag: TagView,
@@ -241,7 +272,7 @@ pub async fn check_in(
     #[server(default)] tag_ids: Option<String>,
 ) -> Result<CheckinView, AppError> {
     let (db, user) = crate::account::ssr::caller().await?;
-    ssr::check_in(
+    let view = ssr::check_in(
         &db,
         user,
         &habit_id,
@@ -249,7 +280,9 @@ pub async fn check_in(
         note.as_deref(),
         tag_ids.as_deref(),
     )
-    .await
+    .await?;
+    crate::progress::changed(user);
+    Ok(view)
 }
 
 /// Removes the check-in of a habit on a day (undo).
@@ -275,7 +308,9 @@ pub async fn save_entry(
     #[server(default)] tag_ids: Option<String>,
 ) -> Result<EntryView, AppError> {
     let (db, user) = crate::account::ssr::caller().await?;
-    ssr::save_entry(&db, user, &day, &body, mood.as_deref(), tag_ids.as_deref()).await
+    let view = ssr::save_entry(&db, user, &day, &body, mood.as_deref(), tag_ids.as_deref()).await?;
+    crate::progress::changed(user);
+    Ok(view)
 }
 
 #[server(prefix = "/api", endpoint = "diary/entry/delete")]

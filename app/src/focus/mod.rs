@@ -294,7 +294,9 @@ pub async fn set_session_tags(
     #[server(default)] tag_ids: Option<String>,
 ) -> Result<SessionView, AppError> {
     let (db, user) = crate::account::ssr::caller().await?;
-    ssr::set_session_tags(&db, user, &id, tag_ids.as_deref()).await
+    let view = ssr::set_session_tags(&db, user, &id, tag_ids.as_deref()).await?;
+    crate::progress::changed(user);
+    Ok(view)
 }
 
 /// Writes the note, tags (comma-separated ids) and task of a recorded session.
@@ -306,7 +308,7 @@ pub async fn annotate_session(
     #[server(default)] task_id: Option<String>,
 ) -> Result<SessionView, AppError> {
     let (db, user) = crate::account::ssr::caller().await?;
-    ssr::annotate_session(
+    let view = ssr::annotate_session(
         &db,
         user,
         &id,
@@ -314,5 +316,7 @@ pub async fn annotate_session(
         tag_ids.as_deref(),
         task_id.as_deref(),
     )
-    .await
+    .await?;
+    crate::progress::changed(user);
+    Ok(view)
 }

@@ -27,6 +27,7 @@ pub mod account;
 pub mod announcements;
 pub mod auth;
 pub mod billing;
+pub mod progress;
 pub mod breach;
 pub mod diary;
 pub mod errors;
@@ -148,6 +149,7 @@ pub struct Texts {
     pub sign_in: sign_in::SignIn,
     pub passkeys: passkeys::Passkeys,
     pub billing: billing::Billing,
+    pub progress: progress::Progress,
 }
 
 pub static EN: Texts = Texts {
@@ -170,6 +172,7 @@ pub static EN: Texts = Texts {
     sign_in: sign_in::EN,
     passkeys: passkeys::EN,
     billing: billing::EN,
+    progress: progress::EN,
 };
 
 pub static ZH: Texts = Texts {
@@ -192,6 +195,7 @@ pub static ZH: Texts = Texts {
     sign_in: sign_in::ZH,
     passkeys: passkeys::ZH,
     billing: billing::ZH,
+    progress: progress::ZH,
 };
 
 /// The language of the current request (server) or document (browser).

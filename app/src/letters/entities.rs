@@ -233,3 +233,53 @@ pub mod letter_send {
 
     impl ActiveModelBehavior for ActiveModel {}
 }
+
+pub mod letter_goal {
+    use sea_orm::entity::prelude::*;
+
+    pub use crate::letters::goals::GoalKind;
+
+    /// What a letter to oneself waits for besides its date (see `letters::goals`).
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "letter_goal")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub letter_id: Uuid,
+        pub kind: GoalKind,
+        pub target: i32,
+        pub tag_id: Option<Uuid>,
+        pub habit_id: Option<Uuid>,
+        /// Records made from this instant on count (when the letter was sealed).
+        pub since_ms: i64,
+        /// The latest delivery (the letter's own date until the goal moves it earlier).
+        pub latest_ms: i64,
+        pub reached_ms: Option<i64>,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod letter_snapshot {
+    use sea_orm::entity::prelude::*;
+
+    pub use crate::seal::Sealed;
+
+    /// The author's figures when a letter to oneself was sealed.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "letter_snapshot")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub letter_id: Uuid,
+        pub taken_ms: i64,
+        /// Sealed ([`crate::seal::Field::LetterFigures`]): `diary::Figures` as JSON.
+        pub figures: Sealed,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}

@@ -13,6 +13,7 @@ use uuid::Uuid;
 
 use crate::AppError;
 
+pub mod goals;
 pub mod rules;
 pub mod status;
 pub mod topics;
@@ -54,6 +55,8 @@ pub struct LetterForm {
     pub pen_name: String,
     /// Wall topics (keys of [`topics::TOPICS`]).
     pub topics: Vec<String>,
+    /// A goal that opens the letter earlier than its date (letters to oneself alone).
+    pub goal: Option<goals::GoalForm>,
 }
 
 /// A recipient as the compose form sends it (`phone` may be empty).
@@ -124,6 +127,10 @@ pub struct LetterView {
     pub created_ms: i64,
     pub updated_ms: i64,
     pub delivered_ms: Option<i64>,
+    /// What it waits for besides its date, and how far the author is.
+    pub goal: Option<goals::GoalView>,
+    /// Delivered to oneself: the figures it was sealed with, beside today's.
+    pub then_now: Option<goals::ThenNow>,
 }
 
 /// One row of "my letters".
@@ -137,6 +144,8 @@ pub struct LetterSummary {
     pub recipients: usize,
     pub images: usize,
     pub updated_ms: i64,
+    /// A scheduled letter's goal and how far the author is (never its text).
+    pub goal: Option<goals::GoalView>,
 }
 
 /// The letters page: the caller's letters, unread notifications, and what composing needs.
@@ -150,6 +159,9 @@ pub struct LettersHome {
     pub email_verified: bool,
     /// The earliest delivery, in seconds from now (one hour unless configured otherwise).
     pub min_lead_secs: i64,
+    /// What a goal may be on: the author's tags and active habits.
+    pub goal_tags: Vec<goals::Choice>,
+    pub goal_habits: Vec<goals::Choice>,
 }
 
 /// A delivery instant spelled out before saving.

@@ -67,6 +67,9 @@ pub async fn sync(
             outcome,
         });
     }
+    if results.iter().any(|r| r.outcome == Outcome::Saved) {
+        hub.records_changed(user);
+    }
     let snapshot = settle_and_snapshot(db, hub, user).await?;
     Ok(SyncReport {
         records: results,

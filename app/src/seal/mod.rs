@@ -45,6 +45,7 @@ pub enum Field {
     NotificationParams,
     TwoStepSecret,
     SignInFlow,
+    LetterFigures,
 }
 
 impl Field {
@@ -60,6 +61,7 @@ impl Field {
             Self::NotificationParams => b"notification.params",
             Self::TwoStepSecret => b"two_step.secret",
             Self::SignInFlow => b"auth_flow.state",
+            Self::LetterFigures => b"letter_snapshot.figures",
         }
     }
 }

@@ -5,6 +5,7 @@
 mod checkins;
 mod day;
 mod entries;
+mod figures;
 mod habits;
 mod history;
 mod notes;
@@ -12,6 +13,7 @@ mod stats;
 pub use checkins::*;
 pub use day::*;
 pub use entries::*;
+pub use figures::*;
 pub use habits::*;
 pub use history::*;
 pub use notes::*;

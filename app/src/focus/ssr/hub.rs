@@ -7,8 +7,23 @@ use super::*;
 #[derive(Clone, Default)]
 pub struct FocusHub {
     channels: Arc<Mutex<HashMap<Uuid, broadcast::Sender<Arc<TimerSnapshot>>>>>,
+    /// Told when a timer records a session (letters waiting on focus goals listen).
+    news: crate::progress::RecordNews,
 }
 impl FocusHub {
+    /// A hub that tells `news` about the sessions its timers record.
+    pub fn with_news(news: crate::progress::RecordNews) -> Self {
+        Self {
+            channels: Arc::default(),
+            news,
+        }
+    }
+
+    /// Tells whoever waits on `user`'s records that they changed.
+    pub fn records_changed(&self, user: Uuid) {
+        self.news.changed(user);
+    }
+
     pub fn subscribe(&self, user: Uuid) -> broadcast::Receiver<Arc<TimerSnapshot>> {
         let mut map = self.channels.lock().unwrap_or_else(|p| p.into_inner());
         map.entry(user)

@@ -188,6 +188,9 @@ pub async fn settle_and_snapshot(
             return Ok(snapshot(&m, Vec::new()));
         }
         if let Some((saved, ids)) = persist(db, &m, |a| write_state(a, &state), &ended).await? {
+            if !ids.is_empty() {
+                hub.records_changed(user);
+            }
             let snap = snapshot(&saved, ids);
             hub.publish(user, &snap);
             return Ok(snap);
@@ -231,6 +234,9 @@ pub async fn command(
             .apply(command, now_ms(), &settings_of(&m).cadence())
             .map_err(|e| AppError::validation("command", e.to_string()))?;
         if let Some((saved, ids)) = persist(db, &m, |a| write_state(a, &state), &ended).await? {
+            if !ids.is_empty() {
+                hub.records_changed(user);
+            }
             let snap = snapshot(&saved, ids);
             hub.publish(user, &snap);
             return Ok(snap);

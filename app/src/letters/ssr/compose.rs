@@ -89,6 +89,10 @@ pub async fn save(
     } else {
         None
     };
+    if schedule && let Some(goal) = &form.goal {
+        let others = recipients.as_ref().map_or(0, Vec::len);
+        goals::check_goal(db, &mut problems, user, goal, form.to_self, others).await?;
+    }
     problems.into_result()?;
     let (Some(title), Some(body), Some(pen_name), Some(recipients), Some(topics)) =
         (title, body, pen_name, recipients, topics)
@@ -159,6 +163,10 @@ pub async fn save(
         deliver_at,
     )
     .await?;
+    goals::store_goal(&txn, letter_id, form.goal.as_ref(), now, deliver_at).await?;
+    if schedule {
+        goals::seal_figures(&txn, &letters.keys, letter_id, user, form.to_self, now).await?;
+    }
     txn.commit().await?;
     if schedule {
         letters.wake.notify_waiters();

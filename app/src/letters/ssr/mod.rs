@@ -9,6 +9,7 @@
 mod attachments;
 mod compose;
 mod gates;
+pub mod goals;
 pub mod notices;
 mod reading;
 mod sealing;
@@ -98,6 +99,10 @@ pub struct LetterConfig {
     /// The first retry waits this long; each next one twice as long (capped).
     pub backoff_base_secs: i64,
     pub backoff_max_secs: i64,
+    /// Whether this process counts the goals of letters that open on progress when their
+    /// authors' records change (and sweeps them every ten minutes). Tests that count them
+    /// by hand turn it off.
+    pub watch_goals: bool,
 }
 
 impl Default for LetterConfig {
@@ -120,6 +125,7 @@ impl Default for LetterConfig {
             max_attempts: 8,
             backoff_base_secs: 60,
             backoff_max_secs: 6 * 3600,
+            watch_goals: true,
         }
     }
 }

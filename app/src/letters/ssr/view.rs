@@ -66,6 +66,8 @@ pub async fn letter_view(
     let topics = crate::letters::topics::topics_of(db, l.id).await?;
     let on_wall =
         l.visibility.is_public() && l.status == LetterStatus::Delivered && l.hidden_ms.is_none();
+    let goal = goals::goal_views(db, user, &[&l]).await?.remove(&l.id);
+    let then_now = goals::then_now(db, &letters.keys, user, &l).await?;
     let tz = zone(&l.timezone);
     let (deliver_local, deliver_utc, deliver_date, deliver_time) = match l.deliver_at_ms {
         Some(at) => {
@@ -115,6 +117,8 @@ pub async fn letter_view(
         created_ms: l.created_ms,
         updated_ms: l.updated_ms,
         delivered_ms: l.delivered_ms,
+        goal,
+        then_now,
     })
 }
 /// The caller's letters (newest change first), unread notifications and compose settings.
@@ -150,6 +154,12 @@ pub async fn overview(db: &DatabaseConnection, user: Uuid) -> Result<LettersHome
     {
         *image_counts.entry(letter_id).or_default() += 1;
     }
+    let waiting: Vec<&letter::Model> = rows
+        .iter()
+        .filter(|l| l.status == LetterStatus::Scheduled)
+        .collect();
+    let mut goals = goals::goal_views(db, user, &waiting).await?;
+    let (goal_tags, goal_habits) = goals::choices(db, user).await?;
     let letters = rows
         .into_iter()
         .map(|l| {
@@ -162,6 +172,7 @@ pub async fn overview(db: &DatabaseConnection, user: Uuid) -> Result<LettersHome
                 recipients: recipient_counts.get(&l.id).copied().unwrap_or(0),
                 images: image_counts.get(&l.id).copied().unwrap_or(0),
                 updated_ms: l.updated_ms,
+                goal: goals.remove(&l.id),
             })
         })
         .collect::<Result<_, AppError>>()?;
@@ -186,5 +197,7 @@ pub async fn overview(db: &DatabaseConnection, user: Uuid) -> Result<LettersHome
         own_email: account.email,
         email_verified: account.email_verified_at.is_some(),
         min_lead_secs: letters_cfg.config.min_lead_secs,
+        goal_tags,
+        goal_habits,
     })
 }

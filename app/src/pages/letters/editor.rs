@@ -36,12 +36,18 @@ pub(super) struct Draft {
     /// The key the next added recipient row gets (rows keep their key while others go).
     pub(super) next_key: StoredValue<u32>,
     pub(super) images: RwSignal<Vec<ImageView>>,
+    /// The goal's kind (its stored word; empty: the letter opens on its date), target and
+    /// the tag or habit it is on (an id, or empty).
+    pub(super) goal_kind: RwSignal<String>,
+    pub(super) goal_target: RwSignal<String>,
+    pub(super) goal_on: RwSignal<String>,
     /// The last answer's error, whose field messages the cards show.
     pub(super) errors: RwSignal<Option<AppError>>,
 }
 
 impl Draft {
     pub(super) fn new(l: Option<&LetterView>) -> Self {
+        let goal = l.and_then(|l| l.goal.as_ref());
         let others: Vec<Row> = l
             .map(|l| {
                 l.recipients
@@ -69,6 +75,16 @@ impl Draft {
             next_key: StoredValue::new(u32::try_from(others.len()).unwrap_or(0)),
             rows: RwSignal::new(others),
             images: RwSignal::new(l.map(|l| l.images.clone()).unwrap_or_default()),
+            goal_kind: RwSignal::new(
+                goal.map(|g| g.kind.as_str().to_owned())
+                    .unwrap_or_default(),
+            ),
+            goal_target: RwSignal::new(goal.map_or_else(|| "1".to_owned(), |g| g.target.to_string())),
+            goal_on: RwSignal::new(
+                goal.and_then(|g| g.tag.or(g.habit))
+                    .map(|id| id.to_string())
+                    .unwrap_or_default(),
+            ),
             errors: RwSignal::new(None),
         }
     }
@@ -95,7 +111,21 @@ impl Draft {
             public: self.public.get_untracked(),
             pen_name: self.pen_name.get_untracked(),
             topics: self.topics.get_untracked(),
+            goal: self.goal(),
         }
+    }
+
+    /// The goal as the form holds it (a number that is not one is sent as 0, which the
+    /// server refuses on its field).
+    fn goal(&self) -> Option<GoalForm> {
+        let kind = GoalKind::parse(&self.goal_kind.get_untracked())?;
+        let on = uuid::Uuid::parse_str(self.goal_on.get_untracked().trim()).ok();
+        Some(GoalForm {
+            kind,
+            target: self.goal_target.get_untracked().trim().parse().unwrap_or(0),
+            tag: on.filter(|_| kind.takes_tag()),
+            habit: on.filter(|_| kind == GoalKind::HabitStreak),
+        })
     }
 
     /// Subscribes the running effect to every field (autosave runs on any change).
@@ -110,6 +140,9 @@ impl Draft {
             self.public.get(),
             self.pen_name.get(),
             self.topics.get(),
+            self.goal_kind.get(),
+            self.goal_target.get(),
+            self.goal_on.get(),
         );
         self.rows.with(|rs| {
             for r in rs {
@@ -273,6 +306,10 @@ pub(super) fn Editor(ov: LettersHome, l: Option<LetterView>) -> impl IntoView {
     });
     let scheduled = move || status.get() == LetterStatus::Scheduled;
     let err = move |f: &str| draft.error(f);
+    let progress = l
+        .as_ref()
+        .filter(|l| l.status == LetterStatus::Scheduled)
+        .and_then(|l| l.goal.clone());
 
     view! {
         <header class="page-head">
@@ -281,6 +318,7 @@ pub(super) fn Editor(ov: LettersHome, l: Option<LetterView>) -> impl IntoView {
         </header>
         <div class="alert alert-success" role="status" hidden=move || notice.with(Option::is_none)>{move || notice.get()}</div>
         <div class="alert alert-error" role="alert" hidden=move || general.with(Option::is_none)>{move || general.get()}</div>
+        {progress.map(|goal| view! { <section class="card"><GoalProgress goal /></section> })}
         <form class="letter-form" on:submit=|ev| ev.prevent_default() novalidate>
             <div class="letter-columns">
                 <div class="letter-paper card">
@@ -306,6 +344,7 @@ pub(super) fn Editor(ov: LettersHome, l: Option<LetterView>) -> impl IntoView {
                 </div>
 
                 <div class="letter-side">
+                    <GoalCard draft tags=ov.goal_tags.clone() habits=ov.goal_habits.clone() />
                     <DeliveryTime draft timezone=ov.timezone.clone() min_lead_secs=ov.min_lead_secs />
                     <Recipients draft own_email=ov.own_email.clone() verified=ov.email_verified />
                     <WallChoice draft />
@@ -463,7 +502,7 @@ fn DeliveryTime(draft: Draft, timezone: String, min_lead_secs: i64) -> impl Into
     let spelled_out = move || preview.with(|p| p.as_ref().and_then(|r| r.as_ref().ok().cloned()));
     view! {
         <fieldset class="card">
-            <legend>{t.when}</legend>
+            <legend>{move || if draft.goal_kind.with(String::is_empty) { t.when } else { crate::i18n::t().progress.latest_legend }}</legend>
             <div class="field-row">
                 <div class="field" class:has-error=move || date_refused.with(Option::is_some)>
                     <label for="letter-date">{t.date}</label>

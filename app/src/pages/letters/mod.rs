@@ -5,9 +5,11 @@
 //! editor then works on signals and calls server functions directly.
 
 mod editor;
+mod goal;
 mod read;
 mod sent;
 use editor::*;
+use goal::*;
 pub use read::*;
 use sent::*;
 
@@ -24,6 +26,7 @@ use crate::{
     components::notices::NoticeCard,
     i18n::fill,
     letters::{
+        goals::{GoalForm, GoalKind},
         ImageView, LetterForm, LetterStatus, LetterSummary, LetterView, LettersHome, ReadView,
         RecipientInput, RecipientStatus, RecipientView, cancel_letter, delete_image, delete_letter,
         get_letter, letters_overview, preview_delivery, read_letter,
@@ -141,6 +144,7 @@ fn Overview(v: LettersHome, epoch: RwSignal<u32>) -> impl IntoView {
                                         {(l.recipients > 0).then(|| view! { <span>{t.recipient_count.count(l.recipients)}</span> })}
                                         {(l.images > 0).then(|| view! { <span>{t.image_count.count(l.images)}</span> })}
                                     </span>
+                                    {l.goal.clone().map(|goal| view! { <GoalProgress goal /> })}
                                 </A>
                             </li>
                         }

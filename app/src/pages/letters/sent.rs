@@ -35,6 +35,7 @@ pub(super) fn Sent(l: LetterView) -> impl IntoView {
             <div class="prose" inner_html=l.html.clone()></div>
             <ImageGrid images=l.images.clone() />
         </article>
+        {l.then_now.clone().map(|tn| view! { <ThenNowCard tn /> })}
         <WallShare l=l.clone() />
         <section class="card" aria-labelledby="recipients-h">
             <h2 id="recipients-h">{t.recipients}</h2>
