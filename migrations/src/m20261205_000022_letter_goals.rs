@@ -62,11 +62,7 @@ impl MigrationTrait for Migration {
                     .col(integer(YearShare::Year))
                     .col(string_len(YearShare::Token, 64))
                     .col(big_integer(YearShare::CreatedMs))
-                    .primary_key(
-                        Index::create()
-                            .col(YearShare::UserId)
-                            .col(YearShare::Year),
-                    )
+                    .primary_key(Index::create().col(YearShare::UserId).col(YearShare::Year))
                     .foreign_key(
                         ForeignKey::create()
                             .name("fk_year_share_account")

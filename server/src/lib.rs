@@ -172,7 +172,10 @@ pub struct Application {
     focus: FocusHub,
     billing: Arc<app::billing::ssr::Billing>,
     /// Letters waiting on goals, and the news of records that may reach them.
-    goals: Option<(Arc<Letters>, tokio::sync::mpsc::UnboundedReceiver<uuid::Uuid>)>,
+    goals: Option<(
+        Arc<Letters>,
+        tokio::sync::mpsc::UnboundedReceiver<uuid::Uuid>,
+    )>,
 }
 
 /// What the announcement email sender (`app::announcements::ssr::spawn_sender`) needs.

@@ -131,7 +131,10 @@ pub const EN: Progress = Progress {
     ),
     goal_hours: Plural::one_other("{n} focus hour", "{n} focus hours"),
     goal_hours_on: Plural::one_other("{n} focus hour on “{on}”", "{n} focus hours on “{on}”"),
-    goal_streak_days: Plural::one_other("{n} day in a row of “{on}”", "{n} days in a row of “{on}”"),
+    goal_streak_days: Plural::one_other(
+        "{n} day in a row of “{on}”",
+        "{n} days in a row of “{on}”",
+    ),
     goal_streak_weeks: Plural::one_other(
         "{n} week in a row of “{on}”",
         "{n} weeks in a row of “{on}”",

@@ -195,7 +195,10 @@ mod tests {
         weekly.on = Some("Run".into());
         weekly.in_weeks = true;
         assert_eq!(weekly.goal_text(), "4 weeks in a row of “Run”");
-        assert_eq!(GoalKind::parse("diary_entries"), Some(GoalKind::DiaryEntries));
+        assert_eq!(
+            GoalKind::parse("diary_entries"),
+            Some(GoalKind::DiaryEntries)
+        );
         assert_eq!(GoalKind::parse("nonsense"), None);
     }
 }

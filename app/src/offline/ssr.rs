@@ -170,7 +170,11 @@ async fn save_session(
     {
         return Ok(Outcome::Invalid);
     }
+    // The account's lock first: another device's upload of the same span waits for this
+    // one instead of passing the overlap check beside it (and on SQLite the write lock is
+    // taken before any read, so neither transaction fails to upgrade its own).
     let txn = db.begin().await?;
+    crate::account::ssr::lock_account(&txn, user).await?;
     if let Some(existing) = focus_session::Entity::find_by_id(s.id).one(&txn).await? {
         let same = existing.user_id == user
             && existing.started_at == started_at
@@ -216,6 +220,7 @@ async fn save_checkin(
         return Ok(Outcome::Invalid);
     }
     let txn = db.begin().await?;
+    crate::account::ssr::lock_account(&txn, user).await?;
     if let Some(existing) = checkin::Entity::find_by_id(id).one(&txn).await? {
         let same = existing.user_id == user && existing.habit_id == habit_id && existing.day == day;
         return Ok(if same {

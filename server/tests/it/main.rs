@@ -34,6 +34,7 @@ mod diary;
 mod errors;
 mod exports;
 mod focus;
+mod goals;
 mod hardening;
 mod health;
 mod identity;

@@ -76,8 +76,9 @@ pub(super) async fn check_goal(
         let habits = crate::diary::ssr::active_habits(db, user).await?;
         match goal.habit {
             Some(h) if habits.iter().any(|(id, _, _)| *id == h) => {
-                let now = crate::diary::ssr::measure(db, user, Measure::HabitStreak { habit: h }, 0)
-                    .await?;
+                let now =
+                    crate::diary::ssr::measure(db, user, Measure::HabitStreak { habit: h }, 0)
+                        .await?;
                 if now >= i64::from(goal.target) && (1..=max).contains(&goal.target) {
                     problems.add("goal_target", g.err_goal_streak_reached.count(now));
                 }
@@ -183,14 +184,13 @@ pub(super) async fn goal_views(
     if goals.is_empty() {
         return Ok(out);
     }
-    let tags: std::collections::HashMap<Uuid, String> =
-        crate::focus::entities::tag::Entity::find()
-            .filter(crate::focus::entities::tag::Column::UserId.eq(user))
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|t| (t.id, t.name))
-            .collect();
+    let tags: std::collections::HashMap<Uuid, String> = crate::focus::entities::tag::Entity::find()
+        .filter(crate::focus::entities::tag::Column::UserId.eq(user))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|t| (t.id, t.name))
+        .collect();
     let habits: std::collections::HashMap<Uuid, (String, bool)> =
         crate::diary::ssr::active_habits(db, user)
             .await?
@@ -210,8 +210,13 @@ pub(super) async fn goal_views(
         let done = if l.status == LetterStatus::Draft {
             0
         } else {
-            crate::diary::ssr::measure(db, user, measure_of(g.kind, g.tag_id, g.habit_id), g.since_ms)
-                .await?
+            crate::diary::ssr::measure(
+                db,
+                user,
+                measure_of(g.kind, g.tag_id, g.habit_id),
+                g.since_ms,
+            )
+            .await?
         };
         out.insert(
             g.letter_id,
@@ -222,7 +227,9 @@ pub(super) async fn goal_views(
                 habit: g.habit_id,
                 on,
                 done,
-                in_weeks: g.habit_id.is_some_and(|h| habits.get(&h).is_some_and(|h| h.1)),
+                in_weeks: g
+                    .habit_id
+                    .is_some_and(|h| habits.get(&h).is_some_and(|h| h.1)),
                 reached_ms: g.reached_ms,
                 latest_local: describe(g.latest_ms, zone(&l.timezone)).0,
             },
@@ -260,10 +267,11 @@ pub(super) async fn then_now(
 }
 
 /// Counts the goals of `user`'s scheduled letters and sends each letter whose goal is
-/// reached. Returns how many letters it sent on their way.
+/// reached (waking the scheduler with `wake`). Returns how many letters it sent on their
+/// way.
 pub async fn check_user(
     db: &DatabaseConnection,
-    letters: &Letters,
+    wake: &Notify,
     user: Uuid,
     now: i64,
 ) -> Result<usize, AppError> {
@@ -293,7 +301,7 @@ pub async fn check_user(
         }
     }
     if sent > 0 {
-        letters.wake.notify_waiters();
+        wake.notify_waiters();
     }
     Ok(sent)
 }
@@ -385,7 +393,7 @@ pub fn spawn_watcher(
                 },
             };
             for user in users {
-                if let Err(e) = check_user(&db, &letters, user, now_ms()).await {
+                if let Err(e) = check_user(&db, &letters.wake, user, now_ms()).await {
                     tracing::error!(error = %e, "counting a letter's goal failed");
                 }
             }

@@ -75,11 +75,10 @@ impl Draft {
             next_key: StoredValue::new(u32::try_from(others.len()).unwrap_or(0)),
             rows: RwSignal::new(others),
             images: RwSignal::new(l.map(|l| l.images.clone()).unwrap_or_default()),
-            goal_kind: RwSignal::new(
-                goal.map(|g| g.kind.as_str().to_owned())
-                    .unwrap_or_default(),
+            goal_kind: RwSignal::new(goal.map(|g| g.kind.as_str().to_owned()).unwrap_or_default()),
+            goal_target: RwSignal::new(
+                goal.map_or_else(|| "1".to_owned(), |g| g.target.to_string()),
             ),
-            goal_target: RwSignal::new(goal.map_or_else(|| "1".to_owned(), |g| g.target.to_string())),
             goal_on: RwSignal::new(
                 goal.and_then(|g| g.tag.or(g.habit))
                     .map(|id| id.to_string())

@@ -112,10 +112,26 @@ fn rows(then: &Figures, now: &Figures) -> Vec<(String, String, String)> {
     let d = &crate::i18n::t().diary;
     let minutes = |m: i64| d.minutes.count(m);
     let mut out = vec![
-        (g.focus_30d.to_owned(), minutes(then.focus_minutes_30d), minutes(now.focus_minutes_30d)),
-        (g.focus_total.to_owned(), minutes(then.focus_minutes), minutes(now.focus_minutes)),
-        (g.sessions.to_owned(), then.sessions.to_string(), now.sessions.to_string()),
-        (g.entries.to_owned(), then.entries.to_string(), now.entries.to_string()),
+        (
+            g.focus_30d.to_owned(),
+            minutes(then.focus_minutes_30d),
+            minutes(now.focus_minutes_30d),
+        ),
+        (
+            g.focus_total.to_owned(),
+            minutes(then.focus_minutes),
+            minutes(now.focus_minutes),
+        ),
+        (
+            g.sessions.to_owned(),
+            then.sessions.to_string(),
+            now.sessions.to_string(),
+        ),
+        (
+            g.entries.to_owned(),
+            then.entries.to_string(),
+            now.entries.to_string(),
+        ),
     ];
     let streak = |f: &Figures, habit: &str| {
         f.streaks.iter().find(|s| s.habit == habit).map_or_else(
@@ -126,14 +142,28 @@ fn rows(then: &Figures, now: &Figures) -> Vec<(String, String, String)> {
             },
         )
     };
-    let mut habits: Vec<&str> = then.streaks.iter().chain(&now.streaks).map(|s| s.habit.as_str()).collect();
+    let mut habits: Vec<&str> = then
+        .streaks
+        .iter()
+        .chain(&now.streaks)
+        .map(|s| s.habit.as_str())
+        .collect();
     habits.dedup();
     let mut seen = std::collections::HashSet::new();
     for h in habits.into_iter().filter(|h| seen.insert(*h)) {
-        out.push((fill(g.streak_of, &[("habit", &h)]), streak(then, h), streak(now, h)));
+        out.push((
+            fill(g.streak_of, &[("habit", &h)]),
+            streak(then, h),
+            streak(now, h),
+        ));
     }
     let tag = |f: &Figures, name: &str| {
-        minutes(f.top_tags.iter().find(|t| t.tag == name).map_or(0, |t| t.minutes))
+        minutes(
+            f.top_tags
+                .iter()
+                .find(|t| t.tag == name)
+                .map_or(0, |t| t.minutes),
+        )
     };
     let mut seen = std::collections::HashSet::new();
     let tags: Vec<String> = then
@@ -144,7 +174,11 @@ fn rows(then: &Figures, now: &Figures) -> Vec<(String, String, String)> {
         .filter(|t| seen.insert(t.clone()))
         .collect();
     for name in tags {
-        out.push((fill(g.focus_on_tag, &[("tag", &name)]), tag(then, &name), tag(now, &name)));
+        out.push((
+            fill(g.focus_on_tag, &[("tag", &name)]),
+            tag(then, &name),
+            tag(now, &name),
+        ));
     }
     out
 }

@@ -26,10 +26,11 @@ use crate::{
     components::notices::NoticeCard,
     i18n::fill,
     letters::{
-        goals::{GoalForm, GoalKind},
         ImageView, LetterForm, LetterStatus, LetterSummary, LetterView, LettersHome, ReadView,
         RecipientInput, RecipientStatus, RecipientView, cancel_letter, delete_image, delete_letter,
-        get_letter, letters_overview, preview_delivery, read_letter,
+        get_letter,
+        goals::{GoalForm, GoalKind},
+        letters_overview, preview_delivery, read_letter,
         rules::{self, MAX_IMAGES, MAX_RECIPIENTS},
         save_letter, set_letter_public, thank_letter,
         topics::{MAX_TOPICS, TOPICS, topic_label},
