@@ -35,6 +35,7 @@ pub mod privacy;
 pub mod progress;
 #[cfg(feature = "ssr")]
 pub mod request;
+pub mod review;
 pub mod routes;
 #[cfg(feature = "ssr")]
 pub mod seal;

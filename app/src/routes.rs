@@ -23,6 +23,7 @@ use crate::pages::{
     status::Status,
     timer::TimerPage,
     wall::{ModerationPage, WallIndexPage, WallLetterPage},
+    year::{SharedYearPage, YearPage},
 };
 
 #[component]
@@ -34,6 +35,9 @@ pub fn AppRoutes() -> impl IntoView {
             <Route path=path!("/diary") view=DiaryPage />
             <Route path=path!("/diary/stats") view=StatsPage />
             <Route path=path!("/diary/history") view=HistoryPage />
+            <Route path=path!("/diary/year") view=YearPage />
+            <Route path=path!("/diary/year/:year") view=YearPage />
+            <Route path=path!("/y/:token") view=SharedYearPage ssr=SsrMode::Async />
             <Route path=path!("/letters") view=LettersPage />
             <Route path=path!("/letters/:id") view=LetterPage />
             <Route path=path!("/l/:token") view=ReadLetterPage />

@@ -15,3 +15,4 @@ pub mod staff;
 pub mod status;
 pub mod timer;
 pub mod wall;
+pub mod year;

@@ -60,3 +60,4 @@ mod shell;
 mod short_sessions;
 mod staff;
 mod wall;
+mod year;

@@ -1675,6 +1675,7 @@ async fn a_data_export_holds_every_kind_of_the_owners_data_and_nothing_of_anyone
         ("audit_log", "staff/actions.json"),
         ("billing_order", "billing/orders.json"),
         ("subscription", "billing/subscription.json"),
+        ("year_share", "shared_years.json"),
     ];
     let single: &[(&str, &str)] = &[
         ("user_account", "profile.json"),

@@ -58,7 +58,7 @@ pub fn parse_schedule(
     })?;
     Ok(schedule)
 }
-pub(super) fn schedule_of(h: &habit::Model) -> Schedule {
+pub fn schedule_of(h: &habit::Model) -> Schedule {
     match h.schedule_kind.as_str() {
         "times_per_week" => Schedule::TimesPerWeek {
             times: u8::try_from(h.schedule_value).unwrap_or(1),

@@ -67,6 +67,7 @@ fn DiaryNav(current: &'static str) -> impl IntoView {
             {item("/diary", t.nav_day, "day")}
             {item("/diary/stats", t.stats_title, "stats")}
             {item("/diary/history", t.history_title, "history")}
+            {item("/diary/year", crate::i18n::t().progress.year_in_review, "year")}
         </nav>
     }
 }

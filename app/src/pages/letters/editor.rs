@@ -163,11 +163,22 @@ impl Draft {
 /// clearer than threading them through more components; every card of the form is a
 /// component of its own below.
 #[component]
-pub(super) fn Editor(ov: LettersHome, l: Option<LetterView>) -> impl IntoView {
+pub(super) fn Editor(
+    ov: LettersHome,
+    l: Option<LetterView>,
+    #[prop(optional)] seed: Option<LetterForm>,
+) -> impl IntoView {
     let t = &crate::i18n::t().letters;
     let id = RwSignal::new(l.as_ref().map(|l| l.id.to_string()));
     let status = RwSignal::new(l.as_ref().map_or(LetterStatus::Draft, |l| l.status));
     let draft = Draft::new(l.as_ref());
+    // A new letter may start from a seed (the year in review's letter to next year).
+    if let (None, Some(seed)) = (&l, seed) {
+        draft.title.set(seed.title);
+        draft.body.set(seed.body);
+        draft.date.set(seed.deliver_date);
+        draft.time.set(seed.deliver_time);
+    }
     let errors = draft.errors;
     let notice = RwSignal::new(None::<String>);
     let saved_at = RwSignal::new(None::<String>);

@@ -17,7 +17,7 @@ use leptos::{prelude::*, task::spawn_local};
 use leptos_meta::Title;
 use leptos_router::{
     components::A,
-    hooks::{use_navigate, use_params_map},
+    hooks::{use_navigate, use_params_map, use_query_map},
 };
 
 use crate::{
@@ -160,18 +160,28 @@ fn Overview(v: LettersHome, epoch: RwSignal<u32>) -> impl IntoView {
 pub fn LetterPage() -> impl IntoView {
     let t = &crate::i18n::t().letters;
     let params = use_params_map();
+    let query = use_query_map();
     let id = move || params.with(|p| p.get("id").unwrap_or_default());
+    // `/letters/new?from_year=2026`: a letter to next year's self, seeded with that year.
+    let from_year = move || query.with(|q| q.get("from_year").and_then(|y| y.parse::<i32>().ok()));
     let auth = crate::account::state::use_auth();
-    let data = Resource::new(id, move |id| async move {
-        auth.require().await?;
-        let overview = letters_overview().await?;
-        let letter = if id == "new" {
-            None
-        } else {
-            Some(get_letter(id).await?)
-        };
-        Ok::<_, AppError>((overview, letter))
-    });
+    let data = Resource::new(
+        move || (id(), from_year()),
+        move |(id, from_year)| async move {
+            auth.require().await?;
+            let overview = letters_overview().await?;
+            let letter = if id == "new" {
+                None
+            } else {
+                Some(get_letter(id).await?)
+            };
+            let seed = match (&letter, from_year) {
+                (None, Some(year)) => crate::review::year_letter_seed(year).await.ok(),
+                _ => None,
+            };
+            Ok::<_, AppError>((overview, letter, seed))
+        },
+    );
     view! {
         <Title text=t.letter_page_title />
         <section class="container letter-page">
@@ -179,8 +189,9 @@ pub fn LetterPage() -> impl IntoView {
             <Transition fallback=move || view! { <p class="muted" role="status">{t.loading_letter}</p> }>
                 {move || Suspend::new(async move {
                     match data.await {
-                        Ok((_, Some(l))) if !l.status.editable() => view! { <Sent l /> }.into_any(),
-                        Ok((ov, l)) => view! { <Editor ov l /> }.into_any(),
+                        Ok((_, Some(l), _)) if !l.status.editable() => view! { <Sent l /> }.into_any(),
+                        Ok((ov, l, Some(seed))) => view! { <Editor ov l seed /> }.into_any(),
+                        Ok((ov, l, None)) => view! { <Editor ov l /> }.into_any(),
                         Err(e) => failure(e),
                     }
                 })}

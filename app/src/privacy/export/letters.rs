@@ -10,7 +10,7 @@ use uuid::Uuid;
 use super::archive::{Archive, at, at_opt, export_row};
 use super::{Progress, owned};
 use crate::{
-    AppError,
+    AppError, ResultExt,
     i18n::fill,
     letters::ssr::Letters,
     letters::{
@@ -42,6 +42,22 @@ struct Letter {
     hidden_by_moderator_at: Value,
     recipients: Vec<Recipient>,
     pictures: Vec<Picture>,
+    /// What a letter to oneself waits for besides its date (`letters::goals`).
+    goal: Option<Goal>,
+    /// The figures a letter to oneself was sealed with.
+    figures_when_written: Option<crate::diary::Figures>,
+}
+
+/// A letter's goal, in `letters/letters.json`.
+#[derive(Serialize)]
+struct Goal {
+    kind: crate::letters::goals::GoalKind,
+    target: i32,
+    tag: Option<Uuid>,
+    habit: Option<Uuid>,
+    counted_from: Value,
+    latest: Value,
+    reached_at: Value,
 }
 
 /// One recipient of a letter, in `letters/letters.json`.
@@ -131,6 +147,42 @@ pub(super) async fn write(
     let mut recipients = recipients_by_letter(db, service, user).await?;
     let mut topics = topics_by_letter(db, user).await?;
     let mut pictures = pictures_by_letter(db, store, user, progress, zip).await?;
+    let ids: Vec<Uuid> = letters.iter().map(|l| l.id).collect();
+    let mut goals: std::collections::HashMap<Uuid, Goal> =
+        crate::letters::entities::letter_goal::Entity::find()
+            .filter(crate::letters::entities::letter_goal::Column::LetterId.is_in(ids.clone()))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|g| {
+                (
+                    g.letter_id,
+                    Goal {
+                        kind: g.kind,
+                        target: g.target,
+                        tag: g.tag_id,
+                        habit: g.habit_id,
+                        counted_from: at(g.since_ms),
+                        latest: at(g.latest_ms),
+                        reached_at: at_opt(g.reached_ms),
+                    },
+                )
+            })
+            .collect();
+    let mut figures = std::collections::HashMap::new();
+    for s in crate::letters::entities::letter_snapshot::Entity::find()
+        .filter(crate::letters::entities::letter_snapshot::Column::LetterId.is_in(ids))
+        .all(db)
+        .await?
+    {
+        let json = service
+            .keys
+            .open(crate::seal::Field::LetterFigures, s.letter_id, &s.figures)
+            .or_internal("opening a letter's figures for an export")?;
+        let f: crate::diary::Figures =
+            serde_json::from_str(&json).or_internal("reading a letter's figures for an export")?;
+        figures.insert(s.letter_id, f);
+    }
     let mut rows = Vec::new();
     for l in letters {
         let text = service.opened(&l)?;
@@ -168,6 +220,8 @@ pub(super) async fn write(
             hidden_by_moderator_at: at_opt(l.hidden_ms),
             recipients: recipients.remove(&l.id).unwrap_or_default(),
             pictures: pictures.remove(&l.id).unwrap_or_default(),
+            goal: goals.remove(&l.id),
+            figures_when_written: figures.remove(&l.id),
         });
     }
     zip.json("letters/letters.json", &rows)?;

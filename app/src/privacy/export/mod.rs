@@ -23,6 +23,7 @@ mod checkins;
 mod diary;
 mod focus;
 mod letters;
+mod review;
 mod wall;
 
 use std::collections::HashMap;
@@ -408,6 +409,7 @@ async fn build(
     breach::write(db, user, &mut zip).await?;
     announcements::write(db, user, &mut zip).await?;
     billing::write(db, user, &mut zip).await?;
+    review::write(db, user, &mut zip).await?;
 
     zip.finish()
 }
@@ -497,6 +499,7 @@ billing/orders.json / .csv     your Ripen Plus orders: number, what and how much
                           and the span of Plus it bought (never your payment account)
 billing/refunds.json / .csv    money given back on your orders
 billing/subscription.json/.csv until when you have Plus
+shared_years.json / .csv  the years in review you share, and their addresses
 
 Not included: your password (Ripen keeps only an argon2id hash of it, which is of no
 use to you), the hashes of your session cookies, browser cookies and email links,
