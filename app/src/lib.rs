@@ -36,6 +36,7 @@ pub mod request;
 pub mod routes;
 #[cfg(feature = "ssr")]
 pub mod seal;
+pub mod search;
 pub mod staff;
 mod stored;
 pub mod system;
