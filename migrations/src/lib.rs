@@ -32,6 +32,7 @@ mod m20261205_000018_identities;
 mod m20261205_000019_passkeys;
 mod m20261205_000020_attempt_windows;
 mod m20261205_000021_billing;
+mod m20261205_000023_wall_search;
 
 pub struct Migrator;
 
@@ -61,6 +62,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000019_passkeys::Migration),
             Box::new(m20261205_000020_attempt_windows::Migration),
             Box::new(m20261205_000021_billing::Migration),
+            Box::new(m20261205_000023_wall_search::Migration),
         ]
     }
 }
