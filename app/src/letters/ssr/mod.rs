@@ -12,6 +12,7 @@ mod gates;
 pub mod notices;
 mod reading;
 mod sealing;
+pub mod search;
 mod view;
 mod when;
 pub use attachments::*;
