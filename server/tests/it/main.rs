@@ -59,3 +59,4 @@ mod shell;
 mod short_sessions;
 mod staff;
 mod wall;
+mod wall_search;
