@@ -275,7 +275,7 @@ mod tests {
         let long = "a".repeat(MAX_TERM_CHARS + 1);
         assert_eq!(texts(&format!("short {long} end")), ["short", "end"]);
         let longest = "b".repeat(MAX_TERM_CHARS);
-        assert_eq!(texts(&longest), [longest.clone()]);
+        assert_eq!(texts(&longest), [longest]);
     }
 
     #[test]
