@@ -39,6 +39,7 @@ pub mod review;
 pub mod routes;
 #[cfg(feature = "ssr")]
 pub mod seal;
+pub mod search;
 pub mod staff;
 mod stored;
 pub mod system;

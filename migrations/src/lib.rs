@@ -33,6 +33,7 @@ mod m20261205_000019_passkeys;
 mod m20261205_000020_attempt_windows;
 mod m20261205_000021_billing;
 mod m20261205_000022_letter_goals;
+mod m20261205_000023_wall_search;
 
 pub struct Migrator;
 
@@ -63,6 +64,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000020_attempt_windows::Migration),
             Box::new(m20261205_000021_billing::Migration),
             Box::new(m20261205_000022_letter_goals::Migration),
+            Box::new(m20261205_000023_wall_search::Migration),
         ]
     }
 }

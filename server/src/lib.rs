@@ -295,6 +295,16 @@ impl Application {
         app::letters::ssr::reseal_if_keys_changed(&db, &letters)
             .await
             .map_err(|e| anyhow::anyhow!("sealing letters with the newest key failed: {e}"))?;
+        // Wall letters without search words (delivered before the index existed, or whose
+        // indexing failed): found by search from now on.
+        match app::letters::ssr::search::index_wall(&db, &letters).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(letters = n, "wall letters indexed for search"),
+            Err(e) => tracing::warn!(
+                error = %e,
+                "indexing wall letters for search failed: search misses them until the next start"
+            ),
+        }
         let billing = Arc::new(
             app::billing::ssr::Billing::new(
                 config.billing.clone(),

@@ -7,7 +7,7 @@
 //! unpublish or like, here or — on PostgreSQL, through `app::broadcast` — on another
 //! instance) or [`TTL`] passes (a backstop, should news from another instance be lost). Each response still gets its own CSP nonce: the cached HTML's
 //! nonce is replaced by the fresh one. A page is known by its path and the parameters it
-//! reads (`cache_path`): others make no new entry. Responses carry an `ETag` (of the page without its
+//! reads (`cache_path`): others make no new entry; a search (`?q=`) is never kept. Responses carry an `ETag` (of the page without its
 //! nonce) and `Cache-Control: no-cache`, so a browser revalidates and gets `304` while
 //! nothing changed. Signed-in visitors (who see their own likes) always get a fresh
 //! render.
@@ -74,6 +74,11 @@ fn cache_path(uri: &http::Uri) -> Option<String> {
     let mut kept: Vec<(&str, &str)> = Vec::new();
     for pair in uri.query().unwrap_or_default().split('&') {
         let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+        // A search (`?q=`) is never cached: anyone could fill the cache with searches,
+        // and each is cheap for the index to answer.
+        if name == "q" && !value.is_empty() {
+            return None;
+        }
         if PAGE_PARAMS.contains(&name) {
             if value.len() > MAX_PARAM || kept.iter().any(|(n, _)| *n == name) {
                 return None;
@@ -327,6 +332,13 @@ mod tests {
         assert_eq!(path("/wall/123?ref=mail").as_deref(), Some("/wall/123"));
         assert_eq!(path(&format!("/wall?after={}", "a".repeat(300))), None);
         assert_eq!(path("/wall?topic=a&topic=b"), None, "ambiguous: not cached");
+        assert_eq!(path("/wall?q=plum"), None, "searches are not cached");
+        assert_eq!(path("/wall?topic=joy&q=%E6%A8%B1&after=1-a"), None);
+        assert_eq!(
+            path("/wall?q=").as_deref(),
+            Some("/wall"),
+            "an empty search is the wall"
+        );
     }
 
     #[test]

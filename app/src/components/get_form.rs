@@ -17,10 +17,16 @@ use leptos_router::components::Form;
 pub fn GetForm(
     action: &'static str,
     #[prop(optional)] class: &'static str,
+    /// An ARIA role for the form (`search`).
+    #[prop(optional)]
+    role: Option<&'static str>,
+    /// The form's accessible name.
+    #[prop(optional)]
+    label: Option<&'static str>,
     children: Children,
 ) -> impl IntoView {
     view! {
-        <Form method="GET" action=action on_form_data=Arc::new(drop_nameless) attr:class=class>
+        <Form method="GET" action=action on_form_data=Arc::new(drop_nameless) attr:class=class attr:role=role attr:aria-label=label>
             {children()}
         </Form>
     }

@@ -20,6 +20,18 @@ pub struct Wall {
     pub empty_body: &'static str,
     pub more_letters: &'static str,
     pub older: &'static str,
+    /// The search form's accessible name (a `role="search"` landmark).
+    pub search_landmark: &'static str,
+    /// The search field's label.
+    pub search_label: &'static str,
+    pub search_button: &'static str,
+    /// The page's title while searching; {q} is the search as typed.
+    pub search_title: &'static str,
+    /// A search that found nothing; {q} is the search as typed.
+    pub no_match: &'static str,
+    pub no_match_body: &'static str,
+    /// Leaves the search, keeping the topic.
+    pub clear_search: &'static str,
     /// "{n} picture" (English singular).
     pub pictures: Plural,
     /// The like count: "{n} person was touched" (English singular).
@@ -108,6 +120,13 @@ pub const EN: Wall = Wall {
     empty_body: "When a writer shares a delivered letter, it appears here.",
     more_letters: "More letters",
     older: "Older letters",
+    search_landmark: "Search the wall",
+    search_label: "Search letters by words in their title or text",
+    search_button: "Search",
+    search_title: "Letters with “{q}”",
+    no_match: "No letters match “{q}”",
+    no_match_body: "Try fewer words, or other ones. Every word you type must appear in a letter.",
+    clear_search: "Clear search",
     pictures: Plural::one_other("{n} picture", "{n} pictures"),
     touched: Plural::one_other("{n} person was touched", "{n} people were touched"),
     like_login_hint: "Log in to say a letter touched you",
@@ -182,6 +201,13 @@ pub const ZH: Wall = Wall {
     empty_body: "当有写信人分享一封已送达的信时，它会出现在这里。",
     more_letters: "更多信件",
     older: "更早的信",
+    search_landmark: "搜索信件墙",
+    search_label: "按标题或正文中的词搜索信件",
+    search_button: "搜索",
+    search_title: "含有“{q}”的信",
+    no_match: "没有与“{q}”相符的信",
+    no_match_body: "试试少输入几个词，或换别的词。输入的每个词都需出现在信中。",
+    clear_search: "清除搜索",
     pictures: Plural::invariant("{n} 张图片"),
     touched: Plural::invariant("{n} 人被打动"),
     like_login_hint: "登录后可以表示这封信打动了你",

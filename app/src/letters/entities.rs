@@ -213,6 +213,27 @@ pub mod letter_topic {
     impl ActiveModelBehavior for ActiveModel {}
 }
 
+/// The words of a letter on the wall, for searching it (`letters::ssr::search`): its
+/// title and body as `crate::search::document` splits them, space-joined. On SQLite the
+/// table also has an integer `id`, the rowid of its FTS5 index (`letter_search_fts`),
+/// which nothing here reads.
+pub mod letter_search {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "letter_search")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub letter_id: Uuid,
+        pub doc: String,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
 /// One scheduling of a letter to other people: when, and how many recipients it added
 /// (see `letters::ssr::take_allowance`). Counts only, no addresses; kept a day.
 pub mod letter_send {

@@ -1,17 +1,29 @@
-//! Public letters as the wall sees them change: a counter the wall's page cache keys on,
-//! kept in step on every instance, and the limit on how often an account publishes.
-//! Letters publish; the wall only reads.
+//! Public letters as the wall sees them: the condition that puts a letter on the wall, a
+//! counter the wall's page cache keys on, kept in step on every instance, and the limit
+//! on how often an account publishes. Letters publish; the wall only reads.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use sea_orm::ConnectionTrait;
+use sea_orm::{ColumnTrait, Condition, ConnectionTrait};
 use uuid::Uuid;
 
+use super::{LetterStatus, Visibility, entities::letter};
 use crate::{
     AppError,
     account::ssr::limiter::{Key, Limit, Scope},
     broadcast::{self, Channel, Subscriber},
 };
+
+/// The condition that puts a letter on the wall: delivered, public and not hidden by a
+/// moderator. Every wall read goes through it (`wall::ssr::on_wall`), and so does the
+/// search index (`letters::ssr::search`), which keeps words only of such letters.
+pub fn on_wall() -> Condition {
+    Condition::all()
+        .add(letter::Column::Visibility.eq(Visibility::Public))
+        .add(letter::Column::Status.eq(LetterStatus::Delivered))
+        .add(letter::Column::HiddenMs.is_null())
+        .add(letter::Column::DeliveredMs.is_not_null())
+}
 
 /// Bumped on every change that alters what the wall shows (a public letter delivered,
 /// hidden, shown, unpublished, liked, or its author's account deleted), here or on

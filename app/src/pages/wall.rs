@@ -14,12 +14,13 @@ use leptos_router::{
 
 use crate::{
     AppError,
-    components::form::raw_text,
+    components::{form::raw_text, get_form::GetForm},
     i18n::fill,
+    search::MAX_QUERY_CHARS,
     wall::{
         ModerationItem, REPORT_REASONS, TOPICS, WallCard, WallLetter, WallPage, get_wall_letter,
         get_wall_page, moderate, moderation_queue, reason_label, report_letter, toggle_like,
-        topic_label,
+        topic_label, wall_href,
     },
 };
 
@@ -33,17 +34,18 @@ fn not_found_status() {
 }
 
 fn topic_href(topic: Option<&str>) -> String {
-    topic.map_or_else(|| "/wall".to_owned(), |t| format!("/wall?topic={t}"))
+    wall_href(topic, None, None)
 }
 
-/// `/wall`: newest public letters, filtered by topic, paged by a keyset cursor.
+/// `/wall`: newest public letters, filtered by topic and searched (`?q=`), paged by a
+/// keyset cursor.
 #[component]
 pub fn WallIndexPage() -> impl IntoView {
     let t = &crate::i18n::t().wall;
     let query = use_query_map();
     let data = Resource::new(
-        move || query.with(|q| (q.get("topic"), q.get("after"))),
-        |(topic, after)| get_wall_page(topic, after),
+        move || query.with(|q| (q.get("topic"), q.get("after"), q.get("q"))),
+        |(topic, after, q)| get_wall_page(topic, after, q),
     );
     view! {
         <section class="container wall-page">
@@ -69,39 +71,77 @@ pub fn WallIndexPage() -> impl IntoView {
 fn Wall(page: WallPage) -> impl IntoView {
     let t = &crate::i18n::t().wall;
     let current = page.topic.clone();
-    let title = match current.as_deref().and_then(topic_label) {
-        Some(label) => fill(t.about_topic, &[("topic", &label.to_lowercase())]),
-        None => t.title.to_owned(),
+    let q = page.q.clone();
+    let title = match (q.as_deref(), current.as_deref().and_then(topic_label)) {
+        (Some(q), _) => fill(t.search_title, &[("q", &q)]),
+        (None, Some(label)) => fill(t.about_topic, &[("topic", &label.to_lowercase())]),
+        (None, None) => t.title.to_owned(),
     };
+    // A search's pages are not pages of their own to search engines: the canonical
+    // address is the wall (or the topic) without it, and they are not indexed.
     let canonical = format!("{}{}", page.site, topic_href(current.as_deref()));
-    let next = page.next.clone().map(|after| match current.as_deref() {
-        Some(t) => format!("/wall?topic={t}&after={after}"),
-        None => format!("/wall?after={after}"),
-    });
+    let next = page
+        .next
+        .clone()
+        .map(|after| wall_href(current.as_deref(), q.as_deref(), Some(&after)));
     let signed_in = page.signed_in;
+    let empty = match q.as_deref() {
+        Some(q) => view! {
+            <div class="card empty-state" role="status">
+                <h2>{fill(t.no_match, &[("q", &q)])}</h2>
+                <p class="muted">{t.no_match_body}</p>
+                <a class="button button-quiet" href=topic_href(current.as_deref())>{t.clear_search}</a>
+            </div>
+        }
+        .into_any(),
+        None => view! {
+            <div class="card empty-state">
+                <h2>{t.empty_heading}</h2>
+                <p class="muted">{t.empty_body}</p>
+            </div>
+        }
+        .into_any(),
+    };
+    let searching = q.is_some();
+    let asked = q.clone().unwrap_or_default();
+    let hidden_topic = current
+        .clone()
+        .map(|topic| view! { <input type="hidden" name="topic" value=topic /> });
+    let clear_href = topic_href(current.as_deref());
+    let all_href = wall_href(None, q.as_deref(), None);
+    let all_current = current.is_none().then_some("page");
+    let chips = TOPICS
+        .iter()
+        .map(|key| {
+            let here = current.as_deref() == Some(*key);
+            view! {
+                <A href=wall_href(Some(key), q.as_deref(), None) attr:class="chip topic" attr:aria-current=here.then_some("page")>{topic_label(key)}</A>
+            }
+        })
+        .collect_view();
     view! {
         <Title text=title.clone() />
         <Meta name="description" content=t.meta_description />
+        {searching.then(|| view! { <Meta name="robots" content="noindex" /> })}
         <Meta property="og:title" content=title />
         <Meta property="og:type" content="website" />
         <Meta property="og:url" content=canonical.clone() />
         <Link rel="canonical" href=canonical />
+        <GetForm action="/wall" class="wall-search" role="search" label=t.search_landmark>
+            <label for="wall-q">{t.search_label}</label>
+            <input id="wall-q" name="q" type="search" autocomplete="off" maxlength=MAX_QUERY_CHARS value=asked />
+            {hidden_topic}
+            <button type="submit" class="button">{t.search_button}</button>
+            {searching.then(|| view! {
+                <a class="button button-quiet" href=clear_href>{t.clear_search}</a>
+            })}
+        </GetForm>
         <nav class="topic-bar" aria-label=t.topics>
-            <A href="/wall" attr:class="chip topic" attr:aria-current=current.is_none().then_some("page")>{t.all}</A>
-            {TOPICS.iter().map(|key| {
-                let here = current.as_deref() == Some(*key);
-                view! {
-                    <A href=topic_href(Some(key)) attr:class="chip topic" attr:aria-current=here.then_some("page")>{topic_label(key)}</A>
-                }
-            }).collect_view()}
+            <A href=all_href attr:class="chip topic" attr:aria-current=all_current>{t.all}</A>
+            {chips}
         </nav>
         {if page.cards.is_empty() {
-            view! {
-                <div class="card empty-state">
-                    <h2>{t.empty_heading}</h2>
-                    <p class="muted">{t.empty_body}</p>
-                </div>
-            }.into_any()
+            empty
         } else {
             view! {
                 <ol class="wall-list">

@@ -36,6 +36,33 @@ pub fn reason_label(key: &str) -> Option<&'static str> {
     })
 }
 
+/// The address of a wall page: a topic, a search and a page cursor, each only if given.
+/// Values are percent-encoded (a search is whatever someone typed).
+pub fn wall_href(topic: Option<&str>, q: Option<&str>, after: Option<&str>) -> String {
+    let params: Vec<String> = [("topic", topic), ("q", q), ("after", after)]
+        .into_iter()
+        .filter_map(|(name, value)| value.map(|v| format!("{name}={}", encode_component(v))))
+        .collect();
+    if params.is_empty() {
+        "/wall".to_owned()
+    } else {
+        format!("/wall?{}", params.join("&"))
+    }
+}
+
+/// `s` for a query string: every byte but ASCII letters, digits and `-._~` as `%XX`.
+fn encode_component(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
 /// A keyset position on the wall: the last letter shown (delivery instant, public id).
 /// Encoded as `<delivered_ms>-<public_id>` in `?after=`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -88,6 +115,9 @@ pub struct WallPage {
     /// `?after=` of the next page, if there is one.
     pub next: Option<String>,
     pub topic: Option<String>,
+    /// The search, as asked (trimmed), when it has words to look for; `None` shows the
+    /// whole wall.
+    pub q: Option<String>,
     pub signed_in: bool,
     /// The site's origin, for canonical and Open Graph URLs.
     pub site: String,
@@ -138,15 +168,26 @@ pub struct ModerationItem {
     pub last_action: Option<String>,
 }
 
-/// One page of the wall, newest delivered first; `topic` filters, `after` continues.
+/// One page of the wall, newest delivered first; `topic` filters, `q` searches titles
+/// and bodies (all of its words; see `crate::search`), `after` continues.
 #[server(prefix = "/api", endpoint = "wall/page")]
 pub async fn get_wall_page(
     #[server(default)] topic: Option<String>,
     #[server(default)] after: Option<String>,
+    #[server(default)] q: Option<String>,
 ) -> Result<WallPage, AppError> {
     let db = crate::request::db()?;
     let viewer = ssr::viewer().await;
-    ssr::page(&db, viewer, topic.as_deref(), after.as_deref()).await
+    ssr::page(
+        &db,
+        viewer,
+        ssr::Filter {
+            topic: topic.as_deref(),
+            q: q.as_deref(),
+        },
+        after.as_deref(),
+    )
+    .await
 }
 
 /// One letter on the wall, by its public id.
@@ -193,6 +234,24 @@ pub async fn moderate(id: String, hide: bool) -> Result<(), AppError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn wall_addresses_keep_topic_search_and_cursor_encoded() {
+        assert_eq!(wall_href(None, None, None), "/wall");
+        assert_eq!(wall_href(Some("joy"), None, None), "/wall?topic=joy");
+        assert_eq!(
+            wall_href(Some("joy"), Some("plum tree"), Some("12-ab")),
+            "/wall?topic=joy&q=plum%20tree&after=12-ab"
+        );
+        assert_eq!(
+            wall_href(None, Some("\" OR 1=1 -- *&after=x#"), None),
+            "/wall?q=%22%20OR%201%3D1%20--%20%2A%26after%3Dx%23"
+        );
+        assert_eq!(
+            wall_href(None, Some("樱花"), None),
+            "/wall?q=%E6%A8%B1%E8%8A%B1"
+        );
+    }
 
     #[test]
     fn cursors_round_trip_and_refuse_junk() {

@@ -9,8 +9,10 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::Utc;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait, sea_query::OnConflict,
+    ActiveValue::Set,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseBackend, DatabaseConnection, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
+    sea_query::{Expr, OnConflict},
 };
 use uuid::Uuid;
 
@@ -35,24 +37,17 @@ use crate::{
         rules,
         ssr::{long_date, zone},
     },
+    search::{MAX_QUERY_CHARS, Query},
 };
 
 use super::entities::{letter_like, letter_report};
 
-pub use crate::letters::public::{changed, generation};
+/// The condition that puts a letter on the wall (kept by letters, which also index by it).
+pub use crate::letters::public::{changed, generation, on_wall};
 
 /// The signed-in viewer, if any (the wall is public; a broken session is a visitor).
 pub async fn viewer() -> Option<user_account::Model> {
     crate::account::ssr::current_user().await.ok().flatten()
-}
-
-/// The condition that puts a letter on the wall.
-pub fn on_wall() -> Condition {
-    Condition::all()
-        .add(letter::Column::Visibility.eq(Visibility::Public))
-        .add(letter::Column::Status.eq(LetterStatus::Delivered))
-        .add(letter::Column::HiddenMs.is_null())
-        .add(letter::Column::DeliveredMs.is_not_null())
 }
 
 fn clean_public_id(id: &str) -> Result<&str, AppError> {
@@ -163,16 +158,49 @@ async fn cards(
         .collect()
 }
 
+/// Which letters of the wall a page lists.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Filter<'a> {
+    /// A topic's key.
+    pub topic: Option<&'a str>,
+    /// Words to search for (see [`crate::search`]); nothing to look for shows every letter.
+    pub q: Option<&'a str>,
+}
+
+/// The letters whose title or body hold every word of `query`, as a condition on `letter`:
+/// the search index (`letters::ssr::search`) asked the engine's way, its terms bound as
+/// one value, never written into the SQL.
+fn matching(backend: DatabaseBackend, query: &Query) -> Expr {
+    match backend {
+        DatabaseBackend::Sqlite => Expr::cust_with_values(
+            r#""letter"."id" IN (SELECT s.letter_id FROM letter_search s WHERE s.id IN (SELECT rowid FROM letter_search_fts WHERE letter_search_fts MATCH ?))"#,
+            [query.fts5()],
+        ),
+        _ => Expr::cust_with_values(
+            r#""letter"."id" IN (SELECT letter_id FROM letter_search WHERE to_tsvector('simple', doc) @@ to_tsquery('simple', $1))"#,
+            [query.tsquery()],
+        ),
+    }
+}
+
 /// One page of the wall: newest delivered first, `PAGE_SIZE` letters after `after`.
 /// Keyset pagination on (delivered_ms, public_id): letters delivered meanwhile never
-/// shift a later page, so none repeats and none is skipped.
+/// shift a later page, so none repeats and none is skipped. A search keeps that order
+/// (newest first, not by relevance), so its pages page the same way.
 pub async fn page(
     db: &DatabaseConnection,
     viewer: Option<user_account::Model>,
-    topic: Option<&str>,
+    filter: Filter<'_>,
     after: Option<&str>,
 ) -> Result<WallPage, AppError> {
-    let topic = match topic.map(str::trim).filter(|t| !t.is_empty()) {
+    // Parsed as typed (a trailing space ends the last word), shown trimmed.
+    let search = filter.q.and_then(|q| {
+        Query::parse(q).map(|query| {
+            let shown: String = q.trim().chars().take(MAX_QUERY_CHARS).collect();
+            (shown, query)
+        })
+    });
+    let topic = match filter.topic.map(str::trim).filter(|t| !t.is_empty()) {
         Some(t) if topic_label(t).is_some() => Some(t.to_owned()),
         Some(_) => return Err(AppError::validation("topic", t().wall.no_such_topic)),
         None => None,
@@ -205,6 +233,9 @@ pub async fn page(
             ),
         );
     }
+    if let Some((_, query)) = &search {
+        q = q.filter(matching(db.get_database_backend(), query));
+    }
     let mut rows = q
         .order_by_desc(letter::Column::DeliveredMs)
         .order_by_desc(letter::Column::PublicId)
@@ -224,6 +255,7 @@ pub async fn page(
         cards: cards(db, viewer.as_ref().map(|v| v.id), &rows).await?,
         next,
         topic,
+        q: search.map(|(q, _)| q),
         signed_in: viewer.is_some(),
         site: site()?,
     })
@@ -552,6 +584,9 @@ pub async fn moderate(
     )
     .await?;
     txn.commit().await?;
+    // The search index keeps only letters on the wall: a hidden letter's words go.
+    let letters = crate::letters::ssr::service()?;
+    crate::letters::ssr::search::sync(db, &letters, &[l.id]).await;
     changed(db).await;
     tracing::info!(letter = %l.public_id, admin = %user, hide, "wall moderation");
     Ok(())

@@ -61,3 +61,4 @@ mod short_sessions;
 mod staff;
 mod wall;
 mod year;
+mod wall_search;

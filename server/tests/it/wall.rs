@@ -82,7 +82,13 @@ pub(crate) fn ripen_admin(app: &TestApp, username: &str) -> std::process::Output
 }
 
 async fn page(app: &TestApp, after: Option<String>) -> app::wall::WallPage {
-    app.call(GetWallPage { topic: None, after }).await.unwrap()
+    app.call(GetWallPage {
+        topic: None,
+        after,
+        q: None,
+    })
+    .await
+    .unwrap()
 }
 
 async fn anonymous_html(
@@ -363,6 +369,7 @@ async fn keyset_pages_neither_repeat_nor_skip_when_letters_arrive_between_reques
         .call(GetWallPage {
             topic: None,
             after: Some("12-'; DROP TABLE letter".into()),
+            q: None,
         })
         .await
         .unwrap_err();
@@ -371,6 +378,7 @@ async fn keyset_pages_neither_repeat_nor_skip_when_letters_arrive_between_reques
         .call(GetWallPage {
             topic: Some("nope".into()),
             after: None,
+            q: None,
         })
         .await
         .unwrap_err();

@@ -60,6 +60,9 @@ impl Scheduler {
         }
         let done = self.ended_deliveries(letters).await?;
         let finished = self.mark_finished(&done).await?;
+        // Every finished letter, whatever its visibility when it was read: its author may
+        // have shared it since, and the index reads the letters again.
+        crate::letters::ssr::search::sync(&self.db, &self.letters, &finished).await;
         let (notifications, emails, wall_changed) = self.outcomes(letters, &done, finished);
         if wall_changed {
             crate::letters::public::changed(&self.db).await;

@@ -456,6 +456,9 @@ pub async fn set_public(
         .filter(letter::Column::Id.eq(l.id))
         .exec(db)
         .await?;
+    // Read after the change: a delivery finishing meanwhile indexes it if this does not.
+    let letters = service()?;
+    super::search::sync(db, &letters, &[l.id]).await;
     crate::letters::public::changed(db).await;
     letter_view(db, user, id).await
 }

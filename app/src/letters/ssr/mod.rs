@@ -13,6 +13,7 @@ pub mod goals;
 pub mod notices;
 mod reading;
 mod sealing;
+pub mod search;
 mod view;
 mod when;
 pub use attachments::*;
