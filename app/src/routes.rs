@@ -14,7 +14,7 @@ use crate::pages::{
         CheckEmail, ForgotPassword, LoginCodePage, LoginPage, ReportEmailChangePage,
         ResetPasswordPage, Signup, VerifyEmailPage,
     },
-    diary::{DiaryPage, HistoryPage, StatsPage},
+    diary::{DiaryPage, HistoryPage, SharedYearPage, StatsPage, YearPage},
     landing::Landing,
     letters::{LetterPage, LettersPage, ReadLetterPage},
     not_found::NotFound,
@@ -23,7 +23,6 @@ use crate::pages::{
     status::Status,
     timer::TimerPage,
     wall::{ModerationPage, WallIndexPage, WallLetterPage},
-    year::{SharedYearPage, YearPage},
 };
 
 #[component]

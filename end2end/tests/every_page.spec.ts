@@ -60,7 +60,7 @@ async function browse(page: Page, problems: string[], lang: "en" | "zh-Hans"): P
     await page.waitForTimeout(500);
     found.push(...problems.map((p) => `${href} (${lang}, reached by a link): ${p}`));
   };
-  for (const href of ["/timer", "/diary", "/diary/stats", "/diary/history", "/letters", "/wall", "/account"]) {
+  for (const href of ["/timer", "/diary", "/diary/stats", "/diary/history", "/diary/year", "/letters", "/wall", "/account"]) {
     const link = href.startsWith("/diary/") ? `nav.subnav a[href="${href}"]` : `header.topbar a[href="${href}"]`;
     await follow(link, href);
   }
@@ -70,7 +70,7 @@ async function browse(page: Page, problems: string[], lang: "en" | "zh-Hans"): P
 /** Every page a visitor can open, `extra` (a wall letter, a letter link) included. */
 function visitorPages(extra: string[]): string[] {
   return [
-    "/", "/timer", "/diary", "/diary/stats", "/diary/history", "/letters", "/letters/new",
+    "/", "/timer", "/diary", "/diary/stats", "/diary/history", "/diary/year", "/letters", "/letters/new",
     "/account", "/wall", "/login", "/login/code", "/signup", "/signup/provider",
     "/forgot-password", "/check-email",
     "/privacy", "/terms", "/status", "/plus", NOT_FOUND, ...extra,
@@ -150,7 +150,7 @@ test("every page, signed in and out, in both languages: no console errors, no fa
   expect(draft).toMatch(/^\/letters\/[0-9a-f-]{36}$/);
 
   const signedIn = [
-    "/", "/timer", "/diary", "/diary/stats", "/diary/history", "/letters", "/letters/new",
+    "/", "/timer", "/diary", "/diary/stats", "/diary/history", "/diary/year", "/letters", "/letters/new",
     draft, later, "/account", "/wall", "/privacy", "/terms", "/status", "/plus",
   ];
   const problems = watch(page);

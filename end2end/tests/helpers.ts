@@ -145,3 +145,63 @@ export function totp(key: string, unixSecs: number): string {
   const n = ((mac[o] & 0x7f) << 24) | (mac[o + 1] << 16) | (mac[o + 2] << 8) | mac[o + 3];
   return (n % 1_000_000).toString().padStart(6, "0");
 }
+
+// The English catalogue, as `ripen catalogue en` prints it (scripts/test writes the file).
+export const cataloguePath = process.env.E2E_CATALOGUE_EN ?? "";
+
+/** Every English text, split at its {placeholders} into the fixed parts around them. */
+export function englishTexts(): Set<string> {
+  const out = new Set<string>();
+  const walk = (v: unknown) => {
+    if (typeof v === "string") {
+      for (const part of v.split(/\{[a-z_]+\}/)) {
+        const p = part.trim();
+        // Words, not symbols; "Ripen" and language names are the same in both languages.
+        if (/[A-Za-z]{2}/.test(p) && !["Ripen", "English", "Markdown"].includes(p)) out.add(p);
+      }
+    } else if (v && typeof v === "object") {
+      Object.values(v).forEach(walk);
+    }
+  };
+  walk(JSON.parse(readFileSync(cataloguePath, "utf8")));
+  return out;
+}
+
+/** Visible text nodes and accessible names/labels/placeholders of the page. */
+export async function pageTexts(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    const out: string[] = [];
+    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+    for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+      const el = n.parentElement;
+      if (!el || el.closest("script,style,[translate=no]")) continue;
+      const t = (n.textContent ?? "").trim();
+      if (t) out.push(t);
+    }
+    for (const el of Array.from(document.querySelectorAll("[aria-label],[placeholder],[title],[alt]"))) {
+      for (const a of ["aria-label", "placeholder", "title", "alt"]) {
+        const v = el.getAttribute(a)?.trim();
+        if (v) out.push(v);
+      }
+    }
+    out.push(document.title);
+    return out;
+  });
+}
+
+export async function expectNoEnglish(page: Page, path: string, english: Set<string>, allowed: string[]) {
+  await page.goto(path);
+  await hydrated(page);
+  await page.waitForLoadState("networkidle");
+  await expect(page.locator("html")).toHaveAttribute("lang", "zh-Hans");
+  const found = (await pageTexts(page)).filter((t) => {
+    if (allowed.some((a) => t.includes(a))) return false;
+    // A whole text that is an English catalogue entry, or contains a longer one...
+    if (english.has(t)) return true;
+    // ...or any two English words in a row: text that never reached the catalogue.
+    if (/\b[A-Za-z]{2,}\s+[A-Za-z]{2,}\b/.test(t)) return true;
+    for (const e of english) if (e.length >= 12 && t.includes(e)) return true;
+    return false;
+  });
+  expect(found, `English text on ${path}`).toEqual([]);
+}

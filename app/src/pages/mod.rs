@@ -15,4 +15,3 @@ pub mod staff;
 pub mod status;
 pub mod timer;
 pub mod wall;
-pub mod year;

@@ -97,7 +97,7 @@ pub fn hour_range(hour: u32) -> String {
     )
 }
 
-/// The caller's year `year` (0: this year; 404 for a year with no records).
+/// The caller's year `year` (0: this year); empty if nothing was recorded in it.
 #[server(prefix = "/api", endpoint = "review/year")]
 pub async fn year_review(year: i32) -> Result<YearView, AppError> {
     let (db, user) = crate::account::ssr::caller().await?;

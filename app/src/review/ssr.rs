@@ -45,7 +45,8 @@ fn bounds(year: i32) -> Option<(NaiveDate, NaiveDate)> {
     ))
 }
 
-/// The caller's own year (404 for a year with nothing in it).
+/// The caller's own year (empty when nothing was recorded in it; 404 outside the years
+/// Ripen keeps).
 pub async fn own_year(
     db: &DatabaseConnection,
     user: Uuid,
@@ -58,9 +59,6 @@ pub async fn own_year(
         year
     };
     let mut v = year_of(db, user, year, true).await?;
-    if v.is_empty() {
-        return Err(AppError::NotFound);
-    }
     v.years = years_of(db, user).await?;
     v.shared_path = year_share::Entity::find_by_id((user, year))
         .one(db)
@@ -97,7 +95,9 @@ pub async fn share(
     year: i32,
     on: bool,
 ) -> Result<Option<String>, AppError> {
-    own_year(db, user, year).await?;
+    if own_year(db, user, year).await?.is_empty() {
+        return Err(AppError::validation("year", t().progress.year_empty));
+    }
     let existing = year_share::Entity::find_by_id((user, year)).one(db).await?;
     match (on, existing) {
         (true, Some(s)) => Ok(Some(format!("/y/{}", s.token))),

@@ -60,5 +60,5 @@ mod shell;
 mod short_sessions;
 mod staff;
 mod wall;
-mod year;
 mod wall_search;
+mod year;

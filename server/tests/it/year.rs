@@ -142,14 +142,31 @@ async fn the_year_in_review_is_its_owners_agrees_with_the_statistics_and_is_shar
     assert_eq!(v.shared_path, None, "not shared unless chosen");
     assert!(v.years.contains(&year));
 
-    // Nothing recorded: not found. Another person has their own (empty) year, never hers.
+    // Nothing recorded: an empty year, which cannot be shared; outside the years kept: 404.
+    assert!(
+        app.call(YearReview { year: 1999 })
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let e = app
+        .call(ShareYear {
+            year: 1999,
+            share: true,
+        })
+        .await
+        .unwrap_err();
+    assert!(e.field_message("year").is_some(), "{e:?}");
     assert!(matches!(
-        app.call(YearReview { year: 1999 }).await,
+        app.call(YearReview { year: 1200 }).await,
         Err(AppError::NotFound)
     ));
+    // Another person sees their own (empty) year, never hers.
     let bob = second_user(&app).await;
-    let (status, _, _) = app.call_as(&bob, YearReview { year }, &[]).await;
-    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _, body) = app.call_as(&bob, YearReview { year }, &[]).await;
+    assert_eq!(status, StatusCode::OK);
+    let theirs: app::review::YearView = serde_json::from_str(&body).unwrap();
+    assert!(theirs.is_empty(), "{body}");
     let (status, _, _) = app
         .call_as(
             &bob,

@@ -9,11 +9,13 @@ mod habits;
 mod history;
 mod offline;
 mod stats;
+mod year;
 use entries::*;
 use habits::*;
 pub use history::*;
 use offline::*;
 pub use stats::*;
+pub use year::{SharedYearPage, YearPage};
 
 use chrono::{Duration, NaiveDate, Weekday};
 use leptos::{prelude::*, task::spawn_local};
@@ -55,7 +57,7 @@ fn failure(e: AppError) -> AnyView {
 }
 
 #[component]
-fn DiaryNav(current: &'static str) -> impl IntoView {
+pub(super) fn DiaryNav(current: &'static str) -> impl IntoView {
     let t = &crate::i18n::t().diary;
     let item = move |href: &'static str, label: &'static str, key: &'static str| {
         view! {

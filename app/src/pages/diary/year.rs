@@ -6,6 +6,7 @@ use leptos::{prelude::*, task::spawn_local};
 use leptos_meta::{Meta, Title};
 use leptos_router::{components::A, hooks::use_params_map};
 
+use super::DiaryNav;
 use crate::{
     AppError,
     components::{charts::BarChart, form::SignInPrompt},
@@ -13,7 +14,7 @@ use crate::{
     review::{YearView, hour_range, share_year, shared_year, streak_words, year_review},
 };
 
-fn failure(e: AppError) -> AnyView {
+fn year_failure(e: AppError) -> AnyView {
     let g = &crate::i18n::t().progress;
     match e {
         AppError::Unauthorized => view! {
@@ -49,8 +50,8 @@ pub fn YearPage() -> impl IntoView {
                     match data.await {
                         Ok(v) => view! { <Year v /> }.into_any(),
                         Err(e) => view! {
-                            <header class="page-head"><h1>{g.year_in_review}</h1></header>
-                            {failure(e)}
+                            <header class="page-head"><h1>{g.year_in_review}</h1><DiaryNav current="year" /></header>
+                            {year_failure(e)}
                         }.into_any(),
                     }
                 })}
@@ -75,7 +76,7 @@ pub fn SharedYearPage() -> impl IntoView {
                         Ok(v) => view! { <Year v /> }.into_any(),
                         Err(e) => view! {
                             <header class="page-head"><h1>{g.year_in_review}</h1></header>
-                            {failure(e)}
+                            {year_failure(e)}
                         }.into_any(),
                     }
                 })}
@@ -98,13 +99,16 @@ fn Year(v: YearView) -> impl IntoView {
     let no_tags = v.by_tag.is_empty();
     let year = v.year;
     let years = v.years.clone();
+    let empty = v.is_empty();
     view! {
         <header class="page-head">
             <h1>{heading}</h1>
-            {own.then(|| view! { <A href=format!("/letters/new?from_year={year}") attr:class="button button-primary">{g.write_to_next_year}</A> })}
+            {(own && !empty).then(|| view! { <A href=format!("/letters/new?from_year={year}") attr:class="button button-primary">{g.write_to_next_year}</A> })}
+            {own.then(|| view! { <DiaryNav current="year" /> })}
         </header>
         <p class="lede">{fill(g.year_lede, &[("year", &v.year)])}</p>
-        <section aria-labelledby="year-totals-h">
+        {empty.then(|| view! { <div class="card empty-state"><p class="muted">{g.year_empty}</p></div> })}
+        <section aria-labelledby="year-totals-h" hidden=empty>
             <h2 id="year-totals-h" class="visually-hidden">{g.year_totals}</h2>
             <ul class="stat-tiles">
                 <li class="card tile"><span class="big-number">{hours}</span><span class="muted">{d.focused_total}</span></li>
@@ -115,7 +119,7 @@ fn Year(v: YearView) -> impl IntoView {
                 <li class="card tile"><span class="big-number">{v.letters_received}</span><span class="muted">{g.letters_received}</span></li>
             </ul>
         </section>
-        <div class="chart-grid">
+        <div class="chart-grid" hidden=empty>
             <section class="card"><BarChart bars=v.by_month.clone() title=g.focus_by_month unit=d.minutes /></section>
             <section class="card">
                 {if no_tags {
@@ -125,7 +129,7 @@ fn Year(v: YearView) -> impl IntoView {
                 }}
             </section>
         </div>
-        <div class="year-grid">
+        <div class="year-grid" hidden=empty>
             <section class="card" aria-labelledby="best-streaks-h">
                 <h2 id="best-streaks-h">{g.best_streaks}</h2>
                 {if v.best_streaks.is_empty() {
@@ -173,7 +177,7 @@ fn Year(v: YearView) -> impl IntoView {
                 }
             })}
         </div>
-        {own.then(|| view! { <ShareCard year=v.year shared=v.shared_path.clone() /> })}
+        {(own && !empty).then(|| view! { <ShareCard year=v.year shared=v.shared_path.clone() /> })}
         {(own && years.len() > 1).then(move || view! {
             <nav class="subnav year-nav" aria-label=g.years_nav>
                 {years.into_iter().map(|y| view! {
