@@ -108,7 +108,7 @@ pub struct Progress {
 
 pub const EN: Progress = Progress {
     opens: "When it opens",
-    opens_on_date: "On a date",
+    opens_on_date: "On the day I choose",
     opens_on_goal: "When I reach a goal",
     goal_only_to_self: "Only a letter to yourself alone can wait for a goal.",
     goal_kind: "Goal",
