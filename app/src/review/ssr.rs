@@ -383,7 +383,7 @@ async fn year_of(
         .filter_map(|h| {
             let days = by_habit.remove(&h.id)?;
             let s = habit_stats(schedule_of(&h), h.start_day.max(from), last, &days);
-            (s.best > 0).then(|| StreakFigure {
+            (s.best > 0).then_some(StreakFigure {
                 habit: h.name,
                 current: s.best,
                 unit: s.unit,
