@@ -103,10 +103,12 @@ fn Year(v: YearView) -> impl IntoView {
     view! {
         <header class="page-head">
             <h1>{heading}</h1>
-            {(own && !empty).then(|| view! { <A href=format!("/letters/new?from_year={year}") attr:class="button button-primary">{g.write_to_next_year}</A> })}
             {own.then(|| view! { <DiaryNav current="year" /> })}
         </header>
-        <p class="lede">{fill(g.year_lede, &[("year", &v.year)])}</p>
+        <div class="year-intro">
+            <p class="lede">{fill(g.year_lede, &[("year", &v.year)])}</p>
+            {(own && !empty).then(|| view! { <A href=format!("/letters/new?from_year={year}") attr:class="button button-primary">{g.write_to_next_year}</A> })}
+        </div>
         {empty.then(|| view! { <div class="card empty-state"><p class="muted">{g.year_empty}</p></div> })}
         <section aria-labelledby="year-totals-h" hidden=empty>
             <h2 id="year-totals-h" class="visually-hidden">{g.year_totals}</h2>
