@@ -41,6 +41,16 @@ test("a public letter reaches the wall, is liked and reported, and a moderator h
   await expect(card).toBeVisible();
   await expect(card).toContainText("Gardener");
   await expect(visitor.locator("body")).not.toContainText(author);
+  // Searching the wall with its form finds it by a word of its text, and a word in no
+  // letter says so.
+  const search = visitor.getByRole("search", { name: "Search the wall" });
+  await search.getByLabel("Search letters by words in their title or text").fill("planting");
+  await search.getByRole("button", { name: "Search" }).click();
+  await expect(visitor).toHaveURL(/[?&]q=planting/);
+  await expect(visitor.locator(".wall-card", { hasText: title })).toBeVisible();
+  await visitor.goto("/wall?q=zebrafinch");
+  await expect(visitor.getByText("No letters match “zebrafinch”")).toBeVisible();
+  await visitor.goto("/wall?topic=hope");
   await card.getByRole("link", { name: title }).click();
   await expect(visitor.getByRole("heading", { level: 1, name: title })).toBeVisible();
   await expect(visitor).toHaveTitle(`${title} · Ripen`);
