@@ -99,15 +99,7 @@ pub async fn figures(db: &impl ConnectionTrait, user: Uuid) -> Result<Figures, A
     let rule = rule_for(db, user).await?;
     let today = rule.day_of(now_ms());
     let month_ago = today - Duration::days(29);
-    let days: Vec<(NaiveDate, i64, i32)> = focus_day::Entity::find()
-        .select_only()
-        .column(focus_day::Column::Day)
-        .column(focus_day::Column::FocusSeconds)
-        .column(focus_day::Column::Sessions)
-        .filter(focus_day::Column::UserId.eq(user))
-        .into_tuple()
-        .all(db)
-        .await?;
+    let days: Vec<(NaiveDate, i64, i32)> = focus_days(db, user).await?;
     let seconds: i64 = days.iter().map(|d| d.1).sum();
     let seconds_30d: i64 = days.iter().filter(|d| d.0 >= month_ago).map(|d| d.1).sum();
     let sessions: i64 = days.iter().map(|d| i64::from(d.2)).sum();

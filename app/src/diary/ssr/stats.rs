@@ -20,13 +20,12 @@ pub(super) fn monday_of(d: NaiveDate) -> NaiveDate {
 pub(super) fn minutes(seconds: i64) -> f64 {
     ((seconds + 30) / 60) as f64
 }
-pub async fn stats(db: &DatabaseConnection, user: Uuid) -> Result<StatsView, AppError> {
-    let rule = rule_for(db, user).await?;
-    let today = rule.day_of(now_ms());
-    let year_ago = today - Duration::days(53 * 7);
-
-    // Focus: the daily roll-ups (one row per active day).
-    let days: Vec<(NaiveDate, i64, i32)> = focus_day::Entity::find()
+/// `user`'s focus day roll-ups, every day with any: `(day, focus seconds, sessions)`.
+pub(super) async fn focus_days(
+    db: &impl ConnectionTrait,
+    user: Uuid,
+) -> Result<Vec<(NaiveDate, i64, i32)>, AppError> {
+    Ok(focus_day::Entity::find()
         .select_only()
         .column(focus_day::Column::Day)
         .column(focus_day::Column::FocusSeconds)
@@ -34,7 +33,16 @@ pub async fn stats(db: &DatabaseConnection, user: Uuid) -> Result<StatsView, App
         .filter(focus_day::Column::UserId.eq(user))
         .into_tuple()
         .all(db)
-        .await?;
+        .await?)
+}
+
+pub async fn stats(db: &DatabaseConnection, user: Uuid) -> Result<StatsView, AppError> {
+    let rule = rule_for(db, user).await?;
+    let today = rule.day_of(now_ms());
+    let year_ago = today - Duration::days(53 * 7);
+
+    // Focus: the daily roll-ups (one row per active day).
+    let days: Vec<(NaiveDate, i64, i32)> = focus_days(db, user).await?;
     let total_focus_seconds: i64 = days.iter().map(|d| d.1).sum();
     let total_sessions: i64 = days.iter().map(|d| i64::from(d.2)).sum();
     let this_week = monday_of(today);
