@@ -183,8 +183,8 @@ async fn admin(
 async fn rotate_keys(config: &Config) -> std::process::ExitCode {
     match ripen_server::rotate_keys(config, |done| {
         println!(
-            "  sealed anew: {} letters, {} recipients, {} pictures, {} notifications",
-            done.letters, done.recipients, done.pictures, done.notifications
+            "  sealed anew: {} letters, {} recipients, {} pictures, {} notifications, {} letters' figures",
+            done.letters, done.recipients, done.pictures, done.notifications, done.figures
         );
     })
     .await

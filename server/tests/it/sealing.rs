@@ -302,6 +302,14 @@ async fn after_a_key_rotation_old_letters_open_and_deliver_and_old_links_work() 
         emails.iter().all(|e| e.starts_with("sealed:2:")),
         "{emails:?}"
     );
+    // And the figures sealed with each letter to oneself.
+    let figures = column_values(&app, "SELECT figures AS v FROM letter_snapshot").await;
+    assert_eq!(figures.len(), 2);
+    assert!(
+        figures.iter().all(|f| f.starts_with("sealed:2:")),
+        "{figures:?}"
+    );
+    assert!(said.contains("2 letters' figures"), "{said}");
     for (path, bytes) in upload_files(&app) {
         assert_eq!(blob_key(&bytes), Some(2), "{path:?}");
     }

@@ -68,13 +68,15 @@ pub struct Resealed {
     pub recipients: u64,
     pub pictures: u64,
     pub notifications: u64,
+    /// Figures sealed with letters to oneself.
+    pub figures: u64,
 }
 
 fn stale(keys: &Keyring, s: &Sealed) -> bool {
     s.key() != Some(keys.current())
 }
 
-/// Seals every letter, recipient and picture not yet sealed with the newest key: what an
+/// Seals every letter, recipient, picture, notification and letter's figures not yet sealed with the newest key: what an
 /// older version stored plainly, and what older keys sealed. Each row is written only if
 /// it still holds what was read (a letter edited meanwhile keeps its edit, sealed anew by
 /// its writer). Runs at start-up when the keys changed since the last complete pass, and
@@ -213,6 +215,37 @@ pub async fn reseal(
                 .col_expr(notification::Column::Params, params.into())
                 .filter(notification::Column::Id.eq(n.id))
                 .filter(notification::Column::Params.eq(n.params.clone()))
+                .exec(db)
+                .await?
+                .rows_affected;
+        }
+        progress(done);
+    }
+    let mut after = Uuid::nil();
+    loop {
+        use crate::letters::entities::letter_snapshot;
+        let page = letter_snapshot::Entity::find()
+            .filter(letter_snapshot::Column::LetterId.gt(after))
+            .order_by_asc(letter_snapshot::Column::LetterId)
+            .limit(PAGE)
+            .all(db)
+            .await?;
+        let Some(last) = page.last() else { break };
+        after = last.letter_id;
+        for f in page {
+            if !stale(keys, &f.figures) {
+                continue;
+            }
+            let json = keys
+                .open(Field::LetterFigures, f.letter_id, &f.figures)
+                .or_internal("opening a letter's sealed figures")?;
+            done.figures += letter_snapshot::Entity::update_many()
+                .col_expr(
+                    letter_snapshot::Column::Figures,
+                    keys.seal(Field::LetterFigures, f.letter_id, &json).into(),
+                )
+                .filter(letter_snapshot::Column::LetterId.eq(f.letter_id))
+                .filter(letter_snapshot::Column::Figures.eq(f.figures.clone()))
                 .exec(db)
                 .await?
                 .rows_affected;
