@@ -61,7 +61,9 @@ pub(super) fn DiaryNav(current: &'static str) -> impl IntoView {
     let t = &crate::i18n::t().diary;
     let item = move |href: &'static str, label: &'static str, key: &'static str| {
         view! {
-            <A href=href attr:class="subnav-link" attr:aria-current=(current == key).then_some("page")>{label}</A>
+            // A plain link (the router still handles it): `<A>` would mark "/diary" as the
+            // current page on every page under it.
+            <a href=href class="subnav-link" aria-current=(current == key).then_some("page")>{label}</a>
         }
     };
     view! {
