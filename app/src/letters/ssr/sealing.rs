@@ -271,6 +271,7 @@ pub async fn reseal_if_keys_changed(
         recipients = done.recipients,
         pictures = done.pictures,
         notifications = done.notifications,
+        figures = done.figures,
         key = letters.keys.current(),
         "sealed letters with the newest key"
     );
