@@ -61,6 +61,17 @@ pub enum StreakUnit {
     Weeks,
 }
 
+impl StreakUnit {
+    /// A streak of `n` in this unit, in words: "5 days", "1 week".
+    pub fn count(self, n: u32) -> String {
+        let t = &crate::i18n::t().diary;
+        match self {
+            Self::Days => t.day_count.count(n),
+            Self::Weeks => t.week_count.count(n),
+        }
+    }
+}
+
 /// Streaks and completion of one habit between its start and today.
 #[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HabitStats {

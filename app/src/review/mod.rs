@@ -77,15 +77,6 @@ impl YearView {
     }
 }
 
-/// A streak in words: "12 days", "3 weeks".
-pub fn streak_words(s: &StreakFigure) -> String {
-    let d = &crate::i18n::t().diary;
-    match s.unit {
-        crate::diary::streaks::StreakUnit::Weeks => d.week_count.count(s.current),
-        crate::diary::streaks::StreakUnit::Days => d.day_count.count(s.current),
-    }
-}
-
 /// The hour range "14:00–15:00" of a busiest hour.
 pub fn hour_range(hour: u32) -> String {
     crate::i18n::fill(

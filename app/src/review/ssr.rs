@@ -128,7 +128,7 @@ pub async fn seed(db: &DatabaseConnection, user: Uuid, year: i32) -> Result<Lett
     let g = &t().progress;
     let best = v.best_streaks.first().map_or_else(
         || "—".to_owned(),
-        |s| format!("{} ({})", s.habit, super::streak_words(s)),
+        |s| format!("{} ({})", s.habit, s.unit.count(s.current)),
     );
     let hours = format!("{:.1}", v.focus_minutes as f64 / 60.0);
     Ok(LetterForm {

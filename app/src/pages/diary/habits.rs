@@ -99,8 +99,8 @@ pub(super) fn HabitRow(
         }
     });
     let s = h.stats;
-    let streak = streak_text(s.current, s.unit);
-    let best = streak_text(s.best, s.unit);
+    let streak = s.unit.count(s.current);
+    let best = s.unit.count(s.best);
     let rate = (s.completion_rate * 100.0).round() as i64;
     let current_note = h
         .checkin

@@ -34,7 +34,7 @@ use crate::{
         CheckIn, CreateHabit, DayView, EntryView, HabitDay, HistoryItem, MOODS, RenameHabit,
         SaveEntry, StatsView, archive_habit, check_in, delete_checkin, delete_entry, delete_habit,
         delete_session, edit_note, get_diary_day, get_stats, mood_label, move_habit,
-        search_history, streaks::StreakUnit, undo_check_in,
+        search_history, undo_check_in,
     },
     focus::TagView,
     i18n::{DateStyle, fill},
@@ -73,15 +73,6 @@ pub(super) fn DiaryNav(current: &'static str) -> impl IntoView {
             {item("/diary/history", t.history_title, "history")}
             {item("/diary/year", crate::i18n::t().progress.year_in_review, "year")}
         </nav>
-    }
-}
-
-/// What a streak reads as ("5 days", "1 week").
-fn streak_text(n: u32, unit: StreakUnit) -> String {
-    let t = &crate::i18n::t().diary;
-    match unit {
-        StreakUnit::Days => t.day_count.count(n),
-        StreakUnit::Weeks => t.week_count.count(n),
     }
 }
 

@@ -73,8 +73,8 @@ pub(super) fn Stats(s: StatsView) -> impl IntoView {
                                     <tr>
                                         <th scope="row">{h.name}</th>
                                         <td>{h.schedule.describe()}</td>
-                                        <td>{streak_text(st.current, st.unit)}</td>
-                                        <td>{streak_text(st.best, st.unit)}</td>
+                                        <td>{st.unit.count(st.current)}</td>
+                                        <td>{st.unit.count(st.best)}</td>
                                         <td>{fill(t.done_rate, &[("rate", &((st.completion_rate * 100.0).round() as i64)), ("done", &st.done), ("expected", &st.expected)])}</td>
                                     </tr>
                                 }).collect_view()}

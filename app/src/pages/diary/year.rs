@@ -11,7 +11,7 @@ use crate::{
     AppError,
     components::{charts::BarChart, form::SignInPrompt},
     i18n::fill,
-    review::{YearView, hour_range, share_year, shared_year, streak_words, year_review},
+    review::{YearView, hour_range, share_year, shared_year, year_review},
 };
 
 fn year_failure(e: AppError) -> AnyView {
@@ -138,7 +138,7 @@ fn Year(v: YearView) -> impl IntoView {
                     view! { <p class="muted">{d.no_habits}</p> }.into_any()
                 } else {
                     view! { <ol class="year-list">{v.best_streaks.iter().map(|s| view! {
-                        <li><span>{s.habit.clone()}</span><strong>{streak_words(s)}</strong></li>
+                        <li><span>{s.habit.clone()}</span><strong>{s.unit.count(s.current)}</strong></li>
                     }).collect_view()}</ol> }.into_any()
                 }}
             </section>

@@ -134,13 +134,10 @@ fn rows(then: &Figures, now: &Figures) -> Vec<(String, String, String)> {
         ),
     ];
     let streak = |f: &Figures, habit: &str| {
-        f.streaks.iter().find(|s| s.habit == habit).map_or_else(
-            || "0".to_owned(),
-            |s| match s.unit {
-                crate::diary::streaks::StreakUnit::Weeks => d.week_count.count(s.current),
-                crate::diary::streaks::StreakUnit::Days => d.day_count.count(s.current),
-            },
-        )
+        f.streaks
+            .iter()
+            .find(|s| s.habit == habit)
+            .map_or_else(|| "0".to_owned(), |s| s.unit.count(s.current))
     };
     let mut habits: Vec<&str> = then
         .streaks
