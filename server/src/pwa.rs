@@ -37,35 +37,26 @@ impl ServiceWorker {
             .then(crate::hash_file)
             .flatten()
             .and_then(|path| std::fs::read_to_string(path).ok());
-        let (files, version) = match hashes {
-            Some(text) => {
-                let hash = |kind: &str| {
-                    text.lines()
-                        .filter_map(|l| l.split_once(':'))
-                        .find(|(k, _)| k.trim() == kind)
-                        .map(|(_, h)| h.trim().to_owned())
-                        .unwrap_or_default()
-                };
-                let (js, wasm, css) = (hash("js"), hash("wasm"), hash("css"));
-                (
-                    vec![
-                        format!("/{pkg}/{name}.{js}.js"),
-                        format!("/{pkg}/{name}.{wasm}.wasm"),
-                        format!("/{pkg}/{name}.{css}.css"),
-                    ],
-                    format!("{js}-{wasm}-{css}"),
-                )
-            }
+        // Every hash the build wrote (js, wasm, css and, when split, the chunk manifest and
+        // its loader): a page's code changing anywhere gives a new worker.
+        let version = match &hashes {
+            Some(text) => text
+                .lines()
+                .filter_map(|l| l.split_once(':'))
+                .map(|(_, h)| h.trim())
+                .collect::<Vec<_>>()
+                .join("-"),
             // Development builds: plain names, a version per process start.
-            None => (
-                vec![
-                    format!("/{pkg}/{name}.js"),
-                    format!("/{pkg}/{name}_bg.wasm"),
-                    format!("/{pkg}/{name}.css"),
-                ],
-                format!("dev-{}", chrono::Utc::now().timestamp_millis()),
-            ),
+            None => format!("dev-{}", chrono::Utc::now().timestamp_millis()),
         };
+        let dir = std::path::Path::new(options.site_root.as_ref()).join(pkg.as_ref());
+        let files = bundle_files(&dir, pkg).unwrap_or_else(|| {
+            vec![
+                format!("/{pkg}/{name}.js"),
+                format!("/{pkg}/{name}_bg.wasm"),
+                format!("/{pkg}/{name}.css"),
+            ]
+        });
         let precache: Vec<String> = files
             .into_iter()
             .chain(STATIC.iter().map(|s| (*s).to_owned()))
@@ -77,6 +68,24 @@ impl ServiceWorker {
         );
         Self(Arc::new(script))
     }
+}
+
+/// This build's files, as the browser asks for them: everything in the bundle's directory
+/// (cargo-leptos empties it before each build), so the split build's chunks and their
+/// loader are precached with the main bundle and every page still opens offline. The
+/// precompressed copies (`.br`, `.gz`) are the same files and are left out. `None` when
+/// the directory cannot be read (no build beside this process).
+fn bundle_files(dir: &std::path::Path, pkg: &str) -> Option<Vec<String>> {
+    let mut files: Vec<String> = std::fs::read_dir(dir)
+        .ok()?
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+        .filter_map(|e| e.file_name().into_string().ok())
+        .filter(|n| !n.ends_with(".br") && !n.ends_with(".gz"))
+        .map(|n| format!("/{pkg}/{n}"))
+        .collect();
+    files.sort();
+    (!files.is_empty()).then_some(files)
 }
 
 pub async fn script(State(sw): State<ServiceWorker>) -> Response {
@@ -103,5 +112,46 @@ mod tests {
         assert!(script.contains("\"/pkg/ripen_bg.wasm\""));
         assert!(script.contains("\"/offline.html\""));
         assert!(script.contains("self.addEventListener(\"fetch\""));
+    }
+
+    #[test]
+    fn the_worker_precaches_every_file_of_a_split_build_and_no_compressed_copy() {
+        let root = std::env::temp_dir().join(format!("ripen-sw-{}", uuid::Uuid::new_v4()));
+        let pkg = root.join("pkg");
+        std::fs::create_dir_all(&pkg).expect("temp dir");
+        for f in [
+            "ripen.abc.js",
+            "ripen.abc.wasm",
+            "ripen.abc.wasm.br",
+            "ripen.abc.css",
+            "ripen.abc.css.gz",
+            "__wasm_split.def.js",
+            "__wasm_split_manifest.ghi.json",
+            "split_timer_route_1.jkl.wasm",
+        ] {
+            std::fs::write(pkg.join(f), b"x").expect("temp file");
+        }
+        let options = LeptosOptions::builder()
+            .output_name("ripen")
+            .site_root(root.to_string_lossy().into_owned())
+            .build();
+        let ServiceWorker(script) = ServiceWorker::new(&options);
+        let _ = std::fs::remove_dir_all(&root);
+        let line = script.lines().nth(1).expect("the precache line");
+        let precache: Vec<String> = serde_json::from_str(
+            line.trim_start_matches("const PRECACHE = ").trim_end_matches(';'),
+        )
+        .expect("a JSON list");
+        for f in [
+            "/pkg/ripen.abc.js",
+            "/pkg/ripen.abc.wasm",
+            "/pkg/ripen.abc.css",
+            "/pkg/__wasm_split.def.js",
+            "/pkg/split_timer_route_1.jkl.wasm",
+            "/offline.html",
+        ] {
+            assert!(precache.iter().any(|p| p == f), "{f} missing from {precache:?}");
+        }
+        assert!(!precache.iter().any(|p| p.ends_with(".br") || p.ends_with(".gz")));
     }
 }

@@ -1,5 +1,6 @@
 // Ripen's service worker. The server prepends `VERSION` (changes with every build) and
-// `PRECACHE` (this build's hashed CSS, JS and WASM, icons, manifest, offline page).
+// `PRECACHE` (this build's hashed CSS, JS and WASM, with every lazily loaded chunk of a
+// split build, icons, manifest, offline page).
 //
 // - Install: precache this build's files in a cache named after the version; wait until the
 //   page says "reload" (a new build never mixes with pages of the old one).

@@ -1,0 +1,133 @@
+// What a first visit to each page downloads before it is interactive, against the release
+// build (budgets: issue 27, docs/operations.md "The browser bundle").
+//
+// For each route: a fresh browser context (empty cache, no service worker), the CPU slowed
+// 4x and the network shaped to 1.6 Mbps down / 150 ms round trip (Chrome DevTools Protocol),
+// then the page is opened and `html[data-hydrated]` awaited: the page's route sets it once
+// its lazily loaded code has taken over. Counted: every file of the bundle (`/pkg/…`:
+// JavaScript, WebAssembly, CSS) whose response finished before that moment, at the size of
+// its brotli copy on disk (what a browser that accepts brotli downloads). The byte counts
+// are asserted against the budgets; the times are reported, never asserted (they depend on
+// the machine's load).
+import { expect, test, type Browser, type BrowserContextOptions } from "@playwright/test";
+import { statSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { hydrated, letterLinkFromOutbox, signUpAndConfirm } from "../tests/helpers";
+
+const siteRoot = process.env.E2E_SITE_ROOT ?? "";
+const report = process.env.E2E_BUDGET_REPORT ?? "";
+const KB = 1000;
+const PUBLIC_BUDGET = 200 * KB;
+const APP_BUDGET = 350 * KB;
+
+type Row = { route: string; budget: number; brotli: number; transferred: number; files: number; ms: number };
+
+/** The brotli size of a bundle file, from the release site on disk. */
+function brotliSize(path: string): number {
+  const file = join(siteRoot, decodeURIComponent(path));
+  try {
+    return statSync(`${file}.br`).size;
+  } catch {
+    return statSync(file).size;
+  }
+}
+
+async function firstLoad(browser: Browser, path: string, state: BrowserContextOptions["storageState"]) {
+  const context = await browser.newContext({ storageState: state, serviceWorkers: "block" });
+  const page = await context.newPage();
+  const cdp = await context.newCDPSession(page);
+  await cdp.send("Network.enable");
+  await cdp.send("Network.setCacheDisabled", { cacheDisabled: true });
+  await cdp.send("Emulation.setCPUThrottlingRate", { rate: 4 });
+  await cdp.send("Network.emulateNetworkConditions", {
+    offline: false,
+    latency: 150,
+    downloadThroughput: (1.6 * 1000 * 1000) / 8,
+    uploadThroughput: (750 * 1000) / 8,
+  });
+  const urls = new Map<string, string>();
+  const done: { path: string; transferred: number }[] = [];
+  cdp.on("Network.responseReceived", (e) => urls.set(e.requestId, e.response.url));
+  cdp.on("Network.loadingFinished", (e) => {
+    const url = urls.get(e.requestId);
+    if (!url) return;
+    const p = new URL(url).pathname;
+    if (p.startsWith("/pkg/")) done.push({ path: p, transferred: e.encodedDataLength });
+  });
+  const started = Date.now();
+  await page.goto(path, { waitUntil: "commit" });
+  await hydrated(page);
+  const ms = Date.now() - started;
+  const loaded = [...done];
+  await context.close();
+  return { loaded, ms };
+}
+
+test("a first visit to each page stays within its download budget", async ({ browser, page }) => {
+  expect(siteRoot, "E2E_SITE_ROOT must name the release site").not.toBe("");
+  // Someone with a letter on the wall and a letter link, for the pages that need them.
+  const name = await signUpAndConfirm(page, "budget");
+  const state = await page.context().storageState();
+  await page.goto("/letters/new");
+  await hydrated(page);
+  const title = `Budget ${Date.now().toString(36)}`;
+  await page.getByLabel("Title").fill(title);
+  await page.getByLabel("Letter", { exact: true }).fill("Dear me,\n\nhow fast was that?");
+  await page.getByLabel("After delivery, show it on the public letter wall, without my name").check();
+  const { date, time } = await page.evaluate(() => {
+    const t = new Date(Date.now() + 10_000);
+    t.setSeconds(0, 0);
+    t.setMinutes(t.getMinutes() + 1);
+    const p = (n: number) => String(n).padStart(2, "0");
+    return { date: `${t.getFullYear()}-${p(t.getMonth() + 1)}-${p(t.getDate())}`, time: `${p(t.getHours())}:${p(t.getMinutes())}` };
+  });
+  await page.getByLabel("Date").fill(date);
+  await page.getByLabel("Time").fill(time);
+  const scheduledAt = Date.now();
+  await page.getByRole("button", { name: "Schedule letter" }).click();
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("Scheduled letter");
+  const link = new URL(await letterLinkFromOutbox(`${name}@example.com`, scheduledAt, 150_000)).pathname;
+  await page.goto("/wall");
+  const wallLetter = await page.locator(".wall-card a", { hasText: title }).first().getAttribute("href");
+  expect(wallLetter).toBeTruthy();
+
+  const visitor = { cookies: state.cookies.filter((c) => c.name === "ripen_consent"), origins: [] };
+  const routes: [string, number, BrowserContextOptions["storageState"]][] = [
+    ["/", PUBLIC_BUDGET, visitor],
+    ["/wall", PUBLIC_BUDGET, visitor],
+    [wallLetter!, PUBLIC_BUDGET, visitor],
+    [link, PUBLIC_BUDGET, visitor],
+    ["/login", PUBLIC_BUDGET, visitor],
+    ["/signup", PUBLIC_BUDGET, visitor],
+    ["/privacy", PUBLIC_BUDGET, visitor],
+    ["/timer", APP_BUDGET, state],
+    ["/diary", APP_BUDGET, state],
+    ["/diary/stats", APP_BUDGET, state],
+    ["/letters", APP_BUDGET, state],
+    ["/letters/new", APP_BUDGET, state],
+    ["/account", APP_BUDGET, state],
+  ];
+  const rows: Row[] = [];
+  for (const [path, budget, who] of routes) {
+    const { loaded, ms } = await firstLoad(page.context().browser()!, path, who);
+    rows.push({
+      route: path,
+      budget,
+      brotli: loaded.reduce((n, f) => n + brotliSize(f.path), 0),
+      transferred: loaded.reduce((n, f) => n + f.transferred, 0),
+      files: loaded.length,
+      ms,
+    });
+  }
+  const table = [
+    "| route | files | brotli (B) | transferred (B) | budget (B) | to hydrated (ms) |",
+    "|---|---|---|---|---|---|",
+    ...rows.map((r) => `| ${r.route} | ${r.files} | ${r.brotli} | ${r.transferred} | ${r.budget} | ${r.ms} |`),
+  ].join("\n");
+  console.log(table);
+  if (report) writeFileSync(report, table + "\n");
+  const over = rows.filter((r) => r.brotli > r.budget).map((r) => `${r.route}: ${r.brotli} B > ${r.budget} B`);
+  expect(over, `over budget:\n${over.join("\n")}\n${table}`).toEqual([]);
+  // Each page loaded its own code: nothing was counted from an empty list.
+  for (const r of rows) expect(r.files, r.route).toBeGreaterThanOrEqual(3);
+});
