@@ -1,12 +1,13 @@
 //! Every route of the app, in one table.
 //!
-//! Every page but "not found" is a lazy route. In the release build (`cargo leptos build
-//! --release --split`) each page's code is a WebAssembly chunk of its own that the browser
-//! loads with the route, so a first visit downloads the shell and that page rather than the
-//! whole app; code two pages share is split into a chunk both load. The server names the
-//! chunks a page needs in `<link rel="modulepreload">` tags, so they load beside the main
-//! bundle, not after it. A build without `--split` (debug, the tests) keeps one bundle and
-//! behaves the same. See docs/operations.md, "The browser bundle".
+//! Every page but "not found" is a lazy route. Built with `cargo leptos build --split` (every
+//! build: `scripts/run`, `scripts/test`), each page's code is a WebAssembly chunk of its own
+//! that the browser loads with the route, so a first visit downloads the shell and that page
+//! rather than the whole app; code several pages use goes into chunks they share. The server
+//! names the chunks the page it renders needs in `<link rel="preload">` tags, so they load
+//! beside the main module, not after it. Every build splits: the loader's imports are resolved
+//! only by the split tool, so a build without `--split` is neither used nor tested. See
+//! docs/operations.md, "The browser bundle".
 
 use leptos::prelude::*;
 use leptos_router::{

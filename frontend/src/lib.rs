@@ -7,7 +7,9 @@ pub fn hydrate() {
     // is asynchronous (as in `leptos::mount::hydrate_lazy`), and `<html data-hydrated>` is
     // set when it has finished: the page's own code has taken over its HTML.
     wasm_bindgen_futures::spawn_local(async {
-        let body = leptos::prelude::document().body().expect("a page has a body");
+        let body = leptos::prelude::document()
+            .body()
+            .expect("a page has a body");
         let owner = leptos::mount::hydrate_from_async(body, app::App).await;
         owner.forget();
         app::mark_hydrated();

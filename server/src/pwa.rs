@@ -139,7 +139,8 @@ mod tests {
         let _ = std::fs::remove_dir_all(&root);
         let line = script.lines().nth(1).expect("the precache line");
         let precache: Vec<String> = serde_json::from_str(
-            line.trim_start_matches("const PRECACHE = ").trim_end_matches(';'),
+            line.trim_start_matches("const PRECACHE = ")
+                .trim_end_matches(';'),
         )
         .expect("a JSON list");
         for f in [
@@ -150,8 +151,15 @@ mod tests {
             "/pkg/split_timer_route_1.jkl.wasm",
             "/offline.html",
         ] {
-            assert!(precache.iter().any(|p| p == f), "{f} missing from {precache:?}");
+            assert!(
+                precache.iter().any(|p| p == f),
+                "{f} missing from {precache:?}"
+            );
         }
-        assert!(!precache.iter().any(|p| p.ends_with(".br") || p.ends_with(".gz")));
+        assert!(
+            !precache
+                .iter()
+                .any(|p| p.ends_with(".br") || p.ends_with(".gz"))
+        );
     }
 }
