@@ -19,7 +19,7 @@
 import { expect, test, type Browser, type BrowserContextOptions } from "@playwright/test";
 import { statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { hydrated, letterLinkFromOutbox, signUpAndConfirm } from "../tests/helpers";
+import { hydrated, letterLinkFromOutbox, scheduleAtNextMinute, signUpAndConfirm } from "../tests/helpers";
 
 const siteRoot = process.env.E2E_SITE_ROOT ?? "";
 const report = process.env.E2E_BUDGET_REPORT ?? "";
@@ -82,18 +82,7 @@ test("a first visit to each page downloads no more than its ceiling", async ({ b
   await page.getByLabel("Title").fill(title);
   await page.getByLabel("Letter", { exact: true }).fill("Dear me,\n\nhow fast was that?");
   await page.getByLabel("After delivery, show it on the public letter wall, without my name").check();
-  const { date, time } = await page.evaluate(() => {
-    const t = new Date(Date.now() + 10_000);
-    t.setSeconds(0, 0);
-    t.setMinutes(t.getMinutes() + 1);
-    const p = (n: number) => String(n).padStart(2, "0");
-    return { date: `${t.getFullYear()}-${p(t.getMonth() + 1)}-${p(t.getDate())}`, time: `${p(t.getHours())}:${p(t.getMinutes())}` };
-  });
-  await page.getByLabel("Date").fill(date);
-  await page.getByLabel("Time").fill(time);
-  const scheduledAt = Date.now();
-  await page.getByRole("button", { name: "Schedule letter" }).click();
-  await expect(page.getByRole("heading", { level: 1 })).toHaveText("Scheduled letter");
+  const scheduledAt = await scheduleAtNextMinute(page, 10_000);
   const link = new URL(await letterLinkFromOutbox(`${name}@example.com`, scheduledAt, 150_000)).pathname;
   await page.goto("/wall");
   const wallLetter = await page.locator(".wall-card a", { hasText: title }).first().getAttribute("href");

@@ -1,5 +1,5 @@
 import { test, expect, type Browser, type Page } from "@playwright/test";
-import { hydrated, letterLinkFromOutbox, signUpAndConfirm } from "./helpers";
+import { hydrated, letterLinkFromOutbox, scheduleAtNextMinute, signUpAndConfirm } from "./helpers";
 
 // Issue 26: "An automated check over every page (both languages, signed in and out) finds
 // no duplicate ids and no console errors", and "a visitor's page should make no call that
@@ -111,18 +111,7 @@ test("every page, signed in and out, in both languages: no console errors, no fa
   await page.getByLabel("Title").fill(title);
   await page.getByLabel("Letter", { exact: true }).fill("亲爱的自己：\n\n看看每一页。");
   await page.getByLabel("After delivery, show it on the public letter wall, without my name").check();
-  const { date, time } = await page.evaluate(() => {
-    const t = new Date(Date.now() + 35_000);
-    t.setSeconds(0, 0);
-    t.setMinutes(t.getMinutes() + 1);
-    const p = (n: number) => String(n).padStart(2, "0");
-    return { date: `${t.getFullYear()}-${p(t.getMonth() + 1)}-${p(t.getDate())}`, time: `${p(t.getHours())}:${p(t.getMinutes())}` };
-  });
-  await page.getByLabel("Date").fill(date);
-  await page.getByLabel("Time").fill(time);
-  const scheduledAt = Date.now();
-  await page.getByRole("button", { name: "Schedule letter" }).click();
-  await expect(page.getByRole("heading", { level: 1 })).toHaveText("Scheduled letter");
+  const scheduledAt = await scheduleAtNextMinute(page, 35_000);
   await page.goto("/letters/new");
   await hydrated(page);
   await page.getByLabel("Title").fill("A draft");

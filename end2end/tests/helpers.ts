@@ -115,6 +115,24 @@ export async function logIn(page: Page, name: string) {
   await expect(page.getByRole("heading", { name: `Hello, ${name}` })).toBeVisible();
 }
 
+/** Fills the letter editor's date and time with the first whole minute at least `leadMs`
+ * from now, schedules the letter, and returns when it was scheduled (for the outbox). */
+export async function scheduleAtNextMinute(page: Page, leadMs: number): Promise<number> {
+  const { date, time } = await page.evaluate((lead) => {
+    const t = new Date(Date.now() + lead);
+    t.setSeconds(0, 0);
+    t.setMinutes(t.getMinutes() + 1);
+    const p = (n: number) => String(n).padStart(2, "0");
+    return { date: `${t.getFullYear()}-${p(t.getMonth() + 1)}-${p(t.getDate())}`, time: `${p(t.getHours())}:${p(t.getMinutes())}` };
+  }, leadMs);
+  await page.getByLabel("Date").fill(date);
+  await page.getByLabel("Time").fill(time);
+  const scheduledAt = Date.now();
+  await page.getByRole("button", { name: "Schedule letter" }).click();
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("Scheduled letter");
+  return scheduledAt;
+}
+
 /** Waits (up to `ms`) for an email to `to` carrying a letter link (`/l/<token>`). */
 export async function letterLinkFromOutbox(to: string, after: number, ms: number): Promise<string> {
   expect(outbox, "E2E_OUTBOX must name the server's outbox").not.toBe("");
