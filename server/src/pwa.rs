@@ -70,18 +70,19 @@ impl ServiceWorker {
     }
 }
 
-/// This build's files, as the browser asks for them: everything in the bundle's directory
-/// (cargo-leptos empties it before each build), so the split build's chunks and their
-/// loader are precached with the main bundle and every page still opens offline. The
-/// precompressed copies (`.br`, `.gz`) are the same files and are left out. `None` when
-/// the directory cannot be read (no build beside this process).
+/// This build's files, as the browser asks for them: the scripts, WebAssembly and styles in
+/// the bundle's directory (cargo-leptos empties it before each build), so the split build's
+/// chunks and their loader are precached with the main bundle and every page still opens
+/// offline. Nothing else there is fetched by a page (the precompressed `.br`/`.gz` copies,
+/// the TypeScript declarations, the split manifest, which the server reads), so none of it
+/// is downloaded. `None` when the directory cannot be read (no build beside this process).
 fn bundle_files(dir: &std::path::Path, pkg: &str) -> Option<Vec<String>> {
     let mut files: Vec<String> = std::fs::read_dir(dir)
         .ok()?
         .filter_map(Result::ok)
         .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
         .filter_map(|e| e.file_name().into_string().ok())
-        .filter(|n| !n.ends_with(".br") && !n.ends_with(".gz"))
+        .filter(|n| [".js", ".wasm", ".css"].iter().any(|ext| n.ends_with(ext)))
         .map(|n| format!("/{pkg}/{n}"))
         .collect();
     files.sort();
@@ -115,7 +116,7 @@ mod tests {
     }
 
     #[test]
-    fn the_worker_precaches_every_file_of_a_split_build_and_no_compressed_copy() {
+    fn the_worker_precaches_every_file_a_split_build_loads_and_nothing_else() {
         let root = std::env::temp_dir().join(format!("ripen-sw-{}", uuid::Uuid::new_v4()));
         let pkg = root.join("pkg");
         std::fs::create_dir_all(&pkg).expect("temp dir");
@@ -128,6 +129,8 @@ mod tests {
             "__wasm_split.def.js",
             "__wasm_split_manifest.ghi.json",
             "split_timer_route_1.jkl.wasm",
+            "ripen.d.ts",
+            "ripen_bg.wasm.d.ts",
         ] {
             std::fs::write(pkg.join(f), b"x").expect("temp file");
         }
@@ -156,10 +159,21 @@ mod tests {
                 "{f} missing from {precache:?}"
             );
         }
-        assert!(
-            !precache
-                .iter()
-                .any(|p| p.ends_with(".br") || p.ends_with(".gz"))
+        // Exactly the files a page loads: no compressed copy, declaration or manifest.
+        let bundle: Vec<&str> = precache
+            .iter()
+            .filter(|p| p.starts_with("/pkg/"))
+            .map(String::as_str)
+            .collect();
+        assert_eq!(
+            bundle,
+            [
+                "/pkg/__wasm_split.def.js",
+                "/pkg/ripen.abc.css",
+                "/pkg/ripen.abc.js",
+                "/pkg/ripen.abc.wasm",
+                "/pkg/split_timer_route_1.jkl.wasm",
+            ]
         );
     }
 }
