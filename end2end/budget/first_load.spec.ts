@@ -3,11 +3,11 @@
 //
 // For each route: a fresh browser context (empty cache, no service worker), the CPU slowed
 // 4x and the network shaped to 1.6 Mbps down / 150 ms round trip (Chrome DevTools Protocol),
-// then the page is opened and `html[data-hydrated]` awaited: the page's route sets it once
-// its lazily loaded code has taken over. Counted: every file of the bundle (`/pkg/…`:
-// JavaScript, WebAssembly, CSS) whose response finished before that moment, at the size of
-// its brotli copy on disk (what a browser that accepts brotli downloads). The byte counts
-// are asserted against ceilings; the times are reported, never asserted (they depend on
+// then the page is opened and `html[data-hydrated]` awaited: it is set once hydration, which
+// waits for the page's lazily loaded chunks, has finished (frontend/src/lib.rs). Counted:
+// every file of the bundle (`/pkg/…`: JavaScript, WebAssembly, CSS) whose response
+// finished before that moment, at the size of its brotli copy on disk (what a browser that
+// accepts brotli downloads). The byte counts are asserted against ceilings; the times are reported, never asserted (they depend on
 // the machine's load).
 //
 // Issue 27's targets are 200 KB for the pages a visitor opens and 350 KB for the app's own
