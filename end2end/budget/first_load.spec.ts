@@ -7,8 +7,8 @@
 // waits for the page's lazily loaded chunks, has finished (frontend/src/lib.rs). Counted:
 // every file of the bundle (`/pkg/…`: JavaScript, WebAssembly, CSS) whose response
 // finished before that moment, at the size of its brotli copy on disk (what a browser that
-// accepts brotli downloads). The byte counts are asserted against ceilings; the times are reported, never asserted (they depend on
-// the machine's load).
+// accepts brotli downloads). The byte counts are asserted against ceilings; the times are
+// reported, never asserted (they depend on the machine's load).
 //
 // Issue 27's targets are 200 KB for the pages a visitor opens and 350 KB for the app's own
 // pages. The split build does not reach them yet: the main module alone (the shell, the
